@@ -1,0 +1,25 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: setup demo test lint-code
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/kqlrules list
+	$(VENV)/bin/kqlrules validate
+
+lint-code: setup
+	$(VENV)/bin/ruff check kqlrules tests benchmarks
+	$(VENV)/bin/mypy kqlrules
+
+test: lint-code
+	$(VENV)/bin/pytest -q

@@ -1,0 +1,3 @@
+from kqlrules.cli.main import run
+
+run()

@@ -1,0 +1,19 @@
+"""Placeholder: this stage is built by its own issue."""
+
+from __future__ import annotations
+
+import typer
+
+from kqlrules.cli.common import not_available
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        not_available("list")
+    )
+    app.command("render", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        not_available("render")
+    )
+    app.command("validate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        not_available("validate")
+    )

@@ -1,0 +1,16 @@
+"""Placeholder: this stage is built by its own issue."""
+
+from __future__ import annotations
+
+import typer
+
+from kqlrules.cli.common import not_available
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        not_available("run")
+    )
+    app.command("workspace", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        not_available("workspace")
+    )

@@ -1,0 +1,1 @@
+"""kqlrules.lint"""

@@ -1,0 +1,38 @@
+"""The result of a query: typed columns and rows of Python values, whatever answered it.
+
+Shared by the local engine, the workspaces (local and Azure), the test runner and the scheduled runner.
+Values: string -> str, long/int -> int, real/decimal -> float, bool -> bool, datetime -> aware UTC
+`datetime`, timespan -> `timedelta`, guid -> str, dynamic -> parsed JSON (dict/list/scalar); null -> None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+KUSTO_TYPES = ("string", "long", "int", "real", "decimal", "bool", "datetime", "timespan", "guid", "dynamic")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        names = self.column_names
+        for row in self.rows:
+            yield dict(zip(names, row, strict=True))

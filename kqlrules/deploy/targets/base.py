@@ -1,0 +1,36 @@
+"""A deploy target: how a detection becomes one ARM resource, and how to compare it with the live one."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kqlrules.deploy.deployable import Deployable
+from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.normalise import Json
+from kqlrules.deploy.ownership import Ownership
+
+
+class Target(Protocol):
+    name: str
+    resource_type: str
+    api_version: str
+
+    def resource_name(self, item: Deployable) -> str:
+        """The ARM name of the rule; stable across renames of the detection."""
+        ...
+
+    def preflight(self, item: Deployable, environment: Environment) -> list[str]:
+        """Every API limit this target has that the detection or its query breaks."""
+        ...
+
+    def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
+        """The PUT body for the rule."""
+        ...
+
+    def normalise(self, body: Json) -> Json:
+        """The comparable form of a body, ours or the service's."""
+        ...
+
+    def owner(self, body: Json) -> Ownership | None:
+        """The ownership marks of a live rule, if it has them."""
+        ...

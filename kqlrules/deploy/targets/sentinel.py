@@ -1,0 +1,154 @@
+"""Microsoft Sentinel scheduled analytics rules: `Microsoft.SecurityInsights/alertRules`, kind `Scheduled`.
+
+api-version 2025-09-01. Its stable spec has `techniques` only (no `subTechniques`), so a sub-technique such
+as T1078.004 is deployed as its parent technique T1078.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kqlrules.deploy import normalise as n
+from kqlrules.deploy.deployable import Deployable
+from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.normalise import Json
+from kqlrules.deploy.ownership import Ownership, owner_from_description, with_marker
+from kqlrules.rules.model import MAX_QUERY_LENGTH
+from kqlrules.timespan import to_iso8601
+
+API_VERSION = "2025-09-01"
+RESOURCE_TYPE = "Microsoft.SecurityInsights/alertRules"
+OPERATORS = {"gt": "GreaterThan", "lt": "LessThan", "eq": "Equal", "ne": "NotEqual"}
+OPERATOR_SPELLINGS = {
+    **OPERATORS,
+    "greaterthan": "GreaterThan",
+    "lessthan": "LessThan",
+    "equal": "Equal",
+    "equals": "Equal",
+    "notequal": "NotEqual",
+}
+# What the portal sets when nobody says otherwise; the API requires a duration even when suppression is off.
+DEFAULT_SUPPRESSION = "PT5H"
+DEFAULT_INCIDENTS: Json = {
+    "createIncident": True,
+    "groupingConfiguration": {
+        "enabled": False,
+        "reopenClosedIncident": False,
+        "lookbackDuration": "PT5H",
+        "matchingMethod": "AllEntities",
+        "groupByEntities": [],
+        "groupByAlertDetails": [],
+        "groupByCustomDetails": [],
+    },
+}
+DEFAULT_GROUPING: Json = {"aggregationKind": "SingleAlert"}
+
+
+def parent_techniques(techniques: list[str]) -> list[str]:
+    return list(dict.fromkeys(t.split(".")[0] for t in techniques))
+
+
+class SentinelTarget:
+    name = "sentinel"
+    resource_type = RESOURCE_TYPE
+    api_version = API_VERSION
+
+    def resource_name(self, item: Deployable) -> str:
+        return item.detection.id
+
+    def preflight(self, item: Deployable, environment: Environment) -> list[str]:
+        problems = []
+        if len(item.query) > MAX_QUERY_LENGTH:
+            problems.append(f"query is {len(item.query)} characters; the limit is {MAX_QUERY_LENGTH}")
+        if not item.query.strip():
+            problems.append("query is empty")
+        suppress = item.detection.suppress_for
+        if suppress is not None and not 5 * 60 <= suppress.total_seconds() <= 24 * 3600:
+            problems.append("suppress_for must be between 5m and 24h (Sentinel's limit)")
+        return problems
+
+    def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
+        d = item.detection
+        properties: Json = {
+            "displayName": d.name,
+            "description": with_marker(d.description, owner),
+            "severity": d.severity.value,
+            "enabled": d.enabled,
+            "query": item.query,
+            "queryFrequency": to_iso8601(d.schedule.frequency),
+            "queryPeriod": to_iso8601(d.schedule.period),
+            "triggerOperator": OPERATORS[d.trigger.operator],
+            "triggerThreshold": d.trigger.threshold,
+            "suppressionEnabled": d.suppress_for is not None,
+            "suppressionDuration": to_iso8601(d.suppress_for) if d.suppress_for else DEFAULT_SUPPRESSION,
+            "tactics": list(d.tactics),
+            "techniques": parent_techniques(d.techniques),
+            "entityMappings": [
+                {
+                    "entityType": entity,
+                    "fieldMappings": [{"identifier": i, "columnName": c} for i, c in fields.items()],
+                }
+                for entity, fields in d.entities.items()
+            ],
+            "customDetails": dict(d.custom_details),
+            "eventGroupingSettings": dict(DEFAULT_GROUPING),
+            "incidentConfiguration": DEFAULT_INCIDENTS,
+        }
+        override = {
+            "alertDisplayNameFormat": d.alert.title,
+            "alertDescriptionFormat": d.alert.description,
+        }
+        if any(override.values()):
+            properties["alertDetailsOverride"] = {k: v for k, v in override.items() if v}
+        return {"kind": "Scheduled", "properties": n.pruned(properties)}
+
+    def normalise(self, body: Json) -> Json:
+        p: Json = body.get("properties") or {}
+        incidents = {**DEFAULT_INCIDENTS, **(p.get("incidentConfiguration") or {})}
+        grouping = {**DEFAULT_INCIDENTS["groupingConfiguration"], **(incidents.get("groupingConfiguration") or {})}
+        grouping["lookbackDuration"] = n.duration(grouping.get("lookbackDuration"))
+        for key in ("groupByEntities", "groupByAlertDetails", "groupByCustomDetails"):
+            grouping[key] = sorted(grouping.get(key) or [])
+        override = dict(p.get("alertDetailsOverride") or {})
+        if override.get("alertDynamicProperties"):
+            override["alertDynamicProperties"] = sorted(
+                override["alertDynamicProperties"], key=lambda m: str(m.get("alertProperty"))
+            )
+        return n.pruned(
+            {
+                "kind": body.get("kind"),
+                "properties": {
+                    "displayName": p.get("displayName"),
+                    "description": p.get("description") or None,
+                    "severity": p.get("severity"),
+                    "enabled": p.get("enabled"),
+                    "query": n.query_text(p.get("query")),
+                    "queryFrequency": n.duration(p.get("queryFrequency")),
+                    "queryPeriod": n.duration(p.get("queryPeriod")),
+                    "triggerOperator": n.alias(p.get("triggerOperator"), OPERATOR_SPELLINGS),
+                    "triggerThreshold": p.get("triggerThreshold"),
+                    "suppressionEnabled": p.get("suppressionEnabled"),
+                    "suppressionDuration": n.duration(p.get("suppressionDuration")),
+                    "tactics": sorted(p.get("tactics") or []),
+                    "techniques": sorted(p.get("techniques") or []),
+                    "entityMappings": sorted(
+                        (_entity(e) for e in p.get("entityMappings") or []),
+                        key=lambda e: str(e["entityType"]),
+                    ),
+                    "customDetails": p.get("customDetails"),
+                    "alertDetailsOverride": override,
+                    "eventGroupingSettings": p.get("eventGroupingSettings") or DEFAULT_GROUPING,
+                    "incidentConfiguration": {**incidents, "groupingConfiguration": grouping},
+                    "alertRuleTemplateName": p.get("alertRuleTemplateName"),
+                    "templateVersion": p.get("templateVersion"),
+                },
+            }
+        )
+
+    def owner(self, body: Json) -> Ownership | None:
+        return owner_from_description((body.get("properties") or {}).get("description"))
+
+
+def _entity(mapping: dict[str, Any]) -> Json:
+    fields = sorted(mapping.get("fieldMappings") or [], key=lambda f: str(f.get("identifier")))
+    return {"entityType": mapping.get("entityType"), "fieldMappings": fields}

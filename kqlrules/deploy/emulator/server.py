@@ -73,7 +73,9 @@ class ArmEmulator:
         return list(self.state.requests)
 
     def start(self) -> ArmEmulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="arm-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -148,7 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(
         self, method: str, path: str, query: dict[str, str], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
-        if not (self.headers.get("Authorization") or "").startswith("Bearer "):
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme != "Bearer" or not token.strip():
             return (*_error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "bearer token required"), {})
         for kind, pattern in (("monitor", MONITOR), ("sentinel", SENTINEL)):
             match = pattern.match(path)
@@ -205,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
         problems = validate_monitor(body) if kind == "monitor" else validate_sentinel(body)
         if problems:
             return (*_error(HTTPStatus.BAD_REQUEST, "BadRequest", problems[0], problems), {})
-        if kind == "sentinel" and body.get("etag") and (current is None or current.etag != body["etag"]):
+        if kind == "sentinel" and body.get("etag") and current is not None and current.etag != body["etag"]:
             return (*_error(HTTPStatus.CONFLICT, "Conflict",
                             f"the etag {body['etag']} does not match the rule's current etag"), {})
         etag = f'"{uuid.uuid4()}"'

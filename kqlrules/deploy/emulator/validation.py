@@ -183,7 +183,7 @@ def validate_monitor(body: Any) -> list[str]:
         p.add("properties.evaluationFrequency", f"must be one of {', '.join(MONITOR_FREQUENCIES)}")
     if window is not None and window > MONITOR_MAX_WINDOW:
         p.add("properties.windowSize", "must be at most P2D")
-    if mute is not None and props.get("autoMitigate", True):
+    if mute is not None and props.get("autoMitigate") is True:
         p.add("properties.muteActionsDuration", "cannot be set while autoMitigate is true")
     criteria = props.get("criteria")
     if p.typed(criteria, "properties.criteria", dict, required=log_alert):

@@ -1,0 +1,93 @@
+"""A plan for people: plain text for a terminal, Markdown for a pull-request comment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kqlrules.deploy.plan import Action, Change, Plan
+
+_SIGN = {Action.create: "+", Action.update: "~", Action.delete: "-", Action.noop: "=", Action.blocked: "!"}
+_WIDTH = 100
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = text.replace("\n", "⏎ ")
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
+
+
+def summary(plan: Plan, *, drift: bool = False) -> str:
+    if drift:
+        edited, deleted = plan.count(Action.update), plan.count(Action.delete)
+        return f"{edited} rule(s) edited in Azure, {deleted} deleted in Azure, {plan.count(Action.noop)} as deployed"
+    return (
+        f"{plan.count(Action.create)} to create, {plan.count(Action.update)} to update, "
+        f"{plan.count(Action.delete)} to delete, {plan.count(Action.noop)} unchanged"
+        + (f", {plan.count(Action.blocked)} blocked" if plan.count(Action.blocked) else "")
+    )
+
+
+def _label(change: Change, drift: bool) -> str:
+    if drift and change.reason:
+        return change.reason
+    return change.action.value
+
+
+def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = False) -> str:
+    title = "Drift" if drift else "Plan"
+    lines = [f"{title} for environment {plan.environment}: {summary(plan, drift=drift)}."]
+    for change in plan.changes:
+        if change.action is Action.noop and not show_noop:
+            continue
+        lines.append(
+            f"{_SIGN[change.action]} {_label(change, drift):<17} {change.target:<9} {change.title} ({change.name})"
+        )
+        if change.action is Action.blocked:
+            lines.append(f"    {change.reason}")
+        if change.action is Action.update:
+            before, after = ("repository", "Azure") if drift else ("live", "repository")
+            for field in change.fields:
+                lines.append(f"    {field.path}:")
+                lines.append(f"      {before + ':':<12}{value_text(field.before)}")
+                lines.append(f"      {after + ':':<12}{value_text(field.after)}")
+    if not plan.pending and not any(c.action is Action.blocked for c in plan.changes):
+        lines.append("No drift." if drift else "No changes: Azure matches the repository.")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    text = value_text(value).replace("|", "\\|").replace("`", "ˋ")
+    return f"`{text}`"
+
+
+def as_markdown(plan: Plan, *, drift: bool = False) -> str:
+    title = "Drift" if drift else "Deploy plan"
+    lines = [f"### kqlrules {title.lower()}: `{plan.environment}`", "", summary(plan, drift=drift), ""]
+    shown = [c for c in plan.changes if c.action is not Action.noop]
+    if not shown:
+        lines.append("No drift." if drift else "No changes: Azure matches the repository.")
+        return "\n".join(lines)
+    lines += ["| | Action | Target | Rule | Name |", "|---|---|---|---|---|"]
+    for change in shown:
+        rule = change.title.replace("|", "\\|")
+        sign, label = _SIGN[change.action], _label(change, drift)
+        lines.append(f"| {sign} | {label} | {change.target} | {rule} | `{change.name}` |")
+    before, after = ("Repository", "Azure") if drift else ("Live", "Repository")
+    for change in shown:
+        if change.action is Action.blocked:
+            lines += ["", f"**{change.title}** ({change.target}) is blocked: {change.reason}"]
+        if change.action is not Action.update:
+            continue
+        lines += [
+            "",
+            f"<details><summary>{change.title} ({change.target}): {len(change.fields)} field(s)</summary>",
+            "",
+            f"| Field | {before} | {after} |",
+            "|---|---|---|",
+        ]
+        lines += [f"| `{f.path}` | {_cell(f.before)} | {_cell(f.after)} |" for f in change.fields]
+        lines += ["", "</details>"]
+    return "\n".join(lines)

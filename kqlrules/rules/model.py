@@ -121,8 +121,40 @@ class Trigger(_Strict):
 
 
 class Alert(_Strict):
+    """How each alert presents itself; placeholders `{{Column}}` name columns of the query's output."""
+
     title: str | None = None
     description: str | None = None
+    severity_column: str | None = None
+    tactics_column: str | None = None
+    dynamic_properties: dict[str, str] = {}
+
+
+class IncidentGrouping(_Strict):
+    enabled: bool = False
+    lookback: timedelta = timedelta(hours=5)
+    matching_method: Literal["AllEntities", "AnyAlert", "Selected"] = "AllEntities"
+    reopen_closed_incident: bool = False
+    group_by_entities: list[str] = []
+    group_by_alert_details: list[str] = []
+    group_by_custom_details: list[str] = []
+
+    _parse = field_validator("lookback", mode="before")(classmethod(lambda cls, v: _timespan(v)))
+
+
+class Incident(_Strict):
+    create: bool = True
+    grouping: IncidentGrouping = IncidentGrouping()
+
+
+class SentinelSettings(_Strict):
+    """What only Microsoft Sentinel analytics rules have; other targets ignore it."""
+
+    kind: Literal["Scheduled", "NRT"] = "Scheduled"
+    event_grouping: Literal["SingleAlert", "AlertPerResult"] = "SingleAlert"
+    incident: Incident = Incident()
+    status: str | None = None
+    required_data_connectors: list[dict[str, Any]] = []
 
 
 class Detection(_Strict):
@@ -146,6 +178,7 @@ class Detection(_Strict):
     version: str = "1.0.0"
     suppress_for: timedelta | None = None
     tags: list[str] = []
+    sentinel: SentinelSettings = SentinelSettings()
 
     @field_validator("id")
     @classmethod

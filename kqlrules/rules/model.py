@@ -157,6 +157,13 @@ class SentinelSettings(_Strict):
     required_data_connectors: list[dict[str, Any]] = []
 
 
+class EntityMapping(_Strict):
+    """One Sentinel entity: its type and identifier -> column (1 to 3 fields)."""
+
+    type: str
+    fields: dict[str, str]
+
+
 class Detection(_Strict):
     """One detection's metadata. `path` and `query_path` are set by the loader, not written by users."""
 
@@ -170,8 +177,9 @@ class Detection(_Strict):
     tactics: list[str] = []
     techniques: list[str] = []
     tables: list[str] = []
-    # entity type -> {identifier: column}; `Account: UserPrincipalName` is short for the default identifier.
-    entities: dict[str, dict[str, str]] = {}
+    # Written as {Type: {Identifier: Column}} or {Type: Column} (the default identifier); a list of
+    # {type, fields} when one type is mapped twice (two accounts, say), as Sentinel allows.
+    entities: list[EntityMapping] = []
     custom_details: dict[str, str] = {}
     alert: Alert = Alert()
     params: dict[str, Any] = {}
@@ -214,7 +222,7 @@ class Detection(_Strict):
     def _entities(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             return value
-        expanded: dict[str, Any] = {}
+        expanded: list[dict[str, Any]] = []
         for entity, mapping in value.items():
             if isinstance(mapping, str):
                 identifier = DEFAULT_ENTITY_IDENTIFIER.get(str(entity))
@@ -223,7 +231,7 @@ class Detection(_Strict):
                         f"entity {entity!r} has no default identifier; write {{Identifier: Column}}"
                     )
                 mapping = {identifier: mapping}
-            expanded[entity] = mapping
+            expanded.append({"type": entity, "fields": mapping})
         return expanded
 
     @field_validator("version")
@@ -237,9 +245,9 @@ class Detection(_Strict):
     def _limits(self) -> Detection:
         if len(self.entities) > MAX_ENTITY_MAPPINGS:
             raise ValueError(f"at most {MAX_ENTITY_MAPPINGS} entity mappings (Sentinel's limit)")
-        for entity, fields in self.entities.items():
-            if not 1 <= len(fields) <= MAX_FIELDS_PER_ENTITY:
-                raise ValueError(f"entity {entity} must map 1 to {MAX_FIELDS_PER_ENTITY} fields")
+        for entity in self.entities:
+            if not 1 <= len(entity.fields) <= MAX_FIELDS_PER_ENTITY:
+                raise ValueError(f"entity {entity.type} must map 1 to {MAX_FIELDS_PER_ENTITY} fields")
         if len(self.custom_details) > MAX_CUSTOM_DETAILS:
             raise ValueError(f"at most {MAX_CUSTOM_DETAILS} custom details (Sentinel's limit)")
         return self

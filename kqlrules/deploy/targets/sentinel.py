@@ -42,6 +42,12 @@ DEFAULT_INCIDENTS: Json = {
     },
 }
 DEFAULT_GROUPING: Json = {"aggregationKind": "SingleAlert"}
+# The 2025-09-01 spec's EntityMappingType: an entity type outside it is rejected by the API.
+ENTITY_TYPES = (
+    "Account", "Host", "IP", "Malware", "File", "Process", "CloudApplication", "DNS", "AzureResource",
+    "FileHash", "RegistryKey", "RegistryValue", "SecurityGroup", "URL", "Mailbox", "MailCluster",
+    "MailMessage", "SubmissionMail",
+)  # fmt: skip
 
 
 def parent_techniques(techniques: list[str]) -> list[str]:
@@ -62,9 +68,14 @@ class SentinelTarget:
             problems.append(f"query is {len(item.query)} characters; the limit is {MAX_QUERY_LENGTH}")
         if not item.query.strip():
             problems.append("query is empty")
-        suppress = item.detection.suppress_for
-        if suppress is not None and not 5 * 60 <= suppress.total_seconds() <= 24 * 3600:
+        d = item.detection
+        if d.suppress_for is not None and not 5 * 60 <= d.suppress_for.total_seconds() <= 24 * 3600:
             problems.append("suppress_for must be between 5m and 24h (Sentinel's limit)")
+        if d.sentinel.kind != "Scheduled":
+            problems.append(f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only")
+        for entity in d.entities:
+            if entity.type not in ENTITY_TYPES:
+                problems.append(f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}")
         return problems
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
@@ -85,22 +96,26 @@ class SentinelTarget:
             "techniques": parent_techniques(d.techniques),
             "entityMappings": [
                 {
-                    "entityType": entity,
-                    "fieldMappings": [{"identifier": i, "columnName": c} for i, c in fields.items()],
+                    "entityType": entity.type,
+                    "fieldMappings": [{"identifier": i, "columnName": c} for i, c in entity.fields.items()],
                 }
-                for entity, fields in d.entities.items()
+                for entity in d.entities
             ],
             "customDetails": dict(d.custom_details),
-            "eventGroupingSettings": dict(DEFAULT_GROUPING),
-            "incidentConfiguration": DEFAULT_INCIDENTS,
+            "eventGroupingSettings": {"aggregationKind": d.sentinel.event_grouping},
+            "incidentConfiguration": _incidents(item),
+            "alertDetailsOverride": {
+                "alertDisplayNameFormat": d.alert.title,
+                "alertDescriptionFormat": d.alert.description,
+                "alertSeverityColumnName": d.alert.severity_column,
+                "alertTacticsColumnName": d.alert.tactics_column,
+                "alertDynamicProperties": [
+                    {"alertProperty": name, "value": column}
+                    for name, column in d.alert.dynamic_properties.items()
+                ],
+            },
         }
-        override = {
-            "alertDisplayNameFormat": d.alert.title,
-            "alertDescriptionFormat": d.alert.description,
-        }
-        if any(override.values()):
-            properties["alertDetailsOverride"] = {k: v for k, v in override.items() if v}
-        return {"kind": "Scheduled", "properties": n.pruned(properties)}
+        return {"kind": d.sentinel.kind, "properties": n.pruned(properties)}
 
     def normalise(self, body: Json) -> Json:
         p: Json = body.get("properties") or {}
@@ -147,6 +162,23 @@ class SentinelTarget:
 
     def owner(self, body: Json) -> Ownership | None:
         return owner_from_description((body.get("properties") or {}).get("description"))
+
+
+def _incidents(item: Deployable) -> Json:
+    incident = item.detection.sentinel.incident
+    grouping = incident.grouping
+    return {
+        "createIncident": incident.create,
+        "groupingConfiguration": {
+            "enabled": grouping.enabled,
+            "reopenClosedIncident": grouping.reopen_closed_incident,
+            "lookbackDuration": to_iso8601(grouping.lookback),
+            "matchingMethod": grouping.matching_method,
+            "groupByEntities": list(grouping.group_by_entities),
+            "groupByAlertDetails": list(grouping.group_by_alert_details),
+            "groupByCustomDetails": list(grouping.group_by_custom_details),
+        },
+    }
 
 
 def _entity(mapping: dict[str, Any]) -> Json:

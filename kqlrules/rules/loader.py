@@ -32,9 +32,7 @@ def read_yaml(path: Path) -> Any:
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = error.problem or error.context or "invalid YAML"
-        if error.context and error.problem:
-            problem = f"{error.context}: {error.problem}" if "found" in error.problem else problem
+        problem = ": ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
         raise MetadataError(f"invalid YAML: {problem}", Location.of(shown(path), line, col)) from None
     except YAMLError as error:
         raise MetadataError(f"invalid YAML: {error}", Location.of(shown(path))) from None

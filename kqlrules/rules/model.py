@@ -209,7 +209,9 @@ class Detection(_Strict):
             )
         for entity, fields in value.items():
             if not 1 <= len(fields) <= MAX_FIELDS_PER_ENTITY:
-                raise ValueError(f"entity {entity} must map 1 to {MAX_FIELDS_PER_ENTITY} fields")
+                raise ValueError(
+                    f"{entity} maps {len(fields)} fields; an entity maps 1 to {MAX_FIELDS_PER_ENTITY}"
+                )
         return value
 
     @field_validator("custom_details")

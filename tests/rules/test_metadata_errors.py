@@ -108,7 +108,9 @@ def test_more_than_five_entity_mappings(repo: Path, detection: Callable[..., Non
 def test_entity_mapping_of_more_than_three_fields(repo: Path, detection: Callable[..., None]) -> None:
     account = ["entities:", "  Account:", *[f"    Field{n}: Col{n}" for n in range(4)]]
     detection(yaml=with_lines(*BASE, *account))
-    assert problems(repo) == [f"{YAML_PATH}:9:5: entities.Account: Account maps 4 fields; an entity maps 1 to 3"]
+    assert problems(repo) == [
+        f"{YAML_PATH}:9:5: entities.Account: Account maps 4 fields; an entity maps 1 to 3"
+    ]
 
 
 def test_more_than_twenty_custom_details(repo: Path, detection: Callable[..., None]) -> None:
@@ -136,7 +138,8 @@ def test_a_duplicated_key_is_broken_yaml(repo: Path, detection: Callable[..., No
 def test_an_empty_file_is_not_a_detection(repo: Path, detection: Callable[..., None]) -> None:
     detection(yaml="")
     assert problems(repo) == [
-        f"{YAML_PATH}:1:1: expected a mapping of detection fields (id, name, severity, ...), found an empty file"
+        f"{YAML_PATH}:1:1: expected a mapping of detection fields (id, name, severity, ...), "
+        "found an empty file"
     ]
 
 

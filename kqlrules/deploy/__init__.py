@@ -7,7 +7,7 @@ repository is loaded.
 from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
 from kqlrules.deploy.arm import ArmError, ConcurrencyConflict, LiveRule, RuleStore, open_stores
 from kqlrules.deploy.deployable import Deployable
-from kqlrules.deploy.environment import Environment, environment_from_table, load_environment
+from kqlrules.deploy.environment import Environment, environment_from_config, environment_from_table
 from kqlrules.deploy.plan import Action, Change, FieldChange, Plan, PreflightError, build_plan, drift, preflight
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
     "apply_plan",
     "build_plan",
     "drift",
+    "environment_from_config",
     "environment_from_table",
-    "load_environment",
     "open_stores",
     "preflight",
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
+import re
+import subprocess
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from kqlrules.deploy.ownership import repository_identity
 from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules.config import RepoConfig
 
 TARGETS = ("sentinel", "monitor")
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
@@ -73,7 +76,7 @@ def environment_from_table(name: str, table: dict[str, Any], where: Location | N
         targets=targets,
         action_groups=tuple(str(a) for a in table.get("action_groups", ())),
         arm_endpoint=endpoint,
-        repository=str(table.get("repository", "")),
+        repository=repository_identity(str(table["repository"])) if table.get("repository") else "",
         extra={k: v for k, v in table.items() if k not in _KNOWN},
     )
 
@@ -90,45 +93,40 @@ _KNOWN = {
 }
 
 
-def read_config(root: Path) -> tuple[dict[str, Any], Location]:
-    """The kqlrules table of a repository: `kqlrules.toml`, else `[tool.kqlrules]` of `pyproject.toml`."""
-    for file_name, section in (("kqlrules.toml", ()), ("pyproject.toml", ("tool", "kqlrules"))):
-        path = root / file_name
-        if not path.is_file():
-            continue
-        try:
-            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise DeployConfigError(f"not valid TOML: {exc}", Location.of(path)) from None
-        for key in section:
-            data = data.get(key, {})
-        if data or file_name == "kqlrules.toml":
-            return data, Location.of(path)
-    return {}, Location.of(root / "kqlrules.toml")
-
-
-def load_environment(root: Path, name: str | None) -> Environment:
-    """The environment `name` (or the only one configured) of the repository at `root`."""
-    config, where = read_config(root)
-    environments: dict[str, Any] = config.get("environments", {})
-    if not environments:
-        raise DeployConfigError(
-            "no [environments.<name>] configured",
-            where,
-            hint="add [environments.dev] with subscription, resource_group, workspace, location",
-        )
+def environment_from_config(config: RepoConfig, name: str | None, root: Path) -> Environment:
+    """The environment `name` of a repository's configuration (or its only one), ready to deploy to."""
+    where = Location.of(str(config.path)) if config.path else Location.of(str(root / "kqlrules.toml"))
     if name is None:
-        if len(environments) > 1:
+        if len(config.environments) != 1:
+            known = ", ".join(sorted(config.environments)) or "none defined"
             raise DeployConfigError(
-                f"several environments ({', '.join(sorted(environments))}); choose one with --env", where
+                f"choose an environment with --env (known: {known})",
+                where,
+                hint="define [environments.<name>] with subscription, resource_group, workspace, location",
             )
-        name = next(iter(environments))
-    if name not in environments:
-        raise DeployConfigError(
-            f"no environment {name!r}; configured: {', '.join(sorted(environments))}", where
+        name = next(iter(config.environments))
+    table = config.environment(name).model_dump(exclude_none=True)
+    table.pop("params", None)
+    table.pop("workspace_id", None)
+    if not table.get("targets"):
+        table.pop("targets", None)
+    environment = environment_from_table(name, table, where)
+    if environment.repository:
+        return environment
+    return replace(environment, repository=repository_identity(_git_origin(root) or root.resolve().name))
+
+
+def _git_origin(root: Path) -> str | None:
+    """`owner/name` of the origin remote, the most stable identity a clone has."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+            capture_output=True, text=True, timeout=10, check=False,
         )
-    environment = environment_from_table(name, environments[name], where)
-    if not environment.repository:
-        repository = str(config.get("repository", "")) or root.resolve().name
-        environment = Environment(**{**environment.__dict__, "repository": repository})
-    return environment
+    except (OSError, subprocess.SubprocessError):
+        return None
+    url = result.stdout.strip().removesuffix(".git")
+    if not url:
+        return None
+    parts = [p for p in re.split(r"[/:]", url) if p]
+    return "/".join(parts[-2:])

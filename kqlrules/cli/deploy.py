@@ -138,7 +138,9 @@ def apply_command(
     done = len(report.outcomes) - len(report.failed)
     err_console.print(f"{done} applied, {len(report.failed)} failed.", highlight=False)
     if report.failed:
-        err_console.print("Run `kqlrules deploy apply` again after fixing them: it converges.", highlight=False)
+        err_console.print(
+            "Run `kqlrules deploy apply` again after fixing them: it converges.", highlight=False
+        )
         raise typer.Exit(1)
 
 

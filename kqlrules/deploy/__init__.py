@@ -8,7 +8,16 @@ from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
 from kqlrules.deploy.arm import ArmError, ConcurrencyConflict, LiveRule, RuleStore, open_stores
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment, environment_from_config, environment_from_table
-from kqlrules.deploy.plan import Action, Change, FieldChange, Plan, PreflightError, build_plan, drift, preflight
+from kqlrules.deploy.plan import (
+    Action,
+    Change,
+    FieldChange,
+    Plan,
+    PreflightError,
+    build_plan,
+    drift,
+    preflight,
+)
 
 __all__ = [
     "Action",

@@ -8,19 +8,23 @@ emulator, with azure-core's per-request `enforce_https=False` option.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import quote
 
-from azure.core.configuration import Configuration
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.pipeline import policies
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
-from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+from azure.mgmt.core.policies import (
+    ARMAutoResourceProviderRegistrationPolicy,
+    ARMChallengeAuthenticationPolicy,
+    ARMHttpLoggingPolicy,
+)
 from azure.mgmt.monitor import MonitorManagementClient
 
 from kqlrules.deploy.environment import Environment
@@ -74,7 +78,7 @@ def _error(exc: AzureError, what: str) -> ArmError:
     status = exc.status_code
     code, message = "", str(exc.message)
     try:
-        error = exc.response.json().get("error", {})
+        error = cast(Any, exc.response).json().get("error", {})
         code, message = str(error.get("code", "")), str(error.get("message", message))
     except (ValueError, AttributeError):
         pass
@@ -86,8 +90,12 @@ def _error(exc: AzureError, what: str) -> ArmError:
             hint="run `kqlrules deploy plan` again to see the live rule, then apply",
         )
     if status == 401:
-        return ArmError(f"{what}: not authenticated ({message})", status=status, code=code,
-                        hint="sign in (az login) or set AZURE_* / OIDC variables for DefaultAzureCredential")
+        return ArmError(
+            f"{what}: not authenticated ({message})",
+            status=status,
+            code=code,
+            hint="sign in (az login) or set AZURE_* / OIDC variables for DefaultAzureCredential",
+        )
     return ArmError(f"{what}: {status} {code}: {message}", status=status, code=code)
 
 
@@ -114,15 +122,15 @@ class MonitorStore:
             bodies = [rule.serialize(keep_readonly=True) for rule in pages]
         except AzureError as exc:
             raise _error(exc, f"listing Azure Monitor rules in {self._env.resource_group}") from None
-        return [LiveRule("monitor", str(b.get("name")), b) for b in bodies]
+        return [LiveRule("monitor", str(b.get("name")), dict(b)) for b in bodies]
 
     def put(self, name: str, body: Json, *, create: bool, etag: str | None) -> LiveRule:
         condition = {"If-None-Match": "*"} if create else {"If-Match": etag} if etag else {}
         try:
-            raw = self._client.scheduled_query_rules.create_or_update(
+            raw: Json = self._client.scheduled_query_rules.create_or_update(  # type: ignore[assignment]
                 self._env.resource_group,
                 name,
-                json.dumps(body).encode(),
+                io.BytesIO(json.dumps(body).encode()),
                 content_type="application/json",
                 headers=condition,
                 cls=_raw_json,
@@ -154,14 +162,22 @@ class SentinelStore:
         self.target = TARGETS["sentinel"]
         self._env = environment
         self._options = _request_options(environment)
-        config: Configuration[HttpRequest, HttpResponse] = Configuration(**client_options)
-        config.headers_policy = policies.HeadersPolicy(**client_options)
-        config.user_agent_policy = policies.UserAgentPolicy(sdk_moniker="kqlrules", **client_options)
-        config.retry_policy = policies.RetryPolicy(**client_options)
-        config.authentication_policy = ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE)
-        config.http_logging_policy = ARMHttpLoggingPolicy(**client_options)
+        # The same policies, in the same order, as the generated management clients use.
+        pipeline: list[Any] = [
+            policies.RequestIdPolicy(**client_options),
+            policies.HeadersPolicy(**client_options),
+            policies.UserAgentPolicy(sdk_moniker="kqlrules", **client_options),
+            policies.ContentDecodePolicy(**client_options),
+            ARMAutoResourceProviderRegistrationPolicy(),
+            policies.RedirectPolicy(**client_options),
+            policies.RetryPolicy(**client_options),
+            ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE),
+            policies.CustomHookPolicy(**client_options),
+            policies.NetworkTraceLoggingPolicy(**client_options),
+            ARMHttpLoggingPolicy(**client_options),
+        ]
         self._client: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
-            base_url=environment.arm_endpoint, config=config, **client_options
+            base_url=environment.arm_endpoint, policies=pipeline, **client_options
         )
         self._base = f"{environment.workspace_id}/providers/{self.target.resource_type}"
 
@@ -212,5 +228,5 @@ def open_stores(
     environment: Environment, credential: TokenCredential, **client_options: Any
 ) -> dict[str, RuleStore]:
     """One store per target of the environment, all with the same credential."""
-    makers = {"monitor": MonitorStore, "sentinel": SentinelStore}
+    makers: dict[str, Callable[..., RuleStore]] = {"monitor": MonitorStore, "sentinel": SentinelStore}
     return {name: makers[name](environment, credential, **client_options) for name in environment.targets}

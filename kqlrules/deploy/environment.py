@@ -51,7 +51,9 @@ class Environment:
 
 
 def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:
-    missing = [key for key in ("subscription", "resource_group", "workspace", "location") if not table.get(key)]
+    missing = [
+        key for key in ("subscription", "resource_group", "workspace", "location") if not table.get(key)
+    ]
     if missing:
         raise DeployConfigError(f"environment {name!r} lacks {', '.join(missing)}", where)
     targets = tuple(table.get("targets", TARGETS))
@@ -121,7 +123,10 @@ def _git_origin(root: Path) -> str | None:
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "config", "--get", "remote.origin.url"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -54,7 +54,10 @@ def sentinel_template(items: Iterable[Deployable], repository: str, environment:
 def monitor_template(items: Iterable[Deployable], repository: str, environment: Environment | None) -> Json:
     target = TARGETS["monitor"]
     parameters: Json = {
-        "workspaceResourceId": {"type": "string", "metadata": {"description": "Resource id of the workspace"}},
+        "workspaceResourceId": {
+            "type": "string",
+            "metadata": {"description": "Resource id of the workspace"},
+        },
         "location": {"type": "string", "defaultValue": "[resourceGroup().location]"},
         "actionGroups": {"type": "array", "defaultValue": []},
     }

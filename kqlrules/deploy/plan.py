@@ -90,7 +90,8 @@ def preflight(items: Iterable[Deployable], environment: Environment) -> None:
                 problems.append(f"{item.where}: {target_name}: {problem}")
     if problems:
         raise PreflightError(
-            f"{len(problems)} problem(s) found before deploying; nothing was sent:\n  " + "\n  ".join(problems)
+            f"{len(problems)} problem(s) found before deploying; nothing was sent:\n  "
+            + "\n  ".join(problems)
         )
 
 
@@ -110,7 +111,10 @@ def build_plan(
     *,
     prune: bool = False,
 ) -> Plan:
-    """Compare the desired rules with the live ones of each target; `prune` adds deletes of owned leftovers."""
+    """Compare the desired rules with the live ones of each target.
+
+    `prune` adds deletes of rules this repository owns that no detection wants any more.
+    """
     items = list(items)
     plan = Plan(environment.name)
     for target_name in environment.targets:
@@ -126,7 +130,9 @@ def build_plan(
             title = item.detection.name
             if current is None:
                 plan.changes.append(
-                    Change(Action.create, target_name, name, title, body, fields=diff({}, target.normalise(body)))
+                    Change(
+                        Action.create, target_name, name, title, body, fields=diff({}, target.normalise(body))
+                    )
                 )
                 continue
             current_owner = target.owner(current.body)
@@ -140,8 +146,8 @@ def build_plan(
         if not prune:
             continue
         for key, rule in sorted(by_name.items()):
-            owner = target.owner(rule.body)
-            if key in wanted or owner is None or owner.repository != environment.repository:
+            marks = target.owner(rule.body)
+            if key in wanted or marks is None or marks.repository != environment.repository:
                 continue
             title = str((rule.body.get("properties") or {}).get("displayName") or rule.name)
             fields = diff(target.normalise(rule.body), {})
@@ -158,8 +164,14 @@ def drift(plan: Plan) -> Plan:
         if change.action is Action.update:
             fields = tuple(FieldChange(f.path, f.after, f.before) for f in change.fields)
             reversed_plan.changes.append(
-                Change(Action.update, change.target, change.name, change.title, fields=fields,
-                       reason="edited in Azure")
+                Change(
+                    Action.update,
+                    change.target,
+                    change.name,
+                    change.title,
+                    fields=fields,
+                    reason="edited in Azure",
+                )
             )
         elif change.action is Action.create:
             reversed_plan.changes.append(

@@ -21,8 +21,8 @@ def value_text(value: Any) -> str:
 
 def summary(plan: Plan, *, drift: bool = False) -> str:
     if drift:
-        edited, deleted = plan.count(Action.update), plan.count(Action.delete)
-        return f"{edited} rule(s) edited in Azure, {deleted} deleted in Azure, {plan.count(Action.noop)} as deployed"
+        edited, deleted, same = plan.count(Action.update), plan.count(Action.delete), plan.count(Action.noop)
+        return f"{edited} rule(s) edited in Azure, {deleted} deleted in Azure, {same} as deployed"
     return (
         f"{plan.count(Action.create)} to create, {plan.count(Action.update)} to update, "
         f"{plan.count(Action.delete)} to delete, {plan.count(Action.noop)} unchanged"
@@ -42,9 +42,8 @@ def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = False) -> str:
     for change in plan.changes:
         if change.action is Action.noop and not show_noop:
             continue
-        lines.append(
-            f"{_SIGN[change.action]} {_label(change, drift):<17} {change.target:<9} {change.title} ({change.name})"
-        )
+        sign, label = _SIGN[change.action], _label(change, drift)
+        lines.append(f"{sign} {label:<17} {change.target:<9} {change.title} ({change.name})")
         if change.action is Action.blocked:
             lines.append(f"    {change.reason}")
         if change.action is Action.update:

@@ -9,13 +9,25 @@ from typing import Any
 
 import pytest
 
-from kqlrules.deploy import Deployable, Environment, Plan, RuleStore, build_plan, environment_from_table, open_stores
+from kqlrules.deploy import (
+    Deployable,
+    Environment,
+    Plan,
+    RuleStore,
+    build_plan,
+    environment_from_table,
+    open_stores,
+)
 from kqlrules.deploy.emulator import ArmEmulator, EmulatorCredential
 from kqlrules.rules.model import Detection
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
-ACTION_GROUP = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/soc/providers/microsoft.insights/actionGroups/oncall"
-QUERY = "SigninLogs\n| where ResultType != 0\n| summarize Failures = count() by UserPrincipalName, IPAddress\n"
+ACTION_GROUP = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/soc/providers/microsoft.insights/actionGroups/oncall"
+)
+QUERY = (
+    "SigninLogs\n| where ResultType != 0\n| summarize Failures = count() by UserPrincipalName, IPAddress\n"
+)
 
 
 def detection(number: int = 1, **changes: Any) -> Detection:
@@ -91,8 +103,9 @@ class Portal:
             return f"{rg}/providers/Microsoft.Insights/scheduledQueryRules/{name}"
         return f"{env.workspace_id}/providers/Microsoft.SecurityInsights/alertRules/{name}"
 
-    def call(self, method: str, target: str, name: str, body: Any = None, headers: dict[str, str] | None = None
-             ) -> tuple[int, Any]:
+    def call(
+        self, method: str, target: str, name: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         version = "2023-12-01" if target == "monitor" else "2025-09-01"
         request = urllib.request.Request(
             f"{self.base}{self.path(target, name)}?api-version={version}",

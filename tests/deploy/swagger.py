@@ -19,9 +19,10 @@ _FILES = {
     "monitor": "monitor-2023-12-01/scheduledQueryRule_API.json",
     "sentinel": "securityinsights-2025-09-01/AlertRules.json",
 }
+_COMMON = "../../../../../common-types/resource-management"
 _REFS = {
-    "../../../../../common-types/resource-management/v5/types.json": "common-types/resource-management/v5/types.json",
-    "../../../../../common-types/resource-management/v2/types.json": "common-types/resource-management/v2/types.json",
+    f"{_COMMON}/v5/types.json": "common-types/resource-management/v5/types.json",
+    f"{_COMMON}/v2/types.json": "common-types/resource-management/v2/types.json",
     "../../../common/2.0/types.json": "securityinsights-2025-09-01/rp-common/2.0/types.json",
     "./common/AlertTypes.json": "securityinsights-2025-03-01/common/AlertTypes.json",
     # Not stored (README: "Not included"); ARM's base Resource is id/name/type, all read-only.
@@ -92,8 +93,9 @@ class Spec:
             origins[key] = file
         return properties, required, origins
 
-    def _check(self, value: Any, schema: dict[str, Any], file: str, path: str, request: bool,
-               problems: list[str]) -> None:
+    def _check(
+        self, value: Any, schema: dict[str, Any], file: str, path: str, request: bool, problems: list[str]
+    ) -> None:
         if "$ref" in schema:
             resolved, file = self.resolve(schema["$ref"], file)
             schema = {**resolved, **{k: v for k, v in schema.items() if k != "$ref"}}
@@ -143,7 +145,9 @@ class Spec:
 def alert_rule_errors(specs: Path, body: Any, *, request: bool) -> list[str]:
     """A Sentinel alert rule body against the definition its `kind` selects."""
     spec = Spec(specs, "sentinel")
-    definition = spec.discriminated("AlertRule", body.get("kind", "")) if isinstance(body, dict) else "AlertRule"
+    definition = (
+        spec.discriminated("AlertRule", body.get("kind", "")) if isinstance(body, dict) else "AlertRule"
+    )
     return spec.errors(body, definition, request=request)
 
 

@@ -58,7 +58,9 @@ def test_monitor_rules_leave_query_validation_on_and_scope_the_workspace(
     assert body["properties"]["scopes"] == [environment.workspace_id]
 
 
-def test_an_empty_token_is_refused_with_a_sign_in_hint(emulator: ArmEmulator, environment: Environment) -> None:
+def test_an_empty_token_is_refused_with_a_sign_in_hint(
+    emulator: ArmEmulator, environment: Environment
+) -> None:
     stores = open_stores(environment, NoToken(), retry_total=0)  # type: ignore[arg-type]
     with pytest.raises(ArmError) as error:
         stores["sentinel"].list()
@@ -68,7 +70,12 @@ def test_an_empty_token_is_refused_with_a_sign_in_hint(emulator: ArmEmulator, en
 
 @pytest.mark.parametrize("endpoint", ["http://management.example.com", "http://10.0.0.5:8080"])
 def test_plain_http_is_refused_except_on_loopback(endpoint: str) -> None:
-    table = {"subscription": SUBSCRIPTION, "resource_group": "rg", "workspace": "ws", "location": "westeurope"}
+    table = {
+        "subscription": SUBSCRIPTION,
+        "resource_group": "rg",
+        "workspace": "ws",
+        "location": "westeurope",
+    }
     with pytest.raises(DeployConfigError, match="must be https"):
         environment_from_table("prod", {**table, "arm_endpoint": endpoint})
     assert environment_from_table("dev", {**table, "arm_endpoint": "http://127.0.0.1:9"}).is_loopback

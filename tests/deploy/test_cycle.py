@@ -14,7 +14,9 @@ def actions(plan: object) -> list[tuple[str, str, str]]:
     return sorted((c.target, c.action.value, c.name[-2:]) for c in plan.changes)  # type: ignore[attr-defined]
 
 
-def test_first_plan_creates_every_rule_on_every_target(environment: Environment, stores: dict[str, RuleStore]) -> None:
+def test_first_plan_creates_every_rule_on_every_target(
+    environment: Environment, stores: dict[str, RuleStore]
+) -> None:
     plan = plan_for([deployable(1), deployable(2)], environment, stores)
     assert actions(plan) == [
         ("monitor", "create", "01"),
@@ -38,8 +40,13 @@ def test_spellings_of_durations_operators_and_whitespace_are_not_changes(
 ) -> None:
     item = deployable(1)
     apply_plan(plan_for([item], environment, stores), stores)
-    portal.edit("sentinel", item.id, queryFrequency="PT60M", queryPeriod="PT3600S",
-                query=item.query.replace("\n", "   \r\n"))
+    portal.edit(
+        "sentinel",
+        item.id,
+        queryFrequency="PT60M",
+        queryPeriod="PT3600S",
+        query=item.query.replace("\n", "   \r\n"),
+    )
     monitor = portal.get("monitor", item.id)
     monitor["properties"]["windowSize"] = "PT60M"
     monitor["properties"]["scopes"] = [s.upper() for s in monitor["properties"]["scopes"]]

@@ -16,13 +16,22 @@ from .swagger import alert_rule_errors, scheduled_query_rule_errors
 
 ITEMS = [
     deployable(1),
-    deployable(2, suppress_for="30m", severity="High", trigger={"operator": "eq", "threshold": 0},
-               alert={"title": "T {{IPAddress}}", "description": "D"}),
+    deployable(
+        2,
+        suppress_for="30m",
+        severity="High",
+        trigger={"operator": "eq", "threshold": 0},
+        alert={"title": "T {{IPAddress}}", "description": "D"},
+    ),
     deployable(3, entities={}, custom_details={}, tactics=[], techniques=[], enabled=False),
 ]
 WORKSPACE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"
-PARAMETERS = {"workspace": "ws", "workspaceResourceId": WORKSPACE_ID, "location": "westeurope",
-              "actionGroups": ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/a"]}
+PARAMETERS = {
+    "workspace": "ws",
+    "workspaceResourceId": WORKSPACE_ID,
+    "location": "westeurope",
+    "actionGroups": ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/a"],
+}
 _PARAMETER = re.compile(r"^\[parameters\('(\w+)'\)\]$")
 
 
@@ -64,7 +73,10 @@ def test_exported_monitor_rules_validate_against_the_scheduled_query_rules_spec(
     templates: dict[str, Any], shared_dir: Path
 ) -> None:
     for resource in templates["monitor"]["resources"]:
-        assert (resource["type"], resource["apiVersion"]) == ("Microsoft.Insights/scheduledQueryRules", "2023-12-01")
+        assert (resource["type"], resource["apiVersion"]) == (
+            "Microsoft.Insights/scheduledQueryRules",
+            "2023-12-01",
+        )
         body = filled({k: v for k, v in resource.items() if k not in ("type", "apiVersion", "name")})
         assert scheduled_query_rule_errors(shared_dir / "specs", body, request=True) == []
         assert body["properties"]["scopes"] == [WORKSPACE_ID]

@@ -29,31 +29,35 @@ def definitions(specs: Path, file: str) -> dict[str, Any]:
 def test_the_emulators_monitor_enums_and_required_fields_are_the_specs(specs: Path) -> None:
     d = definitions(specs, "monitor-2023-12-01/scheduledQueryRule_API.json")
     condition = d["Condition"]["properties"]
-    assert rules.MONITOR_SEVERITIES == tuple(d["ScheduledQueryRuleProperties"]["properties"]["severity"]["enum"])
-    assert rules.MONITOR_KINDS == tuple(d["ScheduledQueryRuleResource"]["properties"]["kind"]["enum"])
-    assert rules.MONITOR_TIME_AGGREGATIONS == tuple(condition["timeAggregation"]["enum"])
-    assert rules.MONITOR_OPERATORS == tuple(condition["operator"]["enum"])
-    assert rules.MONITOR_DIMENSION_OPERATORS == tuple(d["Dimension"]["properties"]["operator"]["enum"])
-    assert rules.MONITOR_DIMENSION_REQUIRED == tuple(d["Dimension"]["required"])
-    assert rules.MONITOR_RESOURCE_REQUIRED == tuple(d["ScheduledQueryRuleResource"]["required"])
+    assert (
+        tuple(d["ScheduledQueryRuleProperties"]["properties"]["severity"]["enum"]) == rules.MONITOR_SEVERITIES
+    )
+    assert tuple(d["ScheduledQueryRuleResource"]["properties"]["kind"]["enum"]) == rules.MONITOR_KINDS
+    assert tuple(condition["timeAggregation"]["enum"]) == rules.MONITOR_TIME_AGGREGATIONS
+    assert tuple(condition["operator"]["enum"]) == rules.MONITOR_OPERATORS
+    assert tuple(d["Dimension"]["properties"]["operator"]["enum"]) == rules.MONITOR_DIMENSION_OPERATORS
+    assert tuple(d["Dimension"]["required"]) == rules.MONITOR_DIMENSION_REQUIRED
+    assert tuple(d["ScheduledQueryRuleResource"]["required"]) == rules.MONITOR_RESOURCE_REQUIRED
 
 
 def test_the_emulators_sentinel_enums_and_required_fields_are_the_specs(specs: Path) -> None:
     d = definitions(specs, "securityinsights-2025-09-01/AlertRules.json")
     types = definitions(specs, "securityinsights-2025-03-01/common/AlertTypes.json")
     grouping = d["GroupingConfiguration"]
-    assert rules.SENTINEL_KINDS == tuple(d["AlertRuleKindEnum"]["enum"])
-    assert rules.SENTINEL_SEVERITIES == tuple(types["AlertSeverityEnum"]["enum"])
-    assert rules.SENTINEL_TACTICS == tuple(types["AttackTactic"]["enum"])
-    assert rules.SENTINEL_OPERATORS == tuple(d["AlertRuleTriggerOperator"]["enum"])
-    assert rules.SENTINEL_ENTITY_TYPES == tuple(d["EntityMappingType"]["enum"])
+    assert tuple(d["AlertRuleKindEnum"]["enum"]) == rules.SENTINEL_KINDS
+    assert tuple(types["AlertSeverityEnum"]["enum"]) == rules.SENTINEL_SEVERITIES
+    assert tuple(types["AttackTactic"]["enum"]) == rules.SENTINEL_TACTICS
+    assert tuple(d["AlertRuleTriggerOperator"]["enum"]) == rules.SENTINEL_OPERATORS
+    assert tuple(d["EntityMappingType"]["enum"]) == rules.SENTINEL_ENTITY_TYPES
     assert set(rules.SENTINEL_IDENTIFIERS) == set(d["EntityMappingType"]["enum"])
-    assert rules.SENTINEL_AGGREGATION_KINDS == tuple(d["EventGroupingAggregationKind"]["enum"])
-    assert rules.SENTINEL_MATCHING_METHODS == tuple(grouping["properties"]["matchingMethod"]["enum"])
-    assert rules.SENTINEL_ALERT_DETAILS == tuple(grouping["properties"]["groupByAlertDetails"]["items"]["enum"])
-    assert rules.SENTINEL_ALERT_PROPERTIES == tuple(d["AlertProperty"]["enum"])
-    assert rules.SENTINEL_REQUIRED == tuple(d["ScheduledAlertRuleProperties"]["required"])
-    assert rules.SENTINEL_GROUPING_REQUIRED == tuple(grouping["required"])
+    assert tuple(d["EventGroupingAggregationKind"]["enum"]) == rules.SENTINEL_AGGREGATION_KINDS
+    assert tuple(grouping["properties"]["matchingMethod"]["enum"]) == rules.SENTINEL_MATCHING_METHODS
+    assert (
+        tuple(grouping["properties"]["groupByAlertDetails"]["items"]["enum"]) == rules.SENTINEL_ALERT_DETAILS
+    )
+    assert tuple(d["AlertProperty"]["enum"]) == rules.SENTINEL_ALERT_PROPERTIES
+    assert tuple(d["ScheduledAlertRuleProperties"]["required"]) == rules.SENTINEL_REQUIRED
+    assert tuple(grouping["required"]) == rules.SENTINEL_GROUPING_REQUIRED
 
 
 MONITOR_EXAMPLES = [
@@ -92,8 +96,13 @@ def test_the_emulator_accepts_the_specs_sentinel_example(specs: Path, portal: Po
     ],
 )
 def test_the_emulator_rejects_what_the_service_rejects(
-    portal: Portal, environment: Environment, stores: dict[str, RuleStore],
-    target: str, field: str, value: Any, message: str,
+    portal: Portal,
+    environment: Environment,
+    stores: dict[str, RuleStore],
+    target: str,
+    field: str,
+    value: Any,
+    message: str,
 ) -> None:
     apply_plan(plan_for([deployable(1)], environment, stores), stores)
     body = portal.get(target, deployable(1).id)
@@ -125,8 +134,20 @@ def test_what_kqlrules_sends_and_the_emulator_returns_match_the_specs(
 
 def test_the_spec_checker_catches_a_wrong_body(specs: Path) -> None:
     spec = Spec(specs, "sentinel")
-    problems = alert_rule_errors(specs, {"kind": "Scheduled", "etag": "x", "properties": {
-        "displayName": "x", "severity": "Severe", "queryFrequency": "1h", "lastModifiedUtc": "now"}}, request=True)
+    problems = alert_rule_errors(
+        specs,
+        {
+            "kind": "Scheduled",
+            "etag": "x",
+            "properties": {
+                "displayName": "x",
+                "severity": "Severe",
+                "queryFrequency": "1h",
+                "lastModifiedUtc": "now",
+            },
+        },
+        request=True,
+    )
     assert any("severity" in p for p in problems)
     assert any("queryFrequency" in p for p in problems)
     assert any("lastModifiedUtc: read-only" in p for p in problems)

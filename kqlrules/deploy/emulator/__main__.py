@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from kqlrules.deploy.emulator.server import ArmEmulator
@@ -10,11 +11,11 @@ from kqlrules.deploy.emulator.server import ArmEmulator
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8089
     emulator = ArmEmulator(port=port)
-    print(f"ARM emulator on {emulator.url} (set arm_endpoint = \"{emulator.url}\" in an environment)", flush=True)
-    try:
+    print(
+        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment)', flush=True
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

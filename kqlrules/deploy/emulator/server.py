@@ -22,7 +22,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from kqlrules.deploy.emulator.validation import validate_monitor, validate_sentinel
 
 _SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
-MONITOR = re.compile(_SCOPE + r"/providers/Microsoft\.Insights/scheduledQueryRules(?:/(?P<name>[^/]+))?$", re.I)
+MONITOR = re.compile(
+    _SCOPE + r"/providers/Microsoft\.Insights/scheduledQueryRules(?:/(?P<name>[^/]+))?$", re.I
+)
 SENTINEL = re.compile(
     _SCOPE + r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<ws>[^/]+)"
     r"/providers/Microsoft\.SecurityInsights/alertRules(?:/(?P<name>[^/]+))?$",
@@ -74,7 +76,10 @@ class ArmEmulator:
 
     def start(self) -> ArmEmulator:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="arm-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -106,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
     emulator: ArmEmulator
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests read `emulator.requests` instead
 
     def do_GET(self) -> None:
@@ -130,8 +135,13 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.emulator.state
         with state.lock:
             state.requests.append(
-                Recorded(method, url.path, query.get("api-version", ""), dict(self.headers.items()),
-                         None if body is ValueError else body)
+                Recorded(
+                    method,
+                    url.path,
+                    query.get("api-version", ""),
+                    dict(self.headers.items()),
+                    None if body is ValueError else body,
+                )
             )
             status, payload, headers = self._route(method, url.path, query, body)
         data = b"" if payload is None else json.dumps(payload).encode()
@@ -157,8 +167,14 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             version = query.get("api-version")
             if version != API_VERSIONS[kind]:
-                return (*_error(HTTPStatus.BAD_REQUEST, "InvalidApiVersionParameter",
-                                f"api-version {version!r} is not supported; use {API_VERSIONS[kind]}"), {})
+                return (
+                    *_error(
+                        HTTPStatus.BAD_REQUEST,
+                        "InvalidApiVersionParameter",
+                        f"api-version {version!r} is not supported; use {API_VERSIONS[kind]}",
+                    ),
+                    {},
+                )
             name = match.group("name")
             if name is None:
                 if method != "GET":
@@ -169,15 +185,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _list(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         prefix = path.lower().rstrip("/") + "/"
-        items = [s.body for key, s in sorted(self.emulator.state.resources.items())
-                 if key.startswith(prefix) and "/" not in key[len(prefix):]]
+        items = [
+            s.body
+            for key, s in sorted(self.emulator.state.resources.items())
+            if key.startswith(prefix) and "/" not in key[len(prefix) :]
+        ]
         start = int(query.get("$skipToken", "0"))
         size = self.emulator.page_size
         page: dict[str, Any] = {"value": items[start : start + size]}
         if start + size < len(items):
-            host, port = self.server.server_address[:2]
             rest = urlencode({"api-version": query["api-version"], "$skipToken": start + size})
-            page["nextLink"] = f"http://{host!s}:{port}{path}?{rest}"
+            page["nextLink"] = f"{self.emulator.url}{path}?{rest}"
         return HTTPStatus.OK, page, {}
 
     def _resource(
@@ -192,26 +210,43 @@ class _Handler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, current.body, {"ETag": current.etag}
         if_match = self.headers.get("If-Match")
         if if_match and if_match != "*" and (current is None or current.etag != if_match):
-            return (*_error(HTTPStatus.PRECONDITION_FAILED, "PreconditionFailed",
-                            f"the rule {name} has etag {current.etag if current else 'none'}, not {if_match}"), {})
+            return (
+                *_error(
+                    HTTPStatus.PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    f"the rule {name} has etag {current.etag if current else 'none'}, not {if_match}",
+                ),
+                {},
+            )
         if method == "DELETE":
             if current is None:
                 return HTTPStatus.NO_CONTENT, None, {}
             del resources[key]
             return HTTPStatus.OK, None, {}
         if self.headers.get("If-None-Match") == "*" and current is not None:
-            return (*_error(HTTPStatus.PRECONDITION_FAILED, "PreconditionFailed", f"{name} already exists"), {})
+            return (
+                *_error(HTTPStatus.PRECONDITION_FAILED, "PreconditionFailed", f"{name} already exists"),
+                {},
+            )
         if body is ValueError:
             return (*_error(HTTPStatus.BAD_REQUEST, "InvalidRequestContent", "the body is not JSON"), {})
         problems = validate_monitor(body) if kind == "monitor" else validate_sentinel(body)
         if problems:
             return (*_error(HTTPStatus.BAD_REQUEST, "BadRequest", problems[0], problems), {})
         if kind == "sentinel" and body.get("etag") and current is not None and current.etag != body["etag"]:
-            return (*_error(HTTPStatus.CONFLICT, "Conflict",
-                            f"the etag {body['etag']} does not match the rule's current etag"), {})
+            return (
+                *_error(
+                    HTTPStatus.CONFLICT,
+                    "Conflict",
+                    f"the etag {body['etag']} does not match the rule's current etag",
+                ),
+                {},
+            )
         etag = f'"{uuid.uuid4()}"'
-        stored = _monitor_stored(path, name, body, etag, current) if kind == "monitor" else _sentinel_stored(
-            path, name, body, etag
+        stored = (
+            _monitor_stored(path, name, body, etag, current)
+            if kind == "monitor"
+            else _sentinel_stored(path, name, body, etag)
         )
         resources[key] = Stored(stored, etag)
         return (HTTPStatus.OK if current else HTTPStatus.CREATED), stored, {"ETag": etag}
@@ -233,7 +268,9 @@ def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, curre
     props["isLegacyLogAnalyticsRule"] = False
     for condition in props.get("criteria", {}).get("allOf", []):
         condition.setdefault("dimensions", [])
-        condition.setdefault("failingPeriods", {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1})
+        condition.setdefault(
+            "failingPeriods", {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1}
+        )
     created = current.body["systemData"]["createdAt"] if current else _now()
     return {
         # ARM returns monitor ids in lower case; the name keeps its spelling.

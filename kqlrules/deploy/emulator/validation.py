@@ -13,9 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-ISO_DURATION = re.compile(
-    r"^P(?!$)(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
-)
+ISO_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")
 
 # monitor-2023-12-01
 MONITOR_KINDS = ("LogAlert", "LogToMetric")
@@ -25,8 +23,21 @@ MONITOR_OPERATORS = ("Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", 
 MONITOR_DIMENSION_OPERATORS = ("Include", "Exclude")
 MONITOR_RESOURCE_REQUIRED = ("properties", "location")
 MONITOR_DIMENSION_REQUIRED = ("name", "operator", "values")
-MONITOR_FREQUENCIES = ("PT1M", "PT5M", "PT10M", "PT15M", "PT30M", "PT45M", "PT1H", "PT2H", "PT3H",
-                       "PT4H", "PT5H", "PT6H", "P1D")
+MONITOR_FREQUENCIES = (
+    "PT1M",
+    "PT5M",
+    "PT10M",
+    "PT15M",
+    "PT30M",
+    "PT45M",
+    "PT1H",
+    "PT2H",
+    "PT3H",
+    "PT4H",
+    "PT5H",
+    "PT6H",
+    "P1D",
+)
 MONITOR_MAX_WINDOW = timedelta(days=2)
 
 # securityinsights-2025-09-01
@@ -34,34 +45,99 @@ SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_SEVERITIES = ("High", "Medium", "Low", "Informational")
 SENTINEL_OPERATORS = ("GreaterThan", "LessThan", "Equal", "NotEqual")
 SENTINEL_TACTICS = (
-    "Reconnaissance", "ResourceDevelopment", "InitialAccess", "Execution", "Persistence",
-    "PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement",
-    "Collection", "Exfiltration", "CommandAndControl", "Impact", "PreAttack", "ImpairProcessControl",
+    "Reconnaissance",
+    "ResourceDevelopment",
+    "InitialAccess",
+    "Execution",
+    "Persistence",
+    "PrivilegeEscalation",
+    "DefenseEvasion",
+    "CredentialAccess",
+    "Discovery",
+    "LateralMovement",
+    "Collection",
+    "Exfiltration",
+    "CommandAndControl",
+    "Impact",
+    "PreAttack",
+    "ImpairProcessControl",
     "InhibitResponseFunction",
 )
 SENTINEL_ENTITY_TYPES = (
-    "Account", "Host", "IP", "Malware", "File", "Process", "CloudApplication", "DNS", "AzureResource",
-    "FileHash", "RegistryKey", "RegistryValue", "SecurityGroup", "URL", "Mailbox", "MailCluster",
-    "MailMessage", "SubmissionMail",
+    "Account",
+    "Host",
+    "IP",
+    "Malware",
+    "File",
+    "Process",
+    "CloudApplication",
+    "DNS",
+    "AzureResource",
+    "FileHash",
+    "RegistryKey",
+    "RegistryValue",
+    "SecurityGroup",
+    "URL",
+    "Mailbox",
+    "MailCluster",
+    "MailMessage",
+    "SubmissionMail",
 )
 SENTINEL_AGGREGATION_KINDS = ("SingleAlert", "AlertPerResult")
 SENTINEL_MATCHING_METHODS = ("AllEntities", "AnyAlert", "Selected")
 SENTINEL_ALERT_DETAILS = ("DisplayName", "Severity")
 SENTINEL_ALERT_PROPERTIES = (
-    "AlertLink", "ConfidenceLevel", "ConfidenceScore", "ExtendedLinks", "ProductName", "ProviderName",
-    "ProductComponentName", "RemediationSteps", "Techniques",
+    "AlertLink",
+    "ConfidenceLevel",
+    "ConfidenceScore",
+    "ExtendedLinks",
+    "ProductName",
+    "ProviderName",
+    "ProductComponentName",
+    "RemediationSteps",
+    "Techniques",
 )
 SENTINEL_REQUIRED = (
-    "displayName", "enabled", "severity", "query", "queryFrequency", "queryPeriod", "triggerOperator",
-    "triggerThreshold", "suppressionEnabled", "suppressionDuration",
+    "displayName",
+    "enabled",
+    "severity",
+    "query",
+    "queryFrequency",
+    "queryPeriod",
+    "triggerOperator",
+    "triggerThreshold",
+    "suppressionEnabled",
+    "suppressionDuration",
 )
 SENTINEL_GROUPING_REQUIRED = ("enabled", "reopenClosedIncident", "lookbackDuration", "matchingMethod")
 # Sentinel's documented entity identifiers (entities reference), by entity type.
 SENTINEL_IDENTIFIERS: dict[str, tuple[str, ...]] = {
-    "Account": ("Name", "FullName", "NTDomain", "DnsDomain", "UPNSuffix", "Sid", "AadTenantId", "AadUserId",
-                "PUID", "IsDomainJoined", "DisplayName", "ObjectGuid"),
-    "Host": ("DnsDomain", "NTDomain", "HostName", "FullName", "NetBiosName", "AzureID", "OMSAgentID",
-             "OSFamily", "OSVersion", "IsDomainJoined"),
+    "Account": (
+        "Name",
+        "FullName",
+        "NTDomain",
+        "DnsDomain",
+        "UPNSuffix",
+        "Sid",
+        "AadTenantId",
+        "AadUserId",
+        "PUID",
+        "IsDomainJoined",
+        "DisplayName",
+        "ObjectGuid",
+    ),
+    "Host": (
+        "DnsDomain",
+        "NTDomain",
+        "HostName",
+        "FullName",
+        "NetBiosName",
+        "AzureID",
+        "OMSAgentID",
+        "OSFamily",
+        "OSVersion",
+        "IsDomainJoined",
+    ),
     "IP": ("Address",),
     "Malware": ("Name", "Category"),
     "File": ("Directory", "Name"),
@@ -75,16 +151,57 @@ SENTINEL_IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "SecurityGroup": ("DistinguishedName", "SID", "ObjectGuid"),
     "URL": ("Url",),
     "Mailbox": ("MailboxPrimaryAddress", "DisplayName", "Upn", "ExternalDirectoryObjectId", "RiskLevel"),
-    "MailCluster": ("NetworkMessageIds", "CountByDeliveryStatus", "CountByThreat", "CountByProtectionStatus",
-                    "Threats", "Query", "QueryTime", "MailCount", "IsVolumeAnomaly", "Source",
-                    "ClusterSourceIdentifier", "ClusterSourceType", "ClusterQueryStartTime",
-                    "ClusterQueryEndTime", "ClusterGroup"),
-    "MailMessage": ("Recipient", "Urls", "Threats", "Sender", "P1Sender", "P1SenderDisplayName",
-                    "P1SenderDomain", "SenderIP", "P2Sender", "P2SenderDisplayName", "P2SenderDomain",
-                    "ReceivedDate", "NetworkMessageId", "InternetMessageId", "Subject", "AntispamDirection",
-                    "DeliveryAction", "DeliveryLocation", "Language", "ThreatDetectionMethods"),
-    "SubmissionMail": ("SubmissionId", "SubmissionDate", "Submitter", "NetworkMessageId", "Timestamp",
-                       "Recipient", "Sender", "SenderIp", "Subject", "ReportType"),
+    "MailCluster": (
+        "NetworkMessageIds",
+        "CountByDeliveryStatus",
+        "CountByThreat",
+        "CountByProtectionStatus",
+        "Threats",
+        "Query",
+        "QueryTime",
+        "MailCount",
+        "IsVolumeAnomaly",
+        "Source",
+        "ClusterSourceIdentifier",
+        "ClusterSourceType",
+        "ClusterQueryStartTime",
+        "ClusterQueryEndTime",
+        "ClusterGroup",
+    ),
+    "MailMessage": (
+        "Recipient",
+        "Urls",
+        "Threats",
+        "Sender",
+        "P1Sender",
+        "P1SenderDisplayName",
+        "P1SenderDomain",
+        "SenderIP",
+        "P2Sender",
+        "P2SenderDisplayName",
+        "P2SenderDomain",
+        "ReceivedDate",
+        "NetworkMessageId",
+        "InternetMessageId",
+        "Subject",
+        "AntispamDirection",
+        "DeliveryAction",
+        "DeliveryLocation",
+        "Language",
+        "ThreatDetectionMethods",
+    ),
+    "SubmissionMail": (
+        "SubmissionId",
+        "SubmissionDate",
+        "Submitter",
+        "NetworkMessageId",
+        "Timestamp",
+        "Recipient",
+        "Sender",
+        "SenderIp",
+        "Subject",
+        "ReportType",
+    ),
 }
 SENTINEL_MIN_FREQUENCY, SENTINEL_MAX_PERIOD = timedelta(minutes=5), timedelta(days=14)
 SENTINEL_MAX_QUERY = 10_000
@@ -134,8 +251,14 @@ class Problems:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "an array",
-             dict: "an object"}
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "an object",
+    }
     if isinstance(kind, tuple):
         return names.get(kind[-1], "a number")
     return names.get(kind, kind.__name__)
@@ -204,7 +327,10 @@ def validate_monitor(body: Any) -> list[str]:
 def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) -> None:
     if not p.typed(condition, path, dict):
         return
-    if p.typed(condition.get("query"), f"{path}.query", str, required=True) and not condition["query"].strip():
+    if (
+        p.typed(condition.get("query"), f"{path}.query", str, required=True)
+        and not condition["query"].strip()
+    ):
         p.add(f"{path}.query", "must not be empty")
     p.enum(condition.get("timeAggregation"), f"{path}.timeAggregation", MONITOR_TIME_AGGREGATIONS, log_alert)
     p.enum(condition.get("operator"), f"{path}.operator", MONITOR_OPERATORS, log_alert)
@@ -213,10 +339,14 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
     if p.typed(failing, f"{path}.failingPeriods", dict):
         total = failing.get("numberOfEvaluationPeriods", 1)
         least = failing.get("minFailingPeriodsToAlert", 1)
-        if p.typed(total, f"{path}.failingPeriods.numberOfEvaluationPeriods", int) and p.typed(
-            least, f"{path}.failingPeriods.minFailingPeriodsToAlert", int
-        ) and least > total:
-            p.add(f"{path}.failingPeriods", "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods")
+        if (
+            p.typed(total, f"{path}.failingPeriods.numberOfEvaluationPeriods", int)
+            and p.typed(least, f"{path}.failingPeriods.minFailingPeriodsToAlert", int)
+            and least > total
+        ):
+            p.add(
+                f"{path}.failingPeriods", "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods"
+            )
     dimensions = condition.get("dimensions")
     if p.typed(dimensions, f"{path}.dimensions", list):
         for index, dimension in enumerate(dimensions):
@@ -252,7 +382,10 @@ def validate_sentinel(body: Any) -> list[str]:
     if isinstance(query, str) and len(query) > SENTINEL_MAX_QUERY:
         p.add("properties.query", f"must be at most {SENTINEL_MAX_QUERY} characters")
     threshold = props.get("triggerThreshold")
-    if p.typed(threshold, "properties.triggerThreshold", int) and not 0 <= threshold <= SENTINEL_MAX_THRESHOLD:
+    if (
+        p.typed(threshold, "properties.triggerThreshold", int)
+        and not 0 <= threshold <= SENTINEL_MAX_THRESHOLD
+    ):
         p.add("properties.triggerThreshold", f"must be between 0 and {SENTINEL_MAX_THRESHOLD}")
     frequency = p.duration(props.get("queryFrequency"), "properties.queryFrequency")
     period = p.duration(props.get("queryPeriod"), "properties.queryPeriod")
@@ -275,14 +408,19 @@ def validate_sentinel(body: Any) -> list[str]:
         p.add("properties.customDetails", f"at most {SENTINEL_MAX_DETAILS} custom details")
     grouping = props.get("eventGroupingSettings")
     if p.typed(grouping, "properties.eventGroupingSettings", dict):
-        p.enum(grouping.get("aggregationKind"), "properties.eventGroupingSettings.aggregationKind",
-               SENTINEL_AGGREGATION_KINDS)
+        p.enum(
+            grouping.get("aggregationKind"),
+            "properties.eventGroupingSettings.aggregationKind",
+            SENTINEL_AGGREGATION_KINDS,
+        )
     override = props.get("alertDetailsOverride")
     if p.typed(override, "properties.alertDetailsOverride", dict):
         for index, mapping in enumerate(override.get("alertDynamicProperties") or []):
-            p.enum(mapping.get("alertProperty"),
-                   f"properties.alertDetailsOverride.alertDynamicProperties[{index}].alertProperty",
-                   SENTINEL_ALERT_PROPERTIES)
+            p.enum(
+                mapping.get("alertProperty"),
+                f"properties.alertDetailsOverride.alertDynamicProperties[{index}].alertProperty",
+                SENTINEL_ALERT_PROPERTIES,
+            )
     _sentinel_incidents(p, props.get("incidentConfiguration"))
     return p.items
 
@@ -324,8 +462,11 @@ def _sentinel_incidents(p: Problems, incidents: Any) -> None:
         if grouping.get(key) is None:
             p.add(f"{path}.groupingConfiguration.{key}", "is required")
     p.duration(grouping.get("lookbackDuration"), f"{path}.groupingConfiguration.lookbackDuration")
-    p.enum(grouping.get("matchingMethod"), f"{path}.groupingConfiguration.matchingMethod",
-           SENTINEL_MATCHING_METHODS)
+    p.enum(
+        grouping.get("matchingMethod"),
+        f"{path}.groupingConfiguration.matchingMethod",
+        SENTINEL_MATCHING_METHODS,
+    )
     for index, entity in enumerate(grouping.get("groupByEntities") or []):
         p.enum(entity, f"{path}.groupingConfiguration.groupByEntities[{index}]", SENTINEL_ENTITY_TYPES)
     for index, detail in enumerate(grouping.get("groupByAlertDetails") or []):

@@ -31,9 +31,7 @@ OPERATOR_SPELLINGS = {
     "le": "LessThanOrEqual",
 }
 # Documented evaluation frequencies of log search alerts (the portal offers only these).
-FREQUENCIES = tuple(
-    timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440)
-)
+FREQUENCIES = tuple(timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440))
 MAX_WINDOW = timedelta(days=2)
 
 
@@ -49,10 +47,14 @@ class MonitorTarget:
         d = item.detection
         problems = []
         if d.trigger.operator not in OPERATORS:
-            problems.append(f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)")
+            problems.append(
+                f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)"
+            )
         if d.schedule.frequency not in FREQUENCIES:
             allowed = ", ".join(format_timespan(f) for f in FREQUENCIES)
-            problems.append(f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}")
+            problems.append(
+                f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}"
+            )
         if d.schedule.period > MAX_WINDOW:
             problems.append(f"period {format_timespan(d.schedule.period)} exceeds Monitor's window of 2d")
         if len(item.query) > MAX_QUERY_LENGTH:
@@ -103,7 +105,7 @@ class MonitorTarget:
         conditions = [_condition(c) for c in (p.get("criteria") or {}).get("allOf") or []]
         actions = p.get("actions") or {}
         mute = n.duration(p.get("muteActionsDuration"))
-        return n.pruned(
+        comparable: Json = n.pruned(
             {
                 "location": n.location(body.get("location")),
                 "kind": body.get("kind") or "LogAlert",
@@ -134,6 +136,7 @@ class MonitorTarget:
                 },
             }
         )
+        return comparable
 
     def owner(self, body: Json) -> Ownership | None:
         return owner_from_tags(body.get("tags"))

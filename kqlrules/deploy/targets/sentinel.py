@@ -72,10 +72,14 @@ class SentinelTarget:
         if d.suppress_for is not None and not 5 * 60 <= d.suppress_for.total_seconds() <= 24 * 3600:
             problems.append("suppress_for must be between 5m and 24h (Sentinel's limit)")
         if d.sentinel.kind != "Scheduled":
-            problems.append(f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only")
+            problems.append(
+                f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only"
+            )
         for entity in d.entities:
             if entity.type not in ENTITY_TYPES:
-                problems.append(f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}")
+                problems.append(
+                    f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}"
+                )
         return problems
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
@@ -120,7 +124,10 @@ class SentinelTarget:
     def normalise(self, body: Json) -> Json:
         p: Json = body.get("properties") or {}
         incidents = {**DEFAULT_INCIDENTS, **(p.get("incidentConfiguration") or {})}
-        grouping = {**DEFAULT_INCIDENTS["groupingConfiguration"], **(incidents.get("groupingConfiguration") or {})}
+        grouping = {
+            **DEFAULT_INCIDENTS["groupingConfiguration"],
+            **(incidents.get("groupingConfiguration") or {}),
+        }
         grouping["lookbackDuration"] = n.duration(grouping.get("lookbackDuration"))
         for key in ("groupByEntities", "groupByAlertDetails", "groupByCustomDetails"):
             grouping[key] = sorted(grouping.get(key) or [])
@@ -129,7 +136,7 @@ class SentinelTarget:
             override["alertDynamicProperties"] = sorted(
                 override["alertDynamicProperties"], key=lambda m: str(m.get("alertProperty"))
             )
-        return n.pruned(
+        comparable: Json = n.pruned(
             {
                 "kind": body.get("kind"),
                 "properties": {
@@ -159,6 +166,7 @@ class SentinelTarget:
                 },
             }
         )
+        return comparable
 
     def owner(self, body: Json) -> Ownership | None:
         return owner_from_description((body.get("properties") or {}).get("description"))

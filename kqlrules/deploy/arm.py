@@ -74,12 +74,14 @@ class RuleStore(Protocol):
 
 def _error(exc: AzureError, what: str) -> ArmError:
     if not isinstance(exc, HttpResponseError) or exc.response is None:
-        return ArmError(f"{what}: {exc.message if hasattr(exc, 'message') else exc}")
+        return ArmError(f"{what}: {exc.message}", hint="check the network and the environment's arm_endpoint")
     status = exc.status_code
     code, message = "", str(exc.message)
     try:
         error = cast(Any, exc.response).json().get("error", {})
         code, message = str(error.get("code", "")), str(error.get("message", message))
+        details = [str(d.get("message")) for d in error.get("details") or [] if d.get("message") != message]
+        message = "; ".join([message, *details])
     except (ValueError, AttributeError):
         pass
     if status in (409, 412) and code in ("PreconditionFailed", "Conflict", "ConcurrencyConflict", ""):

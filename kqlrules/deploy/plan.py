@@ -116,6 +116,7 @@ def build_plan(
     `prune` adds deletes of rules this repository owns that no detection wants any more.
     """
     items = list(items)
+    detection_ids = {item.id for item in items}
     plan = Plan(environment.name)
     for target_name in environment.targets:
         target = TARGETS[target_name]
@@ -148,6 +149,8 @@ def build_plan(
         for key, rule in sorted(by_name.items()):
             marks = target.owner(rule.body)
             if key in wanted or marks is None or marks.repository != environment.repository:
+                continue
+            if marks.detection_id in detection_ids:  # a copy of a detection still here: leave it be
                 continue
             title = str((rule.body.get("properties") or {}).get("displayName") or rule.name)
             fields = diff(target.normalise(rule.body), {})

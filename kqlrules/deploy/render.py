@@ -36,7 +36,7 @@ def _label(change: Change, drift: bool) -> str:
     return change.action.value
 
 
-def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = False) -> str:
+def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = True) -> str:
     title = "Drift" if drift else "Plan"
     lines = [f"{title} for environment {plan.environment}: {summary(plan, drift=drift)}."]
     for change in plan.changes:

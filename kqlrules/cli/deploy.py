@@ -110,9 +110,9 @@ def _progress(outcome: Outcome) -> None:
     change = outcome.change
     label = f"{change.action.value:<7} {change.target:<9} {change.title} ({change.name})"
     if outcome.ok:
-        err_console.print(f"[green]ok[/]     {label}", highlight=False)
+        err_console.print(f"[green]ok[/]     {label}", highlight=False, soft_wrap=True)
     else:
-        err_console.print(f"[red]failed[/] {label}\n       {outcome.error}", highlight=False)
+        err_console.print(f"[red]failed[/] {label}\n       {outcome.error}", highlight=False, soft_wrap=True)
 
 
 @deploy_app.command("apply")

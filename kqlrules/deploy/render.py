@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -19,6 +20,17 @@ def value_text(value: Any) -> str:
     return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
 
 
+def is_text_block(before: Any, after: Any) -> bool:
+    """Multi-line strings (queries) read better as a line diff than as two truncated values."""
+    return any(isinstance(v, str) and "\n" in v for v in (before, after))
+
+
+def line_diff(before: Any, after: Any) -> list[str]:
+    old = str(before or "").splitlines()
+    new = str(after or "").splitlines()
+    return list(difflib.unified_diff(old, new, lineterm="", n=1))[2:]
+
+
 def summary(plan: Plan, *, drift: bool = False) -> str:
     if drift:
         edited, deleted, same = plan.count(Action.update), plan.count(Action.delete), plan.count(Action.noop)
@@ -33,6 +45,8 @@ def summary(plan: Plan, *, drift: bool = False) -> str:
 def _label(change: Change, drift: bool) -> str:
     if drift and change.reason:
         return change.reason
+    if drift and change.action is Action.noop:
+        return "as deployed"
     return change.action.value
 
 
@@ -50,6 +64,10 @@ def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = True) -> str:
             before, after = ("repository", "Azure") if drift else ("live", "repository")
             for field in change.fields:
                 lines.append(f"    {field.path}:")
+                if is_text_block(field.before, field.after):
+                    lines.append(f"      --- {before}  +++ {after}")
+                    lines += [f"      {line}" for line in line_diff(field.before, field.after)]
+                    continue
                 lines.append(f"      {before + ':':<12}{value_text(field.before)}")
                 lines.append(f"      {after + ':':<12}{value_text(field.after)}")
     if not plan.pending and not any(c.action is Action.blocked for c in plan.changes):
@@ -87,6 +105,13 @@ def as_markdown(plan: Plan, *, drift: bool = False) -> str:
             f"| Field | {before} | {after} |",
             "|---|---|---|",
         ]
-        lines += [f"| `{f.path}` | {_cell(f.before)} | {_cell(f.after)} |" for f in change.fields]
+        blocks = [f for f in change.fields if is_text_block(f.before, f.after)]
+        lines += [
+            f"| `{f.path}` | {_cell(f.before)} | {_cell(f.after)} |" for f in change.fields if f not in blocks
+        ]
+        for field in blocks:
+            lines += ["", f"`{field.path}` (- {before.lower()}, + {after.lower()}):", "", "```diff"]
+            lines += line_diff(field.before, field.after)
+            lines.append("```")
         lines += ["", "</details>"]
     return "\n".join(lines)

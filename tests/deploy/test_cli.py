@@ -155,3 +155,13 @@ def test_an_unknown_environment_is_a_clear_error(repo: Path) -> None:
     code, _, err = kqlrules(repo, "plan", "--env", "prod")
     assert code == 1
     assert "prod" in err and "dev" in err
+
+
+def test_a_changed_query_is_shown_as_a_line_diff(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    (repo / "queries/identity/spray.kql").write_text(QUERY + "| where AppDisplayName != 'Azure Portal'\n")
+    out = kqlrules(repo, "plan")[1]
+    assert "properties.query:" in out
+    assert "+| where AppDisplayName != 'Azure Portal'" in out
+    markdown = kqlrules(repo, "plan", "--format", "markdown")[1]
+    assert "```diff\n" in markdown and "\n+| where AppDisplayName != 'Azure Portal'\n```" in markdown

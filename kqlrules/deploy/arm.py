@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import quote
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline import policies
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
@@ -33,6 +33,7 @@ from kqlrules.deploy.targets import TARGETS, Target
 from kqlrules.errors import KqlrulesError
 
 ARM_SCOPE = "https://management.azure.com/.default"
+_SIGN_IN = "sign in (az login), or set AZURE_* / OIDC variables for DefaultAzureCredential"
 
 
 class ArmError(KqlrulesError):
@@ -73,6 +74,8 @@ class RuleStore(Protocol):
 
 
 def _error(exc: AzureError, what: str) -> ArmError:
+    if isinstance(exc, ClientAuthenticationError) and exc.response is None:
+        return ArmError(f"{what}: no credential: {exc.message}", hint=_SIGN_IN)
     if not isinstance(exc, HttpResponseError) or exc.response is None:
         return ArmError(f"{what}: {exc.message}", hint="check the network and the environment's arm_endpoint")
     status = exc.status_code
@@ -96,7 +99,7 @@ def _error(exc: AzureError, what: str) -> ArmError:
             f"{what}: not authenticated ({message})",
             status=status,
             code=code,
-            hint="sign in (az login) or set AZURE_* / OIDC variables for DefaultAzureCredential",
+            hint=_SIGN_IN,
         )
     return ArmError(f"{what}: {status} {code}: {message}", status=status, code=code)
 

@@ -79,3 +79,17 @@ def test_plain_http_is_refused_except_on_loopback(endpoint: str) -> None:
     with pytest.raises(DeployConfigError, match="must be https"):
         environment_from_table("prod", {**table, "arm_endpoint": endpoint})
     assert environment_from_table("dev", {**table, "arm_endpoint": "http://127.0.0.1:9"}).is_loopback
+
+
+class FailingCredential:
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("no account signed in")
+
+
+def test_a_credential_that_cannot_sign_in_is_a_clear_error(environment: Environment) -> None:
+    stores = open_stores(environment, FailingCredential(), retry_total=0)  # type: ignore[arg-type]
+    with pytest.raises(ArmError, match="no credential: no account signed in") as error:
+        stores["monitor"].list()
+    assert "az login" in str(error.value)

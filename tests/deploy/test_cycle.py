@@ -173,3 +173,15 @@ def test_a_rule_owned_by_another_repository_is_never_overwritten(
     plan = plan_for([deployable(1, severity="High")], environment, stores)
     assert {c.action for c in plan.changes} == {Action.blocked}
     assert "someone/else" in plan.changes[0].reason
+
+
+def test_a_prune_of_a_rule_edited_since_the_plan_is_refused(
+    environment: Environment, stores: dict[str, RuleStore], portal: Portal
+) -> None:
+    apply_plan(plan_for([deployable(1), deployable(2)], environment, stores), stores)
+    plan = plan_for([deployable(1)], environment, stores, prune=True)
+    portal.edit("sentinel", deployable(2).id, enabled=False)
+    report = apply_plan(plan, stores)
+    assert [(o.change.target, o.change.action) for o in report.failed] == [("sentinel", Action.delete)]
+    assert isinstance(report.failed[0].error, ConcurrencyConflict)
+    assert deployable(2).id in {rule.name for rule in stores["sentinel"].list()}

@@ -51,12 +51,20 @@ class Environment:
 
 
 def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:
-    missing = [
-        key for key in ("subscription", "resource_group", "workspace", "location") if not table.get(key)
-    ]
-    if missing:
-        raise DeployConfigError(f"environment {name!r} lacks {', '.join(missing)}", where)
     targets = tuple(table.get("targets", TARGETS))
+    required = (
+        "subscription",
+        "resource_group",
+        "workspace",
+        *(("location",) if "monitor" in targets else ()),
+    )
+    missing = [key for key in required if not table.get(key)]
+    if missing:
+        raise DeployConfigError(
+            f"environment {name!r} lacks {', '.join(missing)}",
+            where,
+            hint="an environment names subscription, resource_group, workspace (and location for monitor)",
+        )
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise DeployConfigError(
@@ -74,7 +82,7 @@ def environment_from_table(name: str, table: dict[str, Any], where: Location | N
         subscription=str(table["subscription"]),
         resource_group=str(table["resource_group"]),
         workspace=str(table["workspace"]),
-        location=str(table["location"]),
+        location=str(table.get("location", "")),
         targets=targets,
         action_groups=tuple(str(a) for a in table.get("action_groups", ())),
         arm_endpoint=endpoint,

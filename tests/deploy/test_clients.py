@@ -93,3 +93,15 @@ def test_a_credential_that_cannot_sign_in_is_a_clear_error(environment: Environm
     with pytest.raises(ArmError, match="no credential: no account signed in") as error:
         stores["monitor"].list()
     assert "az login" in str(error.value)
+
+
+def test_an_environment_names_where_its_rules_go() -> None:
+    with pytest.raises(DeployConfigError, match="lacks resource_group, location"):
+        environment_from_table("prod", {"subscription": SUBSCRIPTION, "workspace": "ws"})
+    sentinel_only = {
+        "subscription": SUBSCRIPTION,
+        "resource_group": "rg",
+        "workspace": "ws",
+        "targets": ["sentinel"],
+    }
+    assert environment_from_table("prod", sentinel_only).targets == ("sentinel",)

@@ -10,9 +10,9 @@ import re
 import uuid
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kqlrules.timespan import TimespanError, parse_timespan
 
@@ -120,9 +120,40 @@ class Trigger(_Strict):
         }[self.operator]
 
 
+def _tactic(value: str) -> str:
+    if value not in TACTICS:
+        raise ValueError(f"unknown tactic {value!r}; one of: {', '.join(TACTICS)}")
+    return value
+
+
+def _technique(value: str) -> str:
+    if not _TECHNIQUE.match(value):
+        raise ValueError(f"technique {value!r} is not an ATT&CK id such as T1078 or T1078.004")
+    return value
+
+
+# Checked one by one so that a problem points at the list item, not at the whole list.
+Tactic = Annotated[str, AfterValidator(_tactic)]
+Technique = Annotated[str, AfterValidator(_technique)]
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+_COLUMN = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*$")
+
+
+def _placeholders(value: str | None) -> str | None:
+    for match in _PLACEHOLDER.finditer(value or ""):
+        if not _COLUMN.match(match.group(1)):
+            raise ValueError(
+                f"placeholder {match.group(0)} must name one result column, such as {{{{Account}}}}"
+            )
+    return value
+
+
 class Alert(_Strict):
-    title: str | None = None
-    description: str | None = None
+    """Alert text overrides; `{{Column}}` takes the value of that column of the result row."""
+
+    title: Annotated[str | None, AfterValidator(_placeholders)] = None
+    description: Annotated[str | None, AfterValidator(_placeholders)] = None
 
 
 class Detection(_Strict):
@@ -135,8 +166,8 @@ class Detection(_Strict):
     enabled: bool = True
     schedule: Schedule
     trigger: Trigger = Trigger()
-    tactics: list[str] = []
-    techniques: list[str] = []
+    tactics: list[Tactic] = []
+    techniques: list[Technique] = []
     tables: list[str] = []
     # entity type -> {identifier: column}; `Account: UserPrincipalName` is short for the default identifier.
     entities: dict[str, dict[str, str]] = {}
@@ -159,22 +190,6 @@ class Detection(_Strict):
     @classmethod
     def _suppress(cls, value: Any) -> timedelta | None:
         return None if value is None else _timespan(value)
-
-    @field_validator("tactics")
-    @classmethod
-    def _tactics(cls, value: list[str]) -> list[str]:
-        for tactic in value:
-            if tactic not in TACTICS:
-                raise ValueError(f"unknown tactic {tactic!r}; one of: {', '.join(TACTICS)}")
-        return value
-
-    @field_validator("techniques")
-    @classmethod
-    def _techniques(cls, value: list[str]) -> list[str]:
-        for technique in value:
-            if not _TECHNIQUE.match(technique):
-                raise ValueError(f"technique {technique!r} is not an ATT&CK id such as T1078 or T1078.004")
-        return value
 
     @field_validator("entities", mode="before")
     @classmethod

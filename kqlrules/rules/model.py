@@ -157,7 +157,7 @@ class Alert(_Strict):
 
 
 class Detection(_Strict):
-    """One detection's metadata. `path` and `query_path` are set by the loader, not written by users."""
+    """One detection's metadata, as its `<name>.yaml` says it (the loader keeps the file paths)."""
 
     id: str
     name: str = Field(min_length=1, max_length=256)

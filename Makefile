@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/kqlrules setup
 	touch $@
 
 demo: setup
@@ -18,7 +19,7 @@ demo: setup
 	$(VENV)/bin/kqlrules validate
 
 lint-code: setup
-	$(VENV)/bin/ruff check kqlrules tests benchmarks
+	$(VENV)/bin/ruff check kqlrules tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy kqlrules
 
 test: lint-code

@@ -11,6 +11,7 @@ from kqlrules.cli.common import AppContext, OutputFormat
 
 # Each module has `register(app)`; its commands follow the life of a rule.
 COMMAND_MODULES = (
+    "kqlrules.cli.setup",
     "kqlrules.cli.authoring",  # list, render, validate
     "kqlrules.cli.lint",
     "kqlrules.cli.schema",

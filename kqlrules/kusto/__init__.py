@@ -1,1 +1,23 @@
-"""kqlrules.kusto"""
+"""The bridge to Microsoft's Kusto analyzer (parser, binder, typer) and the schemas it binds against."""
+
+from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
+from kqlrules.kusto.bridge import Analyzer, AnalyzerError, shared_analyzer
+from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
+from kqlrules.kusto.schemas import FunctionSchema, SchemaError, SchemaSet, TableSchema, kusto_type
+
+__all__ = [
+    "Analysis",
+    "Analyzer",
+    "AnalyzerError",
+    "AnalyzerMissing",
+    "Diagnostic",
+    "FunctionSchema",
+    "LineIndex",
+    "SchemaError",
+    "SchemaSet",
+    "TableSchema",
+    "ensure_installed",
+    "install",
+    "kusto_type",
+    "shared_analyzer",
+]

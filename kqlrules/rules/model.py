@@ -150,10 +150,47 @@ def _placeholders(value: str | None) -> str | None:
 
 
 class Alert(_Strict):
-    """Alert text overrides; `{{Column}}` takes the value of that column of the result row."""
+    """How each alert presents itself; placeholders `{{Column}}` name columns of the query's output."""
 
     title: Annotated[str | None, AfterValidator(_placeholders)] = None
     description: Annotated[str | None, AfterValidator(_placeholders)] = None
+    severity_column: str | None = None
+    tactics_column: str | None = None
+    dynamic_properties: dict[str, str] = {}
+
+
+class IncidentGrouping(_Strict):
+    enabled: bool = False
+    lookback: timedelta = timedelta(hours=5)
+    matching_method: Literal["AllEntities", "AnyAlert", "Selected"] = "AllEntities"
+    reopen_closed_incident: bool = False
+    group_by_entities: list[str] = []
+    group_by_alert_details: list[str] = []
+    group_by_custom_details: list[str] = []
+
+    _parse = field_validator("lookback", mode="before")(classmethod(lambda cls, v: _timespan(v)))
+
+
+class Incident(_Strict):
+    create: bool = True
+    grouping: IncidentGrouping = IncidentGrouping()
+
+
+class SentinelSettings(_Strict):
+    """What only Microsoft Sentinel analytics rules have; other targets ignore it."""
+
+    kind: Literal["Scheduled", "NRT"] = "Scheduled"
+    event_grouping: Literal["SingleAlert", "AlertPerResult"] = "SingleAlert"
+    incident: Incident = Incident()
+    status: str | None = None
+    required_data_connectors: list[dict[str, Any]] = []
+
+
+class EntityMapping(_Strict):
+    """One Sentinel entity: its type and identifier -> column (1 to 3 fields)."""
+
+    type: str
+    fields: dict[str, str]
 
 
 class Detection(_Strict):
@@ -169,14 +206,16 @@ class Detection(_Strict):
     tactics: list[Tactic] = []
     techniques: list[Technique] = []
     tables: list[str] = []
-    # entity type -> {identifier: column}; `Account: UserPrincipalName` is short for the default identifier.
-    entities: dict[str, dict[str, str]] = {}
+    # Written as {Type: {Identifier: Column}} or {Type: Column} (the default identifier); a list of
+    # {type, fields} when one type is mapped twice (two accounts, say), as Sentinel allows.
+    entities: list[EntityMapping] = []
     custom_details: dict[str, str] = {}
     alert: Alert = Alert()
     params: dict[str, Any] = {}
     version: str = "1.0.0"
     suppress_for: timedelta | None = None
     tags: list[str] = []
+    sentinel: SentinelSettings = SentinelSettings()
 
     @field_validator("id")
     @classmethod
@@ -196,7 +235,7 @@ class Detection(_Strict):
     def _entities(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             return value
-        expanded: dict[str, Any] = {}
+        expanded: list[dict[str, Any]] = []
         for entity, mapping in value.items():
             if isinstance(mapping, str):
                 identifier = DEFAULT_ENTITY_IDENTIFIER.get(str(entity))
@@ -205,7 +244,7 @@ class Detection(_Strict):
                         f"entity {entity!r} has no default identifier; write {{Identifier: Column}}"
                     )
                 mapping = {identifier: mapping}
-            expanded[entity] = mapping
+            expanded.append({"type": entity, "fields": mapping})
         return expanded
 
     @field_validator("version")
@@ -217,15 +256,16 @@ class Detection(_Strict):
 
     @field_validator("entities")
     @classmethod
-    def _entity_limits(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    def _entity_limits(cls, value: list[EntityMapping]) -> list[EntityMapping]:
         if len(value) > MAX_ENTITY_MAPPINGS:
             raise ValueError(
                 f"{len(value)} entity mappings; at most {MAX_ENTITY_MAPPINGS} (Sentinel's limit)"
             )
-        for entity, fields in value.items():
-            if not 1 <= len(fields) <= MAX_FIELDS_PER_ENTITY:
+        for entity in value:
+            if not 1 <= len(entity.fields) <= MAX_FIELDS_PER_ENTITY:
+                count = len(entity.fields)
                 raise ValueError(
-                    f"{entity} maps {len(fields)} fields; an entity maps 1 to {MAX_FIELDS_PER_ENTITY}"
+                    f"{entity.type} maps {count} fields; an entity maps 1 to {MAX_FIELDS_PER_ENTITY}"
                 )
         return value
 

@@ -1,0 +1,184 @@
+"""One long-lived Node process running Microsoft's Kusto analyzer, spoken to in JSON lines.
+
+Started lazily on first use, restarted if it dies, stopped when Python exits. Thread-safe: one request at a
+time over the pipe (the analyzer is single-threaded anyway).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import subprocess
+import threading
+from typing import Any
+
+from kqlrules.errors import KqlrulesError
+from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
+from kqlrules.kusto.install import JS_DIR, ensure_installed, find_node
+from kqlrules.kusto.schemas import SchemaSet
+from kqlrules.table import Column
+
+_SEVERITIES = {0: "Error", 1: "Warning", 2: "Suggestion", 3: "Information"}
+# Queries bigger than this are refused before they reach Node: Log Analytics rejects far smaller ones.
+MAX_QUERY_CHARS = 2_000_000
+
+
+class AnalyzerError(KqlrulesError):
+    """The analyzer process failed (crashed, or answered with an error)."""
+
+
+class Analyzer:
+    def __init__(self, *, timeout: float = 60.0) -> None:
+        self._timeout = timeout
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._defined: set[str] = set()
+        atexit.register(self.close)
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- process -------------------------------------------------------------------------------------
+    def _start(self) -> subprocess.Popen[str]:
+        modules = ensure_installed()
+        env = {**os.environ, "KQLRULES_ANALYZER_MODULES": str(modules)}
+        self._process = subprocess.Popen(
+            [find_node(), "--stack-size=16000", str(JS_DIR / "server.js")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            bufsize=1,
+        )
+        self._defined.clear()
+        return self._process
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            if process.stdin:
+                process.stdin.close()
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process and self._process.poll() is None else None
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and read its answer; `_ProcessDied` when the process is gone."""
+        process = self._process if self._process and self._process.poll() is None else self._start()
+        self._next_id += 1
+        request["id"] = self._next_id
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:
+            self.close()
+            raise _ProcessDied
+        response: dict[str, Any] = json.loads(line)
+        if not response.get("ok"):
+            raise AnalyzerError(f"the Kusto analyzer failed: {response.get('error')}")
+        return response
+
+    def _run(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        response: dict[str, Any] = {}
+        for request in requests:
+            response = self._call(dict(request))
+        return response
+
+    def _run_restarting(self, requests: list[dict[str, Any]], fresh: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run `requests`; if Node died, run `fresh` (which re-creates its state) on a new process, once."""
+        try:
+            return self._run(requests)
+        except _ProcessDied:
+            pass
+        try:
+            return self._run(fresh)
+        except _ProcessDied:
+            raise AnalyzerError(
+                "the Kusto analyzer process died twice on the same query",
+                hint="the query may be too deep or large for the analyzer; other files are unaffected",
+            ) from None
+
+    # -- API -----------------------------------------------------------------------------------------
+    def ping(self) -> str:
+        with self._lock:
+            ping = [{"op": "ping"}]
+            return str(self._run_restarting(ping, ping)["version"])
+
+    def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
+        if "\x00" in text:
+            raise KqlrulesError("the query contains NUL bytes; KQL text cannot")
+        if len(text) > MAX_QUERY_CHARS:
+            raise KqlrulesError(
+                f"the query is {len(text):,} characters; kqlrules analyzes at most {MAX_QUERY_CHARS:,}"
+            )
+        fingerprint = schemas.fingerprint()
+        define = {"op": "define", "schema": fingerprint, **schemas.to_bridge()}
+        analyze = {"op": "analyze", "schema": fingerprint, "text": text, "tree": tree}
+        with self._lock:
+            alive = self._process is not None and self._process.poll() is None
+            known = alive and fingerprint in self._defined
+            response = self._run_restarting([analyze] if known else [define, analyze], [define, analyze])
+            self._defined.add(fingerprint)
+        return _analysis(text, response)
+
+
+class _ProcessDied(Exception):
+    """The Node process ended; a new one has none of the schemas defined."""
+
+
+def _analysis(text: str, response: dict[str, Any]) -> Analysis:
+    index = LineIndex(text)
+    diagnostics = []
+    for raw in response["diagnostics"]:
+        line, col = index.position(int(raw["start"]))
+        diagnostics.append(
+            Diagnostic(
+                severity=_SEVERITIES.get(raw["severity"], str(raw["severity"])),
+                code=str(raw["code"]),
+                message=str(raw["message"]),
+                start=int(raw["start"]),
+                length=int(raw["length"]),
+                line=line,
+                col=col,
+                category=str(raw.get("category") or ""),
+            )
+        )
+    columns = response.get("result_columns")
+    return Analysis(
+        text=text,
+        diagnostics=diagnostics,
+        result_columns=[Column(n, t) for n, t in columns] if columns is not None else None,
+        result_type=response.get("result_type"),
+        tables=list(response.get("tables", [])),
+        functions=list(response.get("functions", [])),
+        tree=response.get("tree"),
+    )
+
+
+_shared: Analyzer | None = None
+
+
+def shared_analyzer() -> Analyzer:
+    """The process-wide analyzer: one Node process per kqlrules process."""
+    global _shared
+    if _shared is None:
+        _shared = Analyzer()
+    return _shared

@@ -1,0 +1,113 @@
+// kqlrules' bridge to Microsoft's Kusto analyzer: one long-lived process, JSON lines on stdin/stdout.
+//
+// Requests:  {"id": 1, "op": "ping"}
+//            {"id": 2, "op": "define", "schema": "<fingerprint>", "database": "ws",
+//             "tables": [{"name": "T", "columns": [["a", "string"]]}],
+//             "functions": [{"name": "f", "params": "(x:string='')", "body": "{ T }"}]}
+//            {"id": 3, "op": "analyze", "schema": "<fingerprint>", "text": "T | take 1", "tree": false}
+// Responses: {"id": 1, "ok": true, ...} or {"id": 1, "ok": false, "error": "..."}
+// A schema is defined once and kept by fingerprint, so a lint run pays for building symbols once.
+"use strict";
+
+const path = require("path");
+const readline = require("readline");
+
+const modules = process.env.KQLRULES_ANALYZER_MODULES;
+const pkg = path.join(modules, "@kusto", "language-service-next");
+require(path.join(pkg, "bridge.min.js"));
+require(path.join(pkg, "Kusto.Language.Bridge.min.js"));
+const K = Kusto.Language;
+const tree = require("./tree.js");
+
+const globalsBySchema = new Map();
+
+function define(request) {
+  const tables = (request.tables || []).map((t) => {
+    const columns = t.columns.map(([name, type]) => `['${name.replace(/'/g, "\\'")}']:${type}`).join(", ");
+    return new K.Symbols.TableSymbol.$ctor7(t.name, `(${columns})`, null);
+  });
+  const functions = (request.functions || []).map(
+    (f) => new K.Symbols.FunctionSymbol.$ctor16(f.name, f.params, f.body, null),
+  );
+  const db = new K.Symbols.DatabaseSymbol.ctor(request.database || "workspace", [...tables, ...functions]);
+  globalsBySchema.set(request.schema, K.GlobalState.Default.WithDatabase(db));
+  return { tables: tables.length, functions: functions.length };
+}
+
+function columnsOf(type) {
+  if (!type || !type.Columns) return null;
+  const out = [];
+  for (let i = 0; i < type.Columns.Count; i++) {
+    const column = type.Columns.getItem(i);
+    out.push([column.Name, column.Type ? column.Type.Name : "unknown"]);
+  }
+  return out;
+}
+
+function referenced(code) {
+  const tables = new Set();
+  const functions = new Set();
+  code.Syntax.WalkElements((element) => {
+    const symbol = element.ReferencedSymbol;
+    if (!symbol || element.IsToken || element.Kind !== K.Syntax.SyntaxKind.NameReference) return;
+    const kind = System.Enum.toString(K.Symbols.SymbolKind, symbol.Kind);
+    if (kind === "Table") tables.add(symbol.Name);
+    if (kind === "Function") functions.add(symbol.Name);
+  });
+  return { tables: [...tables], functions: [...functions] };
+}
+
+function analyze(request) {
+  const globals = globalsBySchema.get(request.schema);
+  if (!globals) throw new Error(`unknown schema ${request.schema}: define it first`);
+  const code = K.KustoCode.ParseAndAnalyze(request.text, globals);
+  const diagnostics = [];
+  const all = code.GetDiagnostics();
+  for (let i = 0; i < all.Count; i++) {
+    const d = all.getItem(i);
+    diagnostics.push({
+      severity: d.Severity,
+      code: d.Code,
+      category: d.Category,
+      message: d.Message,
+      start: d.Start,
+      length: d.Length,
+    });
+  }
+  const result = {
+    diagnostics,
+    result_columns: columnsOf(code.ResultType),
+    result_type: code.ResultType ? code.ResultType.Name : null,
+    ...referenced(code),
+  };
+  if (request.tree) result.tree = tree.exportTree(code, K);
+  return result;
+}
+
+const handlers = {
+  ping: () => ({ version: "12.4.1" }),
+  define,
+  analyze,
+};
+
+const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+input.on("line", (line) => {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ id: null, ok: false, error: `bad request: ${error.message}` }) + "\n");
+    return;
+  }
+  let response;
+  try {
+    const handler = handlers[request.op];
+    if (!handler) throw new Error(`unknown op ${request.op}`);
+    response = { id: request.id, ok: true, ...handler(request) };
+  } catch (error) {
+    const message = (error && (error.message || error.Message)) || String(error);
+    response = { id: request.id, ok: false, error: message };
+  }
+  process.stdout.write(JSON.stringify(response) + "\n");
+});
+input.on("close", () => process.exit(0));

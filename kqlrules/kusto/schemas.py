@@ -1,0 +1,228 @@
+"""Table and function schemas the analyzer binds queries against.
+
+Two file shapes are read, one table or function per file, `.json` or `.yaml`:
+- kqlrules' own: `{"table": "SigninLogs", "columns": {"TimeGenerated": "datetime", ...}}` and
+  `{"function": "_GetWatchlist", "parameters": {"watchlist": "string"}, "columns": {...}}` (or `"body"`);
+- Microsoft Sentinel CI's: `{"Name", "Properties": [{"Name", "Type"}]}` and
+  `{"FunctionName", "FunctionParameters", "FunctionResultColumns"}` (as in the Azure-Sentinel repository).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.table import Column
+
+BUILTIN_DIR = Path(__file__).with_name("schemas")
+
+# Sentinel's schema files spell Kusto types in many ways; these are the ones seen in the wild.
+_TYPE_ALIASES = {
+    "string": "string",
+    "str": "string",
+    "uri": "string",
+    "long": "long",
+    "int64": "long",
+    "bigint": "long",
+    "int": "int",
+    "int32": "int",
+    "integer": "int",
+    "real": "real",
+    "double": "real",
+    "float": "real",
+    "decimal": "decimal",
+    "bool": "bool",
+    "boolean": "bool",
+    "sbyte": "bool",
+    "datetime": "datetime",
+    "date": "datetime",
+    "date/time": "datetime",
+    "timespan": "timespan",
+    "time": "timespan",
+    "guid": "guid",
+    "uuid": "guid",
+    "uniqueid": "guid",
+    "dynamic": "dynamic",
+    "object": "dynamic",
+}
+_NULL_DEFAULT = {"string": '""'}
+
+
+class SchemaError(KqlrulesError):
+    """A schema file is unreadable or names an unknown type."""
+
+
+def kusto_type(name: str | None, where: Location | None = None) -> str:
+    key = (name or "string").strip().lower()
+    if key not in _TYPE_ALIASES:
+        raise SchemaError(f"unknown column type {name!r}", where)
+    return _TYPE_ALIASES[key]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class FunctionSchema:
+    name: str
+    parameters: tuple[Parameter, ...] = ()
+    columns: tuple[Column, ...] = ()
+    body: str | None = None
+
+    def parameter_list(self) -> str:
+        parts = []
+        for p in self.parameters:
+            default = "" if p.required else "=" + _NULL_DEFAULT.get(p.type, f"{p.type}(null)")
+            parts.append(f"{p.name}:{p.type}{default}")
+        return "(" + ", ".join(parts) + ")"
+
+    def body_text(self) -> str:
+        """The body the analyzer sees: the user's, or an empty table of the documented result columns."""
+        if self.body is not None:
+            return self.body if self.body.strip().startswith("{") else "{ " + self.body + " }"
+        columns = ", ".join(f"['{c.name}']:{c.type}" for c in self.columns)
+        return "{ datatable(" + columns + ")[] }"
+
+
+@dataclass
+class SchemaSet:
+    tables: dict[str, TableSchema] = field(default_factory=dict)
+    functions: dict[str, FunctionSchema] = field(default_factory=dict)
+
+    @classmethod
+    def builtin(cls) -> SchemaSet:
+        return cls.load(BUILTIN_DIR) if BUILTIN_DIR.is_dir() else cls()
+
+    @classmethod
+    def load(cls, *folders: Path | str) -> SchemaSet:
+        schemas = cls()
+        for folder in folders:
+            schemas.add_folder(Path(folder))
+        return schemas
+
+    def merged(self, other: SchemaSet) -> SchemaSet:
+        """A new set with `other`'s definitions winning over this one's."""
+        return SchemaSet({**self.tables, **other.tables}, {**self.functions, **other.functions})
+
+    def add_folder(self, folder: Path) -> None:
+        if not folder.is_dir():
+            raise SchemaError(f"schema folder {folder} does not exist")
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() in (".json", ".yaml", ".yml") and path.is_file():
+                self.add_file(path)
+
+    def add_file(self, path: Path) -> None:
+        data = _read(path)
+        if not isinstance(data, Mapping):
+            raise SchemaError("a schema file must hold one object", Location.of(path, 1, 1))
+        item = _parse(data, path)
+        if isinstance(item, TableSchema):
+            self.tables[item.name] = item
+        elif isinstance(item, FunctionSchema):
+            self.functions[item.name] = item
+
+    def add_table(self, name: str, columns: Iterable[tuple[str, str]]) -> None:
+        self.tables[name] = TableSchema(name, tuple(Column(n, kusto_type(t)) for n, t in columns))
+
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.to_bridge(), sort_keys=True).encode()
+        return hashlib.sha256(payload).hexdigest()[:16]
+
+    def to_bridge(self) -> dict[str, Any]:
+        return {
+            "tables": [
+                {"name": t.name, "columns": [[c.name, c.type] for c in t.columns]}
+                for t in sorted(self.tables.values(), key=lambda t: t.name)
+            ],
+            "functions": [
+                {"name": f.name, "params": f.parameter_list(), "body": f.body_text()}
+                for f in sorted(self.functions.values(), key=lambda f: f.name)
+            ],
+        }
+
+
+def _read(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            # Several published Sentinel schemas carry trailing commas; accept them, report anything else.
+            try:
+                return json.loads(re.sub(r",(\s*[\]}])", r"\1", text))
+            except json.JSONDecodeError:
+                raise SchemaError(
+                    f"invalid JSON: {error.msg}", Location.of(path, error.lineno, error.colno)
+                ) from None
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        return YAML(typ="safe").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = Location.of(path, mark.line + 1, mark.column + 1) if mark else Location.of(path)
+        raise SchemaError(f"invalid YAML: {error.problem}", where) from None
+
+
+def _get(data: Mapping[str, Any], *keys: str) -> Any:
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    for key in keys:
+        if key.lower() in lowered:
+            return lowered[key.lower()]
+    return None
+
+
+def _columns(raw: Any, path: Path) -> tuple[Column, ...]:
+    where = Location.of(path)
+    if isinstance(raw, Mapping):
+        return tuple(Column(str(n), kusto_type(str(t), where)) for n, t in raw.items())
+    columns = []
+    for entry in raw or []:
+        if isinstance(entry, list | tuple):
+            columns.append(Column(str(entry[0]), kusto_type(str(entry[1]), where)))
+        else:
+            columns.append(Column(str(_get(entry, "name")), kusto_type(_get(entry, "type"), where)))
+    return tuple(columns)
+
+
+def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema | None:
+    where = Location.of(path)
+    if "table" in data:
+        return TableSchema(str(data["table"]), _columns(data.get("columns"), path))
+    if "function" in data:
+        raw = data.get("parameters") or {}
+        items = raw.items() if isinstance(raw, Mapping) else ((p[0], p[1]) for p in raw)
+        params = tuple(Parameter(str(n), kusto_type(str(t), where), required=False) for n, t in items)
+        return FunctionSchema(
+            str(data["function"]), params, _columns(data.get("columns"), path), data.get("body")
+        )
+    function_name = _get(data, "FunctionName")
+    if function_name:
+        params = tuple(
+            Parameter(str(_get(p, "Name")), kusto_type(_get(p, "Type"), where), bool(_get(p, "IsRequired")))
+            for p in _get(data, "FunctionParameters") or []
+        )
+        return FunctionSchema(str(function_name), params, _columns(_get(data, "FunctionResultColumns"), path))
+    properties = _get(data, "Properties")
+    name = _get(data, "Name")
+    if properties is not None and name:
+        return TableSchema(str(name), _columns(properties, path))
+    # Other JSON (connector manifests, samples) is not a schema; a schema folder may hold it harmlessly.
+    return None

@@ -1,0 +1,75 @@
+"""The analyzer bridge: one Node process, schemas defined once, diagnostics with line and column."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from kqlrules.errors import KqlrulesError
+from kqlrules.kusto import Analyzer, SchemaSet
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[Analyzer]:
+    with Analyzer() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def schemas() -> SchemaSet:
+    schemas = SchemaSet()
+    schemas.add_table("SigninLogs", [("TimeGenerated", "datetime"), ("UserPrincipalName", "string")])
+    return schemas
+
+
+def test_output_schema_follows_summarize(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    analysis = analyzer.analyze("SigninLogs | summarize count() by UserPrincipalName", schemas)
+    assert analysis.diagnostics == []
+    assert [(c.name, c.type) for c in analysis.result_columns or []] == [
+        ("UserPrincipalName", "string"),
+        ("count_", "long"),
+    ]
+    assert analysis.tables == ["SigninLogs"]
+
+
+def test_unknown_column_is_reported_at_its_line_and_column(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    analysis = analyzer.analyze("SigninLogs\n| where Nope == 1", schemas)
+    [error] = analysis.errors
+    assert (error.line, error.col, error.code) == (2, 9, "KS142")
+    assert "Nope" in error.message
+
+
+def test_syntax_error_is_a_syntax_diagnostic(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    analysis = analyzer.analyze("SigninLogs | where (", schemas)
+    assert analysis.syntax_errors
+
+
+def test_typed_tree_carries_types_and_symbols(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    tree = analyzer.analyze("SigninLogs | take 1", schemas, tree=True).tree
+    assert tree is not None
+    found: list[dict[str, object]] = []
+
+    def walk(node: dict[str, object]) -> None:
+        if node.get("sym") == ["SigninLogs", "Table"]:
+            found.append(node)
+        for child in node.get("c", []):  # type: ignore[attr-defined]
+            walk(child)
+
+    walk(tree)
+    assert found and found[0]["cols"] == [["TimeGenerated", "datetime"], ["UserPrincipalName", "string"]]
+
+
+def test_a_killed_process_is_restarted(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    analyzer.ping()
+    assert analyzer.pid is not None
+    os.kill(analyzer.pid, signal.SIGKILL)
+    analysis = analyzer.analyze("SigninLogs | take 1", schemas)
+    assert analysis.diagnostics == []
+
+
+def test_nul_bytes_are_refused_with_a_message(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    with pytest.raises(KqlrulesError, match="NUL"):
+        analyzer.analyze("SigninLogs\x00", schemas)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+import yaml
 
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, from_sentinel
@@ -33,10 +32,15 @@ def sentinel_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+# Sentinel's own tooling reads rules with PyYAML, which accepts block scalars that stricter YAML 1.2 parsers
+# (ruamel) refuse; importing must accept what Sentinel accepts.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_sentinel_rule(path: Path) -> dict[str, Any]:
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8-sig"))
-    except MarkedYAMLError as error:
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = Location.of(path, mark.line + 1, mark.column + 1) if mark else Location.of(path)
         raise SentinelImportError(f"invalid YAML: {error.problem}", where) from None

@@ -143,7 +143,10 @@ def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
     sentinel = _sentinel_from(data, kind, connectors)
     if sentinel:
         meta["sentinel"] = sentinel
-    return ImportedRule(meta, template_for(query), query, area_for(source), _slug(source.stem), source)
+    # A `query: |` block ends with YAML's newline, not the query's; the template file ends with one of
+    # its own, which Jinja2 drops when rendering, so the rendered text is the query exactly.
+    query = query[:-1] if query.endswith("\n") else query
+    return ImportedRule(meta, template_for(query) + "\n", query, area_for(source), _slug(source.stem), source)
 
 
 def _tag(tag: Any) -> str:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from ruamel.yaml import YAML
 
@@ -21,6 +21,7 @@ from kqlrules.rules.model import Detection
 
 LOCK_FILE = ".lock.json"
 Part = Literal["major", "minor", "patch"]
+D = TypeVar("D", bound="VersionedDetection")
 
 
 class VersionedDetection(Protocol):
@@ -143,7 +144,7 @@ def bump_version(detection: VersionedDetection, part: Part = "patch") -> str:
     return new
 
 
-def changed(queries: Path, detections: Sequence[VersionedDetection]) -> list[VersionedDetection]:
+def changed(queries: Path, detections: Sequence[D]) -> list[D]:
     """Detections whose content differs from the lock while their version does not."""
     lock = read_lock(queries)
     return [

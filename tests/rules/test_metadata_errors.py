@@ -77,7 +77,18 @@ BASE = [
         ),
         (
             [*BASE, "techniques: [T1078, TA0001]"],
-            "7:13: techniques: technique 'TA0001' is not an ATT&CK id such as T1078 or T1078.004",
+            "7:21: techniques[1]: technique 'TA0001' is not an ATT&CK id such as T1078 or T1078.004",
+        ),
+        (
+            [*BASE, "tactics:", "  - InitialAccess", "  - Initial Access"],
+            "9:5: tactics[1]: unknown tactic 'Initial Access'; one of: Reconnaissance, ResourceDevelopment, "
+            "InitialAccess, Execution, Persistence, PrivilegeEscalation, DefenseEvasion, CredentialAccess, "
+            "Discovery, LateralMovement, Collection, CommandAndControl, Exfiltration, Impact, "
+            "ImpairProcessControl, InhibitResponseFunction, PreAttack",
+        ),
+        (
+            [*BASE, "alert:", "  title: 'Sign-in by {{User Name}}'"],
+            "8:10: alert.title: placeholder {{User Name}} must name one result column, such as {{Account}}",
         ),
         (
             [*BASE, "version: '1.0'"],

@@ -26,8 +26,9 @@ from kqlrules.deploy import (
 )
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
-from kqlrules.errors import KqlrulesError
-from kqlrules.rules import Repository, load_config, load_repository
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules import LoadedDetection, Repository, load_config, load_repository
+from kqlrules.rules.paths import shown
 
 deploy_app = typer.Typer(
     name="deploy",
@@ -62,8 +63,15 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
     repository = load_repository(root, environment.name, strict=True)
-    items = [Deployable(d.meta, d.render().text, d.location()) for d in repository.detections]
+    items = [_deployable(d) for d in repository.detections]
     return repository, environment, items
+
+
+def _deployable(detection: LoadedDetection) -> Deployable:
+    query_source = Location.of(shown(detection.kql_path))
+    return Deployable(
+        detection.meta, detection.render().text, detection.location(), query_source, detection.location
+    )
 
 
 def _credential(environment: Environment) -> Any:
@@ -175,7 +183,7 @@ def export_command(
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
-    items = [Deployable(d.meta, d.render().text, d.location()) for d in repository.detections]
+    items = [_deployable(d) for d in repository.detections]
     repository_name = environment.repository if environment else root.resolve().name
     if environment is not None:
         preflight(items, environment)

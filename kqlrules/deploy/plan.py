@@ -87,7 +87,7 @@ def preflight(items: Iterable[Deployable], environment: Environment) -> None:
         seen[item.id] = item.where
         for target_name in environment.targets:
             for problem in TARGETS[target_name].preflight(item, environment):
-                problems.append(f"{item.where}: {target_name}: {problem}")
+                problems.append(f"{item.place(problem.keys)}: {target_name}: {problem.message}")
     if problems:
         raise PreflightError(
             f"{len(problems)} problem(s) found before deploying; nothing was sent:\n  "

@@ -125,7 +125,8 @@ def test_preflight_stops_before_any_call(repo: Path, emulator: ArmEmulator) -> N
     write_rule(repo, "spray", operator="ne")
     code, _, err = kqlrules(repo, "apply", "--auto-approve")
     assert code == 1
-    assert "spray.yaml" in err and "monitor" in err and "no Azure Monitor equivalent" in err
+    assert "queries/identity/spray.yaml:5:" in err  # the line of `trigger:`'s operator
+    assert "monitor: trigger operator 'ne' has no Azure Monitor equivalent" in err
     assert "nothing was sent" in err
     assert "Traceback" not in err
     assert emulator.requests == []

@@ -10,7 +10,8 @@ from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, monitor_tags, owner_from_tags
-from kqlrules.rules.model import MAX_QUERY_LENGTH, Severity
+from kqlrules.deploy.targets.base import Problem, query_problems
+from kqlrules.rules.model import Severity
 from kqlrules.timespan import format_timespan, to_iso8601
 
 API_VERSION = "2023-12-01"
@@ -43,24 +44,32 @@ class MonitorTarget:
     def resource_name(self, item: Deployable) -> str:
         return item.detection.id
 
-    def preflight(self, item: Deployable, environment: Environment) -> list[str]:
+    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
         d = item.detection
         problems = []
         if d.trigger.operator not in OPERATORS:
             problems.append(
-                f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)"
+                Problem(
+                    f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)",
+                    ("trigger", "operator"),
+                )
             )
         if d.schedule.frequency not in FREQUENCIES:
             allowed = ", ".join(format_timespan(f) for f in FREQUENCIES)
             problems.append(
-                f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}"
+                Problem(
+                    f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}",
+                    ("schedule", "frequency"),
+                )
             )
         if d.schedule.period > MAX_WINDOW:
-            problems.append(f"period {format_timespan(d.schedule.period)} exceeds Monitor's window of 2d")
-        if len(item.query) > MAX_QUERY_LENGTH:
-            problems.append(f"query is {len(item.query)} characters; the limit is {MAX_QUERY_LENGTH}")
-        if not item.query.strip():
-            problems.append("query is empty")
+            problems.append(
+                Problem(
+                    f"period {format_timespan(d.schedule.period)} exceeds Monitor's window of 2d",
+                    ("schedule", "period"),
+                )
+            )
+        problems += query_problems(item)
         return problems
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:

@@ -13,7 +13,7 @@ from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, owner_from_description, with_marker
-from kqlrules.rules.model import MAX_QUERY_LENGTH
+from kqlrules.deploy.targets.base import Problem, query_problems
 from kqlrules.timespan import to_iso8601
 
 API_VERSION = "2025-09-01"
@@ -62,23 +62,27 @@ class SentinelTarget:
     def resource_name(self, item: Deployable) -> str:
         return item.detection.id
 
-    def preflight(self, item: Deployable, environment: Environment) -> list[str]:
-        problems = []
-        if len(item.query) > MAX_QUERY_LENGTH:
-            problems.append(f"query is {len(item.query)} characters; the limit is {MAX_QUERY_LENGTH}")
-        if not item.query.strip():
-            problems.append("query is empty")
+    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
+        problems = query_problems(item)
         d = item.detection
         if d.suppress_for is not None and not 5 * 60 <= d.suppress_for.total_seconds() <= 24 * 3600:
-            problems.append("suppress_for must be between 5m and 24h (Sentinel's limit)")
+            problems.append(
+                Problem("suppress_for must be between 5m and 24h (Sentinel's limit)", ("suppress_for",))
+            )
         if d.sentinel.kind != "Scheduled":
             problems.append(
-                f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only"
+                Problem(
+                    f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only",
+                    ("sentinel", "kind"),
+                )
             )
         for entity in d.entities:
             if entity.type not in ENTITY_TYPES:
                 problems.append(
-                    f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}"
+                    Problem(
+                        f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}",
+                        ("entities",),
+                    )
                 )
         return problems
 

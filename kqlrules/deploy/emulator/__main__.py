@@ -1,0 +1,22 @@
+"""`python -m kqlrules.deploy.emulator [PORT]`: serve the ARM emulator on 127.0.0.1 until interrupted."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+from kqlrules.deploy.emulator.server import ArmEmulator
+
+
+def main() -> None:
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8089
+    emulator = ArmEmulator(port=port)
+    print(
+        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment)', flush=True
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        emulator.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""A local ARM endpoint for scheduled query rules and Sentinel analytics rules, on 127.0.0.1.
+
+It serves PUT / GET / DELETE / LIST for `Microsoft.Insights/scheduledQueryRules` (2023-12-01) and
+`Microsoft.SecurityInsights/alertRules` (2025-09-01) with etags, If-Match / If-None-Match, paging, bearer
+token checks, server-filled read-only fields and the services' validation rules. The real SDK clients
+point at it through `base_url`, so tests and offline demos exercise the same code as a real deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from kqlrules.deploy.emulator.validation import validate_monitor, validate_sentinel
+
+_SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+MONITOR = re.compile(
+    _SCOPE + r"/providers/Microsoft\.Insights/scheduledQueryRules(?:/(?P<name>[^/]+))?$", re.I
+)
+SENTINEL = re.compile(
+    _SCOPE + r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<ws>[^/]+)"
+    r"/providers/Microsoft\.SecurityInsights/alertRules(?:/(?P<name>[^/]+))?$",
+    re.I,
+)
+API_VERSIONS = {"monitor": "2023-12-01", "sentinel": "2025-09-01"}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    api_version: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Stored:
+    body: dict[str, Any]
+    etag: str
+
+
+@dataclass
+class EmulatorState:
+    resources: dict[str, Stored] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ArmEmulator:
+    """Start with `with ArmEmulator() as arm:`; `arm.url` is the base URL to give the SDK clients."""
+
+    def __init__(self, port: int = 0, page_size: int = 50) -> None:
+        self.state = EmulatorState()
+        self.page_size = page_size
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[Recorded]:
+        return list(self.state.requests)
+
+    def start(self) -> ArmEmulator:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="arm-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ArmEmulator:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def _error(status: HTTPStatus, code: str, message: str, details: list[str] | None = None) -> tuple[int, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = [{"code": code, "message": d} for d in details]
+    return status, {"error": error}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: ArmEmulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests read `emulator.requests` instead
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = ValueError
+        state = self.emulator.state
+        with state.lock:
+            state.requests.append(
+                Recorded(
+                    method,
+                    url.path,
+                    query.get("api-version", ""),
+                    dict(self.headers.items()),
+                    None if body is ValueError else body,
+                )
+            )
+            status, payload, headers = self._route(method, url.path, query, body)
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _route(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme != "Bearer" or not token.strip():
+            return (*_error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "bearer token required"), {})
+        for kind, pattern in (("monitor", MONITOR), ("sentinel", SENTINEL)):
+            match = pattern.match(path)
+            if match is None:
+                continue
+            version = query.get("api-version")
+            if version != API_VERSIONS[kind]:
+                return (
+                    *_error(
+                        HTTPStatus.BAD_REQUEST,
+                        "InvalidApiVersionParameter",
+                        f"api-version {version!r} is not supported; use {API_VERSIONS[kind]}",
+                    ),
+                    {},
+                )
+            name = match.group("name")
+            if name is None:
+                if method != "GET":
+                    return (*_error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", method), {})
+                return self._list(path, query)
+            return self._resource(kind, method, path, name, body)
+        return (*_error(HTTPStatus.NOT_FOUND, "InvalidResourceType", f"no such resource type: {path}"), {})
+
+    def _list(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        prefix = path.lower().rstrip("/") + "/"
+        items = [
+            s.body
+            for key, s in sorted(self.emulator.state.resources.items())
+            if key.startswith(prefix) and "/" not in key[len(prefix) :]
+        ]
+        start = int(query.get("$skipToken", "0"))
+        size = self.emulator.page_size
+        page: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            rest = urlencode({"api-version": query["api-version"], "$skipToken": start + size})
+            page["nextLink"] = f"{self.emulator.url}{path}?{rest}"
+        return HTTPStatus.OK, page, {}
+
+    def _resource(
+        self, kind: str, method: str, path: str, name: str, body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        resources = self.emulator.state.resources
+        key = path.lower()
+        current = resources.get(key)
+        if method == "GET":
+            if current is None:
+                return (*_error(HTTPStatus.NOT_FOUND, "ResourceNotFound", f"{name} was not found"), {})
+            return HTTPStatus.OK, current.body, {"ETag": current.etag}
+        if_match = self.headers.get("If-Match")
+        if if_match and if_match != "*" and (current is None or current.etag != if_match):
+            return (
+                *_error(
+                    HTTPStatus.PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    f"the rule {name} has etag {current.etag if current else 'none'}, not {if_match}",
+                ),
+                {},
+            )
+        if method == "DELETE":
+            if current is None:
+                return HTTPStatus.NO_CONTENT, None, {}
+            del resources[key]
+            return HTTPStatus.OK, None, {}
+        if self.headers.get("If-None-Match") == "*" and current is not None:
+            return (
+                *_error(HTTPStatus.PRECONDITION_FAILED, "PreconditionFailed", f"{name} already exists"),
+                {},
+            )
+        if body is ValueError:
+            return (*_error(HTTPStatus.BAD_REQUEST, "InvalidRequestContent", "the body is not JSON"), {})
+        problems = validate_monitor(body) if kind == "monitor" else validate_sentinel(body)
+        if problems:
+            return (*_error(HTTPStatus.BAD_REQUEST, "BadRequest", problems[0], problems), {})
+        if kind == "sentinel" and body.get("etag") and current is not None and current.etag != body["etag"]:
+            return (
+                *_error(
+                    HTTPStatus.CONFLICT,
+                    "Conflict",
+                    f"the etag {body['etag']} does not match the rule's current etag",
+                ),
+                {},
+            )
+        etag = f'"{uuid.uuid4()}"'
+        stored = (
+            _monitor_stored(path, name, body, etag, current)
+            if kind == "monitor"
+            else _sentinel_stored(path, name, body, etag)
+        )
+        resources[key] = Stored(stored, etag)
+        return (HTTPStatus.OK if current else HTTPStatus.CREATED), stored, {"ETag": etag}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None) -> Any:
+    """What the service stores and returns: the body plus its defaults and read-only fields."""
+    props = json.loads(json.dumps(body["properties"]))
+    props.setdefault("enabled", True)
+    props.setdefault("autoMitigate", "muteActionsDuration" not in props)
+    props.setdefault("skipQueryValidation", False)
+    props.setdefault("checkWorkspaceAlertsStorageConfigured", False)
+    props["isWorkspaceAlertsStorageConfigured"] = False
+    props["createdWithApiVersion"] = API_VERSIONS["monitor"]
+    props["isLegacyLogAnalyticsRule"] = False
+    for condition in props.get("criteria", {}).get("allOf", []):
+        condition.setdefault("dimensions", [])
+        condition.setdefault(
+            "failingPeriods", {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1}
+        )
+    created = current.body["systemData"]["createdAt"] if current else _now()
+    return {
+        # ARM returns monitor ids in lower case; the name keeps its spelling.
+        "id": path.lower(),
+        "name": name,
+        "type": "microsoft.insights/scheduledqueryrules",
+        "location": body["location"],
+        "kind": body.get("kind", "LogAlert"),
+        "tags": body.get("tags", {}),
+        "etag": etag,
+        "systemData": {"createdBy": "emulator", "createdAt": created, "lastModifiedAt": _now()},
+        "properties": props,
+    }
+
+
+def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str) -> Any:
+    props = json.loads(json.dumps(body["properties"]))
+    props.setdefault("alertRuleTemplateName", None)
+    props.setdefault("templateVersion", None)
+    props.setdefault("tactics", [])
+    props.setdefault("techniques", [])
+    props["lastModifiedUtc"] = _now()
+    return {
+        "id": path,
+        "name": name,
+        "type": "Microsoft.SecurityInsights/alertRules",
+        "kind": "Scheduled",
+        "etag": etag,
+        "properties": props,
+    }

@@ -1,0 +1,145 @@
+"""Where a repository deploys: the `[environments.<name>]` tables of `kqlrules.toml` or `[tool.kqlrules]`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from kqlrules.deploy.ownership import repository_identity
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules.config import RepoConfig
+
+TARGETS = ("sentinel", "monitor")
+PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class DeployConfigError(KqlrulesError):
+    """The environment configuration is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One deployment target: a Log Analytics workspace and the rule types deployed to it."""
+
+    name: str
+    subscription: str
+    resource_group: str
+    workspace: str
+    location: str
+    targets: tuple[str, ...] = TARGETS
+    action_groups: tuple[str, ...] = ()
+    arm_endpoint: str = PUBLIC_ARM_ENDPOINT
+    repository: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def workspace_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.OperationalInsights/workspaces/{self.workspace}"
+        )
+
+    @property
+    def is_loopback(self) -> bool:
+        """True for an emulator on this machine: the only place plain http is allowed."""
+        return urlparse(self.arm_endpoint).hostname in _LOOPBACK_HOSTS
+
+
+def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:
+    targets = tuple(table.get("targets", TARGETS))
+    required = (
+        "subscription",
+        "resource_group",
+        "workspace",
+        *(("location",) if "monitor" in targets else ()),
+    )
+    missing = [key for key in required if not table.get(key)]
+    if missing:
+        raise DeployConfigError(
+            f"environment {name!r} lacks {', '.join(missing)}",
+            where,
+            hint="an environment names subscription, resource_group, workspace (and location for monitor)",
+        )
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown:
+        raise DeployConfigError(
+            f"environment {name!r}: unknown target {unknown[0]!r}; one of: {', '.join(TARGETS)}", where
+        )
+    endpoint = str(table.get("arm_endpoint", PUBLIC_ARM_ENDPOINT)).rstrip("/")
+    parsed = urlparse(endpoint)
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in _LOOPBACK_HOSTS):
+        raise DeployConfigError(
+            f"environment {name!r}: arm_endpoint {endpoint!r} must be https (plain http only on 127.0.0.1)",
+            where,
+        )
+    return Environment(
+        name=name,
+        subscription=str(table["subscription"]),
+        resource_group=str(table["resource_group"]),
+        workspace=str(table["workspace"]),
+        location=str(table.get("location", "")),
+        targets=targets,
+        action_groups=tuple(str(a) for a in table.get("action_groups", ())),
+        arm_endpoint=endpoint,
+        repository=repository_identity(str(table["repository"])) if table.get("repository") else "",
+        extra={k: v for k, v in table.items() if k not in _KNOWN},
+    )
+
+
+_KNOWN = {
+    "subscription",
+    "resource_group",
+    "workspace",
+    "location",
+    "targets",
+    "action_groups",
+    "arm_endpoint",
+    "repository",
+}
+
+
+def environment_from_config(config: RepoConfig, name: str | None, root: Path) -> Environment:
+    """The environment `name` of a repository's configuration (or its only one), ready to deploy to."""
+    where = Location.of(str(config.path)) if config.path else Location.of(str(root / "kqlrules.toml"))
+    if name is None:
+        if len(config.environments) != 1:
+            known = ", ".join(sorted(config.environments)) or "none defined"
+            raise DeployConfigError(
+                f"choose an environment with --env (known: {known})",
+                where,
+                hint="define [environments.<name>] with subscription, resource_group, workspace, location",
+            )
+        name = next(iter(config.environments))
+    table = config.environment(name).model_dump(exclude_none=True)
+    table.pop("params", None)
+    table.pop("workspace_id", None)
+    if not table.get("targets"):
+        table.pop("targets", None)
+    environment = environment_from_table(name, table, where)
+    if environment.repository:
+        return environment
+    return replace(environment, repository=repository_identity(_git_origin(root) or root.resolve().name))
+
+
+def _git_origin(root: Path) -> str | None:
+    """`owner/name` of the origin remote, the most stable identity a clone has."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    url = result.stdout.strip().removesuffix(".git")
+    if not url:
+        return None
+    parts = [p for p in re.split(r"[/:]", url) if p]
+    return "/".join(parts[-2:])

@@ -1,0 +1,185 @@
+"""The plan: what apply would do to make Azure match the repository, rule by rule and field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kqlrules.deploy.arm import LiveRule
+from kqlrules.deploy.deployable import Deployable
+from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.normalise import Json, flatten
+from kqlrules.deploy.ownership import Ownership
+from kqlrules.deploy.targets import TARGETS
+from kqlrules.errors import KqlrulesError
+
+
+class Action(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    noop = "no-op"
+    blocked = "blocked"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    target: str
+    name: str
+    title: str
+    body: Json | None = None
+    etag: str | None = None
+    fields: tuple[FieldChange, ...] = ()
+    reason: str = ""
+
+    def as_json(self) -> Json:
+        return {
+            "action": self.action.value,
+            "target": self.target,
+            "name": self.name,
+            "title": self.title,
+            "fields": [{"path": f.path, "before": f.before, "after": f.after} for f in self.fields],
+            **({"reason": self.reason} if self.reason else {}),
+        }
+
+
+@dataclass
+class Plan:
+    environment: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.action in (Action.create, Action.update, Action.delete)]
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    def as_json(self) -> Json:
+        return {
+            "environment": self.environment,
+            "summary": {a.value: self.count(a) for a in Action},
+            "changes": [c.as_json() for c in self.changes],
+        }
+
+
+class PreflightError(KqlrulesError):
+    """Detections break an API limit; nothing was sent."""
+
+
+def preflight(items: Iterable[Deployable], environment: Environment) -> None:
+    """Check every API limit of every target before any call, and report all problems at once."""
+    problems = []
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.id in seen:
+            problems.append(f"{item.where}: detection id {item.id} is also used by {seen[item.id]}")
+        seen[item.id] = item.where
+        for target_name in environment.targets:
+            for problem in TARGETS[target_name].preflight(item, environment):
+                problems.append(f"{item.place(problem.keys)}: {target_name}: {problem.message}")
+    if problems:
+        raise PreflightError(
+            f"{len(problems)} problem(s) found before deploying; nothing was sent:\n  "
+            + "\n  ".join(problems)
+        )
+
+
+def diff(before: Json, after: Json) -> tuple[FieldChange, ...]:
+    old, new = flatten(before), flatten(after)
+    return tuple(
+        FieldChange(path, old.get(path), new.get(path))
+        for path in sorted(old.keys() | new.keys())
+        if old.get(path) != new.get(path)
+    )
+
+
+def build_plan(
+    items: Iterable[Deployable],
+    environment: Environment,
+    live: Mapping[str, list[LiveRule]],
+    *,
+    prune: bool = False,
+) -> Plan:
+    """Compare the desired rules with the live ones of each target.
+
+    `prune` adds deletes of rules this repository owns that no detection wants any more.
+    """
+    items = list(items)
+    detection_ids = {item.id for item in items}
+    plan = Plan(environment.name)
+    for target_name in environment.targets:
+        target = TARGETS[target_name]
+        by_name = {rule.name.lower(): rule for rule in live.get(target_name, [])}
+        wanted = set()
+        for item in items:
+            name = target.resource_name(item)
+            wanted.add(name.lower())
+            owner = Ownership(item.id, environment.repository)
+            body = target.body(item, environment, owner)
+            current = by_name.get(name.lower())
+            title = item.detection.name
+            if current is None:
+                plan.changes.append(
+                    Change(
+                        Action.create, target_name, name, title, body, fields=diff({}, target.normalise(body))
+                    )
+                )
+                continue
+            current_owner = target.owner(current.body)
+            if current_owner is not None and current_owner.repository != environment.repository:
+                reason = f"owned by repository {current_owner.repository!r}, not {environment.repository!r}"
+                plan.changes.append(Change(Action.blocked, target_name, name, title, reason=reason))
+                continue
+            fields = diff(target.normalise(current.body), target.normalise(body))
+            action = Action.update if fields else Action.noop
+            plan.changes.append(Change(action, target_name, name, title, body, current.etag, fields))
+        if not prune:
+            continue
+        for key, rule in sorted(by_name.items()):
+            marks = target.owner(rule.body)
+            if key in wanted or marks is None or marks.repository != environment.repository:
+                continue
+            if marks.detection_id in detection_ids:  # a copy of a detection still here: leave it be
+                continue
+            title = str((rule.body.get("properties") or {}).get("displayName") or rule.name)
+            fields = diff(target.normalise(rule.body), {})
+            plan.changes.append(
+                Change(Action.delete, target_name, rule.name, title, etag=rule.etag, fields=fields)
+            )
+    return plan
+
+
+def drift(plan: Plan) -> Plan:
+    """Edits made in Azure, as a plan in reverse: what the live rules changed away from the repository."""
+    reversed_plan = Plan(plan.environment)
+    for change in plan.changes:
+        if change.action is Action.update:
+            fields = tuple(FieldChange(f.path, f.after, f.before) for f in change.fields)
+            reversed_plan.changes.append(
+                Change(
+                    Action.update,
+                    change.target,
+                    change.name,
+                    change.title,
+                    fields=fields,
+                    reason="edited in Azure",
+                )
+            )
+        elif change.action is Action.create:
+            reversed_plan.changes.append(
+                Change(Action.delete, change.target, change.name, change.title, reason="deleted in Azure")
+            )
+        elif change.action is Action.noop:
+            reversed_plan.changes.append(change)
+    return reversed_plan

@@ -1,0 +1,172 @@
+"""Azure Monitor log search alert rules: `Microsoft.Insights/scheduledQueryRules`, api-version 2023-12-01."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from kqlrules.deploy import normalise as n
+from kqlrules.deploy.deployable import Deployable
+from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.normalise import Json
+from kqlrules.deploy.ownership import Ownership, monitor_tags, owner_from_tags
+from kqlrules.deploy.targets.base import Problem, query_problems
+from kqlrules.rules.model import Severity
+from kqlrules.timespan import format_timespan, to_iso8601
+
+API_VERSION = "2023-12-01"
+RESOURCE_TYPE = "Microsoft.Insights/scheduledQueryRules"
+
+# Sentinel's four severities onto Monitor's 0 (critical) .. 4 (verbose); 0 is never produced.
+SEVERITY = {Severity.High: 1, Severity.Medium: 2, Severity.Low: 3, Severity.Informational: 4}
+OPERATORS = {"gt": "GreaterThan", "lt": "LessThan", "eq": "Equals"}
+OPERATOR_SPELLINGS = {
+    **OPERATORS,
+    "greaterthan": "GreaterThan",
+    "lessthan": "LessThan",
+    "equals": "Equals",
+    "equal": "Equals",
+    "greaterthanorequal": "GreaterThanOrEqual",
+    "lessthanorequal": "LessThanOrEqual",
+    "ge": "GreaterThanOrEqual",
+    "le": "LessThanOrEqual",
+}
+# Documented evaluation frequencies of log search alerts (the portal offers only these).
+FREQUENCIES = tuple(timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440))
+MAX_WINDOW = timedelta(days=2)
+
+
+class MonitorTarget:
+    name = "monitor"
+    resource_type = RESOURCE_TYPE
+    api_version = API_VERSION
+
+    def resource_name(self, item: Deployable) -> str:
+        return item.detection.id
+
+    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
+        d = item.detection
+        problems = []
+        if d.trigger.operator not in OPERATORS:
+            problems.append(
+                Problem(
+                    f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)",
+                    ("trigger", "operator"),
+                )
+            )
+        if d.schedule.frequency not in FREQUENCIES:
+            allowed = ", ".join(format_timespan(f) for f in FREQUENCIES)
+            problems.append(
+                Problem(
+                    f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}",
+                    ("schedule", "frequency"),
+                )
+            )
+        if d.schedule.period > MAX_WINDOW:
+            problems.append(
+                Problem(
+                    f"period {format_timespan(d.schedule.period)} exceeds Monitor's window of 2d",
+                    ("schedule", "period"),
+                )
+            )
+        problems += query_problems(item)
+        return problems
+
+    def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
+        d = item.detection
+        properties: Json = {
+            "displayName": d.name,
+            "description": d.description,
+            "severity": SEVERITY[d.severity],
+            "enabled": d.enabled,
+            "scopes": [environment.workspace_id],
+            "evaluationFrequency": to_iso8601(d.schedule.frequency),
+            "windowSize": to_iso8601(d.schedule.period),
+            "criteria": {
+                "allOf": [
+                    {
+                        "query": item.query,
+                        "timeAggregation": "Count",
+                        "operator": OPERATORS.get(d.trigger.operator, d.trigger.operator),
+                        "threshold": d.trigger.threshold,
+                        "failingPeriods": {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1},
+                    }
+                ]
+            },
+            "actions": {"actionGroups": list(environment.action_groups)},
+            "skipQueryValidation": False,
+        }
+        # The API takes one or the other: muting actions means the alert is not auto-resolved.
+        if d.suppress_for is not None:
+            properties["muteActionsDuration"] = to_iso8601(d.suppress_for)
+            properties["autoMitigate"] = False
+        else:
+            properties["autoMitigate"] = True
+        return {
+            "location": environment.location,
+            "kind": "LogAlert",
+            "tags": monitor_tags(owner),
+            "properties": properties,
+        }
+
+    def normalise(self, body: Json) -> Json:
+        p: Json = body.get("properties") or {}
+        conditions = [_condition(c) for c in (p.get("criteria") or {}).get("allOf") or []]
+        actions = p.get("actions") or {}
+        mute = n.duration(p.get("muteActionsDuration"))
+        comparable: Json = n.pruned(
+            {
+                "location": n.location(body.get("location")),
+                "kind": body.get("kind") or "LogAlert",
+                "tags": dict(body.get("tags") or {}),
+                "properties": {
+                    "displayName": p.get("displayName"),
+                    "description": p.get("description") or None,
+                    "severity": None if p.get("severity") is None else int(p["severity"]),
+                    "enabled": p.get("enabled", True),
+                    "scopes": sorted(n.resource_id(s) for s in p.get("scopes") or []),
+                    "evaluationFrequency": n.duration(p.get("evaluationFrequency")),
+                    "windowSize": n.duration(p.get("windowSize")),
+                    "overrideQueryTimeRange": n.duration(p.get("overrideQueryTimeRange")),
+                    "targetResourceTypes": p.get("targetResourceTypes"),
+                    "criteria": {"allOf": conditions},
+                    "muteActionsDuration": mute,
+                    "autoMitigate": p.get("autoMitigate", mute is None),
+                    "actions": {
+                        "actionGroups": sorted(n.resource_id(a) for a in actions.get("actionGroups") or []),
+                        "customProperties": actions.get("customProperties"),
+                        "actionProperties": actions.get("actionProperties"),
+                    },
+                    "skipQueryValidation": bool(p.get("skipQueryValidation", False)),
+                    "checkWorkspaceAlertsStorageConfigured": bool(
+                        p.get("checkWorkspaceAlertsStorageConfigured", False)
+                    ),
+                    "ruleResolveConfiguration": p.get("ruleResolveConfiguration"),
+                },
+            }
+        )
+        return comparable
+
+    def owner(self, body: Json) -> Ownership | None:
+        return owner_from_tags(body.get("tags"))
+
+
+def _condition(condition: dict[str, Any]) -> Json:
+    failing = condition.get("failingPeriods") or {}
+    threshold = condition.get("threshold")
+    return {
+        "query": n.query_text(condition.get("query")),
+        "timeAggregation": condition.get("timeAggregation"),
+        "metricMeasureColumn": condition.get("metricMeasureColumn"),
+        "resourceIdColumn": condition.get("resourceIdColumn"),
+        "operator": n.alias(condition.get("operator"), OPERATOR_SPELLINGS),
+        "threshold": None if threshold is None else float(threshold),
+        "failingPeriods": {
+            "numberOfEvaluationPeriods": int(failing.get("numberOfEvaluationPeriods", 1)),
+            "minFailingPeriodsToAlert": int(failing.get("minFailingPeriodsToAlert", 1)),
+        },
+        "dimensions": [
+            {"name": d.get("name"), "operator": d.get("operator"), "values": list(d.get("values") or [])}
+            for d in condition.get("dimensions") or []
+        ],
+    }

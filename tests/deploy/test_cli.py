@@ -1,0 +1,168 @@
+"""`kqlrules deploy plan|apply|drift|export` on a small repository, against the ARM emulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kqlrules.cli.main import app
+from kqlrules.deploy.emulator import ArmEmulator
+
+from .conftest import ACTION_GROUP, SUBSCRIPTION, Portal, make_environment
+
+RULE = """\
+id: {id}
+name: {name}
+severity: Medium
+schedule: {{frequency: 1h, period: 1h}}
+trigger: {{operator: {operator}, threshold: {threshold}}}
+tactics: [CredentialAccess]
+entities:
+  Account: UserPrincipalName
+"""
+QUERY = "SigninLogs\n| where TimeGenerated > ago({{ lookback | kql_timespan }})\n| where ResultType != 0\n"
+IDS = {"brute_force": "0a5c1e00-0000-4000-8000-000000000001", "spray": "0a5c1e00-0000-4000-8000-000000000002"}
+
+
+def write_rule(repo: Path, name: str, operator: str = "gt", threshold: int = 5) -> None:
+    folder = repo / "queries" / "identity"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = RULE.format(id=IDS[name], name=name.replace("_", " "), operator=operator, threshold=threshold)
+    (folder / f"{name}.yaml").write_text(text)
+    (folder / f"{name}.kql").write_text(QUERY)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, emulator: ArmEmulator) -> Path:
+    (tmp_path / "kqlrules.toml").write_text(
+        f"""[environments.dev]
+subscription = "{SUBSCRIPTION}"
+resource_group = "sec-rg"
+workspace = "sec-ws"
+location = "westeurope"
+action_groups = ["{ACTION_GROUP}"]
+targets = ["sentinel", "monitor"]
+arm_endpoint = "{emulator.url}"
+repository = "acme/detections"
+"""
+    )
+    write_rule(tmp_path, "brute_force")
+    write_rule(tmp_path, "spray")
+    return tmp_path
+
+
+def kqlrules(repo: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--repo", str(repo), "deploy", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_lists_creates_then_apply_then_plan_shows_no_changes(repo: Path) -> None:
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0
+    assert "4 to create" in out and "+ create" in out
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "4 applied, 0 failed" in err
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0
+    assert "No changes: Azure matches the repository." in out
+
+
+def test_plan_in_markdown_shows_a_field_level_update_for_a_pr_comment(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    write_rule(repo, "spray", threshold=20)
+    code, out, _ = kqlrules(repo, "plan", "--format", "markdown")
+    assert code == 0
+    assert "### kqlrules deploy plan: `dev`" in out
+    assert "| `properties.triggerThreshold` | `5` | `20` |" in out
+    assert "| `properties.criteria.allOf[0].threshold` | `5.0` | `20.0` |" in out
+
+
+def test_plan_as_json_is_machine_readable(repo: Path) -> None:
+    code, out, _ = kqlrules(repo, "plan", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["summary"]["create"] == 4
+
+
+def test_drift_shows_a_portal_edit_and_exits_2(repo: Path, emulator: ArmEmulator) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    Portal(emulator, make_environment(emulator.url)).edit("sentinel", IDS["spray"], queryFrequency="PT2H")
+    code, out, _ = kqlrules(repo, "drift")
+    assert code == 2
+    assert "edited in Azure" in out
+    assert "properties.queryFrequency" in out and "PT2H" in out
+
+
+def test_drift_is_quiet_when_azure_matches(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    code, out, _ = kqlrules(repo, "drift")
+    assert (code, "No drift." in out) == (0, True)
+
+
+def test_apply_with_prune_deletes_the_owned_rules_of_a_removed_detection(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    (repo / "queries/identity/spray.yaml").unlink()
+    (repo / "queries/identity/spray.kql").unlink()
+    code, _, _ = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 0
+    code, out, _ = kqlrules(repo, "apply", "--auto-approve", "--prune")
+    assert code == 0
+    assert out.count("- delete") == 2
+    assert "0 to delete" in kqlrules(repo, "plan", "--prune")[1]
+
+
+def test_apply_without_approval_outside_a_terminal_changes_nothing(repo: Path, emulator: ArmEmulator) -> None:
+    code, _, err = kqlrules(repo, "apply")
+    assert code == 1
+    assert "--auto-approve" in err
+    assert not [r for r in emulator.requests if r.method == "PUT"]
+
+
+def test_preflight_stops_before_any_call(repo: Path, emulator: ArmEmulator) -> None:
+    write_rule(repo, "spray", operator="ne")
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 1
+    assert "queries/identity/spray.yaml:5:" in err  # the line of `trigger:`'s operator
+    assert "monitor: trigger operator 'ne' has no Azure Monitor equivalent" in err
+    assert "nothing was sent" in err
+    assert "Traceback" not in err
+    assert emulator.requests == []
+
+
+def test_a_rejected_rule_fails_the_apply_but_the_others_are_deployed(repo: Path) -> None:
+    (repo / "queries/identity/spray.yaml").write_text(
+        RULE.format(id=IDS["spray"], name="spray", operator="gt", threshold=1).replace(
+            "Account: UserPrincipalName", "Account: {Mailbox: UserPrincipalName}"
+        )
+    )
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 1
+    assert "3 applied, 1 failed" in err
+    assert "identifier" in err
+
+
+def test_export_writes_arm_templates(repo: Path, emulator: ArmEmulator, tmp_path: Path) -> None:
+    out = tmp_path / "arm"
+    code, stdout, _ = kqlrules(repo, "export", "--format", "arm", "--out", str(out))
+    assert code == 0, stdout
+    assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "sentinel.json"]
+    assert emulator.requests == []
+
+
+def test_an_unknown_environment_is_a_clear_error(repo: Path) -> None:
+    code, _, err = kqlrules(repo, "plan", "--env", "prod")
+    assert code == 1
+    assert "prod" in err and "dev" in err
+
+
+def test_a_changed_query_is_shown_as_a_line_diff(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    (repo / "queries/identity/spray.kql").write_text(QUERY + "| where AppDisplayName != 'Azure Portal'\n")
+    out = kqlrules(repo, "plan")[1]
+    assert "properties.query:" in out
+    assert "+| where AppDisplayName != 'Azure Portal'" in out
+    markdown = kqlrules(repo, "plan", "--format", "markdown")[1]
+    assert "```diff\n" in markdown and "\n+| where AppDisplayName != 'Azure Portal'\n```" in markdown

@@ -1,0 +1,96 @@
+"""ARM export: templates whose resources, with their parameters filled in, are valid rule bodies."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kqlrules.deploy.export import export_arm
+
+from .conftest import deployable, make_environment
+from .swagger import alert_rule_errors, scheduled_query_rule_errors
+
+ITEMS = [
+    deployable(1),
+    deployable(
+        2,
+        suppress_for="30m",
+        severity="High",
+        trigger={"operator": "eq", "threshold": 0},
+        alert={"title": "T {{IPAddress}}", "description": "D"},
+    ),
+    deployable(3, entities={}, custom_details={}, tactics=[], techniques=[], enabled=False),
+]
+WORKSPACE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"
+PARAMETERS = {
+    "workspace": "ws",
+    "workspaceResourceId": WORKSPACE_ID,
+    "location": "westeurope",
+    "actionGroups": ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/a"],
+}
+_PARAMETER = re.compile(r"^\[parameters\('(\w+)'\)\]$")
+
+
+def filled(value: Any) -> Any:
+    """The value ARM would deploy: whole-string `[parameters('x')]` expressions replaced."""
+    if isinstance(value, dict):
+        return {k: filled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [filled(v) for v in value]
+    if isinstance(value, str) and (match := _PARAMETER.match(value)):
+        return PARAMETERS[match.group(1)]
+    return value
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> dict[str, Any]:
+    paths = export_arm(ITEMS, tmp_path, repository="acme/detections")
+    return {path.stem: json.loads(path.read_text()) for path in paths}
+
+
+def test_export_writes_one_deployment_template_per_target(templates: dict[str, Any]) -> None:
+    assert sorted(templates) == ["monitor", "sentinel"]
+    for template in templates.values():
+        assert template["$schema"].endswith("deploymentTemplate.json#")
+        assert len(template["resources"]) == len(ITEMS)
+
+
+def test_exported_sentinel_rules_validate_against_the_alert_rules_spec(
+    templates: dict[str, Any], shared_dir: Path
+) -> None:
+    for resource in templates["sentinel"]["resources"]:
+        assert resource["type"] == "Microsoft.OperationalInsights/workspaces/providers/alertRules"
+        assert resource["apiVersion"] == "2025-09-01"
+        body = filled({k: v for k, v in resource.items() if k in ("kind", "properties", "etag")})
+        assert alert_rule_errors(shared_dir / "specs", body, request=True) == []
+
+
+def test_exported_monitor_rules_validate_against_the_scheduled_query_rules_spec(
+    templates: dict[str, Any], shared_dir: Path
+) -> None:
+    for resource in templates["monitor"]["resources"]:
+        assert (resource["type"], resource["apiVersion"]) == (
+            "Microsoft.Insights/scheduledQueryRules",
+            "2023-12-01",
+        )
+        body = filled({k: v for k, v in resource.items() if k not in ("type", "apiVersion", "name")})
+        assert scheduled_query_rule_errors(shared_dir / "specs", body, request=True) == []
+        assert body["properties"]["scopes"] == [WORKSPACE_ID]
+
+
+def test_every_parameter_a_template_uses_is_declared(templates: dict[str, Any]) -> None:
+    for template in templates.values():
+        used = set(re.findall(r"parameters\('(\w+)'\)", json.dumps(template["resources"])))
+        assert used and used <= set(template["parameters"])
+
+
+def test_an_environment_gives_the_parameters_their_defaults(tmp_path: Path) -> None:
+    environment = make_environment("https://management.azure.com")
+    export_arm(ITEMS, tmp_path, repository="acme/detections", environment=environment, targets=["monitor"])
+    template = json.loads((tmp_path / "monitor.json").read_text())
+    assert template["parameters"]["workspaceResourceId"]["defaultValue"] == environment.workspace_id
+    assert not (tmp_path / "sentinel.json").exists()

@@ -200,13 +200,21 @@ class Detection(_Strict):
             raise ValueError("version must be semver, such as 1.0.0")
         return value
 
-    @model_validator(mode="after")
-    def _limits(self) -> Detection:
-        if len(self.entities) > MAX_ENTITY_MAPPINGS:
-            raise ValueError(f"at most {MAX_ENTITY_MAPPINGS} entity mappings (Sentinel's limit)")
-        for entity, fields in self.entities.items():
+    @field_validator("entities")
+    @classmethod
+    def _entity_limits(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        if len(value) > MAX_ENTITY_MAPPINGS:
+            raise ValueError(
+                f"{len(value)} entity mappings; at most {MAX_ENTITY_MAPPINGS} (Sentinel's limit)"
+            )
+        for entity, fields in value.items():
             if not 1 <= len(fields) <= MAX_FIELDS_PER_ENTITY:
                 raise ValueError(f"entity {entity} must map 1 to {MAX_FIELDS_PER_ENTITY} fields")
-        if len(self.custom_details) > MAX_CUSTOM_DETAILS:
-            raise ValueError(f"at most {MAX_CUSTOM_DETAILS} custom details (Sentinel's limit)")
-        return self
+        return value
+
+    @field_validator("custom_details")
+    @classmethod
+    def _custom_detail_limit(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_CUSTOM_DETAILS:
+            raise ValueError(f"{len(value)} custom details; at most {MAX_CUSTOM_DETAILS} (Sentinel's limit)")
+        return value

@@ -1,13 +1,79 @@
-"""Placeholder: this stage is built by its own issue."""
+"""`kqlrules lint [PATHS...]`: every detection (or plain .kql / Sentinel rule YAML) through Microsoft's
+analyzer and kqlrules' rules; exit 1 on errors (on warnings too with --warnings-as-errors)."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+
 import typer
 
-from kqlrules.cli.common import not_available
+from kqlrules.cli.common import AppContext, app_context, console, user_errors
+from kqlrules.errors import KqlrulesError
+from kqlrules.kusto import resolve_schemas, shared_analyzer
+from kqlrules.lint import discover, lint_units
+from kqlrules.lint.report import render_json, render_sarif, render_text
+
+
+class LintFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+def schema_option() -> list[Path]:
+    """`--schemas DIR` for every command that binds queries (lint, query, test)."""
+    option: list[Path] = typer.Option(
+        [], "--schemas", help="Add a schema folder (ours or Sentinel's JSON shape); repeatable."
+    )
+    return option
+
+
+def repository_or_none(context: AppContext) -> Path | None:
+    """The detection repository if there is one here (lint also works on loose files without one)."""
+    try:
+        return context.repo
+    except KqlrulesError:
+        return None
 
 
 def register(app: typer.Typer) -> None:
-    app.command("lint", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("lint")
-    )
+    @app.command("lint")
+    @user_errors
+    def lint(
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(None, help="Detections, folders, .kql or Sentinel YAML files."),
+        schemas: list[Path] = schema_option(),
+        output_format: LintFormat | None = typer.Option(
+            None, "--format", help="text, json or sarif (default: the global --format)."
+        ),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+        warnings_as_errors: bool = typer.Option(False, "--warnings-as-errors", help="Fail on warnings."),
+    ) -> None:
+        """Check queries with Microsoft's Kusto analyzer and kqlrules' rules (see docs/lint.md)."""
+        context = app_context(ctx)
+        repo = repository_or_none(context)
+        if not paths and repo is None:
+            context.repo  # noqa: B018 - raises the "no repository here" error with its hint
+        schema_set = resolve_schemas(repo, schemas)
+        units = list(discover(list(paths or []), repo))
+        run = lint_units(units, shared_analyzer(), schema_set)
+        chosen = output_format or LintFormat(context.format.value)
+        if chosen is LintFormat.text:
+            if output is None:
+                render_text(run, console)
+            else:
+                from rich.console import Console
+
+                with output.open("w", encoding="utf-8") as handle:
+                    render_text(run, Console(file=handle, no_color=True, width=200))
+        else:
+            document = render_sarif(run) if chosen is LintFormat.sarif else render_json(run)
+            text = json.dumps(document, indent=2) + "\n"
+            if output is None:
+                typer.echo(text, nl=False)
+            else:
+                output.write_text(text, encoding="utf-8")
+        if run.errors(warnings_as_errors=warnings_as_errors):
+            raise typer.Exit(1)

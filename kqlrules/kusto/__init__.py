@@ -1,15 +1,23 @@
 """The bridge to Microsoft's Kusto analyzer (parser, binder, typer) and the schemas it binds against."""
 
 from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
-from kqlrules.kusto.bridge import Analyzer, AnalyzerError, shared_analyzer
+from kqlrules.kusto.bridge import Analyzer, AnalyzerError, AnalyzerTimeout, shared_analyzer
 from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
-from kqlrules.kusto.schemas import FunctionSchema, SchemaError, SchemaSet, TableSchema, kusto_type
+from kqlrules.kusto.schemas import (
+    FunctionSchema,
+    SchemaError,
+    SchemaSet,
+    TableSchema,
+    kusto_type,
+    resolve_schemas,
+)
 
 __all__ = [
     "Analysis",
     "Analyzer",
     "AnalyzerError",
     "AnalyzerMissing",
+    "AnalyzerTimeout",
     "Diagnostic",
     "FunctionSchema",
     "LineIndex",
@@ -19,5 +27,6 @@ __all__ = [
     "ensure_installed",
     "install",
     "kusto_type",
+    "resolve_schemas",
     "shared_analyzer",
 ]

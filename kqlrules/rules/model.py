@@ -125,6 +125,12 @@ class Alert(_Strict):
     description: str | None = None
 
 
+class LintSettings(_Strict):
+    """`lint: {disable: [KQR003]}`: lint codes this detection opts out of (see docs/lint.md)."""
+
+    disable: list[str] = []
+
+
 class Detection(_Strict):
     """One detection's metadata. `path` and `query_path` are set by the loader, not written by users."""
 
@@ -146,6 +152,7 @@ class Detection(_Strict):
     version: str = "1.0.0"
     suppress_for: timedelta | None = None
     tags: list[str] = []
+    lint: LintSettings = LintSettings()
 
     @field_validator("id")
     @classmethod

@@ -1,0 +1,161 @@
+"""Lint one unit: analyze its query once (typed tree included), turn the analyzer's diagnostics and each
+rule's hits into findings at the user's file:line:col, then drop what the user disabled."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.kusto import Analysis, Analyzer, LineIndex, SchemaSet
+from kqlrules.lint.findings import Finding, Severity
+from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
+from kqlrules.lint.syntax import Node
+from kqlrules.lint.unit import LintUnit
+
+_ANALYZER_SEVERITIES = {"Error": Severity.error, "Warning": Severity.warning}
+# `// kqlrules: disable=KQR003,KQR007` silences those codes on its line; alone on a line, on the next too.
+_DIRECTIVE = re.compile(r"//\s*kqlrules:\s*disable\s*=\s*([A-Za-z0-9_, ]+)")
+
+
+def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Finding]:
+    findings = list(unit.problems)
+    if unit.text is None:
+        return findings
+    try:
+        analysis = analyzer.analyze(unit.text, schemas, tree=True)
+    except KqlrulesError as error:
+        where = unit.anchor or unit.origin(1, 1)
+        message = error.message + (f" ({error.hint})" if error.hint else "")
+        findings.append(Finding(INVALID_INPUT.code, Severity.error, message, where))
+        return findings
+    return findings + _query_findings(unit, analysis, schemas)
+
+
+def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> list[Finding]:
+    text = analysis.text
+    index = LineIndex(text)
+    place = _Placer(unit, index, len(text))
+    found: list[tuple[Finding, int | None]] = []
+    explained: set[int] = set()
+    has_syntax_errors = bool(analysis.syntax_errors)
+    if analysis.tree is not None:
+        tree = Node.build(analysis.tree)
+        context = RuleContext(unit, analysis, tree, schemas)
+        for rule in RULES.values():
+            if rule.code in unit.disabled or (has_syntax_errors and rule.code != "KQR006"):
+                continue
+            for hit in _hits(rule, context):
+                found.append(place.finding(rule, hit))
+                if rule.explains_analyzer_error:
+                    explained.add(hit.start)
+    for diagnostic in analysis.diagnostics:
+        severity = _ANALYZER_SEVERITIES.get(diagnostic.severity)
+        if severity is None or diagnostic.start in explained:
+            continue
+        hit = Hit(diagnostic.message, diagnostic.start, diagnostic.start + diagnostic.length)
+        finding, line = place.at(diagnostic.code, severity, hit)
+        found.append((replace(finding, source="analyzer"), line))
+    silenced = _disabled_lines(text)
+    return [
+        finding
+        for finding, line in found
+        if finding.code not in unit.disabled and finding.code not in silenced.get(line or 0, ())
+    ]
+
+
+def _hits(rule: Rule, context: RuleContext) -> Iterable[Hit]:
+    try:
+        return list(rule.check(context))
+    except Exception as error:  # a bug in one rule must not stop the lint of every other file
+        where = context.unit.anchor
+        return [Hit(f"internal error in rule {rule.code} ({rule.name}): {error!r}", location=where)]
+
+
+class _Placer:
+    """Spans of the rendered query -> findings at the user's file:line:col (and the rendered line)."""
+
+    def __init__(self, unit: LintUnit, index: LineIndex, size: int) -> None:
+        self.unit = unit
+        self.index = index
+        self.size = size
+
+    def finding(self, rule: Rule, hit: Hit) -> tuple[Finding, int | None]:
+        return self.at(rule.code, rule.severity, hit)
+
+    def at(self, code: str, severity: Severity, hit: Hit) -> tuple[Finding, int | None]:
+        if hit.location is not None:
+            return Finding(code, severity, hit.message, hit.location), None
+        start = min(max(hit.start, 0), self.size)
+        line, col = self.index.position(start)
+        location = self.unit.origin(line, col)
+        end_col = None
+        end_line, end_column = self.index.position(min(max(hit.end, start), self.size))
+        if end_line == line and hit.end > start:
+            end = self.unit.origin(end_line, end_column)
+            if end.path == location.path and end.line == location.line and end.col > location.col:
+                end_col = end.col
+        return Finding(code, severity, hit.message, location, end_col), line
+
+
+def _disabled_lines(text: str) -> dict[int, set[str]]:
+    disabled: dict[int, set[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        codes = {code.strip().upper() for code in match.group(1).split(",") if code.strip()}
+        disabled.setdefault(number, set()).update(codes)
+        if line.strip().startswith("//"):
+            disabled.setdefault(number + 1, set()).update(codes)
+    return disabled
+
+
+def invalid_input(message: str, where: Location) -> Finding:
+    return Finding(INVALID_INPUT.code, Severity.error, message, where)
+
+
+@dataclass
+class LintRun:
+    """Every unit's findings, and where the time went."""
+
+    findings: list[Finding] = field(default_factory=list)
+    units: int = 0
+    queries: int = 0
+    seconds: float = 0.0
+    analyzer_seconds: float = 0.0
+
+    def errors(self, *, warnings_as_errors: bool = False) -> list[Finding]:
+        failing = {Severity.error, Severity.warning} if warnings_as_errors else {Severity.error}
+        return [finding for finding in self.findings if finding.severity in failing]
+
+
+def lint_units(units: Iterable[LintUnit], analyzer: Analyzer, schemas: SchemaSet) -> LintRun:
+    run = LintRun()
+    began = time.perf_counter()
+    timed = _TimedAnalyzer(analyzer)
+    for unit in units:
+        run.units += 1
+        run.queries += unit.text is not None
+        run.findings.extend(lint_unit(unit, timed, schemas))  # type: ignore[arg-type]
+    run.seconds = time.perf_counter() - began
+    run.analyzer_seconds = timed.seconds
+    run.findings.sort(key=Finding.sort_key)
+    return run
+
+
+class _TimedAnalyzer:
+    """The analyzer with a stopwatch: the benchmark reports the share of time spent in it."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.seconds = 0.0
+
+    def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
+        began = time.perf_counter()
+        try:
+            return self.analyzer.analyze(text, schemas, tree=tree)
+        finally:
+            self.seconds += time.perf_counter() - began

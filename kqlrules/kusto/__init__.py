@@ -1,7 +1,13 @@
 """The bridge to Microsoft's Kusto analyzer (parser, binder, typer) and the schemas it binds against."""
 
 from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
-from kqlrules.kusto.bridge import Analyzer, AnalyzerError, AnalyzerTimeout, shared_analyzer
+from kqlrules.kusto.bridge import (
+    Analyzer,
+    AnalyzerError,
+    AnalyzerTimeout,
+    TreeTooDeep,
+    shared_analyzer,
+)
 from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
 from kqlrules.kusto.schemas import (
     FunctionSchema,
@@ -24,6 +30,7 @@ __all__ = [
     "SchemaError",
     "SchemaSet",
     "TableSchema",
+    "TreeTooDeep",
     "ensure_installed",
     "install",
     "kusto_type",

@@ -30,6 +30,10 @@ class AnalyzerError(KqlrulesError):
     """The analyzer process failed (crashed, or answered with an error)."""
 
 
+class TreeTooDeep(AnalyzerError):
+    """The answer (a syntax tree nested thousands deep) is too deep for Python's JSON reader."""
+
+
 class AnalyzerTimeout(AnalyzerError):
     """The analyzer did not answer one request in time; its process was killed."""
 
@@ -130,7 +134,13 @@ class Analyzer:
         if not line:
             self.close()
             raise _ProcessDied
-        response: dict[str, Any] = json.loads(line)
+        try:
+            response: dict[str, Any] = json.loads(line)
+        except RecursionError:
+            raise TreeTooDeep(
+                "the query nests too deeply for kqlrules to read its syntax tree",
+                hint="analyze it without the tree (tree=False) to get its diagnostics",
+            ) from None
         if not response.get("ok"):
             raise AnalyzerError(f"the Kusto analyzer failed: {response.get('error')}")
         return response

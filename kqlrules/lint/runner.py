@@ -9,12 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.kusto import Analysis, Analyzer, LineIndex, SchemaSet
+from kqlrules.kusto import Analysis, Analyzer, LineIndex, SchemaSet, TreeTooDeep
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
+from kqlrules.rules.model import MAX_QUERY_LENGTH
 
+# Rule queries are limited to 10,000 characters; anything 10x that is not a query to lint but a mistake, and
+# would keep the analyzer busy for minutes.
+MAX_LINT_CHARS = 100_000
 _ANALYZER_SEVERITIES = {"Error": Severity.error, "Warning": Severity.warning}
 # `// kqlrules: disable=KQR003,KQR007` silences those codes on its line; alone on a line, on the next too.
 _DIRECTIVE = re.compile(r"//\s*kqlrules:\s*disable\s*=\s*([A-Za-z0-9_, ]+)")
@@ -24,13 +28,23 @@ def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Fi
     findings = list(unit.problems)
     if unit.text is None:
         return findings
+    where = unit.anchor or unit.origin(1, 1)
+    if len(unit.text) > MAX_LINT_CHARS:
+        message = (
+            f"the query is {len(unit.text):,} characters; kqlrules lints at most {MAX_LINT_CHARS:,} "
+            f"(a Sentinel or Azure Monitor rule's query may have at most {MAX_QUERY_LENGTH:,})"
+        )
+        return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, where)]
     try:
-        analysis = analyzer.analyze(unit.text, schemas, tree=True)
+        try:
+            analysis = analyzer.analyze(unit.text, schemas, tree=True)
+        except TreeTooDeep as error:
+            # The analyzer's own diagnostics still count; only kqlrules' rules need the tree.
+            analysis = analyzer.analyze(unit.text, schemas, tree=False)
+            findings.append(Finding(INVALID_INPUT.code, Severity.warning, error.message, where))
     except KqlrulesError as error:
-        where = unit.anchor or unit.origin(1, 1)
         message = error.message + (f" ({error.hint})" if error.hint else "")
-        findings.append(Finding(INVALID_INPUT.code, Severity.error, message, where))
-        return findings
+        return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, where)]
     return findings + _query_findings(unit, analysis, schemas)
 
 

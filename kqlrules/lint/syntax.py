@@ -22,10 +22,21 @@ class Node:
     parent: Node | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, raw: dict[str, Any], parent: Node | None = None) -> Node:
+    def build(cls, raw: dict[str, Any]) -> Node:
+        """The tree from its JSON form (iteratively: pipelines nest as deep as they are long)."""
+        root = cls._one(raw, None)
+        pending = [(root, raw)]
+        while pending:
+            node, data = pending.pop()
+            node.children = [cls._one(child, node) for child in data.get("c", ())]
+            pending.extend(zip(node.children, data.get("c", ()), strict=True))
+        return root
+
+    @classmethod
+    def _one(cls, raw: dict[str, Any], parent: Node | None) -> Node:
         sym = raw.get("sym")
         cols = raw.get("cols")
-        node = cls(
+        return cls(
             kind=str(raw["k"]),
             start=int(raw["s"]),
             end=int(raw["e"]),
@@ -36,8 +47,6 @@ class Node:
             token=raw.get("tok"),
             parent=parent,
         )
-        node.children = [cls.build(child, node) for child in raw.get("c", ())]
-        return node
 
     # -- navigation ----------------------------------------------------------------------------------
     def walk(self) -> Iterator[Node]:

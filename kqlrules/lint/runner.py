@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.kusto import Analysis, Analyzer, LineIndex, SchemaSet, TreeTooDeep
+from kqlrules.kusto import Analysis, Analyzer, AnalyzerMissing, LineIndex, SchemaSet, TreeTooDeep
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
@@ -42,6 +42,8 @@ def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Fi
             # The analyzer's own diagnostics still count; only kqlrules' rules need the tree.
             analysis = analyzer.analyze(unit.text, schemas, tree=False)
             findings.append(Finding(INVALID_INPUT.code, Severity.warning, error.message, where))
+    except AnalyzerMissing:
+        raise  # nothing can be linted: one clear message, not one per file
     except KqlrulesError as error:
         message = error.message + (f" ({error.hint})" if error.hint else "")
         return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, where)]

@@ -171,6 +171,13 @@ class Analyzer:
             ping = [{"op": "ping"}]
             return str(self._run_restarting(ping, ping)["version"])
 
+    def syntax_diagnostics(self, text: str) -> list[Diagnostic]:
+        """The parser's diagnostics alone (no binding, no schema): what makes a query unreadable."""
+        request = [{"op": "parse", "text": text}]
+        with self._lock:
+            response = self._run_restarting(request, request)
+        return _analysis(text, {**response, "result_columns": None}).diagnostics
+
     def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
         if "\x00" in text:
             raise KqlrulesError("the query contains NUL bytes; KQL text cannot")

@@ -5,6 +5,7 @@
 //             "tables": [{"name": "T", "columns": [["a", "string"]]}],
 //             "functions": [{"name": "f", "params": "(x:string='')", "body": "{ T }"}]}
 //            {"id": 3, "op": "analyze", "schema": "<fingerprint>", "text": "T | take 1", "tree": false}
+//            {"id": 4, "op": "parse", "text": "T | take 1"}   (syntax diagnostics only)
 // Responses: {"id": 1, "ok": true, ...} or {"id": 1, "ok": false, "error": "..."}
 // A schema is defined once and kept by fingerprint, so a lint run pays for building symbols once.
 "use strict";
@@ -84,10 +85,23 @@ function analyze(request) {
   return result;
 }
 
+// Syntax only: the parser's diagnostics, without binding (fast; no schema needed).
+function parse(request) {
+  const code = K.KustoCode.Parse(request.text);
+  const diagnostics = [];
+  const all = code.GetDiagnostics();
+  for (let i = 0; i < all.Count; i++) {
+    const d = all.getItem(i);
+    diagnostics.push({ severity: d.Severity, code: d.Code, category: d.Category, message: d.Message, start: d.Start, length: d.Length });
+  }
+  return { diagnostics };
+}
+
 const handlers = {
   ping: () => ({ version: "12.4.1" }),
   define,
   analyze,
+  parse,
 };
 
 const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -11,8 +11,11 @@ import atexit
 import json
 import os
 import queue
+import re
 import subprocess
 import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kqlrules.errors import KqlrulesError
@@ -46,12 +49,20 @@ def _default_timeout() -> float:
     return float(configured) if configured else DEFAULT_TIMEOUT
 
 
+def _default_workers() -> int:
+    configured = os.environ.get("KQLRULES_ANALYZER_WORKERS")
+    return max(1, int(configured)) if configured else min(2, os.cpu_count() or 1)
+
+
 class Analyzer:
-    def __init__(self, *, timeout: float | None = None) -> None:
+    def __init__(self, *, timeout: float | None = None, workers: int | None = None) -> None:
         self._timeout = timeout if timeout is not None else _default_timeout()
+        # Worker threads inside the one Node process: `analyze_many` keeps them all busy.
+        self._workers = workers if workers is not None else _default_workers()
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
-        self._lock = threading.Lock()
+        self._stash: dict[int, str] = {}
+        self._lock = threading.RLock()
         self._next_id = 0
         self._defined: set[str] = set()
         atexit.register(self.close)
@@ -66,7 +77,11 @@ class Analyzer:
     def _start(self) -> subprocess.Popen[str]:
         modules = ensure_installed()
         node = find_node()
-        env = {**os.environ, "KQLRULES_ANALYZER_MODULES": str(modules)}
+        env = {
+            **os.environ,
+            "KQLRULES_ANALYZER_MODULES": str(modules),
+            "KQLRULES_ANALYZER_WORKERS": str(self._workers),
+        }
         try:
             process = subprocess.Popen(
                 [node, "--stack-size=16000", str(JS_DIR / "server.js")],
@@ -86,6 +101,7 @@ class Analyzer:
         self._process = process
         # A reader thread turns stdout into a queue, so that waiting for an answer can time out.
         self._lines = queue.Queue()
+        self._stash = {}
         threading.Thread(target=_pump, args=(process, self._lines), daemon=True).start()
         self._defined.clear()
         return process
@@ -113,37 +129,40 @@ class Analyzer:
     def pid(self) -> int | None:
         return self._process.pid if self._process and self._process.poll() is None else None
 
-    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one request and read its answer; `_ProcessDied` when the process is gone."""
+    def _send(self, request: dict[str, Any]) -> int:
+        """Write one request; its id. `_ProcessDied` when the process is gone."""
         process = self._process if self._process and self._process.poll() is None else self._start()
         self._next_id += 1
         request["id"] = self._next_id
         try:
-            assert process.stdin is not None and process.stdout is not None
+            assert process.stdin is not None
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
-            line = self._lines.get(timeout=self._timeout)
         except (BrokenPipeError, OSError):
-            line = None
-        except queue.Empty:
-            self.kill()
-            raise AnalyzerTimeout(
-                f"the Kusto analyzer did not answer within {self._timeout:g} s; it was restarted",
-                hint="set KQLRULES_ANALYZER_TIMEOUT (seconds) for very large queries",
-            ) from None
-        if not line:
             self.close()
-            raise _ProcessDied
-        try:
-            response: dict[str, Any] = json.loads(line)
-        except RecursionError:
-            raise TreeTooDeep(
-                "the query nests too deeply for kqlrules to read its syntax tree",
-                hint="analyze it without the tree (tree=False) to get its diagnostics",
-            ) from None
-        if not response.get("ok"):
-            raise AnalyzerError(f"the Kusto analyzer failed: {response.get('error')}")
-        return response
+            raise _ProcessDied from None
+        return self._next_id
+
+    def _receive(self, ident: int) -> dict[str, Any]:
+        """The answer to request `ident` (others that arrive first are kept for their own turn)."""
+        while ident not in self._stash:
+            try:
+                line = self._lines.get(timeout=self._timeout)
+            except queue.Empty:
+                self.kill()
+                raise AnalyzerTimeout(
+                    f"the Kusto analyzer did not answer within {self._timeout:g} s; it was restarted",
+                    hint="set KQLRULES_ANALYZER_TIMEOUT (seconds) for very large queries",
+                ) from None
+            if not line:
+                self.close()
+                raise _ProcessDied
+            match = _ID.match(line)
+            self._stash[int(match.group(1)) if match else -1] = line
+        return _decode(self._stash.pop(ident))
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self._receive(self._send(request))
 
     def _run(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
         response: dict[str, Any] = {}
@@ -179,12 +198,7 @@ class Analyzer:
         return _analysis(text, {**response, "result_columns": None}).diagnostics
 
     def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
-        if "\x00" in text:
-            raise KqlrulesError("the query contains NUL bytes; KQL text cannot")
-        if len(text) > MAX_QUERY_CHARS:
-            raise KqlrulesError(
-                f"the query is {len(text):,} characters; kqlrules analyzes at most {MAX_QUERY_CHARS:,}"
-            )
+        _refuse(text)
         fingerprint = schemas.fingerprint()
         define = {"op": "define", "schema": fingerprint, **schemas.to_bridge()}
         analyze = {"op": "analyze", "schema": fingerprint, "text": text, "tree": tree}
@@ -194,6 +208,83 @@ class Analyzer:
             response = self._run_restarting([analyze] if known else [define, analyze], [define, analyze])
             self._defined.add(fingerprint)
         return _analysis(text, response)
+
+    def analyze_many(
+        self, texts: Iterable[str], schemas: SchemaSet, *, tree: bool = False
+    ) -> Iterator[Analysis | KqlrulesError]:
+        """Analyze queries with several in flight (one per worker thread, and one more queued each), in
+        input order; a query that fails yields its error instead of stopping the rest. `texts` is read
+        lazily, so the caller's work on the next item overlaps the analyzer's."""
+        window = 2 * self._workers
+        fingerprint = schemas.fingerprint()
+        source = iter(texts)
+        pending: deque[tuple[str, int | None]] = deque()  # (text, request id); None: run it alone
+        with self._lock:
+            while True:
+                while len(pending) < window:
+                    text = next(source, None)
+                    if text is None:
+                        break
+                    pending.append((text, self._submit(text, schemas, fingerprint, tree)))
+                if not pending:
+                    return
+                text, ident = pending.popleft()
+                if ident is None:
+                    yield self._analyze_alone(text, schemas, tree)
+                    continue
+                try:
+                    yield _analysis(text, self._receive(ident))
+                except (_ProcessDied, AnalyzerTimeout) as failure:
+                    # Which query broke the process is unknown: every query in flight runs again alone.
+                    rest = [queued for queued, _ in pending]
+                    pending.clear()
+                    first = failure if isinstance(failure, AnalyzerTimeout) else None
+                    yield first or self._analyze_alone(text, schemas, tree)
+                    for queued in rest:
+                        pending.append((queued, None))
+                except KqlrulesError as error:
+                    yield error
+
+    def _submit(self, text: str, schemas: SchemaSet, fingerprint: str, tree: bool) -> int | None:
+        try:
+            _refuse(text)
+            if self._process is None or self._process.poll() is not None or fingerprint not in self._defined:
+                self._call({"op": "define", "schema": fingerprint, **schemas.to_bridge()})
+                self._defined.add(fingerprint)
+            return self._send({"op": "analyze", "schema": fingerprint, "text": text, "tree": tree})
+        except (KqlrulesError, _ProcessDied):
+            return None  # `_analyze_alone` reports it (or recovers) when its turn comes
+
+    def _analyze_alone(self, text: str, schemas: SchemaSet, tree: bool) -> Analysis | KqlrulesError:
+        try:
+            return self.analyze(text, schemas, tree=tree)
+        except KqlrulesError as error:
+            return error
+
+
+_ID = re.compile(r'^\{\s*"id"\s*:\s*(\d+)')
+
+
+def _refuse(text: str) -> None:
+    if "\x00" in text:
+        raise KqlrulesError("the query contains NUL bytes; KQL text cannot")
+    if len(text) > MAX_QUERY_CHARS:
+        raise KqlrulesError(
+            f"the query is {len(text):,} characters; kqlrules analyzes at most {MAX_QUERY_CHARS:,}"
+        )
+
+
+def _decode(line: str) -> dict[str, Any]:
+    try:
+        response: dict[str, Any] = json.loads(line)
+    except RecursionError:
+        raise TreeTooDeep(
+            "the query nests too deeply for kqlrules to read its syntax tree",
+            hint="analyze it without the tree (tree=False) to get its diagnostics",
+        ) from None
+    if not response.get("ok"):
+        raise AnalyzerError(f"the Kusto analyzer failed: {response.get('error')}")
+    return response
 
 
 def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:

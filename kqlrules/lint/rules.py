@@ -86,7 +86,7 @@ def time_filter_missing(context: RuleContext) -> Iterator[Hit]:
     for reference in context.tree.find("NameReference"):
         if reference.symbol is None or reference.symbol[1] != "Table":
             continue
-        if ("TimeGenerated", "datetime") not in (reference.columns or ()):
+        if ["TimeGenerated", "datetime"] not in (reference.raw_columns or ()):
             continue
         if not _time_filtered(context.tree, reference, depth=0):
             table = reference.symbol[0]
@@ -202,7 +202,7 @@ def _string_literal(node: Node) -> str | None:
     Severity.warning,
 )
 def wildcard_scan(context: RuleContext) -> Iterator[Hit]:
-    for node in context.tree.walk():
+    for node in context.tree.find("SearchOperator", "FindOperator", "WildcardedName", "StarExpression"):
         if node.kind in ("SearchOperator", "FindOperator"):
             keyword = node.children[0] if node.children else node
             yield Hit(
@@ -237,7 +237,7 @@ def filter_after_join(context: RuleContext) -> Iterator[Hit]:
             continue
         left = pipe_input(join)
         condition = operator.child("Condition")
-        if left is None or left.columns is None or condition is None:
+        if left is None or left.raw_columns is None or condition is None:
             continue
         names = {node.symbol[0] for node in condition.referenced_columns() if node.symbol}
         unresolved = any(n.type == "error" for n in condition.find("NameReference"))

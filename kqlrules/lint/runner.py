@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from kqlrules.errors import KqlrulesError, Location
@@ -25,29 +26,51 @@ _DIRECTIVE = re.compile(r"//\s*kqlrules:\s*disable\s*=\s*([A-Za-z0-9_, ]+)")
 
 
 def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Finding]:
-    findings = list(unit.problems)
-    if unit.text is None:
-        return findings
-    where = unit.anchor or unit.origin(1, 1)
-    if len(unit.text) > MAX_LINT_CHARS:
-        message = (
-            f"the query is {len(unit.text):,} characters; kqlrules lints at most {MAX_LINT_CHARS:,} "
-            f"(a Sentinel or Azure Monitor rule's query may have at most {MAX_QUERY_LENGTH:,})"
-        )
-        return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, where)]
+    """Lint one unit on its own (`lint_units` keeps the analyzer's workers busy for many)."""
+    if unit.text is None or (refusal := _refusal(unit)) is not None:
+        return [*unit.problems, *([refusal] if unit.text is not None and refusal else [])]
     try:
-        try:
-            analysis = analyzer.analyze(unit.text, schemas, tree=True)
-        except TreeTooDeep as error:
-            # The analyzer's own diagnostics still count; only kqlrules' rules need the tree.
-            analysis = analyzer.analyze(unit.text, schemas, tree=False)
-            findings.append(Finding(INVALID_INPUT.code, Severity.warning, error.message, where))
+        outcome: Analysis | KqlrulesError = analyzer.analyze(unit.text, schemas, tree=True)
     except AnalyzerMissing:
-        raise  # nothing can be linted: one clear message, not one per file
+        raise
     except KqlrulesError as error:
-        message = error.message + (f" ({error.hint})" if error.hint else "")
-        return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, where)]
-    return findings + _query_findings(unit, analysis, schemas)
+        outcome = error
+    return _findings(unit, outcome, analyzer, schemas)
+
+
+def _refusal(unit: LintUnit) -> Finding | None:
+    assert unit.text is not None
+    if len(unit.text) <= MAX_LINT_CHARS:
+        return None
+    message = (
+        f"the query is {len(unit.text):,} characters; kqlrules lints at most {MAX_LINT_CHARS:,} "
+        f"(a Sentinel or Azure Monitor rule's query may have at most {MAX_QUERY_LENGTH:,})"
+    )
+    return Finding(INVALID_INPUT.code, Severity.error, message, _where(unit))
+
+
+def _where(unit: LintUnit) -> Location:
+    return unit.anchor or unit.origin(1, 1)
+
+
+def _findings(
+    unit: LintUnit, outcome: Analysis | KqlrulesError, analyzer: Analyzer, schemas: SchemaSet
+) -> list[Finding]:
+    findings = list(unit.problems)
+    assert unit.text is not None
+    if isinstance(outcome, TreeTooDeep):
+        # The analyzer's own diagnostics still count; only kqlrules' rules need the tree.
+        findings.append(Finding(INVALID_INPUT.code, Severity.warning, outcome.message, _where(unit)))
+        try:
+            outcome = analyzer.analyze(unit.text, schemas, tree=False)
+        except KqlrulesError as error:
+            outcome = error
+    if isinstance(outcome, AnalyzerMissing):
+        raise outcome  # nothing can be linted: one clear message, not one per file
+    if isinstance(outcome, KqlrulesError):
+        message = outcome.message + (f" ({outcome.hint})" if outcome.hint else "")
+        return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, _where(unit))]
+    return findings + _query_findings(unit, outcome, schemas)
 
 
 def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> list[Finding]:
@@ -141,7 +164,7 @@ class LintRun:
     units: int = 0
     queries: int = 0
     seconds: float = 0.0
-    analyzer_seconds: float = 0.0
+    analyzer_seconds: float = 0.0  # wall time spent waiting for the analyzer
 
     def errors(self, *, warnings_as_errors: bool = False) -> list[Finding]:
         failing = {Severity.error, Severity.warning} if warnings_as_errors else {Severity.error}
@@ -149,29 +172,37 @@ class LintRun:
 
 
 def lint_units(units: Iterable[LintUnit], analyzer: Analyzer, schemas: SchemaSet) -> LintRun:
+    """Lint every unit; units are read lazily so reading files overlaps the analyzer's work."""
     run = LintRun()
     began = time.perf_counter()
-    timed = _TimedAnalyzer(analyzer)
-    for unit in units:
-        run.units += 1
-        run.queries += unit.text is not None
-        run.findings.extend(lint_unit(unit, timed, schemas))  # type: ignore[arg-type]
+    own = 0.0  # time kqlrules spends outside the analyzer: reading units, rules, findings
+    waiting: deque[LintUnit] = deque()
+
+    def texts() -> Iterator[str]:
+        nonlocal own
+        source = iter(units)
+        while True:
+            started = time.perf_counter()
+            unit = next(source, None)
+            if unit is None:
+                own += time.perf_counter() - started
+                return
+            run.units += 1
+            refusal = _refusal(unit) if unit.text is not None else None
+            if unit.text is None or refusal is not None:
+                run.findings.extend([*unit.problems, *([refusal] if refusal else [])])
+                own += time.perf_counter() - started
+                continue
+            run.queries += 1
+            waiting.append(unit)
+            own += time.perf_counter() - started
+            yield unit.text
+
+    for outcome in analyzer.analyze_many(texts(), schemas, tree=True):
+        started = time.perf_counter()
+        run.findings.extend(_findings(waiting.popleft(), outcome, analyzer, schemas))
+        own += time.perf_counter() - started
     run.seconds = time.perf_counter() - began
-    run.analyzer_seconds = timed.seconds
+    run.analyzer_seconds = max(run.seconds - own, 0.0)
     run.findings.sort(key=Finding.sort_key)
     return run
-
-
-class _TimedAnalyzer:
-    """The analyzer with a stopwatch: the benchmark reports the share of time spent in it."""
-
-    def __init__(self, analyzer: Analyzer) -> None:
-        self.analyzer = analyzer
-        self.seconds = 0.0
-
-    def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
-        began = time.perf_counter()
-        try:
-            return self.analyzer.analyze(text, schemas, tree=tree)
-        finally:
-            self.seconds += time.perf_counter() - began

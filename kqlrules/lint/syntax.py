@@ -8,45 +8,57 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     kind: str
     start: int
     end: int
     slot: str | None = None
     type: str | None = None
-    columns: list[tuple[str, str]] | None = None
     symbol: tuple[str, str] | None = None
     token: str | None = None
     children: list[Node] = field(default_factory=list)
     parent: Node | None = field(default=None, repr=False)
+    raw_columns: list[list[str]] | None = field(default=None, repr=False)
+    # On the root only: every node by kind, in source order (rules look nodes up by kind many times).
+    index: dict[str, list[Node]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, raw: dict[str, Any]) -> Node:
         """The tree from its JSON form (iteratively: pipelines nest as deep as they are long)."""
         root = cls._one(raw, None)
+        index: dict[str, list[Node]] = {}
         pending = [(root, raw)]
         while pending:
             node, data = pending.pop()
-            node.children = [cls._one(child, node) for child in data.get("c", ())]
-            pending.extend(zip(node.children, data.get("c", ()), strict=True))
+            index.setdefault(node.kind, []).append(node)
+            raw_children = data.get("c", ())
+            node.children = [cls._one(child, node) for child in raw_children]
+            pending.extend(reversed(list(zip(node.children, raw_children, strict=True))))
+        root.index = index
         return root
 
     @classmethod
     def _one(cls, raw: dict[str, Any], parent: Node | None) -> Node:
         sym = raw.get("sym")
-        cols = raw.get("cols")
         return cls(
-            kind=str(raw["k"]),
-            start=int(raw["s"]),
-            end=int(raw["e"]),
-            slot=raw.get("f"),
-            type=raw.get("ty"),
-            columns=[(str(n), str(t)) for n, t in cols] if cols is not None else None,
-            symbol=(str(sym[0]), str(sym[1])) if sym else None,
-            token=raw.get("tok"),
-            parent=parent,
+            raw["k"],
+            raw["s"],
+            raw["e"],
+            raw.get("f"),
+            raw.get("ty"),
+            (sym[0], sym[1]) if sym else None,
+            raw.get("tok"),
+            [],
+            parent,
+            raw.get("cols"),
         )
+
+    @property
+    def columns(self) -> list[tuple[str, str]] | None:
+        if self.raw_columns is None:
+            return None
+        return [(str(name), str(kind)) for name, kind in self.raw_columns]
 
     # -- navigation ----------------------------------------------------------------------------------
     def walk(self) -> Iterator[Node]:
@@ -58,6 +70,9 @@ class Node:
             stack.extend(reversed(node.children))
 
     def find(self, *kinds: str) -> Iterator[Node]:
+        if self.index is not None:
+            found = [node for kind in kinds for node in self.index.get(kind, ())]
+            return iter(sorted(found, key=lambda node: node.start) if len(kinds) > 1 else found)
         return (node for node in self.walk() if node.kind in kinds)
 
     def child(self, slot: str) -> Node | None:
@@ -78,7 +93,7 @@ class Node:
 
     @property
     def column_names(self) -> set[str]:
-        return {name for name, _ in self.columns or ()}
+        return {str(column[0]) for column in self.raw_columns or ()}
 
     def referenced_columns(self) -> Iterator[Node]:
         """Name references inside this node that bind to a column."""

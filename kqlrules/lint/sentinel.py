@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kqlrules.errors import Location
 from kqlrules.lint.findings import Finding, Severity
@@ -37,39 +36,58 @@ def read_sentinel_rule(path: Path, shown: str) -> LintUnit:
     except (OSError, UnicodeDecodeError) as error:
         return problem(f"cannot read file: {error}")
     try:
-        document = YAML(typ="rt").load(source)
+        # The node graph (not Python objects): it keeps every value's position, and composing it is
+        # much cheaper than ruamel's round-trip loading.
+        document = YAML(typ="safe", pure=True).compose(source)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return problem(f"invalid YAML: {error.problem or error.context}", line, col)
     except YAMLError as error:
         return problem(f"invalid YAML: {error}")
-    if not isinstance(document, CommentedMap) or not isinstance(document.get("query"), str):
+    fields = _mapping(document)
+    query = fields.get("query")
+    if not isinstance(query, ScalarNode) or not query.value.strip():
         return LintUnit(shown, None, lambda line, col: Location(shown, line, col))
-    query = str(document["query"])
-    origin, anchor = _query_origin(document, source, shown)
+    origin, anchor = _query_origin(query, source, shown)
+    disable = fields.get("kqlrulesLintDisable")
     return LintUnit(
         shown,
-        query.replace("\r\n", "\n"),
+        str(query.value).replace("\r\n", "\n"),
         origin,
-        period=_period(document.get("queryPeriod")),
-        column_uses=_column_uses(document, shown),
-        disabled=frozenset(str(code).upper() for code in document.get(_DISABLE_KEY) or ()),
+        period=_period(_text(fields.get("queryPeriod"))),
+        column_uses=_column_uses(fields, shown),
+        disabled=frozenset(str(_text(code)).upper() for code in _items(disable)),
         anchor=anchor,
     )
 
 
-def _query_origin(document: CommentedMap, source: str, shown: str) -> tuple[Origin, Location]:
-    line0, col0 = document.lc.value("query")
-    lines = source.splitlines()
-    indicator = lines[line0][col0 : col0 + 1] if line0 < len(lines) else ""
-    if indicator in ("|", ">"):
+def _mapping(node: Node | None) -> dict[str, Node]:
+    if not isinstance(node, MappingNode):
+        return {}
+    return {str(key.value): value for key, value in node.value if isinstance(key, ScalarNode)}
+
+
+def _items(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _text(node: Node | None) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def _at(node: Node, shown: str) -> Location:
+    return Location(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _query_origin(query: ScalarNode, source: str, shown: str) -> tuple[Origin, Location]:
+    line0, col0 = query.start_mark.line, query.start_mark.column
+    if query.style in ("|", ">"):
         # A block scalar: the query's line 1 is the next line, at the block's indentation.
-        indent = _block_indent(lines, line0 + 1)
+        indent = _block_indent(source.splitlines(), line0 + 1)
         return block_origin(shown, line0 + 2, indent), Location(shown, line0 + 2, indent + 1)
     # A flow scalar (plain or quoted), usually on one line: columns count from its first character.
-    quote = 1 if indicator in ("'", '"') else 0
-    start = col0 + quote
+    start = col0 + (1 if query.style in ("'", '"') else 0)
 
     def flow(line: int, col: int) -> Location:
         return Location(shown, line0 + line, start + col if line == 1 else col)
@@ -84,7 +102,7 @@ def _block_indent(lines: list[str], first: int) -> int:
     return 0
 
 
-def _period(value: Any) -> timedelta | None:
+def _period(value: str | None) -> timedelta | None:
     if value is None:
         return None
     try:
@@ -93,32 +111,23 @@ def _period(value: Any) -> timedelta | None:
         return None
 
 
-def _column_uses(document: CommentedMap, shown: str) -> list[ColumnUse]:
+def _column_uses(fields: dict[str, Node], shown: str) -> list[ColumnUse]:
     uses: list[ColumnUse] = []
-
-    def at(node: Any, key: Any) -> Location:
-        line, col = node.lc.value(key) if isinstance(node, CommentedMap) else node.lc.item(key)
-        return Location(shown, line + 1, col + 1)
-
-    mappings = document.get("entityMappings")
-    for entity in mappings if isinstance(mappings, CommentedSeq) else ():
-        fields = entity.get("fieldMappings") if isinstance(entity, CommentedMap) else None
-        for field in fields if isinstance(fields, CommentedSeq) else ():
-            if isinstance(field, CommentedMap) and isinstance(field.get("columnName"), str):
-                what = f"entity {entity.get('entityType')}.{field.get('identifier')}"
-                uses.append(ColumnUse(field["columnName"], what, at(field, "columnName")))
-    details = document.get("customDetails")
-    if isinstance(details, CommentedMap):
-        for key, column in details.items():
-            if isinstance(column, str):
-                uses.append(ColumnUse(column, f"custom detail {key}", at(details, key)))
-    override = document.get("alertDetailsOverride")
-    if isinstance(override, CommentedMap):
-        for key, value in override.items():
-            if not isinstance(value, str):
-                continue
-            if key.endswith("ColumnName"):
-                uses.append(ColumnUse(value, f"alertDetailsOverride.{key}", at(override, key)))
-            for match in _PLACEHOLDER.finditer(value):
-                uses.append(ColumnUse(match.group(1), f"placeholder in {key}", at(override, key)))
+    for entity in _items(fields.get("entityMappings")):
+        mapping = _mapping(entity)
+        for field in _items(mapping.get("fieldMappings")):
+            column = _mapping(field).get("columnName")
+            if isinstance(column, ScalarNode) and column.value:
+                kind, identifier = _text(mapping.get("entityType")), _text(_mapping(field).get("identifier"))
+                uses.append(ColumnUse(str(column.value), f"entity {kind}.{identifier}", _at(column, shown)))
+    for key, column in _mapping(fields.get("customDetails")).items():
+        if isinstance(column, ScalarNode) and column.value:
+            uses.append(ColumnUse(str(column.value), f"custom detail {key}", _at(column, shown)))
+    for key, value in _mapping(fields.get("alertDetailsOverride")).items():
+        if not isinstance(value, ScalarNode) or not value.value:
+            continue
+        if key.endswith("ColumnName"):
+            uses.append(ColumnUse(str(value.value), f"alertDetailsOverride.{key}", _at(value, shown)))
+        for match in _PLACEHOLDER.finditer(str(value.value)):
+            uses.append(ColumnUse(match.group(1), f"placeholder in {key}", _at(value, shown)))
     return uses

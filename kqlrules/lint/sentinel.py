@@ -73,7 +73,12 @@ def _items(node: Node | None) -> list[Node]:
 
 
 def _text(node: Node | None) -> str | None:
-    return str(node.value) if isinstance(node, ScalarNode) else None
+    """A scalar's text, unless YAML reads it as something else (`null`, `~`, a number, a boolean)."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.style is None and node.tag != "tag:yaml.org,2002:str":
+        return None
+    return str(node.value)
 
 
 def _at(node: Node, shown: str) -> Location:
@@ -116,18 +121,19 @@ def _column_uses(fields: dict[str, Node], shown: str) -> list[ColumnUse]:
     for entity in _items(fields.get("entityMappings")):
         mapping = _mapping(entity)
         for field in _items(mapping.get("fieldMappings")):
-            column = _mapping(field).get("columnName")
-            if isinstance(column, ScalarNode) and column.value:
+            node = _mapping(field).get("columnName")
+            if node is not None and (column := _text(node)):
                 kind, identifier = _text(mapping.get("entityType")), _text(_mapping(field).get("identifier"))
-                uses.append(ColumnUse(str(column.value), f"entity {kind}.{identifier}", _at(column, shown)))
-    for key, column in _mapping(fields.get("customDetails")).items():
-        if isinstance(column, ScalarNode) and column.value:
-            uses.append(ColumnUse(str(column.value), f"custom detail {key}", _at(column, shown)))
-    for key, value in _mapping(fields.get("alertDetailsOverride")).items():
-        if not isinstance(value, ScalarNode) or not value.value:
+                uses.append(ColumnUse(column, f"entity {kind}.{identifier}", _at(node, shown)))
+    for key, node in _mapping(fields.get("customDetails")).items():
+        if column := _text(node):
+            uses.append(ColumnUse(column, f"custom detail {key}", _at(node, shown)))
+    for key, node in _mapping(fields.get("alertDetailsOverride")).items():
+        value = _text(node)
+        if not value:
             continue
         if key.endswith("ColumnName"):
-            uses.append(ColumnUse(str(value.value), f"alertDetailsOverride.{key}", _at(value, shown)))
-        for match in _PLACEHOLDER.finditer(str(value.value)):
-            uses.append(ColumnUse(match.group(1), f"placeholder in {key}", _at(value, shown)))
+            uses.append(ColumnUse(value, f"alertDetailsOverride.{key}", _at(node, shown)))
+        for match in _PLACEHOLDER.finditer(value):
+            uses.append(ColumnUse(match.group(1), f"placeholder in {key}", _at(node, shown)))
     return uses

@@ -11,7 +11,7 @@ import typer
 
 from kqlrules.cli.common import AppContext, app_context, console, user_errors
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import resolve_schemas, shared_analyzer
+from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
 from kqlrules.lint import discover, lint_units
 from kqlrules.lint.report import render_json, render_sarif, render_text
 
@@ -50,6 +50,9 @@ def register(app: typer.Typer) -> None:
         ),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
         warnings_as_errors: bool = typer.Option(False, "--warnings-as-errors", help="Fail on warnings."),
+        use_cache: bool = typer.Option(
+            True, "--cache/--no-cache", help="Reuse analyses of unchanged queries (KQLRULES_CACHE_DIR)."
+        ),
     ) -> None:
         """Check queries with Microsoft's Kusto analyzer and kqlrules' rules (see docs/lint.md)."""
         context = app_context(ctx)
@@ -57,8 +60,9 @@ def register(app: typer.Typer) -> None:
         if not paths and repo is None:
             context.repo  # noqa: B018 - raises the "no repository here" error with its hint
         schema_set = resolve_schemas(repo, schemas)
-        units = list(discover(list(paths or []), repo))
-        run = lint_units(units, shared_analyzer(), schema_set)
+        units = discover(list(paths or []), repo)
+        cache = AnalysisCache() if use_cache else None
+        run = lint_units(units, shared_analyzer(), schema_set, cache=cache)
         chosen = output_format or LintFormat(context.format.value)
         if chosen is LintFormat.text:
             if output is None:

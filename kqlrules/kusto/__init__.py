@@ -8,6 +8,7 @@ from kqlrules.kusto.bridge import (
     TreeTooDeep,
     shared_analyzer,
 )
+from kqlrules.kusto.cache import AnalysisCache
 from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
 from kqlrules.kusto.schemas import (
     FunctionSchema,
@@ -20,6 +21,7 @@ from kqlrules.kusto.schemas import (
 
 __all__ = [
     "Analysis",
+    "AnalysisCache",
     "Analyzer",
     "AnalyzerError",
     "AnalyzerMissing",

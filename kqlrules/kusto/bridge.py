@@ -16,10 +16,12 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
+from kqlrules.kusto.cache import AnalysisCache
 from kqlrules.kusto.install import JS_DIR, AnalyzerMissing, ensure_installed, find_node
 from kqlrules.kusto.schemas import SchemaSet
 from kqlrules.table import Column
@@ -144,6 +146,9 @@ class Analyzer:
         return self._next_id
 
     def _receive(self, ident: int) -> dict[str, Any]:
+        return _decode(self._receive_line(ident))
+
+    def _receive_line(self, ident: int) -> str:
         """The answer to request `ident` (others that arrive first are kept for their own turn)."""
         while ident not in self._stash:
             try:
@@ -159,7 +164,7 @@ class Analyzer:
                 raise _ProcessDied
             match = _ID.match(line)
             self._stash[int(match.group(1)) if match else -1] = line
-        return _decode(self._stash.pop(ident))
+        return self._stash.pop(ident)
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         return self._receive(self._send(request))
@@ -210,40 +215,54 @@ class Analyzer:
         return _analysis(text, response)
 
     def analyze_many(
-        self, texts: Iterable[str], schemas: SchemaSet, *, tree: bool = False
+        self,
+        texts: Iterable[str],
+        schemas: SchemaSet,
+        *,
+        tree: bool = False,
+        cache: AnalysisCache | None = None,
     ) -> Iterator[Analysis | KqlrulesError]:
         """Analyze queries with several in flight (one per worker thread, and one more queued each), in
         input order; a query that fails yields its error instead of stopping the rest. `texts` is read
-        lazily, so the caller's work on the next item overlaps the analyzer's."""
+        lazily, so the caller's work on the next item overlaps the analyzer's. With a `cache`, a query
+        analyzed before (same text, schemas, analyzer) is answered from disk."""
         window = 2 * self._workers
         fingerprint = schemas.fingerprint()
         source = iter(texts)
-        pending: deque[tuple[str, int | None]] = deque()  # (text, request id); None: run it alone
+        pending: deque[_Pending] = deque()
         with self._lock:
             while True:
                 while len(pending) < window:
                     text = next(source, None)
                     if text is None:
                         break
-                    pending.append((text, self._submit(text, schemas, fingerprint, tree)))
+                    key = cache.key(text, fingerprint, tree) if cache is not None else None
+                    line = cache.get(key) if cache is not None and key is not None else None
+                    ident = None if line is not None else self._submit(text, schemas, fingerprint, tree)
+                    pending.append(_Pending(text, ident, key, line))
                 if not pending:
                     return
-                text, ident = pending.popleft()
-                if ident is None:
-                    yield self._analyze_alone(text, schemas, tree)
+                item = pending.popleft()
+                if item.line is not None:
+                    yield _outcome(item.text, item.line)
+                    continue
+                if item.ident is None:
+                    yield self._analyze_alone(item.text, schemas, tree)
                     continue
                 try:
-                    yield _analysis(text, self._receive(ident))
+                    line = self._receive_line(item.ident)
                 except (_ProcessDied, AnalyzerTimeout) as failure:
                     # Which query broke the process is unknown: every query in flight runs again alone.
-                    rest = [queued for queued, _ in pending]
+                    rest = [_Pending(queued.text, None, None, queued.line) for queued in pending]
                     pending.clear()
                     first = failure if isinstance(failure, AnalyzerTimeout) else None
-                    yield first or self._analyze_alone(text, schemas, tree)
-                    for queued in rest:
-                        pending.append((queued, None))
-                except KqlrulesError as error:
-                    yield error
+                    yield first or self._analyze_alone(item.text, schemas, tree)
+                    pending.extend(rest)
+                    continue
+                outcome = _outcome(item.text, line)
+                if cache is not None and item.key is not None and isinstance(outcome, Analysis):
+                    cache.put(item.key, line)
+                yield outcome
 
     def _submit(self, text: str, schemas: SchemaSet, fingerprint: str, tree: bool) -> int | None:
         try:
@@ -260,6 +279,21 @@ class Analyzer:
             return self.analyze(text, schemas, tree=tree)
         except KqlrulesError as error:
             return error
+
+
+@dataclass
+class _Pending:
+    text: str
+    ident: int | None  # the request in flight; None: analyze it alone when its turn comes
+    key: str | None  # its cache key
+    line: str | None  # its answer, when the cache had it
+
+
+def _outcome(text: str, line: str) -> Analysis | KqlrulesError:
+    try:
+        return _analysis(text, _decode(line))
+    except KqlrulesError as error:
+        return error
 
 
 _ID = re.compile(r'^\{\s*"id"\s*:\s*(\d+)')

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.kusto import Analysis, Analyzer, AnalyzerMissing, LineIndex, SchemaSet, TreeTooDeep
+from kqlrules.kusto import (
+    Analysis,
+    AnalysisCache,
+    Analyzer,
+    AnalyzerMissing,
+    LineIndex,
+    SchemaSet,
+    TreeTooDeep,
+)
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
@@ -171,7 +179,13 @@ class LintRun:
         return [finding for finding in self.findings if finding.severity in failing]
 
 
-def lint_units(units: Iterable[LintUnit], analyzer: Analyzer, schemas: SchemaSet) -> LintRun:
+def lint_units(
+    units: Iterable[LintUnit],
+    analyzer: Analyzer,
+    schemas: SchemaSet,
+    *,
+    cache: AnalysisCache | None = None,
+) -> LintRun:
     """Lint every unit; units are read lazily so reading files overlaps the analyzer's work."""
     run = LintRun()
     began = time.perf_counter()
@@ -198,7 +212,7 @@ def lint_units(units: Iterable[LintUnit], analyzer: Analyzer, schemas: SchemaSet
             own += time.perf_counter() - started
             yield unit.text
 
-    for outcome in analyzer.analyze_many(texts(), schemas, tree=True):
+    for outcome in analyzer.analyze_many(texts(), schemas, tree=True, cache=cache):
         started = time.perf_counter()
         run.findings.extend(_findings(waiting.popleft(), outcome, analyzer, schemas))
         own += time.perf_counter() - started

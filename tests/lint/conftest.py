@@ -13,6 +13,12 @@ from kqlrules.lint import ColumnUse, Finding, LintUnit, identity_origin, lint_un
 LintQuery = Callable[..., list[Finding]]
 
 
+@pytest.fixture(autouse=True)
+def private_analysis_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty analysis cache: a cached answer would hide the analyzer's behaviour."""
+    monkeypatch.setenv("KQLRULES_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def analyzer() -> Iterator[Analyzer]:
     with Analyzer() as instance:

@@ -205,3 +205,17 @@ def test_a_missing_node_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli(tmp_path, KQLRULES_NODE=str(tmp_path / "no-such-node"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "cannot run Node.js" in result.stderr and "KQLRULES_NODE" in result.stderr
+
+
+def test_a_second_run_answers_unchanged_queries_from_the_cache(tmp_path: Path, schemas: SchemaSet) -> None:
+    from kqlrules.kusto import AnalysisCache
+
+    paths = [write(tmp_path, "a.kql", UNKNOWN_COLUMN), write(tmp_path, "b.kql", NO_KIND)]
+    cache = AnalysisCache(tmp_path / "cache")
+    with Analyzer() as analyzer:
+        first = lint_units([file_unit(p) for p in paths], analyzer, schemas, cache=cache)
+    assert cache.hits == 0
+    with Analyzer() as analyzer:
+        second = lint_units([file_unit(p) for p in paths], analyzer, schemas, cache=cache)
+        assert analyzer.pid is None  # Node was never needed
+    assert cache.hits == 2 and second.findings == first.findings

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kqlrules.kusto import Analyzer, SchemaSet
+from kqlrules.kusto import AnalysisCache, Analyzer, SchemaSet
 from kqlrules.lint import counts, file_unit, lint_units
 
 
@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=None, help="analyzer worker threads")
     parser.add_argument("--repeat", type=int, default=1, help="runs on the same warm analyzer")
+    parser.add_argument("--cache", type=Path, default=None, help="an analysis cache folder (default: none)")
     options = parser.parse_args()
     shared = shared_folder()
     root = shared / "corpus" / "sentinel-rules"
@@ -43,7 +44,8 @@ def main() -> None:
         analyzer.ping()
         startup = time.perf_counter() - started
         for attempt in range(1, options.repeat + 1):
-            run = lint_units((file_unit(path) for path in paths), analyzer, schemas)
+            cache = AnalysisCache(options.cache) if options.cache else None
+            run = lint_units((file_unit(path) for path in paths), analyzer, schemas, cache=cache)
             total = counts(run.findings)
             print(
                 f"run {attempt}: {run.units} files, {run.queries} queries in {run.seconds:.1f} s "

@@ -16,7 +16,7 @@ _STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.note:
 
 def render_text(run: LintRun, console: Console) -> None:
     for path, group in groupby(run.findings, key=lambda finding: finding.location.path):
-        console.print(f"[bold]{escape(path)}[/]")
+        console.print(f"[bold]{escape(path)}[/]", soft_wrap=True)
         for finding in group:
             where = finding.location
             position = f"{where.line}:{where.col}" if where.line > 0 else "-"

@@ -99,17 +99,30 @@ def detection_unit(detection: LoadedDetection) -> LintUnit:
 def _column_uses(detection: LoadedDetection) -> list[ColumnUse]:
     meta = detection.meta
     uses = []
-    for entity, fields in meta.entities.items():
-        for identifier, column in fields.items():
-            where = detection.location("entities", entity, identifier)
-            uses.append(ColumnUse(column, f"entity {entity}.{identifier}", where))
+    written = detection.document.get("entities") if hasattr(detection.document, "get") else None
+    as_list = isinstance(written, list)  # `- {type: Account, fields: {...}}` rather than `Account: ...`
+    for index, entity in enumerate(meta.entities):
+        for identifier, column in entity.fields.items():
+            keys = (
+                ("entities", index, "fields", identifier)
+                if as_list
+                else ("entities", entity.type, identifier)
+            )
+            uses.append(ColumnUse(column, f"entity {entity.type}.{identifier}", detection.location(*keys)))
     for key, column in meta.custom_details.items():
         uses.append(ColumnUse(column, f"custom detail {key}", detection.location("custom_details", key)))
+    alert = meta.alert
     for key in ("title", "description"):
-        text = getattr(meta.alert, key)
-        for match in _PLACEHOLDER.finditer(text or ""):
-            where = detection.location("alert", key)
-            uses.append(ColumnUse(match.group(1), f"alert {key} placeholder", where))
+        for match in _PLACEHOLDER.finditer(getattr(alert, key) or ""):
+            uses.append(
+                ColumnUse(match.group(1), f"alert {key} placeholder", detection.location("alert", key))
+            )
+    for key in ("severity_column", "tactics_column"):
+        if column := getattr(alert, key):
+            uses.append(ColumnUse(column, f"alert {key}", detection.location("alert", key)))
+    for key, column in alert.dynamic_properties.items():
+        where = detection.location("alert", "dynamic_properties", key)
+        uses.append(ColumnUse(column, f"alert dynamic property {key}", where))
     return uses
 
 

@@ -141,3 +141,18 @@ def test_invalid_metadata_is_reported_and_the_other_detections_still_lint(
     [problem] = run.errors()
     assert problem.code == "KQR000" and problem.location.path.endswith("risky_signin.yaml")
     assert run.queries >= 9
+
+
+def test_a_detection_entity_naming_a_missing_column_points_at_its_yaml_line(
+    repository: Path, analyzer: Analyzer
+) -> None:
+    from kqlrules.kusto import resolve_schemas
+
+    metadata = repository / "queries" / "identity" / "risky_signin.yaml"
+    text = metadata.read_text().replace("IP: IPAddress", "IP: ClientAddress")
+    metadata.write_text(text)
+    run = lint_units(discover([metadata]), analyzer, resolve_schemas(repository))
+    [missing] = run.findings
+    line = text.splitlines().index("  IP: ClientAddress") + 1
+    assert missing.code == "KQR006" and "ClientAddress" in missing.message
+    assert missing.location.path.endswith("risky_signin.yaml") and missing.location.line == line

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import typer
 
-from kqlrules.cli.common import AppContext, app_context, console, user_errors
-from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
+from kqlrules.cli.common import app_context, console, user_errors
+from kqlrules.cli.schema import command_schemas, repository_or_none, schemas_option
+from kqlrules.kusto import AnalysisCache, shared_analyzer
 from kqlrules.lint import discover, lint_units
 from kqlrules.lint.report import render_json, render_sarif, render_text
 
@@ -22,29 +22,13 @@ class LintFormat(StrEnum):
     sarif = "sarif"
 
 
-def schema_option() -> list[Path]:
-    """`--schemas DIR` for every command that binds queries (lint, query, test)."""
-    option: list[Path] = typer.Option(
-        [], "--schemas", help="Add a schema folder (ours or Sentinel's JSON shape); repeatable."
-    )
-    return option
-
-
-def repository_or_none(context: AppContext) -> Path | None:
-    """The detection repository if there is one here (lint also works on loose files without one)."""
-    try:
-        return context.repo
-    except KqlrulesError:
-        return None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("lint")
     @user_errors
     def lint(
         ctx: typer.Context,
         paths: list[Path] = typer.Argument(None, help="Detections, folders, .kql or Sentinel YAML files."),
-        schemas: list[Path] = schema_option(),
+        schemas: list[Path] = schemas_option(),
         output_format: LintFormat | None = typer.Option(
             None, "--format", help="text, json or sarif (default: the global --format)."
         ),
@@ -59,7 +43,7 @@ def register(app: typer.Typer) -> None:
         repo = repository_or_none(context)
         if not paths and repo is None:
             context.repo  # noqa: B018 - raises the "no repository here" error with its hint
-        schema_set = resolve_schemas(repo, schemas)
+        schema_set = command_schemas(ctx, schemas)
         units = discover(list(paths or []), repo)
         cache = AnalysisCache() if use_cache else None
         run = lint_units(units, shared_analyzer(), schema_set, cache=cache)

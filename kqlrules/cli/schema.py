@@ -6,9 +6,32 @@ from pathlib import Path
 
 import typer
 
-from kqlrules.cli.common import app_context, console, print_json, user_errors
+from kqlrules.cli.common import AppContext, app_context, console, print_json, user_errors
+from kqlrules.errors import KqlrulesError
 from kqlrules.kusto.schema_import import BUILTIN_FUNCTIONS, BUILTIN_TABLES, import_folders
-from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER
+from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER, SchemaSet, resolve_schemas
+
+
+# -- for every command that binds queries (lint, query, test) ---------------------------------------------
+def schemas_option() -> list[Path]:
+    """`--schemas DIR` (repeatable): `schemas: list[Path] = schemas_option()` in a command's signature."""
+    option: list[Path] = typer.Option(
+        [], "--schemas", help="Add a schema folder (ours or Sentinel's JSON shape); repeatable."
+    )
+    return option
+
+
+def repository_or_none(context: AppContext) -> Path | None:
+    """The detection repository if there is one here (loose files can be checked without one)."""
+    try:
+        return context.repo
+    except KqlrulesError:
+        return None
+
+
+def command_schemas(ctx: typer.Context, extra: list[Path]) -> SchemaSet:
+    """The schemas a command binds against: built-in, the repository's `schemas/`, then `--schemas`."""
+    return resolve_schemas(repository_or_none(app_context(ctx)), extra)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,11 @@
-"""The bridge to Microsoft's Kusto analyzer (parser, binder, typer) and the schemas it binds against."""
+"""The bridge to Microsoft's Kusto analyzer (parser, binder, typer) and the schemas it binds against.
+
+```python
+schemas = resolve_schemas(repo_root, [Path("extra-schemas")])   # built-in + <repo>/schemas + --schemas
+analysis = shared_analyzer().analyze("SigninLogs | take 1", schemas, tree=True)
+for outcome in shared_analyzer().analyze_many(texts, schemas, cache=AnalysisCache()): ...
+```
+"""
 
 from kqlrules.kusto.analysis import Analysis, Diagnostic, LineIndex
 from kqlrules.kusto.bridge import (

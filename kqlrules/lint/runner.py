@@ -35,8 +35,11 @@ _DIRECTIVE = re.compile(r"//\s*kqlrules:\s*disable\s*=\s*([A-Za-z0-9_, ]+)")
 
 def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Finding]:
     """Lint one unit on its own (`lint_units` keeps the analyzer's workers busy for many)."""
-    if unit.text is None or (refusal := _refusal(unit)) is not None:
-        return [*unit.problems, *([refusal] if unit.text is not None and refusal else [])]
+    if unit.text is None:
+        return list(unit.problems)
+    refusal = _refusal(unit)
+    if refusal is not None:
+        return [*unit.problems, refusal]
     try:
         outcome: Analysis | KqlrulesError = analyzer.analyze(unit.text, schemas, tree=True)
     except AnalyzerMissing:

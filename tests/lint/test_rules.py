@@ -136,3 +136,12 @@ def test_analyzer_errors_are_reported_with_its_code_at_the_query_position(lint_q
         2,
         9,
     )
+
+
+def test_a_query_nested_too_deep_for_the_tree_still_gets_the_analyzers_diagnostics(
+    lint_query: LintQuery,
+) -> None:
+    findings = lint_query("print x = " + "(" * 1000 + "nope" + ")" * 1000)
+    assert (findings[0].code, findings[0].severity.value) == ("KQR000", "warning")
+    assert findings[1:] and all(f.source == "analyzer" for f in findings[1:])
+    assert "nests too deeply" in findings[0].message

@@ -239,7 +239,12 @@ class Analyzer:
                         break
                     key = cache.key(text, fingerprint, tree) if cache is not None else None
                     line = cache.get(key) if cache is not None and key is not None else None
-                    ident = None if line is not None else self._submit(text, schemas, fingerprint, tree)
+                    in_flight = any(queued.ident is not None for queued in pending)
+                    ident = (
+                        None
+                        if line is not None
+                        else self._submit(text, schemas, fingerprint, tree, in_flight)
+                    )
                     pending.append(_Pending(text, ident, key, line))
                 if not pending:
                     return
@@ -265,10 +270,16 @@ class Analyzer:
                     cache.put(item.key, line)
                 yield outcome
 
-    def _submit(self, text: str, schemas: SchemaSet, fingerprint: str, tree: bool) -> int | None:
+    def _submit(
+        self, text: str, schemas: SchemaSet, fingerprint: str, tree: bool, in_flight: bool
+    ) -> int | None:
         try:
             _refuse(text)
-            if self._process is None or self._process.poll() is not None or fingerprint not in self._defined:
+            fresh = self._process is None or self._process.poll() is not None
+            if fresh and in_flight:
+                # Node died with answers outstanding: let the oldest one notice and recover first.
+                return None
+            if fresh or fingerprint not in self._defined:
                 self._call({"op": "define", "schema": fingerprint, **schemas.to_bridge()})
                 self._defined.add(fingerprint)
             return self._send({"op": "analyze", "schema": fingerprint, "text": text, "tree": tree})

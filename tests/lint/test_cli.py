@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def test_a_1mb_query_is_refused_with_a_message_and_the_rest_linted(tmp_path: Pat
 def test_an_analyzer_killed_mid_run_is_restarted_and_every_file_linted(
     tmp_path: Path, schemas: SchemaSet
 ) -> None:
-    analyzer = Analyzer()
+    analyzer = Analyzer(timeout=20)
     paths = [write(tmp_path, f"q{i}.kql", UNKNOWN_COLUMN) for i in range(3)]
 
     def units() -> Iterator[LintUnit]:
@@ -124,6 +125,8 @@ def test_an_analyzer_killed_mid_run_is_restarted_and_every_file_linted(
             if index == 1:
                 assert analyzer.pid is not None
                 os.kill(analyzer.pid, signal.SIGKILL)
+                while analyzer.pid is not None:  # dead before the next query is sent
+                    time.sleep(0.01)
             yield file_unit(path)
 
     with analyzer:

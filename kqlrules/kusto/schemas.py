@@ -21,6 +21,8 @@ from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column
 
 BUILTIN_DIR = Path(__file__).with_name("schemas")
+# A detection repository's own schemas (custom tables, its workspace's pulled tables) live here.
+REPO_SCHEMA_FOLDER = "schemas"
 
 # Sentinel's schema files spell Kusto types in many ways; these are the ones seen in the wild.
 _TYPE_ALIASES = {
@@ -149,6 +151,8 @@ class SchemaSet:
             "tables": [
                 {"name": t.name, "columns": [[c.name, c.type] for c in t.columns]}
                 for t in sorted(self.tables.values(), key=lambda t: t.name)
+                # A name defined as both (Sentinel ships ASIM parsers as tables too): the function wins.
+                if t.name not in self.functions
             ],
             "functions": [
                 {"name": f.name, "params": f.parameter_list(), "body": f.body_text()}
@@ -202,14 +206,26 @@ def _columns(raw: Any, path: Path) -> tuple[Column, ...]:
     return tuple(columns)
 
 
+def _parameters(raw: Any, where: Location) -> tuple[Parameter, ...]:
+    """`{name: type}` (all optional) or `[{name, type, required}]` / `[[name, type]]`."""
+    if isinstance(raw, Mapping):
+        return tuple(Parameter(str(n), kusto_type(str(t), where), required=False) for n, t in raw.items())
+    params = []
+    for entry in raw:
+        if isinstance(entry, Mapping):
+            name, kind, required = _get(entry, "name"), _get(entry, "type"), bool(_get(entry, "required"))
+        else:
+            name, kind, required = entry[0], entry[1], False
+        params.append(Parameter(str(name), kusto_type(str(kind), where), required))
+    return tuple(params)
+
+
 def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema | None:
     where = Location.of(path)
     if "table" in data:
-        return TableSchema(str(data["table"]), _columns(data.get("columns"), path))
+        return TableSchema(str(data["table"]).strip(), _columns(data.get("columns"), path))
     if "function" in data:
-        raw = data.get("parameters") or {}
-        items = raw.items() if isinstance(raw, Mapping) else ((p[0], p[1]) for p in raw)
-        params = tuple(Parameter(str(n), kusto_type(str(t), where), required=False) for n, t in items)
+        params = _parameters(data.get("parameters") or {}, where)
         return FunctionSchema(
             str(data["function"]), params, _columns(data.get("columns"), path), data.get("body")
         )
@@ -223,6 +239,19 @@ def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema 
     properties = _get(data, "Properties")
     name = _get(data, "Name")
     if properties is not None and name:
-        return TableSchema(str(name), _columns(properties, path))
+        return TableSchema(str(name).strip(), _columns(properties, path))
     # Other JSON (connector manifests, samples) is not a schema; a schema folder may hold it harmlessly.
     return None
+
+
+def resolve_schemas(repo: Path | None = None, extra: Iterable[Path] = ()) -> SchemaSet:
+    """The schemas a command binds against: the built-in set, then the repository's `schemas/` folder
+    (when it has one), then each `--schemas` folder; a later definition of a name wins."""
+    schemas = SchemaSet.builtin()
+    folders = []
+    if repo is not None and (repo / REPO_SCHEMA_FOLDER).is_dir():
+        folders.append(repo / REPO_SCHEMA_FOLDER)
+    folders.extend(Path(folder) for folder in extra)
+    for folder in folders:
+        schemas = schemas.merged(SchemaSet.load(folder))
+    return schemas

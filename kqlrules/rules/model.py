@@ -193,6 +193,12 @@ class EntityMapping(_Strict):
     fields: dict[str, str]
 
 
+class LintSettings(_Strict):
+    """`lint: {disable: [KQR003]}`: lint codes this detection opts out of (see docs/lint.md)."""
+
+    disable: list[str] = []
+
+
 class Detection(_Strict):
     """One detection's metadata, as its `<name>.yaml` says it (the loader keeps the file paths)."""
 
@@ -216,6 +222,7 @@ class Detection(_Strict):
     suppress_for: timedelta | None = None
     tags: list[str] = []
     sentinel: SentinelSettings = SentinelSettings()
+    lint: LintSettings = LintSettings()
 
     @field_validator("id")
     @classmethod

@@ -73,3 +73,21 @@ def test_a_killed_process_is_restarted(analyzer: Analyzer, schemas: SchemaSet) -
 def test_nul_bytes_are_refused_with_a_message(analyzer: Analyzer, schemas: SchemaSet) -> None:
     with pytest.raises(KqlrulesError, match="NUL"):
         analyzer.analyze("SigninLogs\x00", schemas)
+
+
+def test_many_queries_come_back_in_order_with_failures_in_place(
+    analyzer: Analyzer, schemas: SchemaSet
+) -> None:
+    texts = ["SigninLogs | take 1", "SigninLogs\x00", "SigninLogs | where Nope == 1", "print 1"]
+    outcomes = list(analyzer.analyze_many(texts, schemas))
+    assert [type(o).__name__ for o in outcomes] == ["Analysis", "KqlrulesError", "Analysis", "Analysis"]
+    assert [o.text for o in outcomes if not isinstance(o, KqlrulesError)] == [texts[0], texts[2], texts[3]]
+    assert [d.code for d in outcomes[2].errors] == ["KS142"]  # type: ignore[union-attr]
+
+
+def test_syntax_diagnostics_need_no_schema(analyzer: Analyzer) -> None:
+    errors = analyzer.syntax_diagnostics("T | where (")
+    assert [(e.code, e.message, e.col) for e in errors] == [
+        ("KS006", "Missing expression", 12),
+        ("KS005", "Expected: )", 12),
+    ]

@@ -5,19 +5,32 @@
 //             "tables": [{"name": "T", "columns": [["a", "string"]]}],
 //             "functions": [{"name": "f", "params": "(x:string='')", "body": "{ T }"}]}
 //            {"id": 3, "op": "analyze", "schema": "<fingerprint>", "text": "T | take 1", "tree": false}
+//            {"id": 4, "op": "parse", "text": "T | take 1"}   (syntax diagnostics only)
 // Responses: {"id": 1, "ok": true, ...} or {"id": 1, "ok": false, "error": "..."}
 // A schema is defined once and kept by fingerprint, so a lint run pays for building symbols once.
+//
+// With KQLRULES_ANALYZER_WORKERS=N (N > 1) the process runs N worker threads, each with its own analyzer:
+// `define` goes to every worker (answered once all have it), every other request to the least busy one,
+// so answers may come back out of order: match them by id.
 "use strict";
 
 const path = require("path");
 const readline = require("readline");
+const { Worker, isMainThread, parentPort } = require("worker_threads");
 
-const modules = process.env.KQLRULES_ANALYZER_MODULES;
-const pkg = path.join(modules, "@kusto", "language-service-next");
-require(path.join(pkg, "bridge.min.js"));
-require(path.join(pkg, "Kusto.Language.Bridge.min.js"));
-const K = Kusto.Language;
-const tree = require("./tree.js");
+const WORKERS = Math.max(1, parseInt(process.env.KQLRULES_ANALYZER_WORKERS || "1", 10) || 1);
+const dispatching = isMainThread && WORKERS > 1;
+
+let K = null;
+let tree = null;
+if (!dispatching) {
+  const modules = process.env.KQLRULES_ANALYZER_MODULES;
+  const pkg = path.join(modules, "@kusto", "language-service-next");
+  require(path.join(pkg, "bridge.min.js"));
+  require(path.join(pkg, "Kusto.Language.Bridge.min.js"));
+  K = Kusto.Language;
+  tree = require("./tree.js");
+}
 
 const globalsBySchema = new Map();
 
@@ -84,20 +97,31 @@ function analyze(request) {
   return result;
 }
 
+// Syntax only: the parser's diagnostics, without binding (fast; no schema needed).
+function parse(request) {
+  const code = K.KustoCode.Parse(request.text);
+  const diagnostics = [];
+  const all = code.GetDiagnostics();
+  for (let i = 0; i < all.Count; i++) {
+    const d = all.getItem(i);
+    diagnostics.push({ severity: d.Severity, code: d.Code, category: d.Category, message: d.Message, start: d.Start, length: d.Length });
+  }
+  return { diagnostics };
+}
+
 const handlers = {
   ping: () => ({ version: "12.4.1" }),
   define,
   analyze,
+  parse,
 };
 
-const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-input.on("line", (line) => {
+function answer(line) {
   let request;
   try {
     request = JSON.parse(line);
   } catch (error) {
-    process.stdout.write(JSON.stringify({ id: null, ok: false, error: `bad request: ${error.message}` }) + "\n");
-    return;
+    return JSON.stringify({ id: null, ok: false, error: `bad request: ${error.message}` });
   }
   let response;
   try {
@@ -108,6 +132,60 @@ input.on("line", (line) => {
     const message = (error && (error.message || error.Message)) || String(error);
     response = { id: request.id, ok: false, error: message };
   }
-  process.stdout.write(JSON.stringify(response) + "\n");
-});
-input.on("close", () => process.exit(0));
+  return JSON.stringify(response);
+}
+
+function write(text) {
+  process.stdout.write(text + "\n");
+}
+
+if (!isMainThread) {
+  parentPort.on("message", (line) => parentPort.postMessage(answer(line)));
+} else if (!dispatching) {
+  const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  input.on("line", (line) => write(answer(line)));
+  input.on("close", () => process.exit(0));
+} else {
+  const workers = [];
+  const load = [];
+  const definitions = new Map(); // define id -> {left, failure}
+  for (let i = 0; i < WORKERS; i++) {
+    const worker = new Worker(__filename);
+    worker.on("message", (text) => {
+      load[i]--;
+      const idMatch = /^\{"id":(\d+)/.exec(text);
+      const pending = idMatch ? definitions.get(Number(idMatch[1])) : undefined;
+      if (pending === undefined) return write(text);
+      if (!text.includes('"ok":true')) pending.failure = text;
+      if (--pending.left === 0) {
+        definitions.delete(Number(idMatch[1]));
+        write(pending.failure || text);
+      }
+    });
+    worker.on("error", () => process.exit(70));
+    workers.push(worker);
+    load.push(0);
+  }
+  const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  input.on("line", (line) => {
+    let request;
+    try {
+      request = JSON.parse(line);
+    } catch (error) {
+      return write(JSON.stringify({ id: null, ok: false, error: `bad request: ${error.message}` }));
+    }
+    if (request.op === "define") {
+      definitions.set(request.id, { left: workers.length, failure: null });
+      workers.forEach((worker, i) => {
+        load[i]++;
+        worker.postMessage(line);
+      });
+      return;
+    }
+    let best = 0;
+    for (let i = 1; i < workers.length; i++) if (load[i] < load[best]) best = i;
+    load[best]++;
+    workers[best].postMessage(line);
+  });
+  input.on("close", () => process.exit(0));
+}

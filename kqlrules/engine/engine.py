@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -85,6 +86,7 @@ class LocalEngine:
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
         self._fingerprint = self.schemas.fingerprint()
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
+        register_helpers(self._connection)
         self._created: set[str] = set()
         self._lock = threading.Lock()
         self._base = {
@@ -141,6 +143,15 @@ class LocalEngine:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def register_helpers(connection: Any) -> None:
+    """The function library's `kql_*` helpers (Python UDFs and SQL macros), once per connection."""
+    try:
+        udfs = importlib.import_module("kqlrules.engine.udfs")
+    except ModuleNotFoundError:
+        return
+    udfs.register_udfs(connection)
 
 
 def _distinct_columns(schema: TableSchema) -> TableSchema:

@@ -18,11 +18,11 @@ from typing import Any
 from kqlrules.engine import fallbacks, literals
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
-from kqlrules.engine.literals import from_analyzer, null_of
+from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
-from kqlrules.engine.tree import Node
+from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
 from kqlrules.table import Column
 
@@ -73,6 +73,7 @@ class Translator:
         self.ctes = Ctes()
         self.scope = Scope()
         self.uses_now = False
+        self.used_tables: set[str] = set()
 
     # -- TranslationContext ----------------------------------------------------------------------
     @property
@@ -165,13 +166,23 @@ class Translator:
         if binding.busy:
             raise self.position.semantic(f"{name} refers to itself", at)
         binding.busy = True
-        saved, self.scope = self.scope, binding.scope or self.scope
+        saved = self._enter(binding)
         try:
             binding.scalar = self.expr(binding.node, Row.empty())
         finally:
-            self.scope = saved
+            self._leave(saved)
             binding.busy = False
         return binding.scalar
+
+    def _enter(self, binding: Binding) -> tuple[Scope, str, Position]:
+        saved = (self.scope, self.text, self.position)
+        self.scope = binding.scope or self.scope
+        self.text = binding.text if binding.text is not None else self.text
+        self.position = binding.position or self.position
+        return saved
+
+    def _leave(self, saved: tuple[Scope, str, Position]) -> None:
+        self.scope, self.text, self.position = saved
 
     def _parenthesized(self, node: Node, row: Row) -> Sql:
         inner = self.expr(_only(node, "Expression"), row)
@@ -351,37 +362,55 @@ class Translator:
             raise self.position.unsupported(f"the function {name}()", node)
         return _typed(scalar(self, call), node)
 
+    def call_scalar(self, name: str, args: list[Sql], result_type: str, at: Node) -> Sql:
+        """A library scalar function applied to already translated arguments."""
+        scalar = SCALARS.get(name) or fallbacks.SCALARS.get(name)
+        if scalar is None:
+            raise self.position.unsupported(f"the function {name}()", at)
+        self.position.node = at
+        result = scalar(self, Call(name, args, result_type))
+        return Sql(result.text, result_type, result.constant, result.value)
+
     def call_user_function(
-        self,
-        node: Node,
-        expansion: tuple[list[tuple[str, Node | None]], Node],
-        row: Row,
-        piped: Relation | None = None,
+        self, node: Node, expansion: Expansion, row: Row, piped: Relation | None = None
     ) -> Sql | Relation:
-        params, body = expansion
-        arg_nodes = node.arguments()
+        params = list(expansion.params)
         scope = Scope(parent=self.scope)
-        position = 0
         if piped is not None and params:
             scope.names[params[0][0]] = Binding(relation=piped)
             params = params[1:]
-        for index, (param, default) in enumerate(params):
-            if index < len(arg_nodes):
-                arg = arg_nodes[index]
-                position += 1
-                if arg.columns is not None and kusto_type(arg) not in ("dynamic",):
-                    scope.names[param] = Binding(relation=self.tabular(arg))
-                else:
-                    scope.names[param] = Binding(scalar=self.expr(arg, row))
-            elif default is not None:
-                scope.names[param] = Binding(scalar=self.expr(default, Row.empty()))
+        positional: list[Node] = []
+        named: dict[str, Node] = {}
+        for arg in node.arguments() if node.kind == "FunctionCallExpression" else []:
+            if arg.kind == "SimpleNamedExpression":
+                named[name_text(_only(arg, "Name"))] = _only(arg, "Expression")
             else:
-                scope.names[param] = Binding(scalar=null_of("string"))
-        saved, self.scope = self.scope, scope
+                positional.append(arg)
+        defaults: list[tuple[str, Node]] = []
+        for index, (param, default) in enumerate(params):
+            given: Node | None = positional[index] if index < len(positional) else named.get(param)
+            if given is not None:
+                if given.columns is not None and kusto_type(given) not in ("dynamic",):
+                    scope.names[param] = Binding(relation=self.tabular(given))
+                else:
+                    scope.names[param] = Binding(scalar=self.expr(given, row))
+            elif default is not None:
+                defaults.append((param, default))
+            else:
+                raise self.position.unsupported(
+                    f"calling {name_text(node)} without its parameter {param}", node
+                )
+        saved = (self.scope, self.text, self.position)
+        if expansion.text is not None:
+            self.text = expansion.text
+            self.position = Position(expansion.text, fixed=saved[2].at(node))
+        self.scope = scope
         try:
-            return self.body(body, row)
+            for param, default in defaults:
+                scope.names[param] = Binding(scalar=self.expr(default, Row.empty()))
+            return self.body(expansion.body, row)
         finally:
-            self.scope = saved
+            self.scope, self.text, self.position = saved
 
     def body(self, body: Node, row: Row) -> Sql | Relation:
         """A function body or query block: its `let` statements, then its one expression."""
@@ -408,14 +437,16 @@ class Translator:
             value = default.get("Value") if default is not None else None
             if name_node is None or value is None:
                 raise self.position.unsupported("a query parameter without a default value", parameter)
-            self.scope.names[name_text(name_node)] = Binding(node=value, scope=self.scope)
+            self.scope.names[name_text(name_node)] = Binding(
+                node=value, scope=self.scope, text=self.text, position=self.position
+            )
 
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
         if value.kind == "FunctionDeclaration":
             return  # calls carry their expansion
-        self.scope.names[name] = Binding(node=value, scope=self.scope)
+        self.scope.names[name] = Binding(node=value, scope=self.scope, text=self.text, position=self.position)
 
     # -- tabular expressions -----------------------------------------------------------------------
     def tabular(self, node: Node, source: Relation | None = None) -> Relation:
@@ -426,13 +457,13 @@ class Translator:
             return self.tabular(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
             return self.tabular(_only(node, "Expression"), source)
-        if node.kind == "NameReference":
-            return self.named_relation(node)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
                 raise self.position.unsupported("a scalar function used as a table", node)
             return result
+        if node.kind == "NameReference":
+            return self.named_relation(node)
         if node.kind == "FunctionCallExpression":
             return self._table_function(node)
         if node.kind == "MaterializeExpression":
@@ -469,11 +500,11 @@ class Translator:
                 if binding.node is None or binding.busy:
                     raise self.position.unsupported(f"the scalar {name} used as a table", node)
                 binding.busy = True
-                saved, self.scope = self.scope, binding.scope or self.scope
+                saved = self._enter(binding)
                 try:
                     binding.relation = self.tabular(binding.node)
                 finally:
-                    self.scope = saved
+                    self._leave(saved)
                     binding.busy = False
             return binding.relation
         if symbol and symbol[1] == "Table":
@@ -484,6 +515,7 @@ class Translator:
         table = self.tables.get(name)
         if table is None:
             raise self.position.semantic(f"the table {name} is not loaded", node)
+        self.used_tables.add(table.name)
         return Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
 
     def output_columns(self, node: Node) -> list[Column]:
@@ -548,6 +580,7 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
 
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "column_ifexists": _column_ifexists,
+    "columnifexists": _column_ifexists,
     "pack_all": _pack_all,
 }
 

@@ -65,9 +65,9 @@ def plan(analysis: Analysis, tables: dict[str, BaseTable]) -> Plan:
     columns = _output_columns(analysis, relation)
     select = ", ".join(quote_identifier(c.name) for c in relation.columns) or "NULL AS __kql_empty"
     final = f"SELECT {select} FROM {relation.name}" + (f" ORDER BY {ORDER}" if relation.ordered else "")
-    return Plan(
-        translator.ctes.render(final), columns, translator.uses_now, tuple(sorted(translator.used_tables))
-    )
+    sql = translator.ctes.render(final)
+    # A translation may ask for `now` and then not use it (a constant folded away): look at the text.
+    return Plan(sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)))
 
 
 def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:

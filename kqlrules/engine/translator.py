@@ -66,14 +66,19 @@ class BaseTable:
 class Translator:
     """One query's translation. Implements the function library's `TranslationContext`."""
 
-    def __init__(self, text: str, tables: dict[str, BaseTable]) -> None:
+    def __init__(
+        self, text: str, tables: dict[str, BaseTable], external: dict[str, str] | None = None
+    ) -> None:
         self.text = text
         self.tables = tables
+        self.external = external or {}
         self.position = Position(text)
         self.ctes = Ctes()
         self.scope = Scope()
         self.uses_now = False
         self.used_tables: set[str] = set()
+        # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
+        self.guards: list[tuple[str, str, int, int]] = []
 
     # -- TranslationContext ----------------------------------------------------------------------
     @property
@@ -518,6 +523,18 @@ class Translator:
         self.used_tables.add(table.name)
         return Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
 
+    def external_path(self, uri: str, at: Node) -> str:
+        """The local file an `externaldata` URI is read from."""
+        if uri in self.external:
+            return self.external[uri]
+        if uri.startswith("file://"):
+            return uri[len("file://") :]
+        if "://" in uri:
+            raise self.position.unsupported(
+                f"externaldata from {uri} (the local engine reads only local files; map the URL to one)", at
+            )
+        return uri
+
     def output_columns(self, node: Node) -> list[Column]:
         """The columns the analyzer says `node` produces."""
         columns = node.columns
@@ -578,10 +595,41 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+WINDOW_MARK = f"OVER (ORDER BY {ORDER})"
+
+
+def _window(t: Translator, node: Node, row: Row) -> tuple[str, list[Sql]]:
+    name = name_text(node.get("Name") or node)
+    if row.window is None:
+        raise t.position.semantic(f"{name}() needs a serialized input (serialize, sort, top, range...)", node)
+    return name, [t.expr(arg, row) for arg in node.arguments()]
+
+
+def _prev_next(t: Translator, node: Node, row: Row) -> Sql:
+    name, args = _window(t, node, row)
+    value = args[0]
+    offset = args[1].text if len(args) > 1 else "1"
+    default = args[2] if len(args) > 2 else None
+    func = "lag" if name == "prev" else "lead"
+    fallback = default.text if default is not None else ("''" if value.type == "string" else "NULL")
+    return Sql(f"{func}({value.text}, {offset}, {fallback}) {WINDOW_MARK}", kusto_type(node))
+
+
+def _row_number(t: Translator, node: Node, row: Row) -> Sql:
+    _, args = _window(t, node, row)
+    if len(args) > 1:
+        raise t.position.unsupported("row_number() with a restart condition", node)
+    start = args[0].text if args else "1"
+    return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
+
+
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,
     "pack_all": _pack_all,
+    "prev": _prev_next,
+    "next": _prev_next,
+    "row_number": _row_number,
 }
 
 _EXPRESSIONS: dict[str, Callable[[Translator, Node, Row], Sql]] = {

@@ -61,8 +61,9 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     agg_parts = []
     defaults = []
     for position, item in enumerate(aggregates):
-        expression = item.get("Expression") if item.kind == "MakeSeriesExpression" else item
-        assert expression is not None
+        found = item.get("Expression") if item.kind == "MakeSeriesExpression" else item
+        assert found is not None
+        expression: Node = found
         if expression.kind == "SimpleNamedExpression":
             inner = expression.get("Expression")
             assert inner is not None
@@ -71,10 +72,7 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
         agg_parts.append(f"{value.text} AS __kql_a{position}")
         default_node = _clause(item, "DefaultExpression", "Expression")
         element_type = normalise_type(item.type) if item.kind == "MakeSeriesExpression" else value.type
-        if default_node is not None:
-            default = t.expr(default_node, constant)
-        else:
-            default = Sql("0", element_type)
+        default = t.expr(default_node, constant) if default_node is not None else Sql("0", element_type)
         duck = DUCKDB_TYPES.get(element_type, "DOUBLE")
         defaults.append(f"CAST(coalesce(x.__kql_a{position}, {default.text}) AS {duck})")
     key_names = [quote_identifier(c.name) for c in key_columns]

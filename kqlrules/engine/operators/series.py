@@ -63,7 +63,7 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     for position, item in enumerate(aggregates):
         found = item.get("Expression") if item.kind == "MakeSeriesExpression" else item
         assert found is not None
-        expression: Node = found
+        expression = found
         if expression.kind == "SimpleNamedExpression":
             inner = expression.get("Expression")
             assert inner is not None

@@ -47,7 +47,14 @@ _COMPARISONS = {
 @_binary(*_COMPARISONS)
 def _compare(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     a, b = _comparable(ctx, left, right)
-    return Sql(f"({a} {_COMPARISONS[kind]} {b})", "bool")
+    test = f"({a} {_COMPARISONS[kind]} {b})"
+    if kind in ("EqualExpression", "NotEqualExpression"):
+        # Kusto: null == value is false and null != value is true; two nulls compare to null.
+        known = "FALSE" if kind == "EqualExpression" else "TRUE"
+        return Sql(
+            f"(CASE WHEN {a} IS NULL AND {b} IS NULL THEN NULL ELSE coalesce({test}, {known}) END)", "bool"
+        )
+    return Sql(test, "bool")
 
 
 @_binary("EqualTildeExpression", "BangTildeExpression")

@@ -150,11 +150,20 @@ class LocalEngine:
         for name in names:
             if name in self._created or name not in self._base:
                 continue
+            if name not in self._data and self._exists(name):
+                self._created.add(name)  # already in the connection it was given (a benchmark, a test)
+                continue
             create_table(self._connection, name, self._base[name].columns)
             data = self._data.get(name)
             if data is not None:
                 insert_rows(self._connection, name, data)
             self._created.add(name)
+
+    def _exists(self, name: str) -> bool:
+        found = self._connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]
+        ).fetchone()
+        return bool(found and found[0])
 
     def close(self) -> None:
         self._connection.close()

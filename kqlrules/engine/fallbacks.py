@@ -191,11 +191,8 @@ def _tostring(ctx: TranslationContext, call: Call) -> Sql:
         text = f"lower(CAST({arg.text} AS VARCHAR))" if arg.type == "bool" else f"CAST({arg.text} AS VARCHAR)"
         return Sql(f"coalesce({text}, '')", "string")
     if arg.type == "dynamic":
-        return Sql(
-            f"coalesce(CASE WHEN json_type({arg.text}) = 'VARCHAR' THEN {arg.text} ->> '$' "
-            f"WHEN json_type({arg.text}) = 'NULL' THEN '' ELSE CAST({arg.text} AS VARCHAR) END, '')",
-            "string",
-        )
+        # ->> gives a JSON string's text, other values' JSON text, and SQL NULL for JSON null.
+        return Sql(f"coalesce({arg.text} ->> '$', '')", "string")
     raise ctx.unsupported(f"tostring() of {arg.type}")
 
 

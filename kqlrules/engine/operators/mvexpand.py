@@ -109,9 +109,10 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
     prepared = t.ctes.add(f"SELECT {base}{', ' if base else ''}{', '.join(lists)} FROM {source.name}", [])
     lengths = ", ".join(f"len(__kql_l{i})" for i in range(len(expansions)))
     unnests = ", ".join(f"unnest(__kql_l{i}) AS __kql_e{i}" for i in range(len(expansions)))
-    unnested = t.ctes.add(
-        f"SELECT *, {unnests}, unnest(range(greatest({lengths}))) AS __kql_i FROM {prepared.name}", []
-    )
+    limit_node = node.get("RowLimitClause")
+    if index_name is not None or limit_node is not None or source.ordered:
+        unnests += f", unnest(range(greatest({lengths}))) AS __kql_i"
+    unnested = t.ctes.add(f"SELECT *, {unnests} FROM {prepared.name}", [])
     by_name = {name: (index, target) for index, (name, _, target) in enumerate(expansions)}
     parts = []
     for column in output:
@@ -122,7 +123,6 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
             parts.append(f"__kql_i AS {quote_identifier(column.name)}")
         else:
             parts.append(quote_identifier(column.name))
-    limit_node = node.get("RowLimitClause")
     where = ""
     if limit_node is not None:
         limit_value = limit_node.get("RowLimit")

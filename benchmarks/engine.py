@@ -60,13 +60,15 @@ GROUP BY ALL HAVING count(*) > 3""",
     | where OperationName == "Add member to role"
     | extend Actor = tostring(InitiatedBy.user.userPrincipalName)
   ) on $left.UserPrincipalName == $right.Actor
-| project UserPrincipalName, LastSignin, TimeGenerated, OperationName""",
-        """SELECT s.UserPrincipalName, s.LastSignin, a.TimeGenerated, a.OperationName
+| summarize RoleChanges = count(), FirstChange = min(TimeGenerated) by UserPrincipalName, LastSignin""",
+        """SELECT s.UserPrincipalName, s.LastSignin,
+       count(*) AS RoleChanges, min(a.TimeGenerated) AS FirstChange
 FROM (SELECT UserPrincipalName, max(TimeGenerated) AS LastSignin FROM SigninLogs WHERE ResultType = 0
       GROUP BY UserPrincipalName) AS s
-JOIN (SELECT TimeGenerated, OperationName, InitiatedBy->>'$.user.userPrincipalName' AS Actor FROM AuditLogs
+JOIN (SELECT TimeGenerated, InitiatedBy->>'$.user.userPrincipalName' AS Actor FROM AuditLogs
       WHERE OperationName = 'Add member to role') AS a
-ON s.UserPrincipalName = a.Actor""",
+ON s.UserPrincipalName = a.Actor
+GROUP BY ALL""",
     ),
     "mv-expand + summarize": (
         """AuditLogs

@@ -37,10 +37,11 @@ def element_list(value: str, bag_as_array: bool) -> str:
         if bag_as_array
         else f"json_object(k, json_extract({value}, {key_path}))"
     )
+    # Arrays (the common case) are parsed once; bags and scalars are told apart only when it is not one.
     return (
-        f"CASE json_type({value}) WHEN 'ARRAY' THEN CAST({value} AS JSON[]) "
+        f"coalesce(TRY_CAST({value} AS JSON[]), CASE json_type({value}) "
         f"WHEN 'OBJECT' THEN list_transform(json_keys({value}), lambda k: CAST({bag_item} AS JSON)) "
-        f"ELSE [{value}] END"
+        f"ELSE [{value}] END)"
     )
 
 

@@ -82,9 +82,7 @@ GROUP BY ALL""",
 
 
 def generate(connection: duckdb.DuckDBPyConnection, rows: int) -> None:
-    stamp = (
-        f"TIMESTAMP '2023-12-25 00:00:00' + to_microseconds(CAST(i * 86400000000 * 14 // {rows} AS BIGINT))"
-    )
+    stamp = f"TIMESTAMP '2023-12-25 00:00:00' + to_microseconds(i * {86_400_000_000 * 14 // rows})"
     apps = "['Teams', 'Outlook', 'Portal', 'SharePoint'][CAST(1 + hash(i * 3) % 4 AS BIGINT)]"
     operations = "['Add member to role', 'Update user', 'Reset password'][CAST(1 + hash(i) % 3 AS BIGINT)]"
     kinds = "['Role', 'Group', 'Device'][CAST(1 + hash(i * 17) % 3 AS BIGINT)]"

@@ -6,6 +6,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     filtering,
     joins,
     mvexpand,
+    nested,
     parse,
     projection,
     series,

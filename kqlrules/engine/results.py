@@ -53,8 +53,14 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
-    converters = [_CONVERTERS.get(c.type) for c in columns]
-    out: list[list[Any]] = []
-    for row in rows:
-        out.append([conv(v) if conv else v for conv, v in zip(converters, row, strict=False)])
-    return Table(list(columns), out)
+    """Column by column: only the columns whose DuckDB values are not already Kusto's are converted."""
+    if not rows:
+        return Table(list(columns), [])
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for index, column in enumerate(columns[: len(values)]):
+        if column.type == "datetime":
+            values[index] = [None if v is None else v.replace(tzinfo=UTC) for v in values[index]]
+        elif column.type in _CONVERTERS:
+            convert = _CONVERTERS[column.type]
+            values[index] = [convert(v) for v in values[index]]
+    return Table(list(columns), [list(row) for row in zip(*values, strict=True)])

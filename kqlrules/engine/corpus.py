@@ -84,7 +84,7 @@ def _run_chunk(args: tuple[str, list[tuple[str, str]]]) -> list[CorpusResult]:
     shared, items = args
     schemas = SchemaSet.load(Path(shared) / "schemas")
     with Analyzer() as analyzer:
-        engine = LocalEngine(schemas=schemas, analyzer=analyzer)
+        engine = LocalEngine(schemas=schemas, analyzer=analyzer, type_column=True)
         return [run_one(engine, path, query) for path, query in items]
 
 

@@ -16,7 +16,7 @@ from kqlrules.engine.results import to_table
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
-from kqlrules.table import Table
+from kqlrules.table import Column, Table
 
 
 class TranslationCache:
@@ -76,8 +76,10 @@ class LocalEngine:
         analyzer: Analyzer | None = None,
         connection: Any = None,
         externaldata: dict[str, str] | None = None,
+        type_column: bool = False,
     ) -> None:
-        """`externaldata` maps the URLs of `externaldata` operators to local files."""
+        """`externaldata` maps the URLs of `externaldata` operators to local files. With `type_column`, a
+        table without a `Type` column gets one holding its name, as every Log Analytics table has."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -85,6 +87,13 @@ class LocalEngine:
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
+        # Every Log Analytics table has `Type`, the table's name; published schemas often leave it out.
+        self._typed: set[str] = set()
+        if type_column:
+            for name, schema in list(tables_.items()):
+                if not any(c.name.lower() == "type" for c in schema.columns):
+                    tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
+                    self._typed.add(name)
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
         self._external = dict(externaldata or {})
         self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
@@ -163,6 +172,9 @@ class LocalEngine:
             create_table(self._connection, name, self._base[name].columns)
             data = self._data.get(name)
             if data is not None:
+                if name in self._typed:
+                    columns = [*data.columns, Column("Type", "string")]
+                    data = Table(columns, [[*row, name] for row in data.rows])
                 insert_rows(self._connection, name, data)
             self._created.add(name)
 

@@ -145,7 +145,16 @@ class Translator:
         raise self.position.unsupported(f"the value {self.source(node)} inside dynamic()", node)
 
     def source(self, node: Node) -> str:
-        return self.text[node.start : node.end]
+        """The text of `node`: sliced from the query, or rebuilt from its tokens inside a function body (whose
+        offsets do not index any text the engine holds)."""
+        if self.position.fixed is None:
+            return self.text[node.start : node.end]
+        parts: list[str] = []
+        for token in (n.token or "" for n in node.walk() if n.is_token):
+            if parts and parts[-1][-1:].isalnum() and token[:1].isalnum():
+                parts.append(" ")
+            parts.append(token)
+        return "".join(parts)
 
     def _name_reference(self, node: Node, row: Row) -> Sql:
         symbol = node.symbol
@@ -411,9 +420,7 @@ class Translator:
                     f"calling {name_text(node)} without its parameter {param}", node
                 )
         saved = (self.scope, self.text, self.position)
-        if expansion.text is not None:
-            self.text = expansion.text
-            self.position = Position(expansion.text, fixed=saved[2].at(node))
+        self.position = Position(expansion.text or "", fixed=saved[2].at(node))
         self.scope = scope
         try:
             for param, default in defaults:

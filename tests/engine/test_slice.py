@@ -98,3 +98,11 @@ def test_unsupported_construct_names_itself_and_its_position(engine: LocalEngine
 def test_datetimes_come_back_aware_utc(engine: LocalEngine) -> None:
     value = engine.query("print d = datetime(2024-05-01 10:00)").rows[0][0]
     assert value == datetime(2024, 5, 1, 10, tzinfo=UTC)
+
+
+def test_type_column_names_the_table_when_asked() -> None:
+    from kqlrules.table import Column, Table
+
+    table = Table([Column("User", "string")], [["alice"]])
+    result = LocalEngine({"SigninLogs": table}, type_column=True).query("SigninLogs | project Type")
+    assert result.rows == [["SigninLogs"]]

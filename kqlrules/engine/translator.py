@@ -245,10 +245,9 @@ class Translator:
                 raise self.position.unsupported("a tabular expression among the values of a list", item)
             sql = self.expr(item, row)
             if sql.type == "dynamic":
+                # A dynamic array's elements join the list (as the left side's type; JSON if it is dynamic).
                 duck = DUCKDB_TYPES.get(element_type, "VARCHAR")
-                if element_type == "dynamic":
-                    raise self.position.unsupported("dynamic values on both sides of in", item)
-                parts.append(f"coalesce(CAST({sql.text} AS {duck}[]), [])")
+                parts.append(f"coalesce(TRY_CAST({sql.text} AS {duck}[]), [])")
                 values = []
                 continue
             values.append(sql)
@@ -262,6 +261,8 @@ class Translator:
         if node.kind in ("HasAnyExpression", "HasAllExpression"):
             raise self.position.unsupported(f"the operator {_operator_text(node)}", node)
         insensitive = "~" in _operator_text(node)
+        if left.type == "dynamic":
+            raise self.position.unsupported(f"{_operator_text(node)} with a dynamic value on the left", node)
         if insensitive:
             if left.type != "string":
                 raise self.position.unsupported(f"in~ on {left.type}", node)

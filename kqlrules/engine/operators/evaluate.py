@@ -17,9 +17,21 @@ def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
     call = node.get("FunctionCall")
     name_node = call.get("Name") if call is not None else None
     name = name_text(name_node) if name_node is not None else ""
-    if call is None or name != "bag_unpack":
-        raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
-    return bag_unpack(t, node, call, need_input(t, node, source))
+    if call is not None and name == "bag_unpack":
+        return bag_unpack(t, node, call, need_input(t, node, source))
+    if call is not None and name == "pivot":
+        return pivot(t, node, need_input(t, node, source))
+    raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
+
+
+def pivot(t: Translator, node: Node, source: Relation) -> Relation:
+    """pivot's columns are the pivoted column's values: the plan answers for an empty input only (no rows,
+    the analyzer's columns) and refuses any other at run time."""
+    output = t.output_columns(node)
+    line, col = t.position.at(node)
+    t.guards.append((f"SELECT count(*) FROM {source.name}", "evaluate pivot() over rows", line, col))
+    parts = [f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {quote_identifier(c.name)}" for c in output]
+    return t.ctes.add(f"SELECT {', '.join(parts) or 'NULL AS __kql_empty'} WHERE FALSE", output)
 
 
 def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relation:

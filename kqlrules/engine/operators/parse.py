@@ -106,31 +106,36 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     pattern_sql = quote_string(pattern)
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
-    matched = f"regexp_matches({value.text}, {pattern_sql})"
+    # The text is matched once: every group (the user's own included) is a field of one struct.
+    groups = max(_groups(pattern), max((group for *_, group in captures), default=0))
+    names = ", ".join(f"'g{i}'" for i in range(1, max(groups, 1) + 1))
+    inputs = ", ".join([quote_identifier(c.name) for c in source.columns] + source.order_column())
+    matched_sql = (
+        f"SELECT {inputs}, regexp_matches({value.text}, {pattern_sql}) AS __kql_matched, "
+        f"regexp_extract({value.text}, {pattern_sql}, [{names}]) AS __kql_groups FROM {source.name}"
+    )
+    matched = t.ctes.add(matched_sql, source.columns, ordered=source.ordered, sources=source.sources)
     parts = []
+    typed_checks = []
     for column in output:
         if column.name in by_name:
             group, kind_, item = by_name[column.name]
-            capture = f"regexp_extract({value.text}, {pattern_sql}, {group})"
+            capture = f"__kql_groups.g{group}"
             converted = _convert(t, capture, kind_, item)
             empty = "''" if kind_ == "string" else "NULL"
             parts.append(
-                f"CASE WHEN {matched} THEN {converted} ELSE {empty} END AS {quote_identifier(column.name)}"
+                f"CASE WHEN __kql_matched THEN {converted} ELSE {empty} END"
+                f" AS {quote_identifier(column.name)}"
             )
+            if kind_ != "string":
+                typed_checks.append(f"{converted} IS NOT NULL")
         else:
             parts.append(quote_identifier(column.name))
     parts.extend(source.order_column())
-    where = "" if keep_unmatched else f" WHERE {matched}"
-    sql = f"SELECT {', '.join(parts)} FROM {source.name}{where}"
+    sql = f"SELECT {', '.join(parts)} FROM {matched.name}"
     if not keep_unmatched:
-        # parse-where also drops rows whose typed captures did not convert.
-        checks = [
-            f"TRY_CAST(regexp_extract({value.text}, {pattern_sql}, {group}) AS DOUBLE) IS NOT NULL"
-            for _, kind_, _, group in captures
-            if kind_ in ("long", "int", "real", "decimal")
-        ]
-        if checks:
-            sql += " AND " + " AND ".join(checks)
+        # parse-where drops the rows that do not match, or whose typed captures do not convert.
+        sql += " WHERE " + " AND ".join(["__kql_matched", *typed_checks])
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
 
 

@@ -127,6 +127,12 @@ class LocalEngine:
         except KqlEngineError as error:
             CACHE.put(key, error)
             raise
+        except (KeyError, ValueError, AttributeError, TypeError, IndexError, AssertionError) as error:
+            # An engine bug must still reach the user as an error about their query, never a traceback.
+            raise KqlRuntimeError(
+                f"the local engine failed to translate this query ({type(error).__name__}: {error})",
+                hint="please report it with the query",
+            ) from error
         CACHE.put(key, result)
         return result
 

@@ -30,7 +30,9 @@ def pivot(t: Translator, node: Node, source: Relation) -> Relation:
     output = t.output_columns(node)
     line, col = t.position.at(node)
     t.guards.append((f"SELECT count(*) FROM {source.name}", "evaluate pivot() over rows", line, col))
-    parts = [f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {quote_identifier(c.name)}" for c in output]
+    parts = [
+        f"CAST(NULL AS {DUCKDB_TYPES.get(c.type, 'VARCHAR')}) AS {quote_identifier(c.name)}" for c in output
+    ]
     return t.ctes.add(f"SELECT {', '.join(parts) or 'NULL AS __kql_empty'} WHERE FALSE", output)
 
 

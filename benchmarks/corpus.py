@@ -24,11 +24,39 @@ def main() -> None:
     parser.add_argument("--show", default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--markdown", action="store_true", help="the failures table of docs/engine-coverage.md"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     results = run_corpus(Path(args.shared), jobs=args.jobs)
     elapsed = time.perf_counter() - started
+    if args.markdown:
+        markdown(results)
+        return
     report(results, elapsed, args.show, args.json)
+
+
+def construct_of(result: CorpusResult) -> str:
+    text = result.construct
+    text = re.sub(r"externaldata from \S+ \(.*", "externaldata from a remote URL", text)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(results: list[CorpusResult]) -> None:
+    handled = sum(1 for r in results if acceptable(r))
+    ok = sum(1 for r in results if r.ok)
+    analyzer = sum(1 for r in results if r.kind == "analyzer")
+    print(f"- rules with a query: {len(results)}")
+    print(f"- executed: {ok} ({100 * ok / len(results):.1f}%)")
+    print(f"- refused with the semantic error the analyzer reports: {analyzer}")
+    print(f"- handled (the bar's measure): {handled} ({100 * handled / len(results):.1f}%)")
+    print()
+    print("| rules | kind | construct |")
+    print("| ---: | --- | --- |")
+    counts = collections.Counter((r.kind, construct_of(r)) for r in results if not acceptable(r))
+    for (kind, construct), count in counts.most_common():
+        print(f"| {count} | {kind} | {construct} |")
 
 
 def report(results: list[CorpusResult], elapsed: float, show: str | None, as_json: bool) -> None:

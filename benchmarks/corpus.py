@@ -9,13 +9,14 @@ import argparse
 import collections
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kqlrules.engine.corpus import CorpusResult, run_corpus
+from kqlrules.engine.corpus import CorpusResult, acceptable, run_corpus
 
 
 def main() -> None:

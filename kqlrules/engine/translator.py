@@ -133,7 +133,12 @@ class Translator:
             return result
         if node.kind == "NullLiteralExpression":
             return None
-        if node.kind in ("StringLiteralExpression", "LongLiteralExpression", "IntLiteralExpression"):
+        if node.kind in (
+            "StringLiteralExpression",
+            "CompoundStringLiteralExpression",
+            "LongLiteralExpression",
+            "IntLiteralExpression",
+        ):
             return self._literal(node).value
         if node.kind in ("RealLiteralExpression", "BooleanLiteralExpression"):
             return self._literal(node).value
@@ -331,6 +336,10 @@ class Translator:
         else:
             raise self.position.unsupported(f"indexing with {key.type}", node)
         return Sql(f"json_extract({base.text}, {path})", "dynamic")
+
+    def _type_of(self, node: Node, row: Row) -> Sql:
+        """`typeof(string)` as an argument (extractjson, extract...): a constant naming the type."""
+        return Sql("NULL", "type", True, kusto_type(node) if node.symbol is None else node.symbol[0])
 
     def _brackets(self, node: Node, row: Row) -> Sql:
         return self.expr(_only(node, "Expression"), row)
@@ -673,6 +682,7 @@ _EXPRESSIONS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "PathExpression": Translator._path,
     "ElementExpression": Translator._element,
     "BracketedExpression": Translator._brackets,
+    "TypeOfLiteralExpression": Translator._type_of,
     "ToScalarExpression": Translator._to_scalar,
     "FunctionCallExpression": Translator._call,
 }

@@ -106,6 +106,14 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     pattern_sql = quote_string(pattern)
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
+    if len({c.name for c in output}) != len(output):
+        raise t.position.unsupported("parse into a column the input already has", node)
+    fresh = [c.name for c in output if c.name not in {s.name for s in source.columns}]
+    if len(fresh) == len(captures) and set(fresh) != set(by_name):
+        # A capture named like an input column becomes a new column (`x1`): pair them in order.
+        by_name = {
+            name: (group, kind_, item) for name, (_, kind_, item, group) in zip(fresh, captures, strict=True)
+        }
     # The text is matched once: every group (the user's own included) is a field of one struct.
     groups = max(_groups(pattern), max((group for *_, group in captures), default=0))
     names = ", ".join(f"'g{i}'" for i in range(1, max(groups, 1) + 1))

@@ -47,6 +47,13 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
             select_parts.extend(parts)
             unpack.extend(unpacked)
             continue
+        if call in ("take_any", "any") and any(a.kind == "StarExpression" for a in expression.arguments()):
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
+            used, parts, unpacked = _any_row(t, expression, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
         if not remaining or expression.columns is not None:
             raise t.position.unsupported("this aggregate's output columns", expression)
         column = remaining.pop(0)
@@ -64,6 +71,22 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     if not keys and not aggregates:
         raise t.position.semantic("summarize needs aggregates or keys", node)
     return relation
+
+
+def _any_row(
+    t: Translator, expression: Node, remaining: list[Column], row: Row, source: Relation, key_names: set[str]
+) -> tuple[int, list[str], list[tuple[Column, str]]]:
+    """take_any(*): the columns (but the plain group keys) of one arbitrary row, all from the same row."""
+    if len(expression.arguments()) != 1:
+        raise t.position.unsupported("take_any() of * and other arguments", expression)
+    values = [row.columns[c.name] for c in source.columns if c.name not in key_names]
+    columns = remaining[: len(values)]
+    if len(columns) != len(values) or not values:
+        raise t.position.unsupported("the columns of take_any(*)", expression)
+    alias = f"__kql_any_{len(remaining)}"
+    fields = ", ".join(f"'f{index}': {value.text}" for index, value in enumerate(values))
+    unpacked = [(column, f"{alias}.f{index}") for index, column in enumerate(columns)]
+    return len(columns), [f"any_value({{{fields}}}) AS {alias}"], unpacked
 
 
 def _call_name(expression: Node) -> str | None:

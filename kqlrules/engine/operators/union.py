@@ -70,4 +70,4 @@ def _value(by_name: dict[str, Column], column: Column) -> str:
         return quote_identifier(have.name)
     if have is not None and have.type in ("long", "int", "real") and column.type in ("long", "int", "real"):
         return f"CAST({quote_identifier(have.name)} AS {DUCKDB_TYPES[column.type]})"
-    return "''" if column.type == "string" else f"CAST(NULL AS {DUCKDB_TYPES[column.type]})"
+    return "''" if column.type == "string" else f"CAST(NULL AS {DUCKDB_TYPES.get(column.type, 'VARCHAR')})"

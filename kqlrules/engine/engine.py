@@ -1,0 +1,220 @@
+"""LocalEngine: KQL over local tables, translated by way of Microsoft's analyzer into one DuckDB statement."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.planner import Plan, plan
+from kqlrules.engine.results import to_table
+from kqlrules.engine.storage import create_table, insert_rows
+from kqlrules.engine.translator import BaseTable
+from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.table import Column, Table
+
+
+class TranslationCache:
+    """Plans keyed by (query text, schema fingerprint): repeated tests do not re-translate."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._plans: OrderedDict[tuple[str, str], Plan | KqlEngineError] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Plan | KqlEngineError | None:
+        with self._lock:
+            found = self._plans.get(key)
+            if found is not None:
+                self._plans.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: Plan | KqlEngineError) -> None:
+        with self._lock:
+            self._plans[key] = value
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
+
+CACHE = TranslationCache()
+
+
+class _FrozenSchemas(SchemaSet):
+    """The engine's schemas never change after construction: compute the analyzer's payload once."""
+
+    _bridge: dict[str, Any] | None = None
+    _fingerprint: str | None = None
+
+    def to_bridge(self) -> dict[str, Any]:
+        if self._bridge is None:
+            self._bridge = super().to_bridge()
+        return self._bridge
+
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = super().fingerprint()
+        return self._fingerprint
+
+
+class LocalEngine:
+    """Run KQL over local tables. Tables named in `schemas` but not given are empty."""
+
+    def __init__(
+        self,
+        tables: dict[str, Table] | None = None,
+        schemas: SchemaSet | None = None,
+        *,
+        analyzer: Analyzer | None = None,
+        connection: Any = None,
+        externaldata: dict[str, str] | None = None,
+        type_column: bool = False,
+    ) -> None:
+        """`externaldata` maps the URLs of `externaldata` operators to local files. With `type_column`, a
+        table without a `Type` column gets one holding its name, as every Log Analytics table has."""
+        self._analyzer = analyzer
+        given = schemas or SchemaSet()
+        merged = SchemaSet(dict(given.tables), dict(given.functions))
+        self._data = dict(tables or {})
+        for name, table in self._data.items():
+            merged.add_table(name, [(c.name, c.type) for c in table.columns])
+        tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
+        # Every Log Analytics table has `Type`, the table's name; published schemas often leave it out.
+        self._typed: set[str] = set()
+        if type_column:
+            for name, schema in list(tables_.items()):
+                if not any(c.name.lower() == "type" for c in schema.columns):
+                    tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
+                    self._typed.add(name)
+        self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
+        self._external = dict(externaldata or {})
+        self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
+        self._connection = connection if connection is not None else duckdb.connect(":memory:")
+        register_helpers(self._connection)
+        self._created: set[str] = set()
+        self._lock = threading.Lock()
+        self._base = {
+            name: BaseTable(name, list(schema.columns)) for name, schema in self.schemas.tables.items()
+        }
+
+    @property
+    def connection(self) -> Any:
+        return self._connection
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._analyzer or shared_analyzer()
+
+    def translate(self, kql: str) -> Plan:
+        """The query's plan; a translation error is cached like a plan (the same text fails the same way)."""
+        key = (kql, self._fingerprint)
+        found = CACHE.get(key)
+        if isinstance(found, KqlEngineError):
+            raise found
+        if found is not None:
+            return found
+        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        try:
+            result = plan(analysis, self._base, self._external)
+        except KqlEngineError as error:
+            CACHE.put(key, error)
+            raise
+        except (KeyError, ValueError, AttributeError, TypeError, IndexError, AssertionError) as error:
+            # An engine bug must still reach the user as an error about their query, never a traceback.
+            raise KqlRuntimeError(
+                f"the local engine failed to translate this query ({type(error).__name__}: {error})",
+                hint="please report it with the query",
+            ) from error
+        CACHE.put(key, result)
+        return result
+
+    def sql(self, kql: str) -> str:
+        return self.translate(kql).sql
+
+    def query(self, kql: str, now: datetime | None = None) -> Table:
+        compiled = self.translate(kql)
+        instant = now or datetime.now(UTC)
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(UTC).replace(tzinfo=None)
+        with self._lock:
+            self._ensure_tables(compiled.tables)
+            try:
+                self._check_guards(compiled, instant)
+                if compiled.uses_now:
+                    cursor = self._connection.execute(compiled.sql, {"now": instant})
+                else:
+                    cursor = self._connection.execute(compiled.sql)
+                rows = cursor.fetchall()
+            except duckdb.Error as error:
+                raise KqlRuntimeError(_runtime_message(error)) from None
+        return to_table(compiled.columns, rows)
+
+    def _check_guards(self, compiled: Plan, instant: datetime) -> None:
+        for sql, construct, line, col in compiled.guards:
+            params = {"now": instant} if "$now" in sql else None
+            found = (
+                self._connection.execute(sql, params).fetchone()
+                if params
+                else self._connection.execute(sql).fetchone()
+            )
+            if found and found[0]:
+                raise UnsupportedKql(construct, line, col)
+
+    def _ensure_tables(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            if name in self._created or name not in self._base:
+                continue
+            if name not in self._data and self._exists(name):
+                self._created.add(name)  # already in the connection it was given (a benchmark, a test)
+                continue
+            create_table(self._connection, name, self._base[name].columns)
+            data = self._data.get(name)
+            if data is not None:
+                if name in self._typed:
+                    columns = [*data.columns, Column("Type", "string")]
+                    data = Table(columns, [[*row, name] for row in data.rows])
+                insert_rows(self._connection, name, data)
+            self._created.add(name)
+
+    def _exists(self, name: str) -> bool:
+        found = self._connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def register_helpers(connection: Any) -> None:
+    """The function library's `kql_*` helpers (Python UDFs and SQL macros), once per connection."""
+    try:
+        udfs = importlib.import_module("kqlrules.engine.udfs")
+    except ModuleNotFoundError:
+        return
+    udfs.register_udfs(connection)
+
+
+def _distinct_columns(schema: TableSchema) -> TableSchema:
+    """DuckDB names are case-insensitive: of columns whose names differ only by case (or repeat, as in some
+    published schema files), the first is kept."""
+    seen: set[str] = set()
+    kept = []
+    for column in schema.columns:
+        if column.name.lower() not in seen:
+            seen.add(column.name.lower())
+            kept.append(column)
+    return schema if len(kept) == len(schema.columns) else TableSchema(schema.name, tuple(kept))
+
+
+def _runtime_message(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"the query failed while running: {text}"

@@ -1,0 +1,19 @@
+"""Tabular operators, one module per family, each registering its translators by SyntaxKind."""
+
+from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
+    evaluate,
+    external,
+    filtering,
+    joins,
+    mvexpand,
+    nested,
+    parse,
+    projection,
+    series,
+    sources,
+    summarize,
+    union,
+)
+from kqlrules.engine.operators.registry import OPERATORS, operator
+
+__all__ = ["OPERATORS", "operator"]

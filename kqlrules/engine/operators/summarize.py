@@ -1,0 +1,141 @@
+"""summarize: group keys first, then aggregates, named as the analyzer names them (`count_`, ...)."""
+
+from __future__ import annotations
+
+from kqlrules.engine.context import Row
+from kqlrules.engine.names import name_text
+from kqlrules.engine.operators.common import cast_to, need_input, row_of
+from kqlrules.engine.operators.projection import implicit_name, named_items
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import Sql, quote_identifier
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.table import Column
+
+_ARG_EXTREMES = {"arg_max": "arg_max", "arg_min": "arg_min"}
+
+
+@operator("SummarizeOperator")
+def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    for param in node.elements("Parameters"):
+        if not t.source(param).lower().startswith("hint."):
+            raise t.position.unsupported(f"the parameter {t.source(param)}", param)
+    output = t.output_columns(node)
+    by_clause = node.get("ByClause")
+    keys = named_items(t, by_clause) if by_clause is not None else []
+    aggregates = named_items(t, node, "Aggregates", compound=True)
+    key_columns = output[: len(keys)]
+    aggregate_columns = output[len(keys) :]
+    row = row_of(source)
+    group: list[str] = []
+    select_parts: list[str] = []
+    for column, (_, expression) in zip(key_columns, keys, strict=True):
+        value = t.expr(expression, row)
+        group.append(value.text)
+        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+    agg_row = Row(dict(row.columns), aggregates=True)
+    unpack: list[tuple[Column, str]] = []
+    remaining = list(aggregate_columns)
+    for name, expression in aggregates:
+        call = _call_name(expression)
+        if call in _ARG_EXTREMES:
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
+            used, parts, unpacked = _arg_extreme(t, expression, name, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if call in ("take_any", "any") and any(a.kind == "StarExpression" for a in expression.arguments()):
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
+            used, parts, unpacked = _any_row(t, expression, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if not remaining or expression.columns is not None:
+            raise t.position.unsupported("this aggregate's output columns", expression)
+        column = remaining.pop(0)
+        value = t.expr(expression, agg_row)
+        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+        unpack.append((column, quote_identifier(column.name)))
+    sql = f"SELECT {', '.join(select_parts) or 'count(*) AS __kql_count'} FROM {source.name}"
+    if group:
+        sql += " GROUP BY " + ", ".join(f"{i}" for i in range(1, len(group) + 1))
+    relation = t.ctes.add(sql, output)
+    if any(text != quote_identifier(c.name) for c, text in unpack):
+        keys_sql = [quote_identifier(c.name) for c in key_columns]
+        parts = keys_sql + [f"{text} AS {quote_identifier(c.name)}" for c, text in unpack]
+        relation = t.ctes.add(f"SELECT {', '.join(parts)} FROM {relation.name}", output)
+    if not keys and not aggregates:
+        raise t.position.semantic("summarize needs aggregates or keys", node)
+    return relation
+
+
+def _any_row(
+    t: Translator, expression: Node, remaining: list[Column], row: Row, source: Relation, key_names: set[str]
+) -> tuple[int, list[str], list[tuple[Column, str]]]:
+    """take_any(*): the columns (but the plain group keys) of one arbitrary row, all from the same row."""
+    if len(expression.arguments()) != 1:
+        raise t.position.unsupported("take_any() of * and other arguments", expression)
+    values = [row.columns[c.name] for c in source.columns if c.name not in key_names]
+    columns = remaining[: len(values)]
+    if len(columns) != len(values) or not values:
+        raise t.position.unsupported("the columns of take_any(*)", expression)
+    alias = f"__kql_any_{len(remaining)}"
+    fields = ", ".join(f"'f{index}': {value.text}" for index, value in enumerate(values))
+    unpacked = [(column, f"{alias}.f{index}") for index, column in enumerate(columns)]
+    return len(columns), [f"any_value({{{fields}}}) AS {alias}"], unpacked
+
+
+def _call_name(expression: Node) -> str | None:
+    if expression.kind == "FunctionCallExpression":
+        name = expression.get("Name")
+        return name_text(name) if name is not None else None
+    return None
+
+
+def _arg_extreme(
+    t: Translator,
+    expression: Node,
+    name: str | None,
+    remaining: list[Column],
+    row: Row,
+    source: Relation,
+    key_names: set[str],
+) -> tuple[int, list[str], list[tuple[Column, str]]]:
+    """arg_max(by, cols...): the whole row where `by` is largest, as one struct so every column agrees."""
+    func = _call_name(expression) or ""
+    args = expression.arguments()
+    if not args:
+        raise t.position.semantic(f"{func}() needs arguments", expression)
+    by = t.expr(args[0], row)
+    if by.type == "dynamic":
+        raise t.position.unsupported(f"{func}() by a dynamic value", expression)
+    # The analyzer's columns follow the arguments in order: `*` stands for the input's columns except the
+    # group keys and the `by` column that are plain column references (others keep theirs, renamed).
+    by_name = implicit_name(t, args[0])
+    values: list[Sql] = []
+    for arg in args[1:]:
+        if arg.kind == "StarExpression":
+            for column in source.columns:
+                if column.name not in key_names and column.name != by_name:
+                    values.append(row.columns[column.name])
+        elif arg.kind == "SimpleNamedExpression":
+            inner = arg.get("Expression")
+            assert inner is not None
+            values.append(t.expr(inner, row))
+        else:
+            values.append(t.expr(arg, row))
+    columns = remaining[: 1 + len(values)]
+    if len(columns) != 1 + len(values):
+        raise t.position.unsupported(f"the columns of {func}()", expression)
+    fields = ", ".join(f"'f{index}': {value.text}" for index, value in enumerate(values))
+    struct = f"'by': {by.text}" + (f", {fields}" if fields else "")
+    alias = f"__kql_{func}_{len(remaining)}"
+    parts = [f"{func}({{{struct}}}, {by.text}) AS {alias}"]
+    unpacked: list[tuple[Column, str]] = [(columns[0], f"{alias}.by")]
+    for index, column in enumerate(columns[1:]):
+        unpacked.append((column, f"{alias}.f{index}"))
+    return len(columns), parts, unpacked

@@ -1,0 +1,66 @@
+"""DuckDB rows -> `kqlrules.table.Table` with Kusto values (aware UTC datetimes, timedeltas, parsed JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kqlrules.table import Column, Table
+
+
+def _datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def _timespan(value: Any) -> Any:
+    return None if value is None else timedelta(microseconds=int(value) / 10)
+
+
+def _dynamic(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _string(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _real(value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": _datetime,
+    "timespan": _timespan,
+    "dynamic": _dynamic,
+    "string": _string,
+    "real": _real,
+    "decimal": _real,
+    "bool": _bool,
+}
+
+
+def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
+    """Column by column: only the columns whose DuckDB values are not already Kusto's are converted."""
+    if not rows:
+        return Table(list(columns), [])
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for index, column in enumerate(columns[: len(values)]):
+        if column.type == "datetime":
+            values[index] = [None if v is None else v.replace(tzinfo=UTC) for v in values[index]]
+        elif column.type in _CONVERTERS:
+            convert = _CONVERTERS[column.type]
+            values[index] = [convert(v) for v in values[index]]
+    return Table(list(columns), [list(row) for row in zip(*values, strict=True)])

@@ -1,0 +1,55 @@
+"""`kqlrules query`: one query or a JSON-lines batch over a local workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kqlrules.cli.main import app
+
+
+def _workspace(tmp_path: Path) -> Path:
+    (tmp_path / "T.jsonl").write_text('{"User": "alice", "When": "2024-01-01T10:00:00Z"}\n')
+    return tmp_path
+
+
+def test_query_prints_json(tmp_path: Path) -> None:
+    args = [
+        "query",
+        "--workspace",
+        f"local:{_workspace(tmp_path)}",
+        "--format",
+        "json",
+        "T | project User, When",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "columns": [{"name": "User", "type": "string"}, {"name": "When", "type": "datetime"}],
+        "rows": [["alice", "2024-01-01T10:00:00Z"]],
+    }
+
+
+def test_batch_answers_every_line_even_after_a_bad_query(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": 1, "query": "T | where"}\n{"id": 2, "query": "T | count"}\n')
+    args = ["query", "--workspace", f"local:{_workspace(tmp_path)}", "--jsonl", str(batch)]
+    result = CliRunner().invoke(app, args)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["id"] == 1 and first["error"]["kind"] == "syntax" and first["error"]["line"] == 1
+    assert second == {"id": 2, "columns": [{"name": "Count", "type": "long"}], "rows": [[1]]}
+
+
+def test_now_pins_ago(tmp_path: Path) -> None:
+    args = ["query", "--now", "2024-01-01T12:00:00Z", "--format", "csv", "print t = ago(1h)"]
+    result = CliRunner().invoke(app, args)
+    assert result.stdout.splitlines() == ["t", "2024-01-01T11:00:00Z"]
+
+
+def test_an_unknown_column_is_an_error_with_its_position_and_exit_1(tmp_path: Path) -> None:
+    args = ["query", "--workspace", f"local:{_workspace(tmp_path)}", "T | where Nope == 1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "<query>:1:11:" in result.output

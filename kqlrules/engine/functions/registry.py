@@ -3,6 +3,18 @@
 Scalar functions and binary operators receive their arguments already translated (`Sql`, with Kusto types)
 and return one `Sql`. Aggregates do the same inside `summarize`. Each family of functions is one module in
 this package that decorates its translators; `kqlrules.engine.functions` imports them all.
+
+What the translators expect from the core:
+- Literals arrive with `constant=True` and their Python `value` (a dynamic literal's value is the parsed JSON;
+  a timespan's value is its ticks); functions that Kusto requires constant arguments for (regexes, formats,
+  `extract()`'s group) refuse non-constant ones with `ctx.unsupported(...)`.
+- The right side of `in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`, `between` and `!between` is a `SqlList`
+  of the translated items of the parenthesised list (`between (a .. b)` has two items); an item of type dynamic
+  holding an array is expanded, as Kusto does. A tabular right side (`x in (T | project c)`) is a `SqlSubquery`:
+  its text is a parenthesised SELECT of exactly one column, its type that column's Kusto type.
+- `extract(regex, group, text, typeof(T))` and `todynamic()`-like functions rely on `Call.result_type`, the
+  type the analyzer inferred for the call.
+- Helpers named `kql_*` must exist on the connection: `kqlrules.engine.udfs.register_udfs(connection)`.
 """
 
 from __future__ import annotations
@@ -39,6 +51,18 @@ class Call:
     args: list[Sql]
     result_type: str
     named: dict[str, Sql] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SqlList(Sql):
+    """The parenthesised list on the right of `in`, `has_any`, `between`...: its translated items."""
+
+    items: tuple[Sql, ...] = ()
+
+
+@dataclass(frozen=True)
+class SqlSubquery(Sql):
+    """A tabular expression used as a list (`x in (T | project c)`): `text` is `(SELECT c FROM ...)`."""
 
 
 ScalarTranslator = Callable[[TranslationContext, Call], Sql]

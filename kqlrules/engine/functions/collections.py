@@ -1,0 +1,387 @@
+"""Arrays and property bags (Kusto's dynamic) in pure Python: each function takes and returns JSON text.
+
+A variadic Kusto function receives its arguments as one JSON array (`args`). None is Kusto's null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+MAX_RANGE = 1_048_576
+
+
+def _load(text: str) -> Any:
+    return json.loads(text)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _array(text: str) -> list[Any] | None:
+    value = _load(text)
+    return value if isinstance(value, list) else None
+
+
+def _key(value: Any) -> str:
+    """Identity of a value for set operations: 1 and 1.0 are one element."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _dump(value)
+
+
+def array_length(text: str) -> int | None:
+    array = _array(text)
+    return None if array is None else len(array)
+
+
+def array_concat(args: str) -> str | None:
+    arrays = _load(args)
+    out: list[Any] = []
+    for item in arrays:
+        if not isinstance(item, list):
+            return None
+        out.extend(item)
+    return _dump(out)
+
+
+def _index(position: int, length: int) -> int:
+    return position + length if position < 0 else position
+
+
+def array_slice(text: str, start: int, end: int) -> str | None:
+    array = _array(text)
+    if array is None:
+        return None
+    first, last = _index(start, len(array)), _index(end, len(array))
+    first = max(first, 0)
+    return _dump(array[first : last + 1] if last >= first else [])
+
+
+def array_reverse(text: str) -> str | None:
+    array = _array(text)
+    return None if array is None else _dump(array[::-1])
+
+
+def array_index_of(text: str, lookup: str, start: int, length: int, occurrence: int) -> int | None:
+    array = _array(text)
+    if array is None:
+        return None
+    if start < 0:
+        start = max(len(array) + start, 0)
+    if start > len(array) or occurrence <= 0:
+        return -1
+    window = array[start:] if length < 0 else array[start : start + length]
+    wanted, seen = _key(_load(lookup)), 0
+    for offset, item in enumerate(window):
+        if _key(item) == wanted:
+            seen += 1
+            if seen == occurrence:
+                return start + offset
+    return -1
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, int | float):
+        return (1, value)
+    if isinstance(value, str):
+        return (2, value)
+    return (3, _dump(value))
+
+
+def array_sort(args: str, descending: bool, nulls_last: bool) -> str | None:
+    """Sorts the first array; further arrays are reordered the same way. Returns the arrays as one array."""
+    arrays = _load(args)
+    if not arrays or not all(isinstance(a, list) for a in arrays):
+        return None
+    first = arrays[0]
+    if any(len(a) != len(first) for a in arrays):
+        return None
+    kinds = {_sort_key(v)[0] for v in first if v is not None}
+    if len(kinds) > 1:
+        return None
+    present = [i for i, v in enumerate(first) if v is not None]
+    missing = [i for i, v in enumerate(first) if v is None]
+    present.sort(key=lambda i: _sort_key(first[i]), reverse=descending)
+    order = present + missing if nulls_last else missing + present
+    return _dump([[a[i] for i in order] for a in arrays])
+
+
+def array_sum(text: str) -> float | None:
+    array = _array(text)
+    if array is None:
+        return None
+    total = 0.0
+    for value in array:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        total += value
+    return total
+
+
+def array_rotate(text: str, shift: int) -> str | None:
+    """Rotate left by `shift` (right when negative)."""
+    array = _array(text)
+    if array is None:
+        return None
+    if not array:
+        return _dump(array)
+    shift %= len(array)
+    return _dump(array[shift:] + array[:shift])
+
+
+def array_shift(text: str, shift: int, fill: str) -> str | None:
+    """Shift left by `shift` (right when negative), filling with `fill`."""
+    array = _array(text)
+    if array is None:
+        return None
+    filler = _load(fill)
+    size = len(array)
+    if shift >= 0:
+        kept = array[shift:] if shift < size else []
+        return _dump(kept + [filler] * (size - len(kept)))
+    shift = -shift
+    kept = array[: size - shift] if shift < size else []
+    return _dump([filler] * (size - len(kept)) + kept)
+
+
+def array_split(text: str, indices: str) -> str | None:
+    array = _array(text)
+    if array is None:
+        return None
+    raw = _load(indices)
+    cuts = raw if isinstance(raw, list) else [raw]
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts):
+        return None
+    bounds = sorted({max(0, min(_index(c, len(array)), len(array))) for c in cuts})
+    parts, previous = [], 0
+    for bound in bounds:
+        parts.append(array[previous:bound])
+        previous = bound
+    parts.append(array[previous:])
+    return _dump(parts)
+
+
+def array_iff(conditions: str, when_true: str, when_false: str) -> str | None:
+    flags = _array(conditions)
+    if flags is None:
+        return None
+    yes, no = _load(when_true), _load(when_false)
+
+    def pick(source: Any, i: int) -> Any:
+        if isinstance(source, list):
+            return source[i] if i < len(source) else None
+        return source
+
+    out = []
+    for i, flag in enumerate(flags):
+        if flag is None or not isinstance(flag, bool | int | float):
+            out.append(None)
+        else:
+            out.append(pick(yes, i) if flag else pick(no, i))
+    return _dump(out)
+
+
+def bag_keys(text: str) -> str | None:
+    bag = _load(text)
+    return _dump(list(bag)) if isinstance(bag, dict) else None
+
+
+def _path(key: str) -> list[str]:
+    """`$.a.b` or `$['a']` or a plain key."""
+    if not key.startswith("$"):
+        return [key]
+    steps, rest = [], key[1:]
+    while rest:
+        if rest.startswith("."):
+            rest = rest[1:]
+            name = rest.split(".")[0].split("[")[0]
+            steps.append(name)
+            rest = rest[len(name) :]
+        elif rest.startswith("['") or rest.startswith('["'):
+            end = rest.index(rest[1] + "]", 2)
+            steps.append(rest[2:end])
+            rest = rest[end + 2 :]
+        else:
+            raise ValueError(key)
+    return steps
+
+
+def bag_has_key(text: str, key: str) -> bool | None:
+    bag = _load(text)
+    if not isinstance(bag, dict):
+        return None
+    try:
+        steps = _path(key)
+    except ValueError:
+        return None
+    node: Any = bag
+    for step in steps:
+        if not isinstance(node, dict) or step not in node:
+            return False
+        node = node[step]
+    return True
+
+
+def bag_merge(args: str) -> str | None:
+    merged: dict[str, Any] = {}
+    for bag in _load(args):
+        if not isinstance(bag, dict):
+            continue
+        for key, value in bag.items():
+            merged.setdefault(key, value)
+    return _dump(merged)
+
+
+def bag_remove_keys(text: str, keys: str) -> str | None:
+    bag = _load(text)
+    wanted = _load(keys)
+    if not isinstance(bag, dict) or not isinstance(wanted, list):
+        return None
+    result = json.loads(_dump(bag))
+    for key in wanted:
+        if not isinstance(key, str):
+            continue
+        try:
+            steps = _path(key)
+        except ValueError:
+            return None
+        node = result
+        for step in steps[:-1]:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(steps[-1], None)
+    return _dump(result)
+
+
+def bag_zip(keys: str, values: str) -> str | None:
+    names, items = _load(keys), _load(values)
+    if not isinstance(names, list) or not isinstance(items, list):
+        return None
+    bag: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        if isinstance(name, str):
+            bag[name] = items[i] if i < len(items) else None
+    return _dump(bag)
+
+
+def _sets(args: str) -> list[list[Any]] | None:
+    arrays = _load(args)
+    if not all(isinstance(a, list) for a in arrays):
+        return None
+    return list(arrays)
+
+
+def set_union(args: str) -> str | None:
+    arrays = _sets(args)
+    if arrays is None:
+        return None
+    seen: dict[str, Any] = {}
+    for array in arrays:
+        for value in array:
+            seen.setdefault(_key(value), value)
+    return _dump(list(seen.values()))
+
+
+def set_intersect(args: str) -> str | None:
+    arrays = _sets(args)
+    if arrays is None:
+        return None
+    others = [{_key(v) for v in a} for a in arrays[1:]]
+    seen: dict[str, Any] = {}
+    for value in arrays[0]:
+        key = _key(value)
+        if all(key in other for other in others):
+            seen.setdefault(key, value)
+    return _dump(list(seen.values()))
+
+
+def set_difference(args: str) -> str | None:
+    arrays = _sets(args)
+    if arrays is None:
+        return None
+    excluded = {_key(v) for a in arrays[1:] for v in a}
+    seen: dict[str, Any] = {}
+    for value in arrays[0]:
+        key = _key(value)
+        if key not in excluded:
+            seen.setdefault(key, value)
+    return _dump(list(seen.values()))
+
+
+def set_has_element(text: str, value: str) -> bool | None:
+    array = _array(text)
+    if array is None:
+        return None
+    wanted = _key(_load(value))
+    return any(_key(v) == wanted for v in array)
+
+
+def jaccard_index(left: str, right: str) -> float | None:
+    a, b = _array(left), _array(right)
+    if a is None or b is None:
+        return None
+    sa, sb = {_key(v) for v in a}, {_key(v) for v in b}
+    union = sa | sb
+    return len(sa & sb) / len(union) if union else math.nan
+
+
+def zip_arrays(args: str) -> str | None:
+    arrays = _sets(args)
+    if arrays is None:
+        return None
+    longest = max((len(a) for a in arrays), default=0)
+    return _dump([[a[i] if i < len(a) else None for a in arrays] for i in range(longest)])
+
+
+def numeric_range(start: float, stop: float, step: float, integral: bool) -> str | None:
+    if step == 0 or math.isnan(start) or math.isnan(stop) or math.isnan(step):
+        return None
+    values: list[Any] = []
+    value = start
+    while (step > 0 and value <= stop) or (step < 0 and value >= stop):
+        values.append(int(value) if integral else value)
+        if len(values) >= MAX_RANGE:
+            break
+        value = start + step * len(values)
+    return _dump(values)
+
+
+def repeat(value: str, count: int) -> str | None:
+    if count < 0:
+        return None
+    return _dump([_load(value)] * min(count, MAX_RANGE))
+
+
+_T, _L, _B, _D = "VARCHAR", "BIGINT", "BOOLEAN", "DOUBLE"
+PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
+    ("kql_array_length", array_length, [_T], _L),
+    ("kql_array_concat", array_concat, [_T], _T),
+    ("kql_array_slice", array_slice, [_T, _L, _L], _T),
+    ("kql_array_reverse", array_reverse, [_T], _T),
+    ("kql_array_index_of", array_index_of, [_T, _T, _L, _L, _L], _L),
+    ("kql_array_sort", array_sort, [_T, _B, _B], _T),
+    ("kql_array_sum", array_sum, [_T], _D),
+    ("kql_array_rotate", array_rotate, [_T, _L], _T),
+    ("kql_array_shift", array_shift, [_T, _L, _T], _T),
+    ("kql_array_split", array_split, [_T, _T], _T),
+    ("kql_array_iff", array_iff, [_T, _T, _T], _T),
+    ("kql_bag_keys", bag_keys, [_T], _T),
+    ("kql_bag_has_key", bag_has_key, [_T, _T], _B),
+    ("kql_bag_merge", bag_merge, [_T], _T),
+    ("kql_bag_remove_keys", bag_remove_keys, [_T, _T], _T),
+    ("kql_bag_zip", bag_zip, [_T, _T], _T),
+    ("kql_set_union", set_union, [_T], _T),
+    ("kql_set_intersect", set_intersect, [_T], _T),
+    ("kql_set_difference", set_difference, [_T], _T),
+    ("kql_set_has_element", set_has_element, [_T, _T], _B),
+    ("kql_jaccard_index", jaccard_index, [_T, _T], _D),
+    ("kql_zip", zip_arrays, [_T], _T),
+    ("kql_numeric_range", numeric_range, [_D, _D, _D, _B], _T),
+    ("kql_repeat", repeat, [_T, _L], _T),
+]

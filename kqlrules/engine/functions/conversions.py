@@ -1,0 +1,52 @@
+"""Conversions: tostring, toint/tolong/toreal/todouble/todecimal, tobool, todatetime, totimespan, toguid,
+todynamic/parse_json. Each returns null (the empty string for `tostring`) when Kusto cannot convert the value.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.support import INTEGER_TYPES, NUMERIC_TYPES, arity, as_string, coerce, fn
+from kqlrules.engine.sql import Sql
+
+
+@scalar("tostring")
+def tostring(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return as_string(value)
+
+
+def _to(target: str, accepted: frozenset[str]) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        (value,) = arity(ctx, call, 1)
+        if value.type not in accepted:
+            raise ctx.unsupported(f"{call.name}() of a {value.type} value")
+        return coerce(value, target)
+
+    return translate
+
+
+_NUMBER_SOURCES = frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})
+
+scalar("tolong")(_to("long", _NUMBER_SOURCES | {"timespan"}))  # type: ignore[arg-type]
+scalar("toint")(_to("int", _NUMBER_SOURCES))  # type: ignore[arg-type]
+scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))  # type: ignore[arg-type]
+scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))  # type: ignore[arg-type]
+scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))  # type: ignore[arg-type]
+scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "timespan"})))  # type: ignore[arg-type]
+scalar("toguid")(_to("guid", frozenset({"string", "dynamic", "guid"})))  # type: ignore[arg-type]
+
+
+@scalar("todynamic", "parse_json", "toobject")
+def todynamic(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    if value.type == "string":
+        return Sql(f"CAST({fn('kql_parse_json', value)} AS JSON)", "dynamic")
+    return coerce(value, "dynamic")
+
+
+def is_integer_type(kind: str) -> bool:
+    return kind in INTEGER_TYPES
+
+
+def string_of(value: Sql) -> Sql:
+    return as_string(value)

@@ -101,8 +101,8 @@ def json_text(value: Any) -> str:
 
 # --- format_datetime / format_timespan ---------------------------------------------------------------------
 
-_DATETIME_TOKEN = re.compile(r"yyyy|yy|y|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|f{1,7}|F{1,7}|tt|[^a-zA-Z]+|[a-zA-Z]")
-_TIMESPAN_TOKEN = re.compile(r"d{1,8}|hh|h|HH|H|mm|m|ss|s|f{1,7}|F{1,7}|[^a-zA-Z]+|[a-zA-Z]")
+# A run of one letter is one specifier (`MMM` is not `MM` then `M`); other characters are copied.
+_TOKEN = re.compile(r"([a-zA-Z])\1*|[^a-zA-Z]+")
 _DATETIME_SPECIFIERS = frozenset(
     ["yyyy", "yy", "y", "MM", "M", "dd", "d", "HH", "H", "hh", "h", "mm", "m", "ss", "s", "tt"]
 )
@@ -110,17 +110,25 @@ _DATETIME_SPECIFIERS = frozenset(
 
 def datetime_format_tokens(fmt: str) -> list[str] | None:
     """The tokens of a `format_datetime()` format, or None when it uses a specifier Kusto does not define."""
-    tokens = _DATETIME_TOKEN.findall(fmt)
+    tokens = [m.group(0) for m in _TOKEN.finditer(fmt)]
     for token in tokens:
-        if token[0].isalpha() and token not in _DATETIME_SPECIFIERS and token[0] not in "fF":
+        if not token[0].isalpha():
+            continue
+        if token[0] in "fF" and len(token) <= 7:
+            continue
+        if token not in _DATETIME_SPECIFIERS:
             return None
     return tokens
 
 
 def timespan_format_tokens(fmt: str) -> list[str] | None:
-    tokens = _TIMESPAN_TOKEN.findall(fmt)
+    tokens = [m.group(0) for m in _TOKEN.finditer(fmt)]
     for token in tokens:
-        if token[0].isalpha() and token[0] not in "dhHmsfF":
+        if not token[0].isalpha():
+            continue
+        if token[0] == "d" and len(token) <= 8 or token[0] in "fF" and len(token) <= 7:
+            continue
+        if token not in ("h", "hh", "H", "HH", "m", "mm", "s", "ss"):
             return None
     return tokens
 

@@ -1,0 +1,157 @@
+"""Conversions, conditionals, math and datetime functions produce Kusto's values."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.engine.functions.harness import NOW, Unsupported, lit
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("tostring", [123], "123"),
+        ("tostring", [1.5], "1.5"),
+        ("tostring", [1.0], "1"),
+        ("tostring", [1e20], "1E+20"),
+        ("tostring", [True], "true"),
+        ("tostring", [lit(None, "long")], ""),
+        ("tostring", [datetime(2018, 7, 1)], "2018-07-01T00:00:00Z"),
+        ("tostring", [datetime(2018, 7, 1, 0, 0, 0, 500000)], "2018-07-01T00:00:00.5000000Z"),
+        ("tostring", [timedelta(days=1, hours=2, minutes=3, seconds=4.5)], "1.02:03:04.5000000"),
+        ("tostring", [timedelta(minutes=-5)], "-00:05:00"),
+        ("tostring", [lit({"a": [1, "x"]}, "dynamic")], '{"a":[1,"x"]}'),
+        ("tostring", [lit("text", "dynamic")], "text"),
+        ("toint", ["123"], 123),
+        ("toint", ["abc"], None),
+        ("tolong", [2.9], 2),
+        ("tolong", [-2.9], -2),
+        ("toreal", ["1.5"], 1.5),
+        ("todouble", ["x"], None),
+        ("tobool", ["TRUE"], True),
+        ("tobool", [0], False),
+        ("tobool", ["maybe"], None),
+        ("todatetime", ["2015-12-31 23:59:59.9"], datetime(2015, 12, 31, 23, 59, 59, 900000)),
+        ("todatetime", ["2014-05-25T08:20:03.123456Z"], datetime(2014, 5, 25, 8, 20, 3, 123456)),
+        ("todatetime", ["Sat, 8 Nov 2014 15:05:02 GMT"], datetime(2014, 11, 8, 15, 5, 2)),
+        ("todatetime", ["not a date"], None),
+        ("totimespan", ["0.00:03:00"], timedelta(minutes=3)),
+        ("totimespan", ["1.02:03:04.5"], timedelta(days=1, hours=2, minutes=3, seconds=4.5)),
+        ("totimespan", ["x"], None),
+        ("toguid", ["AE3133F2-6E22-49AE-B06A-16E6A9B212EB"], "ae3133f2-6e22-49ae-b06a-16e6a9b212eb"),
+        ("parse_json", ['{"a": 1}'], {"a": 1}),
+        ("parse_json", ["not json"], "not json"),
+        ("iff", [True, "yes", "no"], "yes"),
+        ("iff", [lit(None, "bool"), 1, 2], 2),
+        ("case", [False, "a", True, "b", "c"], "b"),
+        ("coalesce", [lit(None, "long"), 2, 3], 2),
+        ("coalesce", ["", "b"], "b"),
+        ("isnull", [lit(None, "long")], True),
+        ("isnull", [""], False),
+        ("isempty", [""], True),
+        ("isempty", [lit(None, "long")], True),
+        ("isnotempty", ["a"], True),
+        ("isnull", [lit(None, "dynamic")], True),
+        ("isnan", [math.nan], True),
+        ("abs", [-3], 3),
+        ("sign", [-2.5], -1.0),
+        ("ceiling", [-1.1], -1.0),
+        ("round", [2.98765, 3], 2.988),
+        ("round", [-50.55, -2], -100.0),
+        ("round", [21.5, -1], 20.0),
+        ("pow", [2, 3], 8.0),
+        ("log", [0], -math.inf),
+        ("sqrt", [4], 2.0),
+        ("max_of", [10, 1, -3, 17], 17),
+        ("max_of", [lit(None, "int"), lit(2, "int")], 2),
+        ("min_of", [1.5, 2], 1.5),
+        ("degrees", [math.pi], 180.0),
+    ],
+)
+def test_value_function(scalar: Any, name: str, args: list[Any], expected: Any) -> None:
+    result = scalar(name, *args)
+    if isinstance(expected, float) and not math.isinf(expected) and not math.isnan(expected):
+        assert result == pytest.approx(expected)
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(result)
+    else:
+        assert result == expected
+
+
+T = datetime(2017, 10, 30, 1, 2, 3, 400000)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("ago", [timedelta(days=1)], NOW - timedelta(days=1)),
+        ("now", [], NOW),
+        ("now", [timedelta(hours=-1)], NOW - timedelta(hours=1)),
+        ("datetime_add", ["month", 1, datetime(2017, 1, 31)], datetime(2017, 2, 28)),
+        ("datetime_add", ["year", -1, T], T.replace(year=2016)),
+        ("datetime_add", ["minute", 90, T], T + timedelta(minutes=90)),
+        ("datetime_diff", ["year", datetime(2017, 1, 1), datetime(2000, 12, 31)], 17),
+        ("datetime_diff", ["quarter", datetime(2017, 7, 1), datetime(2017, 3, 30)], 2),
+        ("datetime_diff", ["month", datetime(2017, 1, 1), datetime(2015, 12, 30)], 13),
+        ("datetime_diff", ["week", datetime(2017, 10, 29), datetime(2017, 9, 30, 23, 59)], 5),
+        ("datetime_diff", ["day", datetime(2017, 10, 29), datetime(2017, 9, 30, 23, 59)], 29),
+        ("datetime_diff", ["hour", datetime(2017, 10, 31, 1), datetime(2017, 10, 30, 23, 59)], 2),
+        ("datetime_part", ["year", T], 2017),
+        ("datetime_part", ["week_of_year", datetime(2017, 1, 1)], 52),
+        ("datetime_part", ["millisecond", T], 400),
+        ("getmonth", [T], 10),
+        ("dayofmonth", [T], 30),
+        ("dayofyear", [T], 303),
+        ("hourofday", [T], 1),
+        ("dayofweek", [datetime(1947, 11, 30, 10)], timedelta(0)),
+        ("dayofweek", [datetime(1970, 5, 11)], timedelta(days=1)),
+        ("startofday", [T], datetime(2017, 10, 30)),
+        ("startofweek", [T], datetime(2017, 10, 29)),
+        ("startofmonth", [T], datetime(2017, 10, 1)),
+        ("startofyear", [T, 1], datetime(2018, 1, 1)),
+        ("startofmonth", [T, -1], datetime(2017, 9, 1)),
+        ("bin", [4.5, 1], 4.0),
+        ("bin", [-1, 10], -10),
+        ("bin", [T, timedelta(days=1)], datetime(2017, 10, 30)),
+        ("bin", [T, timedelta(hours=1)], datetime(2017, 10, 30, 1)),
+        ("bin", [datetime(2018, 7, 5), timedelta(days=7)], datetime(2018, 7, 2)),
+        ("bin", [timedelta(minutes=95), timedelta(hours=1)], timedelta(hours=1)),
+        ("floor", [7, 5], 5),
+        ("bin_at", [6.5, 2.5, 7], 4.5),
+        ("bin_at", [timedelta(hours=1), timedelta(days=1), timedelta(hours=12)], timedelta(hours=-12)),
+        (
+            "bin_at",
+            [datetime(2017, 5, 15, 10), timedelta(days=1), datetime(1970, 1, 1, 12)],
+            datetime(2017, 5, 14, 12),
+        ),
+        ("format_datetime", [datetime(2015, 12, 14, 2, 3, 4, 120000), "yy-MM-dd [HH:mm:ss]"], "15-12-14 [02:03:04]"),
+        ("format_datetime", [datetime(2015, 12, 14, 14, 3, 4), "h:mm tt"], "2:03 PM"),
+        ("format_datetime", [datetime(2015, 12, 14, 2, 3, 4, 120000), "ss.fff FFFF"], "04.120 12"),
+        ("format_timespan", [timedelta(days=2, hours=3, seconds=4.12), "d:hh:mm:ss.ff"], "2:03:00:04.12"),
+        ("make_datetime", [2017, 10, 1], datetime(2017, 10, 1)),
+        ("make_datetime", [2017, 10, 1, 12, 10, 30.5], datetime(2017, 10, 1, 12, 10, 30, 500000)),
+        ("make_datetime", [2017, 13, 1], None),
+        ("make_timespan", [1, 12, 30, 55.2], timedelta(days=1, hours=12, minutes=30, seconds=55.2)),
+        ("make_timespan", [12, 30], timedelta(hours=12, minutes=30)),
+        ("unixtime_seconds_todatetime", [1546300800], datetime(2019, 1, 1)),
+        ("unixtime_milliseconds_todatetime", [1546300800123], datetime(2019, 1, 1, 0, 0, 0, 123000)),
+        ("unixtime_microseconds_todatetime", [1546300800123456], datetime(2019, 1, 1, 0, 0, 0, 123456)),
+        ("unixtime_nanoseconds_todatetime", [1546300800123456000], datetime(2019, 1, 1, 0, 0, 0, 123456)),
+    ],
+)
+def test_datetime_function(scalar: Any, name: str, args: list[Any], expected: Any) -> None:
+    assert scalar(name, *args) == expected
+
+
+def test_endofday_is_refused_rather_than_a_tick_early(scalar: Any) -> None:
+    with pytest.raises(Unsupported):
+        scalar("endofday", T)
+
+
+def test_format_datetime_with_an_unknown_specifier_is_unsupported(scalar: Any) -> None:
+    with pytest.raises(Unsupported):
+        scalar("format_datetime", T, "MMM yyyy")

@@ -86,10 +86,17 @@ def like(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     raise ctx.unsupported("the like operator")
 
 
-def _items(right: Sql) -> list[Sql]:
+def _items(right: Sql) -> list[Sql] | None:
+    """The known items of a list operand, or None when it is only a DuckDB LIST expression.
+
+    Two shapes arrive: a `SqlList`, or (the core's) an `Sql` whose text is a DuckDB LIST of the element type and
+    whose `value` is the list of item `Sql`s when every item is a literal.
+    """
     if isinstance(right, SqlList):
         return list(right.items)
-    return [right]
+    if isinstance(right.value, list) and all(isinstance(v, Sql) for v in right.value):
+        return list(right.value)
+    return None
 
 
 def _expanded_constants(items: list[Sql]) -> list[Sql] | None:
@@ -133,7 +140,10 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         else:
             condition = f"{needle} IN {right.text}"
         return Sql(f"(NOT {condition})" if negate else f"({condition})", "bool")
-    items = _items(right)
+    listed_items = _items(right)
+    if listed_items is None:
+        return _in_duckdb_list(left, right, ignore_case, negate)
+    items = listed_items
     flat = _expanded_constants(items)
     parts: list[str] = []
     if flat is not None:
@@ -174,10 +184,24 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     return Sql(f"(NOT {test})" if negate else f"({test})", "bool")
 
 
+def _in_duckdb_list(left: Sql, right: Sql, ignore_case: bool, negate: bool) -> Sql:
+    if ignore_case:
+        test = f"list_contains(list_transform({right}, lambda e: lower(CAST(e AS VARCHAR))), lower({as_string(left)}))"
+    else:
+        test = f"list_contains({right}, {left})"
+    test = f"COALESCE({test}, FALSE)"
+    return Sql(f"(NOT {test})" if negate else f"({test})", "bool")
+
+
 @binary("HasAnyExpression", "HasAllExpression")
 def has_any_all(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     text = as_string(left)
-    items = _items(right)
+    listed_items = _items(right)
+    if listed_items is None:
+        fold = "list_bool_or" if kind == "HasAnyExpression" else "list_bool_and"
+        each = f"kql_has({text}, CAST(e AS VARCHAR), 'term', FALSE)"
+        return Sql(f"COALESCE({fold}(list_transform({right}, lambda e: {each})), FALSE)", "bool")
+    items = listed_items
     flat = _expanded_constants(items)
     joiner = " OR " if kind == "HasAnyExpression" else " AND "
     if flat is not None:
@@ -197,7 +221,7 @@ def has_any_all(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sq
 @binary("BetweenExpression", "NotBetweenExpression")
 def between(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     items = _items(right)
-    if len(items) != 2:
+    if items is None or len(items) != 2:
         raise ctx.error("between expects a range (low .. high)")
     low, high = items
     if left.type == "datetime" and high.type == "timespan":

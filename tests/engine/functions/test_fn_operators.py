@@ -120,3 +120,26 @@ def test_string_operator(binary: Any, kind: str, left: Any, right: Any, expected
 )
 def test_list_operator(binary: Any, kind: str, left: Any, right: Any, expected: bool) -> None:
     assert binary(kind, left, right) == expected
+
+
+def core_list(*values: Any, constant: bool = True) -> Sql:
+    """The core's shape: a DuckDB LIST, typed by its elements, with the item Sqls when all are literals."""
+    parts = [v if isinstance(v, Sql) else lit(v) for v in values]
+    text = "[" + ", ".join(p.text for p in parts) + "]"
+    return Sql(text, parts[0].type, constant, parts if constant else None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "left", "right", "expected"),
+    [
+        ("InExpression", "b", core_list("a", "b"), True),
+        ("InExpression", "b", core_list("a", "b", constant=False), True),
+        ("InCsExpression", "B", core_list("a", "b", constant=False), True),
+        ("NotInExpression", 3, core_list(1, 2, constant=False), True),
+        ("HasAnyExpression", "North America", core_list("south", "north", constant=False), True),
+        ("HasAllExpression", "North America", core_list("south", "north", constant=False), False),
+        ("BetweenExpression", 5, core_list(1, 10), True),
+    ],
+)
+def test_list_operator_on_the_core_list_shape(binary: Any, kind: str, left: Any, right: Any, expected: bool) -> None:
+    assert binary(kind, left, right) == expected

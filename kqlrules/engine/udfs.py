@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+from duckdb.func import FunctionNullHandling
 
 from kqlrules.engine.functions import collections, formatting, network, parsing, terms, textsearch, web
 
@@ -70,9 +71,9 @@ def register_udfs(connection: duckdb.DuckDBPyConnection) -> None:
         connection.create_function(
             name,
             _null_in_null_out(function),
-            parameters,  # type: ignore[arg-type]
-            result,  # type: ignore[arg-type]
-            null_handling="special",  # type: ignore[arg-type]
+            list(parameters),
+            result,
+            null_handling=FunctionNullHandling.SPECIAL,
             side_effects=False,
         )
     for macro in SQL_MACROS:

@@ -198,7 +198,8 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
 
 @scalar("parse_user_agent", "parse_version", "geo_info_from_ip_address", "current_principal",
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
-        "current_database", "cursor_current", "estimate_data_size", "new_guid", "zlib_compress_to_base64_string",
+        "current_database", "cursor_current", "estimate_data_size", "new_guid",
+        "zlib_compress_to_base64_string",
         "zlib_decompress_from_base64_string", "parse_xml", "parse_csv", "punycode_from_string",
         "punycode_to_string", "punycode_domain_from_string", "punycode_domain_to_string", "column_ifexists",
         "extract_json", "extractjson", "format_bytes", "treepath", "bag_set_key", "regex_quote")  # fmt: skip

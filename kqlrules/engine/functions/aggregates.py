@@ -1,8 +1,8 @@
-"""Aggregation functions for `summarize`: count/countif, dcount, sum, avg, min/max, make_list/make_set/make_bag,
-take_any, percentile, stdev/variance, hll.
+"""Aggregation functions for `summarize`: count/countif, dcount, sum, avg, min/max, make_list, make_set,
+make_bag, take_any, percentile, stdev/variance, covariance, hll.
 
 Approximations Kusto makes and this engine does not: `dcount()` and the `hll()` family count exactly (an
-`hll` value here is the JSON array of the distinct values), and `percentile()` is the exact nearest-rank value.
+`hll` value here is the JSON array of the distinct values); `percentile()` is the exact nearest-rank value.
 Multi-column aggregates (`arg_max`, `arg_min`, `percentiles`, `take_any(a, b)`) are the core's.
 """
 
@@ -315,7 +315,8 @@ def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"CAST(kql_set_union({merged}) AS JSON)", "dynamic")
 
 
-@aggregate("buildschema", "tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls", "binary_all_and",
+@aggregate("buildschema", "tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls",
+           "binary_all_and",
            "binary_all_or", "binary_all_xor", "percentilew", "percentilesw", "percentiles_array",
            "percentilesw_array", "make_list_with_nulls_if")  # fmt: skip
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:

@@ -178,7 +178,7 @@ def array_iff(conditions: str, when_true: str, when_false: str) -> str | None:
             return source[i] if i < len(source) else None
         return source
 
-    out = []
+    out: list[Any] = []
     for i, flag in enumerate(flags):
         if flag is None or not isinstance(flag, bool | int | float):
             out.append(None)
@@ -358,6 +358,17 @@ def repeat(value: str, count: int) -> str | None:
     return _dump([_load(value)] * min(count, MAX_RANGE))
 
 
+def codepoints_to_string(args: str) -> str | None:
+    """The text of code points given as numbers or arrays of numbers."""
+    points: list[Any] = []
+    for item in _load(args):
+        points.extend(item if isinstance(item, list) else [item])
+    try:
+        return "".join(chr(int(p)) for p in points)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 _T, _L, _B, _D = "VARCHAR", "BIGINT", "BOOLEAN", "DOUBLE"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_array_length", array_length, [_T], _L),
@@ -384,4 +395,5 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_zip", zip_arrays, [_T], _T),
     ("kql_numeric_range", numeric_range, [_D, _D, _D, _B], _T),
     ("kql_repeat", repeat, [_T, _L], _T),
+    ("kql_codepoints_to_string", codepoints_to_string, [_T], _T),
 ]

@@ -1,4 +1,4 @@
-"""Conditionals and null tests: iff/iif, case, coalesce, isnull/isnotnull, isempty/isnotempty, isnan/isinf..."""
+"""Conditionals and null tests: iff/iif, case, coalesce, isnull, isnotnull, isempty, isnotempty, isnan..."""
 
 from __future__ import annotations
 

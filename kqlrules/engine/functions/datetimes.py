@@ -1,9 +1,9 @@
 """Datetime and timespan functions: now/ago, datetime_add/diff/part, startof*, bin/floor/bin_at, format_*,
 make_datetime/make_timespan, unixtime_*_todatetime, the get* parts.
 
-Datetimes are naive UTC TIMESTAMPs (microseconds); timespans BIGINT ticks (100 ns). Kusto bins datetimes from
-0001-01-01, so bins are computed on ticks since that instant. The `endof*` functions answer one tick before the
-next period, which a microsecond TIMESTAMP cannot hold: they are refused rather than answered 900 ns early.
+Datetimes are naive UTC TIMESTAMPs (microseconds); timespans BIGINT ticks (100 ns). Kusto bins datetimes
+from 0001-01-01, so bins are computed on ticks since that instant. The `endof*` functions answer one tick
+before the next period, which a microsecond TIMESTAMP cannot hold: refused, not answered 900 ns early.
 """
 
 from __future__ import annotations
@@ -280,9 +280,13 @@ def make_datetime(ctx: TranslationContext, call: Call) -> Sql:
     parts = [f"CAST({as_long(a)} AS BIGINT)" for a in args[:5]]
     while len(parts) < 5:
         parts.append("0")
-    seconds = as_real(args[5]) if len(args) >= 6 else "0.0"
-    fraction = f" + {as_real(args[6])} / 10000000.0" if len(args) == 7 else ""
-    return Sql(f"TRY(make_timestamp({', '.join(parts)}, {seconds}{fraction}))", "datetime")
+    seconds = f"CAST({as_real(args[5])} AS DOUBLE)" if len(args) >= 6 else "0.0"
+    if len(args) == 7:
+        seconds = f"({seconds} + {as_real(args[6])} / 10000000.0)"
+    # Whole seconds first, then the fraction truncated to microseconds (the engine's resolution).
+    whole = f"make_timestamp({', '.join(parts)}, floor({seconds}))"
+    fraction = f"to_microseconds(CAST(floor(({seconds} - floor({seconds})) * 1000000 + 1e-6) AS BIGINT))"
+    return Sql(f"TRY({whole} + {fraction})", "datetime")
 
 
 @scalar("make_timespan")

@@ -17,6 +17,7 @@ from kqlrules.engine.functions.support import (
     as_string,
     fn,
     interval_from_ticks,
+    never_null,
 )
 from kqlrules.engine.sql import Sql
 
@@ -80,9 +81,10 @@ def _sort(descending: bool) -> object:
         if args[-1].type == "bool":
             nulls_last = str(args[-1])
             args = args[:-1]
-        if len(args) != 1:
-            raise ctx.unsupported(f"{call.name}() of several arrays")
         sorted_arrays = fn("kql_array_sort", _packed(args), "TRUE" if descending else "FALSE", nulls_last)
+        if len(args) > 1:
+            # Several arrays: all of them, reordered the way the first one sorts.
+            return _json(sorted_arrays)
         return _json(f"json_extract({sorted_arrays}, '$[0]')")
 
     return translate
@@ -234,3 +236,22 @@ def dcount_hll(ctx: TranslationContext, call: Call) -> Sql:
     """The exact distinct count of an `hll()` value (here the JSON array of the distinct values)."""
     (value,) = arity(ctx, call, 1)
     return Sql(fn("kql_array_length", _text(value)), "long")
+
+
+@scalar("hll_merge")
+def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
+    """The union of `hll()` values (here JSON arrays of distinct values)."""
+    args = arity(ctx, call, 2, 64)
+    return _json(fn("kql_set_union", _packed(args)))
+
+
+@scalar("unicode_codepoints_from_string")
+def unicode_codepoints_from_string(ctx: TranslationContext, call: Call) -> Sql:
+    (text,) = arity(ctx, call, 1)
+    return _json(f"to_json(list_transform(string_split({as_string(text)}, ''), lambda c: unicode(c)))")
+
+
+@scalar("unicode_codepoints_to_string")
+def unicode_codepoints_to_string(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 64)
+    return never_null(fn("kql_codepoints_to_string", _packed(args)))

@@ -1,5 +1,5 @@
-"""How Kusto prints values as text: reals (.NET round-trip), datetimes (ISO 8601), timespans (`d.hh:mm:ss.fffffff`)
-and the custom formats of `format_datetime()` and `format_timespan()`.
+"""How Kusto prints values as text: reals (.NET round-trip), datetimes (ISO 8601), timespans
+(`d.hh:mm:ss.fffffff`) and the custom formats of `format_datetime()` and `format_timespan()`.
 
 Pure Python: `kqlrules.engine.udfs` registers these on each DuckDB connection.
 """
@@ -53,11 +53,11 @@ def _shortest_digits(value: float) -> tuple[str, int]:
 
 
 def format_datetime_iso(value: datetime) -> str:
-    """`2018-07-01T00:00:00Z`, with seven fraction digits when the instant has a fraction."""
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}0"
-    return text + "Z"
+    """ISO 8601 with seven fraction digits, as Kusto's `tostring()` prints: `2017-10-15T12:00:00.0000000Z`.
+
+    (The reference's `reverse()` and `hash_md5()` examples show the fraction is printed even when zero.)
+    """
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}0Z"
 
 
 def format_timespan_constant(ticks: int) -> str:
@@ -126,7 +126,7 @@ def timespan_format_tokens(fmt: str) -> list[str] | None:
     for token in tokens:
         if not token[0].isalpha():
             continue
-        if token[0] == "d" and len(token) <= 8 or token[0] in "fF" and len(token) <= 7:
+        if (token[0] == "d" and len(token) <= 8) or (token[0] in "fF" and len(token) <= 7):
             continue
         if token not in ("h", "hh", "H", "HH", "m", "mm", "s", "ss"):
             return None

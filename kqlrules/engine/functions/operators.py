@@ -39,7 +39,8 @@ def _numeric(left: Sql, right: Sql, op: str) -> Sql:
         if op == "/":
             return Sql(
                 f"(CASE WHEN {b} = 0 THEN (CASE WHEN {a} > 0 THEN CAST('inf' AS DOUBLE) "
-                f"WHEN {a} < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END) ELSE {a} / {b} END)",
+                f"WHEN {a} < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END) "
+                f"ELSE {a} / {b} END)",
                 "real",
             )
         if op == "%":

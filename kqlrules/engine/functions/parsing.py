@@ -25,7 +25,12 @@ _ISO = re.compile(
 _COMPACT = re.compile(
     r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:T(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})?)?Z?$"
 )
-_MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
 _RFC = re.compile(
     r"^(?:[a-z]+,?\s+)?(?P<d>\d{1,2})[\s-](?P<mon>[a-z]{3})[a-z]*[\s-](?P<y>\d{2,4})\s+"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>GMT|UTC|Z|[+-]\d{4})?$",

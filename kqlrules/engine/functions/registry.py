@@ -8,10 +8,11 @@ What the translators expect from the core:
 - Literals arrive with `constant=True` and their Python `value` (a dynamic literal's value is the parsed JSON;
   a timespan's value is its ticks); functions that Kusto requires constant arguments for (regexes, formats,
   `extract()`'s group) refuse non-constant ones with `ctx.unsupported(...)`.
-- The right side of `in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`, `between` and `!between` is a `SqlList`
-  of the translated items of the parenthesised list (`between (a .. b)` has two items); an item of type dynamic
-  holding an array is expanded, as Kusto does. A tabular right side (`x in (T | project c)`) is a `SqlSubquery`:
-  its text is a parenthesised SELECT of exactly one column, its type that column's Kusto type.
+- The right side of `in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`, `between` and `!between` is either the
+  core's shape (an `Sql` whose text is a DuckDB LIST of the element type and whose `value` is the list of item
+  `Sql`s when every item is a literal; `between` gets `[low, high]`), or a `SqlList` of the translated items
+  (a dynamic array item is expanded, as Kusto does), or for a tabular right side (`x in (T | project c)`) a
+  `SqlSubquery`: a parenthesised SELECT of one column, typed as that column.
 - `extract(regex, group, text, typeof(T))` and `todynamic()`-like functions rely on `Call.result_type`, the
   type the analyzer inferred for the call.
 - Helpers named `kql_*` must exist on the connection: `kqlrules.engine.udfs.register_udfs(connection)`.

@@ -1,8 +1,8 @@
 """Kusto's term matching (`has`, `hasprefix`, `hassuffix`, `has_any`, `has_all`) as RE2 patterns.
 
-A term is a maximal run of ASCII letters and digits. `has x` needs no letter or digit glued to `x` on either
-side; `hasprefix` only on its left, `hassuffix` only on its right. An edge of the needle that is not a letter or
-digit needs no boundary there (`has "-b"` matches `a-b`).
+A term is a maximal run of ASCII letters and digits. `has x` needs no letter or digit glued to `x` on
+either side; `hasprefix` only on its left, `hassuffix` only on its right. An edge of the needle that is not
+a letter or digit needs no boundary there (`has "-b"` matches `a-b`).
 """
 
 from __future__ import annotations

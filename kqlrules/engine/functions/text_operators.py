@@ -1,8 +1,9 @@
-"""String operators: has/contains/startswith/endswith families, matches regex, in/in~, has_any/has_all, between.
+"""String operators: the has/contains/startswith/endswith families, matches regex, in/in~, has_any,
+has_all, between.
 
-`has` matches whole terms: Kusto breaks text into maximal runs of ASCII letters and digits, and `has x` is true
-when `x` occurs with no letter or digit glued to it on either side (`hasprefix`: on its left; `hassuffix`: on its
-right). A needle that starts or ends with punctuation matches at that edge without a boundary check.
+`has` matches whole terms: Kusto breaks text into maximal runs of ASCII letters and digits, and `has x` is
+true when `x` occurs with no letter or digit glued to it on either side (`hasprefix`: on its left;
+`hassuffix`: on its right). A needle starting or ending with punctuation needs no boundary at that edge.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def like(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
 def _items(right: Sql) -> list[Sql] | None:
     """The known items of a list operand, or None when it is only a DuckDB LIST expression.
 
-    Two shapes arrive: a `SqlList`, or (the core's) an `Sql` whose text is a DuckDB LIST of the element type and
-    whose `value` is the list of item `Sql`s when every item is a literal.
+    Two shapes arrive: a `SqlList`, or (the core's) an `Sql` whose text is a DuckDB LIST of the element type
+    and whose `value` is the list of item `Sql`s when every item is a literal.
     """
     if isinstance(right, SqlList):
         return list(right.items)
@@ -186,7 +187,8 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
 
 def _in_duckdb_list(left: Sql, right: Sql, ignore_case: bool, negate: bool) -> Sql:
     if ignore_case:
-        test = f"list_contains(list_transform({right}, lambda e: lower(CAST(e AS VARCHAR))), lower({as_string(left)}))"
+        lowered = f"list_transform({right}, lambda e: lower(CAST(e AS VARCHAR)))"
+        test = f"list_contains({lowered}, lower({as_string(left)}))"
     else:
         test = f"list_contains({right}, {left})"
     test = f"COALESCE({test}, FALSE)"

@@ -13,7 +13,16 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
-from kqlrules.engine.functions import collections, formatting, network, parsing, terms, textsearch, web
+from kqlrules.engine.functions import (
+    collections,
+    formatting,
+    network,
+    parsing,
+    series,
+    terms,
+    textsearch,
+    web,
+)
 
 _BIGINT = "BIGINT"
 _DOUBLE = "DOUBLE"
@@ -43,6 +52,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *textsearch.PYTHON_FUNCTIONS,
     *terms.PYTHON_FUNCTIONS,
     *collections.PYTHON_FUNCTIONS,
+    *series.PYTHON_FUNCTIONS,
 ]
 
 # Kusto's modulo is never negative: 0 <= N % D < abs(D).

@@ -53,7 +53,10 @@ DOC_ERRATA = [
     ("range-function.md", "range(1h, 5h)", "the output block is garbled (`1,000,000` and a second row)"),
     ("strcat-function.md", "MultiLineString", "the output cell is a pasted list, not the value"),
     ("array-iff-function.md", "array_iff", "prints the strings of a dynamic array unquoted"),
+    ("parse-url-function.md", "parse_url", "prints the Query Parameters bag as a quoted string, not JSON"),
     ("parse-url-query-function.md", "parse_urlquery", "the printed bag is not JSON (a quoted bag inside)"),
+    ("series-product-function.md", "series_product", "names the column `s1`, the query `arr`"),
+    ("series-sum-function.md", "series_sum", "names the column `s1`, the query `arr`"),
 ]
 
 
@@ -235,9 +238,9 @@ def canonical(value: Any, kind: str, loose_sets: bool = False) -> Any:
 
 
 def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
-    text = cell.strip()
     if kind == "string":
         return _spaces(cell)
+    text = cell.replace("<br>", " ").strip()
     if text in ("", "null", "(null)"):
         return None
     if kind == "bool":
@@ -265,6 +268,10 @@ def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
 
 def _spaces(text: str) -> str:
     collapsed = re.sub(r"\s+", " ", text.replace("<br>", "\n")).strip()
+    # Markdown code: the docs print some cells as `value`.
+    code = re.fullmatch(r"`([^`]*)`", collapsed)
+    if code:
+        collapsed = code.group(1)
     # Markdown autolinks: the docs print a URL cell as <https://...>.
     autolink = re.fullmatch(r"<(https?://[^<>\s]*)>", collapsed)
     return autolink.group(1) if autolink else collapsed

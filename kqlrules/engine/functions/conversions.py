@@ -36,7 +36,7 @@ scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "
 scalar("toguid")(_to("guid", frozenset({"string", "dynamic", "guid"})))  # type: ignore[arg-type]
 
 
-@scalar("todynamic", "parse_json", "toobject")
+@scalar("todynamic", "parse_json", "toobject", "parsejson")
 def todynamic(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
     if value.type == "string":

@@ -6,6 +6,7 @@ the way Kusto stores them (datetimes as ISO strings, timespans as `d.hh:mm:ss`).
 
 from __future__ import annotations
 
+from kqlrules.engine.functions import series
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
@@ -41,7 +42,7 @@ def _array_arg(ctx: TranslationContext, call: Call, value: Sql) -> Sql:
     return value
 
 
-@scalar("array_length")
+@scalar("array_length", "arraylength")
 def array_length(ctx: TranslationContext, call: Call) -> Sql:
     (array,) = arity(ctx, call, 1)
     return Sql(fn("kql_array_length", _text(_array_arg(ctx, call, array))), "long")
@@ -251,7 +252,55 @@ def unicode_codepoints_from_string(ctx: TranslationContext, call: Call) -> Sql:
     return _json(f"to_json(list_transform(string_split({as_string(text)}, ''), lambda c: unicode(c)))")
 
 
-@scalar("unicode_codepoints_to_string")
+@scalar("unicode_codepoints_to_string", "make_string")
 def unicode_codepoints_to_string(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 1, 64)
     return never_null(fn("kql_codepoints_to_string", _packed(args)))
+
+
+@scalar(*series.BINARY)
+def series_binary(ctx: TranslationContext, call: Call) -> Sql:
+    left, right = arity(ctx, call, 2)
+    return _json(fn(f"kql_{call.name}", _text(left), _text(right)))
+
+
+@scalar(*series.UNARY)
+def series_unary(ctx: TranslationContext, call: Call) -> Sql:
+    (values,) = arity(ctx, call, 1)
+    return _json(fn(f"kql_{call.name}", _text(values)))
+
+
+@scalar("series_sum", "series_product")
+def series_total(ctx: TranslationContext, call: Call) -> Sql:
+    (values,) = arity(ctx, call, 1)
+    return Sql(fn(f"kql_{call.name}", _text(values)), "real")
+
+
+@scalar("series_stats_dynamic")
+def series_stats_dynamic(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 2)
+    if len(args) == 2:
+        raise ctx.unsupported("series_stats_dynamic() with ignore_nonfinite")
+    return _json(fn("kql_series_stats_dynamic", _text(args[0])))
+
+
+@scalar("series_dot_product", "series_cosine_similarity")
+def series_pairwise(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 2, 4)
+    if len(args) > 2:
+        raise ctx.unsupported(f"{call.name}() with precomputed magnitudes")
+    return Sql(fn(f"kql_{call.name}", _text(args[0]), _text(args[1])), "real")
+
+
+@scalar("series_fill_backward", "series_fill_forward")
+def series_fill(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 2)
+    missing = _text(args[1]) if len(args) == 2 else "'null'"
+    return _json(fn(f"kql_{call.name}", _text(args[0]), missing))
+
+
+@scalar("series_fill_const")
+def series_fill_const(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 2, 3)
+    missing = _text(args[2]) if len(args) == 3 else "'null'"
+    return _json(fn("kql_series_fill_const", _text(args[0]), _text(args[1]), missing))

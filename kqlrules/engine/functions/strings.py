@@ -42,7 +42,7 @@ def strcat_delim(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(fn("concat_ws", delimiter, *parts), "string")
 
 
-@scalar("strcat_array")
+@scalar("strcat_array", "array_strcat")
 def strcat_array(ctx: TranslationContext, call: Call) -> Sql:
     array, delimiter = arity(ctx, call, 2)
     items = f"list_transform(CAST({array} AS JSON[]), lambda e: COALESCE(kql_dynamic_to_string(e), ''))"
@@ -261,3 +261,41 @@ def countof(ctx: TranslationContext, call: Call) -> Sql:
         raise ctx.error(f"countof(): kind must be 'normal' or 'regex', not {kind!r}")
     # Plain matches may overlap: count every starting position.
     return Sql(fn("kql_countof", text, search), "long")
+
+
+@scalar("translate")
+def translate(ctx: TranslationContext, call: Call) -> Sql:
+    search, replacement, text = (as_string(a) for a in arity(ctx, call, 3))
+    return never_null(fn("kql_translate", search, replacement, text))
+
+
+@scalar("regex_quote")
+def regex_quote(ctx: TranslationContext, call: Call) -> Sql:
+    (text,) = arity(ctx, call, 1)
+    return never_null(fn("kql_regex_quote", as_string(text)))
+
+
+@scalar("tohex")
+def tohex(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 2)
+    if args[0].type not in ("int", "long"):
+        raise ctx.unsupported(f"tohex() of a {args[0].type} value")
+    width = as_long(args[1]) if len(args) == 2 else "0"
+    return never_null(fn("kql_tohex", as_long(args[0]), width))
+
+
+@scalar("format_bytes")
+def format_bytes(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 4)
+    if len(args) == 4:
+        raise ctx.unsupported("format_bytes() with a base")
+    precision = as_long(args[1]) if len(args) > 1 else "0"
+    units = as_string(args[2]) if len(args) > 2 else "''"
+    return never_null(
+        fn(
+            "kql_format_bytes",
+            f"CAST({as_long(args[0]) if args[0].type != 'real' else args[0]} AS DOUBLE)",
+            precision,
+            units,
+        )
+    )

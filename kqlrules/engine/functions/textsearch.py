@@ -49,9 +49,54 @@ def countof(text: str, search: str) -> int:
     return count
 
 
+def translate(search: str, replacement: str, text: str) -> str:
+    """Each character of `search` becomes the one at its position in `replacement` (the last one when
+    `replacement` is shorter), or is removed when `replacement` is empty."""
+    if not replacement:
+        return text.translate({ord(c): None for c in search})
+    table: dict[int, str] = {}
+    for i, char in enumerate(search):
+        table.setdefault(ord(char), replacement[min(i, len(replacement) - 1)])
+    return text.translate(table)
+
+
+_REGEX_SPECIAL = {c: "\\" + c for c in "\\*+?|{[()^$.#"}
+_REGEX_SPECIAL.update({" ": "\\ ", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"})
+
+
+def regex_quote(text: str) -> str:
+    """Like .NET's Regex.Escape."""
+    return "".join(_REGEX_SPECIAL.get(c, c) for c in text)
+
+
+def tohex(value: int, width: int) -> str:
+    digits = format(value & 0xFFFFFFFFFFFFFFFF if value < 0 else value, "x")
+    return digits.rjust(width, "0")
+
+
+_BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+
+
+def format_bytes(size: float, precision: int, units: str) -> str | None:
+    if units:
+        if units not in _BYTE_UNITS:
+            return None
+        power = _BYTE_UNITS.index(units)
+    else:
+        power = 0
+        while power < len(_BYTE_UNITS) - 1 and abs(size) >= 1024 ** (power + 1):
+            power += 1
+    scaled = size / 1024**power
+    return f"{scaled:.{max(precision, 0)}f} {_BYTE_UNITS[power]}"
+
+
 _T, _L = "VARCHAR", "BIGINT"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_indexof", indexof, [_T, _T, _L, _L, _L], _L),
     ("kql_indexof_regex", indexof_regex, [_T, _T, _L, _L, _L], _L),
     ("kql_countof", countof, [_T, _T], _L),
+    ("kql_translate", translate, [_T, _T, _T], _T),
+    ("kql_regex_quote", regex_quote, [_T], _T),
+    ("kql_tohex", tohex, [_L, _L], _T),
+    ("kql_format_bytes", format_bytes, ["DOUBLE", _L, _T], _T),
 ]

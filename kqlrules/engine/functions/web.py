@@ -40,7 +40,8 @@ def parse_url(text: str) -> str:
         "Scheme": groups["scheme"] or "",
         "Host": groups["host"] or "",
         "Port": groups["port"] or "",
-        "Path": groups["path"] or "",
+        # The reference prints the path without its leading slash: "Path":"this/is/a/path".
+        "Path": (groups["path"] or "").removeprefix("/"),
         "Username": groups["user"] or "",
         "Password": groups["password"] or "",
         "Query Parameters": _query_parameters(groups["query"] or ""),

@@ -122,7 +122,7 @@ def test_parse_url_splits_every_part(scalar: Any) -> None:
         "Scheme": "scheme",
         "Host": "host",
         "Port": "1234",
-        "Path": "/this/is/a/path",
+        "Path": "this/is/a/path",
         "Username": "username",
         "Password": "password",
         "Query Parameters": {"k1": "v1", "k2": "v2"},

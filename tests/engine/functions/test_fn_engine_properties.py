@@ -36,13 +36,15 @@ rows = st.lists(
         st.none() | st.booleans(),
         st.none() | st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2100, 1, 1)),
         st.none() | st.timedeltas(min_value=timedelta(days=-30), max_value=timedelta(days=30)),
-        st.none() | st.recursive(st.integers(-5, 5) | texts, lambda c: st.lists(c, max_size=3), max_leaves=4),
+        st.none()
+        | st.recursive(st.integers(-5, 5) | texts, lambda inner: st.lists(inner, max_size=3), max_leaves=4),
     ),
     max_size=6,
 )
 
 EXPRESSIONS = [
-    "strlen(S)", "tolower(S)", "toupper(S)", "substring(S, 1, 2)", "split(S, ',')", "strcat(S, L, R, B, T, D)",
+    "strlen(S)", "tolower(S)", "toupper(S)", "substring(S, 1, 2)", "split(S, ',')",
+    "strcat(S, L, R, B, T, D)",
     "extract('(a+)', 1, S)", "extract_all('([a-z])', S)", "trim(' ', S)", "replace_string(S, 'a', 'b')",
     "replace_regex(S, '[0-9]', '#')", "indexof(S, 'a')", "countof(S, 'a')", "reverse(S)", "hash_md5(S)",
     "parse_json(S)", "todatetime(S)", "tolong(S)", "toreal(S)", "totimespan(S)", "base64_encode_tostring(S)",

@@ -54,8 +54,9 @@ EXPRESSIONS = [
     "round(R, 1)", "log(R)", "pow(R, 2)", "sign(L)", "max_of(L, 3)", "min_of(R, 1.0)", "iff(B, S, 'x')",
     "case(L > 1, 'big', 'small')", "coalesce(L, 0)", "isempty(S)", "isnull(L)", "tostring(T)", "tostring(D)",
     "tostring(R)", "format_datetime(T, 'yyyy-MM-dd HH:mm')", "format_timespan(D, 'hh:mm')", "startofday(T)",
-    "startofmonth(T)", "dayofweek(T)", "datetime_diff('day', T, datetime(2020-01-01))", "datetime_part('hour', T)",
-    "datetime_add('month', 1, T)", "getyear(T)", "set_union(J, J)", "array_sort_asc(J)", "zip(J, J)",
+    "startofmonth(T)", "dayofweek(T)", "datetime_diff('day', T, datetime(2020-01-01))",
+    "datetime_part('hour', T)", "datetime_add('month', 1, T)", "getyear(T)", "set_union(J, J)",
+    "array_sort_asc(J)", "zip(J, J)",
 ]  # fmt: skip
 PREDICATES = [
     "S has 'ab'", "S !has 'a'", "S contains 'a'", "S startswith 'a'", "S endswith_cs 'Z'", "S in ('a', 'b')",

@@ -131,10 +131,66 @@ def _nullable_equality(left: Sql, right: Sql, negate: bool) -> Sql:
     return Sql(f"(CASE WHEN {both_null} THEN NULL ELSE {left} {test} {right} END)", "bool")
 
 
+_TEXT_FORMS = {
+    "long": ("kql_parse_long({s})", "CAST({p} AS VARCHAR)"),
+    "int": ("kql_parse_long({s})", "CAST({p} AS VARCHAR)"),
+    "real": ("kql_parse_real({s})", "kql_format_real({p})"),
+    "bool": ("kql_parse_bool({s})", "(CASE WHEN {p} THEN 'true' ELSE 'false' END)"),
+}
+
+
+def _string_against(ctx: TranslationContext, text: Sql, value: Sql, negate: bool) -> Sql:
+    """`==` between a string and a number or bool (`ResultType == 0` on a string column, `EventID == '4688'`).
+
+    Comparing the texts and comparing the values agree unless the string is a non-canonical spelling of a
+    value (`00`, `+5`, `True`): such a constant is refused, such a row stops the query with an error.
+    """
+    parse, canonical = _TEXT_FORMS["long" if value.type == "int" else value.type]
+    if text.constant and isinstance(text.value, str):
+        parsed_value = _parse_constant(text.value, value.type)
+        if parsed_value is None:
+            return Sql("TRUE" if negate else "FALSE", "bool")
+        if _canonical_text(parsed_value, value.type) != text.value:
+            raise ctx.unsupported(f"== between {value.type} and the string {text.value!r}")
+    parsed = parse.format(s=text)
+    same = f"({parsed} = {value})"
+    check = (
+        f"(CASE WHEN {value} IS NULL OR {parsed} IS NULL THEN FALSE "
+        f"WHEN {canonical.format(p=parsed)} = {text} THEN {same} "
+        f"ELSE error('comparing ' || {text} || ' with a {value.type}: Kusto''s conversion is ambiguous here') END)"
+    )
+    return Sql(f"(NOT {check})" if negate else check, "bool")
+
+
+def _parse_constant(text: str, kind: str) -> object:
+    from kqlrules.engine.functions import parsing
+
+    if kind in ("long", "int"):
+        return parsing.parse_long(text)
+    if kind == "real":
+        return parsing.parse_real(text)
+    return parsing.parse_bool(text)
+
+
+def _canonical_text(value: object, kind: str) -> str:
+    from kqlrules.engine.functions.formatting import format_real
+
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "real" and isinstance(value, float):
+        return format_real(value)
+    return str(value)
+
+
 @binary("EqualExpression", "NotEqualExpression")
 def equality(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    negate = kind == "NotEqualExpression"
+    if left.type == "string" and right.type in _TEXT_FORMS:
+        return _string_against(ctx, left, right, negate)
+    if right.type == "string" and left.type in _TEXT_FORMS:
+        return _string_against(ctx, right, left, negate)
     left, right = _comparable(ctx, left, right, "==")
-    return _nullable_equality(left, right, negate=kind == "NotEqualExpression")
+    return _nullable_equality(left, right, negate=negate)
 
 
 @binary("EqualTildeExpression", "BangTildeExpression")

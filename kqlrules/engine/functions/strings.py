@@ -190,7 +190,10 @@ def extract(ctx: TranslationContext, call: Call) -> Sql:
     if not 0 <= group <= _group_count(pattern):
         raise ctx.error(f"extract(): the regular expression has no capture group {group}")
     text = as_string(args[2])
-    found = fn("regexp_extract", text, quote_string(pattern), str(group))
+    if group > 9:  # DuckDB's regexp_extract stops at group 9
+        found = fn("kql_regex_group", text, quote_string(pattern), str(group))
+    else:
+        found = fn("regexp_extract", text, quote_string(pattern), str(group))
     matched = f"regexp_matches({text}, {quote_string(pattern)})"
     if call.result_type in ("string", "unknown"):
         return never_null(found)
@@ -220,6 +223,9 @@ def extract_all(ctx: TranslationContext, call: Call) -> Sql:
             else:
                 raise ctx.error(f"extract_all(): no capture group {item!r}")
     regex = quote_string(pattern)
+    if max(groups) > 9:
+        listed = quote_string("[" + ", ".join(str(g) for g in groups) + "]")
+        return Sql(f"CAST({fn('kql_regex_groups_all', text, regex, listed)} AS JSON)", "dynamic")
     if count == 1 and len(args) == 2:
         found = fn("regexp_extract_all", text, regex, "1")
     else:

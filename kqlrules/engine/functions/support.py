@@ -128,10 +128,13 @@ def as_dynamic(arg: Sql) -> Sql:
         return arg
     if kind == "string" or kind == "guid":
         inner = f"to_json({arg})"
-    elif kind in INTEGER_TYPES or kind in ("real", "decimal"):
-        inner = fn("kql_number_to_json", as_real(arg)) if kind in ("real", "decimal") else f"to_json({arg})"
-    elif kind == "bool":
-        inner = f"to_json({arg})"
+    elif kind in INTEGER_TYPES or kind in ("real", "decimal") or kind == "bool":
+        # Non-finite reals have no JSON form: they become null.
+        inner = (
+            f"to_json(CASE WHEN isfinite({arg}) THEN {arg} END)"
+            if kind in ("real", "decimal")
+            else (f"to_json({arg})")
+        )
     elif kind == "datetime":
         inner = f"to_json({fn('kql_format_datetime', arg)})"
     elif kind == "timespan":

@@ -39,6 +39,23 @@ def indexof_regex(text: str, pattern: str, start: int, length: int, occurrence: 
     return -1
 
 
+def regex_group(text: str, pattern: str, group: int) -> str | None:
+    """A capture group of the first match, for groups past DuckDB's nine (None when there is no match)."""
+    match = re.search(pattern, text)
+    if match is None:
+        return None
+    return match.group(group) or ""
+
+
+def regex_groups_all(text: str, pattern: str, groups: str) -> str | None:
+    """Every match's chosen groups, as a JSON array of arrays."""
+    import json
+
+    wanted = json.loads(groups)
+    found = [[m.group(g) or "" for g in wanted] for m in re.finditer(pattern, text)]
+    return json.dumps(found, ensure_ascii=False) if found else None
+
+
 def countof(text: str, search: str) -> int:
     if not search:
         return 0
@@ -95,6 +112,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_indexof", indexof, [_T, _T, _L, _L, _L], _L),
     ("kql_indexof_regex", indexof_regex, [_T, _T, _L, _L, _L], _L),
     ("kql_countof", countof, [_T, _T], _L),
+    ("kql_regex_group", regex_group, [_T, _T, _L], _T),
+    ("kql_regex_groups_all", regex_groups_all, [_T, _T, _T], _T),
     ("kql_translate", translate, [_T, _T, _T], _T),
     ("kql_regex_quote", regex_quote, [_T], _T),
     ("kql_tohex", tohex, [_L, _L], _T),

@@ -145,3 +145,31 @@ def test_list_operator_on_the_core_list_shape(
     binary: Any, kind: str, left: Any, right: Any, expected: bool
 ) -> None:
     assert binary(kind, left, right) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "left", "right", "expected"),
+    [
+        ("EqualExpression", Sql("'0'", "string"), 0, True),
+        ("EqualExpression", Sql("'50126'", "string"), 0, False),
+        ("EqualExpression", Sql("'AADSTS'", "string"), 0, False),
+        ("NotEqualExpression", Sql("'50126'", "string"), 0, True),
+        ("EqualExpression", lit(4688, "int"), "4688", True),
+        ("EqualExpression", lit(False, "bool"), "false", True),
+        ("NotEqualExpression", lit(1, "long"), "abc", True),
+    ],
+)
+def test_equality_between_strings_and_numbers(
+    binary: Any, kind: str, left: Any, right: Any, expected: bool
+) -> None:
+    assert binary(kind, left, right) == expected
+
+
+def test_a_non_canonical_constant_spelling_is_refused(binary: Any) -> None:
+    with pytest.raises(Unsupported):
+        binary("EqualExpression", lit(False, "bool"), "False")
+
+
+def test_a_non_canonical_row_stops_the_query(binary: Any) -> None:
+    with pytest.raises(Exception, match="ambiguous"):
+        binary("EqualExpression", Sql("'007'", "string"), 7)

@@ -101,3 +101,13 @@ def test_extract_all_picks_the_named_and_numbered_groups(scalar: Any) -> None:
 
 def test_extract_all_without_a_match_is_null(scalar: Any) -> None:
     assert scalar("extract_all", "(x)", "abc") is None
+
+
+def test_extract_reaches_capture_groups_past_nine(scalar: Any) -> None:
+    pattern = "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)"
+    assert scalar("extract", pattern, 11, "abcdefghijk") == "k"
+
+
+def test_extract_all_reaches_capture_groups_past_nine(scalar: Any) -> None:
+    pattern = "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)"
+    assert scalar("extract_all", pattern, "abcdefghij") == [list("abcdefghij")]

@@ -50,3 +50,9 @@ def is_integer_type(kind: str) -> bool:
 
 def string_of(value: Sql) -> Sql:
     return as_string(value)
+
+
+@scalar("new_guid")
+def new_guid(ctx: TranslationContext, call: Call) -> Sql:
+    arity(ctx, call, 0)
+    return Sql("CAST(uuid() AS VARCHAR)", "guid")

@@ -157,7 +157,8 @@ def _string_against(ctx: TranslationContext, text: Sql, value: Sql, negate: bool
     check = (
         f"(CASE WHEN {value} IS NULL OR {parsed} IS NULL THEN FALSE "
         f"WHEN {canonical.format(p=parsed)} = {text} THEN {same} "
-        f"ELSE error('comparing ' || {text} || ' with a {value.type}: Kusto''s conversion is ambiguous here') END)"
+        f"ELSE error('comparing ' || {text} || ' with a {value.type}: "
+        f"Kusto''s conversion is ambiguous here') END)"
     )
     return Sql(f"(NOT {check})" if negate else check, "bool")
 

@@ -193,6 +193,47 @@ def parse_command_line(text: str, parser: str) -> str | None:
     return json.dumps(args, ensure_ascii=False)
 
 
+def parse_xml(text: str) -> str | None:
+    """XML as Kusto's dynamic: `{"root": ...}`; attributes as `@name`, text beside attributes or children as
+    `#text`, repeated child elements as arrays, an element with only text as that text, an empty one as null.
+    """
+    from xml.dom import minidom
+    from xml.parsers.expat import ExpatError
+
+    try:
+        document = minidom.parseString(text)
+    except (ExpatError, ValueError):
+        return None
+    root = document.documentElement
+    return json.dumps({root.tagName: _xml_value(root)}, ensure_ascii=False)
+
+
+def _xml_value(element: Any) -> Any:
+    attributes = {f"@{name}": value for name, value in element.attributes.items()}
+    children = [c for c in element.childNodes if c.nodeType == c.ELEMENT_NODE]
+    text = "".join(c.data for c in element.childNodes if c.nodeType in (c.TEXT_NODE, c.CDATA_SECTION_NODE))
+    if not attributes and not children:
+        return text if text else None
+    value: dict[str, Any] = dict(attributes)
+    for child in children:
+        item = _xml_value(child)
+        if child.tagName in value:
+            existing = value[child.tagName]
+            if isinstance(existing, list) and getattr(existing, "_repeated", False):
+                existing.append(item)
+            else:
+                value[child.tagName] = _Repeated([existing, item])
+        else:
+            value[child.tagName] = item
+    if text.strip():
+        value["#text"] = text if not children else text.strip()
+    return {k: list(v) if isinstance(v, _Repeated) else v for k, v in value.items()}
+
+
+class _Repeated(list[Any]):
+    _repeated = True
+
+
 _T = "VARCHAR"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_url", parse_url, [_T], _T),
@@ -207,4 +248,5 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_base64_encode_fromguid", base64_encode_fromguid, [_T], _T),
     ("kql_base64_decode_toguid", base64_decode_toguid, [_T], _T),
     ("kql_parse_command_line", parse_command_line, [_T, _T], _T),
+    ("kql_parse_xml", parse_xml, [_T], _T),
 ]

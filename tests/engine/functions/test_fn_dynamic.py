@@ -203,3 +203,17 @@ def test_count_counts_every_row(connection: Any) -> None:
 
     translated = AGGREGATES["count"](Context(), Call("count", [], "long"))
     assert connection.execute(f"SELECT {translated.text} FROM range(4) t(x)").fetchone()[0] == 4
+
+
+def test_parse_xml_maps_attributes_text_and_repeated_elements(scalar: Any) -> None:
+    xml = '<EventData><Data Name="User">alice</Data><Data Name="Host">pc1</Data><Empty/></EventData>'
+    assert scalar("parse_xml", xml) == {
+        "EventData": {
+            "Data": [{"@Name": "User", "#text": "alice"}, {"@Name": "Host", "#text": "pc1"}],
+            "Empty": None,
+        }
+    }
+
+
+def test_parse_xml_of_text_that_is_not_xml_is_null(scalar: Any) -> None:
+    assert scalar("parse_xml", "not xml") is None

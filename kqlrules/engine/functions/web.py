@@ -205,6 +205,8 @@ def parse_xml(text: str) -> str | None:
     except (ExpatError, ValueError):
         return None
     root = document.documentElement
+    if root is None:
+        return None
     return json.dumps({root.tagName: _xml_value(root)}, ensure_ascii=False)
 
 

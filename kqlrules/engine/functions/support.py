@@ -84,7 +84,8 @@ def as_string(arg: Sql) -> Sql:
     if kind == "bool":
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
     if kind == "datetime":
-        return never_null(fn("kql_format_datetime", arg))
+        # ISO 8601 with seven fraction digits (the engine holds six; the seventh is 0).
+        return never_null(f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')")
     if kind == "timespan":
         return never_null(fn("kql_format_timespan", arg))
     if kind == "dynamic":

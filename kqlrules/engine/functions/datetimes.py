@@ -323,3 +323,17 @@ scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))  # type: ignore[arg-t
 @scalar("datetime_utc_to_local", "datetime_local_to_utc")
 def time_zones(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}() (time zones)")
+
+
+@scalar("around")
+def around(ctx: TranslationContext, call: Call) -> Sql:
+    """Whether a value lies within `delta` of `center` (bounds included)."""
+    value, center, delta = arity(ctx, call, 3)
+    if value.type == "datetime" and center.type == "datetime" and delta.type == "timespan":
+        distance = f"abs((epoch_us({value}) - epoch_us({center})) * 10)"
+        return Sql(f"({distance} <= {delta})", "bool")
+    if value.type == "timespan" and center.type == "timespan" and delta.type == "timespan":
+        return Sql(f"(abs({value} - {center}) <= {delta})", "bool")
+    if {value.type, center.type, delta.type} <= NUMERIC_TYPES:
+        return Sql(f"(abs({as_real(value)} - {as_real(center)}) <= {as_real(delta)})", "bool")
+    raise ctx.unsupported(f"around() of {value.type}, {center.type} and {delta.type}")

@@ -305,3 +305,18 @@ def format_bytes(ctx: TranslationContext, call: Call) -> Sql:
             units,
         )
     )
+
+
+@scalar("replace_strings")
+def replace_strings(ctx: TranslationContext, call: Call) -> Sql:
+    text, lookups, rewrites = arity(ctx, call, 3)
+    if lookups.type != "dynamic" or rewrites.type != "dynamic":
+        raise ctx.error("replace_strings(): expects dynamic arrays of lookups and rewrites")
+    return never_null(
+        fn(
+            "kql_replace_strings",
+            as_string(text),
+            f"CAST({lookups} AS VARCHAR)",
+            f"CAST({rewrites} AS VARCHAR)",
+        )
+    )

@@ -56,6 +56,34 @@ def regex_groups_all(text: str, pattern: str, groups: str) -> str | None:
     return json.dumps(found, ensure_ascii=False) if found else None
 
 
+def replace_strings(text: str, lookups: str, rewrites: str) -> str | None:
+    """All lookups replaced in one left-to-right pass: at each position the first lookup (in list order)
+    that matches is replaced by its rewrite, and scanning resumes after it. A rewrite that is not a string
+    leaves its match as it is (the reference's `dynamic([12345, 'was'])` example)."""
+    import json
+
+    needles, replacements = json.loads(lookups), json.loads(rewrites)
+    if not isinstance(needles, list) or not isinstance(replacements, list):
+        return None
+    pairs = [
+        (n, replacements[i] if i < len(replacements) else None)
+        for i, n in enumerate(needles)
+        if isinstance(n, str) and n
+    ]
+    out: list[str] = []
+    position = 0
+    while position < len(text):
+        for needle, rewrite in pairs:
+            if text.startswith(needle, position):
+                out.append(rewrite if isinstance(rewrite, str) else needle)
+                position += len(needle)
+                break
+        else:
+            out.append(text[position])
+            position += 1
+    return "".join(out)
+
+
 def countof(text: str, search: str) -> int:
     if not search:
         return 0
@@ -112,6 +140,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_indexof", indexof, [_T, _T, _L, _L, _L], _L),
     ("kql_indexof_regex", indexof_regex, [_T, _T, _L, _L, _L], _L),
     ("kql_countof", countof, [_T, _T], _L),
+    ("kql_replace_strings", replace_strings, [_T, _T, _T], _T),
     ("kql_regex_group", regex_group, [_T, _T, _L], _T),
     ("kql_regex_groups_all", regex_groups_all, [_T, _T, _T], _T),
     ("kql_translate", translate, [_T, _T, _T], _T),

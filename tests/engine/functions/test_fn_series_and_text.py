@@ -55,3 +55,23 @@ def test_series_stats_dynamic_summarises_an_array(scalar: Any) -> None:
     assert stats["min"] == 2.0 and stats["min_idx"] == 8 and stats["max_idx"] == 3
     assert stats["avg"] == pytest.approx(32.8)
     assert stats["variance"] == pytest.approx(812.457142857143)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["A magic trick can turn a cat into a dog", dyn(["cat", "dog"]), dyn(["dog", "pigeon"])],
+         "A magic trick can turn a dog into a pigeon"),
+        (["This is an example", dyn(["This", "is"]), dyn([12345, "was"])], "This was an example"),
+    ],
+)  # fmt: skip
+def test_replace_strings_replaces_in_one_pass(scalar: Any, args: list[Any], expected: str) -> None:
+    assert scalar("replace_strings", *args) == expected
+
+
+def test_around_includes_its_bounds(scalar: Any) -> None:
+    from datetime import datetime, timedelta
+
+    center = datetime(2021, 1, 1, 1, 30)
+    assert scalar("around", datetime(2021, 1, 1, 1, 31), center, timedelta(minutes=1)) is True
+    assert scalar("around", datetime(2021, 1, 1, 1, 32), center, timedelta(minutes=1)) is False

@@ -17,7 +17,7 @@ TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
 
 
 def format_real(value: float) -> str:
-    """A double as .NET prints it (shortest round-trip; scientific from 1E+15 and below 1E-05)."""
+    """A double as .NET prints it (shortest round-trip; scientific from 1E+15 and from 1E-05 down)."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -26,7 +26,7 @@ def format_real(value: float) -> str:
         return "0"
     digits, exponent = _shortest_digits(value)
     sign = "-" if value < 0 else ""
-    if exponent >= 15 or exponent < -5:
+    if exponent >= 15 or exponent < -4:
         mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{mantissa}E{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
     if exponent >= 0:

@@ -167,7 +167,9 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
                 listed = f"list_transform({listed}, lambda e: lower(e))"
             parts.append(f"list_contains({listed}, {needle})")
     elif left.type in NUMERIC_TYPES:
-        values = [as_real(i) for i in scalars if i.type != "dynamic" or i.value is not None]
+        values = [
+            as_real(i) for i in _numeric_items(ctx, scalars) if i.type != "dynamic" or i.value is not None
+        ]
         if values:
             parts.append(f"CAST({left} AS DOUBLE) IN ({', '.join(str(v) for v in values)})")
         for array in arrays:
@@ -193,6 +195,29 @@ def _in_duckdb_list(left: Sql, right: Sql, ignore_case: bool, negate: bool) -> S
         test = f"list_contains({right}, {left})"
     test = f"COALESCE({test}, FALSE)"
     return Sql(f"(NOT {test})" if negate else f"({test})", "bool")
+
+
+def _numeric_items(ctx: TranslationContext, items: list[Sql]) -> list[Sql]:
+    """Items compared with a number: a string item must spell a number canonically (`4688`, not `04688`),
+    where comparing texts and comparing values agree; a string that is no number can never be equal."""
+    from kqlrules.engine.functions.formatting import format_real
+    from kqlrules.engine.functions.parsing import parse_real
+
+    kept = []
+    for item in items:
+        if item.type != "string":
+            kept.append(item)
+            continue
+        if not item.constant or not isinstance(item.value, str):
+            raise ctx.unsupported("in between a number and computed strings")
+        number = parse_real(item.value)
+        if number is None:
+            continue
+        canonical = str(int(number)) if number.is_integer() and "." not in item.value else format_real(number)
+        if canonical != item.value:
+            raise ctx.unsupported(f"in between a number and the string {item.value!r}")
+        kept.append(item)
+    return kept
 
 
 @binary("HasAnyExpression", "HasAllExpression")

@@ -173,3 +173,12 @@ def test_a_non_canonical_constant_spelling_is_refused(binary: Any) -> None:
 def test_a_non_canonical_row_stops_the_query(binary: Any) -> None:
     with pytest.raises(Exception, match="ambiguous"):
         binary("EqualExpression", Sql("'007'", "string"), 7)
+
+
+def test_numbers_in_a_list_of_numeric_strings(binary: Any) -> None:
+    assert binary("InExpression", lit(4688, "int"), items("4624", "4688")) is True
+
+
+def test_numbers_in_a_list_with_a_non_canonical_string_are_refused(binary: Any) -> None:
+    with pytest.raises(Unsupported):
+        binary("InExpression", lit(4688, "int"), items("04688"))

@@ -320,9 +320,19 @@ scalar("unixtime_microseconds_todatetime")(_unixtime(10))  # type: ignore[arg-ty
 scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))  # type: ignore[arg-type]
 
 
-@scalar("datetime_utc_to_local", "datetime_local_to_utc")
-def time_zones(ctx: TranslationContext, call: Call) -> Sql:
-    raise ctx.unsupported(f"{call.name}() (time zones)")
+@scalar("datetime_utc_to_local")
+def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
+    """The wall-clock time in an IANA time zone (DuckDB's ICU time zone data)."""
+    value, zone = arity(ctx, call, 2)
+    instant = f"timezone('UTC', {_datetime_arg(ctx, call, value)})"
+    return Sql(f"CAST(timezone({zone}, {instant}) AS TIMESTAMP)", "datetime")
+
+
+@scalar("datetime_local_to_utc")
+def datetime_local_to_utc(ctx: TranslationContext, call: Call) -> Sql:
+    value, zone = arity(ctx, call, 2)
+    instant = f"timezone({zone}, {_datetime_arg(ctx, call, value)})"
+    return Sql(f"CAST(timezone('UTC', {instant}) AS TIMESTAMP)", "datetime")
 
 
 @scalar("around")

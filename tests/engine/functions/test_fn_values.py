@@ -159,3 +159,15 @@ def test_endofday_is_refused_rather_than_a_tick_early(scalar: Any) -> None:
 def test_format_datetime_with_an_unknown_specifier_is_unsupported(scalar: Any) -> None:
     with pytest.raises(Unsupported):
         scalar("format_datetime", T, "MMM yyyy")
+
+
+def test_utc_to_local_follows_daylight_saving(scalar: Any) -> None:
+    summer = scalar("datetime_utc_to_local", datetime(2022, 7, 11, 22, 18), "US/Pacific")
+    winter = scalar("datetime_utc_to_local", datetime(2022, 1, 11, 22, 18), "US/Pacific")
+    assert (summer, winter) == (datetime(2022, 7, 11, 15, 18), datetime(2022, 1, 11, 14, 18))
+
+
+def test_local_to_utc_inverts_utc_to_local(scalar: Any) -> None:
+    assert scalar("datetime_local_to_utc", datetime(2022, 7, 12, 8, 18), "Australia/Canberra") == datetime(
+        2022, 7, 11, 22, 18
+    )

@@ -17,6 +17,7 @@ from kqlrules.engine.functions.support import (
     constant_int,
     constant_string,
     fn,
+    json_elements,
     never_null,
 )
 from kqlrules.engine.sql import Sql, quote_string
@@ -45,7 +46,7 @@ def strcat_delim(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("strcat_array", "array_strcat")
 def strcat_array(ctx: TranslationContext, call: Call) -> Sql:
     array, delimiter = arity(ctx, call, 2)
-    items = f"list_transform(CAST({array} AS JSON[]), lambda e: COALESCE(kql_dynamic_to_string(e), ''))"
+    items = f"list_transform({json_elements(array)}, lambda e: COALESCE(kql_dynamic_to_string(e), ''))"
     return never_null(fn("array_to_string", items, as_string(delimiter)))
 
 

@@ -206,3 +206,11 @@ def epoch_ticks(value: Sql | str) -> str:
 
 def datetime_from_ticks(ticks: Sql | str) -> str:
     return f"make_timestamp(CAST(({ticks}) // 10 AS BIGINT))"
+
+
+def json_elements(value: Sql | str) -> str:
+    """A dynamic value as a DuckDB list of JSON: an array's elements, any other value alone, null as empty."""
+    return (
+        f"(CASE WHEN json_type({value}) = 'ARRAY' THEN CAST({value} AS JSON[]) "
+        f"WHEN {value} IS NULL THEN CAST([] AS JSON[]) ELSE [CAST({value} AS JSON)] END)"
+    )

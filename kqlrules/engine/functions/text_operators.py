@@ -14,7 +14,14 @@ from typing import Any
 
 from kqlrules.engine.functions import terms
 from kqlrules.engine.functions.registry import SqlList, SqlSubquery, TranslationContext, binary
-from kqlrules.engine.functions.support import NUMERIC_TYPES, as_real, as_string, coerce, interval_from_ticks
+from kqlrules.engine.functions.support import (
+    NUMERIC_TYPES,
+    as_real,
+    as_string,
+    coerce,
+    interval_from_ticks,
+    json_elements,
+)
 from kqlrules.engine.sql import Sql, quote_string
 
 
@@ -161,7 +168,7 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
             parts.append(f"{needle} IN ({', '.join(str(v) for v in values)})")
         for array in arrays:
             listed = (
-                f"list_transform(CAST({array} AS JSON[]), lambda e: COALESCE(kql_dynamic_to_string(e), ''))"
+                f"list_transform({json_elements(array)}, lambda e: COALESCE(kql_dynamic_to_string(e), ''))"
             )
             if ignore_case:
                 listed = f"list_transform({listed}, lambda e: lower(e))"
@@ -173,7 +180,7 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         if values:
             parts.append(f"CAST({left} AS DOUBLE) IN ({', '.join(str(v) for v in values)})")
         for array in arrays:
-            listed = f"list_transform(CAST({array} AS JSON[]), lambda e: kql_dynamic_to_real(e))"
+            listed = f"list_transform({json_elements(array)}, lambda e: kql_dynamic_to_real(e))"
             parts.append(f"list_contains({listed}, CAST({left} AS DOUBLE))")
     else:
         if arrays:

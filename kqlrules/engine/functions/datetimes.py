@@ -300,7 +300,7 @@ def make_timespan(ctx: TranslationContext, call: Call) -> Sql:
         "s": TICKS_PER_SECOND,
     }
     terms = [f"({as_real(a)} * {scale[n]})" for a, n in zip(args, names, strict=True)]
-    return Sql(f"CAST(round({' + '.join(terms)}) AS BIGINT)", "timespan")
+    return Sql(f"TRY_CAST(round({' + '.join(terms)}) AS BIGINT)", "timespan")
 
 
 def _unixtime(ticks_per_unit: float) -> object:

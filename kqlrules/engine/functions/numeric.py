@@ -164,6 +164,6 @@ def binary_not(ctx: TranslationContext, call: Call) -> Sql:
 
 @scalar("binary_shift_left", "binary_shift_right")
 def binary_shift(ctx: TranslationContext, call: Call) -> Sql:
+    """64-bit shifts as .NET does them: the count taken modulo 64, left shifts wrapping around."""
     value, shift = arity(ctx, call, 2)
-    op = "<<" if call.name == "binary_shift_left" else ">>"
-    return Sql(f"({as_long(value)} {op} {as_long(shift)})", "long")
+    return Sql(fn(f"kql_{call.name}", as_long(value), as_long(shift)), "long")

@@ -85,12 +85,15 @@ def substring(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 2, 3)
     text = as_string(args[0])
     start = as_long(args[1])
-    # A negative start counts from the end of the string.
-    position = f"(CASE WHEN {start} < 0 THEN greatest(length({text}) + {start}, 0) ELSE {start} END)"
+    # A negative start counts from the end of the string; past the end there is nothing left.
+    size = f"length({text})"
+    position = f"least(CASE WHEN {start} < 0 THEN greatest({size} + {start}, 0) ELSE {start} END, {size})"
     if len(args) == 2:
         return never_null(f"substr({text}, {position} + 1)")
     length = as_long(args[2])
-    return never_null(f"(CASE WHEN {length} < 0 THEN '' ELSE substr({text}, {position} + 1, {length}) END)")
+    return never_null(
+        f"(CASE WHEN {length} < 0 THEN '' ELSE substr({text}, {position} + 1, least({length}, {size})) END)"
+    )
 
 
 @scalar("strrep")

@@ -180,7 +180,9 @@ def coerce(arg: Sql, kusto_type: str) -> Sql:
             return Sql(f"({arg} <> 0)", "bool")
     if kusto_type == "guid":
         return Sql(fn("kql_parse_guid", as_string(arg)), "guid")
-    return Sql(f"TRY_CAST({arg} AS VARCHAR)", kusto_type)
+    from kqlrules.engine.types import DUCKDB_TYPES
+
+    return Sql(f"TRY_CAST({arg} AS {DUCKDB_TYPES.get(kusto_type, 'VARCHAR')})", kusto_type)
 
 
 def numeric_result_type(left: Sql, right: Sql) -> str:

@@ -84,6 +84,19 @@ def replace_strings(text: str, lookups: str, rewrites: str) -> str | None:
     return "".join(out)
 
 
+def _signed(value: int) -> int:
+    value &= 0xFFFFFFFFFFFFFFFF
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def binary_shift_left(value: int, shift: int) -> int:
+    return _signed(value << (shift % 64))
+
+
+def binary_shift_right(value: int, shift: int) -> int:
+    return value >> (shift % 64)
+
+
 def countof(text: str, search: str) -> int:
     if not search:
         return 0
@@ -132,7 +145,7 @@ def format_bytes(size: float, precision: int, units: str) -> str | None:
         while power < len(_BYTE_UNITS) - 1 and abs(size) >= 1024 ** (power + 1):
             power += 1
     scaled = size / 1024**power
-    return f"{scaled:.{max(precision, 0)}f} {_BYTE_UNITS[power]}"
+    return f"{scaled:.{min(max(precision, 0), 15)}f} {_BYTE_UNITS[power]}"
 
 
 _T, _L = "VARCHAR", "BIGINT"
@@ -140,6 +153,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_indexof", indexof, [_T, _T, _L, _L, _L], _L),
     ("kql_indexof_regex", indexof_regex, [_T, _T, _L, _L, _L], _L),
     ("kql_countof", countof, [_T, _T], _L),
+    ("kql_binary_shift_left", binary_shift_left, [_L, _L], _L),
+    ("kql_binary_shift_right", binary_shift_right, [_L, _L], _L),
     ("kql_replace_strings", replace_strings, [_T, _T, _T], _T),
     ("kql_regex_group", regex_group, [_T, _T, _L], _T),
     ("kql_regex_groups_all", regex_groups_all, [_T, _T, _T], _T),

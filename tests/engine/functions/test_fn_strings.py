@@ -111,3 +111,11 @@ def test_extract_reaches_capture_groups_past_nine(scalar: Any) -> None:
 def test_extract_all_reaches_capture_groups_past_nine(scalar: Any) -> None:
     pattern = "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)"
     assert scalar("extract_all", pattern, "abcdefghij") == [list("abcdefghij")]
+
+
+def test_substring_past_the_end_is_empty(scalar: Any) -> None:
+    assert scalar("substring", "abc", 36_000_000_000, 5) == ""
+
+
+def test_substring_with_a_huge_length_takes_the_rest(scalar: Any) -> None:
+    assert scalar("substring", "abc", 1, 36_000_000_000) == "bc"

@@ -171,3 +171,17 @@ def test_local_to_utc_inverts_utc_to_local(scalar: Any) -> None:
     assert scalar("datetime_local_to_utc", datetime(2022, 7, 12, 8, 18), "Australia/Canberra") == datetime(
         2022, 7, 11, 22, 18
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("binary_shift_left", [1, 2], 4),
+        ("binary_shift_left", [-2, 3], -16),
+        ("binary_shift_left", [1, 65], 2),
+        ("binary_shift_right", [8, 2], 2),
+        ("binary_shift_right", [-16, 2], -4),
+    ],
+)
+def test_shifts_follow_dotnet(scalar: Any, name: str, args: list[Any], expected: int) -> None:
+    assert scalar(name, *args) == expected

@@ -129,7 +129,7 @@ def regex_quote(text: str) -> str:
 
 def tohex(value: int, width: int) -> str:
     digits = format(value & 0xFFFFFFFFFFFFFFFF if value < 0 else value, "x")
-    return digits.rjust(width, "0")
+    return digits.rjust(min(width, 1024), "0")
 
 
 _BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]

@@ -69,17 +69,11 @@ def term_match(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql
 
 
 def _has(text: Sql, needle: Sql, mode: str, case_sensitive: bool) -> str:
-    if needle.constant and needle.value is not None:
-        pattern = terms.pattern(_plain(needle.value), mode, case_sensitive)
+    if needle.constant and needle.type == "string" and isinstance(needle.value, str):
+        pattern = terms.pattern(needle.value, mode, case_sensitive)
         return f"regexp_matches({text}, {quote_string(pattern)})"
     flag = "TRUE" if case_sensitive else "FALSE"
     return f"kql_has({text}, {as_string(needle)}, '{mode}', {flag})"
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 @binary("MatchesRegexExpression")

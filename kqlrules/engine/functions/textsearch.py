@@ -18,15 +18,22 @@ def _window(text: str, start: int, length: int) -> str | None:
 
 
 def indexof(text: str, lookup: str, start: int, length: int, occurrence: int) -> int | None:
-    window = _window(text, start, length)
-    if window is None or occurrence <= 0:
-        return None if window is None else -1
-    position = -1
+    """A negative start counts from the end; each occurrence is sought in `length` characters from just
+    after the previous one (the reference: indexof("abcdefgabcdefg", "cde", 1, 10, 2) is 9)."""
+    if occurrence < 0 or length < -1:
+        return None
+    if start < 0:
+        start = max(len(text) + start, 0)
+    if start > len(text) or occurrence == 0:
+        return -1
+    position, search_from = -1, start
     for _ in range(occurrence):
-        position = window.find(lookup, position + 1)
+        end = len(text) if length == -1 else search_from + length
+        position = text.find(lookup, search_from, end)
         if position < 0:
             return -1
-    return start + position
+        search_from = position + 1
+    return position
 
 
 def indexof_regex(text: str, pattern: str, start: int, length: int, occurrence: int) -> int | None:

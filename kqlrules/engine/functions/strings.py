@@ -205,7 +205,7 @@ def extract(ctx: TranslationContext, call: Call) -> Sql:
     return coerce(Sql(f"COALESCE({as_text}, '')", "string"), call.result_type)
 
 
-@scalar("extract_all")
+@scalar("extract_all", "extractall")
 def extract_all(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 2, 3)
     pattern = constant_string(ctx, call, args[0], "regular expression")
@@ -230,8 +230,9 @@ def extract_all(ctx: TranslationContext, call: Call) -> Sql:
     if max(groups) > 9:
         listed = quote_string("[" + ", ".join(str(g) for g in groups) + "]")
         return Sql(f"CAST({fn('kql_regex_groups_all', text, regex, listed)} AS JSON)", "dynamic")
-    if count == 1 and len(args) == 2:
-        found = fn("regexp_extract_all", text, regex, "1")
+    if len(groups) == 1:
+        # One capture group (one in the regex, or one chosen): a flat array of its matches.
+        found = fn("regexp_extract_all", text, regex, str(groups[0]))
     else:
         picks = ", ".join(f"regexp_extract(m, {regex}, {g})" for g in groups)
         found = f"list_transform(regexp_extract_all({text}, {regex}, 0), lambda m: [{picks}])"

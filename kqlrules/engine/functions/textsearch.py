@@ -55,11 +55,13 @@ def regex_group(text: str, pattern: str, group: int) -> str | None:
 
 
 def regex_groups_all(text: str, pattern: str, groups: str) -> str | None:
-    """Every match's chosen groups, as a JSON array of arrays."""
+    """Every match's chosen groups, as a JSON array of arrays (of strings, for one group)."""
     import json
 
     wanted = json.loads(groups)
-    found = [[m.group(g) or "" for g in wanted] for m in re.finditer(pattern, text)]
+    found: list[object] = [[m.group(g) or "" for g in wanted] for m in re.finditer(pattern, text)]
+    if len(wanted) == 1:
+        found = [item[0] for item in found]  # type: ignore[index]
     return json.dumps(found, ensure_ascii=False) if found else None
 
 

@@ -127,3 +127,7 @@ def test_substring_past_the_end_is_empty(scalar: Any) -> None:
 
 def test_substring_with_a_huge_length_takes_the_rest(scalar: Any) -> None:
     assert scalar("substring", "abc", 1, 36_000_000_000) == "bc"
+
+
+def test_extract_all_with_one_chosen_group_is_flat(scalar: Any) -> None:
+    assert scalar("extract_all", r"(\w)(\w+)(\w)", [3], "82b8be2d-dfa7") == ["d", "7"]

@@ -22,6 +22,7 @@ from kqlrules.engine.functions import (
     terms,
     textsearch,
     web,
+    xxhash,
 )
 
 _BIGINT = "BIGINT"
@@ -53,6 +54,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *terms.PYTHON_FUNCTIONS,
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
+    *xxhash.PYTHON_FUNCTIONS,
 ]
 
 # Kusto's modulo is never negative: 0 <= N % D < abs(D).

@@ -192,7 +192,20 @@ def hash_sha256(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(fn("sha256", _hash_input(value)), "string")
 
 
-@scalar("hash", "hash_many", "hash_combine", "hash_xxhash64", "hash_crc32", "hash_djb2")
+@scalar("hash", "hash_xxhash64")
+def hash_xxhash64(ctx: TranslationContext, call: Call) -> Sql:
+    """XXH64 of strings (UTF-8) and datetimes (ticks): the encodings the reference's examples confirm."""
+    args = arity(ctx, call, 1, 2)
+    value = args[0]
+    mod = as_long(args[1]) if len(args) == 2 else "0"
+    if value.type == "string":
+        return Sql(fn("kql_hash_text", value, mod), "long")
+    if value.type == "datetime":
+        return Sql(fn("kql_hash_ticks", f"epoch_us({value})", mod), "long")
+    raise ctx.unsupported(f"{call.name}() of a {value.type} value (its byte encoding is not confirmed)")
+
+
+@scalar("hash_many", "hash_combine", "hash_crc32", "hash_djb2")
 def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}() (Kusto's exact hash values are not reproduced)")
 

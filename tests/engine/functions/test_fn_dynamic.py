@@ -142,9 +142,21 @@ def test_parse_path_of_a_windows_path(scalar: Any) -> None:
     }
 
 
-def test_hash_is_refused_because_its_values_are_not_reproduced(scalar: Any) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["World"], 1846988464401551951),
+        (["World", 100], 51),
+        ([datetime(2015, 1, 1)], 1380966698541616202),
+    ],
+)
+def test_hash_is_xxhash64_as_the_reference_shows(scalar: Any, args: list[Any], expected: int) -> None:
+    assert scalar("hash", *args) == expected
+
+
+def test_hash_of_a_type_with_an_unconfirmed_encoding_is_refused(scalar: Any) -> None:
     with pytest.raises(Unsupported):
-        scalar("hash", "World")
+        scalar("hash", 42)
 
 
 @pytest.mark.parametrize(

@@ -112,12 +112,25 @@ def ceiling(ctx: TranslationContext, call: Call) -> Sql:
 
 @scalar("round")
 def round_(ctx: TranslationContext, call: Call) -> Sql:
+    """The value scaled by 10^precision, rounded, scaled back (the reference: round(2.15, 1) is 2.2).
+
+    Exactly halfway cases where rounding to even and rounding away from zero differ (2.5) stop the query:
+    the reference does not say which one Kusto does.
+    """
     args = arity(ctx, call, 1, 2)
     value = _numeric_arg(ctx, call, args[0])
     precision = as_long(args[1]) if len(args) == 2 else Sql("0", "long")
+    scale = f"pow(10.0, least(greatest({precision}, -300), 300))"
+    scaled = f"({as_real(value)} * {scale})"
+    halfway = f"(abs({scaled}) - floor(abs({scaled})) = 0.5 AND CAST(floor(abs({scaled})) AS DOUBLE) % 2 = 0)"
+    rounded = f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / {scale})"
+    check = (
+        f"(CASE WHEN {halfway} THEN error('round() of a value exactly halfway between two results') "
+        f"ELSE {rounded} END)"
+    )
     if value.type in INTEGER_TYPES:
-        return Sql(f"CAST(round({as_long(value)}, CAST({precision} AS INTEGER)) AS BIGINT)", "long")
-    return Sql(f"round({as_real(value)}, CAST({precision} AS INTEGER))", "real")
+        return Sql(f"TRY_CAST({check} AS BIGINT)", "long")
+    return Sql(check, "real")
 
 
 def _extreme(sql_name: str) -> object:

@@ -185,3 +185,16 @@ def test_local_to_utc_inverts_utc_to_local(scalar: Any) -> None:
 )
 def test_shifts_follow_dotnet(scalar: Any, name: str, args: list[Any], expected: int) -> None:
     assert scalar(name, *args) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([2.98765, 3], 2.988), ([2.15, 1], 2.2), ([2.15], 2.0), ([-50.55, -2], -100.0), ([21.5, -1], 20.0)],
+)
+def test_round_matches_the_reference(scalar: Any, args: list[Any], expected: float) -> None:
+    assert scalar("round", *args) == pytest.approx(expected)
+
+
+def test_round_of_an_ambiguous_halfway_value_stops(scalar: Any) -> None:
+    with pytest.raises(Exception, match="halfway"):
+        scalar("round", 2.5)

@@ -47,8 +47,8 @@ def countif(ctx: TranslationContext, call: Call) -> Sql:
 
 
 def _distinct_value(value: Sql) -> str:
-    # The empty string is Kusto's null string: not a distinct value.
-    return f"NULLIF({value}, '')" if value.type == "string" else str(value)
+    # Strings have no null in Kusto: the empty string is a value like any other (make_set keeps it too).
+    return str(value)
 
 
 @aggregate("dcount", "count_distinct")
@@ -111,8 +111,7 @@ def _extreme(ctx: TranslationContext, call: Call, function: str, value: Sql, pre
     if value.type == "dynamic":
         raise ctx.unsupported(f"{call.name}() of dynamic values")
     if value.type == "string":
-        # The empty string is Kusto's null string, which min and max skip.
-        return Sql(f"COALESCE({function}(NULLIF({value}, '')){_filter(predicate)}, '')", "string")
+        return Sql(f"COALESCE({function}({value}){_filter(predicate)}, '')", "string")
     return Sql(f"{function}({value}){_filter(predicate)}", value.type)
 
 
@@ -223,7 +222,7 @@ def take_any(ctx: TranslationContext, call: Call) -> Sql:
         raise ctx.unsupported(f"{call.name}() of {len(args)} columns in this position")
     value = args[0]
     if value.type == "string":
-        return Sql(f"COALESCE(any_value(NULLIF({value}, '')), '')", "string")
+        return Sql(f"COALESCE(any_value({value}), '')", "string")
     return Sql(f"any_value({value})", value.type)
 
 
@@ -231,7 +230,7 @@ def take_any(ctx: TranslationContext, call: Call) -> Sql:
 def take_anyif(ctx: TranslationContext, call: Call) -> Sql:
     value, predicate = _args(ctx, call, 2, 2)
     if value.type == "string":
-        return Sql(f"COALESCE(any_value(NULLIF({value}, '')){_filter(predicate)}, '')", "string")
+        return Sql(f"COALESCE(any_value({value}){_filter(predicate)}, '')", "string")
     return Sql(f"any_value({value}){_filter(predicate)}", value.type)
 
 

@@ -162,13 +162,14 @@ def test_hash_of_a_type_with_an_unconfirmed_encoding_is_refused(scalar: Any) -> 
 @pytest.mark.parametrize(
     ("name", "values", "extra", "expected"),
     [
-        ("dcount", ["a", "b", "a", ""], [], 2),
+        ("dcount", ["a", "b", "a", ""], [], 3),
         ("sum", [1, 2, None], [], 3),
         ("sum", [], [], 0),
         ("avg", [1, 2], [], 1.5),
         ("min", [3, 1, 2], [], 1),
         ("max", ["a", "c", "b"], [], "c"),
-        ("min", ["b", "", "a"], [], "a"),
+        ("min", ["b", "", "a"], [], ""),
+        ("make_set", ["a", ""], [], ["", "a"]),
         ("make_list", [1, None, 2], [], [1, 2]),
         ("make_list", [1, 2, 3], [2], [1, 2]),
         ("make_list_with_nulls", [1, None], [], [1, None]),

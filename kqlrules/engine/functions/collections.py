@@ -369,6 +369,11 @@ def codepoints_to_string(args: str) -> str | None:
         return None
 
 
+def dynamic_to_json(text: str) -> str:
+    """Canonical JSON text: property bags with their keys sorted."""
+    return json.dumps(_load(text), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 _T, _L, _B, _D = "VARCHAR", "BIGINT", "BOOLEAN", "DOUBLE"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_array_length", array_length, [_T], _L),
@@ -396,4 +401,5 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_numeric_range", numeric_range, [_D, _D, _D, _B], _T),
     ("kql_repeat", repeat, [_T, _L], _T),
     ("kql_codepoints_to_string", codepoints_to_string, [_T], _T),
+    ("kql_dynamic_to_json", dynamic_to_json, [_T], _T),
 ]

@@ -304,3 +304,10 @@ def series_fill_const(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 2, 3)
     missing = _text(args[2]) if len(args) == 3 else "'null'"
     return _json(fn("kql_series_fill_const", _text(args[0]), _text(args[1]), missing))
+
+
+@scalar("dynamic_to_json")
+def dynamic_to_json(ctx: TranslationContext, call: Call) -> Sql:
+    """A dynamic value as canonical JSON text (keys sorted)."""
+    (value,) = arity(ctx, call, 1)
+    return never_null(fn("kql_dynamic_to_json", _text(value)))

@@ -78,9 +78,9 @@ def _has(text: Sql, needle: Sql, mode: str, case_sensitive: bool) -> str:
 
 @binary("MatchesRegexExpression")
 def matches_regex(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
-    if not right.constant:
-        raise ctx.unsupported("matches regex with a non-constant pattern")
-    return Sql(f"regexp_matches({as_string(left)}, {quote_string(str(right.value))})", "bool")
+    if right.constant and isinstance(right.value, str):
+        return Sql(f"regexp_matches({as_string(left)}, {quote_string(right.value)})", "bool")
+    return Sql(f"regexp_matches({as_string(left)}, {as_string(right)})", "bool")
 
 
 @binary("LikeExpression", "LikeCsExpression", "NotLikeExpression", "NotLikeCsExpression")

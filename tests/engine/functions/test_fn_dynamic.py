@@ -230,3 +230,7 @@ def test_parse_xml_maps_attributes_text_and_repeated_elements(scalar: Any) -> No
 
 def test_parse_xml_of_text_that_is_not_xml_is_null(scalar: Any) -> None:
     assert scalar("parse_xml", "not xml") is None
+
+
+def test_dynamic_to_json_sorts_keys(scalar: Any) -> None:
+    assert scalar("dynamic_to_json", dyn({"b": 1, "a": [1, "x"]})) == '{"a":[1,"x"],"b":1}'

@@ -7,6 +7,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     conversions,
     datetimes,
     dynamic,
+    geo,
     numeric,
     operators,
     strings,

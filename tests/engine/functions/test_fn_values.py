@@ -198,3 +198,17 @@ def test_round_matches_the_reference(scalar: Any, args: list[Any], expected: flo
 def test_round_of_an_ambiguous_halfway_value_stops(scalar: Any) -> None:
     with pytest.raises(Exception, match="halfway"):
         scalar("round", 2.5)
+
+
+def test_geo_distance_is_measured_on_kustos_sphere(scalar: Any) -> None:
+    distance = scalar("geo_distance_2points", -122.407628, 47.578557, -118.275287, 34.019056)
+    assert distance == pytest.approx(1546754.35197381, rel=1e-12)
+
+
+def test_geo_point_in_circle_compares_the_distance_with_the_radius(scalar: Any) -> None:
+    assert scalar("geo_point_in_circle", -122.201741, 47.677084, -122.317404, 47.609119, 18000.0) is True
+    assert scalar("geo_point_in_circle", -122.137575, 47.630683, -122.100896, 47.527351, 3500.0) is False
+
+
+def test_geo_functions_give_null_for_invalid_coordinates(scalar: Any) -> None:
+    assert scalar("geo_point_in_circle", 200.0, 1.0, 1.0, 1.0, 1.0) is None

@@ -1,0 +1,48 @@
+"""The geospatial functions that need no cell index: distances on Kusto's spherical Earth.
+
+Kusto measures on a sphere of radius 6,371,010 m (S2's Earth radius): the reference's
+geo_distance_2points(-122.407628, 47.578557, -118.275287, 34.019056) = 1546754.35197381 m is the great-circle
+distance on that sphere. Coordinates out of range (longitude -180..180, latitude -90..90) give null.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_real
+from kqlrules.engine.sql import Sql
+
+EARTH_RADIUS_METERS = 6_371_010.0
+
+
+def _valid(longitude: Sql, latitude: Sql) -> str:
+    return f"({longitude} BETWEEN -180 AND 180 AND {latitude} BETWEEN -90 AND 90)"
+
+
+def _distance(lon1: Sql, lat1: Sql, lon2: Sql, lat2: Sql) -> str:
+    """Great-circle distance by the haversine formula."""
+    half_lat = f"sin(radians({lat2} - {lat1}) / 2)"
+    half_lon = f"sin(radians({lon2} - {lon1}) / 2)"
+    a = f"({half_lat} * {half_lat} + cos(radians({lat1})) * cos(radians({lat2})) * {half_lon} * {half_lon})"
+    return f"(2 * {EARTH_RADIUS_METERS} * asin(least(sqrt({a}), 1.0)))"
+
+
+def _coordinates(ctx: TranslationContext, call: Call, args: list[Sql]) -> list[Sql]:
+    for arg in args:
+        if arg.type not in NUMERIC_TYPES:
+            raise ctx.unsupported(f"{call.name}() of a {arg.type} value")
+    return [as_real(a) for a in args]
+
+
+@scalar("geo_distance_2points")
+def geo_distance_2points(ctx: TranslationContext, call: Call) -> Sql:
+    lon1, lat1, lon2, lat2 = _coordinates(ctx, call, arity(ctx, call, 4))
+    valid = f"{_valid(lon1, lat1)} AND {_valid(lon2, lat2)}"
+    return Sql(f"(CASE WHEN {valid} THEN {_distance(lon1, lat1, lon2, lat2)} END)", "real")
+
+
+@scalar("geo_point_in_circle")
+def geo_point_in_circle(ctx: TranslationContext, call: Call) -> Sql:
+    lon, lat, center_lon, center_lat, radius = _coordinates(ctx, call, arity(ctx, call, 5))
+    valid = f"{_valid(lon, lat)} AND {_valid(center_lon, center_lat)} AND {radius} > 0"
+    inside = f"{_distance(lon, lat, center_lon, center_lat)} <= {radius}"
+    return Sql(f"(CASE WHEN {valid} THEN {inside} END)", "bool")

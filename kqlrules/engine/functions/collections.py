@@ -5,6 +5,7 @@ A variadic Kusto function receives its arguments as one JSON array (`args`). Non
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable
@@ -403,3 +404,41 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_codepoints_to_string", codepoints_to_string, [_T], _T),
     ("kql_dynamic_to_json", dynamic_to_json, [_T], _T),
 ]
+
+
+_EARTH_RADIUS_METERS = 6_371_010.0
+
+
+def _great_circle(a: list[float], b: list[float]) -> float:
+    lon1, lat1, lon2, lat2 = (math.radians(v) for v in (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_METERS * math.asin(min(math.sqrt(h), 1.0))
+
+
+def _point(value: Any) -> list[float] | None:
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    lon, lat = float(value[0]), float(value[1])
+    return [lon, lat] if -180 <= lon <= 180 and -90 <= lat <= 90 else None
+
+
+def geo_line_length(text: str) -> float | None:
+    shape = _load(text)
+    if not isinstance(shape, dict):
+        return None
+    kind, coordinates = shape.get("type"), shape.get("coordinates")
+    lines = [coordinates] if kind == "LineString" else coordinates if kind == "MultiLineString" else None
+    if not isinstance(lines, list) or not lines:
+        return None
+    total = 0.0
+    for line in lines:
+        points = [_point(p) for p in line] if isinstance(line, list) else [None]
+        if len(points) < 2 or any(p is None for p in points):
+            return None
+        total += sum(_great_circle(a, b) for a, b in itertools.pairwise(points) if a and b)
+    return total
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_line_length", geo_line_length, [_T], _D))

@@ -46,3 +46,26 @@ def geo_point_in_circle(ctx: TranslationContext, call: Call) -> Sql:
     valid = f"{_valid(lon, lat)} AND {_valid(center_lon, center_lat)} AND {radius} > 0"
     inside = f"{_distance(lon, lat, center_lon, center_lat)} <= {radius}"
     return Sql(f"(CASE WHEN {valid} THEN {inside} END)", "bool")
+
+
+@scalar("geo_azimuth")
+def geo_azimuth(ctx: TranslationContext, call: Call) -> Sql:
+    """The clockwise angle in radians, from 0 to 2π, between true north and the way to the second point."""
+    lon1, lat1, lon2, lat2 = _coordinates(ctx, call, arity(ctx, call, 4))
+    y = f"(sin(radians({lon2} - {lon1})) * cos(radians({lat2})))"
+    x = (
+        f"(cos(radians({lat1})) * sin(radians({lat2})) - "
+        f"sin(radians({lat1})) * cos(radians({lat2})) * cos(radians({lon2} - {lon1})))"
+    )
+    angle = f"((atan2({y}, {x}) + 2 * pi()) - floor((atan2({y}, {x}) + 2 * pi()) / (2 * pi())) * 2 * pi())"
+    valid = f"{_valid(lon1, lat1)} AND {_valid(lon2, lat2)} AND NOT ({lon1} = {lon2} AND {lat1} = {lat2})"
+    return Sql(f"(CASE WHEN {valid} THEN {angle} END)", "real")
+
+
+@scalar("geo_line_length")
+def geo_line_length(ctx: TranslationContext, call: Call) -> Sql:
+    """The length in meters of a GeoJSON LineString or MultiLineString: the sum of its great-circle edges."""
+    (line,) = arity(ctx, call, 1)
+    if line.type != "dynamic":
+        raise ctx.unsupported(f"geo_line_length() of a {line.type} value")
+    return Sql(f"kql_geo_line_length(CAST({line} AS VARCHAR))", "real")

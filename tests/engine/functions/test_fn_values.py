@@ -212,3 +212,19 @@ def test_geo_point_in_circle_compares_the_distance_with_the_radius(scalar: Any) 
 
 def test_geo_functions_give_null_for_invalid_coordinates(scalar: Any) -> None:
     assert scalar("geo_point_in_circle", 200.0, 1.0, 1.0, 1.0, 1.0) is None
+
+
+def test_geo_azimuth_is_clockwise_from_north(scalar: Any) -> None:
+    assert math.degrees(scalar("geo_azimuth", 5.0, 10.0, 10.0, -40.0)) == pytest.approx(175.015653606568)
+    assert scalar("geo_azimuth", 5.0, 10.0, 5.0, 10.0) is None
+
+
+def test_geo_line_length_sums_great_circle_edges(scalar: Any) -> None:
+    line = {
+        "type": "MultiLineString",
+        "coordinates": [
+            [[-73.95798683166502, 40.800556090021466], [-73.98193359375, 40.76819171855746]],
+            [[-73.94940376281738, 40.79691751000055], [-73.97317886352539, 40.76435634049001]],
+        ],
+    }
+    assert scalar("geo_line_length", lit(line, "dynamic")) == pytest.approx(8262.24339753741, rel=1e-12)

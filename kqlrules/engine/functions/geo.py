@@ -48,17 +48,44 @@ def geo_point_in_circle(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"(CASE WHEN {valid} THEN {inside} END)", "bool")
 
 
-@scalar("geo_azimuth")
-def geo_azimuth(ctx: TranslationContext, call: Call) -> Sql:
-    """The clockwise angle in radians, from 0 to 2π, between true north and the way to the second point."""
-    lon1, lat1, lon2, lat2 = _coordinates(ctx, call, arity(ctx, call, 4))
+def _bearing(lon1: Sql, lat1: Sql, lon2: Sql, lat2: Sql) -> str:
+    """The initial great-circle bearing from the first point to the second, in radians (-π..π)."""
     y = f"(sin(radians({lon2} - {lon1})) * cos(radians({lat2})))"
     x = (
         f"(cos(radians({lat1})) * sin(radians({lat2})) - "
         f"sin(radians({lat1})) * cos(radians({lat2})) * cos(radians({lon2} - {lon1})))"
     )
-    angle = f"((atan2({y}, {x}) + 2 * pi()) - floor((atan2({y}, {x}) + 2 * pi()) / (2 * pi())) * 2 * pi())"
-    valid = f"{_valid(lon1, lat1)} AND {_valid(lon2, lat2)} AND NOT ({lon1} = {lon2} AND {lat1} = {lat2})"
+    return f"atan2({y}, {x})"
+
+
+def _turn(angle: str) -> str:
+    """An angle in radians brought into 0..2π."""
+    return f"(({angle}) - floor(({angle}) / (2 * pi())) * 2 * pi())"
+
+
+def _same(lon1: Sql, lat1: Sql, lon2: Sql, lat2: Sql) -> str:
+    return f"({lon1} = {lon2} AND {lat1} = {lat2})"
+
+
+@scalar("geo_azimuth")
+def geo_azimuth(ctx: TranslationContext, call: Call) -> Sql:
+    """The clockwise angle in radians, from 0 to 2π, between true north and the way to the second point."""
+    lon1, lat1, lon2, lat2 = _coordinates(ctx, call, arity(ctx, call, 4))
+    angle = _turn(_bearing(lon1, lat1, lon2, lat2))
+    valid = f"{_valid(lon1, lat1)} AND {_valid(lon2, lat2)} AND NOT {_same(lon1, lat1, lon2, lat2)}"
+    return Sql(f"(CASE WHEN {valid} THEN {angle} END)", "real")
+
+
+@scalar("geo_angle")
+def geo_angle(ctx: TranslationContext, call: Call) -> Sql:
+    """The clockwise angle in radians at the second point, from the way to the first to the way to the third
+    (the reference: geo_angle(0, 10, 0, 5, 3, -10) is 2.94493843406882)."""
+    lon1, lat1, lon2, lat2, lon3, lat3 = _coordinates(ctx, call, arity(ctx, call, 6))
+    angle = _turn(f"{_bearing(lon2, lat2, lon3, lat3)} - {_bearing(lon2, lat2, lon1, lat1)}")
+    valid = (
+        f"{_valid(lon1, lat1)} AND {_valid(lon2, lat2)} AND {_valid(lon3, lat3)} "
+        f"AND NOT {_same(lon1, lat1, lon2, lat2)} AND NOT {_same(lon3, lat3, lon2, lat2)}"
+    )
     return Sql(f"(CASE WHEN {valid} THEN {angle} END)", "real")
 
 

@@ -228,3 +228,7 @@ def test_geo_line_length_sums_great_circle_edges(scalar: Any) -> None:
         ],
     }
     assert scalar("geo_line_length", lit(line, "dynamic")) == pytest.approx(8262.24339753741, rel=1e-12)
+
+
+def test_geo_angle_turns_clockwise_at_the_middle_point(scalar: Any) -> None:
+    assert scalar("geo_angle", 0.0, 10.0, 0.0, 5.0, 3.0, -10.0) == pytest.approx(2.94493843406882, rel=1e-12)

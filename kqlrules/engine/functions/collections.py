@@ -425,6 +425,44 @@ def _point(value: Any) -> list[float] | None:
 
 
 def geo_line_length(text: str) -> float | None:
+    lines = _line_points(text)
+    if lines is None:
+        return None
+    return sum(_great_circle(a, b) for line in lines for a, b in itertools.pairwise(line))
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_line_length", geo_line_length, [_T], _D))
+
+
+def _unit_vector(point: list[float]) -> tuple[float, float, float]:
+    lon, lat = math.radians(point[0]), math.radians(point[1])
+    return (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+
+
+def _cross(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float]:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def _dot(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def _angle(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return math.atan2(math.sqrt(_dot(_cross(a, b), _cross(a, b))), _dot(a, b))
+
+
+def _angle_to_edge(p: tuple[float, ...], a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """The angle from a point to a great-circle edge: to its interior when the point projects inside it."""
+    normal = _cross(a, b)
+    size = math.sqrt(_dot(normal, normal))
+    if size == 0:
+        return _angle(p, a)
+    if _dot(_cross(normal, a), p) > 0 and _dot(_cross(b, normal), p) > 0:
+        return abs(math.asin(max(-1.0, min(1.0, _dot(p, normal) / size))))
+    return min(_angle(p, a), _angle(p, b))
+
+
+def _line_points(text: str) -> list[list[list[float]]] | None:
     shape = _load(text)
     if not isinstance(shape, dict):
         return None
@@ -432,13 +470,27 @@ def geo_line_length(text: str) -> float | None:
     lines = [coordinates] if kind == "LineString" else coordinates if kind == "MultiLineString" else None
     if not isinstance(lines, list) or not lines:
         return None
-    total = 0.0
+    parsed: list[list[list[float]]] = []
     for line in lines:
-        points = [_point(p) for p in line] if isinstance(line, list) else [None]
+        points = [_point(p) for p in line] if isinstance(line, list) else []
         if len(points) < 2 or any(p is None for p in points):
             return None
-        total += sum(_great_circle(a, b) for a, b in itertools.pairwise(points) if a and b)
-    return total
+        parsed.append([p for p in points if p is not None])
+    return parsed
 
 
-PYTHON_FUNCTIONS.append(("kql_geo_line_length", geo_line_length, [_T], _D))
+def geo_distance_point_to_line(longitude: float, latitude: float, text: str) -> float | None:
+    point = _point([longitude, latitude])
+    lines = _line_points(text)
+    if point is None or lines is None:
+        return None
+    p = _unit_vector(point)
+    edges = [
+        _angle_to_edge(p, _unit_vector(a), _unit_vector(b))
+        for line in lines
+        for a, b in itertools.pairwise(line)
+    ]
+    return min(edges) * _EARTH_RADIUS_METERS
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_distance_point_to_line", geo_distance_point_to_line, [_D, _D, _T], _D))

@@ -96,3 +96,13 @@ def geo_line_length(ctx: TranslationContext, call: Call) -> Sql:
     if line.type != "dynamic":
         raise ctx.unsupported(f"geo_line_length() of a {line.type} value")
     return Sql(f"kql_geo_line_length(CAST({line} AS VARCHAR))", "real")
+
+
+@scalar("geo_distance_point_to_line")
+def geo_distance_point_to_line(ctx: TranslationContext, call: Call) -> Sql:
+    """The shortest distance in meters from a point to a GeoJSON (Multi)LineString of great-circle edges."""
+    lon, lat, line = arity(ctx, call, 3)
+    longitude, latitude = _coordinates(ctx, call, [lon, lat])
+    if line.type != "dynamic":
+        raise ctx.unsupported(f"geo_distance_point_to_line() of a {line.type} line")
+    return Sql(f"kql_geo_distance_point_to_line({longitude}, {latitude}, CAST({line} AS VARCHAR))", "real")

@@ -232,3 +232,21 @@ def test_geo_line_length_sums_great_circle_edges(scalar: Any) -> None:
 
 def test_geo_angle_turns_clockwise_at_the_middle_point(scalar: Any) -> None:
     assert scalar("geo_angle", 0.0, 10.0, 0.0, 5.0, 3.0, -10.0) == pytest.approx(2.94493843406882, rel=1e-12)
+
+
+def test_geo_distance_point_to_line_reaches_the_nearest_edge(scalar: Any) -> None:
+    line = {
+        "type": "LineString",
+        "coordinates": [
+            [-115.115385, 36.229195], [-115.136995, 36.200366], [-115.140252, 36.192470],
+            [-115.143558, 36.188523], [-115.144076, 36.181954], [-115.154662, 36.174483],
+            [-115.166431, 36.176388], [-115.183289, 36.175007], [-115.192612, 36.176736],
+            [-115.202485, 36.173439], [-115.225355, 36.174365],
+        ],
+    }  # fmt: skip
+    distance = scalar("geo_distance_point_to_line", -115.199625, 36.210419, lit(line, "dynamic"))
+    assert distance == pytest.approx(3797.88887253334, rel=1e-12)
+
+
+def test_geo_distance_point_to_an_invalid_line_is_null(scalar: Any) -> None:
+    assert scalar("geo_distance_point_to_line", 1.0, 1.0, lit({"type": "LineString"}, "dynamic")) is None

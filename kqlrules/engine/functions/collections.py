@@ -494,3 +494,72 @@ def geo_distance_point_to_line(longitude: float, latitude: float, text: str) -> 
 
 
 PYTHON_FUNCTIONS.append(("kql_geo_distance_point_to_line", geo_distance_point_to_line, [_D, _D, _T], _D))
+
+
+def _lat_lon(v: tuple[float, ...]) -> list[float]:
+    return [math.degrees(math.atan2(v[1], v[0])), math.degrees(math.atan2(v[2], math.hypot(v[0], v[1])))]
+
+
+def _slerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, ...]:
+    theta = _angle(a, b)
+    if theta == 0:
+        return a
+    k1, k2 = math.sin((1 - t) * theta) / math.sin(theta), math.sin(t * theta) / math.sin(theta)
+    return tuple(k1 * x + k2 * y for x, y in zip(a, b, strict=True))
+
+
+def _single_line(text: str) -> list[tuple[float, ...]] | None:
+    shape = _load(text)
+    if not isinstance(shape, dict) or shape.get("type") != "LineString":
+        return None
+    lines = _line_points(text)
+    return None if lines is None else [_unit_vector(p) for p in lines[0]]
+
+
+def geo_line_interpolate_point(text: str, fraction: float) -> str | None:
+    """The point at `fraction` (0..1) of a LineString's great-circle length, as a GeoJSON Point."""
+    points = _single_line(text)
+    if points is None or not 0 <= fraction <= 1:
+        return None
+    lengths = [_angle(a, b) for a, b in itertools.pairwise(points)]
+    target, walked = fraction * sum(lengths), 0.0
+    for (a, b), length in zip(itertools.pairwise(points), lengths, strict=True):
+        if walked + length >= target and length > 0:
+            return _dump({"type": "Point", "coordinates": _lat_lon(_slerp(a, b, (target - walked) / length))})
+        walked += length
+    return _dump({"type": "Point", "coordinates": _lat_lon(points[-1])})
+
+
+def _along_edge(p: tuple[float, ...], a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float]:
+    """(angular distance from the point to the edge, angular distance from a to the point's foot)."""
+    normal = _cross(a, b)
+    size = math.sqrt(_dot(normal, normal))
+    if size > 0 and _dot(_cross(normal, a), p) > 0 and _dot(_cross(b, normal), p) > 0:
+        unit = tuple(x / size for x in normal)
+        foot = tuple(x - _dot(p, unit) * n for x, n in zip(p, unit, strict=True))
+        return _angle_to_edge(p, a, b), _angle(a, foot)
+    to_a, to_b = _angle(p, a), _angle(p, b)
+    return (to_a, 0.0) if to_a <= to_b else (to_b, _angle(a, b))
+
+
+def geo_line_locate_point(text: str, longitude: float, latitude: float) -> float | None:
+    """The fraction (0..1) of a LineString's length at the point of the line closest to the given point."""
+    points, point = _single_line(text), _point([longitude, latitude])
+    if points is None or point is None:
+        return None
+    p = _unit_vector(point)
+    total = sum(_angle(a, b) for a, b in itertools.pairwise(points))
+    if total == 0:
+        return None
+    best: tuple[float, float] | None = None
+    walked = 0.0
+    for a, b in itertools.pairwise(points):
+        distance, along = _along_edge(p, a, b)
+        if best is None or distance < best[0]:
+            best = (distance, walked + along)
+        walked += _angle(a, b)
+    return None if best is None else best[1] / total
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_line_interpolate_point", geo_line_interpolate_point, [_T, _D], _T))
+PYTHON_FUNCTIONS.append(("kql_geo_line_locate_point", geo_line_locate_point, [_T, _D, _D], _D))

@@ -106,3 +106,17 @@ def geo_distance_point_to_line(ctx: TranslationContext, call: Call) -> Sql:
     if line.type != "dynamic":
         raise ctx.unsupported(f"geo_distance_point_to_line() of a {line.type} line")
     return Sql(f"kql_geo_distance_point_to_line({longitude}, {latitude}, CAST({line} AS VARCHAR))", "real")
+
+
+@scalar("geo_line_interpolate_point")
+def geo_line_interpolate_point(ctx: TranslationContext, call: Call) -> Sql:
+    line, fraction = arity(ctx, call, 2)
+    (share,) = _coordinates(ctx, call, [fraction])
+    return Sql(f"CAST(kql_geo_line_interpolate_point(CAST({line} AS VARCHAR), {share}) AS JSON)", "dynamic")
+
+
+@scalar("geo_line_locate_point")
+def geo_line_locate_point(ctx: TranslationContext, call: Call) -> Sql:
+    line, lon, lat = arity(ctx, call, 3)
+    longitude, latitude = _coordinates(ctx, call, [lon, lat])
+    return Sql(f"kql_geo_line_locate_point(CAST({line} AS VARCHAR), {longitude}, {latitude})", "real")

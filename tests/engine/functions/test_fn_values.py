@@ -250,3 +250,17 @@ def test_geo_distance_point_to_line_reaches_the_nearest_edge(scalar: Any) -> Non
 
 def test_geo_distance_point_to_an_invalid_line_is_null(scalar: Any) -> None:
     assert scalar("geo_distance_point_to_line", 1.0, 1.0, lit({"type": "LineString"}, "dynamic")) is None
+
+
+NEW_YORK_LINE = {"type": "LineString", "coordinates": [[-73.95796, 40.80042], [-73.97317, 40.764486]]}
+
+
+def test_geo_line_interpolate_point_walks_the_great_circle(scalar: Any) -> None:
+    point = scalar("geo_line_interpolate_point", lit(NEW_YORK_LINE, "dynamic"), 0.25)
+    assert point["type"] == "Point"
+    assert point["coordinates"] == pytest.approx([-73.961764043218281, 40.791436687257232], rel=1e-12)
+
+
+def test_geo_line_locate_point_gives_the_fraction_of_the_nearest_point(scalar: Any) -> None:
+    fraction = scalar("geo_line_locate_point", lit(NEW_YORK_LINE, "dynamic"), -73.965, 40.792)
+    assert fraction == pytest.approx(0.25560135100307552, rel=1e-9)

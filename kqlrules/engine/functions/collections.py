@@ -563,3 +563,23 @@ def geo_line_locate_point(text: str, longitude: float, latitude: float) -> float
 
 PYTHON_FUNCTIONS.append(("kql_geo_line_interpolate_point", geo_line_interpolate_point, [_T, _D], _T))
 PYTHON_FUNCTIONS.append(("kql_geo_line_locate_point", geo_line_locate_point, [_T, _D, _D], _D))
+
+
+def geo_closest_point_on_line(longitude: float, latitude: float, text: str) -> str | None:
+    """The point of a (Multi)LineString nearest to the given point, as a GeoJSON Point."""
+    point, lines = _point([longitude, latitude]), _line_points(text)
+    if point is None or lines is None:
+        return None
+    p = _unit_vector(point)
+    best: tuple[float, tuple[float, ...]] | None = None
+    for line in lines:
+        for a, b in itertools.pairwise([_unit_vector(q) for q in line]):
+            distance, along = _along_edge(p, a, b)
+            theta = _angle(a, b)
+            foot = _slerp(a, b, along / theta) if theta > 0 else a
+            if best is None or distance < best[0]:
+                best = (distance, foot)
+    return None if best is None else _dump({"type": "Point", "coordinates": _lat_lon(best[1])})
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_closest_point_on_line", geo_closest_point_on_line, [_D, _D, _T], _T))

@@ -120,3 +120,11 @@ def geo_line_locate_point(ctx: TranslationContext, call: Call) -> Sql:
     line, lon, lat = arity(ctx, call, 3)
     longitude, latitude = _coordinates(ctx, call, [lon, lat])
     return Sql(f"kql_geo_line_locate_point(CAST({line} AS VARCHAR), {longitude}, {latitude})", "real")
+
+
+@scalar("geo_closest_point_on_line")
+def geo_closest_point_on_line(ctx: TranslationContext, call: Call) -> Sql:
+    lon, lat, line = arity(ctx, call, 3)
+    longitude, latitude = _coordinates(ctx, call, [lon, lat])
+    text = f"kql_geo_closest_point_on_line({longitude}, {latitude}, CAST({line} AS VARCHAR))"
+    return Sql(f"CAST({text} AS JSON)", "dynamic")

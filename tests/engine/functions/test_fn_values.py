@@ -264,3 +264,15 @@ def test_geo_line_interpolate_point_walks_the_great_circle(scalar: Any) -> None:
 def test_geo_line_locate_point_gives_the_fraction_of_the_nearest_point(scalar: Any) -> None:
     fraction = scalar("geo_line_locate_point", lit(NEW_YORK_LINE, "dynamic"), -73.965, 40.792)
     assert fraction == pytest.approx(0.25560135100307552, rel=1e-9)
+
+
+def test_geo_closest_point_on_line_lies_on_the_line(scalar: Any) -> None:
+    point = scalar("geo_closest_point_on_line", -73.965, 40.792, lit(NEW_YORK_LINE, "dynamic"))
+    fraction = scalar(
+        "geo_line_locate_point",
+        lit(NEW_YORK_LINE, "dynamic"),
+        point["coordinates"][0],
+        point["coordinates"][1],
+    )
+    assert fraction == pytest.approx(0.25560135100307552, rel=1e-6)
+    assert scalar("geo_closest_point_on_line", 300.0, 3.0, lit(NEW_YORK_LINE, "dynamic")) is None

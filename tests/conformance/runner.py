@@ -45,6 +45,7 @@ DOC_ERRATA = [
     ("day-of-month-function.md", "dayofmonth", "names the column `result`; it is unnamed (print_0)"),
     ("day-of-year-function.md", "dayofyear", "names the column `result`; it is unnamed (print_0)"),
     ("strlen-function.md", "strlen", "names the column `length`; it is unnamed (print_0)"),
+    ("geo-closest-point-on-line-function.md", "print isnull(", "names the column `result`; it is print_0"),
     ("extract-all-function.md", "print Id=", "names the column `ID`, the query `Id`"),
     ("max-of-function.md", "project max_of(A, B)", "names the column `result`; it is unnamed (Column1)"),
     ("min-of-function.md", "project min_of(A, B)", "names the column `result`; it is unnamed (Column1)"),

@@ -215,7 +215,7 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
         "current_database", "cursor_current", "estimate_data_size",
         "zlib_compress_to_base64_string",
         "zlib_decompress_from_base64_string", "parse_csv", "punycode_from_string",
-        "punycode_to_string", "punycode_domain_from_string", "punycode_domain_to_string", "column_ifexists",
+        "punycode_to_string", "punycode_domain_from_string", "punycode_domain_to_string",
         "extract_json", "extractjson", "treepath", "bag_set_key", "ingestion_time", "series_fit_line",
         "series_decompose", "series_decompose_anomalies", "series_outliers", "series_iir", "series_fir",
         "series_seasonal", "series_periods_detect", "series_periods_validate", "series_fit_2lines",

@@ -114,3 +114,9 @@ def isinf(ctx: TranslationContext, call: Call) -> Sql:
 def isfinite(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
     return Sql(f"isfinite({as_real(value)})", "bool")
+
+
+@scalar("not")
+def not_(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return Sql(f"(NOT {_condition(value)})", "bool")

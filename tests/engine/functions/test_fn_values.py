@@ -276,3 +276,7 @@ def test_geo_closest_point_on_line_lies_on_the_line(scalar: Any) -> None:
     )
     assert fraction == pytest.approx(0.25560135100307552, rel=1e-6)
     assert scalar("geo_closest_point_on_line", 300.0, 3.0, lit(NEW_YORK_LINE, "dynamic")) is None
+
+
+def test_not_negates_and_keeps_null(scalar: Any) -> None:
+    assert (scalar("not", True), scalar("not", lit(None, "bool"))) == (False, None)

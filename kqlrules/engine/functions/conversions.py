@@ -5,7 +5,7 @@ todynamic/parse_json. Each returns null (the empty string for `tostring`) when K
 from __future__ import annotations
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import INTEGER_TYPES, NUMERIC_TYPES, arity, as_string, coerce, fn
+from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_string, coerce, fn
 from kqlrules.engine.sql import Sql
 
 
@@ -42,14 +42,6 @@ def todynamic(ctx: TranslationContext, call: Call) -> Sql:
     if value.type == "string":
         return Sql(f"CAST({fn('kql_parse_json', value)} AS JSON)", "dynamic")
     return coerce(value, "dynamic")
-
-
-def is_integer_type(kind: str) -> bool:
-    return kind in INTEGER_TYPES
-
-
-def string_of(value: Sql) -> Sql:
-    return as_string(value)
 
 
 @scalar("new_guid")

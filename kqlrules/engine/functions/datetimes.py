@@ -233,10 +233,8 @@ def bin_(ctx: TranslationContext, call: Call) -> Sql:
 def bin_at(ctx: TranslationContext, call: Call) -> Sql:
     value, size, fixed = arity(ctx, call, 3)
     if value.type == "datetime" and fixed.type == "datetime":
-        shifted = Sql(f"({value} - {fixed})", "timespan")
         offset = Sql(f"((epoch_us({value}) - epoch_us({fixed})) * 10)", "timespan")
         binned = bin_value(ctx, call, offset, size)
-        del shifted
         return Sql(f"({fixed} + {interval_from_ticks(binned)})", "datetime")
     if value.type == "timespan" and fixed.type == "timespan":
         binned = bin_value(ctx, call, Sql(f"({value} - {fixed})", "timespan"), size)

@@ -128,10 +128,6 @@ def _ipv6(text: str) -> tuple[int, int] | None:
     return value, bits
 
 
-def _v6_prefix(prefix: int, address_text: str) -> int:
-    return prefix
-
-
 def ipv6_compare(left: str, right: str, prefix: int) -> int | None:
     a, b = _ipv6(left), _ipv6(right)
     if a is None or b is None or not 0 <= prefix <= 128 or a[1] < 0 or b[1] < 0:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from kqlrules.engine.functions.registry import TranslationContext, binary
 from kqlrules.engine.functions.support import (
-    INTEGER_TYPES,
     NUMERIC_TYPES,
     as_real,
     as_string,
@@ -204,7 +203,3 @@ def equality_ignoring_case(ctx: TranslationContext, left: Sql, right: Sql, kind:
 def logic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = "AND" if kind == "AndExpression" else "OR"
     return Sql(f"({coerce(left, 'bool')} {op} {coerce(right, 'bool')})", "bool")
-
-
-def is_integer(value: Sql) -> bool:
-    return value.type in INTEGER_TYPES

@@ -10,7 +10,7 @@ import json
 import math
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from kqlrules.timespan import TimespanError, parse_timespan
 
@@ -127,10 +127,6 @@ def parse_guid(text: str) -> str | None:
         return str(uuid.UUID(text.strip()))
     except ValueError:
         return None
-
-
-def aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
 
 
 def parse_json_text(text: str) -> str:

@@ -9,7 +9,6 @@ true when `x` occurs with no letter or digit glued to it on either side (`haspre
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from kqlrules.engine.functions import terms
@@ -262,7 +261,3 @@ def between(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         value = left
     condition = f"{value} >= {low} AND {value} <= {high}"
     return Sql(f"(NOT ({condition}))" if kind == "NotBetweenExpression" else f"({condition})", "bool")
-
-
-def regex_escape(text: str) -> str:
-    return re.escape(text)

@@ -136,6 +136,11 @@ scalar("parse_url")(_text_function("kql_parse_url", "dynamic"))  # type: ignore[
 scalar("parse_urlquery")(_text_function("kql_parse_urlquery", "dynamic"))  # type: ignore[arg-type]
 scalar("parse_path")(_text_function("kql_parse_path", "dynamic"))  # type: ignore[arg-type]
 scalar("parse_xml")(_text_function("kql_parse_xml", "dynamic"))  # type: ignore[arg-type]
+scalar("parse_csv")(_text_function("kql_parse_csv", "dynamic"))  # type: ignore[arg-type]
+scalar("zlib_compress_to_base64_string")(_text_function("kql_zlib_compress_to_base64_string"))  # type: ignore[arg-type]
+scalar("zlib_decompress_from_base64_string")(_text_function("kql_zlib_decompress_from_base64_string"))  # type: ignore[arg-type]
+scalar("punycode_from_string")(_text_function("kql_punycode_from_string"))  # type: ignore[arg-type]
+scalar("punycode_to_string")(_text_function("kql_punycode_to_string"))  # type: ignore[arg-type]
 scalar("url_encode", "url_encode_component")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
 scalar("url_decode")(_text_function("kql_url_decode"))  # type: ignore[arg-type]
 scalar("base64_encode_tostring", "base64_encodestring")(_text_function("kql_base64_encode_tostring"))  # type: ignore[arg-type]
@@ -213,9 +218,7 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("parse_user_agent", "parse_version", "geo_info_from_ip_address", "current_principal",
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
         "current_database", "cursor_current", "estimate_data_size",
-        "zlib_compress_to_base64_string",
-        "zlib_decompress_from_base64_string", "parse_csv", "punycode_from_string",
-        "punycode_to_string", "punycode_domain_from_string", "punycode_domain_to_string",
+        "punycode_domain_from_string", "punycode_domain_to_string",
         "extract_json", "extractjson", "treepath", "bag_set_key", "ingestion_time", "series_fit_line",
         "series_decompose", "series_decompose_anomalies", "series_outliers", "series_iir", "series_fir",
         "series_seasonal", "series_periods_detect", "series_periods_validate", "series_fit_2lines",

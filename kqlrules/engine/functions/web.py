@@ -236,6 +236,48 @@ class _Repeated(list[Any]):
     _repeated = True
 
 
+def zlib_compress_to_base64_string(text: str) -> str:
+    """The reference's example output is a zlib stream of stored (level 0) blocks."""
+    import zlib
+
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 0)).decode("ascii")
+
+
+def zlib_decompress_from_base64_string(text: str) -> str | None:
+    import zlib
+
+    raw = _b64decode(text)
+    if raw is None:
+        return None
+    try:
+        return zlib.decompress(raw).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        return None
+
+
+def punycode_from_string(text: str) -> str | None:
+    try:
+        return text.encode("punycode").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def punycode_to_string(text: str) -> str | None:
+    try:
+        return text.encode("ascii").decode("punycode")
+    except UnicodeError:
+        return None
+
+
+def parse_csv(text: str) -> str:
+    """The fields of the first CSV record (quotes group, doubled quotes escape), as a JSON array."""
+    import csv
+    import io
+
+    record = next(csv.reader(io.StringIO(text)), [""])
+    return json.dumps(record or [""], ensure_ascii=False)
+
+
 _T = "VARCHAR"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_url", parse_url, [_T], _T),
@@ -251,4 +293,9 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_base64_decode_toguid", base64_decode_toguid, [_T], _T),
     ("kql_parse_command_line", parse_command_line, [_T, _T], _T),
     ("kql_parse_xml", parse_xml, [_T], _T),
+    ("kql_zlib_compress_to_base64_string", zlib_compress_to_base64_string, [_T], _T),
+    ("kql_zlib_decompress_from_base64_string", zlib_decompress_from_base64_string, [_T], _T),
+    ("kql_punycode_from_string", punycode_from_string, [_T], _T),
+    ("kql_punycode_to_string", punycode_to_string, [_T], _T),
+    ("kql_parse_csv", parse_csv, [_T], _T),
 ]

@@ -75,3 +75,22 @@ def test_around_includes_its_bounds(scalar: Any) -> None:
     center = datetime(2021, 1, 1, 1, 30)
     assert scalar("around", datetime(2021, 1, 1, 1, 31), center, timedelta(minutes=1)) is True
     assert scalar("around", datetime(2021, 1, 1, 1, 32), center, timedelta(minutes=1)) is False
+
+
+ZLIB = "eAEBFADr/zEyMzQ1Njc4OTBxd2VydHl1aW9wOAkGdw=="
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("zlib_compress_to_base64_string", ["1234567890qwertyuiop"], ZLIB),
+        ("zlib_decompress_from_base64_string", [ZLIB], "1234567890qwertyuiop"),
+        ("zlib_decompress_from_base64_string", ["x0x0x0"], ""),
+        ("punycode_from_string", ["académie-française"], "acadmie-franaise-npb1a"),
+        ("punycode_to_string", ["acadmie-franaise-npb1a"], "académie-française"),
+        ("parse_csv", ['aa,"b,b,b",cc,"Escaping quotes: ""Title""","line1\nline2"'],
+         ["aa", "b,b,b", "cc", 'Escaping quotes: "Title"', "line1\nline2"]),
+    ],
+)  # fmt: skip
+def test_encoding_function(scalar: Any, name: str, args: list[Any], expected: Any) -> None:
+    assert scalar(name, *args) == expected

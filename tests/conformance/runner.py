@@ -46,6 +46,7 @@ DOC_ERRATA = [
     ("day-of-year-function.md", "dayofyear", "names the column `result`; it is unnamed (print_0)"),
     ("strlen-function.md", "strlen", "names the column `length`; it is unnamed (print_0)"),
     ("geo-closest-point-on-line-function.md", "print isnull(", "names the column `result`; it is print_0"),
+    ("zlib-base64-compress-function.md", "zlib_compress", "prints the string result inside quotes"),
     ("extract-all-function.md", "print Id=", "names the column `ID`, the query `Id`"),
     ("max-of-function.md", "project max_of(A, B)", "names the column `result`; it is unnamed (Column1)"),
     ("min-of-function.md", "project min_of(A, B)", "names the column `result`; it is unnamed (Column1)"),

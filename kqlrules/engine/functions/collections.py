@@ -583,3 +583,85 @@ def geo_closest_point_on_line(longitude: float, latitude: float, text: str) -> s
 
 
 PYTHON_FUNCTIONS.append(("kql_geo_closest_point_on_line", geo_closest_point_on_line, [_D, _D, _T], _T))
+
+
+def _orientation(a: tuple[float, ...], b: tuple[float, ...], c: tuple[float, ...]) -> int:
+    value = _dot(_cross(a, b), c)
+    return (value > 0) - (value < 0)
+
+
+def _on_arc(p: tuple[float, ...], a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return _orientation(a, b, p) == 0 and abs(_angle(a, p) + _angle(p, b) - _angle(a, b)) <= 1e-12
+
+
+def _edges_cross(
+    a: tuple[float, ...], b: tuple[float, ...], c: tuple[float, ...], d: tuple[float, ...]
+) -> bool:
+    """Whether two great-circle edges meet: a proper crossing (S2's sign tests) or a touching point."""
+    if a in (c, d) or b in (c, d):
+        return True
+    acb, bda = -_orientation(a, b, c), _orientation(a, b, d)
+    cbd, dac = -_orientation(c, d, b), _orientation(c, d, a)
+    if 0 in (acb, bda, cbd, dac):
+        return _on_arc(c, a, b) or _on_arc(d, a, b) or _on_arc(a, c, d) or _on_arc(b, c, d)
+    return acb == bda == cbd == dac
+
+
+def geo_intersects_2lines(first: str, second: str) -> bool | None:
+    lines_a, lines_b = _line_points(first), _line_points(second)
+    if lines_a is None or lines_b is None:
+        return None
+    edges_a = [(_unit_vector(a), _unit_vector(b)) for line in lines_a for a, b in itertools.pairwise(line)]
+    edges_b = [(_unit_vector(a), _unit_vector(b)) for line in lines_b for a, b in itertools.pairwise(line)]
+    return any(_edges_cross(a, b, c, d) for a, b in edges_a for c, d in edges_b)
+
+
+def _ring(value: Any) -> list[list[float]] | None:
+    """A closed ring of at least three distinct vertices, with no repeated consecutive vertex and no two
+    non-adjacent edges meeting; None when it is not one."""
+    if not isinstance(value, list) or len(value) < 4:
+        return None
+    points = [_point(p) for p in value]
+    if any(p is None for p in points):
+        return None
+    ring = [p for p in points if p is not None]
+    if (
+        ring[0] != ring[-1]
+        or any(a == b for a, b in itertools.pairwise(ring))
+        or len({tuple(p) for p in ring}) < 3
+    ):
+        return None
+    vectors = [_unit_vector(p) for p in ring]
+    edges = list(itertools.pairwise(vectors))
+    for i, (a, b) in enumerate(edges):
+        for j in range(i + 2, len(edges)):
+            if i == 0 and j == len(edges) - 1:
+                continue  # the closing edge meets the first at the shared vertex
+            if _edges_cross(a, b, *edges[j]):
+                return None
+    return ring
+
+
+def geo_polygon_perimeter(text: str) -> float | None:
+    """The length in meters of the boundary of a GeoJSON polygon of one ring (valid rings only).
+
+    Kusto measures the boundary of the union of a MultiPolygon's parts (overlaps removed) and of rings with
+    holes, which is not computed here: such shapes stop the query instead of giving a wrong length.
+    """
+    shape = _load(text)
+    if not isinstance(shape, dict):
+        return None
+    kind, coordinates = shape.get("type"), shape.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
+    if not isinstance(polygons, list) or not polygons:
+        return None
+    if len(polygons) > 1 or not isinstance(polygons[0], list) or len(polygons[0]) > 1:
+        raise ValueError("geo_polygon_perimeter() of several polygons or of holes is not supported locally")
+    if not polygons[0]:
+        return None
+    ring = _ring(polygons[0][0])
+    return None if ring is None else sum(_great_circle(a, b) for a, b in itertools.pairwise(ring))
+
+
+PYTHON_FUNCTIONS.append(("kql_geo_intersects_2lines", geo_intersects_2lines, [_T, _T], _B))
+PYTHON_FUNCTIONS.append(("kql_geo_polygon_perimeter", geo_polygon_perimeter, [_T], _D))

@@ -280,3 +280,34 @@ def test_geo_closest_point_on_line_lies_on_the_line(scalar: Any) -> None:
 
 def test_not_negates_and_keeps_null(scalar: Any) -> None:
     assert (scalar("not", True), scalar("not", lit(None, "bool"))) == (False, None)
+
+
+def test_geo_intersects_2lines_sees_a_crossing(scalar: Any) -> None:
+    first = {"type": "LineString", "coordinates": [[-73.978929, 40.785155], [-73.980903, 40.782621]]}
+    second = {"type": "LineString", "coordinates": [[-73.985195, 40.788275], [-73.974552, 40.779761]]}
+    apart = {"type": "LineString", "coordinates": [[0.0, 0.0], [1.0, 1.0]]}
+    assert scalar("geo_intersects_2lines", lit(first, "dynamic"), lit(second, "dynamic")) is True
+    assert scalar("geo_intersects_2lines", lit(first, "dynamic"), lit(apart, "dynamic")) is False
+
+
+def test_geo_polygon_perimeter_sums_the_ring(scalar: Any) -> None:
+    ring = [
+        [-73.9495, 40.7969], [-73.95807266235352, 40.80068603561921], [-73.98201942443848, 40.76825672305777],
+        [-73.97317886352539, 40.76455136505513], [-73.9495, 40.7969],
+    ]  # fmt: skip
+    polygon = lit({"type": "Polygon", "coordinates": [ring]}, "dynamic")
+    assert scalar("geo_polygon_perimeter", polygon) == pytest.approx(9930.30149604938, rel=1e-12)
+
+
+def test_geo_polygon_perimeter_of_an_invalid_ring_is_null(scalar: Any) -> None:
+    invalid = lit({"type": "Polygon", "coordinates": [[[0, 0], [10, 10], [10, 10], [0, 0]]]}, "dynamic")
+    bowtie = lit({"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}, "dynamic")
+    assert scalar("geo_polygon_perimeter", invalid) is None
+    assert scalar("geo_polygon_perimeter", bowtie) is None
+
+
+def test_geo_polygon_perimeter_of_several_polygons_stops_the_query(scalar: Any) -> None:
+    square = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    shapes = lit({"type": "MultiPolygon", "coordinates": [[square], [square]]}, "dynamic")
+    with pytest.raises(Exception, match="not supported locally"):
+        scalar("geo_polygon_perimeter", shapes)

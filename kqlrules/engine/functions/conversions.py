@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_string, coerce, fn
-from kqlrules.engine.sql import Sql
+from kqlrules.engine.sql import Sql, quote_string
+
+KNOWN_TYPES = frozenset(
+    {"string", "long", "int", "real", "decimal", "bool", "datetime", "timespan", "guid", "dynamic"}
+)
 
 
 @scalar("tostring")
@@ -48,3 +52,17 @@ def todynamic(ctx: TranslationContext, call: Call) -> Sql:
 def new_guid(ctx: TranslationContext, call: Call) -> Sql:
     arity(ctx, call, 0)
     return Sql("CAST(uuid() AS VARCHAR)", "guid")
+
+
+@scalar("extract_json", "extractjson")
+def extract_json(ctx: TranslationContext, call: Call) -> Sql:
+    """The element at a JSONPath (`$.a.b`, `$[0].c`) of JSON text, converted to the requested type (string
+    by default); null (empty for strings) when the text is not JSON or the path finds nothing."""
+    args = arity(ctx, call, 2, 3)
+    path = args[0]
+    if not path.constant or not isinstance(path.value, str) or not path.value.startswith("$"):
+        raise ctx.unsupported("extract_json() with a path that is not a constant JSONPath")
+    document = f"CAST({fn('kql_parse_json', as_string(args[1]))} AS JSON)"
+    found = Sql(f"json_extract({document}, {quote_string(path.value)})", "dynamic")
+    target = call.result_type if call.result_type in KNOWN_TYPES else "string"
+    return coerce(found, target)

@@ -311,3 +311,11 @@ def test_geo_polygon_perimeter_of_several_polygons_stops_the_query(scalar: Any) 
     shapes = lit({"type": "MultiPolygon", "coordinates": [[square], [square]]}, "dynamic")
     with pytest.raises(Exception, match="not supported locally"):
         scalar("geo_polygon_perimeter", shapes)
+
+
+def test_extract_json_reads_a_path(scalar: Any) -> None:
+    text = '{"name": "John", "age": 30, "items": [{"Value": "x"}]}'
+    assert scalar("extract_json", "$.name", text, result_type="string") == "John"
+    assert scalar("extractjson", "$.items[0].Value", text, result_type="string") == "x"
+    assert scalar("extract_json", "$.age", text, result_type="long") == 30
+    assert scalar("extract_json", "$.name", "not json", result_type="string") == ""

@@ -1,10 +1,25 @@
 """Scalar functions, binary operators and aggregates, registered by family."""
 
+from kqlrules.engine.functions import (  # noqa: F401  (each module registers its translators)
+    addresses,
+    aggregates,
+    conditional,
+    conversions,
+    datetimes,
+    dynamic,
+    geo,
+    numeric,
+    operators,
+    strings,
+    text_operators,
+)
 from kqlrules.engine.functions.registry import (
     AGGREGATES,
     BINARY_OPERATORS,
     SCALARS,
     Call,
+    SqlList,
+    SqlSubquery,
     TranslationContext,
     aggregate,
     binary,
@@ -16,6 +31,8 @@ __all__ = [
     "BINARY_OPERATORS",
     "SCALARS",
     "Call",
+    "SqlList",
+    "SqlSubquery",
     "TranslationContext",
     "aggregate",
     "binary",

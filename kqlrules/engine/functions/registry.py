@@ -3,6 +3,19 @@
 Scalar functions and binary operators receive their arguments already translated (`Sql`, with Kusto types)
 and return one `Sql`. Aggregates do the same inside `summarize`. Each family of functions is one module in
 this package that decorates its translators; `kqlrules.engine.functions` imports them all.
+
+What the translators expect from the core:
+- Literals arrive with `constant=True` and their Python `value` (a dynamic literal's value is the parsed JSON;
+  a timespan's value is its ticks); functions that Kusto requires constant arguments for (regexes, formats,
+  `extract()`'s group) refuse non-constant ones with `ctx.unsupported(...)`.
+- The right side of `in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`, `between` and `!between` is either the
+  core's shape (an `Sql` whose text is a DuckDB LIST of the element type and whose `value` is the list of item
+  `Sql`s when every item is a literal; `between` gets `[low, high]`), or a `SqlList` of the translated items
+  (a dynamic array item is expanded, as Kusto does), or for a tabular right side (`x in (T | project c)`) a
+  `SqlSubquery`: a parenthesised SELECT of one column, typed as that column.
+- `extract(regex, group, text, typeof(T))` and `todynamic()`-like functions rely on `Call.result_type`, the
+  type the analyzer inferred for the call.
+- Helpers named `kql_*` must exist on the connection: `kqlrules.engine.udfs.register_udfs(connection)`.
 """
 
 from __future__ import annotations
@@ -39,6 +52,18 @@ class Call:
     args: list[Sql]
     result_type: str
     named: dict[str, Sql] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SqlList(Sql):
+    """The parenthesised list on the right of `in`, `has_any`, `between`...: its translated items."""
+
+    items: tuple[Sql, ...] = ()
+
+
+@dataclass(frozen=True)
+class SqlSubquery(Sql):
+    """A tabular expression used as a list (`x in (T | project c)`): `text` is `(SELECT c FROM ...)`."""
 
 
 ScalarTranslator = Callable[[TranslationContext, Call], Sql]

@@ -1,0 +1,322 @@
+"""Aggregation functions for `summarize`: count/countif, dcount, sum, avg, min/max, make_list, make_set,
+make_bag, take_any, percentile, stdev/variance, covariance, hll.
+
+Approximations Kusto makes and this engine does not: `dcount()` and the `hll()` family count exactly (an
+`hll` value here is the JSON array of the distinct values); `percentile()` is the exact nearest-rank value.
+Multi-column aggregates (`arg_max`, `arg_min`, `percentiles`, `take_any(a, b)`) are the core's.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext, aggregate
+from kqlrules.engine.functions.support import (
+    INTEGER_TYPES,
+    NUMERIC_TYPES,
+    as_dynamic,
+    as_long,
+    as_real,
+    coerce,
+)
+from kqlrules.engine.sql import Sql
+
+MAX_LIST = 1_048_576
+
+
+def _args(ctx: TranslationContext, call: Call, low: int, high: int) -> list[Sql]:
+    if not low <= len(call.args) <= high:
+        raise ctx.error(f"{call.name}(): expects {low} to {high} arguments, got {len(call.args)}")
+    return call.args
+
+
+def _filter(predicate: Sql | None) -> str:
+    return f" FILTER (WHERE {coerce(predicate, 'bool')})" if predicate is not None else ""
+
+
+@aggregate("count")
+def count(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 0, 1)
+    if args:
+        return Sql(f"CAST(count({args[0]}) AS BIGINT)", "long")
+    return Sql("CAST(count(*) AS BIGINT)", "long")
+
+
+@aggregate("countif")
+def countif(ctx: TranslationContext, call: Call) -> Sql:
+    (predicate,) = _args(ctx, call, 1, 1)
+    return Sql(f"CAST(count(*){_filter(predicate)} AS BIGINT)", "long")
+
+
+def _distinct_value(value: Sql) -> str:
+    # Strings have no null in Kusto: the empty string is a value like any other (make_set keeps it too).
+    return str(value)
+
+
+@aggregate("dcount", "count_distinct")
+def dcount(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 2)
+    return Sql(f"CAST(count(DISTINCT {_distinct_value(args[0])}) AS BIGINT)", "long")
+
+
+@aggregate("dcountif", "count_distinctif")
+def dcountif(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 3)
+    return Sql(f"CAST(count(DISTINCT {_distinct_value(args[0])}){_filter(args[1])} AS BIGINT)", "long")
+
+
+def _sum(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+    # The sum of no values is 0 in Kusto.
+    if value.type in INTEGER_TYPES or value.type == "bool":
+        return Sql(f"CAST(COALESCE(sum({as_long(value)}){_filter(predicate)}, 0) AS BIGINT)", "long")
+    if value.type == "timespan":
+        return Sql(f"CAST(COALESCE(sum({value}){_filter(predicate)}, 0) AS BIGINT)", "timespan")
+    if value.type in NUMERIC_TYPES or value.type == "dynamic":
+        return Sql(f"COALESCE(sum({as_real(value)}){_filter(predicate)}, 0.0)", "real")
+    raise ctx.unsupported(f"{call.name}() of {value.type} values")
+
+
+@aggregate("sum")
+def sum_(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = _args(ctx, call, 1, 1)
+    return _sum(ctx, call, value, None)
+
+
+@aggregate("sumif")
+def sumif(ctx: TranslationContext, call: Call) -> Sql:
+    value, predicate = _args(ctx, call, 2, 2)
+    return _sum(ctx, call, value, predicate)
+
+
+def _avg(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+    if value.type == "timespan":
+        return Sql(f"CAST(avg({value}){_filter(predicate)} AS BIGINT)", "timespan")
+    if value.type in NUMERIC_TYPES or value.type in ("dynamic", "bool"):
+        # The average of no values is NaN in Kusto.
+        return Sql(f"COALESCE(avg({as_real(value)}){_filter(predicate)}, CAST('nan' AS DOUBLE))", "real")
+    raise ctx.unsupported(f"{call.name}() of {value.type} values")
+
+
+@aggregate("avg")
+def avg(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = _args(ctx, call, 1, 1)
+    return _avg(ctx, call, value, None)
+
+
+@aggregate("avgif")
+def avgif(ctx: TranslationContext, call: Call) -> Sql:
+    value, predicate = _args(ctx, call, 2, 2)
+    return _avg(ctx, call, value, predicate)
+
+
+def _extreme(ctx: TranslationContext, call: Call, function: str, value: Sql, predicate: Sql | None) -> Sql:
+    if value.type == "dynamic":
+        raise ctx.unsupported(f"{call.name}() of dynamic values")
+    if value.type == "string":
+        return Sql(f"COALESCE({function}({value}){_filter(predicate)}, '')", "string")
+    return Sql(f"{function}({value}){_filter(predicate)}", value.type)
+
+
+@aggregate("min", "max")
+def min_max(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = _args(ctx, call, 1, 1)
+    return _extreme(ctx, call, call.name, value, None)
+
+
+@aggregate("minif", "maxif")
+def min_max_if(ctx: TranslationContext, call: Call) -> Sql:
+    value, predicate = _args(ctx, call, 2, 2)
+    return _extreme(ctx, call, call.name[:3], value, predicate)
+
+
+def _present(value: Sql) -> str:
+    if value.type == "dynamic":
+        return f"{value} IS NOT NULL AND json_type({value}) <> 'NULL'"
+    return f"{value} IS NOT NULL"
+
+
+def _limit(ctx: TranslationContext, call: Call, value: Sql | None) -> int:
+    if value is None:
+        return MAX_LIST
+    if not value.constant or not isinstance(value.value, int):
+        raise ctx.unsupported(f"{call.name}() with a non-constant size limit")
+    return value.value
+
+
+def _list(value: Sql, predicate: Sql | None, limit: int, distinct: bool, keep_nulls: bool = False) -> Sql:
+    if distinct and value.type == "dynamic":
+        return _set_of_elements(value, predicate, limit)
+    condition = [] if keep_nulls else [_present(value)]
+    if predicate is not None:
+        condition.append(str(coerce(predicate, "bool")))
+    where = f" FILTER (WHERE {' AND '.join(condition)})" if condition else ""
+    element = as_dynamic(value)
+    collected = f"list({'DISTINCT ' if distinct else ''}{element}){where}"
+    return Sql(f"CAST(COALESCE(to_json(({collected})[1:{limit}]), '[]') AS JSON)", "dynamic")
+
+
+def _set_of_elements(value: Sql, predicate: Sql | None, limit: int) -> Sql:
+    """make_set() of dynamic values: the distinct elements of arrays, and the other values themselves."""
+    where = _filter(predicate)
+    elements = f"CASE WHEN json_type({value}) = 'ARRAY' THEN CAST({value} AS JSON[]) ELSE [{value}] END"
+    flat = f"flatten(list({elements}){where})"
+    present = f"list_filter({flat}, lambda e: e IS NOT NULL AND json_type(e) <> 'NULL')"
+    return Sql(f"CAST(COALESCE(to_json(list_distinct({present})[1:{limit}]), '[]') AS JSON)", "dynamic")
+
+
+@aggregate("make_list", "makelist")
+def make_list(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 2)
+    return _list(args[0], None, _limit(ctx, call, args[1] if len(args) == 2 else None), distinct=False)
+
+
+@aggregate("make_list_if", "makelist_if")
+def make_list_if(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 3)
+    return _list(args[0], args[1], _limit(ctx, call, args[2] if len(args) == 3 else None), distinct=False)
+
+
+@aggregate("make_list_with_nulls")
+def make_list_with_nulls(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 2)
+    limit = _limit(ctx, call, args[1] if len(args) == 2 else None)
+    return _list(args[0], None, limit, distinct=False, keep_nulls=True)
+
+
+@aggregate("make_set", "makeset")
+def make_set(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 2)
+    return _list(args[0], None, _limit(ctx, call, args[1] if len(args) == 2 else None), distinct=True)
+
+
+@aggregate("make_set_if", "makeset_if")
+def make_set_if(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 3)
+    return _list(args[0], args[1], _limit(ctx, call, args[2] if len(args) == 3 else None), distinct=True)
+
+
+def _bag(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+    if value.type != "dynamic":
+        raise ctx.error(f"{call.name}(): expects a dynamic property bag")
+    condition = f"json_type({value}) = 'OBJECT'"
+    if predicate is not None:
+        condition += f" AND {coerce(predicate, 'bool')}"
+    bags = f"COALESCE(CAST(to_json(list({value}) FILTER (WHERE {condition})) AS VARCHAR), '[]')"
+    return Sql(f"CAST(kql_bag_merge({bags}) AS JSON)", "dynamic")
+
+
+@aggregate("make_bag")
+def make_bag(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 2)
+    return _bag(ctx, call, args[0], None)
+
+
+@aggregate("make_bag_if")
+def make_bag_if(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 3)
+    return _bag(ctx, call, args[0], args[1])
+
+
+@aggregate("take_any", "any")
+def take_any(ctx: TranslationContext, call: Call) -> Sql:
+    args = call.args
+    if len(args) != 1:
+        raise ctx.unsupported(f"{call.name}() of {len(args)} columns in this position")
+    value = args[0]
+    if value.type == "string":
+        return Sql(f"COALESCE(any_value({value}), '')", "string")
+    return Sql(f"any_value({value})", value.type)
+
+
+@aggregate("take_anyif", "anyif")
+def take_anyif(ctx: TranslationContext, call: Call) -> Sql:
+    value, predicate = _args(ctx, call, 2, 2)
+    if value.type == "string":
+        return Sql(f"COALESCE(any_value({value}){_filter(predicate)}, '')", "string")
+    return Sql(f"any_value({value}){_filter(predicate)}", value.type)
+
+
+def _percentile(ctx: TranslationContext, call: Call, value: Sql, percent: Sql) -> Sql:
+    if not percent.constant or not isinstance(percent.value, int | float):
+        raise ctx.unsupported(f"{call.name}() with a non-constant percentile")
+    fraction = float(percent.value) / 100
+    if not 0 <= fraction <= 1:
+        raise ctx.error(f"{call.name}(): the percentile must be between 0 and 100")
+    if value.type not in NUMERIC_TYPES | {"datetime", "timespan"}:
+        raise ctx.unsupported(f"{call.name}() of {value.type} values")
+    return Sql(
+        f"kql_nearest_rank(list({value} ORDER BY {value}) FILTER (WHERE {value} IS NOT NULL), {fraction})",
+        value.type,
+    )
+
+
+@aggregate("percentile")
+def percentile(ctx: TranslationContext, call: Call) -> Sql:
+    value, percent = _args(ctx, call, 2, 2)
+    return _percentile(ctx, call, value, percent)
+
+
+@aggregate("percentiles")
+def percentiles(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 64)
+    if len(args) != 2:
+        raise ctx.unsupported("percentiles() of several percentiles in this position")
+    return _percentile(ctx, call, args[0], args[1])
+
+
+def _spread(function: str) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        args = _args(ctx, call, 1, 2)
+        value = args[0]
+        if value.type not in NUMERIC_TYPES | {"dynamic", "bool"}:
+            raise ctx.unsupported(f"{call.name}() of {value.type} values")
+        predicate = args[1] if len(args) == 2 else None
+        # Kusto's spread of fewer than two values is 0.
+        return Sql(f"COALESCE({function}({as_real(value)}){_filter(predicate)}, 0.0)", "real")
+
+    return translate
+
+
+def _covariance(function: str) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        args = _args(ctx, call, 2, 3)
+        predicate = args[2] if len(args) == 3 else None
+        return Sql(
+            f"COALESCE({function}({as_real(args[0])}, {as_real(args[1])}){_filter(predicate)}, 0.0)", "real"
+        )
+
+    return translate
+
+
+aggregate("covariance", "covarianceif")(_covariance("covar_samp"))  # type: ignore[arg-type]
+aggregate("covariancep", "covariancepif")(_covariance("covar_pop"))  # type: ignore[arg-type]
+
+
+aggregate("stdev")(_spread("stddev_samp"))  # type: ignore[arg-type]
+aggregate("stdevif")(_spread("stddev_samp"))  # type: ignore[arg-type]
+aggregate("stdevp")(_spread("stddev_pop"))  # type: ignore[arg-type]
+aggregate("stdevpif")(_spread("stddev_pop"))  # type: ignore[arg-type]
+aggregate("variance")(_spread("var_samp"))  # type: ignore[arg-type]
+aggregate("varianceif")(_spread("var_samp"))  # type: ignore[arg-type]
+aggregate("variancep")(_spread("var_pop"))  # type: ignore[arg-type]
+aggregate("variancepif")(_spread("var_pop"))  # type: ignore[arg-type]
+
+
+@aggregate("hll", "hll_if")
+def hll(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 1, 3)
+    predicate = args[1] if call.name == "hll_if" and len(args) >= 2 else None
+    return _list(args[0], predicate, MAX_LIST, distinct=True)
+
+
+@aggregate("hll_merge")
+def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = _args(ctx, call, 1, 1)
+    merged = f"COALESCE(CAST(to_json(list({value})) AS VARCHAR), '[]')"
+    return Sql(f"CAST(kql_set_union({merged}) AS JSON)", "dynamic")
+
+
+@aggregate("buildschema", "tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls",
+           "binary_all_and",
+           "binary_all_or", "binary_all_xor", "percentilew", "percentilesw", "percentiles_array",
+           "percentilesw_array", "make_list_with_nulls_if")  # fmt: skip
+def not_yet(ctx: TranslationContext, call: Call) -> Sql:
+    raise ctx.unsupported(f"the aggregation {call.name}()")

@@ -1,0 +1,68 @@
+"""Conversions: tostring, toint/tolong/toreal/todouble/todecimal, tobool, todatetime, totimespan, toguid,
+todynamic/parse_json. Each returns null (the empty string for `tostring`) when Kusto cannot convert the value.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_string, coerce, fn
+from kqlrules.engine.sql import Sql, quote_string
+
+KNOWN_TYPES = frozenset(
+    {"string", "long", "int", "real", "decimal", "bool", "datetime", "timespan", "guid", "dynamic"}
+)
+
+
+@scalar("tostring")
+def tostring(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return as_string(value)
+
+
+def _to(target: str, accepted: frozenset[str]) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        (value,) = arity(ctx, call, 1)
+        if value.type not in accepted:
+            raise ctx.unsupported(f"{call.name}() of a {value.type} value")
+        return coerce(value, target)
+
+    return translate
+
+
+_NUMBER_SOURCES = frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})
+
+scalar("tolong")(_to("long", _NUMBER_SOURCES | {"timespan"}))  # type: ignore[arg-type]
+scalar("toint")(_to("int", _NUMBER_SOURCES))  # type: ignore[arg-type]
+scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))  # type: ignore[arg-type]
+scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))  # type: ignore[arg-type]
+scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))  # type: ignore[arg-type]
+scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "timespan"})))  # type: ignore[arg-type]
+scalar("toguid")(_to("guid", frozenset({"string", "dynamic", "guid"})))  # type: ignore[arg-type]
+
+
+@scalar("todynamic", "parse_json", "toobject", "parsejson")
+def todynamic(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    if value.type == "string":
+        return Sql(f"CAST({fn('kql_parse_json', value)} AS JSON)", "dynamic")
+    return coerce(value, "dynamic")
+
+
+@scalar("new_guid")
+def new_guid(ctx: TranslationContext, call: Call) -> Sql:
+    arity(ctx, call, 0)
+    return Sql("CAST(uuid() AS VARCHAR)", "guid")
+
+
+@scalar("extract_json", "extractjson")
+def extract_json(ctx: TranslationContext, call: Call) -> Sql:
+    """The element at a JSONPath (`$.a.b`, `$[0].c`) of JSON text, converted to the requested type (string
+    by default); null (empty for strings) when the text is not JSON or the path finds nothing."""
+    args = arity(ctx, call, 2, 3)
+    path = args[0]
+    if not path.constant or not isinstance(path.value, str) or not path.value.startswith("$"):
+        raise ctx.unsupported("extract_json() with a path that is not a constant JSONPath")
+    document = f"CAST({fn('kql_parse_json', as_string(args[1]))} AS JSON)"
+    found = Sql(f"json_extract({document}, {quote_string(path.value)})", "dynamic")
+    target = call.result_type if call.result_type in KNOWN_TYPES else "string"
+    return coerce(found, target)

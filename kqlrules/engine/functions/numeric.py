@@ -1,0 +1,182 @@
+"""Math functions: abs, round, ceiling, log*, exp*, pow, sqrt, sign, trigonometry, min_of/max_of, ...
+
+Kusto follows IEEE doubles: log(0) is -infinity, log(-1) and sqrt(-1) are NaN (DuckDB agrees).
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.support import (
+    INTEGER_TYPES,
+    NUMERIC_TYPES,
+    arity,
+    as_long,
+    as_real,
+    coerce,
+    fn,
+)
+from kqlrules.engine.sql import Sql
+
+
+def _numeric_arg(ctx: TranslationContext, call: Call, value: Sql) -> Sql:
+    if value.type not in NUMERIC_TYPES and value.type != "dynamic":
+        raise ctx.unsupported(f"{call.name}() of a {value.type} value")
+    return value
+
+
+def _real_function(sql_name: str) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        (value,) = arity(ctx, call, 1)
+        return Sql(fn(sql_name, as_real(_numeric_arg(ctx, call, value))), "real")
+
+    return translate
+
+
+for _kusto, _duck in {
+    "log": "ln",
+    "log2": "log2",
+    "log10": "log10",
+    "exp": "exp",
+    "sqrt": "sqrt",
+    "cos": "cos",
+    "sin": "sin",
+    "tan": "tan",
+    "acos": "acos",
+    "asin": "asin",
+    "atan": "atan",
+    "cot": "cot",
+    "degrees": "degrees",
+    "radians": "radians",
+    "gamma": "gamma",
+    "loggamma": "lgamma",
+}.items():
+    scalar(_kusto)(_real_function(_duck))  # type: ignore[arg-type]
+
+
+@scalar("exp2")
+def exp2(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return Sql(f"pow(2.0, {as_real(value)})", "real")
+
+
+@scalar("exp10")
+def exp10(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return Sql(f"pow(10.0, {as_real(value)})", "real")
+
+
+@scalar("pow")
+def power(ctx: TranslationContext, call: Call) -> Sql:
+    base, exponent = arity(ctx, call, 2)
+    return Sql(f"pow({as_real(base)}, {as_real(exponent)})", "real")
+
+
+@scalar("atan2")
+def atan2(ctx: TranslationContext, call: Call) -> Sql:
+    y, x = arity(ctx, call, 2)
+    return Sql(f"atan2({as_real(y)}, {as_real(x)})", "real")
+
+
+@scalar("pi")
+def pi(ctx: TranslationContext, call: Call) -> Sql:
+    arity(ctx, call, 0)
+    return Sql("pi()", "real")
+
+
+@scalar("abs")
+def absolute(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    if value.type == "timespan":
+        return Sql(f"abs({value})", "timespan")
+    value = _numeric_arg(ctx, call, value)
+    kind = "long" if value.type in INTEGER_TYPES else "real"
+    return Sql(f"abs({coerce(value, kind)})", kind)
+
+
+@scalar("sign")
+def sign(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    value = _numeric_arg(ctx, call, value)
+    kind = "long" if value.type in INTEGER_TYPES else "real"
+    return Sql(f"CAST(sign({coerce(value, kind)}) AS {'BIGINT' if kind == 'long' else 'DOUBLE'})", kind)
+
+
+@scalar("ceiling")
+def ceiling(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    value = _numeric_arg(ctx, call, value)
+    if value.type in INTEGER_TYPES:
+        return as_long(value)
+    return Sql(f"ceil({as_real(value)})", "real")
+
+
+@scalar("round")
+def round_(ctx: TranslationContext, call: Call) -> Sql:
+    """The value scaled by 10^precision, rounded, scaled back (the reference: round(2.15, 1) is 2.2).
+
+    Exactly halfway cases where rounding to even and rounding away from zero differ (2.5) stop the query:
+    the reference does not say which one Kusto does.
+    """
+    args = arity(ctx, call, 1, 2)
+    value = _numeric_arg(ctx, call, args[0])
+    precision = as_long(args[1]) if len(args) == 2 else Sql("0", "long")
+    scale = f"pow(10.0, least(greatest({precision}, -300), 300))"
+    scaled = f"({as_real(value)} * {scale})"
+    halfway = f"(abs({scaled}) - floor(abs({scaled})) = 0.5 AND CAST(floor(abs({scaled})) AS DOUBLE) % 2 = 0)"
+    rounded = f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / {scale})"
+    check = (
+        f"(CASE WHEN {halfway} THEN error('round() of a value exactly halfway between two results') "
+        f"ELSE {rounded} END)"
+    )
+    if value.type in INTEGER_TYPES:
+        return Sql(f"TRY_CAST({check} AS BIGINT)", "long")
+    return Sql(check, "real")
+
+
+def _extreme(sql_name: str) -> object:
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        args = arity(ctx, call, 1, 64)
+        kinds = {a.type for a in args}
+        if kinds <= NUMERIC_TYPES:
+            kind = "real" if kinds & {"real", "decimal"} else "long"
+        elif len(kinds) == 1:
+            kind = args[0].type
+        else:
+            raise ctx.unsupported(f"{call.name}() mixing {', '.join(sorted(kinds))}")
+        return Sql(fn(sql_name, *(coerce(a, kind) for a in args)), kind)
+
+    return translate
+
+
+scalar("max_of")(_extreme("greatest"))  # type: ignore[arg-type]
+scalar("min_of")(_extreme("least"))  # type: ignore[arg-type]
+
+
+@scalar("rand")
+def rand(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 0, 1)
+    if args:
+        return Sql(f"CAST(floor(random() * {as_real(args[0])}) AS BIGINT)", "long")
+    return Sql("random()", "real")
+
+
+@scalar("binary_and", "binary_or", "binary_xor")
+def binary_bitwise(ctx: TranslationContext, call: Call) -> Sql:
+    left, right = arity(ctx, call, 2)
+    op = {"binary_and": "&", "binary_or": "|", "binary_xor": "xor"}[call.name]
+    if op == "xor":
+        return Sql(f"xor({as_long(left)}, {as_long(right)})", "long")
+    return Sql(f"({as_long(left)} {op} {as_long(right)})", "long")
+
+
+@scalar("binary_not")
+def binary_not(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return Sql(f"(~{as_long(value)})", "long")
+
+
+@scalar("binary_shift_left", "binary_shift_right")
+def binary_shift(ctx: TranslationContext, call: Call) -> Sql:
+    """64-bit shifts as .NET does them: the count taken modulo 64, left shifts wrapping around."""
+    value, shift = arity(ctx, call, 2)
+    return Sql(fn(f"kql_{call.name}", as_long(value), as_long(shift)), "long")

@@ -1,0 +1,205 @@
+"""Binary operators: arithmetic (with datetime/timespan rules), comparisons, logic, and the string operators.
+
+Keyed by the analyzer's SyntaxKind. Kusto rules that differ from SQL and are kept here:
+- int/long arithmetic gives long and divides by truncation; a real operand makes the result real;
+- real division by zero gives +/-infinity or NaN; `%` is never negative (`-14 % 12 == 10`);
+- datetime - datetime is a timespan, datetime +/- timespan a datetime, timespan / timespan a real;
+- `==` between a null and a non-null value is false (`!=` true); between two nulls it is null;
+- string operators compare text: a non-string side is converted with `tostring()` first.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import TranslationContext, binary
+from kqlrules.engine.functions.support import (
+    NUMERIC_TYPES,
+    as_real,
+    as_string,
+    coerce,
+    interval_from_ticks,
+    numeric_result_type,
+    ticks_between,
+)
+from kqlrules.engine.sql import Sql
+
+_SYMBOLS = {
+    "AddExpression": "+",
+    "SubtractExpression": "-",
+    "MultiplyExpression": "*",
+    "DivideExpression": "/",
+    "ModuloExpression": "%",
+}
+
+
+def _numeric(left: Sql, right: Sql, op: str) -> Sql:
+    result = numeric_result_type(left, right)
+    if result == "real":
+        a, b = as_real(left), as_real(right)
+        if op == "/":
+            return Sql(
+                f"(CASE WHEN {b} = 0 THEN (CASE WHEN {a} > 0 THEN CAST('inf' AS DOUBLE) "
+                f"WHEN {a} < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END) "
+                f"ELSE {a} / {b} END)",
+                "real",
+            )
+        if op == "%":
+            return Sql(f"kql_real_mod({a}, {b})", "real")
+        return Sql(f"({a} {op} {b})", "real")
+    a_text, b_text = f"CAST({left} AS BIGINT)", f"CAST({right} AS BIGINT)"
+    if op == "/":
+        return Sql(f"({a_text} // {b_text})", "long")
+    if op == "%":
+        return Sql(f"kql_mod({a_text}, {b_text})", "long")
+    return Sql(f"({a_text} {op} {b_text})", "long")
+
+
+def _scalar_type(value: Sql, other: Sql) -> Sql:
+    """A dynamic operand takes the type of the other side (Kusto converts it at run time)."""
+    if value.type == "dynamic" and other.type != "dynamic":
+        target = "real" if other.type in NUMERIC_TYPES else other.type
+        return coerce(value, target)
+    return value
+
+
+@binary("AddExpression", "SubtractExpression", "MultiplyExpression", "DivideExpression", "ModuloExpression")
+def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    op = _SYMBOLS[kind]
+    left, right = _scalar_type(left, right), _scalar_type(right, left)
+    if left.type == "dynamic" and right.type == "dynamic":
+        left, right = as_real(left), as_real(right)
+    kinds = (left.type, right.type)
+    numeric = NUMERIC_TYPES | {"bool"}
+    if kinds[0] in NUMERIC_TYPES and kinds[1] in NUMERIC_TYPES:
+        return _numeric(left, right, op)
+    if op == "+" and kinds == ("datetime", "timespan"):
+        return Sql(f"({left} + {interval_from_ticks(right)})", "datetime")
+    if op == "+" and kinds == ("timespan", "datetime"):
+        return Sql(f"({right} + {interval_from_ticks(left)})", "datetime")
+    if op == "-" and kinds == ("datetime", "timespan"):
+        return Sql(f"({left} - {interval_from_ticks(right)})", "datetime")
+    if op == "-" and kinds == ("datetime", "datetime"):
+        return Sql(ticks_between(left, right), "timespan")
+    if kinds == ("timespan", "timespan"):
+        if op in "+-":
+            return Sql(f"({left} {op} {right})", "timespan")
+        if op == "/":
+            return _numeric(as_real(left), as_real(right), "/")
+        if op == "%":
+            return Sql(f"kql_mod({left}, {right})", "timespan")
+    if kinds[0] == "timespan" and kinds[1] in numeric and op in "*/":
+        scaled = _numeric(Sql(str(left), "long"), right, op)
+        return Sql(f"CAST(trunc({scaled}) AS BIGINT)", "timespan")
+    if kinds[1] == "timespan" and kinds[0] in numeric and op == "*":
+        scaled = _numeric(left, Sql(str(right), "long"), op)
+        return Sql(f"CAST(trunc({scaled}) AS BIGINT)", "timespan")
+    raise ctx.unsupported(f"the operator {op} between {left.type} and {right.type}")
+
+
+_COMPARISONS = {
+    "LessThanExpression": "<",
+    "LessThanOrEqualExpression": "<=",
+    "GreaterThanExpression": ">",
+    "GreaterThanOrEqualExpression": ">=",
+}
+
+
+def _comparable(ctx: TranslationContext, left: Sql, right: Sql, what: str) -> tuple[Sql, Sql]:
+    left, right = _scalar_type(left, right), _scalar_type(right, left)
+    kinds = {left.type, right.type}
+    if kinds <= NUMERIC_TYPES | {"dynamic"} or len(kinds) == 1:
+        if kinds == {"dynamic"}:
+            return as_string(left), as_string(right)
+        return left, right
+    if kinds == {"string", "guid"}:
+        return Sql(f"lower({as_string(left)})", "string"), Sql(f"lower({as_string(right)})", "string")
+    raise ctx.unsupported(f"{what} between {left.type} and {right.type}")
+
+
+@binary(*_COMPARISONS)
+def comparison(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    op = _COMPARISONS[kind]
+    left, right = _comparable(ctx, left, right, f"the comparison {op}")
+    return Sql(f"({left} {op} {right})", "bool")
+
+
+def _nullable_equality(left: Sql, right: Sql, negate: bool) -> Sql:
+    if left.type == "string" and right.type == "string":
+        return Sql(f"({left} {'<>' if negate else '='} {right})", "bool")
+    both_null = f"{left} IS NULL AND {right} IS NULL"
+    test = "IS DISTINCT FROM" if negate else "IS NOT DISTINCT FROM"
+    return Sql(f"(CASE WHEN {both_null} THEN NULL ELSE {left} {test} {right} END)", "bool")
+
+
+_TEXT_FORMS = {
+    "long": ("kql_parse_long({s})", "CAST({p} AS VARCHAR)"),
+    "int": ("kql_parse_long({s})", "CAST({p} AS VARCHAR)"),
+    "real": ("kql_parse_real({s})", "kql_format_real({p})"),
+    "bool": ("kql_parse_bool({s})", "(CASE WHEN {p} THEN 'true' ELSE 'false' END)"),
+}
+
+
+def _string_against(ctx: TranslationContext, text: Sql, value: Sql, negate: bool) -> Sql:
+    """`==` between a string and a number or bool (`ResultType == 0` on a string column, `EventID == '4688'`).
+
+    Comparing the texts and comparing the values agree unless the string is a non-canonical spelling of a
+    value (`00`, `+5`, `True`): such a constant is refused, such a row stops the query with an error.
+    """
+    parse, canonical = _TEXT_FORMS["long" if value.type == "int" else value.type]
+    if text.constant and isinstance(text.value, str):
+        parsed_value = _parse_constant(text.value, value.type)
+        if parsed_value is None:
+            return Sql("TRUE" if negate else "FALSE", "bool")
+        if _canonical_text(parsed_value, value.type) != text.value:
+            raise ctx.unsupported(f"== between {value.type} and the string {text.value!r}")
+    parsed = parse.format(s=text)
+    same = f"({parsed} = {value})"
+    check = (
+        f"(CASE WHEN {value} IS NULL OR {parsed} IS NULL THEN FALSE "
+        f"WHEN {canonical.format(p=parsed)} = {text} THEN {same} "
+        f"ELSE error('comparing ' || {text} || ' with a {value.type}: "
+        f"Kusto''s conversion is ambiguous here') END)"
+    )
+    return Sql(f"(NOT {check})" if negate else check, "bool")
+
+
+def _parse_constant(text: str, kind: str) -> object:
+    from kqlrules.engine.functions import parsing
+
+    if kind in ("long", "int"):
+        return parsing.parse_long(text)
+    if kind == "real":
+        return parsing.parse_real(text)
+    return parsing.parse_bool(text)
+
+
+def _canonical_text(value: object, kind: str) -> str:
+    from kqlrules.engine.functions.formatting import format_real
+
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "real" and isinstance(value, float):
+        return format_real(value)
+    return str(value)
+
+
+@binary("EqualExpression", "NotEqualExpression")
+def equality(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    negate = kind == "NotEqualExpression"
+    if left.type == "string" and right.type in _TEXT_FORMS:
+        return _string_against(ctx, left, right, negate)
+    if right.type == "string" and left.type in _TEXT_FORMS:
+        return _string_against(ctx, right, left, negate)
+    left, right = _comparable(ctx, left, right, "==")
+    return _nullable_equality(left, right, negate=negate)
+
+
+@binary("EqualTildeExpression", "BangTildeExpression")
+def equality_ignoring_case(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    op = "<>" if kind == "BangTildeExpression" else "="
+    return Sql(f"(lower({as_string(left)}) {op} lower({as_string(right)}))", "bool")
+
+
+@binary("AndExpression", "OrExpression")
+def logic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
+    op = "AND" if kind == "AndExpression" else "OR"
+    return Sql(f"({coerce(left, 'bool')} {op} {coerce(right, 'bool')})", "bool")

@@ -1,0 +1,161 @@
+"""How Kusto reads values from text: `todatetime()`, `totimespan()`, `tolong()`, `toreal()`, `tobool()`,
+`toguid()`. Each returns None where Kusto returns null (text it cannot convert).
+
+Pure Python: `kqlrules.engine.udfs` registers these on each DuckDB connection.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from kqlrules.timespan import TimespanError, parse_timespan
+
+TICKS_PER_SECOND = 10_000_000
+
+_ISO = re.compile(
+    r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,7})\d*)?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+_COMPACT = re.compile(
+    r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:T(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})?)?Z?$"
+)
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_RFC = re.compile(
+    r"^(?:[a-z]+,?\s+)?(?P<d>\d{1,2})[\s-](?P<mon>[a-z]{3})[a-z]*[\s-](?P<y>\d{2,4})\s+"
+    r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>GMT|UTC|Z|[+-]\d{4})?$",
+    re.IGNORECASE,
+)
+_TIMESPAN = re.compile(
+    r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
+)
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_REAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def parse_datetime(text: str) -> datetime | None:
+    raw = text.strip()
+    match = _ISO.match(raw) or _COMPACT.match(raw)
+    try:
+        if match:
+            groups = match.groupdict()
+            fraction = (groups.get("f") or "").ljust(7, "0")
+            value = datetime(
+                int(groups["y"]),
+                int(groups["mo"]),
+                int(groups["d"]),
+                int(groups["h"] or 0),
+                int(groups["mi"] or 0),
+                int(groups["s"] or 0),
+                int(fraction[:6] or 0),
+            )
+            return value - _offset(groups.get("tz"))
+        match = _RFC.match(raw)
+        if match and match["mon"].lower() in _MONTHS:
+            year = int(match["y"])
+            year += 2000 if year < 50 else 1900 if year < 100 else 0
+            value = datetime(
+                year,
+                _MONTHS[match["mon"].lower()],
+                int(match["d"]),
+                int(match["h"]),
+                int(match["mi"]),
+                int(match["s"] or 0),
+            )
+            return value - _offset(match["tz"])
+    except ValueError:
+        return None
+    return None
+
+
+def _offset(tz: str | None) -> timedelta:
+    if not tz or tz.upper() in ("Z", "GMT", "UTC"):
+        return timedelta(0)
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def parse_timespan_ticks(text: str) -> int | None:
+    raw = text.strip()
+    match = _TIMESPAN.match(raw)
+    if match:
+        hours, minutes, seconds = int(match["h"]), int(match["m"]), int(match["s"] or 0)
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        ticks = (((int(match["d"] or 0) * 24 + hours) * 60 + minutes) * 60 + seconds) * TICKS_PER_SECOND
+        ticks += int((match["f"] or "").ljust(7, "0") or 0)
+        return -ticks if match["sign"] else ticks
+    try:
+        delta = parse_timespan(raw)
+    except TimespanError:
+        return None
+    return (delta.days * 86_400 + delta.seconds) * TICKS_PER_SECOND + delta.microseconds * 10
+
+
+def parse_long(text: str) -> int | None:
+    if not _INTEGER.match(text):
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
+
+
+def parse_real(text: str) -> float | None:
+    raw = text.strip()
+    if _REAL.match(raw):
+        return float(raw)
+    special = {"nan": math.nan, "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
+    return special.get(raw.lower())
+
+
+def parse_bool(text: str) -> bool | None:
+    return {"true": True, "false": False}.get(text.strip().lower())
+
+
+def parse_guid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        return None
+
+
+def parse_json_text(text: str) -> str:
+    """`parse_json()`: the JSON value, or the text itself as a dynamic string when it is not JSON."""
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        return json.dumps(text, ensure_ascii=False)
+
+
+def dynamic_to_real(text: str) -> float | None:
+    value = json.loads(text)
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return parse_real(value)
+    return None
+
+
+def dynamic_to_long(text: str) -> int | None:
+    value = json.loads(text)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and abs(value) < 2**63 else None
+    if isinstance(value, str):
+        return parse_long(value)
+    return None

@@ -1,0 +1,218 @@
+"""Small builders shared by the function families: argument checks, literals and Kusto's type coercions.
+
+Every helper returns an `Sql` whose `type` is a Kusto type name; the DuckDB representation of each type is the
+contract in `kqlrules.engine.types` (strings are never NULL, timespans are BIGINT ticks, datetimes naive UTC
+TIMESTAMPs, dynamic values JSON).
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.functions.registry import Call, TranslationContext
+from kqlrules.engine.sql import Sql, quote_string
+
+INTEGER_TYPES = frozenset({"int", "long"})
+NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
+
+
+def arity(ctx: TranslationContext, call: Call, low: int, high: int | None = None) -> list[Sql]:
+    """The call's arguments, or a Kusto-style error when their count is outside `low..high`."""
+    high = low if high is None else high
+    if not low <= len(call.args) <= high:
+        expected = str(low) if low == high else f"{low} to {high}"
+        raise ctx.error(f"{call.name}(): expects {expected} arguments, got {len(call.args)}")
+    return call.args
+
+
+def fn(name: str, *args: Sql | str) -> str:
+    return f"{name}({', '.join(str(a) for a in args)})"
+
+
+def string_literal(value: str) -> Sql:
+    return Sql(quote_string(value), "string", constant=True, value=value)
+
+
+def long_literal(value: int) -> Sql:
+    return Sql(f"CAST({value} AS BIGINT)", "long", constant=True, value=value)
+
+
+def real_literal(value: float) -> Sql:
+    return Sql(f"CAST({value!r} AS DOUBLE)", "real", constant=True, value=value)
+
+
+def bool_literal(value: bool) -> Sql:
+    return Sql("TRUE" if value else "FALSE", "bool", constant=True, value=value)
+
+
+def null_of(kusto_type: str) -> Sql:
+    """The typed null of a Kusto type (the empty string for `string`)."""
+    if kusto_type == "string":
+        return string_literal("")
+    from kqlrules.engine.types import DUCKDB_TYPES
+
+    return Sql(
+        f"CAST(NULL AS {DUCKDB_TYPES.get(kusto_type, 'VARCHAR')})", kusto_type, constant=True, value=None
+    )
+
+
+def constant_string(ctx: TranslationContext, call: Call, arg: Sql, what: str) -> str:
+    """A string argument that Kusto requires to be a constant (a regex, a format)."""
+    if not arg.constant or not isinstance(arg.value, str):
+        raise ctx.unsupported(f"{call.name}() with a non-constant {what}")
+    return arg.value
+
+
+def constant_int(ctx: TranslationContext, call: Call, arg: Sql, what: str) -> int:
+    if not arg.constant or not isinstance(arg.value, int) or isinstance(arg.value, bool):
+        raise ctx.unsupported(f"{call.name}() with a non-constant {what}")
+    return arg.value
+
+
+def never_null(text: str) -> Sql:
+    """A string result: Kusto strings are never null, DuckDB's may be."""
+    return Sql(f"COALESCE({text}, '')", "string")
+
+
+def as_string(arg: Sql) -> Sql:
+    """Kusto's `tostring()` of any typed value (the empty string for null)."""
+    kind = arg.type
+    if kind == "string":
+        return arg
+    if kind in INTEGER_TYPES or kind == "guid":
+        return never_null(f"CAST({arg} AS VARCHAR)")
+    if kind in ("real", "decimal"):
+        return never_null(fn("kql_format_real", arg))
+    if kind == "bool":
+        return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
+    if kind == "datetime":
+        # ISO 8601 with seven fraction digits (the engine holds six; the seventh is 0).
+        return never_null(f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')")
+    if kind == "timespan":
+        return never_null(fn("kql_format_timespan", arg))
+    if kind == "dynamic":
+        return never_null(fn("kql_dynamic_to_string", arg))
+    return never_null(f"CAST({arg} AS VARCHAR)")
+
+
+def as_real(arg: Sql) -> Sql:
+    if arg.type == "real":
+        return arg
+    if arg.type == "dynamic":
+        return Sql(fn("kql_dynamic_to_real", arg), "real")
+    if arg.type == "string":
+        return Sql(fn("kql_parse_real", arg), "real")
+    if arg.type == "bool":
+        return Sql(f"CAST(CAST({arg} AS INTEGER) AS DOUBLE)", "real")
+    return Sql(f"CAST({arg} AS DOUBLE)", "real")
+
+
+def as_long(arg: Sql) -> Sql:
+    if arg.type == "long":
+        return arg
+    if arg.type == "int":
+        return Sql(f"CAST({arg} AS BIGINT)", "long")
+    if arg.type in ("real", "decimal"):
+        # Kusto truncates toward zero; out-of-range and non-finite values become null.
+        return Sql(f"TRY_CAST(trunc({arg}) AS BIGINT)", "long")
+    if arg.type == "dynamic":
+        return Sql(fn("kql_dynamic_to_long", arg), "long")
+    if arg.type == "string":
+        return Sql(fn("kql_parse_long", arg), "long")
+    if arg.type == "bool":
+        return Sql(f"CAST({arg} AS BIGINT)", "long")
+    return Sql(f"TRY_CAST({arg} AS BIGINT)", "long")
+
+
+def as_dynamic(arg: Sql) -> Sql:
+    """A typed value as a dynamic (JSON) value, the way Kusto stores scalars in a property bag or array."""
+    kind = arg.type
+    if kind == "dynamic":
+        return arg
+    if kind == "string" or kind == "guid":
+        inner = f"to_json({arg})"
+    elif kind in INTEGER_TYPES or kind in ("real", "decimal") or kind == "bool":
+        # Non-finite reals have no JSON form: they become null.
+        inner = (
+            f"to_json(CASE WHEN isfinite({arg}) THEN {arg} END)"
+            if kind in ("real", "decimal")
+            else (f"to_json({arg})")
+        )
+    elif kind == "datetime":
+        inner = f"to_json({fn('kql_format_datetime', arg)})"
+    elif kind == "timespan":
+        inner = f"to_json({fn('kql_format_timespan', arg)})"
+    else:
+        inner = f"to_json({arg})"
+    return Sql(f"COALESCE(CAST({inner} AS JSON), CAST('null' AS JSON))", "dynamic")
+
+
+def coerce(arg: Sql, kusto_type: str) -> Sql:
+    """A value converted to `kusto_type` the way Kusto's `to<type>()` converts it."""
+    if arg.type == kusto_type:
+        return arg
+    if kusto_type == "string":
+        return as_string(arg)
+    if kusto_type in ("real", "decimal"):
+        return as_real(arg)
+    if kusto_type == "long":
+        return as_long(arg)
+    if kusto_type == "int":
+        return Sql(f"TRY_CAST({as_long(arg)} AS INTEGER)", "int")
+    if kusto_type == "dynamic":
+        return as_dynamic(arg)
+    if kusto_type == "datetime":
+        if arg.type == "dynamic":
+            return Sql(fn("kql_parse_datetime", fn("kql_dynamic_to_string", arg)), "datetime")
+        if arg.type == "string":
+            return Sql(fn("kql_parse_datetime", arg), "datetime")
+    if kusto_type == "timespan":
+        if arg.type == "dynamic":
+            return Sql(fn("kql_parse_timespan", fn("kql_dynamic_to_string", arg)), "timespan")
+        if arg.type == "string":
+            return Sql(fn("kql_parse_timespan", arg), "timespan")
+        if arg.type in INTEGER_TYPES:
+            return Sql(f"CAST({arg} AS BIGINT)", "timespan")
+    if kusto_type == "bool":
+        if arg.type == "dynamic":
+            return Sql(fn("kql_parse_bool", fn("kql_dynamic_to_string", arg)), "bool")
+        if arg.type == "string":
+            return Sql(fn("kql_parse_bool", arg), "bool")
+        if arg.type in NUMERIC_TYPES:
+            return Sql(f"({arg} <> 0)", "bool")
+    if kusto_type == "guid":
+        return Sql(fn("kql_parse_guid", as_string(arg)), "guid")
+    from kqlrules.engine.types import DUCKDB_TYPES
+
+    return Sql(f"TRY_CAST({arg} AS {DUCKDB_TYPES.get(kusto_type, 'VARCHAR')})", kusto_type)
+
+
+def numeric_result_type(left: Sql, right: Sql) -> str:
+    """Kusto's arithmetic rule: real if either side is real, else long."""
+    kinds = {left.type, right.type}
+    if kinds & {"real", "decimal", "dynamic"}:
+        return "real"
+    return "long"
+
+
+def interval_from_ticks(ticks: Sql | str) -> str:
+    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution)."""
+    return f"to_microseconds(CAST(({ticks}) // 10 AS BIGINT))"
+
+
+def ticks_between(later: Sql | str, earlier: Sql | str) -> str:
+    return f"((epoch_us({later}) - epoch_us({earlier})) * 10)"
+
+
+def epoch_ticks(value: Sql | str) -> str:
+    return f"(epoch_us({value}) * 10)"
+
+
+def datetime_from_ticks(ticks: Sql | str) -> str:
+    return f"make_timestamp(CAST(({ticks}) // 10 AS BIGINT))"
+
+
+def json_elements(value: Sql | str) -> str:
+    """A dynamic value as a DuckDB list of JSON: an array's elements, any other value alone, null as empty."""
+    return (
+        f"(CASE WHEN json_type({value}) = 'ARRAY' THEN CAST({value} AS JSON[]) "
+        f"WHEN {value} IS NULL THEN CAST([] AS JSON[]) ELSE [CAST({value} AS JSON)] END)"
+    )

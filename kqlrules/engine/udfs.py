@@ -1,0 +1,92 @@
+"""Helpers the translated SQL calls: Python functions and SQL macros, registered once per DuckDB connection.
+
+Every name starts with `kql_`. Python functions receive non-null arguments only (DuckDB returns NULL for a
+NULL argument without calling them) and return None where Kusto returns null.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+from duckdb.func import FunctionNullHandling
+
+from kqlrules.engine.functions import (
+    collections,
+    formatting,
+    network,
+    parsing,
+    series,
+    terms,
+    textsearch,
+    web,
+    xxhash,
+)
+
+_BIGINT = "BIGINT"
+_DOUBLE = "DOUBLE"
+_TEXT = "VARCHAR"
+_BOOL = "BOOLEAN"
+_TIME = "TIMESTAMP"
+
+# name, function, parameter types, return type
+PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
+    ("kql_format_real", formatting.format_real, [_DOUBLE], _TEXT),
+    ("kql_format_datetime", formatting.format_datetime_iso, [_TIME], _TEXT),
+    ("kql_format_timespan", formatting.format_timespan_constant, [_BIGINT], _TEXT),
+    ("kql_format_datetime_custom", formatting.format_datetime_custom, [_TIME, _TEXT], _TEXT),
+    ("kql_format_timespan_custom", formatting.format_timespan_custom, [_BIGINT, _TEXT], _TEXT),
+    ("kql_dynamic_to_string", formatting.dynamic_to_string, [_TEXT], _TEXT),
+    ("kql_parse_datetime", parsing.parse_datetime, [_TEXT], _TIME),
+    ("kql_parse_timespan", parsing.parse_timespan_ticks, [_TEXT], _BIGINT),
+    ("kql_parse_long", parsing.parse_long, [_TEXT], _BIGINT),
+    ("kql_parse_real", parsing.parse_real, [_TEXT], _DOUBLE),
+    ("kql_parse_bool", parsing.parse_bool, [_TEXT], _BOOL),
+    ("kql_parse_guid", parsing.parse_guid, [_TEXT], _TEXT),
+    ("kql_parse_json", parsing.parse_json_text, [_TEXT], _TEXT),
+    ("kql_dynamic_to_real", parsing.dynamic_to_real, [_TEXT], _DOUBLE),
+    ("kql_dynamic_to_long", parsing.dynamic_to_long, [_TEXT], _BIGINT),
+    *network.PYTHON_FUNCTIONS,
+    *web.PYTHON_FUNCTIONS,
+    *textsearch.PYTHON_FUNCTIONS,
+    *terms.PYTHON_FUNCTIONS,
+    *collections.PYTHON_FUNCTIONS,
+    *series.PYTHON_FUNCTIONS,
+    *xxhash.PYTHON_FUNCTIONS,
+]
+
+# Kusto's modulo is never negative: 0 <= N % D < abs(D).
+SQL_MACROS = [
+    "CREATE OR REPLACE MACRO kql_mod(n, d) AS ((n % abs(d)) + abs(d)) % abs(d)",
+    "CREATE OR REPLACE MACRO kql_real_mod(n, d) AS n - abs(d) * floor(n / abs(d))",
+    # Nearest-rank percentile of a sorted list: the value at rank ceil(p * N), at least the first.
+    "CREATE OR REPLACE MACRO kql_nearest_rank(l, p) AS "
+    "CASE WHEN len(l) = 0 THEN NULL ELSE l[greatest(CAST(ceil(p * len(l)) AS BIGINT), 1)] END",
+]
+
+
+def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        return function(*args)
+
+    return call
+
+
+def register_udfs(connection: duckdb.DuckDBPyConnection) -> None:
+    """Make every `kql_*` helper available to SQL run on `connection`."""
+    for name, function, parameters, result in PYTHON_FUNCTIONS:
+        connection.create_function(
+            name,
+            _null_in_null_out(function),
+            list(parameters),
+            result,
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
+        )
+    for macro in SQL_MACROS:
+        connection.execute(macro)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from kqlrules.sample.columns import TABLES
 from kqlrules.sample.directory import Tenant, build_tenant
 from kqlrules.sample.records import Recorder, Row
 from kqlrules.sample.stories import STORIES, Scene, Story
-from kqlrules.sample.timeline import DEFAULT_START, Timeline
+from kqlrules.sample.timeline import DEFAULT_START, Timeline, format_datetime
 
 DEFAULT_SEED = 7
 DEFAULT_DAYS = 7
@@ -81,9 +81,3 @@ def _value(value: Any, dynamic: bool) -> Any:
     if isinstance(value, dict | list) and not dynamic:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return value
-
-
-def format_datetime(value: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and `Z`, as Log Analytics prints it."""
-    moment = value.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

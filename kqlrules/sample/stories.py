@@ -84,7 +84,7 @@ from kqlrules.sample.directory import (
     User,
 )
 from kqlrules.sample.records import Initiator, Recorder, Risk, account_entity, changed, target
-from kqlrules.sample.timeline import Timeline
+from kqlrules.sample.timeline import Timeline, format_datetime
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,9 @@ class Story:
             "name": self.name,
             "title": self.title,
             "malicious": self.malicious,
-            "start": self.start.isoformat().replace("+00:00", "Z"),
-            "end": self.end.isoformat().replace("+00:00", "Z"),
-            "check_at": self.check_at.isoformat().replace("+00:00", "Z"),
+            "start": format_datetime(self.start),
+            "end": format_datetime(self.end),
+            "check_at": format_datetime(self.check_at),
             "actors": list(self.actors),
             "tables": list(self.tables),
             "fires": list(self.fires),

@@ -6,12 +6,14 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from kqlrules.errors import KqlrulesError
+
 # A fixed Monday, so that the default week is the same on every machine and every day.
 DEFAULT_START = datetime(2026, 11, 2, tzinfo=UTC)
 MIN_DAYS = 4
 
 
-class SampleError(ValueError):
+class SampleError(KqlrulesError):
     """Arguments the sample tenant cannot be generated with."""
 
 
@@ -40,6 +42,17 @@ class Timeline:
     def day(self, day: int) -> datetime:
         return self.start + timedelta(days=self.index(day))
 
+    @staticmethod
+    def parse_start(text: str) -> datetime:
+        """`2026-11-02`, `2026-11-02T00:00:00Z` or with an offset; a time without a zone is UTC."""
+        try:
+            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise SampleError(
+                f"--start {text!r} is not an ISO 8601 date or time", hint="write it as 2026-11-02T00:00:00Z"
+            ) from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
     def at(self, day: int, clock: str, *, jitter: bool = True) -> datetime:
         """`at(-2, "03:05")`: that time on that day, plus a few seeded seconds so times look real."""
         hours, minutes = (int(part) for part in clock.split(":"))
@@ -56,3 +69,9 @@ class Timeline:
 
     def is_weekend(self, day_index: int) -> bool:
         return (self.start + timedelta(days=day_index)).weekday() >= 5
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and `Z`, as Log Analytics prints it."""
+    moment = value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -818,7 +818,7 @@ def key_vault_app_polling(scene: Scene) -> Story:
         False,
         scene.time.start,
         scene.time.end,
-        (api.display_name,),
+        (api.app_id,),
         ("AzureDiagnostics",),
         must_not_fire=("key_vault_secret_mass_access",),
     )

@@ -6,18 +6,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pytest
 import yaml
 
 from kqlrules.kusto import Analyzer, AnalyzerMissing, SchemaSet
 from kqlrules.kusto.install import ensure_installed
-from kqlrules.rules.model import Detection
-from kqlrules.timespan import format_timespan, parse_timespan
+from kqlrules.rules import Detection, Repository, find_detection, load_repository
 
 PACK = (
     "audit/guest_invited_then_elevated",
@@ -45,32 +42,20 @@ def _raw(project_root: Path, key: str) -> dict[str, Any]:
     return data
 
 
-# A stand-in for the rules room's renderer with the same filters, until the loader is on this branch.
-def _kql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _render(project_root: Path, key: str) -> str:
-    meta = _raw(project_root, key)
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(project_root / "queries")), undefined=jinja2.StrictUndefined
-    )
-    environment.filters["kql_timespan"] = lambda v: format_timespan(
-        v if isinstance(v, timedelta) else parse_timespan(str(v))
-    )
-    environment.filters["kql_list"] = lambda v: "dynamic([" + ", ".join(_kql_literal(i) for i in v) + "])"
-    environment.filters["kql_string"] = _kql_literal
-    params = {"lookback": parse_timespan(meta["schedule"]["period"]), **meta.get("params", {})}
-    return environment.get_template(f"{key}.kql").render(**params)
+@pytest.fixture(scope="module")
+def repository(project_root: Path) -> Repository:
+    return load_repository(project_root)
 
 
 @pytest.mark.parametrize("key", PACK)
 def test_metadata_validates(project_root: Path, key: str) -> None:
     Detection.model_validate(_raw(project_root, key))
+
+
+@pytest.mark.parametrize("key", PACK)
+def test_the_repository_loads_and_renders_it_without_problems(repository: Repository, key: str) -> None:
+    assert [str(p) for p in repository.problems] == []
+    assert find_detection(repository, key).render().text.strip()
 
 
 @pytest.mark.parametrize("key", PACK)
@@ -116,10 +101,10 @@ def schemas(shared_dir: Path, project_root: Path) -> SchemaSet:
 
 @pytest.mark.parametrize("key", PACK)
 def test_query_binds_and_returns_every_mapped_column(
-    project_root: Path, analyzer: Analyzer, schemas: SchemaSet, key: str
+    project_root: Path, repository: Repository, analyzer: Analyzer, schemas: SchemaSet, key: str
 ) -> None:
     meta = _raw(project_root, key)
-    analysis = analyzer.analyze(_render(project_root, key), schemas)
+    analysis = analyzer.analyze(find_detection(repository, key).render().text, schemas)
     assert [(d.line, d.col, d.message) for d in analysis.errors] == []
     produced = {column.name for column in analysis.result_columns or []}
     mapped = [c for fields in meta.get("entities", {}).values() for c in fields.values()]

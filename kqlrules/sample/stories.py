@@ -2,7 +2,8 @@
 
 Each story writes its own rows, reserves its actors for the day (so background activity cannot blur it) and
 says which detections (file stems under `queries/`) must fire on it and which must stay quiet. A detection
-evaluated with its default parameters at `Story.check_at` sees the whole story.
+evaluated with its default parameters at `Story.check_at` sees the whole story; evaluate it as a workspace
+would, over the rows up to `check_at` only (the week's later rows are that moment's future).
 
 Days count from the start of the week (0, 1) or from its end (-1 is the last day): the look-alikes sit
 mostly on day -3, the attacks on days -2 and -1, after a baseline. `docs/sample-tenant.md` lists every

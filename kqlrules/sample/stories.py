@@ -115,9 +115,9 @@ def _minutes(when: datetime, minutes: float) -> datetime:
     return when + timedelta(minutes=minutes)
 
 
-def _member_of(user_or_id: tuple[str, str, str | None], group: tuple[str, str], prefix: str) -> list[Any]:
+def _member_of(member: tuple[str, str | None, str], group: tuple[str, str], prefix: str) -> list[Any]:
     """Targets of "Add member to group/role": the member carries the group or role in its properties."""
-    member_id, member_name, member_upn = user_or_id
+    member_id, member_name, member_upn = member
     group_id, group_name = group
     properties = [
         changed(f"{prefix}.ObjectID", None, group_id),
@@ -321,7 +321,7 @@ def guest_added_to_group(scene: Scene) -> Story:
         category="GroupManagement",
         service="Core Directory",
         by=by,
-        targets=_member_of((guest_id, None, guest_upn), group, "Group"),  # type: ignore[arg-type]
+        targets=_member_of((guest_id, None, guest_upn), group, "Group"),
         operation_type="Assign",
     )
     return Story(
@@ -389,7 +389,7 @@ def new_hire_onboarding(scene: Scene) -> Story:
         category="GroupManagement",
         service="Core Directory",
         by=by,
-        targets=_member_of((user_id, None, upn), (scene.log.guid(), "All Staff"), "Group"),  # type: ignore[arg-type]
+        targets=_member_of((user_id, None, upn), (scene.log.guid(), "All Staff"), "Group"),
         operation_type="Assign",
     )
     return Story(
@@ -1220,7 +1220,7 @@ def guest_invited_then_elevated(scene: Scene) -> Story:
         category="RoleManagement",
         service="Core Directory",
         by=by,
-        targets=_member_of((guest_id, None, guest_upn), PRIVILEGED_ROLE_ADMINISTRATOR, "Role"),  # type: ignore[arg-type]
+        targets=_member_of((guest_id, None, guest_upn), PRIVILEGED_ROLE_ADMINISTRATOR, "Role"),
         operation_type="Assign",
     )
     return Story(

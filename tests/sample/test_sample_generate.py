@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -96,3 +99,15 @@ def test_start_moves_the_whole_week(tmp_path: Path) -> None:
 def test_a_week_too_short_for_a_baseline_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SampleError, match="at least 4"):
         generate(tmp_path, days=3)
+
+
+def test_bytes_do_not_depend_on_the_interpreter_hash_seed(tmp_path: Path, project_root: Path) -> None:
+    script = "import sys, pathlib; from kqlrules.sample import generate; generate(pathlib.Path(sys.argv[1]))"
+    for name, hash_seed in (("a", "1"), ("b", "2")):
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / name)],
+            cwd=project_root,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(project_root)},
+            check=True,
+        )
+    assert _bytes(tmp_path / "a") == _bytes(tmp_path / "b")

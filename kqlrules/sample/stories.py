@@ -1288,12 +1288,31 @@ def diagnostic_settings_deleted(scene: Scene) -> Story:
 
 @story
 def key_vault_secret_dump(scene: Scene) -> Story:
-    """Isaiah lists the production vault and reads 25 different secrets in eight minutes."""
+    """Isaiah grants himself secret permissions on the production vault (an ARM write), lists the vault
+    and reads 25 different secrets in eight minutes."""
     user = scene.user("isaiah.langer")
     start = scene.at(-1, "07:10")
+    scene.log.azure_operation(
+        start,
+        "Microsoft.KeyVault/vaults/accessPolicies/write",
+        scene.log.resource_id("rg-security", "Microsoft.KeyVault/vaults/kv-contoso-prod/accessPolicies/add"),
+        caller=user.upn,
+        ip=ATTACKER_AZURE_IP,
+        request={
+            "properties": {
+                "accessPolicies": [
+                    {
+                        "tenantId": scene.tenant.id,
+                        "objectId": user.id,
+                        "permissions": {"secrets": ["get", "list"]},
+                    }
+                ]
+            }
+        },
+    )
     client = "azsdk-python-keyvault-secrets/4.8.0 Python/3.11.9 (Linux-6.5.0-x86_64)"
     scene.log.key_vault(
-        start,
+        start + timedelta(minutes=1),
         "SecretList",
         vault="kv-contoso-prod",
         secret=None,
@@ -1301,7 +1320,7 @@ def key_vault_secret_dump(scene: Scene) -> Story:
         user=user,
         client=client,
     )
-    when = start
+    when = start + timedelta(minutes=1)
     for index in range(25):
         when = when + timedelta(seconds=scene.time.rng.randint(10, 25))
         scene.log.key_vault(
@@ -1320,7 +1339,7 @@ def key_vault_secret_dump(scene: Scene) -> Story:
         start,
         when,
         (user.upn, ATTACKER_AZURE_IP),
-        ("AzureDiagnostics",),
+        ("AzureActivity", "AzureDiagnostics"),
         fires=("key_vault_secret_mass_access",),
     )
 

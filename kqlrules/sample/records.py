@@ -25,6 +25,7 @@ RESULTS = {
     "50126": "Error validating credentials due to invalid username or password.",
     "50053": "Account is locked because user tried to sign in too many times with an incorrect user ID "
     "or password.",
+    "50057": "User account is disabled. The account has been disabled by an administrator.",
     "50074": "Strong Authentication is required.",
     "50076": "Due to a configuration change made by your administrator, or because you moved to a new "
     "location, you must use multi-factor authentication to access the resource.",
@@ -168,7 +169,9 @@ class Recorder:
             }
             for index, (name, controls) in enumerate(CA_POLICIES, start=1)
         ]
-        steps = [_auth_step(when, "Password", result not in ("50126", "50053"), "Primary authentication")]
+        steps = [
+            _auth_step(when, "Password", result not in ("50126", "50053", "50057"), "Primary authentication")
+        ]
         if mfa and result in ("0", "500121"):
             steps.append(_auth_step(when, "Mobile app notification", succeeded, "Secondary authentication"))
         row: Row = {

@@ -21,12 +21,15 @@ from kqlrules.sample.directory import (
     AMSTERDAM,
     ASHBURN,
     AZURE_AD_POWERSHELL,
+    AZURE_PORTAL,
     CORPORATE_RANGE,
     DOMAIN,
     LAGOS,
     LONDON,
     LONDON_OFFICE_IP,
     OFFICE_HOME,
+    OUTLOOK_IOS,
+    OUTLOOK_MOBILE,
     OUTLOOK_WEB,
     POWERSHELL,
     PYTHON_REQUESTS,
@@ -1486,4 +1489,64 @@ def account_disabled(scene: Scene) -> Story:
         (admin.upn, user.upn),
         ("AuditLogs",),
         fires=("account_disabled",),
+    )
+
+
+@story
+def disabled_account_phone_once(scene: Scene) -> Story:
+    """Right after the account is disabled, Isaiah's own phone fails to refresh its mail token, once."""
+    user = scene.user("isaiah.langer")
+    when = scene.at(-1, "14:10")
+    scene.log.sign_in(
+        user,
+        when,
+        ip=user.home_ip,
+        app=OUTLOOK_MOBILE,
+        user_agent=OUTLOOK_IOS,
+        result="50057",
+        client_app="Mobile Apps and Desktop clients",
+        device=unmanaged("Ios", ""),
+        interactive=False,
+    )
+    return Story(
+        "disabled_account_phone_once",
+        "One failed token refresh for a just-disabled account from the user's own phone",
+        False,
+        when,
+        when,
+        (user.upn, user.home_ip),
+        ("AADNonInteractiveUserSignInLogs",),
+        must_not_fire=("disabled_account_signin_attempts",),
+    )
+
+
+@story
+def disabled_account_token_reuse(scene: Scene) -> Story:
+    """The intruder's tools keep replaying Isaiah's password and tokens after the account is disabled."""
+    user = scene.user("isaiah.langer")
+    scene.time.reserve(user.name, -1)
+    start = scene.at(-1, "14:20")
+    when = start
+    for attempt in range(6):
+        scene.log.sign_in(
+            user,
+            when,
+            ip=ATTACKER_AZURE_IP,
+            place=ASHBURN,
+            app=AZURE_PORTAL if attempt % 2 else OFFICE_HOME,
+            result="50057",
+            mfa=False,
+            device=unmanaged(),
+            interactive=attempt % 3 == 0,
+        )
+        when = when + timedelta(seconds=scene.time.rng.randint(200, 320))
+    return Story(
+        "disabled_account_token_reuse",
+        "Repeated sign-ins to a disabled account from the intruder's address",
+        True,
+        start,
+        when,
+        (user.upn, ATTACKER_AZURE_IP),
+        ("SigninLogs", "AADNonInteractiveUserSignInLogs"),
+        fires=("disabled_account_signin_attempts",),
     )

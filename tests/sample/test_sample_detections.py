@@ -27,6 +27,7 @@ PACK = (
     "azure/privileged_azure_role_assigned",
     "identity/brute_force_then_success",
     "identity/defender_alert_then_signin",
+    "identity/disabled_account_signin_attempts",
     "identity/impossible_travel",
     "identity/legacy_auth_signin",
     "identity/mfa_fatigue",

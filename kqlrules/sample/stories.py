@@ -1525,7 +1525,7 @@ def disabled_account_token_reuse(scene: Scene) -> Story:
     """The intruder's tools keep replaying Isaiah's password and tokens after the account is disabled."""
     user = scene.user("isaiah.langer")
     scene.time.reserve(user.name, -1)
-    start = scene.at(-1, "14:20")
+    start = scene.at(-1, "15:20")
     when = start
     for attempt in range(6):
         scene.log.sign_in(

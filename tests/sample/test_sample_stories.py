@@ -106,6 +106,25 @@ def test_stories_fit_the_windows_of_the_detections_they_fire(
                 assert story.check_at - story.end <= parse_timespan(str(recent)), (story.name, name)
 
 
+def test_no_look_alike_shares_its_window_with_an_attack_on_the_same_detection(
+    week: GeneratedTenant, project_root: Path
+) -> None:
+    detections = _detections(project_root)
+    clashes = []
+    for quiet in week.stories:
+        for name in quiet.must_not_fire:
+            if name not in detections:
+                continue
+            meta = detections[name]
+            # A detection with a `recent` slice alerts on that slice only; the rest is its baseline.
+            window = meta.get("params", {}).get("recent", meta["schedule"]["period"])
+            window_start = quiet.check_at - parse_timespan(str(window))
+            for loud in week.stories:
+                if name in loud.fires and loud.start < quiet.check_at and loud.end > window_start:
+                    clashes.append(f"{quiet.name} and {loud.name} on {name}")
+    assert clashes == []
+
+
 def _params(project_root: Path, name: str) -> dict[str, Any]:
     params: dict[str, Any] = _detections(project_root)[name]["params"]
     return params

@@ -14,6 +14,3 @@ def register(app: typer.Typer) -> None:
     app.command("record", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
         not_available("record")
     )
-    app.command("sample", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("sample")
-    )

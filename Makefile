@@ -19,7 +19,7 @@ demo: setup
 	$(VENV)/bin/kqlrules validate
 
 lint-code: setup
-	$(VENV)/bin/ruff check kqlrules tests benchmarks
+	$(VENV)/bin/ruff check kqlrules tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy kqlrules
 
 test: lint-code

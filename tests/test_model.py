@@ -24,7 +24,18 @@ def test_timespans_parse_as_kql_writes_them() -> None:
 
 def test_entity_shorthand_uses_the_default_identifier() -> None:
     detection = Detection.model_validate({**BASE, "entities": {"Account": "UserPrincipalName"}})
-    assert detection.entities == {"Account": {"FullName": "UserPrincipalName"}}
+    assert [(e.type, e.fields) for e in detection.entities] == [
+        ("Account", {"FullName": "UserPrincipalName"})
+    ]
+
+
+def test_one_entity_type_may_be_mapped_twice_in_list_form() -> None:
+    entities = [
+        {"type": "Account", "fields": {"FullName": "Actor"}},
+        {"type": "Account", "fields": {"FullName": "Target"}},
+    ]
+    detection = Detection.model_validate({**BASE, "entities": entities})
+    assert [e.fields["FullName"] for e in detection.entities] == ["Actor", "Target"]
 
 
 @pytest.mark.parametrize(

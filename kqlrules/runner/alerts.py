@@ -98,9 +98,9 @@ def evaluate(detection: Detection, window: Window, result: Table) -> tuple[Trigg
 
 def entity_key(detection: Detection, record: dict[str, Any]) -> str:
     values = [
-        [entity, identifier, _plain(record.get(column))]
-        for entity, mapping in sorted(detection.entities.items())
-        for identifier, column in sorted(mapping.items())
+        [entity.type, identifier, _plain(record.get(column))]
+        for entity in detection.entities
+        for identifier, column in sorted(entity.fields.items())
     ]
     return json.dumps(values, separators=(",", ":"), default=str)
 
@@ -119,7 +119,7 @@ def suppressed_by(last_alert_end: datetime | None, window: Window, suppress_for:
 
 def _check_columns(detection: Detection, result: Table) -> None:
     present = set(result.column_names)
-    wanted = [c for mapping in detection.entities.values() for c in mapping.values()]
+    wanted = [c for entity in detection.entities for c in entity.fields.values()]
     wanted += list(detection.custom_details.values())
     missing = sorted({c for c in wanted if c not in present})
     if missing:
@@ -134,8 +134,8 @@ def _alert(
 ) -> Alert:
     first = rows[0] if rows else {}
     entities = [
-        {"type": entity, **{identifier: _plain(first.get(column)) for identifier, column in mapping.items()}}
-        for entity, mapping in sorted(detection.entities.items())
+        {"type": entity.type, **{name: _plain(first.get(column)) for name, column in entity.fields.items()}}
+        for entity in detection.entities
     ]
     details: dict[str, list[Any]] = {}
     for name, column in detection.custom_details.items():

@@ -54,7 +54,7 @@ def signins(start: datetime = DAY, hours: int = 24, every: timedelta = timedelta
 def expected_alerts(
     table: Table, frequency: timedelta, start: datetime, end: datetime, result: str | None = "50126"
 ) -> set[tuple[str, str]]:
-    """(window end, user) of each alert a 5m/5m per-user detection raises for windows ending in (start, end]."""
+    """(window end, user) of each alert of a 5m/5m per-user detection, for windows ending in (start, end]."""
     out = set()
     for time, user, code in table.rows:
         if result is not None and code != result:

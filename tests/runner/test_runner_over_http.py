@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.runner import Limits, Runner, RunnerConfig, RunnerState, SimulatedClock, open_sink
+from kqlrules.runner import Limits, Runner, RunnerConfig, RunnerState, RunSummary, SimulatedClock, open_sink
 from kqlrules.workspace import AzureWorkspace, Faults, LocalCredential, LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, delivered, detection, expected_alerts, signins
 
@@ -30,7 +30,9 @@ def remote(server: WorkspaceServer) -> Iterator[AzureWorkspace]:
     over_http.close()
 
 
-def run_hours(remote: AzureWorkspace, state: RunnerState, path: Path, hours: int, limits: Limits) -> object:
+def run_hours(
+    remote: AzureWorkspace, state: RunnerState, path: Path, hours: int, limits: Limits
+) -> RunSummary:
     sink = open_sink(f"file:{path}")
     config = RunnerConfig(delay=timedelta(0), once=True, since=DAY, limits=limits, seed=1)
     clock = SimulatedClock(DAY + timedelta(hours=hours))
@@ -49,7 +51,7 @@ def test_a_429_storm_is_ridden_out_with_no_alert_lost_or_repeated(
     server.set_faults(Faults(throttle=0.5, retry_after=3, seed=3))
     summary = run_hours(remote, state, tmp_path / "alerts.jsonl", 3, PATIENT)
     got = lines(tmp_path / "alerts.jsonl")
-    assert server.stats.outcomes.get("429", 0) > 0 and summary.retries > 0  # type: ignore[attr-defined]
+    assert server.stats.outcomes.get("429", 0) > 0 and summary.retries > 0
     assert sorted(got) == sorted(expected_alerts(signins(), FIVE, DAY, DAY + timedelta(hours=3)))
 
 
@@ -68,7 +70,7 @@ def test_a_partial_result_that_persists_is_reported_not_alerted_on(
 ) -> None:
     server.set_faults(Faults(partial=1.0))
     summary = run_hours(remote, state, tmp_path / "alerts.jsonl", 1, Limits(max_attempts=3))
-    assert summary.windows_failed == 1 and summary.executions == 3  # type: ignore[attr-defined]
+    assert summary.windows_failed == 1 and summary.executions == 3
     status = state.statuses()[0]
     assert "partial result" in (status.last_error or "") and status.last_window_end is None
     assert lines(tmp_path / "alerts.jsonl") == []

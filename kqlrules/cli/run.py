@@ -120,6 +120,10 @@ def run_command(
         event("detection not loaded", 30, problem=str(problem))
     detections = [ScheduledDetection(d.meta, _renderer(d)) for d in repo.detections]
     start = _instant(now, "--now")
+    if start is not None and not once and until is None:
+        raise KqlrulesError(
+            "--now runs on a simulated clock, which needs an end", hint="add --once or --until"
+        )
     clock = SimulatedClock(start) if start is not None else SystemClock()
     config = RunnerConfig(
         delay=ingestion_delay,

@@ -27,9 +27,12 @@ class _Engine(Protocol):
     def query(self, kql: str, now: datetime | None = None) -> Table: ...
 
 
-def _engine_module() -> Any:
+def _engine_module(needs: str) -> Any:
     # Imported on first use: the engine room is optional for everything else in this package.
-    return importlib.import_module("kqlrules.engine")
+    module = importlib.import_module("kqlrules.engine")
+    if not hasattr(module, needs):
+        raise KqlrulesError(f"the local KQL engine in this build has no {needs} yet")
+    return module
 
 
 EngineFactory = Callable[[dict[str, Table]], _Engine]
@@ -52,10 +55,10 @@ class LocalWorkspace:
                     Location.of(folder or "."),
                     hint="a folder of <Table>.jsonl files",
                 )
-            tables = _engine_module().load_workspace_folder(folder)
+            tables = _engine_module("load_workspace_folder").load_workspace_folder(folder)
         self.folder = folder
         self.tables: dict[str, Table] = dict(tables or {})
-        self._new_engine: EngineFactory = engine or _engine_module().LocalEngine
+        self._new_engine: EngineFactory = engine or _engine_module("LocalEngine").LocalEngine
         self._engines: OrderedDict[tuple[datetime, datetime] | None, _Engine] = OrderedDict()
         self._lock = threading.Lock()
 

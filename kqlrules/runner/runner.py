@@ -2,9 +2,10 @@
 
 How the window reaches the query (one rule): the window [start, end) is the query's API `timespan` — the
 service, and the local workspace alike, limit every table's `TimeGenerated` to it — and the same two instants
-are given to the template as the params `window_start` and `window_end` (KQL `datetime(...)` literals) for
-queries that print or compare the boundaries. A detection's query should not compute its own window with
-`ago()`.
+are given to the template as the params `window_start` and `window_end` (aware datetimes: write
+`{{ window_start | kql_datetime }}`) for queries that print or compare the boundaries. Locally `now()` is the
+window's end, so `ago(lookback)` agrees with the window; on Azure `now()` is the real time, so a query that
+computes its window with `ago()` sees nothing when it catches up an old window: prefer the params.
 
 Each detection runs one window at a time, oldest first, so catching up after downtime goes window by window
 (at most `max_catch_up` windows; older ones are skipped and counted). Queries run on a small thread pool
@@ -34,7 +35,7 @@ from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
 from kqlrules.runner.limits import Limits, RateLimiter, backoff
 from kqlrules.runner.logs import event
-from kqlrules.runner.schedule import DEFAULT_DELAY, Window, catch_up, first_end, window_ending
+from kqlrules.runner.schedule import DEFAULT_DELAY, Window, align_down, catch_up, first_end, window_ending
 from kqlrules.runner.sinks import Sink
 from kqlrules.runner.state import RunnerState
 from kqlrules.table import Table
@@ -174,7 +175,9 @@ class Runner:
             meta = detection.meta
             frequency = meta.schedule.frequency
             if meta.id in last:
-                next_end = last[meta.id] + frequency
+                # Aligned again in case the frequency changed since the last run (period >= frequency
+                # keeps the next window touching the last one).
+                next_end = align_down(last[meta.id], frequency) + frequency
             else:
                 next_end = first_end(now, frequency, self.config.delay, self.config.since)
             self._next_end[meta.id] = next_end
@@ -238,6 +241,8 @@ class Runner:
             wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
         elif wake is not None:
             self.clock.sleep_until(wake, self._stop)
+        else:  # nothing scheduled at all (no enabled detections): idle until stopped
+            self._stop.wait(_REAL_WAIT_CAP)
 
     # -- executing (on a pool thread) ----------------------------------------------------------------------
 

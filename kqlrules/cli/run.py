@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -63,7 +64,9 @@ def _instant(value: str | None, option: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _renderer(detection: LoadedDetection) -> Any:
+def window_renderer(detection: LoadedDetection) -> Callable[[Window], str]:
+    """Renders the detection's template for a window, with `window_start`/`window_end` as params."""
+
     def render(window: Window) -> str:
         return detection.render({"window_start": window.start, "window_end": window.end}).text
 
@@ -118,7 +121,7 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    detections = [ScheduledDetection(d.meta, _renderer(d)) for d in repo.detections]
+    detections = [ScheduledDetection(d.meta, window_renderer(d)) for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
         raise KqlrulesError(

@@ -11,6 +11,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kqlrules.cli.main import app
+from kqlrules.cli.run import window_renderer
+from kqlrules.rules import load_repository
+from kqlrules.runner import Window
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, signins
 from tests.runner.test_crash_recovery import write_repo
@@ -78,15 +81,11 @@ def test_a_failing_window_in_once_mode_exits_non_zero(server: WorkspaceServer, t
 
 
 def test_templates_get_the_window_as_window_start_and_window_end(tmp_path: Path) -> None:
-    from kqlrules.cli.run import _renderer
-    from kqlrules.rules import load_repository
-    from kqlrules.runner import Window
-
     repo = write_repo(tmp_path / "repo")
     (repo / "queries" / "identity" / "all_signins.kql").write_text(
         "SigninLogs\n| where TimeGenerated >= {{ window_start | kql_datetime }}"
         " and TimeGenerated < {{ window_end | kql_datetime }}\n"
     )
     loaded = next(d for d in load_repository(repo).detections if d.name == "all_signins")
-    text = _renderer(loaded)(Window(DAY, DAY + timedelta(minutes=5)))
+    text = window_renderer(loaded)(Window(DAY, DAY + timedelta(minutes=5)))
     assert "datetime(2024-05-01T00:00:00Z)" in text and "datetime(2024-05-01T00:05:00Z)" in text

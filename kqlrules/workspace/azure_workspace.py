@@ -1,7 +1,8 @@
 """A Log Analytics workspace through `azure.monitor.query.LogsQueryClient`: Azure, or the local server.
 
-The client's own retries are off (`retry_total=0`): the caller owns retrying (the runner does it within its
-rate limits and on its clock), so every service answer surfaces here as a `Table` or a `WorkspaceError`.
+The client's own retries are off by default (`retries=0`): the caller owns retrying (the runner does it
+within its rate limits and on its clock), so every service answer surfaces as a `Table` or a
+`WorkspaceError`. Interactive callers may pass `retries=N` to let azure-core retry for them.
 Bearer tokens over plain http are refused by azure-core unless a request says `enforce_https=False`; this
 workspace says so only for a loopback endpoint (the local server), never for a remote one.
 """
@@ -52,11 +53,12 @@ class AzureWorkspace:
         *,
         server_timeout: int = 180,
         read_timeout: float | None = None,
+        retries: int = 0,
     ) -> None:
         self.workspace_id = workspace_id
         self.endpoint = endpoint or DEFAULT_ENDPOINT
         self.server_timeout = server_timeout
-        self._client = LogsQueryClient(credential, endpoint=self.endpoint, retry_total=0)
+        self._client = LogsQueryClient(credential, endpoint=self.endpoint, retry_total=retries)
         self._options: dict[str, Any] = {
             "connection_timeout": 10,
             "read_timeout": read_timeout if read_timeout is not None else server_timeout + 30,

@@ -33,6 +33,7 @@ from kqlrules.errors import KqlrulesError
 from kqlrules.rules.model import Detection
 from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
+from kqlrules.runner.failpoints import failpoint
 from kqlrules.runner.limits import Limits, RateLimiter, backoff
 from kqlrules.runner.logs import event
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window, align_down, catch_up, first_end, window_ending
@@ -265,6 +266,7 @@ class Runner:
         for future in [f for f in self._in_flight if f.done()]:
             job = self._in_flight.pop(future)
             outcome = future.result()
+            failpoint("query-answered")
             self.summary.query_seconds += outcome.query_seconds
             self.summary.runner_seconds += outcome.render_seconds
             if outcome.error is None and outcome.table is not None:
@@ -284,6 +286,7 @@ class Runner:
             alert.suppressed = suppressed_by(last, job.window, meta.suppress_for)
         next_end = job.window.end + meta.schedule.frequency
         self.state.complete_window(meta.id, meta.name, job.window, alerts, next_end + self.config.delay)
+        failpoint("window-committed")
         self._next_end[meta.id] = next_end
         self._due_again(job.detection, next_end + self.config.delay)
         delivered = [a.fingerprint for a in alerts if not a.suppressed]
@@ -371,5 +374,6 @@ class Runner:
                     error=str(error),
                 )
                 continue
+            failpoint("alert-written")
             self.state.mark_delivered(pending.fingerprint, pending.sink)
             self.summary.deliveries += 1

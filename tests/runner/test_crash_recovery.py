@@ -5,6 +5,7 @@ exactly the expected set. SIGTERM ends a run cleanly."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kqlrules.runner.failpoints import ENVIRONMENT
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, expected_alerts, signins
 from tests.workspace.tiny_engine import TinyEngine
@@ -44,8 +46,8 @@ def write_repo(root: Path) -> Path:
     return root
 
 
-def expected() -> set[tuple[str, str, str]]:
-    end = DAY + timedelta(hours=HOURS)
+def expected(hours: int = HOURS) -> set[tuple[str, str, str]]:
+    end = DAY + timedelta(hours=hours)
     return {
         (guid, window_end, user)
         for guid, _, result in RULES.values()
@@ -68,12 +70,12 @@ def server() -> Iterator[WorkspaceServer]:
         yield running
 
 
-def runner_command(repo: Path, server: WorkspaceServer, tmp_path: Path) -> list[str]:
+def runner_command(repo: Path, server: WorkspaceServer, tmp_path: Path, hours: int = HOURS) -> list[str]:
     return [
         sys.executable, "-m", "kqlrules", "--repo", str(repo), "run", "--once",
         "--workspace", "local", "--endpoint", server.url,
         "--state", str(tmp_path / "state.db"), "--sink", f"file:{tmp_path / 'alerts.jsonl'}",
-        "--since", DAY.isoformat(), "--now", (DAY + timedelta(hours=HOURS)).isoformat(),
+        "--since", DAY.isoformat(), "--now", (DAY + timedelta(hours=hours)).isoformat(),
         "--delay", "0m", "--max-catch-up", "1000", "--log-format", "json",
     ]  # fmt: skip
 
@@ -107,6 +109,22 @@ def test_kill_9_at_random_moments_loses_no_alert_and_repeats_none(
     got = delivered(tmp_path / "alerts.jsonl")
     assert len(got) == len(set(got)), "an alert was delivered twice"
     assert set(got) == expected()
+
+
+@pytest.mark.parametrize("point", ["query-answered", "window-committed", "alert-written"])
+def test_a_crash_at_each_critical_point_loses_nothing_and_repeats_nothing(
+    point: str, server: WorkspaceServer, tmp_path: Path, project_root: Path
+) -> None:
+    command = runner_command(write_repo(tmp_path / "repo"), server, tmp_path, hours=3)
+    crash = {**os.environ, ENVIRONMENT: f"{point}:7"}
+    first = subprocess.run(command, cwd=project_root, env=crash, capture_output=True, timeout=120)
+    assert first.returncode == -signal.SIGKILL
+    assert len(delivered(tmp_path / "alerts.jsonl")) < len(expected(3))
+    again = subprocess.run(command, cwd=project_root, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    got = delivered(tmp_path / "alerts.jsonl")
+    assert len(got) == len(set(got)), "an alert was delivered twice"
+    assert set(got) == expected(3)
 
 
 def test_sigterm_finishes_in_flight_work_and_exits_cleanly(

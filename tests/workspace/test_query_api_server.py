@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
@@ -18,6 +19,7 @@ from kqlrules.workspace import (
     AzureWorkspace,
     ConnectionDropped,
     Faults,
+    LocalCredential,
     LocalWorkspace,
     PartialResult,
     QueryRejected,
@@ -169,3 +171,15 @@ def test_a_duration_timespan_ends_now(remote: AzureWorkspace) -> None:
     recent = remote.query("SigninLogs", timedelta(hours=1))
     assert recent.rows == []  # the sample rows are from 2024; an hour before now has none
     assert datetime.now(UTC) > T0
+
+
+def test_a_get_query_takes_query_and_timespan_as_url_parameters(server: WorkspaceServer) -> None:
+    token = LocalCredential().get_token("scope").token
+    connection = http.client.HTTPConnection("127.0.0.1", server.port)
+    params = urlencode({"query": "SigninLogs", "timespan": "2024-05-01T10:00:00Z/PT3M"})
+    connection.request(
+        "GET", f"/v1/workspaces/{WORKSPACE_ID}/query?{params}", headers={"Authorization": f"Bearer {token}"}
+    )
+    response = connection.getresponse()
+    assert response.status == 200
+    assert len(json.loads(response.read())["tables"][0]["rows"]) == 3

@@ -17,6 +17,7 @@ from kqlrules.cli.common import OutputFormat, app_context, console, err_console,
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection, load_repository, parse_param_options
 from kqlrules.runner import (
+    Limits,
     Runner,
     RunnerConfig,
     RunnerState,
@@ -99,6 +100,9 @@ def run_command(
     since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
     now: str | None = typer.Option(None, "--now", help="Run on a simulated clock starting at this instant."),
     until: str | None = typer.Option(None, "--until", help="Stop once the clock reaches this instant."),
+    max_attempts: int = typer.Option(
+        5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
+    ),
     server_timeout: int = typer.Option(180, "--server-timeout", min=1, max=600, help="Query timeout (s)."),
     env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
     params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
@@ -134,6 +138,7 @@ def run_command(
         since=_instant(since, "--since"),
         once=once,
         until=_instant(until, "--until"),
+        limits=Limits(max_attempts=max_attempts),
     )
     opened_sinks = [open_sink(spec) for spec in sinks]
     state = RunnerState(state_path)

@@ -76,7 +76,7 @@ def runner_command(repo: Path, server: WorkspaceServer, tmp_path: Path, hours: i
         "--workspace", "local", "--endpoint", server.url,
         "--state", str(tmp_path / "state.db"), "--sink", f"file:{tmp_path / 'alerts.jsonl'}",
         "--since", DAY.isoformat(), "--now", (DAY + timedelta(hours=hours)).isoformat(),
-        "--delay", "0m", "--max-catch-up", "1000", "--log-format", "json",
+        "--delay", "0m", "--max-catch-up", "1000", "--max-attempts", "12", "--log-format", "json",
     ]  # fmt: skip
 
 

@@ -10,12 +10,14 @@ and refuses any request without a bearer token from `LocalCredential`. `Faults` 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
 import socket
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,7 +60,8 @@ class ServerStats:
     outcomes: dict[str, int] = field(default_factory=dict)
     in_flight: int = 0
     max_in_flight: int = 0
-    started_at: list[float] = field(default_factory=list)  # time.monotonic() of each query request
+    # time.monotonic() of the latest query requests
+    started_at: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
 
 
 def error_body(code: str, message: str, inner: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -127,7 +130,7 @@ class QueryService:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return False
-        return token == self.token if self.token else is_local_token(token)
+        return hmac.compare_digest(token, self.token) if self.token else is_local_token(token)
 
     def _known(self, workspace_id: str) -> bool:
         return self.workspace_id is None or workspace_id == self.workspace_id

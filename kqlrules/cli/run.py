@@ -195,19 +195,25 @@ def status_command(
     if app_context(ctx).format is OutputFormat.json:
         print_json(rows)
         return
+    by_id = {s.id: s for s in statuses}
     table = Table(title=f"{len(rows)} detections in {state_path}")
     for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:
+        status = by_id[row["id"]]
         table.add_row(
             row["name"],
-            row["last_window_end"] or "never",
-            row["next_run_at"] or "-",
+            _short(status.last_window_end) or "never",
+            _short(status.next_run_at) or "-",
             str(row["failures"]),
             str(row["skipped_windows"]),
             row["last_error"] or "",
         )
     console.print(table)
+
+
+def _short(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%MZ") if moment else None
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -14,8 +13,8 @@ import typer
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
-from kqlrules.errors import KqlrulesError
-from kqlrules.rules import LoadedDetection, load_repository, parse_param_options
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
 from kqlrules.runner import (
     Limits,
     Runner,
@@ -65,13 +64,24 @@ def _instant(value: str | None, option: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def window_renderer(detection: LoadedDetection) -> Callable[[Window], str]:
-    """Renders the detection's template for a window, with `window_start`/`window_end` as params."""
+class WindowTemplate:
+    """A detection's template rendered per window, with `window_start`/`window_end` as params; remembers
+    the last rendering's line map so an error in the rendered query points into the template."""
 
-    def render(window: Window) -> str:
-        return detection.render({"window_start": window.start, "window_end": window.end}).text
+    def __init__(self, detection: LoadedDetection) -> None:
+        self.detection = detection
+        self._line_map: LineMap | None = None
 
-    return render
+    def render(self, window: Window) -> str:
+        rendered = self.detection.render({"window_start": window.start, "window_end": window.end})
+        self._line_map = rendered.line_map
+        return rendered.text
+
+    def locate(self, line: int, col: int) -> Location | None:
+        return None if self._line_map is None else self._line_map.to_template(line, col)
+
+    def scheduled(self) -> ScheduledDetection:
+        return ScheduledDetection(self.detection.meta, self.render, self.locate)
 
 
 @run_app.callback(invoke_without_command=True)
@@ -125,7 +135,7 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    detections = [ScheduledDetection(d.meta, window_renderer(d)) for d in repo.detections]
+    detections = [WindowTemplate(d).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
         raise KqlrulesError(

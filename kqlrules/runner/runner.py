@@ -29,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from kqlrules.errors import KqlrulesError
+from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import Detection
 from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
@@ -49,10 +49,12 @@ _REAL_WAIT_CAP = 0.5  # seconds: how late a stop request may be noticed while qu
 
 @dataclass(frozen=True)
 class ScheduledDetection:
-    """A detection and how to render its query for a window (the runner needs nothing else from a repo)."""
+    """A detection and how to render its query for a window (the runner needs nothing else from a repo);
+    `locate` turns a line and column of the rendered query into the template's, for error messages."""
 
     meta: Detection
     render: Callable[[Window], str]
+    locate: Callable[[int, int], Location | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,7 @@ class Runner:
         if isinstance(error, PartialResult):
             message = f"{error} ({len(error.table)} rows came back; the window runs again)"
         elif isinstance(error, KqlrulesError):
-            message = str(error)
+            message = _in_template(job.detection, error)
         else:
             message = f"unexpected {type(error).__name__}: {error}"
             logging.getLogger("kqlrules.runner").error("query failed", exc_info=error)
@@ -377,3 +379,14 @@ class Runner:
             failpoint("alert-written")
             self.state.mark_delivered(pending.fingerprint, pending.sink)
             self.summary.deliveries += 1
+
+
+def _in_template(detection: ScheduledDetection, error: KqlrulesError) -> str:
+    """The error at its place in the detection's template, when the rendered query's place is known."""
+    where = error.location
+    if detection.locate is None or where is None or where.line <= 0:
+        return str(error)
+    place = detection.locate(where.line, where.col)
+    if place is None:
+        return str(error)
+    return str(KqlrulesError(error.message, place, hint=error.hint))

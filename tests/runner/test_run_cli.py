@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kqlrules.cli.main import app
-from kqlrules.cli.run import window_renderer
+from kqlrules.cli.run import WindowTemplate
 from kqlrules.rules import load_repository
 from kqlrules.runner import Window
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
@@ -87,5 +87,5 @@ def test_templates_get_the_window_as_window_start_and_window_end(tmp_path: Path)
         " and TimeGenerated < {{ window_end | kql_datetime }}\n"
     )
     loaded = next(d for d in load_repository(repo).detections if d.name == "all_signins")
-    text = window_renderer(loaded)(Window(DAY, DAY + timedelta(minutes=5)))
+    text = WindowTemplate(loaded).render(Window(DAY, DAY + timedelta(minutes=5)))
     assert "datetime(2024-05-01T00:00:00Z)" in text and "datetime(2024-05-01T00:05:00Z)" in text

@@ -8,7 +8,16 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from kqlrules.runner import Limits, Runner, RunnerConfig, RunnerState, SimulatedClock, open_sink
+from kqlrules.errors import Location
+from kqlrules.runner import (
+    Limits,
+    Runner,
+    RunnerConfig,
+    RunnerState,
+    ScheduledDetection,
+    SimulatedClock,
+    open_sink,
+)
 from kqlrules.workspace import LocalWorkspace
 from tests.runner.conftest import DAY, FAILED_SIGNINS, delivered, detection, expected_alerts, signins
 
@@ -158,3 +167,15 @@ def test_stop_lets_in_flight_queries_finish_and_be_recorded(tmp_path: Path) -> N
     assert runner.summary.stopped and runner.summary.windows_completed == 1
     assert state.last_window_ends()[detection("failed").meta.id] == DAY + FIVE
     state.close()
+
+
+def test_a_query_error_is_reported_at_its_place_in_the_template(
+    workspace: LocalWorkspace, state: RunnerState
+) -> None:
+    broken = detection("broken", query="NoSuchTable")
+    in_template = ScheduledDetection(
+        broken.meta, broken.render, lambda line, col: Location("q/x.kql", line + 2, col)
+    )
+    config = RunnerConfig(delay=NO_DELAY, once=True)
+    Runner([in_template], workspace, state, [], clock=SimulatedClock(DAY + FIVE), config=config).run()
+    assert (state.statuses()[0].last_error or "").startswith("q/x.kql:3:1: 'NoSuchTable' is not a table")

@@ -1,16 +1,256 @@
-"""Placeholder: this stage is built by its own issue."""
+"""`kqlrules run` (the scheduled runner), `kqlrules run status`, and `kqlrules workspace serve`."""
 
 from __future__ import annotations
 
-import typer
+import signal
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
-from kqlrules.cli.common import not_available
+import typer
+from rich.table import Table
+
+from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
+from kqlrules.runner import (
+    Limits,
+    Runner,
+    RunnerConfig,
+    RunnerState,
+    ScheduledDetection,
+    SimulatedClock,
+    SystemClock,
+    Window,
+    open_sink,
+)
+from kqlrules.runner.logs import configure, event
+from kqlrules.timespan import TimespanError, parse_timespan
+from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, open_workspace
+
+DEFAULT_STATE = Path(".kqlrules/runner.db")
+
+run_app = typer.Typer(
+    help="Run the enabled detections on schedule against a workspace; `run status` shows where they are.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+workspace_app = typer.Typer(
+    help="Local workspaces: serve a folder of tables over the Log Analytics query API."
+)
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("run")
+    app.add_typer(run_app, name="run")
+    app.add_typer(workspace_app, name="workspace")
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise KqlrulesError(
+            f"{option} {value!r} is not an ISO 8601 date-time such as 2024-05-01T00:00Z"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class WindowTemplate:
+    """A detection's template rendered per window, with `window_start`/`window_end` as params; remembers
+    the last rendering's line map so an error in the rendered query points into the template."""
+
+    def __init__(self, detection: LoadedDetection) -> None:
+        self.detection = detection
+        self._line_map: LineMap | None = None
+
+    def render(self, window: Window) -> str:
+        rendered = self.detection.render({"window_start": window.start, "window_end": window.end})
+        self._line_map = rendered.line_map
+        return rendered.text
+
+    def locate(self, line: int, col: int) -> Location | None:
+        return None if self._line_map is None else self._line_map.to_template(line, col)
+
+    def scheduled(self) -> ScheduledDetection:
+        return ScheduledDetection(self.detection.meta, self.render, self.locate)
+
+
+@run_app.callback(invoke_without_command=True)
+@user_errors
+def run_command(
+    ctx: typer.Context,
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="local:DIR (a folder of tables) or a Log Analytics workspace id."
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
+    ),
+    once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
+    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+    sinks: list[str] = typer.Option(
+        ["stdout"],
+        "--sink",
+        help="Where alerts go: stdout, file:PATH, sqlite:PATH, webhook:URL (repeatable).",
+    ),
+    delay: str = typer.Option(
+        "5m", "--delay", help="Ingestion delay: a window runs this long after it ends."
+    ),
+    max_catch_up: int = typer.Option(
+        288, "--max-catch-up", min=1, help="Most missed windows run per detection."
+    ),
+    since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
+    now: str | None = typer.Option(None, "--now", help="Run on a simulated clock starting at this instant."),
+    until: str | None = typer.Option(None, "--until", help="Stop once the clock reaches this instant."),
+    max_attempts: int = typer.Option(
+        5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
+    ),
+    server_timeout: int = typer.Option(180, "--server-timeout", min=1, max=600, help="Query timeout (s)."),
+    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
+    params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
+    log_format: LogFormat = typer.Option(
+        LogFormat.text, "--log-format", help="Logs on stderr: text or json."
+    ),
+) -> None:
+    """Run the enabled detections at their frequency over aligned windows, into alerts and sinks."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if workspace is None:
+        raise KqlrulesError(
+            "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"
+        )
+    try:
+        ingestion_delay = parse_timespan(delay)
+    except TimespanError as error:
+        raise KqlrulesError(f"--delay: {error}") from None
+    configure(log_format.value)
+    repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
+    for problem in repo.problems:
+        event("detection not loaded", 30, problem=str(problem))
+    detections = [WindowTemplate(d).scheduled() for d in repo.detections]
+    start = _instant(now, "--now")
+    if start is not None and not once and until is None:
+        raise KqlrulesError(
+            "--now runs on a simulated clock, which needs an end", hint="add --once or --until"
+        )
+    clock = SimulatedClock(start) if start is not None else SystemClock()
+    config = RunnerConfig(
+        delay=ingestion_delay,
+        max_catch_up=max_catch_up,
+        since=_instant(since, "--since"),
+        once=once,
+        until=_instant(until, "--until"),
+        limits=Limits(max_attempts=max_attempts),
     )
-    app.command("workspace", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("workspace")
+    opened_sinks = [open_sink(spec) for spec in sinks]
+    state = RunnerState(state_path)
+    runner = Runner(
+        detections,
+        open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout),
+        state,
+        opened_sinks,
+        clock=clock,
+        config=config,
     )
+    previous = {sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        summary = runner.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sink in opened_sinks:
+            sink.close()
+        state.close()
+    if once and summary.windows_failed:
+        err_console.print(f"{summary.windows_failed} window(s) failed; `kqlrules run status` shows why")
+        raise typer.Exit(1)
+
+
+@run_app.command("status")
+@user_errors
+def status_command(
+    ctx: typer.Context,
+    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+) -> None:
+    """Each detection's last completed window, next run, failures and last error."""
+    if not state_path.exists():
+        raise KqlrulesError(
+            f"no runner state at {state_path}", hint="run `kqlrules run` first, or pass --state"
+        )
+    state = RunnerState(state_path)
+    try:
+        statuses = state.statuses()
+    finally:
+        state.close()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "last_window_end": s.last_window_end.isoformat() if s.last_window_end else None,
+            "next_run_at": s.next_run_at.isoformat() if s.next_run_at else None,
+            "failures": s.failures,
+            "skipped_windows": s.skipped_windows,
+            "last_error": s.last_error,
+        }
+        for s in statuses
+    ]
+    if app_context(ctx).format is OutputFormat.json:
+        print_json(rows)
+        return
+    by_id = {s.id: s for s in statuses}
+    table = Table(title=f"{len(rows)} detections in {state_path}")
+    for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        status = by_id[row["id"]]
+        table.add_row(
+            row["name"],
+            _short(status.last_window_end) or "never",
+            _short(status.next_run_at) or "-",
+            str(row["failures"]),
+            str(row["skipped_windows"]),
+            row["last_error"] or "",
+        )
+    console.print(table)
+
+
+def _short(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%MZ") if moment else None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@workspace_app.command("serve")
+@user_errors
+def serve_command(
+    folder: Path = typer.Argument(..., help="A folder of <Table>.jsonl|.csv|.parquet files."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
+    workspace_id: str | None = typer.Option(
+        None, "--workspace-id", help="Answer only this workspace id (default: any)."
+    ),
+    faults_file: Path | None = typer.Option(
+        None, "--faults", help="JSON file of faults to inject (for tests)."
+    ),
+) -> None:
+    """Serve a local workspace over the Log Analytics query API on 127.0.0.1 (bearer token required)."""
+    faults = Faults.from_file(faults_file) if faults_file else Faults()
+    server = WorkspaceServer(LocalWorkspace(folder), port=port, faults=faults, workspace_id=workspace_id)
+    sys.stdout.write(f"serving {folder} at {server.url} (query API v1; Ctrl-C stops)\n")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,1 +1,42 @@
-"""kqlrules.workspace"""
+"""Workspaces: where queries run. The local folder, Azure Log Analytics, and the local query-API server.
+
+`Workspace.query(kql, timespan) -> Table` is all a caller needs; `open_workspace` turns a command-line
+spec (`local:DIR` or a workspace id) into one.
+"""
+
+from kqlrules.workspace.azure_workspace import AzureWorkspace
+from kqlrules.workspace.credential import LocalCredential
+from kqlrules.workspace.errors import (
+    AuthenticationFailed,
+    ConnectionDropped,
+    PartialResult,
+    QueryRejected,
+    QueryThrottled,
+    QueryTimedOut,
+    ServiceUnavailable,
+    WorkspaceError,
+)
+from kqlrules.workspace.faults import Faults
+from kqlrules.workspace.local import LocalWorkspace
+from kqlrules.workspace.open import open_workspace
+from kqlrules.workspace.protocol import Timespan, Workspace
+from kqlrules.workspace.server import WorkspaceServer
+
+__all__ = [
+    "AuthenticationFailed",
+    "AzureWorkspace",
+    "ConnectionDropped",
+    "Faults",
+    "LocalCredential",
+    "LocalWorkspace",
+    "PartialResult",
+    "QueryRejected",
+    "QueryThrottled",
+    "QueryTimedOut",
+    "ServiceUnavailable",
+    "Timespan",
+    "Workspace",
+    "WorkspaceError",
+    "WorkspaceServer",
+    "open_workspace",
+]

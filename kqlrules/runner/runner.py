@@ -1,0 +1,392 @@
+"""The scheduled runner: every enabled detection, at its frequency, over its windows, into alerts and sinks.
+
+How the window reaches the query (one rule): the window [start, end) is the query's API `timespan` — the
+service, and the local workspace alike, limit every table's `TimeGenerated` to it — and the same two instants
+are given to the template as the params `window_start` and `window_end` (aware datetimes: write
+`{{ window_start | kql_datetime }}`) for queries that print or compare the boundaries. Locally `now()` is the
+window's end, so `ago(lookback)` agrees with the window; on Azure `now()` is the real time, so a query that
+computes its window with `ago()` sees nothing when it catches up an old window: prefer the params.
+
+Each detection runs one window at a time, oldest first, so catching up after downtime goes window by window
+(at most `max_catch_up` windows; older ones are skipped and counted). Queries run on a small thread pool
+within the API's limits; everything else (state, alerts, deliveries) happens on the calling thread, which
+is why the state needs no locks. A retryable failure (429, 5xx, timeout, dropped connection, partial result)
+is retried with backoff; when the attempts run out, the failure is recorded and the window runs again a
+frequency later (in `once` mode, the run reports it and exits non-zero). `stop()` lets queries in flight
+finish and be recorded, then returns.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules.model import Detection
+from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
+from kqlrules.runner.clock import Clock, SystemClock
+from kqlrules.runner.failpoints import failpoint
+from kqlrules.runner.limits import Limits, RateLimiter, backoff
+from kqlrules.runner.logs import event
+from kqlrules.runner.schedule import DEFAULT_DELAY, Window, align_down, catch_up, first_end, window_ending
+from kqlrules.runner.sinks import Sink
+from kqlrules.runner.state import RunnerState
+from kqlrules.table import Table
+from kqlrules.workspace.errors import PartialResult, QueryThrottled, WorkspaceError
+from kqlrules.workspace.protocol import Workspace
+
+OUTBOX_RETRY = timedelta(seconds=30)
+_REAL_WAIT_CAP = 0.5  # seconds: how late a stop request may be noticed while queries are in flight
+
+
+@dataclass(frozen=True)
+class ScheduledDetection:
+    """A detection and how to render its query for a window (the runner needs nothing else from a repo);
+    `locate` turns a line and column of the rendered query into the template's, for error messages."""
+
+    meta: Detection
+    render: Callable[[Window], str]
+    locate: Callable[[int, int], Location | None] | None = None
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    delay: timedelta = DEFAULT_DELAY
+    max_catch_up: int = 288
+    since: datetime | None = None
+    once: bool = False
+    until: datetime | None = None
+    limits: Limits = field(default_factory=Limits)
+    seed: int | None = None
+
+
+@dataclass
+class RunSummary:
+    executions: int = 0
+    windows_completed: int = 0
+    windows_failed: int = 0
+    retries: int = 0
+    alerts: int = 0
+    suppressed: int = 0
+    deliveries: int = 0
+    delivery_failures: int = 0
+    skipped_windows: int = 0
+    query_seconds: float = 0.0
+    runner_seconds: float = 0.0
+    stopped: bool = False
+
+    @property
+    def overhead_per_execution(self) -> float:
+        return self.runner_seconds / self.executions if self.executions else 0.0
+
+
+@dataclass(order=True)
+class _Job:
+    not_before: datetime
+    sequence: int
+    detection: ScheduledDetection = field(compare=False)
+    window: Window = field(compare=False)
+    attempt: int = field(default=1, compare=False)
+
+
+@dataclass
+class _Outcome:
+    table: Table | None
+    error: BaseException | None
+    query_seconds: float
+    render_seconds: float
+
+
+class Runner:
+    def __init__(
+        self,
+        detections: Sequence[ScheduledDetection],
+        workspace: Workspace,
+        state: RunnerState,
+        sinks: Sequence[Sink],
+        *,
+        clock: Clock | None = None,
+        config: RunnerConfig | None = None,
+    ) -> None:
+        self.detections = [d for d in detections if d.meta.enabled]
+        self._index = {d.meta.id: i for i, d in enumerate(self.detections)}
+        if len(self._index) != len(self.detections):
+            raise KqlrulesError("two enabled detections share an id", hint="each detection needs its own id")
+        self.workspace = workspace
+        self.state = state
+        self.sinks = {sink.name: sink for sink in sinks}
+        self.clock: Clock = clock or SystemClock()
+        self.config = config or RunnerConfig()
+        self.summary = RunSummary()
+        self._stop = threading.Event()
+        self._limiter = RateLimiter(self.config.limits)
+        self._rng = random.Random(self.config.seed)
+        self._sequence = itertools.count()
+        self._due: list[tuple[datetime, int, int]] = []  # (run at, sequence, index into detections)
+        self._next_end: dict[str, datetime] = {}
+        self._pending: list[_Job] = []
+        self._in_flight: dict[Future[_Outcome], _Job] = {}
+        self._rate_slot: datetime | None = None
+        self._outbox_retry_at: datetime | None = None
+
+    def stop(self) -> None:
+        """Finish what is in flight, record it, and return from `run` (safe to call from a signal handler)."""
+        self._stop.set()
+
+    def run(self) -> RunSummary:
+        started = self.clock.now()
+        horizon = started if self.config.once else self.config.until
+        self._plan(started)
+        self._deliver(None)  # what a previous run stored but did not deliver
+        limits = self.config.limits
+        with ThreadPoolExecutor(max_workers=limits.max_in_flight, thread_name_prefix="query") as pool:
+            while True:
+                tick = time.perf_counter()
+                now = self.clock.now()
+                self._collect(now)
+                if self._stop.is_set():
+                    self.summary.stopped = True
+                    if not self._in_flight:
+                        break
+                else:
+                    self._schedule(now, horizon)
+                    self._dispatch(now, pool)
+                    if self._outbox_retry_at is not None and now >= self._outbox_retry_at:
+                        self._deliver(None)
+                    if self._finished(horizon):
+                        break
+                wake = self._wake_time(horizon)
+                self.summary.runner_seconds += time.perf_counter() - tick
+                self._wait(wake)
+        self._deliver(None)
+        event("run finished", **{k: v for k, v in vars(self.summary).items() if not k.endswith("seconds")})
+        return self.summary
+
+    # -- planning ----------------------------------------------------------------------------------------
+
+    def _plan(self, now: datetime) -> None:
+        last = self.state.last_window_ends()
+        for index, detection in enumerate(self.detections):
+            meta = detection.meta
+            frequency = meta.schedule.frequency
+            if meta.id in last:
+                # Aligned again in case the frequency changed since the last run (period >= frequency
+                # keeps the next window touching the last one).
+                next_end = align_down(last[meta.id], frequency) + frequency
+            else:
+                next_end = first_end(now, frequency, self.config.delay, self.config.since)
+            self._next_end[meta.id] = next_end
+            heapq.heappush(self._due, (next_end + self.config.delay, next(self._sequence), index))
+
+    def _schedule(self, now: datetime, horizon: datetime | None) -> None:
+        limit = now if horizon is None else min(now, horizon)
+        while self._due and self._due[0][0] <= limit:
+            _, _, index = heapq.heappop(self._due)
+            detection = self.detections[index]
+            meta = detection.meta
+            frequency = meta.schedule.frequency
+            next_end, skipped = catch_up(
+                self._next_end[meta.id], limit, frequency, self.config.delay, self.config.max_catch_up
+            )
+            if skipped:
+                self._next_end[meta.id] = next_end
+                self.state.record_skipped(meta.id, meta.name, skipped, next_end - frequency)
+                self.summary.skipped_windows += skipped
+                event("windows skipped", logging.WARNING, detection=meta.name, skipped=skipped)
+            window = window_ending(next_end, meta.schedule.period)
+            heapq.heappush(self._pending, _Job(now, next(self._sequence), detection, window))
+
+    def _dispatch(self, now: datetime, pool: ThreadPoolExecutor) -> None:
+        self._rate_slot = None
+        while (
+            self._pending
+            and self._pending[0].not_before <= now
+            and len(self._in_flight) < self.config.limits.max_in_flight
+        ):
+            slot = self._limiter.next_slot(now)
+            if slot > now:
+                self._rate_slot = slot
+                return
+            job = heapq.heappop(self._pending)
+            self._limiter.started(now)
+            self._in_flight[pool.submit(self._execute, job)] = job
+            self.summary.executions += 1
+
+    def _finished(self, horizon: datetime | None) -> bool:
+        if horizon is None or self._pending or self._in_flight:
+            return False
+        return not self._due or self._due[0][0] > horizon
+
+    def _wake_time(self, horizon: datetime | None) -> datetime | None:
+        times = []
+        if self._pending and len(self._in_flight) < self.config.limits.max_in_flight:
+            times.append(max(self._pending[0].not_before, self._rate_slot or self._pending[0].not_before))
+        if self._due and (horizon is None or self._due[0][0] <= horizon):
+            times.append(self._due[0][0])
+        if self._outbox_retry_at is not None:
+            times.append(self._outbox_retry_at)
+        return min(times) if times else None
+
+    def _wait(self, wake: datetime | None) -> None:
+        if self._stop.is_set() and not self._in_flight:
+            return
+        if self._in_flight:
+            seconds = None if wake is None else self.clock.real_seconds_until(wake)
+            timeout = _REAL_WAIT_CAP if seconds is None else min(seconds, _REAL_WAIT_CAP)
+            wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        elif wake is not None:
+            self.clock.sleep_until(wake, self._stop)
+        else:  # nothing scheduled at all (no enabled detections): idle until stopped
+            self._stop.wait(_REAL_WAIT_CAP)
+
+    # -- executing (on a pool thread) ----------------------------------------------------------------------
+
+    def _execute(self, job: _Job) -> _Outcome:
+        started = time.perf_counter()
+        try:
+            kql = job.detection.render(job.window)
+        except Exception as error:
+            return _Outcome(None, error, 0.0, time.perf_counter() - started)
+        rendered = time.perf_counter()
+        try:
+            table = self.workspace.query(kql, (job.window.start, job.window.end))
+        except Exception as error:
+            return _Outcome(None, error, time.perf_counter() - rendered, rendered - started)
+        return _Outcome(table, None, time.perf_counter() - rendered, rendered - started)
+
+    # -- recording (on the calling thread) -----------------------------------------------------------------
+
+    def _collect(self, now: datetime) -> None:
+        for future in [f for f in self._in_flight if f.done()]:
+            job = self._in_flight.pop(future)
+            outcome = future.result()
+            failpoint("query-answered")
+            self.summary.query_seconds += outcome.query_seconds
+            self.summary.runner_seconds += outcome.render_seconds
+            if outcome.error is None and outcome.table is not None:
+                self._complete(job, outcome.table, now)
+            else:
+                self._failed_attempt(job, outcome.error, now)
+
+    def _complete(self, job: _Job, table: Table, now: datetime) -> None:
+        meta = job.detection.meta
+        try:
+            evaluation, alerts = evaluate(meta, job.window, table)
+        except ResultShapeError as error:
+            self._give_up(job, error, now)
+            return
+        for alert in alerts:
+            last = self.state.last_alert_end(meta.id, alert.entity_key)
+            alert.suppressed = suppressed_by(last, job.window, meta.suppress_for)
+        next_end = job.window.end + meta.schedule.frequency
+        self.state.complete_window(meta.id, meta.name, job.window, alerts, next_end + self.config.delay)
+        failpoint("window-committed")
+        self._next_end[meta.id] = next_end
+        self._due_again(job.detection, next_end + self.config.delay)
+        delivered = [a.fingerprint for a in alerts if not a.suppressed]
+        self.summary.windows_completed += 1
+        self.summary.alerts += len(delivered)
+        self.summary.suppressed += len(alerts) - len(delivered)
+        if evaluation.fired or job.attempt > 1:
+            event(
+                "window completed",
+                detection=meta.name,
+                window=str(job.window),
+                rows=evaluation.row_count,
+                fired=evaluation.fired,
+                alerts=len(delivered),
+                suppressed=len(alerts) - len(delivered),
+                attempts=job.attempt,
+            )
+        if delivered:
+            self._deliver(delivered)
+
+    def _failed_attempt(self, job: _Job, error: BaseException | None, now: datetime) -> None:
+        retryable = isinstance(error, WorkspaceError) and error.retryable
+        if retryable and job.attempt < self.config.limits.max_attempts:
+            retry_after = error.retry_after if isinstance(error, QueryThrottled) else None
+            delay = backoff(job.attempt, self.config.limits, retry_after, self._rng)
+            job.attempt += 1
+            job.not_before = now + delay
+            job.sequence = next(self._sequence)
+            heapq.heappush(self._pending, job)
+            self.summary.retries += 1
+            event(
+                "query retry",
+                logging.INFO,
+                detection=job.detection.meta.name,
+                window=str(job.window),
+                error=str(error),
+                attempt=job.attempt,
+                after_seconds=round(delay.total_seconds(), 3),
+            )
+            return
+        self._give_up(job, error, now)
+
+    def _give_up(self, job: _Job, error: BaseException | None, now: datetime) -> None:
+        meta = job.detection.meta
+        if isinstance(error, PartialResult):
+            message = f"{error} ({len(error.table)} rows came back; the window runs again)"
+        elif isinstance(error, KqlrulesError):
+            message = _in_template(job.detection, error)
+        else:
+            message = f"unexpected {type(error).__name__}: {error}"
+            logging.getLogger("kqlrules.runner").error("query failed", exc_info=error)
+        retry_at = now + meta.schedule.frequency
+        self.state.record_failure(meta.id, meta.name, message, retry_at)
+        self.summary.windows_failed += 1
+        event(
+            "window failed",
+            logging.WARNING,
+            detection=meta.name,
+            window=str(job.window),
+            error=message,
+            attempts=job.attempt,
+        )
+        if not self.config.once:
+            self._due_again(job.detection, retry_at)
+
+    def _due_again(self, detection: ScheduledDetection, at: datetime) -> None:
+        heapq.heappush(self._due, (at, next(self._sequence), self._index[detection.meta.id]))
+
+    def _deliver(self, fingerprints: list[str] | None) -> None:
+        if not self.sinks:
+            return
+        if fingerprints is None:
+            self._outbox_retry_at = None
+        for pending in self.state.pending_deliveries(self.sinks, fingerprints):
+            try:
+                self.sinks[pending.sink].deliver(pending.fingerprint, pending.payload)
+            except (KqlrulesError, OSError) as error:
+                self.summary.delivery_failures += 1
+                self._outbox_retry_at = self.clock.now() + OUTBOX_RETRY
+                event(
+                    "delivery failed",
+                    logging.WARNING,
+                    sink=pending.sink,
+                    alert=pending.fingerprint,
+                    error=str(error),
+                )
+                continue
+            failpoint("alert-written")
+            self.state.mark_delivered(pending.fingerprint, pending.sink)
+            self.summary.deliveries += 1
+
+
+def _in_template(detection: ScheduledDetection, error: KqlrulesError) -> str:
+    """The error at its place in the detection's template, when the rendered query's place is known."""
+    where = error.location
+    if detection.locate is None or where is None or where.line <= 0:
+        return str(error)
+    place = detection.locate(where.line, where.col)
+    if place is None:
+        return str(error)
+    return str(KqlrulesError(error.message, place, hint=error.hint))

@@ -1,0 +1,35 @@
+"""From a command-line spec to a workspace: `local:DIR` runs in-process; anything else is a workspace id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from azure.core.credentials import TokenCredential
+
+from kqlrules.errors import KqlrulesError
+from kqlrules.workspace.azure_workspace import AzureWorkspace, is_loopback
+from kqlrules.workspace.credential import LocalCredential
+from kqlrules.workspace.local import LocalWorkspace
+from kqlrules.workspace.protocol import Workspace
+
+
+def open_workspace(spec: str, *, endpoint: str | None = None, server_timeout: int = 180) -> Workspace:
+    """`local:DIR` -> `LocalWorkspace`; a workspace id -> `AzureWorkspace` (the local server when `endpoint`
+    is a loopback URL, with `LocalCredential`; otherwise Azure with `DefaultAzureCredential`)."""
+    if spec.startswith("local:"):
+        folder = Path(spec.removeprefix("local:"))
+        if not folder.is_dir():
+            raise KqlrulesError(f"workspace folder {folder} does not exist", hint="local:DIR names a folder")
+        return LocalWorkspace(folder)
+    if not spec.strip():
+        raise KqlrulesError(
+            "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"
+        )
+    credential: TokenCredential
+    if endpoint is not None and is_loopback(endpoint):
+        credential = LocalCredential()
+    else:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    return AzureWorkspace(spec, credential, endpoint, server_timeout=server_timeout)

@@ -1,19 +1,144 @@
-"""Placeholder: this stage is built by its own issue."""
+"""Authoring commands: `list` the detections, `render` one to KQL, `validate` them all."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from datetime import timedelta
+from typing import Any
 
-from kqlrules.cli.common import not_available
+import typer
+from rich.table import Table
+
+from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import LoadedDetection, find_detection, load_repository, parse_param_options
+from kqlrules.timespan import format_timespan
+
+ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply.")
+PARAM_OPTION = typer.Option([], "--param", help="Template parameter name=value (repeatable).")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("list", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("list")
-    )
-    app.command("render", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("render")
-    )
-    app.command("validate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("validate")
-    )
+    app.command("list")(list_command)
+    app.command("render")(render_command)
+    app.command("validate")(validate_command)
+
+
+def _schedule(detection: LoadedDetection) -> str:
+    schedule = detection.meta.schedule
+    return f"every {format_timespan(schedule.frequency)} over {format_timespan(schedule.period)}"
+
+
+def _summary(detection: LoadedDetection) -> dict[str, Any]:
+    meta = detection.meta
+    return {
+        "id": meta.id,
+        "name": meta.name,
+        "detection": detection.key,
+        "severity": str(meta.severity),
+        "enabled": meta.enabled,
+        "frequency": format_timespan(meta.schedule.frequency),
+        "period": format_timespan(meta.schedule.period),
+        "tactics": list(meta.tactics),
+        "techniques": list(meta.techniques),
+        "yaml": str(detection.yaml_path),
+        "kql": str(detection.kql_path),
+    }
+
+
+def _problem(error: KqlrulesError) -> dict[str, Any]:
+    where = error.location
+    return {
+        "path": where.path if where else None,
+        "line": where.line if where else None,
+        "col": where.col if where else None,
+        "message": error.message,
+        "hint": error.hint,
+    }
+
+
+@user_errors
+def list_command(ctx: typer.Context) -> None:
+    """List every detection: id, name, severity, schedule, tactics."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo)
+    if app.format is OutputFormat.json:
+        print_json([_summary(detection) for detection in repo.detections])
+    else:
+        table = Table(title=f"{len(repo.detections)} detections")
+        for column in ("id", "detection", "name", "severity", "schedule", "tactics"):
+            table.add_column(column, overflow="fold")
+        for detection in repo.detections:
+            meta = detection.meta
+            table.add_row(
+                meta.id,
+                detection.key,
+                meta.name,
+                str(meta.severity),
+                _schedule(detection),
+                ", ".join(meta.tactics),
+            )
+        console.print(table)
+    if repo.problems:
+        err_console.print(
+            f"{len(repo.problems)} problem(s) hide some detections; run `kqlrules validate`.",
+            highlight=False,
+        )
+
+
+@user_errors
+def render_command(
+    ctx: typer.Context,
+    detection: str = typer.Argument(..., help="Detection name, area/name, id, or path of its .yaml/.kql."),
+    env: str | None = ENV_OPTION,
+    param: list[str] = PARAM_OPTION,
+) -> None:
+    """Print a detection's rendered KQL."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    found = find_detection(repo, detection)
+    rendered = found.render()
+    if app.format is OutputFormat.json:
+        print_json(
+            {
+                "detection": found.key,
+                "id": found.meta.id,
+                "kql": rendered.text,
+                "params": {key: _jsonable(value) for key, value in rendered.params.items()},
+            }
+        )
+    else:
+        sys.stdout.write(rendered.text + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    return format_timespan(value) if isinstance(value, timedelta) else value
+
+
+@user_errors
+def validate_command(
+    ctx: typer.Context,
+    env: str | None = ENV_OPTION,
+    param: list[str] = PARAM_OPTION,
+) -> None:
+    """Check every detection's metadata and render its template; list every problem, exit 1 if any."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    problems = repo.validate()
+    if app.format is OutputFormat.json:
+        print_json(
+            {
+                "valid": not problems,
+                "detections": len(repo.detections),
+                "problems": [_problem(problem) for problem in problems],
+            }
+        )
+    else:
+        for problem in problems:
+            sys.stdout.write(f"{problem}\n")
+        if problems:
+            err_console.print(f"[bold red]{len(problems)} problem(s)[/] found.", highlight=False)
+        else:
+            console.print(f"[green]{len(repo.detections)} detections valid.[/]", highlight=False)
+    if problems:
+        raise typer.Exit(1)

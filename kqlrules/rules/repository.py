@@ -1,0 +1,242 @@
+"""A detection repository: every `queries/<area>/<name>.yaml` + `<name>.kql` pair, its configuration,
+and every problem found while loading it (one broken detection never hides the others)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kqlrules.errors import KqlrulesError, Location, ValidationError
+from kqlrules.rules.config import RepoConfig, load_config
+from kqlrules.rules.loader import check_metadata, position
+from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
+from kqlrules.rules.params import coerce_params, merge_params
+from kqlrules.rules.paths import shown
+from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateRenderer
+
+QUERIES = "queries"
+# `<name>.tests.yaml` files and `fixtures/` folders belong to a detection's tests, not to its metadata.
+_NOT_METADATA_SUFFIXES = (".tests.yaml", ".tests.yml")
+_SKIPPED_FOLDERS = {"fixtures", "__pycache__"}
+
+
+class RepositoryProblems(KqlrulesError):
+    """Several problems at once; `str()` lists each as `path:line:col: message`."""
+
+    def __init__(self, problems: list[KqlrulesError]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(eq=False)
+class LoadedDetection:
+    """One detection: validated metadata, its two files, and a way to render its query."""
+
+    meta: Detection
+    yaml_path: Path
+    kql_path: Path
+    area: str
+    renderer: TemplateRenderer = field(repr=False)
+    # Parameter layers above the detection's defaults: repository config, environment, command line.
+    layers: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    document: Any = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.yaml_path.stem
+
+    @property
+    def key(self) -> str:
+        """`area/name`: unique in a repository even when names repeat across areas."""
+        return f"{self.area}/{self.name}" if self.area else self.name
+
+    def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
+        """The template's parameters, lowest first: `lookback` (the schedule period), the detection's
+        defaults, the repository config, its environment, the command line, then `overrides`."""
+        merged = merge_params({"lookback": self.meta.schedule.period}, self.meta.params)
+        for layer in (*self.layers, overrides or {}):
+            merged = merge_params(merged, coerce_params(layer, merged))
+        return merged
+
+    def render(self, params: Mapping[str, object] | None = None) -> RenderedQuery:
+        """The KQL this detection runs; a template problem raises `TemplateError` at its file:line."""
+        rendered = self.renderer.render(self.kql_path, self.params(params))
+        if len(rendered.text) > MAX_QUERY_LENGTH:
+            raise ValidationError(
+                f"rendered query is {len(rendered.text):,} characters; the limit is {MAX_QUERY_LENGTH:,}",
+                Location.of(shown(self.kql_path)),
+            )
+        return rendered
+
+    def location(self, *keys: str | int) -> Location:
+        """Where `keys` (such as `"id"` or `"schedule", "period"`) is written in the YAML file."""
+        line, col = position(self.document, tuple(keys)) if self.document is not None else (0, 0)
+        return Location.of(shown(self.yaml_path), line, col)
+
+
+@dataclass(eq=False)
+class Repository:
+    root: Path
+    config: RepoConfig
+    detections: list[LoadedDetection] = field(default_factory=list)
+    problems: list[KqlrulesError] = field(default_factory=list)
+    env: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def queries_dir(self) -> Path:
+        return self.root / QUERIES
+
+    def raise_problems(self) -> None:
+        """Raise every loading problem at once (the strict way to load)."""
+        if self.problems:
+            raise RepositoryProblems(self.problems)
+
+    def validate(self) -> list[KqlrulesError]:
+        """Loading problems plus every detection's render problems, in file order."""
+        found = list(self.problems)
+        for detection in self.detections:
+            try:
+                detection.render()
+            except KqlrulesError as error:
+                found.append(error)
+        return sorted(found, key=_order)
+
+
+def load_repository(
+    root: Path,
+    env: str | None = None,
+    params: dict[str, str] | None = None,
+    *,
+    strict: bool = False,
+) -> Repository:
+    """Load every detection under `root/queries/`; problems are collected in `.problems` (or raised
+    together when `strict`). A bad configuration or an unknown `env` raises at once: it affects all."""
+    root = Path(root)
+    queries_dir = root / QUERIES
+    if not queries_dir.is_dir():
+        raise KqlrulesError(f"no {QUERIES}/ folder in {shown(root)}", Location.of(shown(root)))
+    config = load_config(root)
+    environment_params = config.environment(env).params if env else {}
+    layers = (config.params, environment_params, dict(params or {}))
+    repository = Repository(root, config, env=env, params=merge_params(*layers))
+    renderer = TemplateRenderer(queries_dir)
+    for yaml_path, kql_path in _pairs(queries_dir, repository.problems):
+        problems, meta, document = check_metadata(yaml_path)
+        repository.problems.extend(problems)
+        if meta is None:
+            continue
+        area = yaml_path.parent.relative_to(queries_dir).as_posix()
+        area = "" if area == "." else area
+        repository.detections.append(
+            LoadedDetection(meta, yaml_path, kql_path, area, renderer, layers, document)
+        )
+    repository.problems.extend(_duplicate_ids(repository.detections))
+    repository.problems.sort(key=_order)
+    if strict:
+        repository.raise_problems()
+    return repository
+
+
+def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path, Path]]:
+    """Each metadata file with its template; a file without its partner is a problem."""
+    pairs = []
+    for path in sorted(queries_dir.rglob("*")):
+        relative = path.relative_to(queries_dir).parts
+        if not path.is_file() or _skipped(relative):
+            continue
+        if path.suffix in (".yaml", ".yml") and not path.name.endswith(_NOT_METADATA_SUFFIXES):
+            template = path.with_suffix(".kql")
+            if template.is_file():
+                pairs.append((path, template))
+            else:
+                problems.append(
+                    ValidationError(
+                        f"no query template next to this metadata (expected {template.name})",
+                        Location.of(shown(path)),
+                    )
+                )
+        elif path.suffix == ".kql" and not any(
+            path.with_suffix(suffix).is_file() for suffix in (".yaml", ".yml")
+        ):
+            problems.append(
+                ValidationError(
+                    f"no metadata next to this query template (expected {path.with_suffix('.yaml').name})",
+                    Location.of(shown(path)),
+                )
+            )
+    return pairs
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    folders = parts[:-1]
+    return any(part.startswith(("_", ".")) or part in _SKIPPED_FOLDERS for part in folders) or parts[
+        -1
+    ].startswith(".")
+
+
+def _duplicate_ids(detections: list[LoadedDetection]) -> list[KqlrulesError]:
+    by_id: dict[str, list[LoadedDetection]] = {}
+    for detection in detections:
+        by_id.setdefault(detection.meta.id, []).append(detection)
+    problems: list[KqlrulesError] = []
+    for ident, owners in by_id.items():
+        if len(owners) < 2:
+            continue
+        for owner in owners:
+            others = ", ".join(str(other.location("id")) for other in owners if other is not owner)
+            problems.append(
+                ValidationError(
+                    f"duplicate id {ident}: also used by {others}",
+                    owner.location("id"),
+                    hint="ids are immutable and unique; give the newer detection a new GUID",
+                )
+            )
+    return problems
+
+
+def _order(problem: KqlrulesError) -> tuple[str, int, int, str]:
+    where = problem.location or Location("")
+    return (where.path, where.line, where.col, problem.message)
+
+
+def find_detection(repo: Repository, name_or_path: str | Path) -> LoadedDetection:
+    """A detection by name (`risky_signin`), `area/name`, id, or the path of its .yaml or .kql file."""
+    wanted = str(name_or_path)
+    candidate = Path(wanted)
+    if candidate.suffix in (".yaml", ".yml", ".kql"):
+        target = candidate.resolve()
+        for detection in repo.detections:
+            if target in (detection.yaml_path.resolve(), detection.kql_path.resolve()):
+                return detection
+    matches = [
+        detection
+        for detection in repo.detections
+        if wanted in (detection.name, detection.key, detection.meta.id)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        keys = ", ".join(detection.key for detection in matches)
+        raise KqlrulesError(f"{wanted!r} names several detections: {keys}", hint="write it as area/name")
+    for problem in repo.problems:
+        if problem.location and Path(problem.location.path).stem == candidate.stem:
+            raise problem
+    names = [detection.name for detection in repo.detections] + [d.key for d in repo.detections]
+    close = difflib.get_close_matches(candidate.stem, names, n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "`kqlrules list` shows every detection"
+    raise KqlrulesError(f"no detection {wanted!r}", hint=hint)
+
+
+__all__ = [
+    "MACRO_FOLDER",
+    "LoadedDetection",
+    "Repository",
+    "RepositoryProblems",
+    "find_detection",
+    "load_repository",
+]

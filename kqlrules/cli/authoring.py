@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
@@ -66,7 +67,9 @@ def list_command(ctx: typer.Context) -> None:
         print_json([_summary(detection) for detection in repo.detections])
     else:
         table = Table(title=f"{len(repo.detections)} detections")
-        for column in ("id", "detection", "name", "severity", "schedule", "tactics"):
+        for column in ("id", "detection"):
+            table.add_column(column, no_wrap=True)
+        for column in ("name", "severity", "schedule", "tactics"):
             table.add_column(column, overflow="fold")
         for detection in repo.detections:
             meta = detection.meta
@@ -78,7 +81,8 @@ def list_command(ctx: typer.Context) -> None:
                 _schedule(detection),
                 ", ".join(meta.tactics),
             )
-        console.print(table)
+        # Piped output has no terminal width; a table folded to 80 columns would be unreadable.
+        (console if console.is_terminal else Console(width=max(console.width, 160))).print(table)
     if repo.problems:
         err_console.print(
             f"{len(repo.problems)} problem(s) hide some detections; run `kqlrules validate`.",

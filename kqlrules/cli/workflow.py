@@ -1,28 +1,170 @@
-"""Placeholder: this stage is built by its own issue."""
+"""Adoption and upkeep: `init` a repository, `import`/`export` Sentinel rules, `coverage`, `version`."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
 
-from kqlrules.cli.common import not_available
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    console,
+    err_console,
+    not_available,
+    print_json,
+    user_errors,
+)
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import load_repository
+from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
+from kqlrules.workflow.importer import import_sentinel
+from kqlrules.workflow.scaffold_repo import scaffold
+from kqlrules.workflow.sentinel_format import to_sentinel
+from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
+from kqlrules.workflow.yaml_out import dump_yaml
+
+import_app = typer.Typer(help="Bring existing rules into the repository.", no_args_is_help=True)
+export_app = typer.Typer(help="Write the detections in another tool's format.", no_args_is_help=True)
+coverage_app = typer.Typer(help="What the detections cover.", no_args_is_help=True)
+version_app = typer.Typer(help="Content hashes and versions (queries/.lock.json).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("init")
-    )
-    app.command("import", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("import")
-    )
-    app.command("export", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("export")
-    )
-    app.command("coverage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("coverage")
-    )
+    app.command("init")(init_command)
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
+    app.add_typer(coverage_app, name="coverage")
+    app.add_typer(version_app, name="version")
     app.command("backtest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
         not_available("backtest")
     )
-    app.command("version", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("version")
+
+
+@user_errors
+def init_command(
+    directory: Path = typer.Argument(..., help="Folder for the new detection repository."),
+) -> None:
+    """Scaffold a detection repository: config, queries/ with an example and its tests, the CI workflow."""
+    written = scaffold(directory)
+    for path in written:
+        console.print(f"created {path}", highlight=False)
+    console.print(f"\nNext: cd {directory} && kqlrules validate && kqlrules test", highlight=False)
+
+
+@import_app.command("sentinel")
+@user_errors
+def import_sentinel_command(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Sentinel analytic rule YAML files or folders."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the detections (default: queries/)."),
+) -> None:
+    """Microsoft Sentinel analytic rule YAML -> kqlrules detections (metadata + query template)."""
+    app = app_context(ctx)
+    target = out or app.repo / "queries"
+    report = import_sentinel(paths, target)
+    for problem in report.skipped:
+        err_console.print(f"skipped {problem}", highlight=False, soft_wrap=True)
+    if app.format is OutputFormat.json:
+        print_json(
+            {
+                "written": [str(path) for path, _ in report.written],
+                "skipped": [str(problem) for problem in report.skipped],
+            }
+        )
+    else:
+        console.print(f"imported {len(report.written)} rule(s) into {target}; skipped {len(report.skipped)}")
+
+
+@export_app.command("sentinel")
+@user_errors
+def export_sentinel_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Folder for the Sentinel rule YAML files."),
+    env: str | None = typer.Option(None, "--env", help="Environment whose params render the queries."),
+) -> None:
+    """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape)."""
+    repo = load_repository(app_context(ctx).repo, env=env, strict=True)
+    count = 0
+    for detection in repo.detections:
+        rule = to_sentinel(detection.meta, detection.render().text)
+        target = out / detection.area / f"{detection.name}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dump_yaml(rule), encoding="utf-8")
+        count += 1
+    console.print(f"exported {count} rule(s) to {out}")
+
+
+@coverage_app.command("attack")
+@user_errors
+def coverage_attack_command(
+    ctx: typer.Context,
+    layer: Path | None = typer.Option(None, "--layer", help="Write an ATT&CK Navigator layer (JSON) here."),
+    markdown: Path | None = typer.Option(
+        None, "--markdown", help="Write the tactics x techniques matrix here."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when a mapping does not match ATT&CK."),
+) -> None:
+    """ATT&CK coverage: a Navigator layer (format 4.5) and a matrix of tactics x techniques."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo)
+    coverage = compute_coverage([d.meta for d in repo.detections])
+    if layer:
+        layer.write_text(json.dumps(navigator_layer(coverage), indent=2) + "\n", encoding="utf-8")
+    if markdown:
+        markdown.write_text(markdown_matrix(coverage), encoding="utf-8")
+    if app.format is OutputFormat.json:
+        print_json(navigator_layer(coverage))
+    elif not layer and not markdown:
+        sys.stdout.write(markdown_matrix(coverage))
+    for problem in coverage.problems:
+        err_console.print(f"warning: {problem.detection}: {problem.message}", highlight=False)
+    if strict and coverage.problems:
+        raise typer.Exit(1)
+
+
+@version_app.command("check")
+@user_errors
+def version_check_command(ctx: typer.Context) -> None:
+    """Fail when a detection changed without a version bump, went down a version, or changed its id."""
+    repo = load_repository(app_context(ctx).repo, strict=True)
+    problems = check_versions(repo.queries_dir, repo.detections)
+    for problem in problems:
+        err_console.print(str(problem), highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"{len(repo.detections)} detection(s) match queries/.lock.json")
+
+
+@version_app.command("bump")
+@user_errors
+def version_bump_command(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(None, help="Detections to bump (default: every changed one)."),
+    part: str = typer.Option("patch", "--part", help="major, minor or patch."),
+) -> None:
+    """Bump the version of changed detections (or those named) and record them in the lock."""
+    if part not in ("major", "minor", "patch"):
+        raise KqlrulesError(f"--part must be major, minor or patch, not {part!r}")
+    level: Part = part  # type: ignore[assignment]
+    app = app_context(ctx)
+    repo = load_repository(app.repo, strict=True)
+    targets = (
+        [d for d in repo.detections if d.name in names or d.key in names or d.meta.id in names]
+        if names
+        else changed(repo.queries_dir, repo.detections)
     )
+    for detection in targets:
+        console.print(f"{detection.key}: {detection.meta.version} -> {bump_version(detection, level)}")
+    write_lock(repo.queries_dir, load_repository(app.repo, strict=True).detections)
+
+
+@version_app.command("lock")
+@user_errors
+def version_lock_command(ctx: typer.Context) -> None:
+    """Record every detection's current content hash and version in queries/.lock.json."""
+    repo = load_repository(app_context(ctx).repo, strict=True)
+    path = write_lock(repo.queries_dir, repo.detections)
+    console.print(f"wrote {path} ({len(repo.detections)} detections)")

@@ -32,9 +32,7 @@ def read_yaml(path: Path) -> Any:
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = error.problem or error.context or "invalid YAML"
-        if error.context and error.problem:
-            problem = f"{error.context}: {error.problem}" if "found" in error.problem else problem
+        problem = ": ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
         raise MetadataError(f"invalid YAML: {problem}", Location.of(shown(path), line, col)) from None
     except YAMLError as error:
         raise MetadataError(f"invalid YAML: {error}", Location.of(shown(path))) from None
@@ -101,7 +99,7 @@ def position(document: Any, loc: tuple[Any, ...], *, key: bool = False) -> tuple
 
 def _problem(path: Path, document: Any, error: Any) -> MetadataError:
     loc = tuple(part for part in error["loc"] if part != "[key]")
-    dotted = ".".join(str(part) for part in loc)
+    dotted = _dotted(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
         line, col = position(document, loc, key=True)
@@ -111,11 +109,19 @@ def _problem(path: Path, document: Any, error: Any) -> MetadataError:
         message = f"missing required key {dotted!r}"
     else:
         loc = _narrow(document, loc, str(error["msg"]))
-        dotted = ".".join(str(part) for part in loc)
+        dotted = _dotted(loc)
         line, col = position(document, loc)
         text = str(error["msg"]).removeprefix("Value error, ")
         message = f"{dotted}: {text}" if dotted else text
     return MetadataError(message, Location.of(shown(path), line, col))
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    """`("techniques", 1)` -> `techniques[1]`, `("schedule", "period")` -> `schedule.period`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def _narrow(document: Any, loc: tuple[Any, ...], message: str) -> tuple[Any, ...]:

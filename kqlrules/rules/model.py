@@ -10,9 +10,9 @@ import re
 import uuid
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kqlrules.timespan import TimespanError, parse_timespan
 
@@ -120,11 +120,40 @@ class Trigger(_Strict):
         }[self.operator]
 
 
+def _tactic(value: str) -> str:
+    if value not in TACTICS:
+        raise ValueError(f"unknown tactic {value!r}; one of: {', '.join(TACTICS)}")
+    return value
+
+
+def _technique(value: str) -> str:
+    if not _TECHNIQUE.match(value):
+        raise ValueError(f"technique {value!r} is not an ATT&CK id such as T1078 or T1078.004")
+    return value
+
+
+# Checked one by one so that a problem points at the list item, not at the whole list.
+Tactic = Annotated[str, AfterValidator(_tactic)]
+Technique = Annotated[str, AfterValidator(_technique)]
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+_COLUMN = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*$")
+
+
+def _placeholders(value: str | None) -> str | None:
+    for match in _PLACEHOLDER.finditer(value or ""):
+        if not _COLUMN.match(match.group(1)):
+            raise ValueError(
+                f"placeholder {match.group(0)} must name one result column, such as {{{{Account}}}}"
+            )
+    return value
+
+
 class Alert(_Strict):
     """How each alert presents itself; placeholders `{{Column}}` name columns of the query's output."""
 
-    title: str | None = None
-    description: str | None = None
+    title: Annotated[str | None, AfterValidator(_placeholders)] = None
+    description: Annotated[str | None, AfterValidator(_placeholders)] = None
     severity_column: str | None = None
     tactics_column: str | None = None
     dynamic_properties: dict[str, str] = {}
@@ -165,7 +194,7 @@ class EntityMapping(_Strict):
 
 
 class Detection(_Strict):
-    """One detection's metadata. `path` and `query_path` are set by the loader, not written by users."""
+    """One detection's metadata, as its `<name>.yaml` says it (the loader keeps the file paths)."""
 
     id: str
     name: str = Field(min_length=1, max_length=256)
@@ -174,8 +203,8 @@ class Detection(_Strict):
     enabled: bool = True
     schedule: Schedule
     trigger: Trigger = Trigger()
-    tactics: list[str] = []
-    techniques: list[str] = []
+    tactics: list[Tactic] = []
+    techniques: list[Technique] = []
     tables: list[str] = []
     # Written as {Type: {Identifier: Column}} or {Type: Column} (the default identifier); a list of
     # {type, fields} when one type is mapped twice (two accounts, say), as Sentinel allows.
@@ -201,22 +230,6 @@ class Detection(_Strict):
     def _suppress(cls, value: Any) -> timedelta | None:
         return None if value is None else _timespan(value)
 
-    @field_validator("tactics")
-    @classmethod
-    def _tactics(cls, value: list[str]) -> list[str]:
-        for tactic in value:
-            if tactic not in TACTICS:
-                raise ValueError(f"unknown tactic {tactic!r}; one of: {', '.join(TACTICS)}")
-        return value
-
-    @field_validator("techniques")
-    @classmethod
-    def _techniques(cls, value: list[str]) -> list[str]:
-        for technique in value:
-            if not _TECHNIQUE.match(technique):
-                raise ValueError(f"technique {technique!r} is not an ATT&CK id such as T1078 or T1078.004")
-        return value
-
     @field_validator("entities", mode="before")
     @classmethod
     def _entities(cls, value: Any) -> Any:
@@ -241,13 +254,24 @@ class Detection(_Strict):
             raise ValueError("version must be semver, such as 1.0.0")
         return value
 
-    @model_validator(mode="after")
-    def _limits(self) -> Detection:
-        if len(self.entities) > MAX_ENTITY_MAPPINGS:
-            raise ValueError(f"at most {MAX_ENTITY_MAPPINGS} entity mappings (Sentinel's limit)")
-        for entity in self.entities:
+    @field_validator("entities")
+    @classmethod
+    def _entity_limits(cls, value: list[EntityMapping]) -> list[EntityMapping]:
+        if len(value) > MAX_ENTITY_MAPPINGS:
+            raise ValueError(
+                f"{len(value)} entity mappings; at most {MAX_ENTITY_MAPPINGS} (Sentinel's limit)"
+            )
+        for entity in value:
             if not 1 <= len(entity.fields) <= MAX_FIELDS_PER_ENTITY:
-                raise ValueError(f"entity {entity.type} must map 1 to {MAX_FIELDS_PER_ENTITY} fields")
-        if len(self.custom_details) > MAX_CUSTOM_DETAILS:
-            raise ValueError(f"at most {MAX_CUSTOM_DETAILS} custom details (Sentinel's limit)")
-        return self
+                count = len(entity.fields)
+                raise ValueError(
+                    f"{entity.type} maps {count} fields; an entity maps 1 to {MAX_FIELDS_PER_ENTITY}"
+                )
+        return value
+
+    @field_validator("custom_details")
+    @classmethod
+    def _custom_detail_limit(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_CUSTOM_DETAILS:
+            raise ValueError(f"{len(value)} custom details; at most {MAX_CUSTOM_DETAILS} (Sentinel's limit)")
+        return value

@@ -209,9 +209,9 @@ def find_detection(repo: Repository, name_or_path: str | Path) -> LoadedDetectio
     wanted = str(name_or_path)
     candidate = Path(wanted)
     if candidate.suffix in (".yaml", ".yml", ".kql"):
-        target = candidate.resolve()
+        targets = {candidate.resolve(), (repo.root / candidate).resolve()}
         for detection in repo.detections:
-            if target in (detection.yaml_path.resolve(), detection.kql_path.resolve()):
+            if targets & {detection.yaml_path.resolve(), detection.kql_path.resolve()}:
                 return detection
     matches = [
         detection

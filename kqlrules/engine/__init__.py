@@ -1,1 +1,22 @@
-"""kqlrules.engine"""
+"""kqlrules.engine: run KQL locally over DuckDB, translated through Microsoft's Kusto analyzer."""
+
+from kqlrules.engine.engine import CACHE, LocalEngine
+from kqlrules.engine.errors import (
+    KqlEngineError,
+    KqlRuntimeError,
+    KqlSemanticError,
+    KqlSyntaxError,
+    UnsupportedKql,
+)
+from kqlrules.engine.planner import Plan
+
+__all__ = [
+    "CACHE",
+    "KqlEngineError",
+    "KqlRuntimeError",
+    "KqlSemanticError",
+    "KqlSyntaxError",
+    "LocalEngine",
+    "Plan",
+    "UnsupportedKql",
+]

@@ -2,9 +2,26 @@
 //
 // Node:  {"k": SyntaxKind name, "s": start offset, "e": end offset, "f": field name in the parent,
 //         "ty": result type name (expressions), "cols": [[name, type]] (tabular results),
-//         "sym": [name, SymbolKind name] (referenced symbol), "tok": token text, "c": [children]}
+//         "sym": [name, SymbolKind name] (referenced symbol), "tok": token text, "c": [children],
+//         "v": a literal's value (timespan: ticks as a string; datetime: ISO 8601 UTC; others as JSON),
+//         "x": a call of a user function: {"params": [[name, default expression node or null]],
+//              "body": the function body expanded for this call (its parameters are Variables)}}
 // Missing optional children are left out; "f" says which slot each child fills.
 "use strict";
+
+const LITERALS = new Set([
+  "StringLiteralExpression",
+  "LongLiteralExpression",
+  "IntLiteralExpression",
+  "RealLiteralExpression",
+  "DecimalLiteralExpression",
+  "BooleanLiteralExpression",
+  "DateTimeLiteralExpression",
+  "TimespanLiteralExpression",
+  "GuidLiteralExpression",
+  "DynamicExpression",
+  "CompoundStringLiteralExpression",
+]);
 
 function exportTree(code, K) {
   const SyntaxKind = K.Syntax.SyntaxKind;
@@ -34,8 +51,42 @@ function exportTree(code, K) {
     }
   }
 
-  function visit(element, field) {
-    const out = { k: kindName(element.Kind), s: element.TextStart, e: element.End };
+  function literalValue(kind, element) {
+    const value = element.LiteralValue;
+    if (value === null || value === undefined) return null;
+    if (kind === "TimespanLiteralExpression") return String(value.ticks);
+    if (kind === "DateTimeLiteralExpression") {
+      const date = value.v !== undefined ? value.v : value;
+      return date instanceof Date ? date.toISOString() : String(date);
+    }
+    if (value && value.$boxed) return value.v;
+    if (typeof value === "object" && value.toString) return value.toString();
+    return value;
+  }
+
+  function expansion(element, depth) {
+    let body = null;
+    try {
+      body = element.GetExpansion();
+    } catch (error) {
+      return null;
+    }
+    if (!body) return null;
+    const params = [];
+    const signature = element.ReferencedSignature;
+    if (signature && signature.Parameters) {
+      for (let i = 0; i < signature.Parameters.Count; i++) {
+        const parameter = signature.Parameters.getItem(i);
+        const fallback = parameter.DefaultValue ? visit(parameter.DefaultValue, null, depth + 1) : null;
+        params.push([parameter.Name, fallback]);
+      }
+    }
+    return { params, body: visit(body, null, depth + 1) };
+  }
+
+  function visit(element, field, depth) {
+    const kind = kindName(element.Kind);
+    const out = { k: kind, s: element.TextStart, e: element.End };
     if (field) out.f = field;
     if (element.IsToken) {
       out.tok = element.Text;
@@ -50,6 +101,17 @@ function exportTree(code, K) {
     }
     const symbol = element.ReferencedSymbol;
     if (symbol) out.sym = [symbol.Name, System.Enum.toString(SymbolKind, symbol.Kind)];
+    if (LITERALS.has(kind)) {
+      try {
+        out.v = literalValue(kind, element);
+      } catch (error) {
+        // The engine reads the token text instead.
+      }
+    }
+    if (kind === "FunctionCallExpression" && symbol && depth < 40) {
+      const expanded = expansion(element, depth);
+      if (expanded) out.x = expanded;
+    }
     const children = [];
     for (let i = 0; i < element.ChildCount; i++) {
       const child = element.GetChild(i);
@@ -60,13 +122,13 @@ function exportTree(code, K) {
       } catch (error) {
         name = null;
       }
-      children.push(visit(child, name));
+      children.push(visit(child, name, depth));
     }
     if (children.length) out.c = children;
     return out;
   }
 
-  return visit(code.Syntax, null);
+  return visit(code.Syntax, null, 0);
 }
 
 module.exports = { exportTree };

@@ -1,0 +1,130 @@
+"""LocalEngine: KQL over local tables, translated by way of Microsoft's analyzer into one DuckDB statement."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from kqlrules.engine.errors import KqlRuntimeError
+from kqlrules.engine.planner import Plan, plan
+from kqlrules.engine.results import to_table
+from kqlrules.engine.storage import create_table, insert_rows
+from kqlrules.engine.translator import BaseTable
+from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
+from kqlrules.table import Table
+
+
+class TranslationCache:
+    """Plans keyed by (query text, schema fingerprint): repeated tests do not re-translate."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Plan | None:
+        with self._lock:
+            found = self._plans.get(key)
+            if found is not None:
+                self._plans.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: Plan) -> None:
+        with self._lock:
+            self._plans[key] = value
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
+
+CACHE = TranslationCache()
+
+
+class LocalEngine:
+    """Run KQL over local tables. Tables named in `schemas` but not given are empty."""
+
+    def __init__(
+        self,
+        tables: dict[str, Table] | None = None,
+        schemas: SchemaSet | None = None,
+        *,
+        analyzer: Analyzer | None = None,
+        connection: Any = None,
+    ) -> None:
+        self._analyzer = analyzer
+        self.schemas = SchemaSet(
+            dict((schemas or SchemaSet()).tables), dict((schemas or SchemaSet()).functions)
+        )
+        self._data = dict(tables or {})
+        for name, table in self._data.items():
+            self.schemas.add_table(name, [(c.name, c.type) for c in table.columns])
+        self._fingerprint = self.schemas.fingerprint()
+        self._connection = connection if connection is not None else duckdb.connect(":memory:")
+        self._created: set[str] = set()
+        self._lock = threading.Lock()
+        self._base = {
+            name: BaseTable(name, list(schema.columns)) for name, schema in self.schemas.tables.items()
+        }
+
+    @property
+    def connection(self) -> Any:
+        return self._connection
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._analyzer or shared_analyzer()
+
+    def translate(self, kql: str) -> Plan:
+        key = (kql, self._fingerprint)
+        found = CACHE.get(key)
+        if found is not None:
+            return found
+        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        result = plan(analysis, self._base)
+        CACHE.put(key, result)
+        return result
+
+    def sql(self, kql: str) -> str:
+        return self.translate(kql).sql
+
+    def query(self, kql: str, now: datetime | None = None) -> Table:
+        compiled = self.translate(kql)
+        instant = now or datetime.now(UTC)
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(UTC).replace(tzinfo=None)
+        with self._lock:
+            self._ensure_tables(compiled.tables)
+            try:
+                if compiled.uses_now:
+                    cursor = self._connection.execute(compiled.sql, {"now": instant})
+                else:
+                    cursor = self._connection.execute(compiled.sql)
+                rows = cursor.fetchall()
+            except duckdb.Error as error:
+                raise KqlRuntimeError(_runtime_message(error)) from None
+        return to_table(compiled.columns, rows)
+
+    def _ensure_tables(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            if name in self._created or name not in self._base:
+                continue
+            create_table(self._connection, name, self._base[name].columns)
+            data = self._data.get(name)
+            if data is not None:
+                insert_rows(self._connection, name, data)
+            self._created.add(name)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _runtime_message(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"the query failed while running: {text}"

@@ -1,0 +1,11 @@
+"""Tabular operators, one module per family, each registering its translators by SyntaxKind."""
+
+from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
+    filtering,
+    projection,
+    sources,
+    summarize,
+)
+from kqlrules.engine.operators.registry import OPERATORS, operator
+
+__all__ = ["OPERATORS", "operator"]

@@ -1,0 +1,128 @@
+"""Operators that compute or choose columns: extend, project, project-away/-keep/-rename/-reorder.
+
+Output names and order come from the analyzer (`Column1`, `d_k`, replaced columns...); each expression is
+paired with its output column here.
+"""
+
+from __future__ import annotations
+
+from kqlrules.engine.context import Row
+from kqlrules.engine.names import name_text
+from kqlrules.engine.operators.common import cast_to, need_input, passthrough, row_of, select
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import Sql, quote_identifier
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.table import Column
+
+
+def named_items(t: Translator, node: Node, field: str = "Expressions") -> list[tuple[str | None, Node]]:
+    """(declared name or None, expression) for each item of an operator's expression list."""
+    items: list[tuple[str | None, Node]] = []
+    for item in node.elements(field):
+        if item.kind == "SimpleNamedExpression":
+            name_node, expression = item.get("Name"), item.get("Expression")
+            assert name_node is not None and expression is not None
+            items.append((name_text(name_node), expression))
+        elif item.kind == "CompoundNamedExpression":
+            raise t.position.unsupported("naming several columns at once: (a, b) = ...", item)
+        else:
+            items.append((None, item))
+    return items
+
+
+def implicit_name(t: Translator, expression: Node) -> str | None:
+    """The name Kusto gives an unnamed column reference."""
+    if expression.kind == "NameReference" and expression.symbol and expression.symbol[1] == "Column":
+        return name_text(expression)
+    return None
+
+
+def assign_names(
+    t: Translator, items: list[tuple[str | None, Node]], existing: set[str], output: list[Column]
+) -> list[tuple[str, Node]]:
+    """Pair unnamed expressions with the new output columns the analyzer made for them, in order."""
+    taken = set(existing)
+    fresh = [c.name for c in output if c.name not in existing]
+    named = {name for name, _ in items if name is not None}
+    pool = [name for name in fresh if name not in named]
+    result: list[tuple[str, Node]] = []
+    for name, expression in items:
+        if name is None:
+            name = implicit_name(t, expression)
+            if name is None or (name not in taken and name not in pool):
+                if not pool:
+                    raise t.position.unsupported("naming this column", expression)
+                name = pool.pop(0)
+            elif name in pool:
+                pool.remove(name)
+        taken.add(name)
+        result.append((name, expression))
+    return result
+
+
+@operator("ExtendOperator")
+def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    output = t.output_columns(node)
+    pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
+    row = row_of(source)
+    computed: dict[str, Sql] = {}
+    for name, expression in pairs:
+        value = t.expr(expression, row)
+        computed[name] = value
+        # Later expressions of the same extend see this column's new value.
+        row.columns[name] = Sql(f"({value.text})", value.type)
+    items: list[tuple[Column, str]] = []
+    for column in output:
+        found = computed.get(column.name)
+        items.append((column, cast_to(found, column.type) if found else quote_identifier(column.name)))
+    return select(t, source, items)
+
+
+@operator("ProjectOperator")
+def project(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    output = t.output_columns(node)
+    items = named_items(t, node)
+    if len(items) != len(output):
+        raise t.position.unsupported("this project list", node)
+    row = row_of(source)
+    inputs = {c.name for c in source.columns}
+    selected: list[tuple[Column, str]] = []
+    for column, (_, expression) in zip(output, items, strict=True):
+        value = t.expr(expression, row)
+        selected.append((column, cast_to(value, column.type)))
+        if column.name not in inputs:
+            row.columns[column.name] = Sql(f"({value.text})", value.type)
+    return select(t, source, selected)
+
+
+@operator("ProjectAwayOperator", "ProjectKeepOperator", "ProjectReorderOperator")
+def choose(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    output = t.output_columns(node)
+    names = {c.name for c in source.columns}
+    missing = [c.name for c in output if c.name not in names]
+    if missing:
+        raise t.position.semantic(f"no column {missing[0]}", node)
+    return select(t, source, passthrough(source, output))
+
+
+@operator("ProjectRenameOperator")
+def rename(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    output = t.output_columns(node)
+    renames: dict[str, str] = {}
+    for new, expression in named_items(t, node):
+        old = implicit_name(t, expression)
+        if new is None or old is None:
+            raise t.position.unsupported("this project-rename", expression)
+        renames[new] = old
+    items = [(c, quote_identifier(renames.get(c.name, c.name))) for c in output]
+    return select(t, source, items)
+
+
+def scalar_row() -> Row:
+    return Row.empty()

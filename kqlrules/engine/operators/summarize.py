@@ -1,0 +1,126 @@
+"""summarize: group keys first, then aggregates, named as the analyzer names them (`count_`, ...)."""
+
+from __future__ import annotations
+
+from kqlrules.engine.context import Row
+from kqlrules.engine.names import name_text
+from kqlrules.engine.operators.common import cast_to, need_input, row_of
+from kqlrules.engine.operators.projection import implicit_name, named_items
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import Sql, quote_identifier
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.table import Column
+
+_ARG_EXTREMES = {"arg_max": "arg_max", "arg_min": "arg_min"}
+
+
+@operator("SummarizeOperator")
+def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    for param in node.elements("Parameters"):
+        if not t.source(param).lower().startswith("hint."):
+            raise t.position.unsupported(f"the parameter {t.source(param)}", param)
+    output = t.output_columns(node)
+    by_clause = node.get("ByClause")
+    keys = named_items(t, by_clause) if by_clause is not None else []
+    aggregates = named_items(t, node, "Aggregates")
+    key_columns = output[: len(keys)]
+    aggregate_columns = output[len(keys) :]
+    row = row_of(source)
+    group: list[str] = []
+    select_parts: list[str] = []
+    for column, (_, expression) in zip(key_columns, keys, strict=True):
+        value = t.expr(expression, row)
+        group.append(value.text)
+        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+    agg_row = Row(dict(row.columns), aggregates=True)
+    unpack: list[tuple[Column, str]] = []
+    remaining = list(aggregate_columns)
+    for name, expression in aggregates:
+        call = _call_name(expression)
+        if call in _ARG_EXTREMES:
+            key_names = {c.name for c in key_columns}
+            used, parts, unpacked = _arg_extreme(t, expression, name, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if not remaining:
+            raise t.position.unsupported("this aggregate's output columns", expression)
+        column = remaining.pop(0)
+        value = t.expr(expression, agg_row)
+        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+        unpack.append((column, quote_identifier(column.name)))
+    sql = f"SELECT {', '.join(select_parts) or 'count(*) AS __kql_count'} FROM {source.name}"
+    if group:
+        sql += " GROUP BY " + ", ".join(f"{i}" for i in range(1, len(group) + 1))
+    relation = t.ctes.add(sql, output)
+    if any(text != quote_identifier(c.name) for c, text in unpack):
+        keys_sql = [quote_identifier(c.name) for c in key_columns]
+        parts = keys_sql + [f"{text} AS {quote_identifier(c.name)}" for c, text in unpack]
+        relation = t.ctes.add(f"SELECT {', '.join(parts)} FROM {relation.name}", output)
+    if not keys and not aggregates:
+        raise t.position.semantic("summarize needs aggregates or keys", node)
+    return relation
+
+
+def _call_name(expression: Node) -> str | None:
+    if expression.kind == "FunctionCallExpression":
+        name = expression.get("Name")
+        return name_text(name) if name is not None else None
+    return None
+
+
+def _arg_extreme(
+    t: Translator,
+    expression: Node,
+    name: str | None,
+    remaining: list[Column],
+    row: Row,
+    source: Relation,
+    key_names: set[str],
+) -> tuple[int, list[str], list[tuple[Column, str]]]:
+    """arg_max(by, cols...): the whole row where `by` is largest, as one struct so every column agrees."""
+    func = _call_name(expression) or ""
+    args = expression.arguments()
+    if not args:
+        raise t.position.semantic(f"{func}() needs arguments", expression)
+    if name is not None:
+        raise t.position.unsupported(f"naming the result of {func}()", expression)
+    by = t.expr(args[0], row)
+    if by.type == "dynamic":
+        raise t.position.unsupported(f"{func}() by a dynamic value", expression)
+    by_column = remaining[0]
+    wanted: list[tuple[str, Sql]] = []
+    count = 1
+    for arg in args[1:]:
+        if arg.kind == "StarExpression":
+            for column in source.columns:
+                wanted.append((column.name, row.columns[column.name]))
+                if column.name not in key_names and column.name != by_column.name:
+                    count += 1
+        elif arg.kind == "SimpleNamedExpression":
+            inner = arg.get("Expression")
+            assert inner is not None
+            wanted.append((name_text(arg.get("Name") or arg), t.expr(inner, row)))
+            count += 1
+        else:
+            wanted.append((implicit_name(t, arg) or "", t.expr(arg, row)))
+            count += 1
+    columns = remaining[:count]
+    fields = {f"f{index}": sql for index, (_, sql) in enumerate(wanted)}
+    struct = ", ".join(f"'{key}': {sql.text}" for key, sql in fields.items())
+    struct = f"'by': {by.text}" + (f", {struct}" if struct else "")
+    alias = f"__kql_{func}_{len(remaining)}"
+    parts = [f"{func}({{{struct}}}, {by.text}) AS {alias}"]
+    unpacked: list[tuple[Column, str]] = [(by_column, f"{alias}.by")]
+    names = [n for n, _ in wanted]
+    for column in columns[1:]:
+        if column.name in names:
+            index = names.index(column.name)
+        else:
+            raise t.position.unsupported(f"the columns of {func}()", expression)
+        unpacked.append((column, f"{alias}.f{index}"))
+    return len(columns), parts, unpacked

@@ -1,0 +1,72 @@
+"""One query -> one DuckDB statement: `let` bindings, then the query's expression, one CTE per pipe stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kqlrules.engine.context import Row
+from kqlrules.engine.errors import KqlSemanticError, KqlSyntaxError
+from kqlrules.engine.relation import ORDER, Relation
+from kqlrules.engine.sql import quote_identifier
+from kqlrules.engine.translator import BaseTable, Translator, kusto_type
+from kqlrules.engine.tree import Node
+from kqlrules.engine.types import normalise_type
+from kqlrules.kusto.analysis import Analysis
+from kqlrules.table import Column
+
+_IGNORED_STATEMENTS = frozenset({"SetOptionStatement"})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A translated query: its SQL, its output columns, and whether it needs the `$now` parameter."""
+
+    sql: str
+    columns: list[Column]
+    uses_now: bool
+    tables: tuple[str, ...]
+
+
+def check(analysis: Analysis) -> None:
+    for diagnostic in analysis.syntax_errors:
+        raise KqlSyntaxError(diagnostic.message, diagnostic.line, diagnostic.col)
+    for diagnostic in analysis.errors:
+        raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col)
+
+
+def plan(analysis: Analysis, tables: dict[str, BaseTable]) -> Plan:
+    check(analysis)
+    if analysis.tree is None:
+        raise ValueError("the analysis has no tree")
+    translator = Translator(analysis.text, tables)
+    root = Node(analysis.tree)
+    result: Node | None = None
+    for statement in root.elements("Statements"):
+        if statement.kind == "LetStatement":
+            translator.bind_let(statement)
+        elif statement.kind == "ExpressionStatement":
+            if result is not None:
+                raise translator.position.unsupported("several result tables in one query", statement)
+            result = statement.get("Expression")
+        elif statement.kind not in _IGNORED_STATEMENTS:
+            raise translator.position.unsupported(statement.kind, statement)
+    if result is None:
+        raise KqlSemanticError("the query has no expression to return")
+    if result.columns is None:
+        # A bare scalar statement returns a one-row, one-column table, like `print`.
+        value = translator.expr(result, Row.empty())
+        name = "print_0"
+        columns = [Column(name, kusto_type(result))]
+        relation = translator.ctes.add(f"SELECT {value.text} AS {quote_identifier(name)}", columns)
+    else:
+        relation = translator.tabular(result)
+    columns = _output_columns(analysis, relation)
+    select = ", ".join(quote_identifier(c.name) for c in relation.columns) or "NULL AS __kql_empty"
+    final = f"SELECT {select} FROM {relation.name}" + (f" ORDER BY {ORDER}" if relation.ordered else "")
+    return Plan(translator.ctes.render(final), columns, translator.uses_now, tuple(analysis.tables))
+
+
+def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:
+    if analysis.result_columns is None or len(analysis.result_columns) != len(relation.columns):
+        return relation.columns
+    return [Column(c.name, normalise_type(c.type)) for c in analysis.result_columns]

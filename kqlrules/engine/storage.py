@@ -1,0 +1,54 @@
+"""Local tables in DuckDB: Python values (Kusto types) in, one DuckDB table per Kusto table."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kqlrules.engine.sql import quote_identifier
+from kqlrules.engine.types import DUCKDB_TYPES, TICKS_PER_MICROSECOND
+from kqlrules.table import Column, Table
+
+
+def create_table(connection: Any, name: str, columns: list[Column]) -> None:
+    body = ", ".join(f"{quote_identifier(c.name)} {DUCKDB_TYPES.get(c.type, 'VARCHAR')}" for c in columns)
+    connection.execute(f"CREATE OR REPLACE TABLE {quote_identifier(name)} ({body or '__kql_empty INTEGER'})")
+
+
+def insert_rows(connection: Any, name: str, table: Table) -> None:
+    if not table.rows:
+        return
+    converters = [_TO_DUCKDB.get(c.type, _same) for c in table.columns]
+    rows = [[conv(v) for conv, v in zip(converters, row, strict=True)] for row in table.rows]
+    marks = ", ".join("?" for _ in table.columns)
+    connection.executemany(f"INSERT INTO {quote_identifier(name)} VALUES ({marks})", rows)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _string(value: Any) -> Any:
+    return "" if value is None else str(value)
+
+
+def _datetime(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _timespan(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return (
+            value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds
+        ) * TICKS_PER_MICROSECOND
+    return value
+
+
+def _dynamic(value: Any) -> Any:
+    return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+
+
+_TO_DUCKDB = {"string": _string, "datetime": _datetime, "timespan": _timespan, "dynamic": _dynamic}

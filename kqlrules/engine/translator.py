@@ -1,0 +1,505 @@
+"""Translate the analyzer's typed tree into one DuckDB statement: scalar expressions here, tabular operators
+in `kqlrules.engine.operators` (one module per family, each a table keyed by SyntaxKind).
+
+Dispatch order for calls and binary operators: the engine's own context-dependent constructs (`toscalar`,
+`column_ifexists`, `prev`...), then the function library's registries, then the engine's small fallbacks.
+
+List-taking operators (`in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`) reach the library with a right-hand
+`Sql` whose text is a DuckDB LIST, whose type is the element type and whose `value` is the list of element
+`Sql`s when every element is a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kqlrules.engine import fallbacks
+from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
+from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
+from kqlrules.engine.literals import from_analyzer, null_of
+from kqlrules.engine.names import name_text
+from kqlrules.engine.relation import ORDER, Relation
+from kqlrules.engine.sql import Sql, quote_identifier, quote_string
+from kqlrules.engine.tree import Node
+from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.table import Column
+
+LITERAL_KINDS = frozenset(
+    {
+        "StringLiteralExpression",
+        "CompoundStringLiteralExpression",
+        "LongLiteralExpression",
+        "IntLiteralExpression",
+        "RealLiteralExpression",
+        "DecimalLiteralExpression",
+        "BooleanLiteralExpression",
+        "DateTimeLiteralExpression",
+        "TimespanLiteralExpression",
+        "GuidLiteralExpression",
+        "DynamicExpression",
+    }
+)
+LIST_OPERATORS = frozenset(
+    {
+        "InExpression",
+        "NotInExpression",
+        "InCsExpression",
+        "NotInCsExpression",
+        "HasAnyExpression",
+        "HasAllExpression",
+    }
+)
+
+
+def kusto_type(node: Node) -> str:
+    return normalise_type(node.type)
+
+
+@dataclass(frozen=True)
+class BaseTable:
+    name: str
+    columns: list[Column]
+
+
+class Translator:
+    """One query's translation. Implements the function library's `TranslationContext`."""
+
+    def __init__(self, text: str, tables: dict[str, BaseTable]) -> None:
+        self.text = text
+        self.tables = tables
+        self.position = Position(text)
+        self.ctes = Ctes()
+        self.scope = Scope()
+        self.uses_now = False
+
+    # -- TranslationContext ----------------------------------------------------------------------
+    @property
+    def now(self) -> Sql:
+        self.uses_now = True
+        return Sql("CAST($now AS TIMESTAMP)", "datetime")
+
+    def unsupported(self, what: str) -> Exception:
+        return self.position.unsupported(what)
+
+    def error(self, message: str) -> Exception:
+        return self.position.semantic(message)
+
+    # -- scalar expressions ------------------------------------------------------------------------
+    def expr(self, node: Node, row: Row) -> Sql:
+        if node.kind in LITERAL_KINDS:
+            return self._literal(node)
+        handler = _EXPRESSIONS.get(node.kind)
+        if handler is not None:
+            return handler(self, node, row)
+        if (
+            node.get("Left") is not None
+            and node.get("Right") is not None
+            and node.get("Operator") is not None
+        ):
+            return self._binary(node, row)
+        raise self.position.unsupported(_describe(node), node)
+
+    def _literal(self, node: Node) -> Sql:
+        try:
+            return from_analyzer(node.kind, node.value, kusto_type(node))
+        except (ValueError, TypeError):
+            raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
+
+    def source(self, node: Node) -> str:
+        return self.text[node.start : node.end]
+
+    def _name_reference(self, node: Node, row: Row) -> Sql:
+        symbol = node.symbol
+        name = name_text(node)
+        if symbol is None or symbol[1] == "Column":
+            found = row.columns.get(name)
+            if found is not None:
+                return found
+            if symbol is None:
+                raise self.position.unsupported(f"the name {name}", node)
+            raise self.position.semantic(f"column {name} is not available here", node)
+        if symbol[1] in ("Variable", "Parameter"):
+            binding = self.scope.find(name)
+            if binding is None:
+                raise self.position.semantic(f"{name} is not defined", node)
+            return self.scalar_binding(name, binding, node)
+        raise self.position.unsupported(f"{symbol[1].lower()} {name} used as a scalar", node)
+
+    def scalar_binding(self, name: str, binding: Binding, at: Node) -> Sql:
+        if binding.scalar is not None:
+            return binding.scalar
+        if binding.relation is not None or binding.node is None:
+            raise self.position.unsupported(f"the tabular value {name} used as a scalar", at)
+        if binding.busy:
+            raise self.position.semantic(f"{name} refers to itself", at)
+        binding.busy = True
+        saved, self.scope = self.scope, binding.scope or self.scope
+        try:
+            binding.scalar = self.expr(binding.node, Row.empty())
+        finally:
+            self.scope = saved
+            binding.busy = False
+        return binding.scalar
+
+    def _parenthesized(self, node: Node, row: Row) -> Sql:
+        inner = self.expr(_only(node, "Expression"), row)
+        return Sql(f"({inner.text})", inner.type, inner.constant, inner.value)
+
+    def _unary_minus(self, node: Node, row: Row) -> Sql:
+        inner = self.expr(_only(node, "Expression"), row)
+        if inner.constant and isinstance(inner.value, int | float) and not isinstance(inner.value, bool):
+            value = -inner.value
+            return Sql(f"CAST({value!r} AS {DUCKDB_TYPES[inner.type]})", inner.type, True, value)
+        return Sql(f"(-{inner.text})", inner.type)
+
+    def _unary_plus(self, node: Node, row: Row) -> Sql:
+        return self.expr(_only(node, "Expression"), row)
+
+    def _binary(self, node: Node, row: Row) -> Sql:
+        left_node, right_node = node.get("Left"), node.get("Right")
+        assert left_node is not None and right_node is not None
+        if node.kind in LIST_OPERATORS:
+            left = self.expr(left_node, row)
+            right = self.list_operand(right_node, row, left.type)
+        else:
+            left, right = self.expr(left_node, row), self.expr(right_node, row)
+        translator = BINARY_OPERATORS.get(node.kind) or fallbacks.BINARY.get(node.kind)
+        if translator is None:
+            if node.kind in LIST_OPERATORS:
+                return self._list_fallback(node, left, right)
+            raise self.position.unsupported(f"the operator {_operator_text(node)}", node)
+        self.position.node = node
+        result = translator(self, left, right, node.kind)
+        return _typed(result, node)
+
+    def list_operand(self, node: Node, row: Row, element_type: str) -> Sql:
+        """The right side of `in`/`has_any`: a DuckDB LIST (see the module docstring)."""
+        items = node.arguments() if node.kind == "ExpressionList" else [node]
+        if len(items) == 1 and kusto_type(items[0]) in ("table", "unknown") and items[0].columns:
+            relation = self.tabular(items[0])
+            first = relation.columns[0]
+            return Sql(f"ARRAY(SELECT {quote_identifier(first.name)} FROM {relation.name})", first.type)
+        parts: list[str] = []
+        values: list[Sql] = []
+        element = element_type
+        for item in items:
+            if kusto_type(item) in ("table",) or item.columns:
+                raise self.position.unsupported("a tabular expression among the values of a list", item)
+            sql = self.expr(item, row)
+            if sql.type == "dynamic":
+                duck = DUCKDB_TYPES.get(element_type, "VARCHAR")
+                if element_type == "dynamic":
+                    raise self.position.unsupported("dynamic values on both sides of in", item)
+                parts.append(f"coalesce(CAST({sql.text} AS {duck}[]), [])")
+                values = []
+                continue
+            values.append(sql)
+            parts.append(f"[{sql.text}]")
+            element = sql.type if element == "unknown" else element
+        text = " || ".join(parts) if parts else "[]"
+        all_constant = bool(values) and len(values) == len(items) and all(v.constant for v in values)
+        return Sql(f"({text})", element, all_constant, values if all_constant else None)
+
+    def _list_fallback(self, node: Node, left: Sql, right: Sql) -> Sql:
+        if node.kind in ("HasAnyExpression", "HasAllExpression"):
+            raise self.position.unsupported(f"the operator {_operator_text(node)}", node)
+        insensitive = "~" in _operator_text(node)
+        if insensitive:
+            if left.type != "string":
+                raise self.position.unsupported(f"in~ on {left.type}", node)
+            test = f"list_contains(list_transform({right.text}, lambda x: lower(x)), lower({left.text}))"
+        else:
+            test = f"list_contains({right.text}, {left.text})"
+        negated = _operator_text(node).startswith("!")
+        return Sql(f"(NOT coalesce({test}, FALSE))" if negated else f"coalesce({test}, FALSE)", "bool")
+
+    def _between(self, node: Node, row: Row) -> Sql:
+        left = self.expr(_only(node, "Left"), row)
+        couple = _only(node, "Right")
+        low = self.expr(_only(couple, "First"), row)
+        high = self.expr(_only(couple, "Second"), row)
+        translator = BINARY_OPERATORS.get(node.kind)
+        if translator is not None:
+            self.position.node = node
+            pair = Sql(f"[{low.text}, {high.text}]", low.type, low.constant and high.constant, [low, high])
+            return _typed(translator(self, left, pair, node.kind), node)
+        if left.type == "datetime" and high.type == "timespan":
+            high = Sql(f"({low.text} + to_microseconds(CAST({high.text} // 10 AS BIGINT)))", "datetime")
+        elif left.type != low.type and not {left.type, low.type} <= {"long", "int", "real"}:
+            raise self.position.unsupported(f"between on {left.type}", node)
+        test = f"({left.text} BETWEEN {low.text} AND {high.text})"
+        return Sql(f"(NOT {test})" if node.kind == "NotBetweenExpression" else test, "bool")
+
+    def _path(self, node: Node, row: Row) -> Sql:
+        target = _only(node, "Expression")
+        selector = _only(node, "Selector")
+        if target.symbol and target.symbol[1] == "Tuple":
+            side = (target.token or name_text(target)).lower()
+            side_row = row.sides.get(side) or row.sides.get(self.source(target).lower())
+            if side_row is None:
+                raise self.position.unsupported(f"{self.source(target)} outside a join condition", target)
+            return self._name_reference(selector, side_row)
+        base = self.expr(target, row)
+        if base.type != "dynamic":
+            raise self.position.unsupported(f"member access on {base.type}", node)
+        return self.dynamic_member(base, name_text(selector))
+
+    def dynamic_member(self, base: Sql, key: str | int) -> Sql:
+        if isinstance(key, int):
+            path = f"$[{key}]" if key >= 0 else f"$[#-{-key}]"
+        else:
+            path = "$." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return Sql(f"json_extract({base.text}, {quote_string(path)})", "dynamic")
+
+    def _element(self, node: Node, row: Row) -> Sql:
+        base = self.expr(_only(node, "Expression"), row)
+        selector = _only(node, "Selector")
+        inner = _only(selector, "Expression") if selector.kind == "BracketedExpression" else selector
+        key = self.expr(inner, row)
+        if base.type != "dynamic":
+            raise self.position.unsupported(f"indexing into {base.type}", node)
+        if key.constant and isinstance(key.value, str | int) and not isinstance(key.value, bool):
+            return self.dynamic_member(base, key.value)
+        if key.type == "string":
+            path = f"'$.\"' || replace({key.text}, '\"', '\\\"') || '\"'"
+        elif key.type in ("long", "int"):
+            index = key.text
+            path = f"CASE WHEN {index} >= 0 THEN '$[' || {index} || ']' ELSE '$[#' || {index} || ']' END"
+        else:
+            raise self.position.unsupported(f"indexing with {key.type}", node)
+        return Sql(f"json_extract({base.text}, {path})", "dynamic")
+
+    def _brackets(self, node: Node, row: Row) -> Sql:
+        return self.expr(_only(node, "Expression"), row)
+
+    def _to_scalar(self, node: Node, row: Row) -> Sql:
+        inner = _only(node, "Expression")
+        relation = self.tabular(inner)
+        if not relation.columns:
+            raise self.position.semantic("toscalar() of a table without columns", node)
+        first = relation.columns[0]
+        order = f" ORDER BY {ORDER}" if relation.ordered else ""
+        column = quote_identifier(first.name)
+        text = f"(SELECT {column} FROM {relation.name}{order} LIMIT 1)"
+        if first.type == "string":
+            text = f"coalesce({text}, '')"
+        return Sql(text, normalise_type(first.type))
+
+    def _call(self, node: Node, row: Row) -> Sql:
+        name_node = node.get("Name")
+        name = name_text(name_node) if name_node is not None else ""
+        expansion = node.expansion
+        if expansion is not None:
+            result = self.call_user_function(node, expansion, row)
+            if isinstance(result, Relation):
+                raise self.position.unsupported(f"the tabular function {name} used as a scalar", node)
+            return result
+        special = _SPECIAL_CALLS.get(name)
+        if special is not None:
+            return special(self, node, row)
+        arg_nodes = node.arguments()
+        args: list[Sql] = []
+        named: dict[str, Sql] = {}
+        for arg in arg_nodes:
+            if arg.kind == "SimpleNamedExpression":
+                named[name_text(_only(arg, "Name"))] = self.expr(_only(arg, "Expression"), row)
+            elif arg.kind == "StarExpression":
+                raise self.position.unsupported(f"{name}(*)", node)
+            else:
+                args.append(self.expr(arg, row))
+        call = Call(name, args, kusto_type(node), named)
+        self.position.node = node
+        if row.aggregates and (name in AGGREGATES or name in fallbacks.AGGREGATES):
+            aggregate = AGGREGATES.get(name) or fallbacks.AGGREGATES[name]
+            return _typed(aggregate(self, call), node)
+        scalar = SCALARS.get(name) or fallbacks.SCALARS.get(name)
+        if scalar is None:
+            if name in AGGREGATES or name in fallbacks.AGGREGATES:
+                raise self.position.semantic(f"the aggregate {name}() is only allowed in summarize", node)
+            raise self.position.unsupported(f"the function {name}()", node)
+        return _typed(scalar(self, call), node)
+
+    def call_user_function(
+        self,
+        node: Node,
+        expansion: tuple[list[tuple[str, Node | None]], Node],
+        row: Row,
+        piped: Relation | None = None,
+    ) -> Sql | Relation:
+        params, body = expansion
+        arg_nodes = node.arguments()
+        scope = Scope(parent=self.scope)
+        position = 0
+        if piped is not None and params:
+            scope.names[params[0][0]] = Binding(relation=piped)
+            params = params[1:]
+        for index, (param, default) in enumerate(params):
+            if index < len(arg_nodes):
+                arg = arg_nodes[index]
+                position += 1
+                if arg.columns is not None and kusto_type(arg) not in ("dynamic",):
+                    scope.names[param] = Binding(relation=self.tabular(arg))
+                else:
+                    scope.names[param] = Binding(scalar=self.expr(arg, row))
+            elif default is not None:
+                scope.names[param] = Binding(scalar=self.expr(default, Row.empty()))
+            else:
+                scope.names[param] = Binding(scalar=null_of("string"))
+        saved, self.scope = self.scope, scope
+        try:
+            return self.body(body, row)
+        finally:
+            self.scope = saved
+
+    def body(self, body: Node, row: Row) -> Sql | Relation:
+        """A function body or query block: its `let` statements, then its one expression."""
+        expression: Node | None = body.get("Expression")
+        for statement in body.elements("Statements"):
+            if statement.kind == "LetStatement":
+                self.bind_let(statement)
+            elif statement.kind == "ExpressionStatement":
+                expression = _only(statement, "Expression")
+            else:
+                raise self.position.unsupported(_describe(statement), statement)
+        if expression is None:
+            raise self.position.semantic("the function body has no expression", body)
+        if expression.columns is not None and not expression.kind.endswith("LiteralExpression"):
+            return self.tabular(expression)
+        return self.expr(expression, row)
+
+    def bind_let(self, statement: Node) -> None:
+        name = name_text(_only(statement, "Name"))
+        value = _only(statement, "Expression")
+        if value.kind == "FunctionDeclaration":
+            return  # calls carry their expansion
+        self.scope.names[name] = Binding(node=value, scope=self.scope)
+
+    # -- tabular expressions -----------------------------------------------------------------------
+    def tabular(self, node: Node, source: Relation | None = None) -> Relation:
+        from kqlrules.engine.operators import OPERATORS
+
+        if node.kind == "PipeExpression":
+            left = self.tabular(_only(node, "Expression"), source)
+            return self.tabular(_only(node, "Operator"), left)
+        if node.kind == "ParenthesizedExpression":
+            return self.tabular(_only(node, "Expression"), source)
+        if node.kind == "NameReference":
+            return self.named_relation(node)
+        if node.kind == "FunctionCallExpression" and node.expansion is not None:
+            result = self.call_user_function(node, node.expansion, Row.empty(), source)
+            if not isinstance(result, Relation):
+                raise self.position.unsupported("a scalar function used as a table", node)
+            return result
+        handler = OPERATORS.get(node.kind)
+        if handler is None:
+            raise self.position.unsupported(_describe(node), node)
+        self.position.node = node
+        return handler(self, node, source)
+
+    def named_relation(self, node: Node) -> Relation:
+        name = name_text(node)
+        symbol = node.symbol
+        if symbol and symbol[1] in ("Variable", "Parameter"):
+            binding = self.scope.find(name)
+            if binding is None:
+                raise self.position.semantic(f"{name} is not defined", node)
+            if binding.relation is None:
+                if binding.node is None or binding.busy:
+                    raise self.position.unsupported(f"the scalar {name} used as a table", node)
+                binding.busy = True
+                saved, self.scope = self.scope, binding.scope or self.scope
+                try:
+                    binding.relation = self.tabular(binding.node)
+                finally:
+                    self.scope = saved
+                    binding.busy = False
+            return binding.relation
+        if symbol and symbol[1] == "Table":
+            return self.table(name, node)
+        raise self.position.unsupported(f"the name {name} as a table", node)
+
+    def table(self, name: str, node: Node) -> Relation:
+        table = self.tables.get(name)
+        if table is None:
+            raise self.position.semantic(f"the table {name} is not loaded", node)
+        return Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
+
+    def output_columns(self, node: Node) -> list[Column]:
+        """The columns the analyzer says `node` produces."""
+        columns = node.columns
+        if columns is None:
+            raise self.position.unsupported(_describe(node), node)
+        return [Column(n, normalise_type(t)) for n, t in columns]
+
+
+def _typed(result: Sql, node: Node) -> Sql:
+    expected = kusto_type(node)
+    if expected in DUCKDB_TYPES and result.type != expected:
+        return Sql(result.text, expected, result.constant, result.value)
+    return result
+
+
+def _only(node: Node, field: str) -> Node:
+    child = node.get(field)
+    if child is None:
+        raise ValueError(f"{node.kind} has no {field}")
+    return child
+
+
+def _operator_text(node: Node) -> str:
+    op = node.get("Operator")
+    return (op.token or "") if op is not None else node.kind
+
+
+def _describe(node: Node) -> str:
+    kind = node.kind
+    for suffix in ("Operator", "Expression", "Statement"):
+        if kind.endswith(suffix) and kind != suffix:
+            base = kind[: -len(suffix)]
+            words = "".join(" " + c.lower() if c.isupper() else c for c in base).strip()
+            return f"{words} {suffix.lower()}"
+    return kind
+
+
+def _column_ifexists(t: Translator, node: Node, row: Row) -> Sql:
+    args = node.arguments()
+    name = t.expr(args[0], Row.empty())
+    if not name.constant or not isinstance(name.value, str):
+        raise t.position.unsupported("column_ifexists() with a computed column name", node)
+    found = row.columns.get(name.value)
+    if found is not None:
+        return found
+    return t.expr(args[1], row)
+
+
+def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
+    if not row.columns:
+        return Sql("CAST('{}' AS JSON)", "dynamic")
+    parts = []
+    for column, sql in row.columns.items():
+        value = sql.text
+        if sql.type == "timespan":
+            raise t.position.unsupported("pack_all() of a timespan column", node)
+        parts.append(f"{quote_string(column)}, {value}")
+    return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
+
+
+_SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
+    "column_ifexists": _column_ifexists,
+    "pack_all": _pack_all,
+}
+
+_EXPRESSIONS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
+    "NameReference": Translator._name_reference,
+    "ParenthesizedExpression": Translator._parenthesized,
+    "UnaryMinusExpression": Translator._unary_minus,
+    "UnaryPlusExpression": Translator._unary_plus,
+    "BetweenExpression": Translator._between,
+    "NotBetweenExpression": Translator._between,
+    "PathExpression": Translator._path,
+    "ElementExpression": Translator._element,
+    "BracketedExpression": Translator._brackets,
+    "ToScalarExpression": Translator._to_scalar,
+    "FunctionCallExpression": Translator._call,
+}

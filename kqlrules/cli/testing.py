@@ -206,8 +206,10 @@ def _print_mutants(results: list[MutantResult]) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    equivalent = sum(m.status == "equivalent" for m in results)
     style = "yellow" if survivors else "green"
-    console.print(f"[{style}]mutants: {killed} killed, {len(survivors)} survived[/]")
+    tail = f", {equivalent} equivalent" if equivalent else ""
+    console.print(f"[{style}]mutants: {killed} killed, {len(survivors)} survived{tail}[/]")
 
 
 @user_errors

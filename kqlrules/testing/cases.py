@@ -11,6 +11,9 @@
   expect:
     alerts: 1                        # and/or no_alerts: true, rows: [{Column: value}], columns: [Name, ...]
 ```
+
+The file may instead be a mapping: `cases:` (the list) and `equivalent_mutants:` (mutants `--mutants` may
+not count as survivors, each `{mutant: <its description>, reason: <why no case can kill it>}`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ TESTS_SUFFIX = ".tests.yaml"
 FIXTURE_SUFFIXES = (".jsonl", ".csv", ".parquet")
 _CASE_KEYS = ("name", "description", "now", "params", "tables", "expect", "skip")
 _EXPECT_KEYS = ("alerts", "no_alerts", "rows", "columns")
+_FILE_KEYS = ("cases", "equivalent_mutants")
 
 
 @dataclass(frozen=True)
@@ -114,12 +118,22 @@ class TestCase:
         return f'case "{self.name}" ({self.location})'
 
 
+@dataclass(frozen=True)
+class EquivalentMutant:
+    """A mutant that no case can kill because it computes the same thing; said once, with why."""
+
+    description: str
+    reason: str
+    location: Location
+
+
 @dataclass
 class TestFile:
     __test__ = False
 
     path: Path
     cases: list[TestCase]
+    equivalent_mutants: list[EquivalentMutant] = field(default_factory=list)
 
     @property
     def detection_name(self) -> str:
@@ -193,6 +207,11 @@ def load_test_file(path: Path, *, default_now: datetime | None = None) -> TestFi
         raise TestFileError(f"invalid YAML: {error}", Location(where.path)) from None
     if document is None:
         document = []
+    equivalents: list[EquivalentMutant] = []
+    if isinstance(document, Mapping) and "cases" in document:
+        _unknown_keys(document, _FILE_KEYS, where, "test file")
+        equivalents = _equivalents(document.get("equivalent_mutants"), where, document)
+        document = document["cases"] or []
     if not isinstance(document, Sequence) or isinstance(document, str):
         raise TestFileError(
             "a test file holds a list of cases", where.node(document), hint="start each case with `- name:`"
@@ -208,7 +227,29 @@ def load_test_file(path: Path, *, default_now: datetime | None = None) -> TestFi
             )
         seen[case.name] = case.location
         cases.append(case)
-    return TestFile(path, cases)
+    return TestFile(path, cases, equivalents)
+
+
+def _equivalents(raw: Any, where: _Where, parent: Any) -> list[EquivalentMutant]:
+    if raw is None:
+        return []
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise TestFileError(
+            "`equivalent_mutants` lists {mutant, reason} entries", where.value(parent, "equivalent_mutants")
+        )
+    found = []
+    for index, entry in enumerate(raw):
+        location = where.item(raw, index)
+        if (
+            not isinstance(entry, Mapping)
+            or not isinstance(entry.get("mutant"), str)
+            or not entry.get("reason")
+        ):
+            raise TestFileError(
+                "an equivalent mutant needs `mutant` (as --mutants describes it) and `reason`", location
+            )
+        found.append(EquivalentMutant(str(entry["mutant"]), str(entry["reason"]), location))
+    return found
 
 
 def _case(

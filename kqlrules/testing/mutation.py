@@ -19,7 +19,7 @@ from kqlrules.testing.collect import DetectionTests
 from kqlrules.testing.mutants import KINDS, Mutant, location_of, mutants
 from kqlrules.testing.runner import PreparedQuery, TestSession
 
-MutantStatus = Literal["killed", "survived", "invalid"]
+MutantStatus = Literal["killed", "survived", "invalid", "equivalent"]
 
 
 @dataclass
@@ -75,6 +75,10 @@ def run_mutants(
                     break
             if previous is None or previous.status != "survived" or result.status == "killed":
                 results[result.key] = result
+    equivalent = {entry.description: entry.reason for entry in item.file.equivalent_mutants}
+    for result in results.values():
+        if result.status == "survived" and result.mutant.description in equivalent:
+            result.status, result.killed_by = "equivalent", equivalent[result.mutant.description]
     ordered = sorted(results.values(), key=lambda r: (r.location, r.mutant.kind, r.mutant.description))
     if on_result:
         for result in ordered:

@@ -26,6 +26,8 @@ from kqlrules.testing.collect import DetectionTests
 from kqlrules.testing.expectations import Failure, check
 from kqlrules.testing.fixtures import FixtureLoader
 
+# The engine reports positions in the query it was given as this path.
+RENDERED_QUERY = "<query>"
 Status = Literal["passed", "failed", "error", "skipped"]
 
 
@@ -120,12 +122,13 @@ class TestSession:
             result.status = "skipped"
             result.error = case.skip
             return result
+        prepared: PreparedQuery | None = None
         try:
             prepared = query or self.prepare(detection, case)
             tables = self.fixtures.tables_for(case, prepared.tables)
             output = self.backend.run(prepared, tables, case.now)
         except KqlrulesError as error:
-            result.status, result.error = "error", f"{case.where()}: {error}"
+            result.status, result.error = "error", f"{case.where()}: {_in_template(error, prepared)}"
         else:
             result.rows = len(output)
             result.failures = check(case.expect, output, detection.meta.trigger, case)
@@ -160,6 +163,17 @@ class TestSession:
             for result in pool.map(lambda job: self.run_case(*job), jobs):
                 finish(result)
         return results
+
+
+def _in_template(error: KqlrulesError, prepared: PreparedQuery | None) -> str:
+    """An error at a line of the rendered query, told at its place in the template."""
+    where = error.location
+    if where is None or where.path != RENDERED_QUERY or prepared is None or prepared.line_map is None:
+        return str(error)
+    moved = KqlrulesError(
+        error.message, prepared.line_map.to_template(where.line, where.col), hint=error.hint
+    )
+    return str(moved)
 
 
 def coverage_problems(collected: Iterable[DetectionTests], min_cases: int) -> list[CaseResult]:

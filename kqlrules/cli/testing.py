@@ -25,6 +25,7 @@ from kqlrules.cli.common import (
 )
 from kqlrules.errors import KqlrulesError
 from kqlrules.testing.mutation import MutantResult
+from kqlrules.testing.record import DEFAULT_LIMIT
 from kqlrules.testing.report import summary, to_json, to_junit
 from kqlrules.testing.runner import Backend, CaseResult, RunReport
 from kqlrules.testing.session import TestPlan, plan_tests, run_plan, run_plan_mutants
@@ -113,11 +114,15 @@ def _backend(engine: Engine, workspace: str | None, endpoint: str | None, plan: 
         )
     from kqlrules.testing.workspace_backend import WorkspaceBackend
 
+    return WorkspaceBackend(_open_workspace(workspace, endpoint))
+
+
+def _open_workspace(spec: str, endpoint: str | None) -> Any:
     # Resolved at run time: the workspace room is optional for local testing.
     open_workspace: Any = importlib.import_module("kqlrules.workspace").__dict__.get("open_workspace")
     if open_workspace is None:
         raise KqlrulesError("this kqlrules has no workspace support yet")
-    return WorkspaceBackend(open_workspace(workspace, endpoint=endpoint))
+    return open_workspace(spec, endpoint=endpoint)
 
 
 def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: bool) -> RunReport:
@@ -213,6 +218,53 @@ def _print_mutants(results: list[MutantResult]) -> None:
 
 
 @user_errors
-def record_command(ctx: typer.Context) -> None:
-    """Record fixture rows for a detection from a workspace (not available yet)."""
-    raise KqlrulesError("kqlrules record: not available yet")
+def record_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The detection (name, area/name, id or path)."),
+    workspace: str = typer.Option(..., "--workspace", help="A workspace id, or local:DIR."),
+    endpoint: str | None = typer.Option(None, "--endpoint", help="Query API endpoint (default Azure)."),
+    since: str = typer.Option("7d", "--since", help="How far back to record (a timespan: 1h, 7d)."),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help="Rows per table, newest first."),
+    redact: list[str] = typer.Option(
+        [], "--redact", help="Column=mode (upn, ip, host, hash, keep, drop); repeatable."
+    ),
+    salt: str | None = typer.Option(
+        None, "--salt", envvar="KQLRULES_REDACTION_SALT", help="Keeps pseudonyms the same across recordings."
+    ),
+    schemas: list[Path] = typer.Option([], "--schemas", help="Extra schema folder (repeatable)."),
+) -> None:
+    """Record redacted fixture rows for the tables a detection reads, from a workspace."""
+    from kqlrules.rules import find_detection, load_repository
+    from kqlrules.testing.record import describe, record
+    from kqlrules.testing.redaction import Redactor
+    from kqlrules.testing.session import repository_schemas
+    from kqlrules.timespan import TimespanError, parse_timespan
+
+    app = app_context(ctx)
+    try:
+        span = parse_timespan(since)
+    except TimespanError as error:
+        raise KqlrulesError(f"--since: {error}") from None
+    if limit < 1:
+        raise KqlrulesError("--limit must be 1 or more")
+    columns = {}
+    for item in redact:
+        column, _, mode = item.partition("=")
+        if not column or not mode:
+            raise KqlrulesError(f"--redact {item!r}: write Column=mode")
+        columns[column.strip()] = mode.strip()
+    try:
+        redactor = Redactor(salt, columns)
+    except ValueError as error:
+        raise KqlrulesError(str(error)) from None
+    repo = load_repository(app.repo)
+    detection = find_detection(repo, name)
+    target = _open_workspace(workspace, endpoint)
+    recording = record(
+        detection, target, repository_schemas(app.repo, schemas), since=span, limit=limit, redactor=redactor
+    )
+    for line in describe(recording):
+        err_console.print(f"recorded {escape(line)}", highlight=False)
+    if salt is None:
+        err_console.print("note: a random salt was used; pass --salt to keep pseudonyms stable across runs")
+    console.print(recording.case_stub(), markup=False, highlight=False, end="")

@@ -84,6 +84,7 @@ class Ctes:
 
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
+        self.materialized: set[str] = set()
 
     def add(
         self, sql: str, columns: list[Column], *, ordered: bool = False, sources: tuple[str, ...] = ()
@@ -95,7 +96,8 @@ class Ctes:
     def render(self, final: str) -> str:
         if not self.items:
             return final
-        return "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in self.items) + "\n" + final
+        ctes = [f"{n} AS {'MATERIALIZED ' if n in self.materialized else ''}({s})" for n, s in self.items]
+        return "WITH " + ",\n".join(ctes) + "\n" + final
 
 
 Translate = Callable[..., Relation]

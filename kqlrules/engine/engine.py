@@ -14,7 +14,7 @@ from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
-from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
+from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
 from kqlrules.table import Table
 
 
@@ -47,6 +47,23 @@ class TranslationCache:
 CACHE = TranslationCache()
 
 
+class _FrozenSchemas(SchemaSet):
+    """The engine's schemas never change after construction: compute the analyzer's payload once."""
+
+    _bridge: dict[str, Any] | None = None
+    _fingerprint: str | None = None
+
+    def to_bridge(self) -> dict[str, Any]:
+        if self._bridge is None:
+            self._bridge = super().to_bridge()
+        return self._bridge
+
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = super().fingerprint()
+        return self._fingerprint
+
+
 class LocalEngine:
     """Run KQL over local tables. Tables named in `schemas` but not given are empty."""
 
@@ -59,12 +76,13 @@ class LocalEngine:
         connection: Any = None,
     ) -> None:
         self._analyzer = analyzer
-        self.schemas = SchemaSet(
-            dict((schemas or SchemaSet()).tables), dict((schemas or SchemaSet()).functions)
-        )
+        given = schemas or SchemaSet()
+        merged = SchemaSet(dict(given.tables), dict(given.functions))
         self._data = dict(tables or {})
         for name, table in self._data.items():
-            self.schemas.add_table(name, [(c.name, c.type) for c in table.columns])
+            merged.add_table(name, [(c.name, c.type) for c in table.columns])
+        tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
+        self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
         self._fingerprint = self.schemas.fingerprint()
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
         self._created: set[str] = set()
@@ -123,6 +141,18 @@ class LocalEngine:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _distinct_columns(schema: TableSchema) -> TableSchema:
+    """DuckDB names are case-insensitive: of columns whose names differ only by case (or repeat, as in some
+    published schema files), the first is kept."""
+    seen: set[str] = set()
+    kept = []
+    for column in schema.columns:
+        if column.name.lower() not in seen:
+            seen.add(column.name.lower())
+            kept.append(column)
+    return schema if len(kept) == len(schema.columns) else TableSchema(schema.name, tuple(kept))
 
 
 def _runtime_message(error: Exception) -> str:

@@ -44,6 +44,8 @@ def plan(analysis: Analysis, tables: dict[str, BaseTable]) -> Plan:
     for statement in root.elements("Statements"):
         if statement.kind == "LetStatement":
             translator.bind_let(statement)
+        elif statement.kind == "QueryParametersStatement":
+            translator.bind_query_parameters(statement)
         elif statement.kind == "ExpressionStatement":
             if result is not None:
                 raise translator.position.unsupported("several result tables in one query", statement)

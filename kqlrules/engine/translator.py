@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kqlrules.engine import fallbacks
+from kqlrules.engine import fallbacks, literals
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.literals import from_analyzer, null_of
@@ -101,10 +102,40 @@ class Translator:
         raise self.position.unsupported(_describe(node), node)
 
     def _literal(self, node: Node) -> Sql:
+        if node.kind == "DynamicExpression":
+            inner = node.get("Expression")
+            if inner is None:
+                raise self.position.unsupported(f"the literal {self.source(node)}", node)
+            return literals.dynamic(self.json_value(inner))
         try:
             return from_analyzer(node.kind, node.value, kusto_type(node))
         except (ValueError, TypeError):
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
+
+    def json_value(self, node: Node) -> Any:
+        """The Python value of a literal inside `dynamic(...)`."""
+        if node.kind == "JsonArrayExpression":
+            return [self.json_value(item) for item in node.elements("Values")]
+        if node.kind == "JsonObjectExpression":
+            result: dict[str, Any] = {}
+            for pair in node.elements("Pairs"):
+                name, value = pair.get("Name"), pair.get("Value")
+                if name is None or value is None:
+                    raise self.position.unsupported("this dynamic object", pair)
+                result[name_text(name)] = self.json_value(value)
+            return result
+        if node.kind == "NullLiteralExpression":
+            return None
+        if node.kind in ("StringLiteralExpression", "LongLiteralExpression", "IntLiteralExpression"):
+            return self._literal(node).value
+        if node.kind in ("RealLiteralExpression", "BooleanLiteralExpression"):
+            return self._literal(node).value
+        if node.kind == "UnaryMinusExpression":
+            inner = node.get("Expression")
+            value = self.json_value(inner) if inner is not None else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return -value
+        raise self.position.unsupported(f"the value {self.source(node)} inside dynamic()", node)
 
     def source(self, node: Node) -> str:
         return self.text[node.start : node.end]
@@ -368,6 +399,17 @@ class Translator:
             return self.tabular(expression)
         return self.expr(expression, row)
 
+    def bind_query_parameters(self, statement: Node) -> None:
+        """`declare query_parameters(...)`: locally, every parameter takes its default value."""
+        for parameter in statement.elements("Parameters"):
+            declaration = parameter.get("NameAndType")
+            name_node = declaration.get("Name") if declaration is not None else None
+            default = parameter.get("DefaultValue")
+            value = default.get("Value") if default is not None else None
+            if name_node is None or value is None:
+                raise self.position.unsupported("a query parameter without a default value", parameter)
+            self.scope.names[name_text(name_node)] = Binding(node=value, scope=self.scope)
+
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
@@ -386,16 +428,35 @@ class Translator:
             return self.tabular(_only(node, "Expression"), source)
         if node.kind == "NameReference":
             return self.named_relation(node)
-        if node.kind == "FunctionCallExpression" and node.expansion is not None:
+        if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
                 raise self.position.unsupported("a scalar function used as a table", node)
             return result
+        if node.kind == "FunctionCallExpression":
+            return self._table_function(node)
+        if node.kind == "MaterializeExpression":
+            inner = self.tabular(_only(node, "Expression"), source)
+            columns = ", ".join([quote_identifier(c.name) for c in inner.columns] + inner.order_column())
+            kept = self.ctes.add(f"SELECT {columns} FROM {inner.name}", inner.columns, ordered=inner.ordered)
+            self.ctes.materialized.add(kept.name)
+            return kept
         handler = OPERATORS.get(node.kind)
         if handler is None:
             raise self.position.unsupported(_describe(node), node)
         self.position.node = node
         return handler(self, node, source)
+
+    def _table_function(self, node: Node) -> Relation:
+        name_node = node.get("Name")
+        name = name_text(name_node) if name_node is not None else ""
+        if name == "table":
+            args = node.arguments()
+            value = self.expr(args[0], Row.empty()) if args else None
+            if value is None or not value.constant or not isinstance(value.value, str):
+                raise self.position.unsupported("table() with a computed name", node)
+            return self.table(value.value, node)
+        raise self.position.unsupported(f"the function {name}() as a table", node)
 
     def named_relation(self, node: Node) -> Relation:
         name = name_text(node)

@@ -2,9 +2,13 @@
 
 from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     filtering,
+    joins,
+    mvexpand,
+    parse,
     projection,
     sources,
     summarize,
+    union,
 )
 from kqlrules.engine.operators.registry import OPERATORS, operator
 

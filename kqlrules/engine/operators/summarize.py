@@ -87,40 +87,35 @@ def _arg_extreme(
     args = expression.arguments()
     if not args:
         raise t.position.semantic(f"{func}() needs arguments", expression)
-    if name is not None:
-        raise t.position.unsupported(f"naming the result of {func}()", expression)
     by = t.expr(args[0], row)
     if by.type == "dynamic":
         raise t.position.unsupported(f"{func}() by a dynamic value", expression)
-    by_column = remaining[0]
-    wanted: list[tuple[str, Sql]] = []
-    count = 1
+    wanted: dict[str, Sql] = {}
     for arg in args[1:]:
         if arg.kind == "StarExpression":
             for column in source.columns:
-                wanted.append((column.name, row.columns[column.name]))
-                if column.name not in key_names and column.name != by_column.name:
-                    count += 1
+                wanted.setdefault(column.name, row.columns[column.name])
         elif arg.kind == "SimpleNamedExpression":
             inner = arg.get("Expression")
             assert inner is not None
-            wanted.append((name_text(arg.get("Name") or arg), t.expr(inner, row)))
-            count += 1
+            wanted[name_text(arg.get("Name") or arg)] = t.expr(inner, row)
         else:
-            wanted.append((implicit_name(t, arg) or "", t.expr(arg, row)))
-            count += 1
-    columns = remaining[:count]
-    fields = {f"f{index}": sql for index, (_, sql) in enumerate(wanted)}
-    struct = ", ".join(f"'{key}': {sql.text}" for key, sql in fields.items())
-    struct = f"'by': {by.text}" + (f", {struct}" if struct else "")
+            implicit = implicit_name(t, arg)
+            if implicit is None:
+                raise t.position.unsupported(f"an unnamed computed argument of {func}()", arg)
+            wanted[implicit] = t.expr(arg, row)
+    # The analyzer's columns are the truth: the `by` value, then those of the wanted columns it kept.
+    columns = [remaining[0]]
+    for column in remaining[1:]:
+        if column.name not in wanted or column.name in {c.name for c in columns}:
+            break
+        columns.append(column)
+    keys = list(wanted)
+    fields = ", ".join(f"'f{index}': {wanted[key].text}" for index, key in enumerate(keys))
+    struct = f"'by': {by.text}" + (f", {fields}" if fields else "")
     alias = f"__kql_{func}_{len(remaining)}"
     parts = [f"{func}({{{struct}}}, {by.text}) AS {alias}"]
-    unpacked: list[tuple[Column, str]] = [(by_column, f"{alias}.by")]
-    names = [n for n, _ in wanted]
+    unpacked: list[tuple[Column, str]] = [(columns[0], f"{alias}.by")]
     for column in columns[1:]:
-        if column.name in names:
-            index = names.index(column.name)
-        else:
-            raise t.position.unsupported(f"the columns of {func}()", expression)
-        unpacked.append((column, f"{alias}.f{index}"))
+        unpacked.append((column, f"{alias}.f{keys.index(column.name)}"))
     return len(columns), parts, unpacked

@@ -4,7 +4,7 @@
 //         "ty": result type name (expressions), "cols": [[name, type]] (tabular results),
 //         "sym": [name, SymbolKind name] (referenced symbol), "tok": token text, "c": [children],
 //         "v": a literal's value (timespan: ticks as a string; datetime: ISO 8601 UTC; others as JSON),
-//         "x": a call of a user function: {"params": [[name, default expression node or null]],
+//         "x": a call of a user function (or a bare reference to one): {"params": [[name, default expression node or null]],
 //              "body": the function body expanded for this call (its parameters are Variables)}}
 // Missing optional children are left out; "f" says which slot each child fills.
 "use strict";
@@ -108,7 +108,10 @@ function exportTree(code, K) {
         // The engine reads the token text instead.
       }
     }
-    if (kind === "FunctionCallExpression" && symbol && depth < 40) {
+    const calls =
+      kind === "FunctionCallExpression" ||
+      (kind === "NameReference" && field !== "Name" && symbol && symbol.Kind === SymbolKind.Function);
+    if (calls && symbol && depth < 40) {
       const expanded = expansion(element, depth);
       if (expanded) out.x = expanded;
     }

@@ -1,0 +1,117 @@
+"""mv-expand: one row per element of a dynamic array (or per property of a bag), several columns in
+parallel (shorter ones padded with null); an empty array drops the row; a non-array value keeps it as is."""
+
+from __future__ import annotations
+
+from kqlrules.engine.names import name_text
+from kqlrules.engine.operators.common import need_input, row_of
+from kqlrules.engine.operators.parameters import allow, parameters
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import ORDER, Relation
+from kqlrules.engine.sql import Sql, quote_identifier
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.engine.types import normalise_type
+from kqlrules.table import Column
+
+
+def element_list(value: str, bag_as_array: bool) -> str:
+    """A DuckDB LIST of JSON elements for one dynamic value."""
+    key_path = "'$.\"' || replace(k, '\"', '\\\"') || '\"'"
+    bag_item = (
+        f"json_array(k, json_extract({value}, {key_path}))"
+        if bag_as_array
+        else f"json_object(k, json_extract({value}, {key_path}))"
+    )
+    return (
+        f"CASE json_type({value}) WHEN 'ARRAY' THEN CAST({value} AS JSON[]) "
+        f"WHEN 'OBJECT' THEN list_transform(json_keys({value}), lambda k: CAST({bag_item} AS JSON)) "
+        f"ELSE [{value}] END"
+    )
+
+
+def typed_element(element: str, kusto_type: str) -> str:
+    """`to typeof(T)`: cast-only; elements that are not of the type become null."""
+    kind = f"json_type({element})"
+    if kusto_type == "dynamic":
+        return element
+    if kusto_type == "string":
+        return f"coalesce(CASE {kind} WHEN 'VARCHAR' THEN {element} ->> '$' END, '')"
+    if kusto_type in ("long", "int"):
+        duck = "BIGINT" if kusto_type == "long" else "INTEGER"
+        return f"CASE WHEN {kind} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({element} AS {duck}) END"
+    if kusto_type in ("real", "decimal"):
+        return f"CASE WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST({element} AS DOUBLE) END"
+    if kusto_type == "bool":
+        return f"CASE WHEN {kind} = 'BOOLEAN' THEN CAST({element} AS BOOLEAN) END"
+    if kusto_type == "datetime":
+        return f"CASE WHEN {kind} = 'VARCHAR' THEN TRY_CAST({element} ->> '$' AS TIMESTAMP) END"
+    if kusto_type == "guid":
+        return f"CASE WHEN {kind} = 'VARCHAR' THEN lower(TRY_CAST({element} ->> '$' AS UUID)::VARCHAR) END"
+    raise ValueError(kusto_type)
+
+
+@operator("MvExpandOperator")
+def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    found = parameters(t, node)
+    allow(t, node, found, "kind", "bagexpansion", "with_itemindex")
+    bag_kind = (found.get("kind") or found.get("bagexpansion") or ("bag", node))[0].lower()
+    index_name = found["with_itemindex"][0] if "with_itemindex" in found else None
+    output = t.output_columns(node)
+    row = row_of(source)
+    expansions: list[tuple[str, Sql, str]] = []  # (output name, dynamic value, target type)
+    for item in node.elements("Expressions"):
+        expression = item.get("Expression") if item.kind == "MvExpandExpression" else item
+        assert expression is not None
+        name: str | None = None
+        if expression.kind == "SimpleNamedExpression":
+            name_node, value_node = expression.get("Name"), expression.get("Expression")
+            assert name_node is not None and value_node is not None
+            name = name_text(name_node)
+        else:
+            value_node = expression
+            if value_node.kind == "NameReference":
+                name = name_text(value_node)
+        value = t.expr(value_node, row)
+        if value.type != "dynamic":
+            raise t.position.unsupported(f"mv-expand of a {value.type} value", value_node)
+        target = normalise_type(item.type) if item.kind == "MvExpandExpression" else "dynamic"
+        if name is None:
+            names_in_use = {c.name for c in source.columns} | {e[0] for e in expansions}
+            fresh = [c.name for c in output if c.name not in names_in_use and c.name != index_name]
+            if not fresh:
+                raise t.position.unsupported("naming this mv-expand column", value_node)
+            name = fresh[0]
+        expansions.append((name, value, target))
+    lists = [
+        f"{element_list(v.text, bag_kind == 'array')} AS __kql_l{i}" for i, (_, v, _) in enumerate(expansions)
+    ]
+    base = ", ".join([quote_identifier(c.name) for c in source.columns] + source.order_column())
+    prepared = t.ctes.add(f"SELECT {base}{', ' if base else ''}{', '.join(lists)} FROM {source.name}", [])
+    lengths = ", ".join(f"len(__kql_l{i})" for i in range(len(expansions)))
+    unnests = ", ".join(f"unnest(__kql_l{i}) AS __kql_e{i}" for i in range(len(expansions)))
+    unnested = t.ctes.add(
+        f"SELECT *, {unnests}, unnest(range(greatest({lengths}))) AS __kql_i FROM {prepared.name}", []
+    )
+    by_name = {name: (index, target) for index, (name, _, target) in enumerate(expansions)}
+    parts = []
+    for column in output:
+        if column.name in by_name:
+            index, target = by_name[column.name]
+            parts.append(f"{typed_element(f'__kql_e{index}', target)} AS {quote_identifier(column.name)}")
+        elif column.name == index_name:
+            parts.append(f"__kql_i AS {quote_identifier(column.name)}")
+        else:
+            parts.append(quote_identifier(column.name))
+    limit_node = node.get("RowLimitClause")
+    where = ""
+    if limit_node is not None:
+        limit_value = limit_node.get("RowLimit")
+        assert limit_value is not None
+        limit = t.expr(limit_value, row_of(Relation("", [])))
+        where = f" WHERE __kql_i < {limit.text}"
+    if source.ordered:
+        parts.append(f"row_number() OVER (ORDER BY {ORDER}, __kql_i) AS {ORDER}")
+    sql = f"SELECT {', '.join(parts)} FROM {unnested.name}{where}"
+    return t.ctes.add(sql, [Column(c.name, c.type) for c in output], ordered=source.ordered)

@@ -57,6 +57,11 @@ class Mutant:
     end: int
     replacement: str
     description: str
+    shown_at: int = -1  # where to point the user; the edit's start unless said otherwise
+
+    @property
+    def position(self) -> int:
+        return self.start if self.shown_at < 0 else self.shown_at
 
     def apply(self, text: str) -> str:
         return text[: self.start] + self.replacement + text[self.end :]
@@ -75,7 +80,7 @@ def mutants(text: str, tree: Node) -> list[Mutant]:
 
 def location_of(mutant: Mutant, text: str, line_map: Any | None, default_path: str) -> Location:
     """Where a mutant's edit is, in the template (through the line map) when there is one."""
-    line, col = LineIndex(text).position(mutant.start)
+    line, col = LineIndex(text).position(mutant.position)
     if line_map is not None:
         mapped: Location = line_map.to_template(line, col)
         return mapped
@@ -185,12 +190,16 @@ def _drop_where(node: Node, parent: Node, text: str, at: _Offsets) -> Iterator[M
     if bar is None:
         return
     shown = _short(text[at(node["s"]) : at(node["e"])])
-    if node.get("f") == "Operator":
-        # `... | where X` -> `...`
-        yield Mutant("drop-where", at(bar["s"]), at(node["e"]), "", f"drop `{shown}`")
+    source = _child(parent, "Expression")
+    if node.get("f") == "Operator" and source is not None:
+        # `T | where X | ...` -> `T | ...`
+        yield Mutant("drop-where", at(source["e"]), at(node["e"]), "", f"drop `{shown}`", at(node["s"]))
     elif node.get("f") == "Expression":
         # A subquery that starts with `where X | ...` -> `...`
-        yield Mutant("drop-where", at(node["s"]), at(bar["e"]), "", f"drop `{shown}`")
+        end = at(bar["e"])
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        yield Mutant("drop-where", at(node["s"]), end, "", f"drop `{shown}`")
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -23,6 +23,7 @@ from kqlrules.rules.paths import shown
 from kqlrules.table import Table
 from kqlrules.testing.cases import TestCase
 from kqlrules.testing.collect import DetectionTests
+from kqlrules.testing.errors import FixtureError
 from kqlrules.testing.expectations import Failure, check
 from kqlrules.testing.fixtures import FixtureLoader
 
@@ -127,6 +128,8 @@ class TestSession:
             prepared = query or self.prepare(detection, case)
             tables = self.fixtures.tables_for(case, prepared.tables)
             output = self.backend.run(prepared, tables, case.now)
+        except FixtureError as error:
+            result.status, result.error = "error", str(error)  # it names the case already
         except KqlrulesError as error:
             result.status, result.error = "error", f"{case.where()}: {_in_template(error, prepared)}"
         else:

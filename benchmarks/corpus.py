@@ -1,6 +1,6 @@
 """Run every Sentinel rule of the reference corpus on empty tables and tally what fails, by construct.
 
-    python benchmarks/corpus.py [SHARED_DIR] [--show CONSTRUCT] [--jobs N]
+python benchmarks/corpus.py [SHARED_DIR] [--show CONSTRUCT] [--jobs N]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kqlrules.engine.corpus import CorpusResult, run_corpus  # noqa: E402
+from kqlrules.engine.corpus import CorpusResult, run_corpus
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ fixture rows from a workspace."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,8 @@ from kqlrules.testing.record import DEFAULT_LIMIT
 from kqlrules.testing.report import summary, to_json, to_junit
 from kqlrules.testing.runner import Backend, CaseResult, RunReport
 from kqlrules.testing.session import TestPlan, plan_tests, run_plan, run_plan_mutants
+
+DEFAULT_JOBS = min(os.cpu_count() or 1, 4)
 
 
 class Engine(StrEnum):
@@ -72,6 +75,12 @@ def test_command(
     mutants: bool = typer.Option(False, "--mutants", help="Also run mutants; report those no case kills."),
     schemas: list[Path] = typer.Option([], "--schemas", help="Extra schema folder (repeatable)."),
     env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
+    jobs: int = typer.Option(
+        DEFAULT_JOBS,
+        "--jobs",
+        "-j",
+        help="Cases the local engine runs at once (a DuckDB connection each).",
+    ),
 ) -> None:
     """Run each detection's test cases (`<name>.tests.yaml`); exit 1 if any fails."""
     app = app_context(ctx)
@@ -79,7 +88,7 @@ def test_command(
     plan = plan_tests(app.repo, names or [], env=env, schema_folders=schemas)
     for problem in plan.problems:
         err_console.print(f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
-    backend = _backend(engine, workspace, endpoint, plan)
+    backend = _backend(engine, workspace, endpoint, plan, max(jobs, 1))
     report = _run(plan, backend, min_cases, show_progress=fmt is TestFormat.text)
     mutant_results = _mutants(plan, backend, report, fmt) if mutants else None
     if fmt is TestFormat.text:
@@ -103,11 +112,13 @@ def _json_text(report: RunReport, mutant_results: list[MutantResult] | None) -> 
     return json.dumps(to_json(report, mutant_results), indent=2, default=str) + "\n"
 
 
-def _backend(engine: Engine, workspace: str | None, endpoint: str | None, plan: TestPlan) -> Backend:
+def _backend(
+    engine: Engine, workspace: str | None, endpoint: str | None, plan: TestPlan, jobs: int
+) -> Backend:
     if engine is Engine.local:
         from kqlrules.testing.local_backend import LocalBackend
 
-        return LocalBackend(plan.schemas)
+        return LocalBackend(plan.schemas, parallel=jobs)
     if not workspace:
         raise KqlrulesError(
             "--engine workspace needs --workspace", hint="a Log Analytics workspace id, or local:DIR"

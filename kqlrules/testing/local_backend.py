@@ -1,4 +1,4 @@
-"""`--engine local` (the default): cases run on the local engine, all on one DuckDB connection.
+"""`--engine local` (the default): cases run on the local engine, all on one DuckDB connection per worker.
 
 Each case gets an engine over its own tables, but every engine shares the connection (tables are replaced,
 never re-opened) and the engine's translation cache: a detection is translated once for all its cases,
@@ -7,12 +7,13 @@ because its schema set (the tables it reads, with their declared columns) does n
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from kqlrules.engine import LocalEngine
+from kqlrules.engine import KqlEngineError, LocalEngine
 from kqlrules.kusto import Analyzer, SchemaSet
 from kqlrules.table import Table
 from kqlrules.testing.runner import PreparedQuery
@@ -20,31 +21,54 @@ from kqlrules.testing.runner import PreparedQuery
 
 class LocalBackend:
     name = "local"
-    parallel = 1  # one DuckDB connection; the analyzer is one process anyway
 
-    def __init__(self, schemas: SchemaSet, *, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, schemas: SchemaSet, *, analyzer: Analyzer | None = None, parallel: int = 1) -> None:
         self.schemas = schemas
         self.analyzer = analyzer
-        self.connection: Any = duckdb.connect(":memory:")
+        # Workers each get a DuckDB connection of their own: DuckDB runs a query outside the GIL.
+        self.parallel = parallel
+        self._local = threading.local()
+        self._connections: list[Any] = []
         self._narrowed: dict[tuple[str, ...], SchemaSet] = {}
+        # A query the engine cannot translate fails the same way for every case: remember the refusal.
+        self._refused: dict[tuple[str, tuple[str, ...]], KqlEngineError] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = duckdb.connect(":memory:")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
 
     def run(self, query: PreparedQuery, tables: dict[str, Table], now: datetime) -> Table:
+        names = tuple(sorted(tables))
+        refused = self._refused.get((query.text, names))
+        if refused is not None:
+            raise refused
         engine = LocalEngine(
-            tables,
-            self._schemas_for(tuple(sorted(tables))),
-            analyzer=self.analyzer,
-            connection=self.connection,
+            tables, self._schemas_for(names), analyzer=self.analyzer, connection=self.connection
         )
+        try:
+            engine.translate(query.text)
+        except KqlEngineError as error:
+            self._refused[(query.text, names)] = error
+            raise
         return engine.query(query.text, now=now)
 
     def _schemas_for(self, names: tuple[str, ...]) -> SchemaSet:
         """Only the tables a case uses: a small schema set translates and fingerprints quickly."""
-        if names not in self._narrowed:
-            self._narrowed[names] = SchemaSet(
-                {name: self.schemas.tables[name] for name in names if name in self.schemas.tables},
-                dict(self.schemas.functions),
-            )
-        return self._narrowed[names]
+        with self._lock:
+            if names not in self._narrowed:
+                self._narrowed[names] = SchemaSet(
+                    {name: self.schemas.tables[name] for name in names if name in self.schemas.tables},
+                    dict(self.schemas.functions),
+                )
+            return self._narrowed[names]
 
     def close(self) -> None:
-        self.connection.close()
+        for connection in self._connections:
+            connection.close()

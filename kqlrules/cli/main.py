@@ -16,7 +16,8 @@ COMMAND_MODULES = (
     "kqlrules.cli.lint",
     "kqlrules.cli.schema",
     "kqlrules.cli.query",
-    "kqlrules.cli.testing",  # test, record, sample
+    "kqlrules.cli.testing",  # test, record
+    "kqlrules.cli.sample",  # sample generate
     "kqlrules.cli.run",  # run, workspace serve
     "kqlrules.cli.deploy",
     "kqlrules.cli.workflow",  # init, import, export, coverage, backtest, version

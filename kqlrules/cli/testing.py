@@ -20,7 +20,6 @@ from kqlrules.cli.common import (
     app_context,
     console,
     err_console,
-    not_available,
     print_json,
     user_errors,
 )
@@ -49,9 +48,6 @@ class TestFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     app.command("test")(test_command)
     app.command("record")(record_command)
-    app.command("sample", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("sample")
-    )
 
 
 @user_errors

@@ -62,6 +62,8 @@ def orphan_test_files(repo: Repository) -> list[KqlrulesError]:
     for path in sorted(repo.queries_dir.rglob("*" + TESTS_SUFFIX)):
         if path.resolve() in known or "fixtures" in path.parts:
             continue
+        if any(path.with_name(detection_name_of(path) + suffix).is_file() for suffix in (".yaml", ".yml")):
+            continue  # its detection exists but did not load: that problem is reported already
         close = difflib.get_close_matches(detection_name_of(path), names, n=1)
         problems.append(
             UnknownDetection(

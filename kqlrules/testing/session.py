@@ -55,7 +55,8 @@ def plan_tests(
     repo = load_repository(root, env=env)
     detections = select_detections(repo, names)
     items = collect(detections, default_now=now or datetime.now(UTC).replace(microsecond=0))
-    problems = [] if names else orphan_test_files(repo)
+    # A detection that does not load has no cases to run: say why, rather than skip it silently.
+    problems = [] if names else [*repo.problems, *orphan_test_files(repo)]
     return TestPlan(repo, repository_schemas(root, schema_folders), items, problems)
 
 

@@ -126,3 +126,11 @@ def test_mutants_report_the_survivors(passing: Repo) -> None:
 def test_the_workspace_engine_needs_a_workspace(passing: Repo) -> None:
     code, _, err = invoke("test", "--engine", "workspace")
     assert code == 1 and "--engine workspace needs --workspace" in err
+
+
+def test_a_detection_that_does_not_load_is_reported_not_skipped(passing: Repo) -> None:
+    passing.detection(name="broken", yaml="id: not-a-guid\n")
+    passing.tests(FIRES, name="broken")
+    code, _, err = invoke("test")
+    assert code == 1
+    assert "queries/identity/broken.yaml" in err and "unknown detection" not in err

@@ -1,13 +1,167 @@
-"""Placeholder: this stage is built by its own issue."""
+"""`kqlrules query`: run KQL on the local engine over a local workspace folder and/or schemas."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
 
-from kqlrules.cli.common import not_available
+from kqlrules.cli.common import console, user_errors
+from kqlrules.errors import KqlrulesError
+from kqlrules.table import Table
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("query", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("query")
-    )
+    app.command("query")(query)
+
+
+@user_errors
+def query(
+    text: str | None = typer.Argument(None, metavar="QUERY", help="The KQL to run."),
+    file: Path | None = typer.Option(None, "-f", "--file", help="Read the query from FILE."),
+    jsonl: Path | None = typer.Option(
+        None, "--jsonl", help='Run each line {"id", "query"} of FILE; write one JSON line per query.'
+    ),
+    workspace: str | None = typer.Option(None, "--workspace", help="local:DIR, a folder of table files."),
+    schemas: list[Path] = typer.Option([], "--schemas", help="Schema folder (ours or Sentinel's JSON)."),
+    now: str | None = typer.Option(None, "--now", help="The instant now() and ago() use (ISO 8601)."),
+    output: QueryFormat = typer.Option(QueryFormat.table, "--format", help="table, json or csv."),
+) -> None:
+    """Run KQL locally over a workspace folder (tables from files, or empty tables from schemas)."""
+    from kqlrules.engine import LocalEngine, load_workspace_folder
+    from kqlrules.kusto import SchemaSet
+
+    sources = [s for s in (text, file, jsonl) if s is not None]
+    if len(sources) != 1:
+        raise KqlrulesError("give exactly one of QUERY, -f FILE or --jsonl FILE")
+    instant = _instant(now)
+    tables = {}
+    if workspace is not None:
+        if not workspace.startswith("local:"):
+            raise KqlrulesError(f"unknown workspace {workspace!r}", hint="use --workspace local:DIR")
+        tables = load_workspace_folder(Path(workspace[len("local:") :]))
+    engine = LocalEngine(tables, SchemaSet.load(*schemas) if schemas else None)
+    if jsonl is not None:
+        _run_batch(engine, jsonl, instant)
+        return
+    kql = text if text is not None else _read_text(file)
+    result = engine.query(kql, now=instant)
+    _print(result, output)
+
+
+def _read_text(file: Path | None) -> str:
+    assert file is not None
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise KqlrulesError(f"cannot read {file}: {error.strerror}") from None
+
+
+def _instant(now: str | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    except ValueError:
+        raise KqlrulesError(f"--now {now!r} is not an ISO 8601 date and time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def cell(value: Any) -> Any:
+    """A value as JSON: datetimes ISO 8601 UTC, timespans as Kusto prints them, dynamic as itself."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, timedelta):
+        return _timespan_text(value)
+    return value
+
+
+def _timespan_text(value: timedelta) -> str:
+    ticks = (value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds) * 10
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{str(days) + '.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    return {
+        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
+        "rows": [[cell(v) for v in row] for row in table.rows],
+    }
+
+
+def _print(result: Table, output: QueryFormat) -> None:
+    if output is QueryFormat.json:
+        sys.stdout.write(json.dumps(table_json(result), ensure_ascii=False) + "\n")
+        return
+    if output is QueryFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(result.column_names)
+        for row in result.rows:
+            writer.writerow([_text(v) for v in row])
+        sys.stdout.write(buffer.getvalue())
+        return
+    from rich.table import Table as RichTable
+
+    view = RichTable(*result.column_names, show_lines=False)
+    for row in result.rows:
+        view.add_row(*(_text(v) for v in row))
+    console.print(view)
+    console.print(f"{len(result.rows)} row(s)", style="dim")
+
+
+def _text(value: Any) -> str:
+    value = cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _run_batch(engine: Any, path: Path, instant: datetime) -> None:
+    from kqlrules.engine import KqlEngineError
+
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            identifier, kql = request["id"], request["query"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise KqlrulesError(f"{path}:{number}: expected a JSON object with id and query") from None
+        answer: dict[str, Any] = {"id": identifier}
+        try:
+            answer.update(table_json(engine.query(kql, now=instant)))
+        except KqlEngineError as error:
+            answer["error"] = {
+                "kind": error.kind,
+                "message": error.message,
+                "line": error.line,
+                "col": error.col,
+            }
+        except KqlrulesError as error:
+            answer["error"] = {"kind": "runtime", "message": error.message, "line": 0, "col": 0}
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        sys.stdout.flush()

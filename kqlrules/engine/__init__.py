@@ -8,6 +8,7 @@ from kqlrules.engine.errors import (
     KqlSyntaxError,
     UnsupportedKql,
 )
+from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
 from kqlrules.engine.planner import Plan
 
 __all__ = [
@@ -19,4 +20,6 @@ __all__ = [
     "LocalEngine",
     "Plan",
     "UnsupportedKql",
+    "WorkspaceDataError",
+    "load_workspace_folder",
 ]

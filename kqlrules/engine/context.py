@@ -44,6 +44,8 @@ class Binding:
     scalar: Sql | None = None
     relation: Relation | None = None
     scope: Scope | None = None  # where `node` must be translated
+    text: str | None = None  # the text `node`'s offsets refer to (a function body's, inside one)
+    position: Position | None = None
     busy: bool = False
 
 
@@ -64,11 +66,14 @@ class Scope:
 class Position:
     """Offsets in the query text -> errors with line:col."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, fixed: tuple[int, int] | None = None) -> None:
         self._index = LineIndex(text)
         self.node: Node | None = None
+        self.fixed = fixed  # inside a function's body, errors point at the call
 
     def at(self, node: Node | None) -> tuple[int, int]:
+        if self.fixed is not None:
+            return self.fixed
         target = node or self.node
         return self._index.position(target.start) if target else (0, 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlRuntimeError
+from kqlrules.engine.errors import KqlRuntimeError, UnsupportedKql
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.storage import create_table, insert_rows
@@ -74,7 +75,9 @@ class LocalEngine:
         *,
         analyzer: Analyzer | None = None,
         connection: Any = None,
+        externaldata: dict[str, str] | None = None,
     ) -> None:
+        """`externaldata` maps the URLs of `externaldata` operators to local files."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -83,8 +86,10 @@ class LocalEngine:
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
-        self._fingerprint = self.schemas.fingerprint()
+        self._external = dict(externaldata or {})
+        self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
+        register_helpers(self._connection)
         self._created: set[str] = set()
         self._lock = threading.Lock()
         self._base = {
@@ -105,7 +110,7 @@ class LocalEngine:
         if found is not None:
             return found
         analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
-        result = plan(analysis, self._base)
+        result = plan(analysis, self._base, self._external)
         CACHE.put(key, result)
         return result
 
@@ -120,6 +125,7 @@ class LocalEngine:
         with self._lock:
             self._ensure_tables(compiled.tables)
             try:
+                self._check_guards(compiled, instant)
                 if compiled.uses_now:
                     cursor = self._connection.execute(compiled.sql, {"now": instant})
                 else:
@@ -128,6 +134,17 @@ class LocalEngine:
             except duckdb.Error as error:
                 raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
+
+    def _check_guards(self, compiled: Plan, instant: datetime) -> None:
+        for sql, construct, line, col in compiled.guards:
+            params = {"now": instant} if "$now" in sql else None
+            found = (
+                self._connection.execute(sql, params).fetchone()
+                if params
+                else self._connection.execute(sql).fetchone()
+            )
+            if found and found[0]:
+                raise UnsupportedKql(construct, line, col)
 
     def _ensure_tables(self, names: tuple[str, ...]) -> None:
         for name in names:
@@ -141,6 +158,15 @@ class LocalEngine:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def register_helpers(connection: Any) -> None:
+    """The function library's `kql_*` helpers (Python UDFs and SQL macros), once per connection."""
+    try:
+        udfs = importlib.import_module("kqlrules.engine.udfs")
+    except ModuleNotFoundError:
+        return
+    udfs.register_udfs(connection)
 
 
 def _distinct_columns(schema: TableSchema) -> TableSchema:

@@ -25,6 +25,7 @@ class Plan:
     columns: list[Column]
     uses_now: bool
     tables: tuple[str, ...]
+    guards: tuple[tuple[str, str, int, int], ...] = ()
 
 
 def check(analysis: Analysis) -> None:
@@ -34,11 +35,11 @@ def check(analysis: Analysis) -> None:
         raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col)
 
 
-def plan(analysis: Analysis, tables: dict[str, BaseTable]) -> Plan:
+def plan(analysis: Analysis, tables: dict[str, BaseTable], external: dict[str, str] | None = None) -> Plan:
     check(analysis)
     if analysis.tree is None:
         raise ValueError("the analysis has no tree")
-    translator = Translator(analysis.text, tables)
+    translator = Translator(analysis.text, tables, external)
     root = Node(analysis.tree)
     result: Node | None = None
     for statement in root.elements("Statements"):
@@ -65,7 +66,13 @@ def plan(analysis: Analysis, tables: dict[str, BaseTable]) -> Plan:
     columns = _output_columns(analysis, relation)
     select = ", ".join(quote_identifier(c.name) for c in relation.columns) or "NULL AS __kql_empty"
     final = f"SELECT {select} FROM {relation.name}" + (f" ORDER BY {ORDER}" if relation.ordered else "")
-    return Plan(translator.ctes.render(final), columns, translator.uses_now, tuple(analysis.tables))
+    sql = translator.ctes.render(final)
+    # A translation may ask for `now` and then not use it (a constant folded away): look at the text.
+    guards = tuple(
+        (translator.ctes.render(check), construct, line, col)
+        for check, construct, line, col in translator.guards
+    )
+    return Plan(sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards)
 
 
 def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:

@@ -18,11 +18,11 @@ from typing import Any
 from kqlrules.engine import fallbacks, literals
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
-from kqlrules.engine.literals import from_analyzer, null_of
+from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
-from kqlrules.engine.tree import Node
+from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
 from kqlrules.table import Column
 
@@ -66,13 +66,19 @@ class BaseTable:
 class Translator:
     """One query's translation. Implements the function library's `TranslationContext`."""
 
-    def __init__(self, text: str, tables: dict[str, BaseTable]) -> None:
+    def __init__(
+        self, text: str, tables: dict[str, BaseTable], external: dict[str, str] | None = None
+    ) -> None:
         self.text = text
         self.tables = tables
+        self.external = external or {}
         self.position = Position(text)
         self.ctes = Ctes()
         self.scope = Scope()
         self.uses_now = False
+        self.used_tables: set[str] = set()
+        # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
+        self.guards: list[tuple[str, str, int, int]] = []
 
     # -- TranslationContext ----------------------------------------------------------------------
     @property
@@ -165,13 +171,23 @@ class Translator:
         if binding.busy:
             raise self.position.semantic(f"{name} refers to itself", at)
         binding.busy = True
-        saved, self.scope = self.scope, binding.scope or self.scope
+        saved = self._enter(binding)
         try:
             binding.scalar = self.expr(binding.node, Row.empty())
         finally:
-            self.scope = saved
+            self._leave(saved)
             binding.busy = False
         return binding.scalar
+
+    def _enter(self, binding: Binding) -> tuple[Scope, str, Position]:
+        saved = (self.scope, self.text, self.position)
+        self.scope = binding.scope or self.scope
+        self.text = binding.text if binding.text is not None else self.text
+        self.position = binding.position or self.position
+        return saved
+
+    def _leave(self, saved: tuple[Scope, str, Position]) -> None:
+        self.scope, self.text, self.position = saved
 
     def _parenthesized(self, node: Node, row: Row) -> Sql:
         inner = self.expr(_only(node, "Expression"), row)
@@ -351,37 +367,55 @@ class Translator:
             raise self.position.unsupported(f"the function {name}()", node)
         return _typed(scalar(self, call), node)
 
+    def call_scalar(self, name: str, args: list[Sql], result_type: str, at: Node) -> Sql:
+        """A library scalar function applied to already translated arguments."""
+        scalar = SCALARS.get(name) or fallbacks.SCALARS.get(name)
+        if scalar is None:
+            raise self.position.unsupported(f"the function {name}()", at)
+        self.position.node = at
+        result = scalar(self, Call(name, args, result_type))
+        return Sql(result.text, result_type, result.constant, result.value)
+
     def call_user_function(
-        self,
-        node: Node,
-        expansion: tuple[list[tuple[str, Node | None]], Node],
-        row: Row,
-        piped: Relation | None = None,
+        self, node: Node, expansion: Expansion, row: Row, piped: Relation | None = None
     ) -> Sql | Relation:
-        params, body = expansion
-        arg_nodes = node.arguments()
+        params = list(expansion.params)
         scope = Scope(parent=self.scope)
-        position = 0
         if piped is not None and params:
             scope.names[params[0][0]] = Binding(relation=piped)
             params = params[1:]
-        for index, (param, default) in enumerate(params):
-            if index < len(arg_nodes):
-                arg = arg_nodes[index]
-                position += 1
-                if arg.columns is not None and kusto_type(arg) not in ("dynamic",):
-                    scope.names[param] = Binding(relation=self.tabular(arg))
-                else:
-                    scope.names[param] = Binding(scalar=self.expr(arg, row))
-            elif default is not None:
-                scope.names[param] = Binding(scalar=self.expr(default, Row.empty()))
+        positional: list[Node] = []
+        named: dict[str, Node] = {}
+        for arg in node.arguments() if node.kind == "FunctionCallExpression" else []:
+            if arg.kind == "SimpleNamedExpression":
+                named[name_text(_only(arg, "Name"))] = _only(arg, "Expression")
             else:
-                scope.names[param] = Binding(scalar=null_of("string"))
-        saved, self.scope = self.scope, scope
+                positional.append(arg)
+        defaults: list[tuple[str, Node]] = []
+        for index, (param, default) in enumerate(params):
+            given: Node | None = positional[index] if index < len(positional) else named.get(param)
+            if given is not None:
+                if given.columns is not None and kusto_type(given) not in ("dynamic",):
+                    scope.names[param] = Binding(relation=self.tabular(given))
+                else:
+                    scope.names[param] = Binding(scalar=self.expr(given, row))
+            elif default is not None:
+                defaults.append((param, default))
+            else:
+                raise self.position.unsupported(
+                    f"calling {name_text(node)} without its parameter {param}", node
+                )
+        saved = (self.scope, self.text, self.position)
+        if expansion.text is not None:
+            self.text = expansion.text
+            self.position = Position(expansion.text, fixed=saved[2].at(node))
+        self.scope = scope
         try:
-            return self.body(body, row)
+            for param, default in defaults:
+                scope.names[param] = Binding(scalar=self.expr(default, Row.empty()))
+            return self.body(expansion.body, row)
         finally:
-            self.scope = saved
+            self.scope, self.text, self.position = saved
 
     def body(self, body: Node, row: Row) -> Sql | Relation:
         """A function body or query block: its `let` statements, then its one expression."""
@@ -408,14 +442,16 @@ class Translator:
             value = default.get("Value") if default is not None else None
             if name_node is None or value is None:
                 raise self.position.unsupported("a query parameter without a default value", parameter)
-            self.scope.names[name_text(name_node)] = Binding(node=value, scope=self.scope)
+            self.scope.names[name_text(name_node)] = Binding(
+                node=value, scope=self.scope, text=self.text, position=self.position
+            )
 
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
         if value.kind == "FunctionDeclaration":
             return  # calls carry their expansion
-        self.scope.names[name] = Binding(node=value, scope=self.scope)
+        self.scope.names[name] = Binding(node=value, scope=self.scope, text=self.text, position=self.position)
 
     # -- tabular expressions -----------------------------------------------------------------------
     def tabular(self, node: Node, source: Relation | None = None) -> Relation:
@@ -426,13 +462,13 @@ class Translator:
             return self.tabular(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
             return self.tabular(_only(node, "Expression"), source)
-        if node.kind == "NameReference":
-            return self.named_relation(node)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
                 raise self.position.unsupported("a scalar function used as a table", node)
             return result
+        if node.kind == "NameReference":
+            return self.named_relation(node)
         if node.kind == "FunctionCallExpression":
             return self._table_function(node)
         if node.kind == "MaterializeExpression":
@@ -469,11 +505,11 @@ class Translator:
                 if binding.node is None or binding.busy:
                     raise self.position.unsupported(f"the scalar {name} used as a table", node)
                 binding.busy = True
-                saved, self.scope = self.scope, binding.scope or self.scope
+                saved = self._enter(binding)
                 try:
                     binding.relation = self.tabular(binding.node)
                 finally:
-                    self.scope = saved
+                    self._leave(saved)
                     binding.busy = False
             return binding.relation
         if symbol and symbol[1] == "Table":
@@ -484,7 +520,20 @@ class Translator:
         table = self.tables.get(name)
         if table is None:
             raise self.position.semantic(f"the table {name} is not loaded", node)
+        self.used_tables.add(table.name)
         return Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
+
+    def external_path(self, uri: str, at: Node) -> str:
+        """The local file an `externaldata` URI is read from."""
+        if uri in self.external:
+            return self.external[uri]
+        if uri.startswith("file://"):
+            return uri[len("file://") :]
+        if "://" in uri:
+            raise self.position.unsupported(
+                f"externaldata from {uri} (the local engine reads only local files; map the URL to one)", at
+            )
+        return uri
 
     def output_columns(self, node: Node) -> list[Column]:
         """The columns the analyzer says `node` produces."""
@@ -546,9 +595,41 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+WINDOW_MARK = f"OVER (ORDER BY {ORDER})"
+
+
+def _window(t: Translator, node: Node, row: Row) -> tuple[str, list[Sql]]:
+    name = name_text(node.get("Name") or node)
+    if row.window is None:
+        raise t.position.semantic(f"{name}() needs a serialized input (serialize, sort, top, range...)", node)
+    return name, [t.expr(arg, row) for arg in node.arguments()]
+
+
+def _prev_next(t: Translator, node: Node, row: Row) -> Sql:
+    name, args = _window(t, node, row)
+    value = args[0]
+    offset = args[1].text if len(args) > 1 else "1"
+    default = args[2] if len(args) > 2 else None
+    func = "lag" if name == "prev" else "lead"
+    fallback = default.text if default is not None else ("''" if value.type == "string" else "NULL")
+    return Sql(f"{func}({value.text}, {offset}, {fallback}) {WINDOW_MARK}", kusto_type(node))
+
+
+def _row_number(t: Translator, node: Node, row: Row) -> Sql:
+    _, args = _window(t, node, row)
+    if len(args) > 1:
+        raise t.position.unsupported("row_number() with a restart condition", node)
+    start = args[0].text if args else "1"
+    return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
+
+
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "column_ifexists": _column_ifexists,
+    "columnifexists": _column_ifexists,
     "pack_all": _pack_all,
+    "prev": _prev_next,
+    "next": _prev_next,
+    "row_number": _row_number,
 }
 
 _EXPRESSIONS: dict[str, Callable[[Translator, Node, Row], Sql]] = {

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 _EMPTY: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A user function's body, expanded by the analyzer for one call."""
+
+    params: list[tuple[str, Node | None]]
+    body: Node
+    text: str | None  # what the body's offsets refer to (not the query's text)
 
 
 class Node:
@@ -55,13 +65,13 @@ class Node:
         return self._raw.get("v")
 
     @property
-    def expansion(self) -> tuple[list[tuple[str, Node | None]], Node] | None:
+    def expansion(self) -> Expansion | None:
         """For a call of a user function: its parameters (with default values) and its expanded body."""
         raw = self._raw.get("x")
         if not raw:
             return None
         params = [(str(name), Node(default) if default else None) for name, default in raw["params"]]
-        return params, Node(raw["body"])
+        return Expansion(params, Node(raw["body"]), raw.get("text"))
 
     @property
     def is_token(self) -> bool:

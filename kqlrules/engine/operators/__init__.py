@@ -1,11 +1,14 @@
 """Tabular operators, one module per family, each registering its translators by SyntaxKind."""
 
 from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
+    evaluate,
+    external,
     filtering,
     joins,
     mvexpand,
     parse,
     projection,
+    series,
     sources,
     summarize,
     union,

@@ -8,7 +8,7 @@ from kqlrules.engine.operators.common import condition, need_input, passthrough,
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
-from kqlrules.engine.translator import Translator
+from kqlrules.engine.translator import WINDOW_MARK, Translator
 from kqlrules.engine.tree import Node
 from kqlrules.table import Column
 
@@ -20,6 +20,9 @@ def where(t: Translator, node: Node, source: Relation | None) -> Relation:
     cond = node.get("Condition")
     assert cond is not None
     test = t.expr(cond, row_of(source))
+    if WINDOW_MARK in test.text:
+        # prev()/next()/row_number() are window functions: SQL filters on them with QUALIFY.
+        return select(t, source, passthrough(source), suffix=f" QUALIFY {condition(test)}")
     return select(t, source, passthrough(source), where=condition(test))
 
 

@@ -15,6 +15,20 @@ from kqlrules.engine.types import normalise_type
 from kqlrules.table import Column
 
 
+def derived_name(node: Node) -> str | None:
+    """The column a computed expression is named after: `todynamic(Entities)` -> Entities, `d.a` -> d_a."""
+    if node.kind == "NameReference":
+        return name_text(node)
+    if node.kind == "PathExpression":
+        left, right = node.get("Expression"), node.get("Selector")
+        base = derived_name(left) if left is not None else None
+        return f"{base}_{name_text(right)}" if base and right is not None else None
+    if node.kind == "FunctionCallExpression":
+        args = node.arguments()
+        return derived_name(args[0]) if args else None
+    return None
+
+
 def element_list(value: str, bag_as_array: bool) -> str:
     """A DuckDB LIST of JSON elements for one dynamic value."""
     key_path = "'$.\"' || replace(k, '\"', '\\\"') || '\"'"
@@ -80,9 +94,13 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
         if name is None:
             names_in_use = {c.name for c in source.columns} | {e[0] for e in expansions}
             fresh = [c.name for c in output if c.name not in names_in_use and c.name != index_name]
-            if not fresh:
+            derived = derived_name(value_node)
+            if fresh:
+                name = fresh[0]
+            elif derived is not None and derived in {c.name for c in output}:
+                name = derived
+            else:
                 raise t.position.unsupported("naming this mv-expand column", value_node)
-            name = fresh[0]
         expansions.append((name, value, target))
     lists = [
         f"{element_list(v.text, bag_kind == 'array')} AS __kql_l{i}" for i, (_, v, _) in enumerate(expansions)

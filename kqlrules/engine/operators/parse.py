@@ -48,9 +48,15 @@ def _convert(t: Translator, capture: str, kusto_type: str, node: Node) -> str:
     raise t.position.unsupported(f"parsing into a {kusto_type} column", node)
 
 
-def _pattern(t: Translator, node: Node, regex: bool) -> tuple[str, list[tuple[str, str, Node]]]:
+def _groups(regex: str) -> int:
+    """How many capturing groups a user's regular expression fragment opens."""
+    return len(re.findall(r"(?<!\\)\((?!\?)", regex)) + len(re.findall(r"\(\?P?<", regex))
+
+
+def _pattern(t: Translator, node: Node, regex: bool) -> tuple[str, list[tuple[str, str, Node, int]]]:
     parts: list[str] = []
-    columns: list[tuple[str, str, Node]] = []
+    columns: list[tuple[str, str, Node, int]] = []
+    group = 0
     items = node.elements("Patterns")
     for position, item in enumerate(items):
         last = position == len(items) - 1
@@ -66,12 +72,14 @@ def _pattern(t: Translator, node: Node, regex: bool) -> tuple[str, list[tuple[st
             if last and capture == "(.*?)":
                 capture = "(.*)"
             parts.append(capture)
-            columns.append((name_text(name_node), kind, item))
+            group += 1
+            columns.append((name_text(name_node), kind, item, group))
         else:
             value = t.expr(item, Row.empty())
             if not value.constant or not isinstance(value.value, str):
                 raise t.position.unsupported("a parse pattern that is not a constant string", item)
             parts.append(value.value if regex else re.escape(value.value))
+            group += _groups(value.value) if regex else 0
     return "^" + "".join(parts), columns
 
 
@@ -90,19 +98,20 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     row = row_of(source)
     value = t.expr(expression, row)
     if value.type != "string":
-        raise t.position.unsupported(f"parsing a {value.type} value", expression)
+        # Kusto parses the value's string form.
+        value = t.call_scalar("tostring", [value], "string", expression)
     pattern, captures = _pattern(t, node, kind == "regex")
     if flags:
         pattern = f"(?{flags})" + pattern
     pattern_sql = quote_string(pattern)
     output = t.output_columns(node)
-    by_name = {name: (index, kind_, item) for index, (name, kind_, item) in enumerate(captures)}
+    by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
     matched = f"regexp_matches({value.text}, {pattern_sql})"
     parts = []
     for column in output:
         if column.name in by_name:
-            index, kind_, item = by_name[column.name]
-            capture = f"regexp_extract({value.text}, {pattern_sql}, {index + 1})"
+            group, kind_, item = by_name[column.name]
+            capture = f"regexp_extract({value.text}, {pattern_sql}, {group})"
             converted = _convert(t, capture, kind_, item)
             empty = "''" if kind_ == "string" else "NULL"
             parts.append(
@@ -116,8 +125,8 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     if not keep_unmatched:
         # parse-where also drops rows whose typed captures did not convert.
         checks = [
-            f"TRY_CAST(regexp_extract({value.text}, {pattern_sql}, {i + 1}) AS DOUBLE) IS NOT NULL"
-            for i, (_, kind_, _) in enumerate(captures)
+            f"TRY_CAST(regexp_extract({value.text}, {pattern_sql}, {group}) AS DOUBLE) IS NOT NULL"
+            for _, kind_, _, group in captures
             if kind_ in ("long", "int", "real", "decimal")
         ]
         if checks:

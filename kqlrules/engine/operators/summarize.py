@@ -41,7 +41,7 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     for name, expression in aggregates:
         call = _call_name(expression)
         if call in _ARG_EXTREMES:
-            key_names = {c.name for c in key_columns}
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
             used, parts, unpacked = _arg_extreme(t, expression, name, remaining, agg_row, source, key_names)
             remaining = remaining[used:]
             select_parts.extend(parts)
@@ -90,32 +90,29 @@ def _arg_extreme(
     by = t.expr(args[0], row)
     if by.type == "dynamic":
         raise t.position.unsupported(f"{func}() by a dynamic value", expression)
-    wanted: dict[str, Sql] = {}
+    # The analyzer's columns follow the arguments in order: `*` stands for the input's columns except the
+    # group keys and the `by` column that are plain column references (others keep theirs, renamed).
+    by_name = implicit_name(t, args[0])
+    values: list[Sql] = []
     for arg in args[1:]:
         if arg.kind == "StarExpression":
             for column in source.columns:
-                wanted.setdefault(column.name, row.columns[column.name])
+                if column.name not in key_names and column.name != by_name:
+                    values.append(row.columns[column.name])
         elif arg.kind == "SimpleNamedExpression":
             inner = arg.get("Expression")
             assert inner is not None
-            wanted[name_text(arg.get("Name") or arg)] = t.expr(inner, row)
+            values.append(t.expr(inner, row))
         else:
-            implicit = implicit_name(t, arg)
-            if implicit is None:
-                raise t.position.unsupported(f"an unnamed computed argument of {func}()", arg)
-            wanted[implicit] = t.expr(arg, row)
-    # The analyzer's columns are the truth: the `by` value, then those of the wanted columns it kept.
-    columns = [remaining[0]]
-    for column in remaining[1:]:
-        if column.name not in wanted or column.name in {c.name for c in columns}:
-            break
-        columns.append(column)
-    keys = list(wanted)
-    fields = ", ".join(f"'f{index}': {wanted[key].text}" for index, key in enumerate(keys))
+            values.append(t.expr(arg, row))
+    columns = remaining[: 1 + len(values)]
+    if len(columns) != 1 + len(values):
+        raise t.position.unsupported(f"the columns of {func}()", expression)
+    fields = ", ".join(f"'f{index}': {value.text}" for index, value in enumerate(values))
     struct = f"'by': {by.text}" + (f", {fields}" if fields else "")
     alias = f"__kql_{func}_{len(remaining)}"
     parts = [f"{func}({{{struct}}}, {by.text}) AS {alias}"]
     unpacked: list[tuple[Column, str]] = [(columns[0], f"{alias}.by")]
-    for column in columns[1:]:
-        unpacked.append((column, f"{alias}.f{keys.index(column.name)}"))
+    for index, column in enumerate(columns[1:]):
+        unpacked.append((column, f"{alias}.f{index}"))
     return len(columns), parts, unpacked

@@ -5,7 +5,8 @@
 //         "sym": [name, SymbolKind name] (referenced symbol), "tok": token text, "c": [children],
 //         "v": a literal's value (timespan: ticks as a string; datetime: ISO 8601 UTC; others as JSON),
 //         "x": a call of a user function (or a bare reference to one): {"params": [[name, default expression node or null]],
-//              "body": the function body expanded for this call (its parameters are Variables)}}
+//              "body": the function body expanded for this call (its parameters are Variables),
+//              "text": the text the body's offsets refer to}}
 // Missing optional children are left out; "f" says which slot each child fills.
 "use strict";
 
@@ -81,7 +82,13 @@ function exportTree(code, K) {
         params.push([parameter.Name, fallback]);
       }
     }
-    return { params, body: visit(body, null, depth + 1) };
+    let text = null;
+    try {
+      text = body.Tree ? body.Tree.Text : null;
+    } catch (error) {
+      text = null;
+    }
+    return { params, body: visit(body, null, depth + 1), text };
   }
 
   function visit(element, field, depth) {

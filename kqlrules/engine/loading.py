@@ -1,0 +1,223 @@
+"""A local workspace: a folder with one file per table (`<Table>.jsonl`, `.csv` or `.parquet`) and optional
+schema files (`.json`/`.yaml`, ours or Sentinel's shape, in the folder or its `schemas/`). A table with a
+schema and no data file is empty; values are coerced to the schema's types, and a bad value is reported at
+its file:line with its column."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kqlrules.errors import KqlrulesError, Location
+from kqlrules.kusto import SchemaSet
+from kqlrules.table import Column, Table
+from kqlrules.timespan import parse_timespan
+
+DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
+class WorkspaceDataError(KqlrulesError):
+    """A table file cannot be read, or a value does not fit its column's type."""
+
+
+def load_workspace_folder(path: Path | str) -> dict[str, Table]:
+    folder = Path(path)
+    if not folder.is_dir():
+        raise WorkspaceDataError(f"workspace folder {folder} does not exist")
+    schemas = workspace_schemas(folder)
+    tables: dict[str, Table] = {}
+    for file in sorted(folder.iterdir()):
+        if file.suffix.lower() in DATA_SUFFIXES and file.is_file():
+            if file.stem in tables:
+                raise WorkspaceDataError(f"two data files for table {file.stem}", Location.of(file))
+            schema = schemas.tables.get(file.stem)
+            columns = list(schema.columns) if schema else None
+            tables[file.stem] = _read(file, columns)
+    for name, schema in schemas.tables.items():
+        tables.setdefault(name, Table(list(schema.columns), []))
+    return tables
+
+
+def workspace_schemas(folder: Path) -> SchemaSet:
+    schemas = SchemaSet()
+    for candidate in (folder, folder / "schemas"):
+        if not candidate.is_dir():
+            continue
+        for file in sorted(candidate.iterdir()):
+            if file.suffix.lower() in (".json", ".yaml", ".yml") and file.is_file():
+                schemas.add_file(file)
+    return schemas
+
+
+def _read(file: Path, columns: list[Column] | None) -> Table:
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        records = list(_jsonl(file))
+    elif suffix == ".csv":
+        records = list(_csv(file))
+    else:
+        records = _parquet(file)
+    if columns is None:
+        columns = _infer(records)
+    rows = []
+    for line, record in records:
+        rows.append([_coerce(record.get(c.name), c, file, line) for c in columns])
+    return Table(columns, rows)
+
+
+def _jsonl(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with file.open(encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise WorkspaceDataError(
+                    f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+                ) from None
+            if not isinstance(record, dict):
+                raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
+            yield number, record
+
+
+def _csv(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            yield reader.line_num, {k: (None if v == "" else v) for k, v in record.items() if k is not None}
+
+
+def _parquet(file: Path) -> list[tuple[int, dict[str, Any]]]:
+    import duckdb
+
+    connection = duckdb.connect()
+    try:
+        cursor = connection.execute("SELECT * FROM read_parquet(?)", [str(file)])
+        names = [d[0] for d in cursor.description]
+        return [(i + 1, dict(zip(names, row, strict=True))) for i, row in enumerate(cursor.fetchall())]
+    except duckdb.Error as error:
+        raise WorkspaceDataError(f"cannot read parquet: {error}", Location.of(file)) from None
+    finally:
+        connection.close()
+
+
+def _infer(records: list[tuple[int, dict[str, Any]]]) -> list[Column]:
+    """Without a schema: the columns in order of first appearance, typed from their first non-null value."""
+    types: dict[str, str] = {}
+    for _, record in records:
+        for name, value in record.items():
+            if types.get(name) in (None, "null"):
+                types[name] = _kind_of(value)
+    return [Column(name, "string" if kind == "null" else kind) for name, kind in types.items()]
+
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "real"
+    if isinstance(value, datetime):
+        return "datetime"
+    if isinstance(value, dict | list):
+        return "dynamic"
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return "datetime"
+    return "string"
+
+
+def parse_datetime(value: str) -> datetime:
+    text = value.strip().replace("Z", "+00:00")
+    # Python reads at most microseconds: Kusto's 7-digit fractions are cut to 6.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _timespan(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(microseconds=value / 10)  # a number is ticks, as Kusto exports them
+    text = str(value).strip()
+    match = re.fullmatch(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?", text)
+    if match:
+        sign, days, hours, minutes, seconds, fraction = match.groups()
+        ticks = int((fraction or "0").ljust(7, "0"))
+        span = timedelta(
+            days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds)
+        ) + timedelta(microseconds=ticks / 10)
+        return -span if sign else span
+    return parse_timespan(text)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError(value)
+
+
+def _long(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    return int(value)
+
+
+def _dynamic(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "string": _string,
+    "long": _long,
+    "int": _long,
+    "real": lambda v: float(v),
+    "decimal": lambda v: float(v),
+    "bool": _bool,
+    "datetime": lambda v: v if isinstance(v, datetime) else parse_datetime(str(v)),
+    "timespan": _timespan,
+    "guid": lambda v: str(v).lower(),
+    "dynamic": _dynamic,
+}
+
+
+def _coerce(value: Any, column: Column, file: Path, line: int) -> Any:
+    if value is None:
+        return "" if column.type == "string" else None
+    try:
+        return _COERCE[column.type](value)
+    except (ValueError, TypeError, OverflowError):
+        raise WorkspaceDataError(
+            f"column {column.name}: {value!r} is not a {column.type}", Location.of(file, line)
+        ) from None

@@ -1,0 +1,77 @@
+"""evaluate: the plugins the engine knows (`bag_unpack`)."""
+
+from __future__ import annotations
+
+from kqlrules.engine.names import name_text
+from kqlrules.engine.operators.common import need_input, row_of
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import Sql, quote_identifier, quote_string
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.engine.types import DUCKDB_TYPES
+
+
+@operator("EvaluateOperator")
+def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
+    call = node.get("FunctionCall")
+    name_node = call.get("Name") if call is not None else None
+    name = name_text(name_node) if name_node is not None else ""
+    if call is None or name != "bag_unpack":
+        raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
+    return bag_unpack(t, node, call, need_input(t, node, source))
+
+
+def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relation:
+    """One column per key of the bag. Without an output schema the columns depend on the data: the plan
+    answers only when no row has a key (the analyzer's columns), and refuses otherwise."""
+    args = call.arguments()
+    row = row_of(source)
+    bag = t.expr(args[0], row)
+    if bag.type != "dynamic" or args[0].kind != "NameReference":
+        raise t.position.unsupported("bag_unpack() of a computed value", call)
+    prefix = ""
+    if len(args) > 1:
+        value = t.expr(args[1], row)
+        if not value.constant or not isinstance(value.value, str):
+            raise t.position.unsupported("bag_unpack() with a computed prefix", call)
+        prefix = value.value
+    if len(args) > 2:
+        raise t.position.unsupported("bag_unpack() with column conflict or ignored-property arguments", call)
+    bag_name = name_text(args[0])
+    output = t.output_columns(node)
+    inputs = {c.name for c in source.columns}
+    has_schema = node.get("Schema") is not None or any(c.name not in inputs for c in output)
+    parts = []
+    for column in output:
+        if column.name in inputs and column.name != bag_name:
+            parts.append(quote_identifier(column.name))
+            continue
+        if not column.name.startswith(prefix):
+            raise t.position.unsupported("bag_unpack() into this output schema", node)
+        key = column.name[len(prefix) :]
+        path = quote_string("$." + '"' + key.replace('"', '\\"') + '"')
+        element = Sql(f"json_extract({bag.text}, {path})", "dynamic")
+        parts.append(f"{_from_json(element, column.type)} AS {quote_identifier(column.name)}")
+    if not has_schema:
+        line, col = t.position.at(node)
+        check = (
+            f"SELECT count(*) FROM {source.name} "
+            f"WHERE json_type({bag.text}) = 'OBJECT' AND len(json_keys({bag.text})) > 0"
+        )
+        t.guards.append(
+            (check, "evaluate bag_unpack() of bags with keys without an output schema", line, col)
+        )
+    sql = f"SELECT {', '.join(parts + source.order_column())} FROM {source.name}"
+    return t.ctes.add(sql, output, ordered=source.ordered)
+
+
+def _from_json(element: Sql, kusto_type: str) -> str:
+    if kusto_type == "dynamic":
+        return element.text
+    if kusto_type == "string":
+        return (
+            f"coalesce(CASE json_type({element.text}) WHEN 'VARCHAR' THEN {element.text} ->> '$' "
+            f"WHEN 'NULL' THEN '' ELSE CAST({element.text} AS VARCHAR) END, '')"
+        )
+    return f"TRY_CAST({element.text} ->> '$' AS {DUCKDB_TYPES[kusto_type]})"

@@ -1,0 +1,101 @@
+"""make-series: per group, one array per aggregate over the bins from `from` (included) to `to` (excluded)
+by `step`, absent bins filled with the default (0 unless given), and the array of bin starts."""
+
+from __future__ import annotations
+
+from kqlrules.engine.context import Row
+from kqlrules.engine.operators.common import cast_to, need_input, row_of
+from kqlrules.engine.operators.projection import named_items
+from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import Sql, quote_identifier
+from kqlrules.engine.translator import Translator
+from kqlrules.engine.tree import Node
+from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+
+
+def _clause(node: Node, *path: str) -> Node | None:
+    current: Node | None = node
+    for field in path:
+        current = current.get(field) if current is not None else None
+    return current
+
+
+@operator("MakeSeriesOperator")
+def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    for param in node.elements("Parameters"):
+        if not t.source(param).lower().startswith("kind=nonempty"):
+            raise t.position.unsupported(f"the parameter {t.source(param)}", param)
+    output = t.output_columns(node)
+    row = row_of(source)
+    on_node = _clause(node, "OnClause", "Expression")
+    start_node = _clause(node, "RangeClause", "MakeSeriesFromClause", "Expression")
+    end_node = _clause(node, "RangeClause", "MakeSeriesToClause", "Expression")
+    step_node = _clause(node, "RangeClause", "MakeSeriesStepClause", "Expression")
+    if on_node is None or step_node is None:
+        raise t.position.unsupported("make-series without on ... step", node)
+    if start_node is None or end_node is None:
+        raise t.position.unsupported("make-series without from and to", node)
+    axis = t.expr(on_node, row)
+    constant = Row.empty()
+    start, end, step = (t.expr(n, constant) for n in (start_node, end_node, step_node))
+    if axis.type != "datetime" or step.type != "timespan":
+        raise t.position.unsupported(f"make-series on a {axis.type} axis", on_node)
+    by_clause = node.get("ByClause")
+    keys = named_items(t, by_clause) if by_clause is not None else []
+    aggregates = node.elements("Aggregates")
+    key_columns = output[: len(keys)]
+    series_columns = output[len(keys) : len(keys) + len(aggregates)]
+    axis_column = output[len(keys) + len(aggregates)]
+    step_us = f"({step.text} // 10)"
+    bins = f"CAST(ceil((epoch_us({end.text}) - epoch_us({start.text})) / {step_us}) AS BIGINT)"
+    index = f"CAST(floor((epoch_us({axis.text}) - epoch_us({start.text})) / {step_us}) AS BIGINT)"
+    in_range = f"{axis.text} >= {start.text} AND {axis.text} < {end.text}"
+    key_parts = []
+    for column, (_, expression) in zip(key_columns, keys, strict=True):
+        key_parts.append(
+            f"{cast_to(t.expr(expression, row), column.type)} AS {quote_identifier(column.name)}"
+        )
+    agg_row = Row(dict(row.columns), aggregates=True)
+    agg_parts = []
+    defaults = []
+    for position, item in enumerate(aggregates):
+        found = item.get("Expression") if item.kind == "MakeSeriesExpression" else item
+        assert found is not None
+        expression = found
+        if expression.kind == "SimpleNamedExpression":
+            inner = expression.get("Expression")
+            assert inner is not None
+            expression = inner
+        value = t.expr(expression, agg_row)
+        agg_parts.append(f"{value.text} AS __kql_a{position}")
+        default_node = _clause(item, "DefaultExpression", "Expression")
+        element_type = normalise_type(item.type) if item.kind == "MakeSeriesExpression" else value.type
+        default = t.expr(default_node, constant) if default_node is not None else Sql("0", element_type)
+        duck = DUCKDB_TYPES.get(element_type, "DOUBLE")
+        defaults.append(f"CAST(coalesce(x.__kql_a{position}, {default.text}) AS {duck})")
+    key_names = [quote_identifier(c.name) for c in key_columns]
+    grouped = t.ctes.add(
+        f"SELECT {', '.join([*key_parts, f'{index} AS __kql_i', *agg_parts])} FROM {source.name} "
+        f"WHERE {in_range} GROUP BY ALL",
+        [],
+    )
+    groups = t.ctes.add(f"SELECT DISTINCT {', '.join(key_names) or '1 AS __kql_one'} FROM {grouped.name}", [])
+    join_keys = " AND ".join([f"x.{k} IS NOT DISTINCT FROM g.{k}" for k in key_names] + ["x.__kql_i = b.i"])
+    stamps = f"{start.text} + to_microseconds(b.i * {step_us})"
+    lists = [
+        f"CAST(to_json(list({d} ORDER BY b.i)) AS JSON) AS {quote_identifier(c.name)}"
+        for d, c in zip(defaults, series_columns, strict=True)
+    ]
+    lists.append(
+        f"CAST(to_json(list(strftime({stamps}, '%Y-%m-%dT%H:%M:%S.%f0Z') ORDER BY b.i)) AS JSON) "
+        f"AS {quote_identifier(axis_column.name)}"
+    )
+    select_keys = [f"g.{k}" for k in key_names]
+    sql = (
+        f"SELECT {', '.join([*select_keys, *lists])} FROM {groups.name} AS g "
+        f"CROSS JOIN range(0, {bins}) AS b(i) LEFT JOIN {grouped.name} AS x ON {join_keys}"
+        + (f" GROUP BY {', '.join(select_keys)}" if select_keys else "")
+    )
+    return t.ctes.add(sql, output)

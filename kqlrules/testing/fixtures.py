@@ -21,7 +21,7 @@ from typing import Any
 from kqlrules.errors import Location
 from kqlrules.kusto import SchemaSet, TableSchema
 from kqlrules.rules.paths import shown
-from kqlrules.table import Table
+from kqlrules.table import Column, Table
 from kqlrules.testing.cases import FixtureFile, InlineRows, RowSource, TableInput, TestCase
 from kqlrules.testing.errors import FixtureError
 from kqlrules.testing.values import ValueTypeError, coerce
@@ -68,11 +68,12 @@ class FixtureLoader:
             loaded = self._file(given, case)
             sources, from_text = loaded.rows, loaded.from_text
         types = {c.name: c.type for c in schema.columns}
+        columns = distinct_columns(schema)
         rows = []
         for source in sources:
             typed = typed_row(source, schema, types, case, from_text=from_text)
-            rows.append([typed.get(c.name, _missing(c.type)) for c in schema.columns])
-        return Table(list(schema.columns), rows)
+            rows.append([typed.get(c.name, _missing(c.type)) for c in columns])
+        return Table(columns, rows)
 
     def _file(self, given: FixtureFile, case: TestCase) -> _FileRows:
         try:
@@ -85,7 +86,19 @@ class FixtureLoader:
 
 
 def empty_table(schema: TableSchema) -> Table:
-    return Table(list(schema.columns), [])
+    return Table(distinct_columns(schema), [])
+
+
+def distinct_columns(schema: TableSchema) -> list[Column]:
+    """Columns whose names differ only by case (some published schemas have them) are one column to
+    Kusto's case-insensitive stores; the first is kept, as the local engine keeps it."""
+    seen: set[str] = set()
+    kept = []
+    for column in schema.columns:
+        if column.name.lower() not in seen:
+            seen.add(column.name.lower())
+            kept.append(column)
+    return kept
 
 
 def _missing(kusto_type: str) -> Any:

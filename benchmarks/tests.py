@@ -69,7 +69,7 @@ def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--schemas", type=Path, action="append", default=[])
-    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4))
+    parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     shared = os.environ.get("KQLRULES_SHARED")

@@ -4,7 +4,6 @@ fixture rows from a workspace."""
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -30,7 +29,8 @@ from kqlrules.testing.report import summary, to_json, to_junit
 from kqlrules.testing.runner import Backend, CaseResult, RunReport
 from kqlrules.testing.session import TestPlan, plan_tests, run_plan, run_plan_mutants
 
-DEFAULT_JOBS = min(os.cpu_count() or 1, 4)
+# One by default: the engine's Python UDFs hold the GIL, so threads contend more than they help.
+DEFAULT_JOBS = 1
 
 
 class Engine(StrEnum):

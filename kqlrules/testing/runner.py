@@ -134,8 +134,9 @@ class TestSession:
             result.status, result.error = "error", f"{case.where()}: {_in_template(error, prepared)}"
         except Exception as error:  # a bug below us fails this case, not the whole run
             result.status = "error"
-            result.error = f"{case.where()}: internal error in the {self.backend.name} engine: " + (
-                f"{type(error).__name__}: {error}".splitlines()[0]
+            result.error = (
+                f"{case.where()}: internal error in the {self.backend.name} engine: "
+                + (f"{type(error).__name__}: {error}".splitlines()[0])
             )
         else:
             result.rows = len(output)

@@ -4,6 +4,7 @@ injected as datatables, within the API's limits, and a partial result counted as
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -88,3 +89,22 @@ def test_the_cli_runs_cases_on_a_workspace(repo: Repo, server: object) -> None:
     )
     assert result.exit_code == 0, result.output + result.stderr
     assert "2 passed" in result.stdout and "on workspace" in result.stdout
+
+
+def test_record_writes_redacted_fixtures_from_a_workspace_folder(repo: Repo) -> None:
+    repo.detection()
+    folder = repo.root / "workspace"
+    folder.mkdir()
+    (folder / "SigninLogs.yaml").write_text((repo.root / "schemas" / "SigninLogs.yaml").read_text())
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    (folder / "SigninLogs.jsonl").write_text(
+        f'{{"TimeGenerated": "{an_hour_ago}", "UserPrincipalName": "adele@contoso.com",'
+        ' "IPAddress": "203.0.113.7", "ResultType": "0"}\n'
+    )
+    result = CliRunner().invoke(
+        app, ["record", "risky", "--workspace", f"local:{folder}", "--since", "1d", "--salt", "s"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    written = (repo.root / "queries/identity/fixtures/risky.SigninLogs.jsonl").read_text()
+    assert "adele" not in written and "203.0.113.7" not in written and '"ResultType": "0"' in written
+    assert "SigninLogs: fixtures/risky.SigninLogs.jsonl" in result.stdout

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.storage import create_table, insert_rows
@@ -23,18 +23,18 @@ class TranslationCache:
     """Plans keyed by (query text, schema fingerprint): repeated tests do not re-translate."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str], Plan | KqlEngineError] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> Plan | None:
+    def get(self, key: tuple[str, str]) -> Plan | KqlEngineError | None:
         with self._lock:
             found = self._plans.get(key)
             if found is not None:
                 self._plans.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, str], value: Plan) -> None:
+    def put(self, key: tuple[str, str], value: Plan | KqlEngineError) -> None:
         with self._lock:
             self._plans[key] = value
             if len(self._plans) > self._size:
@@ -105,12 +105,19 @@ class LocalEngine:
         return self._analyzer or shared_analyzer()
 
     def translate(self, kql: str) -> Plan:
+        """The query's plan; a translation error is cached like a plan (the same text fails the same way)."""
         key = (kql, self._fingerprint)
         found = CACHE.get(key)
+        if isinstance(found, KqlEngineError):
+            raise found
         if found is not None:
             return found
         analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
-        result = plan(analysis, self._base, self._external)
+        try:
+            result = plan(analysis, self._base, self._external)
+        except KqlEngineError as error:
+            CACHE.put(key, error)
+            raise
         CACHE.put(key, result)
         return result
 
@@ -150,11 +157,20 @@ class LocalEngine:
         for name in names:
             if name in self._created or name not in self._base:
                 continue
+            if name not in self._data and self._exists(name):
+                self._created.add(name)  # already in the connection it was given (a benchmark, a test)
+                continue
             create_table(self._connection, name, self._base[name].columns)
             data = self._data.get(name)
             if data is not None:
                 insert_rows(self._connection, name, data)
             self._created.add(name)
+
+    def _exists(self, name: str) -> bool:
+        found = self._connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]
+        ).fetchone()
+        return bool(found and found[0])
 
     def close(self) -> None:
         self._connection.close()

@@ -35,6 +35,10 @@ class KqlSyntaxError(KqlEngineError):
 class KqlSemanticError(KqlEngineError):
     kind = "semantic"
 
+    def __init__(self, message: str, line: int = 0, col: int = 0, *, code: str | None = None) -> None:
+        super().__init__(message, line, col)
+        self.code = code  # the analyzer's diagnostic code (KS142...) when the analyzer reported it
+
 
 class KqlRuntimeError(KqlEngineError):
     kind = "runtime"

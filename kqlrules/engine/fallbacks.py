@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from kqlrules.engine.functions.registry import (
@@ -13,6 +14,8 @@ from kqlrules.engine.functions.registry import (
     TranslationContext,
 )
 from kqlrules.engine.sql import Sql
+
+_EXTRACTION = re.compile(r"^json_extract\(([^()']*), '(\$[^']*)'\)$")
 
 BINARY: dict[str, OperatorTranslator] = {}
 SCALARS: dict[str, ScalarTranslator] = {}
@@ -47,7 +50,19 @@ _COMPARISONS = {
 @_binary(*_COMPARISONS)
 def _compare(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     a, b = _comparable(ctx, left, right)
-    return Sql(f"({a} {_COMPARISONS[kind]} {b})", "bool")
+    test = f"({a} {_COMPARISONS[kind]} {b})"
+    known_value = (left.constant and left.value is not None) or (right.constant and right.value is not None)
+    if kind in ("EqualExpression", "NotEqualExpression") and not known_value:
+        # Kusto: null == value is false and null != value is true; two nulls compare to null.
+        known = "FALSE" if kind == "EqualExpression" else "TRUE"
+        return Sql(
+            f"(CASE WHEN {a} IS NULL AND {b} IS NULL THEN NULL ELSE coalesce({test}, {known}) END)", "bool"
+        )
+    if kind == "EqualExpression":
+        return Sql(f"coalesce({test}, FALSE)", "bool")  # against a constant: null == value is false
+    if kind == "NotEqualExpression":
+        return Sql(f"coalesce({test}, TRUE)", "bool")
+    return Sql(test, "bool")
 
 
 @_binary("EqualTildeExpression", "BangTildeExpression")
@@ -184,11 +199,11 @@ def _tostring(ctx: TranslationContext, call: Call) -> Sql:
         text = f"lower(CAST({arg.text} AS VARCHAR))" if arg.type == "bool" else f"CAST({arg.text} AS VARCHAR)"
         return Sql(f"coalesce({text}, '')", "string")
     if arg.type == "dynamic":
-        return Sql(
-            f"coalesce(CASE WHEN json_type({arg.text}) = 'VARCHAR' THEN {arg.text} ->> '$' "
-            f"WHEN json_type({arg.text}) = 'NULL' THEN '' ELSE CAST({arg.text} AS VARCHAR) END, '')",
-            "string",
-        )
+        # ->> gives a JSON string's text, other values' JSON text, and SQL NULL for JSON null.
+        extraction = _EXTRACTION.match(arg.text)
+        if extraction and extraction.group(1).count("(") == extraction.group(1).count(")"):
+            return Sql(f"coalesce({extraction.group(1)} ->> '{extraction.group(2)}', '')", "string")
+        return Sql(f"coalesce({arg.text} ->> '$', '')", "string")
     raise ctx.unsupported(f"tostring() of {arg.type}")
 
 

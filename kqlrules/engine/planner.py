@@ -32,7 +32,7 @@ def check(analysis: Analysis) -> None:
     for diagnostic in analysis.syntax_errors:
         raise KqlSyntaxError(diagnostic.message, diagnostic.line, diagnostic.col)
     for diagnostic in analysis.errors:
-        raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col)
+        raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col, code=diagnostic.code)
 
 
 def plan(analysis: Analysis, tables: dict[str, BaseTable], external: dict[str, str] | None = None) -> Plan:

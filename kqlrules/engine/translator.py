@@ -11,6 +11,7 @@ List-taking operators (`in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`) reach t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -294,10 +295,14 @@ class Translator:
 
     def dynamic_member(self, base: Sql, key: str | int) -> Sql:
         if isinstance(key, int):
-            path = f"$[{key}]" if key >= 0 else f"$[#-{-key}]"
+            step = f"[{key}]" if key >= 0 else f"[#-{-key}]"
         else:
-            path = "$." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return Sql(f"json_extract({base.text}, {quote_string(path)})", "dynamic")
+            step = "." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        nested = _CONSTANT_PATH.match(base.text)
+        if nested and "'" not in step and _one_call(base.text):
+            # d.a.b is one JSON path, not a chain of extractions.
+            return Sql(f"json_extract({nested.group(1)}, '{nested.group(2)}{step}')", "dynamic")
+        return Sql(f"json_extract({base.text}, {quote_string('$' + step)})", "dynamic")
 
     def _element(self, node: Node, row: Row) -> Sql:
         base = self.expr(_only(node, "Expression"), row)
@@ -593,6 +598,24 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
             raise t.position.unsupported("pack_all() of a timespan column", node)
         parts.append(f"{quote_string(column)}, {value}")
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
+
+
+_CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
+
+
+def _one_call(text: str) -> bool:
+    """Whether `text` is a single call: its first parenthesis closes at its very end (quotes aside)."""
+    depth, quoted = 0, False
+    for index, char in enumerate(text):
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0:
+                return index == len(text) - 1
+    return False
 
 
 WINDOW_MARK = f"OVER (ORDER BY {ORDER})"

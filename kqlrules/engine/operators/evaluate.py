@@ -62,7 +62,7 @@ def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relat
         t.guards.append(
             (check, "evaluate bag_unpack() of bags with keys without an output schema", line, col)
         )
-    sql = f"SELECT {', '.join(parts + source.order_column())} FROM {source.name}"
+    sql = f"SELECT {', '.join(parts + source.order_column()) or 'NULL AS __kql_empty'} FROM {source.name}"
     return t.ctes.add(sql, output, ordered=source.ordered)
 
 

@@ -146,6 +146,19 @@ def count(t: Translator, node: Node, source: Relation | None) -> Relation:
     return t.ctes.add(f"SELECT count(*) AS {name} FROM {source.name}", columns)
 
 
+@operator("InvokeOperator")
+def invoke(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    call = node.get("Function")
+    expansion = call.expansion if call is not None else None
+    if call is None or expansion is None:
+        raise t.position.unsupported("invoke of this function", node)
+    result = t.call_user_function(call, expansion, row_of(source), source)
+    if not isinstance(result, Relation):
+        raise t.position.semantic("invoke needs a function that returns a table", node)
+    return result
+
+
 @operator("AsOperator")
 def as_(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)

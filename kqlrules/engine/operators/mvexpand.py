@@ -37,10 +37,11 @@ def element_list(value: str, bag_as_array: bool) -> str:
         if bag_as_array
         else f"json_object(k, json_extract({value}, {key_path}))"
     )
+    # Arrays (the common case) are parsed once; bags and scalars are told apart only when it is not one.
     return (
-        f"CASE json_type({value}) WHEN 'ARRAY' THEN CAST({value} AS JSON[]) "
+        f"coalesce(TRY_CAST({value} AS JSON[]), CASE json_type({value}) "
         f"WHEN 'OBJECT' THEN list_transform(json_keys({value}), lambda k: CAST({bag_item} AS JSON)) "
-        f"ELSE [{value}] END"
+        f"ELSE [{value}] END)"
     )
 
 
@@ -109,9 +110,10 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
     prepared = t.ctes.add(f"SELECT {base}{', ' if base else ''}{', '.join(lists)} FROM {source.name}", [])
     lengths = ", ".join(f"len(__kql_l{i})" for i in range(len(expansions)))
     unnests = ", ".join(f"unnest(__kql_l{i}) AS __kql_e{i}" for i in range(len(expansions)))
-    unnested = t.ctes.add(
-        f"SELECT *, {unnests}, unnest(range(greatest({lengths}))) AS __kql_i FROM {prepared.name}", []
-    )
+    limit_node = node.get("RowLimitClause")
+    if index_name is not None or limit_node is not None or source.ordered:
+        unnests += f", unnest(range(greatest({lengths}))) AS __kql_i"
+    unnested = t.ctes.add(f"SELECT *, {unnests} FROM {prepared.name}", [])
     by_name = {name: (index, target) for index, (name, _, target) in enumerate(expansions)}
     parts = []
     for column in output:
@@ -122,7 +124,6 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
             parts.append(f"__kql_i AS {quote_identifier(column.name)}")
         else:
             parts.append(quote_identifier(column.name))
-    limit_node = node.get("RowLimitClause")
     where = ""
     if limit_node is not None:
         limit_value = limit_node.get("RowLimit")

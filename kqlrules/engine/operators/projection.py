@@ -17,14 +17,21 @@ from kqlrules.engine.tree import Node
 from kqlrules.table import Column
 
 
-def named_items(t: Translator, node: Node, field: str = "Expressions") -> list[tuple[str | None, Node]]:
-    """(declared name or None, expression) for each item of an operator's expression list."""
+def named_items(
+    t: Translator, node: Node, field: str = "Expressions", *, compound: bool = False
+) -> list[tuple[str | None, Node]]:
+    """(declared name or None, expression) for each item of an operator's expression list. With `compound`,
+    `(a, b) = f(...)` passes as f(...) unnamed: the caller pairs it with the analyzer's columns."""
     items: list[tuple[str | None, Node]] = []
     for item in node.elements(field):
         if item.kind == "SimpleNamedExpression":
             name_node, expression = item.get("Name"), item.get("Expression")
             assert name_node is not None and expression is not None
             items.append((name_text(name_node), expression))
+        elif item.kind == "CompoundNamedExpression" and compound and item.get("Expression") is not None:
+            inner = item.get("Expression")
+            assert inner is not None
+            items.append((None, inner))
         elif item.kind == "CompoundNamedExpression":
             raise t.position.unsupported("naming several columns at once: (a, b) = ...", item)
         else:

@@ -25,7 +25,7 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     output = t.output_columns(node)
     by_clause = node.get("ByClause")
     keys = named_items(t, by_clause) if by_clause is not None else []
-    aggregates = named_items(t, node, "Aggregates")
+    aggregates = named_items(t, node, "Aggregates", compound=True)
     key_columns = output[: len(keys)]
     aggregate_columns = output[len(keys) :]
     row = row_of(source)
@@ -47,7 +47,7 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
             select_parts.extend(parts)
             unpack.extend(unpacked)
             continue
-        if not remaining:
+        if not remaining or expression.columns is not None:
             raise t.position.unsupported("this aggregate's output columns", expression)
         column = remaining.pop(0)
         value = t.expr(expression, agg_row)

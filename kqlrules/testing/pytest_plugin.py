@@ -12,16 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import LoadedDetection
-from kqlrules.rules.paths import shown
-from kqlrules.testing.cases import TESTS_SUFFIX, TestCase, load_test_file, tests_path_for
-from kqlrules.testing.errors import UnknownDetection
-from kqlrules.testing.runner import CaseResult, TestSession
+
+if TYPE_CHECKING:
+    from kqlrules.rules import LoadedDetection
+    from kqlrules.testing.cases import TestCase
+    from kqlrules.testing.runner import CaseResult, TestSession
+
+# pytest imports this module in every project where kqlrules is installed: the loader, the engine and the
+# analyzer are imported only once detection cases are actually collected.
+TESTS_SUFFIX = ".tests.yaml"
 
 _STATE = pytest.StashKey["_RunState"]()
 
@@ -61,12 +65,14 @@ class _RunState:
 
     def __init__(self, root: Path) -> None:
         from kqlrules.rules import load_repository
+        from kqlrules.testing.cases import tests_path_for
         from kqlrules.testing.local_backend import LocalBackend
+        from kqlrules.testing.runner import TestSession
         from kqlrules.testing.session import repository_schemas
 
         self.repo = load_repository(root)
         schemas = repository_schemas(root)
-        self.session = TestSession(schemas, LocalBackend(schemas))
+        self.session: TestSession = TestSession(schemas, LocalBackend(schemas))
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.by_tests_path = {tests_path_for(d.yaml_path).resolve(): d for d in self.repo.detections}
 
@@ -88,6 +94,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class DetectionCasesFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
+        from kqlrules.testing.cases import load_test_file
+        from kqlrules.testing.errors import UnknownDetection
+
         state = _state(self.config)
         detection = state.by_tests_path.get(self.path.resolve())
         if detection is None:
@@ -115,6 +124,8 @@ class CaseCollectionError(Exception):
     """A test file pytest cannot collect; shown as its message, not a traceback."""
 
     def __init__(self, error: KqlrulesError, path: Path) -> None:
+        from kqlrules.rules.paths import shown
+
         super().__init__(str(error) if error.location else f"{shown(path)}: {error}")
 
 

@@ -82,8 +82,6 @@ def test_command(
     app = app_context(ctx)
     fmt = output_format or (TestFormat.json if app.format is OutputFormat.json else TestFormat.text)
     plan = plan_tests(app.repo, names or [], env=env, schema_folders=schemas)
-    for problem in plan.problems:
-        err_console.print(f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     backend = _backend(engine, workspace, endpoint, plan, max(jobs, 1))
     report = _run(plan, backend, min_cases, show_progress=fmt is TestFormat.text)
     mutant_results = _mutants(plan, backend, report, fmt) if mutants else None
@@ -98,7 +96,7 @@ def test_command(
         else:
             print_json(to_json(report, mutant_results))
     survivors = [m for m in mutant_results or [] if m.status == "survived"]
-    if not report.ok or survivors or plan.problems:
+    if not report.ok or survivors:
         raise typer.Exit(1)
 
 

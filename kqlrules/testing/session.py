@@ -71,7 +71,22 @@ def run_plan(
     session = TestSession(plan.schemas, backend)
     results = session.run(plan.items, on_result=on_result)
     results.extend(coverage_problems(plan.items, min_cases))
+    results.extend(_load_problems(plan.problems))
     return RunReport(results, time.perf_counter() - started, backend.name)
+
+
+def _load_problems(problems: Sequence[KqlrulesError]) -> list[CaseResult]:
+    """What kept detections or test files from loading, as errors every report format shows."""
+    return [
+        CaseResult(
+            problem.location.path if problem.location else "(repository)",
+            "(load)",
+            "error",
+            problem.location,
+            error=str(problem),
+        )
+        for problem in problems
+    ]
 
 
 def run_plan_mutants(

@@ -134,3 +134,13 @@ def test_a_detection_that_does_not_load_is_reported_not_skipped(passing: Repo) -
     code, _, err = invoke("test")
     assert code == 1
     assert "queries/identity/broken.yaml" in err and "unknown detection" not in err
+
+
+def test_load_problems_are_in_the_json_report(passing: Repo) -> None:
+    passing.tests(FIRES, name="retired")
+    code, out, _ = invoke("test", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    [problem] = [r for r in report["results"] if r["case"] == "(load)"]
+    assert problem["location"] == "queries/identity/retired.tests.yaml"
+    assert "test file for unknown detection 'retired'" in problem["error"]

@@ -53,7 +53,9 @@ def register(app: typer.Typer) -> None:
 @user_errors
 def test_command(
     ctx: typer.Context,
-    names: list[str] = typer.Argument(None, help="Detections to test (name, area/name, id or path); default: all."),
+    names: list[str] = typer.Argument(
+        None, help="Detections to test (name, area/name, id or path); default: all."
+    ),
     engine: Engine = typer.Option(Engine.local, "--engine", help="Run cases locally or on a workspace."),
     workspace: str | None = typer.Option(
         None, "--workspace", help="For --engine workspace: a workspace id, or local:DIR."

@@ -102,6 +102,8 @@ def main() -> None:
         "first_case_per_detection_seconds": round(cold, 2),
         "warm_ms_per_case": round(1000 * sum(warm) / max(len(warm), 1), 2),
         "cpus": os.cpu_count(),
+        # Other processes on the machine change every number above: say how busy it was.
+        "load_average": round(os.getloadavg()[0], 2),
         "jobs": args.jobs,
     }
     if args.json:
@@ -114,7 +116,7 @@ def main() -> None:
     print(
         f"load {summary['load_seconds']}s + run {summary['run_seconds']}s = {summary['total_seconds']}s "
         f"(first case of each detection {summary['first_case_per_detection_seconds']}s; "
-        f"then {summary['warm_ms_per_case']} ms per case) on {summary['cpus']} CPUs, {args.jobs} jobs"
+        f"then {summary['warm_ms_per_case']} ms per case) on {summary['cpus']} CPUs, {args.jobs} jobs, load average {summary['load_average']}"
     )
 
 

@@ -116,7 +116,8 @@ def main() -> None:
     print(
         f"load {summary['load_seconds']}s + run {summary['run_seconds']}s = {summary['total_seconds']}s "
         f"(first case of each detection {summary['first_case_per_detection_seconds']}s; "
-        f"then {summary['warm_ms_per_case']} ms per case) on {summary['cpus']} CPUs, {args.jobs} jobs, load average {summary['load_average']}"
+        f"then {summary['warm_ms_per_case']} ms per case) on {summary['cpus']} CPUs, {args.jobs} jobs, "
+        f"load average {summary['load_average']}"
     )
 
 

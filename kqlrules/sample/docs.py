@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from kqlrules.sample.generate import GeneratedTenant
 
+TABLE_NOTES = {
+    "SigninLogs": "interactive Entra ID sign-ins; nested details as dynamic columns",
+    "AADNonInteractiveUserSignInLogs": "token refreshes; the same details as JSON text, as the real table",
+    "AuditLogs": "directory changes: users, groups, roles, devices, apps, policies",
+    "AzureActivity": "Azure Resource Manager operations, each a Start and a Success event",
+    "AzureDiagnostics": "Key Vault data-plane audit events (SecretGet, SecretList)",
+    "SecurityAlert": "Microsoft Defender alerts",
+}
+
 
 def stories_markdown(week: GeneratedTenant) -> str:
     lines = [
@@ -18,6 +27,12 @@ def stories_markdown(week: GeneratedTenant) -> str:
         "",
         f"Default week: seed {week.seed}, {week.start:%Y-%m-%d} ({week.start:%A}) to {week.end:%Y-%m-%d}.",
         "Generated from `kqlrules/sample/stories.py`; a test keeps this file in step with it.",
+        "",
+        "| table | rows | what |",
+        "| --- | --- | --- |",
+        *(f"| {table} | {week.row_counts[table]} | {TABLE_NOTES[table]} |" for table in week.row_counts),
+        "",
+        "## Stories",
         "",
         "| story | attack | start (UTC) | check at | actors | fires | must not fire |",
         "| --- | --- | --- | --- | --- | --- | --- |",

@@ -6,6 +6,7 @@ Skipped until the engine is installed; a case whose KQL the engine cannot run ye
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,19 @@ def typed_tables(week: GeneratedTenant, shared_dir: Path) -> dict[str, Table]:
     published = SchemaSet.load(shared_dir / "schemas" / "tables")
     tables = {}
     for name, path in week.files.items():
-        columns = list(published.tables[name].columns)
+        columns = _distinct(published.tables[name].columns)
         rows = []
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             rows.append([_typed(record.get(column.name), column.type) for column in columns])
         tables[name] = Table([Column(c.name, c.type) for c in columns], rows)
     return tables
+
+
+def _distinct(columns: Iterable[Column]) -> list[Column]:
+    """Published schemas repeat a few names in another case (clientIP_s, clientIp_s); keep the first."""
+    seen: set[str] = set()
+    return [c for c in columns if not (c.name.lower() in seen or seen.add(c.name.lower()))]
 
 
 def _typed(value: Any, kusto_type: str) -> Any:

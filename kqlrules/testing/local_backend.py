@@ -38,7 +38,7 @@ class LocalBackend:
     def connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = duckdb.connect(":memory:")
+            connection = SharedConnection(duckdb.connect(":memory:"))
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -72,3 +72,37 @@ class LocalBackend:
     def close(self) -> None:
         for connection in self._connections:
             connection.close()
+
+
+class SharedConnection:
+    """A DuckDB connection that engine after engine uses, one case each.
+
+    The engine registers the function library's helpers (Python UDFs, SQL macros) on its connection when it is
+    made; on a connection shared by every case that has to happen once, or DuckDB refuses the second UDF of a
+    name and re-running the macros costs time on every case. Everything else passes straight through.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._functions: set[str] = set()
+        self._definitions: set[str] = set()
+
+    def create_function(self, name: str, *args: Any, **kwargs: Any) -> SharedConnection:
+        if name not in self._functions:
+            self._connection.create_function(name, *args, **kwargs)
+            self._functions.add(name)
+        return self
+
+    def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        if query.lstrip().upper().startswith(_DEFINITIONS) and not args and not kwargs:
+            if query in self._definitions:
+                return self._connection
+            self._definitions.add(query)
+        return self._connection.execute(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+# Statements that only define helpers: the same text run again changes nothing.
+_DEFINITIONS = ("CREATE OR REPLACE MACRO", "CREATE MACRO", "CREATE OR REPLACE FUNCTION", "CREATE FUNCTION")

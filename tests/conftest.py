@@ -30,3 +30,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+# `pytester` runs pytest in-process on a temporary project (the kqlrules pytest plugin's tests use it).
+pytest_plugins = ["pytester"]

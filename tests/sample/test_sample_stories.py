@@ -25,7 +25,9 @@ def _time(text: str) -> datetime:
 
 def _detections(project_root: Path) -> dict[str, dict[str, Any]]:
     return {
-        path.stem: yaml.safe_load(path.read_text()) for path in (project_root / "queries").rglob("*.yaml")
+        path.stem: yaml.safe_load(path.read_text())
+        for path in (project_root / "queries").rglob("*.yaml")
+        if not path.name.endswith(".tests.yaml")  # a detection's test cases, not a detection
     }
 
 

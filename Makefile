@@ -23,4 +23,4 @@ lint-code: setup
 	$(VENV)/bin/mypy kqlrules
 
 test: lint-code
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2

@@ -87,14 +87,15 @@ class Position:
 class Ctes:
     """The WITH list of the statement being built: one CTE per pipe stage."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "__k") -> None:
+        self.prefix = prefix  # a nested WITH (inside mv-apply) must not shadow the names of the outer one
         self.items: list[tuple[str, str]] = []
         self.materialized: set[str] = set()
 
     def add(
         self, sql: str, columns: list[Column], *, ordered: bool = False, sources: tuple[str, ...] = ()
     ) -> Relation:
-        name = f"__k{len(self.items)}"
+        name = f"{self.prefix}{len(self.items)}"
         self.items.append((name, sql))
         return Relation(name, list(columns), ordered, sources)
 

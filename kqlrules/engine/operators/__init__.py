@@ -5,6 +5,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     external,
     filtering,
     joins,
+    mvapply,
     mvexpand,
     nested,
     parse,

@@ -3,6 +3,8 @@ parallel (shorter ones padded with null); an empty array drops the row; a non-ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input, row_of
 from kqlrules.engine.operators.parameters import allow, parameters
@@ -66,18 +68,34 @@ def typed_element(element: str, kusto_type: str) -> str:
     raise ValueError(kusto_type)
 
 
-@operator("MvExpandOperator")
-def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
-    source = need_input(t, node, source)
-    found = parameters(t, node)
-    allow(t, node, found, "kind", "bagexpansion", "with_itemindex")
-    bag_kind = (found.get("kind") or found.get("bagexpansion") or ("bag", node))[0].lower()
-    index_name = found["with_itemindex"][0] if "with_itemindex" in found else None
-    output = t.output_columns(node)
+@dataclass(frozen=True)
+class Expansion:
+    name: str
+    value: Sql
+    target: str  # the Kusto type elements are cast to
+
+
+def target_type(item: Node) -> str:
+    """The `to typeof(T)` of one expanded expression (dynamic without one)."""
+    if item.kind == "MvExpandExpression":
+        return normalise_type(item.type)
+    clause = item.get("ToTypeOf")
+    if clause is None:
+        return "dynamic"
+    keywords = [n.token for n in clause.walk() if n.field == "Type" and n.token]
+    return normalise_type(keywords[0]) if keywords else "dynamic"
+
+
+def expansions_of(
+    t: Translator, node: Node, source: Relation, output: list[Column], index: str | None
+) -> list[Expansion]:
+    """The expressions of `mv-expand`/`mv-apply`, named as the analyzer names them."""
     row = row_of(source)
-    expansions: list[tuple[str, Sql, str]] = []  # (output name, dynamic value, target type)
+    found: list[Expansion] = []
     for item in node.elements("Expressions"):
-        expression = item.get("Expression") if item.kind == "MvExpandExpression" else item
+        expression = (
+            item.get("Expression") if item.kind in ("MvExpandExpression", "MvApplyExpression") else item
+        )
         assert expression is not None
         name: str | None = None
         if expression.kind == "SimpleNamedExpression":
@@ -90,21 +108,33 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
                 name = name_text(value_node)
         value = t.expr(value_node, row)
         if value.type != "dynamic":
-            raise t.position.unsupported(f"mv-expand of a {value.type} value", value_node)
-        target = normalise_type(item.type) if item.kind == "MvExpandExpression" else "dynamic"
+            raise t.position.unsupported(f"{t.source(node).split()[0]} of a {value.type} value", value_node)
         if name is None:
-            names_in_use = {c.name for c in source.columns} | {e[0] for e in expansions}
-            fresh = [c.name for c in output if c.name not in names_in_use and c.name != index_name]
+            names_in_use = {c.name for c in source.columns} | {e.name for e in found}
+            fresh = [c.name for c in output if c.name not in names_in_use and c.name != index]
             derived = derived_name(value_node)
             if fresh:
                 name = fresh[0]
             elif derived is not None and derived in {c.name for c in output}:
                 name = derived
             else:
-                raise t.position.unsupported("naming this mv-expand column", value_node)
-        expansions.append((name, value, target))
+                raise t.position.unsupported("naming this expanded column", value_node)
+        found.append(Expansion(name, value, target_type(item)))
+    return found
+
+
+def expand(
+    t: Translator,
+    node: Node,
+    source: Relation,
+    expansions: list[Expansion],
+    output: list[Column],
+    index_name: str | None,
+    bag_kind: str,
+) -> Relation:
+    """One row per element (in parallel across the expansions), with `output`'s columns."""
     lists = [
-        f"{element_list(v.text, bag_kind == 'array')} AS __kql_l{i}" for i, (_, v, _) in enumerate(expansions)
+        f"{element_list(e.value.text, bag_kind == 'array')} AS __kql_l{i}" for i, e in enumerate(expansions)
     ]
     base = ", ".join([quote_identifier(c.name) for c in source.columns] + source.order_column())
     prepared = t.ctes.add(f"SELECT {base}{', ' if base else ''}{', '.join(lists)} FROM {source.name}", [])
@@ -114,7 +144,7 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
     if index_name is not None or limit_node is not None or source.ordered:
         unnests += f", unnest(range(greatest({lengths}))) AS __kql_i"
     unnested = t.ctes.add(f"SELECT *, {unnests} FROM {prepared.name}", [])
-    by_name = {name: (index, target) for index, (name, _, target) in enumerate(expansions)}
+    by_name = {e.name: (index, e.target) for index, e in enumerate(expansions)}
     parts = []
     for column in output:
         if column.name in by_name:
@@ -134,3 +164,21 @@ def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
         parts.append(f"row_number() OVER (ORDER BY {ORDER}, __kql_i) AS {ORDER}")
     sql = f"SELECT {', '.join(parts)} FROM {unnested.name}{where}"
     return t.ctes.add(sql, [Column(c.name, c.type) for c in output], ordered=source.ordered)
+
+
+def expansion_options(t: Translator, node: Node) -> tuple[str, str | None]:
+    """(bag expansion kind, with_itemindex column) of `mv-expand`/`mv-apply`."""
+    found = parameters(t, node)
+    allow(t, node, found, "kind", "bagexpansion", "with_itemindex")
+    bag_kind = (found.get("kind") or found.get("bagexpansion") or ("bag", node))[0].lower()
+    index_name = found["with_itemindex"][0] if "with_itemindex" in found else None
+    return bag_kind, index_name
+
+
+@operator("MvExpandOperator")
+def mv_expand(t: Translator, node: Node, source: Relation | None) -> Relation:
+    source = need_input(t, node, source)
+    bag_kind, index_name = expansion_options(t, node)
+    output = t.output_columns(node)
+    expansions = expansions_of(t, node, source, output, index_name)
+    return expand(t, node, source, expansions, output, index_name, bag_kind)

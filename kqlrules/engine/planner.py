@@ -76,6 +76,11 @@ def plan(analysis: Analysis, tables: dict[str, BaseTable], external: dict[str, s
 
 
 def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:
+    """The analyzer's types, under the engine's names: the engine names columns as the analyzer does, except
+    where Kusto itself differs from the analyzer (union's `x_long1`, covariance's `covariance_x_y`)."""
     if analysis.result_columns is None or len(analysis.result_columns) != len(relation.columns):
         return relation.columns
-    return [Column(c.name, normalise_type(c.type)) for c in analysis.result_columns]
+    return [
+        Column(mine.name, normalise_type(theirs.type))
+        for mine, theirs in zip(relation.columns, analysis.result_columns, strict=True)
+    ]

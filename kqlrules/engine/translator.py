@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kqlrules.engine import fallbacks, literals
@@ -115,9 +116,30 @@ class Translator:
                 raise self.position.unsupported(f"the literal {self.source(node)}", node)
             return literals.dynamic(self.json_value(inner))
         try:
-            return from_analyzer(node.kind, node.value, kusto_type(node))
+            result = from_analyzer(node.kind, node.value, kusto_type(node))
         except (ValueError, TypeError):
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
+        if node.kind == "DateTimeLiteralExpression" and result.value is not None:
+            return self._precise_datetime(node, result)
+        return result
+
+    def _precise_datetime(self, node: Node, analyzed: Sql) -> Sql:
+        """The analyzer exports datetimes to the millisecond: read the microseconds from the literal's text,
+        and refuse a fraction finer than the engine's microsecond (rounding it would change answers)."""
+        text = self.source(node)
+        fraction = _DATETIME_FRACTION.search(text)
+        if fraction is None:
+            return analyzed
+        digits = fraction.group(1)
+        if digits[6:].strip("0"):
+            raise self.position.unsupported(
+                f"the literal {text} (finer than the microsecond the local engine keeps)", node
+            )
+        assert isinstance(analyzed.value, datetime)
+        micro = int(digits[:6].ljust(6, "0"))
+        if analyzed.value.microsecond // 1000 != micro // 1000:
+            return analyzed  # not the plain form read here
+        return literals.timestamp(analyzed.value.replace(microsecond=micro))
 
     def json_value(self, node: Node) -> Any:
         """The Python value of a literal inside `dynamic(...)`."""
@@ -617,6 +639,7 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+_DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
 
 

@@ -60,6 +60,17 @@ DOC_ERRATA = [
     ("series-product-function.md", "series_product", "names the column `s1`, the query `arr`"),
     ("series-sum-function.md", "series_sum", "names the column `s1`, the query `arr`"),
     ("range-operator.md", "union Range1, Range2", "shows 3 of the 10 rows the query returns"),
+    (
+        "join-rightanti.md",
+        "kind=rightanti",
+        "names the right side's column `Value1`; the right side has Value2",
+    ),
+    ("mv-apply-operator.md", "NewArr1=Arr1, NewArr2=Arr2", "names the column `Val1`; the table's is `Val`"),
+    (
+        "variancepif-aggregation-function.md",
+        "variancepif",
+        "shows varianceif's sample variance (850); variancep is the population variance (833)",
+    ),
     # Not an error of the docs but of comparability: which left row innerunique keeps is arbitrary.
     (
         "join-innerunique.md",
@@ -249,7 +260,7 @@ def canonical(value: Any, kind: str, loose_sets: bool = False) -> Any:
 def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
     if kind == "string":
         return _spaces(cell)
-    text = cell.replace("<br>", " ").strip()
+    text = cell.replace("<br>", " ").replace("&nbsp;", " ").strip()
     if text in ("", "null", "(null)"):
         return None
     if kind == "bool":
@@ -276,7 +287,8 @@ def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
 
 
 def _spaces(text: str) -> str:
-    collapsed = re.sub(r"\s+", " ", text.replace("<br>", "\n")).strip()
+    # `&nbsp;` is how the docs print an empty cell.
+    collapsed = re.sub(r"\s+", " ", text.replace("<br>", "\n").replace("&nbsp;", " ")).strip()
     # Markdown code: the docs print some cells as `value`.
     code = re.fullmatch(r"`([^`]*)`", collapsed)
     if code:

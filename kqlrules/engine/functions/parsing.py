@@ -36,6 +36,12 @@ _RFC = re.compile(
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>GMT|UTC|Z|[+-]\d{4})?$",
     re.IGNORECASE,
 )
+# .NET's invariant culture, which Kusto's datetime parsing falls back to: M/d/yyyy [h:mm[:ss[.f]]] [AM|PM].
+_US = re.compile(
+    r"^(?P<mo>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
+    r"(?:\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,7}))?)?(?:\s*(?P<ampm>AM|PM))?)?$",
+    re.IGNORECASE,
+)
 _TIMESPAN = re.compile(
     r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
 )
@@ -60,6 +66,23 @@ def parse_datetime(text: str) -> datetime | None:
                 int(fraction[:6] or 0),
             )
             return value - _offset(groups.get("tz"))
+        match = _US.match(raw)
+        if match:
+            hour = int(match["h"] or 0)
+            if match["ampm"]:
+                if not 1 <= hour <= 12:
+                    return None
+                hour = hour % 12 + (12 if match["ampm"].upper() == "PM" else 0)
+            fraction = (match["f"] or "").ljust(7, "0")
+            return datetime(
+                int(match["y"]),
+                int(match["mo"]),
+                int(match["d"]),
+                hour,
+                int(match["mi"] or 0),
+                int(match["s"] or 0),
+                int(fraction[:6]),
+            )
         match = _RFC.match(raw)
         if match and match["mon"].lower() in _MONTHS:
             year = int(match["y"])

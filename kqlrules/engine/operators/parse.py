@@ -1,5 +1,12 @@
-"""parse and parse-where (kind=simple and kind=regex): the pattern becomes one RE2 regular expression,
-anchored at the start; `*` skips lazily; a column captures lazily, or the rest of the text when last."""
+"""parse and parse-where (kind=simple and regex; relaxed is refused): the pattern becomes one RE2 regular
+expression, anchored at the start; `*` skips lazily (`.*?`).
+
+A string (or datetime, timespan, dynamic) column captures lazily in simple mode, or the rest of
+the text when last. In regex mode it captures greedily (`(.*)`): the documented outputs of the regex
+examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
+`(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
+whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from kqlrules.engine.operators.common import need_input, row_of
 from kqlrules.engine.operators.parameters import allow, parameters
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
-from kqlrules.engine.sql import quote_identifier, quote_string
+from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
@@ -33,6 +40,9 @@ _CAPTURES = {
 def _convert(t: Translator, capture: str, kusto_type: str, node: Node) -> str:
     if kusto_type == "string":
         return capture
+    if kusto_type in ("datetime", "timespan"):
+        function = "todatetime" if kusto_type == "datetime" else "totimespan"
+        return t.call_scalar(function, [Sql(capture, "string")], kusto_type, node).text
     if kusto_type in ("long", "int"):
         return f"TRY_CAST({capture} AS {'BIGINT' if kusto_type == 'long' else 'INTEGER'})"
     if kusto_type in ("real", "decimal"):
@@ -44,7 +54,7 @@ def _convert(t: Translator, capture: str, kusto_type: str, node: Node) -> str:
     if kusto_type == "guid":
         return f"lower({capture})"
     if kusto_type == "dynamic":
-        return f"TRY_CAST({capture} AS JSON)"
+        return t.call_scalar("todynamic", [Sql(capture, "string")], kusto_type, node).text
     raise t.position.unsupported(f"parsing into a {kusto_type} column", node)
 
 
@@ -53,7 +63,8 @@ def _groups(regex: str) -> int:
     return len(re.findall(r"(?<!\\)\((?!\?)", regex)) + len(re.findall(r"\(\?P?<", regex))
 
 
-def _pattern(t: Translator, node: Node, regex: bool) -> tuple[str, list[tuple[str, str, Node, int]]]:
+def _pattern(t: Translator, node: Node, mode: str) -> tuple[str, list[tuple[str, str, Node, int]]]:
+    regex = mode == "regex"
     parts: list[str] = []
     columns: list[tuple[str, str, Node, int]] = []
     group = 0
@@ -69,7 +80,7 @@ def _pattern(t: Translator, node: Node, regex: bool) -> tuple[str, list[tuple[st
             capture = _CAPTURES.get(kind)
             if capture is None:
                 raise t.position.unsupported(f"parsing into a {kind} column", item)
-            if last and capture == "(.*?)":
+            if capture == "(.*?)" and (last or regex):
                 capture = "(.*)"
             parts.append(capture)
             group += 1
@@ -100,7 +111,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     if value.type != "string":
         # Kusto parses the value's string form.
         value = t.call_scalar("tostring", [value], "string", expression)
-    pattern, captures = _pattern(t, node, kind == "regex")
+    pattern, captures = _pattern(t, node, kind)
     if flags:
         pattern = f"(?{flags})" + pattern
     pattern_sql = quote_string(pattern)
@@ -123,20 +134,25 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
         f"regexp_extract({value.text}, {pattern_sql}, [{names}]) AS __kql_groups FROM {source.name}"
     )
     matched = t.ctes.add(matched_sql, source.columns, ordered=source.ordered, sources=source.sources)
-    parts = []
+    converted: dict[str, tuple[str, str]] = {}
     typed_checks = []
     for column in output:
         if column.name in by_name:
             group, kind_, item = by_name[column.name]
-            capture = f"__kql_groups.g{group}"
-            converted = _convert(t, capture, kind_, item)
+            text = _convert(t, f"__kql_groups.g{group}", kind_, item)
+            converted[column.name] = (text, kind_)
+            if kind_ != "string":
+                typed_checks.append(f"{text} IS NOT NULL")
+    # The row matches when the text does and every typed column converts.
+    success = " AND ".join(["__kql_matched", *typed_checks])
+    parts = []
+    for column in output:
+        if column.name in converted:
+            text, kind_ = converted[column.name]
             empty = "''" if kind_ == "string" else "NULL"
             parts.append(
-                f"CASE WHEN __kql_matched THEN {converted} ELSE {empty} END"
-                f" AS {quote_identifier(column.name)}"
+                f"CASE WHEN {success} THEN {text} ELSE {empty} END AS {quote_identifier(column.name)}"
             )
-            if kind_ != "string":
-                typed_checks.append(f"{converted} IS NOT NULL")
         else:
             parts.append(quote_identifier(column.name))
     parts.extend(source.order_column())

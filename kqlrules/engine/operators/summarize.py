@@ -57,12 +57,15 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
         if not remaining or expression.columns is not None:
             raise t.position.unsupported("this aggregate's output columns", expression)
         column = remaining.pop(0)
+        if name is None and call in _PAIR_AGGREGATES:
+            column = Column(_pair_name(t, call, expression), column.type)
         value = t.expr(expression, agg_row)
         select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
         unpack.append((column, quote_identifier(column.name)))
     sql = f"SELECT {', '.join(select_parts) or 'count(*) AS __kql_count'} FROM {source.name}"
     if group:
         sql += " GROUP BY " + ", ".join(f"{i}" for i in range(1, len(group) + 1))
+    output = key_columns + [c for c, _ in unpack]
     relation = t.ctes.add(sql, output)
     if any(text != quote_identifier(c.name) for c, text in unpack):
         keys_sql = [quote_identifier(c.name) for c in key_columns]
@@ -71,6 +74,18 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     if not keys and not aggregates:
         raise t.position.semantic("summarize needs aggregates or keys", node)
     return relation
+
+
+# Kusto names an unnamed covariance(x, y) `covariance_x_y` (the analyzer says `covariance_x`).
+_PAIR_AGGREGATES = frozenset({"covariance", "covarianceif", "covariancep", "covariancepif"})
+
+
+def _pair_name(t: Translator, call: str, expression: Node) -> str:
+    args = expression.arguments()
+    names = [implicit_name(t, arg) for arg in args[:2]]
+    if len(names) != 2 or names[0] is None or names[1] is None:
+        raise t.position.unsupported(f"the name Kusto gives an unnamed {call}() of expressions", expression)
+    return f"{call}_{names[0]}_{names[1]}"
 
 
 def _any_row(

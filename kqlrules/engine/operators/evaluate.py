@@ -39,8 +39,11 @@ def pivot(t: Translator, node: Node, source: Relation) -> Relation:
 def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relation:
     """One column per key of the bag. Without an output schema the columns depend on the data: the plan
     answers only when no row has a key (the analyzer's columns), and refuses otherwise."""
-    args = call.arguments()
+    named = [a for a in call.arguments() if a.kind == "SimpleNamedExpression"]
+    args = [a for a in call.arguments() if a.kind != "SimpleNamedExpression"]
     row = row_of(source)
+    if not args:
+        raise t.position.unsupported("bag_unpack() without a bag", call)
     bag = t.expr(args[0], row)
     if bag.type != "dynamic" or args[0].kind != "NameReference":
         raise t.position.unsupported("bag_unpack() of a computed value", call)
@@ -56,6 +59,12 @@ def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relat
     output = t.output_columns(node)
     inputs = {c.name for c in source.columns}
     has_schema = node.get("Schema") is not None or any(c.name not in inputs for c in output)
+    for argument in named:
+        name_node = argument.get("Name")
+        option = name_text(name_node) if name_node is not None else ""
+        # Both options act on the bags' keys only, and without a schema the plan answers for keyless bags.
+        if option not in ("columnsConflict", "ignoredProperties") or has_schema:
+            raise t.position.unsupported(f"bag_unpack() with {option}=", argument)
     parts = []
     for column in output:
         if column.name in inputs and column.name != bag_name:

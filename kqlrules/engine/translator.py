@@ -26,6 +26,7 @@ from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.engine.windows import WINDOW_CALLS
 from kqlrules.table import Column
 
 LITERAL_KINDS = frozenset(
@@ -693,6 +694,7 @@ _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "prev": _prev_next,
     "next": _prev_next,
     "row_number": _row_number,
+    **WINDOW_CALLS,
 }
 
 _EXPRESSIONS: dict[str, Callable[[Translator, Node, Row], Sql]] = {

@@ -24,6 +24,7 @@ from kqlrules.engine.functions import (
     web,
     xxhash,
 )
+from kqlrules.engine.windows import window_sessions
 
 _BIGINT = "BIGINT"
 _DOUBLE = "DOUBLE"
@@ -55,6 +56,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
+    ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 
 # Kusto's modulo is never negative: 0 <= N % D < abs(D).

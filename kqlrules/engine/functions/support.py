@@ -89,7 +89,14 @@ def as_string(arg: Sql) -> Sql:
     if kind == "timespan":
         return never_null(fn("kql_format_timespan", arg))
     if kind == "dynamic":
-        return never_null(fn("kql_dynamic_to_string", arg))
+        # Strings, integers, booleans and nulls in SQL (the common cases, and the same text); reals, arrays
+        # and bags in Python, which prints them the way Kusto does.
+        return never_null(
+            f"(CASE json_type({arg}) WHEN 'VARCHAR' THEN {arg} ->> '$' WHEN 'NULL' THEN '' "
+            f"WHEN 'BIGINT' THEN CAST(CAST({arg} AS BIGINT) AS VARCHAR) "
+            f"WHEN 'BOOLEAN' THEN CASE WHEN CAST({arg} AS BOOLEAN) THEN 'true' ELSE 'false' END "
+            f"ELSE {fn('kql_dynamic_to_string', arg)} END)"
+        )
     return never_null(f"CAST({arg} AS VARCHAR)")
 
 

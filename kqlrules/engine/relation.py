@@ -17,6 +17,7 @@ class Relation:
     columns: list[Column]
     ordered: bool = False  # carries ORDER (set by sort/serialize/top; kept by order-preserving operators)
     sources: tuple[str, ...] = field(default=())  # table names, for `union withsource` and `$table`
+    alias: str | None = None  # the name `as` gave it (union's withsource column reports it)
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:

@@ -687,7 +687,17 @@ def _row_number(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
 
 
+def _column_names_of(t: Translator, node: Node, row: Row) -> Sql:
+    """The names of a tabular expression's columns, which the analyzer knows without running it."""
+    args = node.arguments()
+    columns = args[0].columns if len(args) == 1 else None
+    if columns is None:
+        raise t.position.unsupported("column_names_of() of this expression", node)
+    return literals.dynamic([name for name, _ in columns])
+
+
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
+    "column_names_of": _column_names_of,
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,
     "pack_all": _pack_all,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from kqlrules.engine.context import Binding
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import condition, need_input, passthrough, row_of, select
@@ -167,8 +169,9 @@ def as_(t: Translator, node: Node, source: Relation | None) -> Relation:
             raise t.position.unsupported(f"the parameter {t.source(param)}", param)
     declared = node.get("Name")
     assert declared is not None
-    t.scope.names[name_text(declared)] = Binding(relation=source)
-    return source
+    named = dataclasses.replace(source, alias=name_text(declared))
+    t.scope.names[name_text(declared)] = Binding(relation=named)
+    return named
 
 
 def columns_named(source: Relation, names: list[str]) -> list[Column]:

@@ -6,6 +6,8 @@ paired with its output column here.
 
 from __future__ import annotations
 
+import fnmatch
+
 from kqlrules.engine.context import Row
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import cast_to, need_input, passthrough, row_of, select
@@ -133,3 +135,27 @@ def rename(t: Translator, node: Node, source: Relation | None) -> Relation:
 
 def scalar_row() -> Row:
     return Row.empty()
+
+
+@operator("ProjectByNamesOperator")
+def project_by_names(t: Translator, node: Node, source: Relation | None) -> Relation:
+    """The columns named by constant strings or arrays of strings (`*` wildcards allowed), in the order
+    named, each once; names the input lacks are skipped."""
+    source = need_input(t, node, source)
+    names: list[str] = []
+    for item in node.elements("Expressions"):
+        value = t.expr(item, Row.empty())
+        if not value.constant:
+            raise t.position.unsupported("project-by-names with computed names", item)
+        given = value.value if isinstance(value.value, list) else [value.value]
+        for name in given:
+            name = name.value if isinstance(name, Sql) else name
+            if not isinstance(name, str):
+                raise t.position.unsupported("project-by-names with a name that is not a string", item)
+            for column in source.columns:
+                if fnmatch.fnmatchcase(column.name, name) and column.name not in names:
+                    names.append(column.name)
+    output = t.output_columns(node)
+    if [c.name for c in output] != names:
+        raise t.position.unsupported("the columns of this project-by-names", node)
+    return select(t, source, passthrough(source, output))

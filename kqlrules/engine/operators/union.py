@@ -18,7 +18,7 @@ from kqlrules.table import Column
 def _inputs(t: Translator, node: Node, source: Relation | None) -> list[tuple[str | None, Relation]]:
     inputs: list[tuple[str | None, Relation]] = []
     if source is not None:
-        inputs.append((source.sources[0] if len(source.sources) == 1 else None, source))
+        inputs.append((source.alias or (source.sources[0] if len(source.sources) == 1 else None), source))
     for item in node.elements("Expressions"):
         if item.kind == "NameReference" and item.get("Name") and item.get("Name").kind == "WildcardedName":  # type: ignore[union-attr]
             pattern = t.source(item).strip()
@@ -27,7 +27,7 @@ def _inputs(t: Translator, node: Node, source: Relation | None) -> list[tuple[st
                 inputs.append((name, t.table(name, item)))
             continue
         relation = t.tabular(item)
-        label = None
+        label = relation.alias
         if item.kind == "NameReference":
             label = name_text(item)
         inputs.append((label, relation))

@@ -254,6 +254,39 @@ def percentile(ctx: TranslationContext, call: Call) -> Sql:
     return _percentile(ctx, call, value, percent)
 
 
+@aggregate("percentilew")
+def percentilew(ctx: TranslationContext, call: Call) -> Sql:
+    value, weight, percent = _args(ctx, call, 3, 3)
+    return weighted_percentile(ctx, call, value, weight, percent)
+
+
+def weighted_percentile(ctx: TranslationContext, call: Call, value: Sql, weight: Sql, percent: Sql) -> Sql:
+    """The nearest-rank percentile of the values, each counted `weight` times (rows whose weight is not a
+    positive integer count for nothing)."""
+    if not percent.constant or not isinstance(percent.value, int | float):
+        raise ctx.unsupported(f"{call.name}() with a non-constant percentile")
+    fraction = float(percent.value) / 100
+    if not 0 <= fraction <= 1:
+        raise ctx.error(f"{call.name}(): the percentile must be between 0 and 100")
+    if value.type not in ("long", "int", "real") or weight.type not in ("long", "int"):
+        raise ctx.unsupported(f"{call.name}() of {value.type} values weighted by {weight.type}")
+    kept = f"FILTER (WHERE {value} IS NOT NULL AND {weight} > 0)"
+    duck = {"long": "BIGINT", "int": "INTEGER", "real": "DOUBLE"}[value.type]
+    return Sql(
+        f"CAST(kql_weighted_rank(list(CAST({value} AS DOUBLE) ORDER BY {value}) {kept}, "
+        f"list(CAST({weight} AS BIGINT) ORDER BY {value}) {kept}, {fraction}) AS {duck})",
+        value.type,
+    )
+
+
+@aggregate("percentilesw")
+def percentilesw(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 3, 64)
+    if len(args) != 3:
+        raise ctx.unsupported("percentilesw() of several percentiles in this position")
+    return weighted_percentile(ctx, call, args[0], args[1], args[2])
+
+
 @aggregate("percentiles")
 def percentiles(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 2, 64)
@@ -316,7 +349,7 @@ def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
 
 @aggregate("buildschema", "tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls",
            "binary_all_and",
-           "binary_all_or", "binary_all_xor", "percentilew", "percentilesw", "percentiles_array",
+           "binary_all_or", "binary_all_xor", "percentiles_array",
            "percentilesw_array", "make_list_with_nulls_if")  # fmt: skip
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"the aggregation {call.name}()")

@@ -209,6 +209,22 @@ def series_fill_const(text: str, constant: str, missing: str) -> str | None:
 
 
 _T, _D = "VARCHAR", "DOUBLE"
+
+
+def weighted_rank(values: list[float], weights: list[int], fraction: float) -> float | None:
+    """The value at rank ceil(fraction * total weight) (at least 1) of values sorted ascending."""
+    total = sum(weights)
+    if not values or total <= 0:
+        return None
+    rank = max(math.ceil(fraction * total), 1)
+    running = 0
+    for value, weight in zip(values, weights, strict=True):
+        running += weight
+        if running >= rank:
+            return value
+    return values[-1]
+
+
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *((f"kql_{name}", function, [_T, _T], _T) for name, function in BINARY.items()),
     *((f"kql_{name}", function, [_T], _T) for name, function in UNARY.items()),
@@ -220,4 +236,5 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_series_fill_backward", series_fill_backward, [_T, _T], _T),
     ("kql_series_fill_forward", series_fill_forward, [_T, _T], _T),
     ("kql_series_fill_const", series_fill_const, [_T, _T, _T], _T),
+    ("kql_weighted_rank", weighted_rank, ["DOUBLE[]", "BIGINT[]", _D], _D),
 ]

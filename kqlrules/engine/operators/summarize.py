@@ -54,6 +54,12 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
             select_parts.extend(parts)
             unpack.extend(unpacked)
             continue
+        if call in _MULTI_PERCENTILES and name is None:
+            used, parts, unpacked = _percentiles(t, call, expression, remaining, agg_row)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
         if not remaining or expression.columns is not None:
             raise t.position.unsupported("this aggregate's output columns", expression)
         column = remaining.pop(0)
@@ -86,6 +92,33 @@ def _pair_name(t: Translator, call: str, expression: Node) -> str:
     if len(names) != 2 or names[0] is None or names[1] is None:
         raise t.position.unsupported(f"the name Kusto gives an unnamed {call}() of expressions", expression)
     return f"{call}_{names[0]}_{names[1]}"
+
+
+# percentiles(x, p1, p2...) gives one column per percentile (percentilesw after its weight argument).
+_MULTI_PERCENTILES = {"percentiles": 1, "percentilesw": 2}
+
+
+def _percentiles(
+    t: Translator, call: str, expression: Node, remaining: list[Column], row: Row
+) -> tuple[int, list[str], list[tuple[Column, str]]]:
+    from kqlrules.engine.functions.registry import AGGREGATES, Call
+
+    leading = _MULTI_PERCENTILES[call]
+    args = [t.expr(arg, row) for arg in expression.arguments()]
+    if len(args) <= leading:
+        raise t.position.semantic(f"{call}() needs a percentile", expression)
+    percents = args[leading:]
+    columns = remaining[: len(percents)]
+    if len(columns) != len(percents):
+        raise t.position.unsupported(f"the columns of {call}()", expression)
+    parts: list[str] = []
+    unpacked: list[tuple[Column, str]] = []
+    for column, percent in zip(columns, percents, strict=True):
+        t.position.node = expression
+        value = AGGREGATES[call](t, Call(call, [*args[:leading], percent], column.type))
+        parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+        unpacked.append((column, quote_identifier(column.name)))
+    return len(columns), parts, unpacked
 
 
 def _any_row(

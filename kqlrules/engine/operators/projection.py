@@ -75,8 +75,13 @@ def assign_names(
 def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
     output = t.output_columns(node)
-    pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
     row = row_of(source)
+    if any(_fields_of(t, e) for _, e in named_items(t, node, compound=True)):
+        fresh = [c for c in output if c.name not in {s.name for s in source.columns}]
+        values = _with_fields(t, named_items(t, node, compound=True), fresh, row, node)
+        chosen = [(c, values[c.name] if c.name in values else quote_identifier(c.name)) for c in output]
+        return select(t, source, chosen)
+    pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
     computed: dict[str, Sql] = {}
     for name, expression in pairs:
         value = t.expr(expression, row)
@@ -94,10 +99,13 @@ def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
 def project(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
     output = t.output_columns(node)
+    row = row_of(source)
+    if any(_fields_of(t, e) for _, e in named_items(t, node, compound=True)):
+        values = _with_fields(t, named_items(t, node, compound=True), output, row, node)
+        return select(t, source, [(c, values[c.name]) for c in output])
     items = named_items(t, node)
     if len(items) != len(output):
         raise t.position.unsupported("this project list", node)
-    row = row_of(source)
     inputs = {c.name for c in source.columns}
     selected: list[tuple[Column, str]] = []
     for column, (_, expression) in zip(output, items, strict=True):
@@ -159,3 +167,53 @@ def project_by_names(t: Translator, node: Node, source: Relation | None) -> Rela
     if [c.name for c in output] != names:
         raise t.position.unsupported("the columns of this project-by-names", node)
     return select(t, source, passthrough(source, output))
+
+
+# Functions that make several columns: the bag function computing them, and its fields in column order.
+_MULTI_COLUMN = {
+    "series_stats": (
+        "series_stats_dynamic",
+        ["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"],
+    ),
+}
+
+
+def _fields_of(t: Translator, expression: Node) -> tuple[str, list[str]] | None:
+    if expression.kind != "FunctionCallExpression" or expression.expansion is not None:
+        return None
+    name_node = expression.get("Name")
+    return _MULTI_COLUMN.get(name_text(name_node)) if name_node is not None else None
+
+
+def _with_fields(
+    t: Translator, items: list[tuple[str | None, Node]], columns: list[Column], row: Row, node: Node
+) -> dict[str, str]:
+    """The SQL of each new column, for a list whose items may make several columns each (taken in order
+    from `columns`, the analyzer's new columns). Items naming columns the input has are refused here."""
+    values: dict[str, str] = {}
+    pending = list(columns)
+    for name, expression in items:
+        fields = _fields_of(t, expression)
+        if fields is None:
+            if not pending or (name is not None and pending[0].name != name):
+                raise t.position.unsupported("the columns of this list", node)
+            column = pending.pop(0)
+            value = t.expr(expression, row)
+            values[column.name] = cast_to(value, column.type)
+            row.columns[column.name] = Sql(f"({value.text})", value.type)
+            continue
+        if name is not None or len(pending) < len(fields[1]):
+            raise t.position.unsupported("the columns of this list", node)
+        function, keys = fields
+        arguments = [t.expr(a, row) for a in expression.arguments()]
+        bag = t.call_scalar(function, arguments, "dynamic", expression)
+        for key in keys:
+            column = pending.pop(0)
+            element = Sql(f"json_extract({bag.text}, '$.{key}')", "dynamic")
+            converter = "toreal" if column.type == "real" else "tolong"
+            value = t.call_scalar(converter, [element], column.type, expression)
+            values[column.name] = cast_to(value, column.type)
+            row.columns[column.name] = Sql(f"({value.text})", value.type)
+    if pending:
+        raise t.position.unsupported("the columns of this list", node)
+    return values

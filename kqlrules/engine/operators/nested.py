@@ -37,8 +37,8 @@ def top_nested(t: Translator, node: Node, source: Relation | None) -> Relation:
             clause.get("OfExpression"),
             clause.get("ByExpression"),
         )
-        if count_node is None or of_node is None or by_node is None:
-            raise t.position.unsupported("top-nested without a count, a key and an aggregate", clause)
+        if of_node is None or by_node is None:
+            raise t.position.unsupported("top-nested without a key and an aggregate", clause)
         if clause.get("WithOthers") is not None or "others" in t.source(clause).lower():
             raise t.position.unsupported("top-nested with others", clause)
         descending = True
@@ -51,7 +51,10 @@ def top_nested(t: Translator, node: Node, source: Relation | None) -> Relation:
         key_column, agg_column = output[2 * index], output[2 * index + 1]
         key = t.expr(_unwrap(of_node), row)
         aggregate = t.expr(_unwrap(by_node), agg_row)
-        count = t.expr(count_node, Row.empty())
+        # Without a count, a level keeps every value.
+        limit = ""
+        if count_node is not None:
+            limit = f" QUALIFY row_number() OVER ({{over}}) <= {t.expr(count_node, Row.empty()).text}"
         keys.append((cast_to(key, key_column.type), key_column.name))
         group = [f"{sql} AS {quote_identifier(name)}" for sql, name in keys]
         partition = ", ".join(quote_identifier(name) for _, name in keys[:-1])
@@ -60,8 +63,8 @@ def top_nested(t: Translator, node: Node, source: Relation | None) -> Relation:
         )
         sql = (
             f"SELECT {', '.join(group)}, {aggregate.text} AS {quote_identifier(agg_column.name)} "
-            f"FROM {source.name} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))} "
-            f"QUALIFY row_number() OVER ({over}) <= {count.text}"
+            f"FROM {source.name} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
+            + limit.format(over=over)
         )
         levels.append(t.ctes.add(sql, output[: 2 * index + 2]))
     # Each level ranks within every value of the keys above; joining the levels keeps the values that

@@ -369,6 +369,8 @@ class Translator:
 
     def _to_scalar(self, node: Node, row: Row) -> Sql:
         inner = _only(node, "Expression")
+        if inner.columns is None and kusto_type(inner) not in ("table", "unknown"):
+            return self.expr(inner, Row.empty())  # a scalar is its own scalar value
         relation = self.tabular(inner)
         if not relation.columns:
             raise self.position.semantic("toscalar() of a table without columns", node)

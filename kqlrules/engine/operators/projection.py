@@ -48,6 +48,14 @@ def implicit_name(t: Translator, expression: Node) -> str | None:
     return None
 
 
+def _derived_name(t: Translator, expression: Node) -> str | None:
+    """The column a call on one column is named after (`tostring(x)` -> `x`)."""
+    if expression.kind != "FunctionCallExpression":
+        return None
+    args = expression.arguments()
+    return implicit_name(t, args[0]) if args else None
+
+
 def assign_names(
     t: Translator, items: list[tuple[str | None, Node]], existing: set[str], output: list[Column]
 ) -> list[tuple[str, Node]]:
@@ -61,9 +69,14 @@ def assign_names(
         if name is None:
             name = implicit_name(t, expression)
             if name is None or (name not in taken and name not in pool):
-                if not pool:
+                derived = _derived_name(t, expression)
+                if not pool and derived in existing and derived in {c.name for c in output}:
+                    # `extend tostring(x)`: the analyzer makes no new column; the call replaces `x`.
+                    name = derived
+                elif not pool:
                     raise t.position.unsupported("naming this column", expression)
-                name = pool.pop(0)
+                else:
+                    name = pool.pop(0)
             elif name in pool:
                 pool.remove(name)
         taken.add(name)

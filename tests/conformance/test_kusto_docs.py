@@ -9,7 +9,7 @@ import pytest
 from tests.conformance.runner import Report, load_cases, run
 
 # Floors this engine holds; raise them as the engine grows, never lower them to make a change pass.
-MINIMUM_PASSES = 204
+MINIMUM_PASSES = 207
 MINIMUM_PASS_RATE_WHERE_ANSWERED = 0.95
 # Wrong answers known and listed, with their causes, in docs/engine-coverage.md ("Conformance"): none.
 KNOWN_WRONG: set[str] = set()

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "kqlrules.cli.run",  # run, workspace serve
     "kqlrules.cli.deploy",
     "kqlrules.cli.workflow",  # init, import, export, coverage, backtest, version
+    "kqlrules.cli.demo",
 )
 
 app = typer.Typer(

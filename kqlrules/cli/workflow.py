@@ -13,7 +13,6 @@ from kqlrules.cli.common import (
     app_context,
     console,
     err_console,
-    not_available,
     print_json,
     user_errors,
 )
@@ -38,9 +37,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(coverage_app, name="coverage")
     app.add_typer(version_app, name="version")
-    app.command("backtest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("backtest")
-    )
 
 
 @user_errors

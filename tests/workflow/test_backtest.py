@@ -1,0 +1,115 @@
+"""`kqlrules backtest`: the runner's windows replayed over a past interval of the sample tenant."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kqlrules.workflow.backtest import windows_between
+from kqlrules.workflow.backtest_report import sparkline
+from tests.workflow.conftest import invoke
+
+# Story mfa_fatigue: eight denied prompts for grady.archie from Sat 11-07 05:20, then an approval.
+STORY_DAY = "2026-11-07"
+
+
+@pytest.fixture(scope="module")
+def replay(
+    sample_tenant: Path, project_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    html = tmp_path_factory.mktemp("report") / "backtest.html"
+    code, stdout, stderr = invoke(
+        "--repo", str(project_root), "--format", "json", "backtest", "mfa_fatigue",
+        "--from", "2026-11-06T20:00Z", "--to", "2026-11-07T08:00Z",
+        "--workspace", f"local:{sample_tenant}", "--html", str(html),
+    )  # fmt: skip
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    report["html"] = html.read_text(encoding="utf-8")
+    return report
+
+
+def test_every_window_of_the_schedule_in_the_interval_runs(replay: dict[str, Any]) -> None:
+    [detection] = replay["detections"]
+    assert detection["detection"] == "identity/mfa_fatigue"
+    assert detection["windows"] == 12
+
+
+def test_the_story_alerts_on_its_day_and_on_no_other(replay: dict[str, Any]) -> None:
+    [detection] = replay["detections"]
+    assert detection["alerts_per_day"] == [
+        {"day": "2026-11-06", "alerts": 0},
+        {"day": STORY_DAY, "alerts": 1},
+    ]
+    assert detection["first_alerts"][0]["window_end"] == "2026-11-07T06:00:00Z"
+
+
+def test_the_top_entities_come_from_the_entity_mappings(replay: dict[str, Any]) -> None:
+    [detection] = replay["detections"]
+    entities = {(e["type"], tuple(e["identifiers"].items())) for e in detection["top_entities"]}
+    assert entities == {
+        ("Account", (("FullName", "grady.archie@contoso.com"),)),
+        ("IP", (("Address", "192.0.2.45"),)),
+    }
+
+
+def test_the_html_report_is_self_contained_with_an_svg_chart(replay: dict[str, Any]) -> None:
+    page = replay["html"]
+    assert "<svg" in page and f"{STORY_DAY}: 1 alert(s)" in page
+    external = re.findall(r"""(?:src|href)=["']?(?!#)([^"' >]+)""", page)
+    assert external == []
+    assert "<script" not in page
+
+
+def test_the_terminal_report_has_a_sparkline_per_detection(sample_tenant: Path, project_root: Path) -> None:
+    code, stdout, _ = invoke(
+        "--repo", str(project_root), "backtest", "mfa_fatigue",
+        "--from", "2026-11-06T23:00Z", "--to", "2026-11-07T06:00Z", "--workspace", f"local:{sample_tenant}",
+    )  # fmt: skip
+    assert code == 0
+    assert "▁█" in stdout
+    assert "grady.archie@contoso.com" in stdout
+
+
+def test_an_unknown_detection_is_a_clear_error(sample_tenant: Path, project_root: Path) -> None:
+    code, stdout, stderr = invoke(
+        "--repo", str(project_root), "backtest", "mfa_fatigu",
+        "--from", "2026-11-06", "--to", "2026-11-07", "--workspace", f"local:{sample_tenant}",
+    )  # fmt: skip
+    assert code == 1
+    assert "no detection 'mfa_fatigu'" in stderr and "did you mean mfa_fatigue" in stderr
+    assert "Traceback" not in stdout + stderr
+
+
+def test_from_after_to_is_a_clear_error(sample_tenant: Path, project_root: Path) -> None:
+    code, _, stderr = invoke(
+        "--repo", str(project_root), "backtest", "mfa_fatigue",
+        "--from", "2026-11-08", "--to", "2026-11-07", "--workspace", f"local:{sample_tenant}",
+    )  # fmt: skip
+    assert code == 1
+    assert "--from 2026-11-08T00:00:00Z is not before --to 2026-11-07T00:00:00Z" in stderr
+
+
+def test_a_date_that_is_not_iso_8601_is_a_clear_error(project_root: Path) -> None:
+    code, _, stderr = invoke(
+        "--repo", str(project_root), "backtest", "mfa_fatigue",
+        "--from", "last week", "--to", "2026-11-07", "--workspace", "local:.",
+    )  # fmt: skip
+    assert code == 1
+    assert "--from 'last week' is not an ISO 8601 date" in stderr
+
+
+def test_windows_end_on_multiples_of_the_frequency_after_the_start() -> None:
+    start = datetime(2026, 11, 2, 0, 30, tzinfo=UTC)
+    windows = windows_between(timedelta(hours=1), timedelta(hours=2), start, start + timedelta(hours=2))
+    assert [(w.start.hour, w.end.hour) for w in windows] == [(23, 1), (0, 2)]
+
+
+def test_a_sparkline_shows_any_alert_above_a_day_without() -> None:
+    assert sparkline([0, 1, 100, 0]) == "▁▂█▁"
+    assert sparkline([0, 0]) == "▁▁"

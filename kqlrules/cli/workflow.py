@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
+from kqlrules.cli.backtest import parse_instant
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
@@ -17,13 +20,16 @@ from kqlrules.cli.common import (
     user_errors,
 )
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import load_repository
+from kqlrules.kusto import AnalysisCache, Analyzer, resolve_schemas, shared_analyzer
+from kqlrules.rules import RepoConfig, load_repository
 from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
+from kqlrules.workflow.data_coverage import DataCoverage, data_coverage
 from kqlrules.workflow.importer import import_sentinel
 from kqlrules.workflow.scaffold_repo import scaffold
 from kqlrules.workflow.sentinel_format import to_sentinel
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
 from kqlrules.workflow.yaml_out import dump_yaml
+from kqlrules.workspace import open_workspace
 
 import_app = typer.Typer(help="Bring existing rules into the repository.", no_args_is_help=True)
 export_app = typer.Typer(help="Write the detections in another tool's format.", no_args_is_help=True)
@@ -119,6 +125,91 @@ def coverage_attack_command(
         err_console.print(f"warning: {problem.detection}: {problem.message}", highlight=False)
     if strict and coverage.problems:
         raise typer.Exit(1)
+
+
+@coverage_app.command("data")
+@user_errors
+def coverage_data_command(
+    ctx: typer.Context,
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
+    ),
+    env: str | None = typer.Option(None, "--env", help="Environment whose params and workspace_id apply."),
+    days: int = typer.Option(7, "--days", min=1, help="How far back a table's rows count as data."),
+    now: str | None = typer.Option(None, "--now", help="Look back from this instant (default: now)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when a detection is blind."),
+) -> None:
+    """Blind detections (a table they read has no data) and tables with data that no detection reads."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo, env=env)
+    spec = workspace or _environment_workspace(repo.config, env)
+    moment = parse_instant(now, "--now") if now else datetime.now(UTC)
+    coverage = data_coverage(
+        repo.detections,
+        open_workspace(spec, endpoint=endpoint),
+        moment,
+        days,
+        analyzer=_analyzer(),
+        schemas=resolve_schemas(repo.root),
+        cache=AnalysisCache(),
+    )
+    if app.format is OutputFormat.json:
+        print_json(coverage.to_json())
+    else:
+        _print_data_coverage(coverage)
+    if strict and coverage.blind:
+        raise typer.Exit(1)
+
+
+def _environment_workspace(config: RepoConfig, env: str | None) -> str:
+    if env is not None and config.environment(env).workspace_id:
+        return str(config.environment(env).workspace_id)
+    raise KqlrulesError(
+        "no workspace to look at",
+        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
+    )
+
+
+def _analyzer() -> Analyzer | None:
+    """The analyzer when it runs here; without it the detections' declared tables stand in."""
+    try:
+        return shared_analyzer()
+    except KqlrulesError as error:
+        err_console.print(f"warning: {error}; using each detection's declared tables", highlight=False)
+        return None
+
+
+def _print_data_coverage(coverage: DataCoverage) -> None:
+    span = f"{coverage.start:%Y-%m-%d %H:%MZ} .. {coverage.end:%Y-%m-%d %H:%MZ}"
+    table = Table(
+        title=f"data for {len(coverage.detections)} enabled detection(s), {span}", title_justify="left"
+    )
+    table.add_column("detection", overflow="fold")
+    table.add_column("reads", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for detection in coverage.detections:
+        missing = coverage.missing(detection)
+        reads = ", ".join(f"{name} ({coverage.rows.get(name, 0):,})" for name in detection.tables)
+        status = "[red]blind[/]: no " + ", ".join(missing) if missing else "[green]ok[/]"
+        table.add_row(detection.key, reads, status)
+    console.print(table)
+    blind = coverage.blind
+    console.print(f"{len(blind)} blind detection(s)", highlight=False)
+    for detection in blind:
+        without = ", ".join(coverage.missing(detection))
+        console.print(f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True)
+    unwatched = coverage.unwatched
+    if unwatched:
+        console.print(
+            "tables with data that no detection reads: "
+            + ", ".join(f"{name} ({coverage.rows[name]:,} rows)" for name in unwatched),
+            highlight=False,
+        )
+    else:
+        console.print("every table with data is read by a detection", highlight=False)
 
 
 @version_app.command("check")

@@ -113,3 +113,49 @@ def test_windows_end_on_multiples_of_the_frequency_after_the_start() -> None:
 def test_a_sparkline_shows_any_alert_above_a_day_without() -> None:
     assert sparkline([0, 1, 100, 0]) == "▁▂█▁"
     assert sparkline([0, 0]) == "▁▁"
+
+
+def small_repo(root: Path, name: str, query: str, **extra: str) -> Path:
+    folder = root / "queries" / "x"
+    folder.mkdir(parents=True, exist_ok=True)
+    number = len(list(folder.glob("*.yaml"))) + 1
+    meta = (
+        f"id: 5d1c5f7e-0f6a-4c1e-9b8e-{number:012d}\nname: {name}\nseverity: Low\n"
+        "schedule: {frequency: 1h, period: 1h}\ntrigger: {operator: gt, threshold: 0}\n"
+    ) + "".join(f"{key}: {value}\n" for key, value in extra.items())
+    (folder / f"{name}.yaml").write_text(meta)
+    (folder / f"{name}.kql").write_text(query)
+    return root
+
+
+@pytest.fixture
+def tiny_workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    (folder / "SigninLogs.jsonl").write_text('{"TimeGenerated": "2026-11-05T10:00:00Z", "ResultType": "0"}\n')
+    return folder
+
+
+def test_suppress_for_holds_back_repeats_as_the_runner_would(tmp_path: Path, tiny_workspace: Path) -> None:
+    repo = small_repo(tmp_path, "every_window", "print Marker = 1\n", suppress_for="3h")
+    code, stdout, _ = invoke(
+        "--repo", str(repo), "--format", "json", "backtest", "every_window",
+        "--from", "2026-11-05T00:00Z", "--to", "2026-11-05T12:00Z", "--workspace", f"local:{tiny_workspace}",
+    )  # fmt: skip
+    [detection] = json.loads(stdout)["detections"]
+    assert (detection["windows_fired"], detection["alerts"], detection["suppressed"]) == (12, 4, 8)
+    assert code == 0
+
+
+def test_a_failing_query_names_the_window_and_template_line_and_exits_1(
+    tmp_path: Path, tiny_workspace: Path
+) -> None:
+    repo = small_repo(tmp_path, "broken", "SigninLogs\n| where NoSuchColumn == 1\n")
+    code, stdout, stderr = invoke(
+        "--repo", str(repo), "backtest", "broken",
+        "--from", "2026-11-05T00:00Z", "--to", "2026-11-05T02:00Z", "--workspace", f"local:{tiny_workspace}",
+    )  # fmt: skip
+    assert code == 1
+    assert "window [2026-11-05T00:00:00Z, 2026-11-05T01:00:00Z)" in stderr
+    assert "broken.kql:2:" in stderr and "NoSuchColumn" in stderr
+    assert "Traceback" not in stdout + stderr

@@ -7,7 +7,6 @@ from datetime import date
 
 from kqlrules.timespan import format_timespan
 from kqlrules.workflow.backtest import Backtest, DetectionBacktest
-from kqlrules.workspace.wire import format_datetime
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -37,7 +36,7 @@ def html_report(backtest: Backtest) -> str:
         f"<td>{_e(r.error or '')}</td></tr>"
         for r in backtest.detections
     )
-    title = f"kqlrules backtest {format_datetime(backtest.start)} .. {format_datetime(backtest.end)}"
+    title = f"kqlrules backtest {backtest.start:%Y-%m-%d %H:%M}Z .. {backtest.end:%Y-%m-%d %H:%M}Z"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -91,7 +90,11 @@ def _section(result: DetectionBacktest, days: list[date]) -> str:
 
 def bar_chart(values: list[int], days: list[date]) -> str:
     """Alerts per day as SVG bars with the day under each bar and the count above it."""
-    bar, gap, height, top_margin, bottom_margin, left = 28, 8, 120, 16, 30, 8
+    height, top_margin, bottom_margin, left = 120, 16, 30, 20
+    # Bars narrow as days are added so a quarter still fits a page; labels thin out with them.
+    bar = max(4, min(28, 900 // max(len(values), 1) - 8))
+    gap = max(2, min(8, bar // 3))
+    label_every = max(1, -(-36 // (bar + gap)))
     width = left * 2 + len(values) * (bar + gap)
     top = max(values, default=0) or 1
     full_height = height + top_margin + bottom_margin
@@ -108,12 +111,14 @@ def bar_chart(values: list[int], days: list[date]) -> str:
             f'<rect x="{x}" y="{base - bar_height}" width="{bar}" height="{bar_height}" fill="#0969da">'
             f"<title>{day.isoformat()}: {value} alert(s)</title></rect>"
         )
-        parts.append(
-            f'<text x="{x + bar / 2}" y="{base - bar_height - 4}" text-anchor="middle">{value}</text>'
-        )
-        parts.append(
-            f'<text x="{x + bar / 2}" y="{base + 14}" text-anchor="middle">{day.strftime("%m-%d")}</text>'
-        )
+        if value and bar >= 14:
+            parts.append(
+                f'<text x="{x + bar / 2}" y="{base - bar_height - 4}" text-anchor="middle">{value}</text>'
+            )
+        if index % label_every == 0:
+            parts.append(
+                f'<text x="{x + bar / 2}" y="{base + 14}" text-anchor="middle">{day.strftime("%m-%d")}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 

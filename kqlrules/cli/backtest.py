@@ -10,7 +10,7 @@ from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import LoadedDetection, find_detection, load_repository, parse_param_options
+from kqlrules.rules import LoadedDetection, RepoConfig, find_detection, load_repository, parse_param_options
 from kqlrules.timespan import format_timespan
 from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
 from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
@@ -32,14 +32,26 @@ def parse_instant(value: str, option: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
+    """`--workspace`, else the `workspace_id` of the `--env` environment."""
+    if workspace:
+        return workspace
+    if env is not None and config.environment(env).workspace_id:
+        return str(config.environment(env).workspace_id)
+    raise KqlrulesError(
+        "no workspace to look at",
+        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
+    )
+
+
 @user_errors
 def backtest_command(
     ctx: typer.Context,
     names: list[str] = typer.Argument(..., help="Detections: name, area/name, id or file path."),
     start_text: str = typer.Option(..., "--from", help="Start of the interval (ISO 8601, UTC by default)."),
     end_text: str = typer.Option(..., "--to", help="End of the interval (exclusive)."),
-    workspace: str = typer.Option(
-        ..., "--workspace", help="local:DIR (a folder of tables) or a Log Analytics workspace id."
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
     ),
     endpoint: str | None = typer.Option(
         None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
@@ -54,7 +66,7 @@ def backtest_command(
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env, params=parse_param_options(params))
     detections = _unique([find_detection(repo, name) for name in names])
-    opened = open_workspace(workspace, endpoint=endpoint)
+    opened = open_workspace(workspace_spec(workspace, repo.config, env), endpoint=endpoint)
     quiet = app.format is OutputFormat.json
     result = backtest(detections, opened, start, end, progress=None if quiet else _progress)
     if html_path is not None:

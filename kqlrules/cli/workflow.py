@@ -13,7 +13,7 @@ import typer
 from azure.core.credentials import TokenCredential
 from rich.table import Table
 
-from kqlrules.cli.backtest import parse_instant
+from kqlrules.cli.backtest import parse_instant, workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
@@ -26,7 +26,7 @@ from kqlrules.deploy import Environment, environment_from_config, environment_fr
 from kqlrules.deploy.environment import PUBLIC_ARM_ENDPOINT
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import AnalysisCache, Analyzer, resolve_schemas, shared_analyzer
-from kqlrules.rules import RepoConfig, load_config, load_repository
+from kqlrules.rules import load_config, load_repository
 from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
 from kqlrules.workflow.data_coverage import DataCoverage, data_coverage
 from kqlrules.workflow.importer import import_sentinel
@@ -257,7 +257,7 @@ def coverage_data_command(
     """Blind detections (a table they read has no data) and tables with data that no detection reads."""
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env)
-    spec = workspace or _environment_workspace(repo.config, env)
+    spec = workspace_spec(workspace, repo.config, env)
     moment = parse_instant(now, "--now") if now else datetime.now(UTC)
     coverage = data_coverage(
         repo.detections,
@@ -274,15 +274,6 @@ def coverage_data_command(
         _print_data_coverage(coverage)
     if strict and coverage.blind:
         raise typer.Exit(1)
-
-
-def _environment_workspace(config: RepoConfig, env: str | None) -> str:
-    if env is not None and config.environment(env).workspace_id:
-        return str(config.environment(env).workspace_id)
-    raise KqlrulesError(
-        "no workspace to look at",
-        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
-    )
 
 
 def _analyzer() -> Analyzer | None:

@@ -12,6 +12,7 @@ import pytest
 
 from kqlrules.workflow.backtest import windows_between
 from kqlrules.workflow.backtest_report import sparkline
+from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.workflow.conftest import invoke
 
 # Story mfa_fatigue: eight denied prompts for grady.archie from Sat 11-07 05:20, then an approval.
@@ -159,3 +160,21 @@ def test_a_failing_query_names_the_window_and_template_line_and_exits_1(
     assert "window [2026-11-05T00:00:00Z, 2026-11-05T01:00:00Z)" in stderr
     assert "broken.kql:2:" in stderr and "NoSuchColumn" in stderr
     assert "Traceback" not in stdout + stderr
+
+
+def test_the_environment_names_the_workspace_and_the_query_api_answers(
+    tmp_path: Path, tiny_workspace: Path
+) -> None:
+    repo = small_repo(tmp_path, "successes", 'SigninLogs\n| where ResultType == "0"\n')
+    (repo / "kqlrules.toml").write_text(
+        '[environments.lab]\nworkspace_id = "00000000-0000-0000-0000-000000000001"\n'
+    )
+    with WorkspaceServer(LocalWorkspace(tiny_workspace)) as server:
+        code, stdout, stderr = invoke(
+            "--repo", str(repo), "--format", "json", "backtest", "successes", "--env", "lab",
+            "--endpoint", server.url, "--from", "2026-11-05T08:00Z", "--to", "2026-11-05T12:00Z",
+        )  # fmt: skip
+    assert code == 0, stderr
+    [detection] = json.loads(stdout)["detections"]
+    assert (detection["windows"], detection["alerts"]) == (4, 1)
+    assert detection["first_alerts"][0]["window_end"] == "2026-11-05T11:00:00Z"

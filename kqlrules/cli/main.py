@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "kqlrules.cli.deploy",
     "kqlrules.cli.workflow",  # init, import, export, coverage, version
     "kqlrules.cli.backtest",
+    "kqlrules.cli.demo",
 )
 
 app = typer.Typer(

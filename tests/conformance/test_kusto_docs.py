@@ -21,6 +21,7 @@ KNOWN_WRONG = {
     "parse-operator.md",
     "parse-where-operator.md",
     "union-operator.md",
+    "mv-apply-operator.md",  # the page prints `Val1` for the column `Val` and `&nbsp;` for an empty string
 }
 
 

@@ -15,6 +15,7 @@ from kqlrules.timespan import format_timespan
 from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
 from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
 from kqlrules.workspace import open_workspace
+from kqlrules.workspace.azure_workspace import is_loopback
 
 
 def register(app: typer.Typer) -> None:
@@ -66,9 +67,14 @@ def backtest_command(
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env, params=parse_param_options(params))
     detections = _unique([find_detection(repo, name) for name in names])
-    opened = open_workspace(workspace_spec(workspace, repo.config, env), endpoint=endpoint)
+    spec = workspace_spec(workspace, repo.config, env)
+    opened = open_workspace(spec, endpoint=endpoint)
+    # As `kqlrules run`: local workspaces evaluate now() at the window's end already; Azure does not.
+    anchor_now = not spec.startswith("local:") and not (endpoint is not None and is_loopback(endpoint))
     quiet = app.format is OutputFormat.json
-    result = backtest(detections, opened, start, end, progress=None if quiet else _progress)
+    result = backtest(
+        detections, opened, start, end, anchor_now=anchor_now, progress=None if quiet else _progress
+    )
     if html_path is not None:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(html_report(result), encoding="utf-8")

@@ -22,6 +22,7 @@ from typing import Any
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection, RenderedQuery
+from kqlrules.rules.clock import QUERY_NOW
 from kqlrules.runner import Alert, Limits, Window, evaluate
 from kqlrules.runner.alerts import suppressed_by
 from kqlrules.runner.limits import backoff
@@ -161,9 +162,11 @@ def backtest(
     end: datetime,
     *,
     limits: Limits | None = None,
+    anchor_now: bool = False,
     progress: Callable[[LoadedDetection, int], None] | None = None,
 ) -> Backtest:
-    """Replay each detection over [start, end); a query error stops that detection, not the others."""
+    """Replay each detection over [start, end); a query error stops that detection, not the others.
+    `anchor_now` is for workspaces whose `now()` is the real time (Azure), as the runner's."""
     check_interval(start, end)
     plans = []
     for detection in detections:
@@ -179,7 +182,7 @@ def backtest(
     for detection, windows in plans:
         if progress is not None:
             progress(detection, len(windows))
-        results.append(_replay(detection, windows, workspace, start, end, limits or Limits()))
+        results.append(_replay(detection, windows, workspace, start, end, limits or Limits(), anchor_now))
     return Backtest(start, end, results)
 
 
@@ -190,6 +193,7 @@ def _replay(
     start: datetime,
     end: datetime,
     limits: Limits,
+    anchor_now: bool,
 ) -> DetectionBacktest:
     meta = detection.meta
     result = DetectionBacktest(
@@ -206,7 +210,7 @@ def _replay(
     for window in windows:
         rendered: RenderedQuery | None = None
         try:
-            rendered = detection.render({"window_start": window.start, "window_end": window.end})
+            rendered = detection.render(window_params(window, anchor_now))
             table = _query(workspace, rendered.text, window, limits, rng)
             evaluation, alerts = evaluate(meta, window, table)
         except KqlrulesError as error:
@@ -224,6 +228,15 @@ def _replay(
             day = (window.end - _LAST_INSTANT).date()
             result.per_day[day] = result.per_day.get(day, 0) + 1
     return result
+
+
+def window_params(window: Window, anchor_now: bool) -> dict[str, Any]:
+    """The params the runner renders a window with: its bounds, and with `anchor_now` (a workspace whose
+    `now()` is the real time) `query_now`, so `{{ ago(span) }}` counts back from the window's end."""
+    params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
+    if anchor_now:
+        params[QUERY_NOW] = window.end
+    return params
 
 
 def _query(workspace: Workspace, kql: str, window: Window, limits: Limits, rng: random.Random) -> Table:

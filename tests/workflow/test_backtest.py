@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from kqlrules.workflow.backtest import windows_between
+from kqlrules.rules import find_detection, load_repository
+from kqlrules.workflow.backtest import window_params, windows_between
 from kqlrules.workflow.backtest_report import sparkline
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.workflow.conftest import invoke
@@ -178,3 +179,12 @@ def test_the_environment_names_the_workspace_and_the_query_api_answers(
     [detection] = json.loads(stdout)["detections"]
     assert (detection["windows"], detection["alerts"]) == (4, 1)
     assert detection["first_alerts"][0]["window_end"] == "2026-11-05T11:00:00Z"
+
+
+def test_on_azure_the_templates_ago_counts_back_from_the_window_end(project_root: Path) -> None:
+    detection = find_detection(load_repository(project_root), "mfa_fatigue")
+    window = windows_between(timedelta(hours=1), timedelta(hours=1), datetime(2026, 11, 7, 5, tzinfo=UTC),
+                             datetime(2026, 11, 7, 6, tzinfo=UTC))[0]  # fmt: skip
+    anchored = detection.render(window_params(window, anchor_now=True)).text
+    assert "ago(" not in anchored and "2026-11-07T06:00:00" in anchored
+    assert "ago(1h)" in detection.render(window_params(window, anchor_now=False)).text

@@ -60,6 +60,11 @@ def test_changing_an_id_is_an_error(repo: Path) -> None:
     assert f"id changed from {old_id}" in output.replace("\n", "")
 
 
+def test_a_new_repository_passes_the_version_check_without_a_lock_step(tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["init", str(tmp_path / "new")]).exit_code == 0
+    assert run(tmp_path / "new", "version", "check")[0] == 0
+
+
 def test_init_refuses_to_overwrite(repo: Path) -> None:
     code, output = run(repo, "init", str(repo))
     assert code == 1 and "not overwriting" in output

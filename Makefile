@@ -15,8 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(VENV)/bin/kqlrules list
-	$(VENV)/bin/kqlrules validate
+	$(VENV)/bin/kqlrules demo
 
 lint-code: setup
 	$(VENV)/bin/ruff check kqlrules tests $(wildcard benchmarks)

@@ -20,7 +20,9 @@ COMMAND_MODULES = (
     "kqlrules.cli.sample",  # sample generate
     "kqlrules.cli.run",  # run, workspace serve
     "kqlrules.cli.deploy",
-    "kqlrules.cli.workflow",  # init, import, export, coverage, backtest, version
+    "kqlrules.cli.workflow",  # init, import, export, coverage, version
+    "kqlrules.cli.backtest",
+    "kqlrules.cli.demo",
 )
 
 app = typer.Typer(

@@ -15,6 +15,7 @@ from rich.table import Table
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
+from kqlrules.rules.clock import QUERY_NOW
 from kqlrules.runner import (
     Limits,
     Runner,
@@ -29,6 +30,7 @@ from kqlrules.runner import (
 from kqlrules.runner.logs import configure, event
 from kqlrules.timespan import TimespanError, parse_timespan
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, open_workspace
+from kqlrules.workspace.azure_workspace import is_loopback
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 
@@ -66,14 +68,21 @@ def _instant(value: str | None, option: str) -> datetime | None:
 
 class WindowTemplate:
     """A detection's template rendered per window, with `window_start`/`window_end` as params; remembers
-    the last rendering's line map so an error in the rendered query points into the template."""
+    the last rendering's line map so an error in the rendered query points into the template.
 
-    def __init__(self, detection: LoadedDetection) -> None:
+    With `anchor_now` (a workspace whose `now()` is the real time: Azure), `query_now` is the window's end,
+    so the templates' `{{ ago(span) }}` count back from it rather than from the time the window runs."""
+
+    def __init__(self, detection: LoadedDetection, *, anchor_now: bool = False) -> None:
         self.detection = detection
+        self.anchor_now = anchor_now
         self._line_map: LineMap | None = None
 
     def render(self, window: Window) -> str:
-        rendered = self.detection.render({"window_start": window.start, "window_end": window.end})
+        params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
+        if self.anchor_now:
+            params[QUERY_NOW] = window.end
+        rendered = self.detection.render(params)
         self._line_map = rendered.line_map
         return rendered.text
 
@@ -135,7 +144,9 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    detections = [WindowTemplate(d).scheduled() for d in repo.detections]
+    # The local workspace and the local server evaluate now() at the window's end; Azure at the real time.
+    anchor_now = not workspace.startswith("local:") and not (endpoint is not None and is_loopback(endpoint))
+    detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
         raise KqlrulesError(

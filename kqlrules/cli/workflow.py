@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from azure.core.credentials import TokenCredential
+from rich.table import Table
 
+from kqlrules.cli.backtest import parse_instant, workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
     err_console,
-    not_available,
     print_json,
     user_errors,
 )
+from kqlrules.deploy import Environment, environment_from_config, environment_from_table, open_stores
+from kqlrules.deploy.environment import PUBLIC_ARM_ENDPOINT
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import load_repository
+from kqlrules.kusto import AnalysisCache, Analyzer, resolve_schemas, shared_analyzer
+from kqlrules.rules import load_config, load_repository
 from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
+from kqlrules.workflow.data_coverage import DataCoverage, data_coverage
 from kqlrules.workflow.importer import import_sentinel
 from kqlrules.workflow.scaffold_repo import scaffold
 from kqlrules.workflow.sentinel_format import to_sentinel
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
+from kqlrules.workflow.workspace_import import DEFAULT_AREA, import_workspace
 from kqlrules.workflow.yaml_out import dump_yaml
+from kqlrules.workspace import open_workspace
 
 import_app = typer.Typer(help="Bring existing rules into the repository.", no_args_is_help=True)
 export_app = typer.Typer(help="Write the detections in another tool's format.", no_args_is_help=True)
@@ -38,9 +49,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(coverage_app, name="coverage")
     app.add_typer(version_app, name="version")
-    app.command("backtest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-        not_available("backtest")
-    )
 
 
 @user_errors
@@ -76,6 +84,112 @@ def import_sentinel_command(
         )
     else:
         console.print(f"imported {len(report.written)} rule(s) into {target}; skipped {len(report.skipped)}")
+
+
+@import_app.command("workspace")
+@user_errors
+def import_workspace_command(
+    ctx: typer.Context,
+    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml to read rules from."),
+    subscription: str | None = typer.Option(None, "--subscription", help="Subscription id (without --env)."),
+    resource_group: str | None = typer.Option(
+        None, "--resource-group", help="Resource group (without --env)."
+    ),
+    workspace: str | None = typer.Option(None, "--workspace", help="Workspace name (without --env)."),
+    arm_endpoint: str = typer.Option(
+        PUBLIC_ARM_ENDPOINT, "--arm-endpoint", help="ARM endpoint (without --env; http only on 127.0.0.1)."
+    ),
+    targets: list[str] = typer.Option(
+        [], "--target", help="sentinel or monitor (repeatable; default: the environment's, else both)."
+    ),
+    area: str = typer.Option(DEFAULT_AREA, "--area", help="Folder under queries/ for the detections."),
+) -> None:
+    """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
+    app = app_context(ctx)
+    root = app.repo
+    environment = _import_environment(root, env, subscription, resource_group, workspace, arm_endpoint)
+    if targets:
+        unknown = [t for t in targets if t not in ("sentinel", "monitor")]
+        if unknown:
+            raise KqlrulesError(f"--target {unknown[0]!r}: one of sentinel, monitor")
+        environment = replace(environment, targets=tuple(targets))
+    repo = load_repository(root)
+    existing = {d.meta.id: d.yaml_path for d in repo.detections}
+    stores = open_stores(environment, arm_credential(environment))
+    report = import_workspace(
+        stores, environment, repo.queries_dir, existing=existing, area=area, tables_of=_tables_of(root)
+    )
+    for problem in report.skipped:
+        err_console.print(f"skipped {problem}", highlight=False, soft_wrap=True)
+    if app.format is OutputFormat.json:
+        print_json(
+            {
+                "written": [
+                    {"path": str(path), "target": rule.target, "rule": rule.name}
+                    for path, rule in report.written
+                ],
+                "skipped": [str(problem) for problem in report.skipped],
+            }
+        )
+        return
+    for path, rule in report.written:
+        console.print(f"{rule.target:<9} {rule.name} -> {path}", highlight=False, soft_wrap=True)
+    console.print(
+        f"imported {len(report.written)} rule(s) from {environment.workspace}; skipped {len(report.skipped)}",
+        highlight=False,
+    )
+
+
+def arm_credential(environment: Environment) -> TokenCredential:
+    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (as deploy does)."""
+    if environment.is_loopback:
+        from kqlrules.deploy.emulator import EmulatorCredential
+
+        return EmulatorCredential()
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def _import_environment(
+    root: Path,
+    env: str | None,
+    subscription: str | None,
+    resource_group: str | None,
+    workspace: str | None,
+    arm_endpoint: str,
+) -> Environment:
+    direct = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
+    if env is not None:
+        if any(direct.values()):
+            raise KqlrulesError("give --env or --subscription/--resource-group/--workspace, not both")
+        return environment_from_config(load_config(root), env, root)
+    missing = [f"--{key.replace('_', '-')}" for key, value in direct.items() if not value]
+    if missing:
+        raise KqlrulesError(
+            f"no workspace to import from: missing {', '.join(missing)}",
+            hint="pass --env E (an environment of kqlrules.toml) or all of --subscription, "
+            "--resource-group and --workspace",
+        )
+    table = {**direct, "arm_endpoint": arm_endpoint, "location": "-"}
+    return environment_from_table("command line", table)
+
+
+def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
+    """The tables a query reads, by the analyzer; None when the analyzer does not run here."""
+    analyzer = _analyzer()
+    if analyzer is None:
+        return None
+    schemas = resolve_schemas(root)
+
+    def tables(query: str) -> list[str]:
+        try:
+            analysis = analyzer.analyze(query, schemas)
+        except KqlrulesError:
+            return []
+        return [] if analysis.errors else list(analysis.tables)
+
+    return tables
 
 
 @export_app.command("sentinel")
@@ -123,6 +237,82 @@ def coverage_attack_command(
         err_console.print(f"warning: {problem.detection}: {problem.message}", highlight=False)
     if strict and coverage.problems:
         raise typer.Exit(1)
+
+
+@coverage_app.command("data")
+@user_errors
+def coverage_data_command(
+    ctx: typer.Context,
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
+    ),
+    env: str | None = typer.Option(None, "--env", help="Environment whose params and workspace_id apply."),
+    days: int = typer.Option(7, "--days", min=1, help="How far back a table's rows count as data."),
+    now: str | None = typer.Option(None, "--now", help="Look back from this instant (default: now)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when a detection is blind."),
+) -> None:
+    """Blind detections (a table they read has no data) and tables with data that no detection reads."""
+    app = app_context(ctx)
+    repo = load_repository(app.repo, env=env)
+    spec = workspace_spec(workspace, repo.config, env)
+    moment = parse_instant(now, "--now") if now else datetime.now(UTC)
+    coverage = data_coverage(
+        repo.detections,
+        open_workspace(spec, endpoint=endpoint),
+        moment,
+        days,
+        analyzer=_analyzer(),
+        schemas=resolve_schemas(repo.root),
+        cache=AnalysisCache(),
+    )
+    if app.format is OutputFormat.json:
+        print_json(coverage.to_json())
+    else:
+        _print_data_coverage(coverage)
+    if strict and coverage.blind:
+        raise typer.Exit(1)
+
+
+def _analyzer() -> Analyzer | None:
+    """The analyzer when it runs here; without it the detections' declared tables stand in."""
+    try:
+        return shared_analyzer()
+    except KqlrulesError as error:
+        err_console.print(f"warning: {error}; using each detection's declared tables", highlight=False)
+        return None
+
+
+def _print_data_coverage(coverage: DataCoverage) -> None:
+    span = f"{coverage.start:%Y-%m-%d %H:%MZ} .. {coverage.end:%Y-%m-%d %H:%MZ}"
+    table = Table(
+        title=f"data for {len(coverage.detections)} enabled detection(s), {span}", title_justify="left"
+    )
+    table.add_column("detection", overflow="fold")
+    table.add_column("reads", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for detection in coverage.detections:
+        missing = coverage.missing(detection)
+        reads = ", ".join(f"{name} ({coverage.rows.get(name, 0):,})" for name in detection.tables)
+        status = "[red]blind[/]: no " + ", ".join(missing) if missing else "[green]ok[/]"
+        table.add_row(detection.key, reads, status)
+    console.print(table)
+    blind = coverage.blind
+    console.print(f"{len(blind)} blind detection(s)", highlight=False)
+    for detection in blind:
+        without = ", ".join(coverage.missing(detection))
+        console.print(f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True)
+    unwatched = coverage.unwatched
+    if unwatched:
+        console.print(
+            "tables with data that no detection reads: "
+            + ", ".join(f"{name} ({coverage.rows[name]:,} rows)" for name in unwatched),
+            highlight=False,
+        )
+    else:
+        console.print("every table with data is read by a detection", highlight=False)
 
 
 @version_app.command("check")

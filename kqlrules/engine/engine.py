@@ -101,6 +101,7 @@ class LocalEngine:
         register_helpers(self._connection)
         self._created: set[str] = set()
         self._lock = threading.Lock()
+        self._cursors = threading.local()
         self._base = {
             name: BaseTable(name, list(schema.columns)) for name, schema in self.schemas.tables.items()
         }
@@ -113,9 +114,10 @@ class LocalEngine:
     def analyzer(self) -> Analyzer:
         return self._analyzer or shared_analyzer()
 
-    def translate(self, kql: str) -> Plan:
-        """The query's plan; a translation error is cached like a plan (the same text fails the same way)."""
-        key = (kql, self._fingerprint)
+    def translate(self, kql: str, *, windowed: bool = False) -> Plan:
+        """The query's plan; a translation error is cached like a plan (the same text fails the same way).
+        A `windowed` plan limits the tables to a timespan given when it runs (see `query`)."""
+        key = (kql, self._fingerprint + ("|windowed" if windowed else ""))
         found = CACHE.get(key)
         if isinstance(found, KqlEngineError):
             raise found
@@ -123,7 +125,7 @@ class LocalEngine:
             return found
         analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
         try:
-            result = plan(analysis, self._base, self._external)
+            result = plan(analysis, self._base, self._external, windowed=windowed)
         except KqlEngineError as error:
             CACHE.put(key, error)
             raise
@@ -139,32 +141,38 @@ class LocalEngine:
     def sql(self, kql: str) -> str:
         return self.translate(kql).sql
 
-    def query(self, kql: str, now: datetime | None = None) -> Table:
-        compiled = self.translate(kql)
-        instant = now or datetime.now(UTC)
-        if instant.tzinfo is not None:
-            instant = instant.astimezone(UTC).replace(tzinfo=None)
+    def query(
+        self, kql: str, now: datetime | None = None, timespan: tuple[datetime, datetime] | None = None
+    ) -> Table:
+        """Run `kql` with `now()` at `now`. With a `timespan` [start, end), every table's `TimeGenerated` is
+        limited to it first, as the Log Analytics query API's `timespan` does."""
+        compiled = self.translate(kql, windowed=timespan is not None)
+        params: dict[str, datetime] = {"now": _naive_utc(now or datetime.now(UTC))}
+        if timespan is not None:
+            params["span_start"], params["span_end"] = (_naive_utc(t) for t in timespan)
         with self._lock:
             self._ensure_tables(compiled.tables)
-            try:
-                self._check_guards(compiled, instant)
-                if compiled.uses_now:
-                    cursor = self._connection.execute(compiled.sql, {"now": instant})
-                else:
-                    cursor = self._connection.execute(compiled.sql)
-                rows = cursor.fetchall()
-            except duckdb.Error as error:
-                raise KqlRuntimeError(_runtime_message(error)) from None
+        # Each thread queries through its own cursor (one database, shared tables and functions), so that
+        # queries from a runner's thread pool run side by side.
+        cursor = self._cursor()
+        try:
+            self._check_guards(cursor, compiled, params)
+            rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
+        except duckdb.Error as error:
+            raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
 
-    def _check_guards(self, compiled: Plan, instant: datetime) -> None:
+    def _cursor(self) -> Any:
+        cursor = getattr(self._cursors, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                cursor = self._connection.cursor()
+            self._cursors.cursor = cursor
+        return cursor
+
+    def _check_guards(self, cursor: Any, compiled: Plan, params: dict[str, datetime]) -> None:
         for sql, construct, line, col in compiled.guards:
-            params = {"now": instant} if "$now" in sql else None
-            found = (
-                self._connection.execute(sql, params).fetchone()
-                if params
-                else self._connection.execute(sql).fetchone()
-            )
+            found = cursor.execute(sql, _used(sql, params)).fetchone()
             if found and found[0]:
                 raise UnsupportedKql(construct, line, col)
 
@@ -213,6 +221,16 @@ def _distinct_columns(schema: TableSchema) -> TableSchema:
             seen.add(column.name.lower())
             kept.append(column)
     return schema if len(kept) == len(schema.columns) else TableSchema(schema.name, tuple(kept))
+
+
+def _naive_utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(tzinfo=None) if instant.tzinfo is not None else instant
+
+
+def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
+    """DuckDB refuses parameters a statement does not name."""
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    return used or None
 
 
 def _runtime_message(error: Exception) -> str:

@@ -35,11 +35,19 @@ def check(analysis: Analysis) -> None:
         raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col, code=diagnostic.code)
 
 
-def plan(analysis: Analysis, tables: dict[str, BaseTable], external: dict[str, str] | None = None) -> Plan:
+def plan(
+    analysis: Analysis,
+    tables: dict[str, BaseTable],
+    external: dict[str, str] | None = None,
+    *,
+    windowed: bool = False,
+) -> Plan:
+    """With `windowed`, every table with a `TimeGenerated` column is limited to the rows of
+    [`$span_start`, `$span_end`), parameters given when the plan runs."""
     check(analysis)
     if analysis.tree is None:
         raise ValueError("the analysis has no tree")
-    translator = Translator(analysis.text, tables, external)
+    translator = Translator(analysis.text, tables, external, windowed=windowed)
     root = Node(analysis.tree)
     result: Node | None = None
     for statement in root.elements("Statements"):

@@ -56,6 +56,9 @@ LIST_OPERATORS = frozenset(
 )
 
 
+TIME_COLUMN = "TimeGenerated"
+
+
 def kusto_type(node: Node) -> str:
     return normalise_type(node.type)
 
@@ -70,9 +73,17 @@ class Translator:
     """One query's translation. Implements the function library's `TranslationContext`."""
 
     def __init__(
-        self, text: str, tables: dict[str, BaseTable], external: dict[str, str] | None = None
+        self,
+        text: str,
+        tables: dict[str, BaseTable],
+        external: dict[str, str] | None = None,
+        *,
+        windowed: bool = False,
     ) -> None:
         self.text = text
+        # A windowed query sees only the rows of [$span_start, $span_end) of every table with a time column,
+        # as a Log Analytics query with a `timespan` does.
+        self.windowed = windowed
         self.tables = tables
         self.external = external or {}
         self.position = Position(text)
@@ -568,7 +579,15 @@ class Translator:
         if table is None:
             raise self.position.semantic(f"the table {name} is not loaded", node)
         self.used_tables.add(table.name)
-        return Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
+        relation = Relation(quote_identifier(table.name), list(table.columns), sources=(table.name,))
+        if self.windowed and any(c.name == TIME_COLUMN for c in table.columns):
+            time = quote_identifier(TIME_COLUMN)
+            return self.ctes.add(
+                f"SELECT * FROM {relation.name} WHERE {time} >= $span_start AND {time} < $span_end",
+                relation.columns,
+                sources=relation.sources,
+            )
+        return relation
 
     def external_path(self, uri: str, at: Node) -> str:
         """The local file an `externaldata` URI is read from."""

@@ -16,6 +16,7 @@ from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import SandboxedEnvironment
 
 from kqlrules.errors import Location, ValidationError
+from kqlrules.rules.clock import GLOBALS
 from kqlrules.rules.filters import FILTERS
 from kqlrules.rules.linemap import LineMap, anchor, strip_anchors
 from kqlrules.rules.paths import shown
@@ -112,6 +113,7 @@ class TemplateRenderer:
             autoescape=False,
         )
         self.environment.filters.update(FILTERS)
+        self.environment.globals.update(GLOBALS)
 
     def render(self, template_path: Path, context: Mapping[str, Any]) -> RenderedQuery:
         name = self._name(template_path)

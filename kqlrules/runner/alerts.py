@@ -133,10 +133,13 @@ def _alert(
     detection: Detection, window: Window, evaluation: TriggerEvaluation, key: str, rows: list[dict[str, Any]]
 ) -> Alert:
     first = rows[0] if rows else {}
-    entities = [
-        {"type": entity.type, **{name: _plain(first.get(column)) for name, column in entity.fields.items()}}
-        for entity in detection.entities
-    ]
+    # As in Sentinel, an identifier without a value is left out, and an entity left with none is not made.
+    entities = []
+    for entity in detection.entities:
+        values = {name: _plain(first.get(column)) for name, column in entity.fields.items()}
+        present = {name: value for name, value in values.items() if value not in (None, "")}
+        if present:
+            entities.append({"type": entity.type, **present})
     details: dict[str, list[Any]] = {}
     for name, column in detection.custom_details.items():
         seen: list[Any] = []

@@ -71,13 +71,18 @@ def import_sentinel(paths: Iterable[Path], out: Path, *, base: Path | None = Non
             )
             continue
         seen_ids[rule_id] = path
-        target = out / rule.area / f"{rule.name}.yaml"
-        suffix = 2
-        while target.exists():
-            target = out / rule.area / f"{rule.name}-{suffix}.yaml"
-            suffix += 1
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dump_yaml(rule.metadata), encoding="utf-8")
-        target.with_suffix(".kql").write_text(rule.template, encoding="utf-8")
-        report.written.append((target, rule))
+        report.written.append((write_detection(out, rule.area, rule), rule))
     return report
+
+
+def write_detection(out: Path, area: str, rule: ImportedRule) -> Path:
+    """Write `out/<area>/<name>.yaml` and its `.kql`; a name already taken gets `-2`, `-3`, ..."""
+    target = out / area / f"{rule.name}.yaml"
+    suffix = 2
+    while target.exists():
+        target = out / area / f"{rule.name}-{suffix}.yaml"
+        suffix += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dump_yaml(rule.metadata), encoding="utf-8")
+    target.with_suffix(".kql").write_text(rule.template, encoding="utf-8")
+    return target

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from kqlrules import __version__
 from kqlrules.errors import KqlrulesError
+from kqlrules.rules import load_repository
+from kqlrules.workflow.versions import write_lock
 
 SCAFFOLD = Path(__file__).with_name("scaffold")
 WORKFLOW_TEMPLATE = SCAFFOLD / "detections.yml"
@@ -40,4 +42,7 @@ def scaffold(directory: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
+    # The lock starts with the example in it, so the first pull request's `version check` is green.
+    repository = load_repository(directory, strict=True)
+    written.append(write_lock(repository.queries_dir, repository.detections))
     return written

@@ -135,6 +135,7 @@ def bumped(version: str, part: Part) -> str:
 def bump_version(detection: VersionedDetection, part: Part = "patch") -> str:
     """Rewrite the `version:` of a detection's YAML in place, keeping its comments and layout."""
     yaml = YAML()
+    yaml.width = 4096  # keep the author's line breaks: only the version line changes
     yaml.preserve_quotes = True
     data = yaml.load(detection.yaml_path.read_text(encoding="utf-8"))
     new = bumped(str(data.get("version", detection.meta.version)), part)

@@ -27,6 +27,12 @@ class _Engine(Protocol):
     def query(self, kql: str, now: datetime | None = None) -> Table: ...
 
 
+class _WindowedEngine(Protocol):
+    def query(
+        self, kql: str, now: datetime | None = None, timespan: tuple[datetime, datetime] | None = None
+    ) -> Table: ...
+
+
 def _engine_module(needs: str) -> Any:
     # Imported on first use: the engine room is optional for everything else in this package.
     module = importlib.import_module("kqlrules.engine")
@@ -58,16 +64,28 @@ class LocalWorkspace:
             tables = _engine_module("load_workspace_folder").load_workspace_folder(folder)
         self.folder = folder
         self.tables: dict[str, Table] = dict(tables or {})
+        # The local engine limits tables to a timespan in SQL: one engine, its tables loaded once. Another
+        # engine (a test's) gets its tables cut to each window instead.
+        self._shared: _WindowedEngine | None = None
         self._new_engine: EngineFactory = engine or _engine_module("LocalEngine").LocalEngine
+        self._windows_in_sql = engine is None
         self._engines: OrderedDict[tuple[datetime, datetime] | None, _Engine] = OrderedDict()
         self._lock = threading.Lock()
 
     def query(self, kql: str, timespan: Timespan) -> Table:
         now = datetime.now(UTC)
         span = resolve_timespan(timespan, now)
+        if self._windows_in_sql:
+            return self._shared_engine().query(kql, now=span[1] if span else now, timespan=span)
         with self._lock:
             engine = self._engine_for(span)
             return engine.query(kql, now=span[1] if span else now)
+
+    def _shared_engine(self) -> _WindowedEngine:
+        with self._lock:
+            if self._shared is None:
+                self._shared = _engine_module("LocalEngine").LocalEngine(self.tables)
+            return self._shared
 
     def _engine_for(self, span: tuple[datetime, datetime] | None) -> _Engine:
         # Runs of many detections share windows: one engine per recent window, not one per query.

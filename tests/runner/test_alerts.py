@@ -69,3 +69,12 @@ def test_suppression_holds_back_an_alert_younger_than_suppress_for() -> None:
     assert not suppressed_by(WINDOW.end - hour, WINDOW, hour)
     assert not suppressed_by(None, WINDOW, hour)
     assert not suppressed_by(WINDOW.end - timedelta(minutes=30), WINDOW, None)
+
+
+def test_an_entity_without_a_value_is_left_out_as_sentinel_does() -> None:
+    rule = detection(
+        "sparse", entities={"Account": "UserPrincipalName", "IP": {"Address": "IP"}}, custom_details={}
+    ).meta
+    _, alerts = evaluate(rule, WINDOW, Table(COLUMNS, [["ann@contoso.com", "0", ""], ["", "0", None]]))
+    by_key = {a.entity_key: a.entities for a in alerts}
+    assert sorted(by_key.values(), key=len) == [[], [{"type": "Account", "FullName": "ann@contoso.com"}]]

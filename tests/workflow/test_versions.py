@@ -50,6 +50,21 @@ def test_bump_raises_the_version_and_check_passes_again(repo: Path) -> None:
     assert run(repo, "version", "check")[0] == 0
 
 
+def test_bump_changes_only_the_version_line(repo: Path) -> None:
+    yaml_path = example(repo, ".yaml")
+    long_name = "name: Password spray against many accounts from one IP, " + "tuned for a large tenant " * 3
+    lines = [
+        long_name.rstrip() if row.startswith("name:") else row for row in yaml_path.read_text().splitlines()
+    ]
+    yaml_path.write_text("\n".join(lines) + "\n")
+    with example(repo, ".kql").open("a") as handle:
+        handle.write("| where AccountCount > 20\n")
+    assert run(repo, "version", "bump")[0] == 0
+    after = yaml_path.read_text().splitlines()
+    changed = [(old, new) for old, new in zip(lines, after, strict=True) if old != new]
+    assert changed == [("version: 1.0.0", "version: 1.0.1")]
+
+
 def test_changing_an_id_is_an_error(repo: Path) -> None:
     yaml_path = example(repo, ".yaml")
     text = yaml_path.read_text()
@@ -58,6 +73,11 @@ def test_changing_an_id_is_an_error(repo: Path) -> None:
     code, output = run(repo, "version", "check")
     assert code == 1
     assert f"id changed from {old_id}" in output.replace("\n", "")
+
+
+def test_a_new_repository_passes_the_version_check_without_a_lock_step(tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["init", str(tmp_path / "new")]).exit_code == 0
+    assert run(tmp_path / "new", "version", "check")[0] == 0
 
 
 def test_init_refuses_to_overwrite(repo: Path) -> None:

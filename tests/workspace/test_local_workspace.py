@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-import kqlrules.engine
 from kqlrules.table import Column, Table
 from kqlrules.workspace import LocalWorkspace
 from kqlrules.workspace.local import within
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(kqlrules.engine, "LocalEngine"), reason="the local KQL engine is not on this branch yet"
-)
 T0 = datetime(2024, 5, 1, 10, tzinfo=UTC)
 
 
@@ -43,3 +37,20 @@ def test_a_table_without_time_generated_is_not_limited() -> None:
     assert within(Table([Column("Account", "string")], [["a"]]), T0, T0).rows == [["a"]]
     result = workspace().query("Watchlist | summarize n = count()", (T0, T0 + timedelta(minutes=1)))
     assert result.rows == [[2]]
+
+
+def test_one_workspace_answers_each_window_with_its_own_rows() -> None:
+    shared = workspace()
+    query = "Events | summarize n = count(), earliest = min(Account)"
+    assert shared.query(query, (T0, T0 + timedelta(minutes=4))).rows == [[4, "user0"]]
+    assert shared.query(query, (T0 + timedelta(minutes=6), T0 + timedelta(hours=1))).rows == [[4, "user6"]]
+    assert shared.query(query, None).rows == [[10, "user0"]]
+
+
+def test_the_timespan_reaches_tables_read_inside_mv_apply_and_joins() -> None:
+    query = (
+        "Watchlist | extend a = pack_array(Account) "
+        "| mv-apply x = a on (extend who = tostring(x)) "
+        "| join kind=inner (Events) on Account | summarize n = count()"
+    )
+    assert workspace().query(query, (T0 + timedelta(minutes=2), T0 + timedelta(hours=1))).rows == [[1]]

@@ -1,0 +1,146 @@
+"""`kqlrules backtest`: what detections would have raised over a past interval, before they page anyone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import LoadedDetection, RepoConfig, find_detection, load_repository, parse_param_options
+from kqlrules.timespan import format_timespan
+from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
+from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
+from kqlrules.workspace import open_workspace
+from kqlrules.workspace.azure_workspace import is_loopback
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest")(backtest_command)
+
+
+def parse_instant(value: str, option: str) -> datetime:
+    """An ISO 8601 date or date-time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise KqlrulesError(
+            f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
+    """`--workspace`, else the `workspace_id` of the `--env` environment."""
+    if workspace:
+        return workspace
+    if env is not None and config.environment(env).workspace_id:
+        return str(config.environment(env).workspace_id)
+    raise KqlrulesError(
+        "no workspace to look at",
+        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
+    )
+
+
+@user_errors
+def backtest_command(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., help="Detections: name, area/name, id or file path."),
+    start_text: str = typer.Option(..., "--from", help="Start of the interval (ISO 8601, UTC by default)."),
+    end_text: str = typer.Option(..., "--to", help="End of the interval (exclusive)."),
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
+    ),
+    html_path: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
+    params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
+) -> None:
+    """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
+    start, end = parse_instant(start_text, "--from"), parse_instant(end_text, "--to")
+    check_interval(start, end)
+    app = app_context(ctx)
+    repo = load_repository(app.repo, env=env, params=parse_param_options(params))
+    detections = _unique([find_detection(repo, name) for name in names])
+    spec = workspace_spec(workspace, repo.config, env)
+    opened = open_workspace(spec, endpoint=endpoint)
+    # As `kqlrules run`: local workspaces evaluate now() at the window's end already; Azure does not.
+    anchor_now = not spec.startswith("local:") and not (endpoint is not None and is_loopback(endpoint))
+    quiet = app.format is OutputFormat.json
+    result = backtest(
+        detections, opened, start, end, anchor_now=anchor_now, progress=None if quiet else _progress
+    )
+    if html_path is not None:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(html_report(result), encoding="utf-8")
+    if quiet:
+        print_json(result.to_json())
+    else:
+        _print(result)
+        if html_path is not None:
+            console.print(f"wrote {html_path}", highlight=False)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _unique(detections: list[LoadedDetection]) -> list[LoadedDetection]:
+    seen: dict[str, LoadedDetection] = {}
+    for detection in detections:
+        seen.setdefault(detection.meta.id, detection)
+    return list(seen.values())
+
+
+def _progress(detection: LoadedDetection, windows: int) -> None:
+    err_console.print(f"replaying {detection.key}: {windows} window(s)", highlight=False)
+
+
+def _print(result: Backtest) -> None:
+    days = result.days
+    summary = Table(
+        title=f"backtest {days[0].isoformat()} .. {days[-1].isoformat()} ({len(days)} day(s))",
+        title_justify="left",
+    )
+    summary.add_column("detection", overflow="fold")
+    summary.add_column("every/over", no_wrap=True)
+    for column in ("windows", "fired", "alerts", "suppressed"):
+        summary.add_column(column, justify="right", min_width=len(column), no_wrap=True)
+    summary.add_column("per day", no_wrap=True)
+    for detection in result.detections:
+        summary.add_row(
+            detection.key,
+            f"{format_timespan(detection.frequency)}/{format_timespan(detection.period)}",
+            str(detection.windows),
+            str(detection.windows_fired),
+            str(detection.alert_count),
+            str(detection.suppressed),
+            sparkline([detection.per_day.get(day, 0) for day in days]),
+        )
+    console.print(summary)
+    for detection in result.detections:
+        _print_detection(detection)
+
+
+def _print_detection(detection: DetectionBacktest) -> None:
+    console.print(
+        f"\n[bold]{detection.key}[/]: {detection.name} ({schedule_text(detection)})", highlight=False
+    )
+    if detection.error:
+        err_console.print(f"[bold red]error:[/] {detection.error}", highlight=False, soft_wrap=True)
+    per_day = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
+    per_day.add_column("day")
+    per_day.add_column("alerts", justify="right")
+    per_day.add_column("")
+    top = max(detection.per_day.values(), default=0) or 1
+    for day, count in detection.per_day.items():
+        per_day.add_row(day.isoformat(), str(count), "█" * round(count / top * 30) if count else "")
+    console.print(per_day)
+    entities = detection.top_entities()
+    if entities:
+        console.print("top entities:")
+        for entity in entities:
+            console.print(f"  {entity.alerts:>5}  {entity.label}", highlight=False)

@@ -1,0 +1,103 @@
+"""`kqlrules demo`: the pack over the sample tenant's week, through the local query API; alerts printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.cli.run import WindowTemplate
+from kqlrules.demo import DemoResult, run_demo
+from kqlrules.rules import load_repository
+
+DEFAULT_OUT = Path(".kqlrules/demo")
+_SEVERITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Informational": "dim"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo_command)
+
+
+@user_errors
+def demo_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(
+        DEFAULT_OUT, "--out", help="Folder for the sample workspace, the runner's state and alerts.jsonl."
+    ),
+) -> None:
+    """Run every detection over the sample tenant's week (simulated clock, catching up window by window)
+    through the Log Analytics query API served on 127.0.0.1; print the alerts and the stories caught."""
+    context = app_context(ctx)
+    repo = load_repository(context.repo)
+    for problem in repo.problems:
+        err_console.print(f"[yellow]skipped[/] {problem}")
+    result = run_demo(
+        repo,
+        out,
+        render=lambda detection: WindowTemplate(detection).scheduled(),
+        progress=lambda message: err_console.print(f"[dim]{message}[/]"),
+    )
+    if context.format is OutputFormat.json:
+        print_json(_as_json(result))
+    else:
+        _print(result)
+    if result.summary.windows_failed or not all(check.ok for check in result.checks):
+        raise typer.Exit(1)
+
+
+def _print(result: DemoResult) -> None:
+    table = Table(title=f"{len(result.alerts)} alerts", title_justify="left")
+    for column in ("window end (UTC)", "severity", "detection", "alert", "entities"):
+        table.add_column(column, overflow="fold")
+    for alert in sorted(result.alerts, key=lambda a: (a["window"]["end"], a["detection"]["name"])):
+        severity = alert["detection"]["severity"]
+        entities = ", ".join(
+            str(value) for entity in alert["entities"] for key, value in entity.items() if key != "type"
+        )
+        table.add_row(
+            alert["window"]["end"].replace("T", " ").removesuffix(":00Z"),
+            f"[{_SEVERITY_STYLE.get(severity, '')}]{severity}[/]",
+            alert["detection"]["name"],
+            alert["title"],
+            entities,
+        )
+    console.print(table)
+    stories = Table(title="the sample tenant's stories", title_justify="left")
+    for column in ("story", "", "result"):
+        stories.add_column(column, overflow="fold")
+    for check in sorted(result.checks, key=lambda c: c.story.start):
+        story = check.story
+        if not check.ok:
+            parts = [f"missed by {', '.join(check.missed)}"] if check.missed else []
+            parts += [f"false alert from {', '.join(check.false_positives)}"] if check.false_positives else []
+            outcome = f"[red]{'; '.join(parts)}[/]"
+        elif story.fires:
+            outcome = f"[green]caught[/] by {', '.join(story.fires)}"
+        else:
+            outcome = f"[green]quiet[/]: {', '.join(story.must_not_fire)}"
+        stories.add_row(story.title, "attack" if story.malicious else "benign", outcome)
+    console.print(stories)
+    caught = sum(1 for c in result.checks if c.story.fires and c.ok)
+    quiet = sum(1 for c in result.checks if not c.story.fires and c.ok)
+    summary = result.summary
+    console.print(
+        f"{summary.windows_completed} windows run ({summary.windows_failed} failed); "
+        f"{caught}/{sum(1 for c in result.checks if c.story.fires)} stories caught, "
+        f"{quiet}/{sum(1 for c in result.checks if not c.story.fires)} look-alikes quiet. "
+        f"Alerts also in {result.alerts_file}."
+    )
+
+
+def _as_json(result: DemoResult) -> dict[str, object]:
+    return {
+        "alerts": result.alerts,
+        "alerts_file": str(result.alerts_file),
+        "windows_completed": result.summary.windows_completed,
+        "windows_failed": result.summary.windows_failed,
+        "stories": [
+            {**c.story.as_dict(), "missed": list(c.missed), "false_positives": list(c.false_positives)}
+            for c in result.checks
+        ],
+    }

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    console,
+    err_console,
+    instant_option,
+    print_json,
+    user_errors,
+)
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection, RepoConfig, find_detection, load_repository, parse_param_options
 from kqlrules.timespan import format_timespan
@@ -20,17 +27,6 @@ from kqlrules.workspace.azure_workspace import is_loopback
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_command)
-
-
-def parse_instant(value: str, option: str) -> datetime:
-    """An ISO 8601 date or date-time; without a zone it is UTC."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise KqlrulesError(
-            f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
@@ -62,7 +58,7 @@ def backtest_command(
     params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
 ) -> None:
     """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
-    start, end = parse_instant(start_text, "--from"), parse_instant(end_text, "--to")
+    start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
     check_interval(start, end)
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env, params=parse_param_options(params))

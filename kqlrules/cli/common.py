@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -55,6 +56,17 @@ def app_context(ctx: typer.Context) -> AppContext:
         obj = AppContext(None, OutputFormat.text)
         root.obj = obj
     return obj
+
+
+def instant_option(value: str, option: str) -> datetime:
+    """An option's ISO 8601 date or date-time (`2026-11-02`, `2026-11-02T06:00Z`); no zone means UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise KqlrulesError(
+            f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def print_json(data: Any) -> None:

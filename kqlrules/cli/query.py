@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from kqlrules.cli.common import console, user_errors
+from kqlrules.cli.common import console, instant_option, user_errors
 from kqlrules.errors import KqlrulesError
 from kqlrules.table import Table
 
@@ -73,11 +73,7 @@ def _read_text(file: Path | None) -> str:
 def _instant(now: str | None) -> datetime:
     if now is None:
         return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    except ValueError:
-        raise KqlrulesError(f"--now {now!r} is not an ISO 8601 date and time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return instant_option(now, "--now")
 
 
 def cell(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    console,
+    err_console,
+    instant_option,
+    print_json,
+    user_errors,
+)
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
 from kqlrules.rules.clock import QUERY_NOW
@@ -55,15 +63,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _instant(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise KqlrulesError(
-            f"{option} {value!r} is not an ISO 8601 date-time such as 2024-05-01T00:00Z"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if value is None else instant_option(value, option)
 
 
 class WindowTemplate:

@@ -13,12 +13,13 @@ import typer
 from azure.core.credentials import TokenCredential
 from rich.table import Table
 
-from kqlrules.cli.backtest import parse_instant, workspace_spec
+from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
     err_console,
+    instant_option,
     print_json,
     user_errors,
 )
@@ -258,7 +259,7 @@ def coverage_data_command(
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env)
     spec = workspace_spec(workspace, repo.config, env)
-    moment = parse_instant(now, "--now") if now else datetime.now(UTC)
+    moment = instant_option(now, "--now") if now else datetime.now(UTC)
     coverage = data_coverage(
         repo.detections,
         open_workspace(spec, endpoint=endpoint),

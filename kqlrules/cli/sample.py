@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kqlrules.cli.common import OutputFormat, app_context, console, print_json, user_errors
+from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
 from kqlrules.sample import DEFAULT_DAYS, DEFAULT_SEED, generate
-from kqlrules.sample.timeline import Timeline, format_datetime
+from kqlrules.sample.timeline import format_datetime
 
 DEFAULT_OUT = Path("sample-workspace")
 
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(DEFAULT_DAYS, "--days", help="Length of the week (at least 4)."),
     ) -> None:
         """Write a deterministic week of the tenant "contoso", with the stories the pack must catch."""
-        begin = Timeline.parse_start(start) if start is not None else None
+        begin = instant_option(start, "--start") if start is not None else None
         result = generate(out, seed=seed, start=begin, days=days)
         if app_context(ctx).format is OutputFormat.json:
             print_json(

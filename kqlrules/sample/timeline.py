@@ -42,17 +42,6 @@ class Timeline:
     def day(self, day: int) -> datetime:
         return self.start + timedelta(days=self.index(day))
 
-    @staticmethod
-    def parse_start(text: str) -> datetime:
-        """`2026-11-02`, `2026-11-02T00:00:00Z` or with an offset; a time without a zone is UTC."""
-        try:
-            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise SampleError(
-                f"--start {text!r} is not an ISO 8601 date or time", hint="write it as 2026-11-02T00:00:00Z"
-            ) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
     def at(self, day: int, clock: str, *, jitter: bool = True) -> datetime:
         """`at(-2, "03:05")`: that time on that day, plus a few seeded seconds so times look real."""
         hours, minutes = (int(part) for part in clock.split(":"))

@@ -19,8 +19,9 @@ EXPECTED = "is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-0
         ["run", "--workspace", "local:.", "--once", "--now", "yesterday"],
         ["run", "--workspace", "local:.", "--once", "--since", "yesterday"],
         ["coverage", "data", "--workspace", "local:.", "--now", "yesterday"],
+        ["sample", "generate", "--out", "sample", "--start", "yesterday"],
     ],
-    ids=["query --now", "run --now", "run --since", "coverage data --now"],
+    ids=["query --now", "run --now", "run --since", "coverage data --now", "sample generate --start"],
 )
 def test_a_date_that_does_not_parse_is_a_message_not_a_traceback(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

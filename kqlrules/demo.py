@@ -48,12 +48,6 @@ class DemoResult:
     checks: list[StoryCheck]
 
 
-def ensure_sample(folder: Path) -> GeneratedTenant:
-    """The sample week in `folder`: written when absent, otherwise rewritten only if it is not the same
-    (the generator is deterministic, so this is cheap and always leaves the stories' expectations right)."""
-    return generate(folder)
-
-
 def run_demo(
     repo: Repository,
     out: Path,
@@ -63,7 +57,8 @@ def run_demo(
 ) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     progress("writing the sample tenant's week")
-    tenant = ensure_sample(out / "sample-workspace")
+    # Written every time (deterministic, under a second): the stories' expectations always match the files.
+    tenant = generate(out / "sample-workspace")
     state_path, alerts_file = out / "runner.db", out / "alerts.jsonl"
     # A fresh run each time: the demo shows what the pack finds, not what a previous run already sent.
     for stale in (state_path, Path(f"{state_path}-wal"), Path(f"{state_path}-shm"), alerts_file):

@@ -21,8 +21,7 @@ from kqlrules.rules import LoadedDetection, RepoConfig, find_detection, load_rep
 from kqlrules.timespan import format_timespan
 from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
 from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
-from kqlrules.workspace import open_workspace
-from kqlrules.workspace.azure_workspace import is_loopback
+from kqlrules.workspace import now_is_timespan_end, open_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +64,7 @@ def backtest_command(
     detections = _unique([find_detection(repo, name) for name in names])
     spec = workspace_spec(workspace, repo.config, env)
     opened = open_workspace(spec, endpoint=endpoint)
-    # As `kqlrules run`: local workspaces evaluate now() at the window's end already; Azure does not.
-    anchor_now = not spec.startswith("local:") and not (endpoint is not None and is_loopback(endpoint))
+    anchor_now = not now_is_timespan_end(opened)
     quiet = app.format is OutputFormat.json
     result = backtest(
         detections, opened, start, end, anchor_now=anchor_now, progress=None if quiet else _progress

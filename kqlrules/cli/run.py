@@ -23,7 +23,6 @@ from kqlrules.cli.common import (
 )
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
-from kqlrules.rules.clock import QUERY_NOW
 from kqlrules.runner import (
     Limits,
     Runner,
@@ -36,9 +35,9 @@ from kqlrules.runner import (
     open_sink,
 )
 from kqlrules.runner.logs import configure, event
+from kqlrules.runner.schedule import template_params
 from kqlrules.timespan import TimespanError, parse_timespan
-from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, open_workspace
-from kqlrules.workspace.azure_workspace import is_loopback
+from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 
@@ -79,10 +78,7 @@ class WindowTemplate:
         self._line_map: LineMap | None = None
 
     def render(self, window: Window) -> str:
-        params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
-        if self.anchor_now:
-            params[QUERY_NOW] = window.end
-        rendered = self.detection.render(params)
+        rendered = self.detection.render(template_params(window, anchor_now=self.anchor_now))
         self._line_map = rendered.line_map
         return rendered.text
 
@@ -144,8 +140,8 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    # The local workspace and the local server evaluate now() at the window's end; Azure at the real time.
-    anchor_now = not workspace.startswith("local:") and not (endpoint is not None and is_loopback(endpoint))
+    opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout)
+    anchor_now = not now_is_timespan_end(opened)
     detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
@@ -165,7 +161,7 @@ def run_command(
     state = RunnerState(state_path)
     runner = Runner(
         detections,
-        open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout),
+        opened,
         state,
         opened_sinks,
         clock=clock,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from kqlrules.rules.clock import QUERY_NOW
 from kqlrules.workspace.wire import format_datetime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -55,3 +57,12 @@ def catch_up(
         return next_end, 0
     skipped = missed - max_windows
     return next_end + skipped * frequency, skipped
+
+
+def template_params(window: Window, *, anchor_now: bool) -> dict[str, Any]:
+    """The params a detection's template is rendered with for `window`: its bounds, and with `anchor_now`
+    (a workspace whose `now()` is the real time) `query_now`, so `{{ ago(span) }}` counts from its end."""
+    params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
+    if anchor_now:
+        params[QUERY_NOW] = window.end
+    return params

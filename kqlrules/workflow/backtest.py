@@ -22,11 +22,10 @@ from typing import Any
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection, RenderedQuery
-from kqlrules.rules.clock import QUERY_NOW
 from kqlrules.runner import Alert, Limits, Window, evaluate
 from kqlrules.runner.alerts import suppressed_by
 from kqlrules.runner.limits import backoff
-from kqlrules.runner.schedule import first_end, window_ending
+from kqlrules.runner.schedule import first_end, template_params, window_ending
 from kqlrules.table import Table
 from kqlrules.workspace import Workspace, WorkspaceError
 from kqlrules.workspace.wire import format_datetime
@@ -210,7 +209,7 @@ def _replay(
     for window in windows:
         rendered: RenderedQuery | None = None
         try:
-            rendered = detection.render(window_params(window, anchor_now))
+            rendered = detection.render(template_params(window, anchor_now=anchor_now))
             table = _query(workspace, rendered.text, window, limits, rng)
             evaluation, alerts = evaluate(meta, window, table)
         except KqlrulesError as error:
@@ -228,15 +227,6 @@ def _replay(
             day = (window.end - _LAST_INSTANT).date()
             result.per_day[day] = result.per_day.get(day, 0) + 1
     return result
-
-
-def window_params(window: Window, anchor_now: bool) -> dict[str, Any]:
-    """The params the runner renders a window with: its bounds, and with `anchor_now` (a workspace whose
-    `now()` is the real time) `query_now`, so `{{ ago(span) }}` counts back from the window's end."""
-    params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
-    if anchor_now:
-        params[QUERY_NOW] = window.end
-    return params
 
 
 def _query(workspace: Workspace, kql: str, window: Window, limits: Limits, rng: random.Random) -> Table:

@@ -18,7 +18,7 @@ from kqlrules.workspace.errors import (
 )
 from kqlrules.workspace.faults import Faults
 from kqlrules.workspace.local import LocalWorkspace
-from kqlrules.workspace.open import open_workspace
+from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
 from kqlrules.workspace.server import WorkspaceServer
 
@@ -38,5 +38,6 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "WorkspaceServer",
+    "now_is_timespan_end",
     "open_workspace",
 ]

@@ -33,3 +33,11 @@ def open_workspace(spec: str, *, endpoint: str | None = None, server_timeout: in
 
         credential = DefaultAzureCredential()
     return AzureWorkspace(spec, credential, endpoint, server_timeout=server_timeout)
+
+
+def now_is_timespan_end(workspace: Workspace) -> bool:
+    """Whether `now()` in a query is the end of its timespan: so for a local workspace and the local query-API
+    server; on Azure `now()` is the real time, and a replayed window must say its end in the query."""
+    if isinstance(workspace, LocalWorkspace):
+        return True
+    return isinstance(workspace, AzureWorkspace) and is_loopback(workspace.endpoint)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from kqlrules.rules import find_detection, load_repository
-from kqlrules.workflow.backtest import window_params, windows_between
+from kqlrules.runner.schedule import template_params
+from kqlrules.workflow.backtest import windows_between
 from kqlrules.workflow.backtest_report import sparkline
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.workflow.conftest import invoke
@@ -185,6 +186,6 @@ def test_on_azure_the_templates_ago_counts_back_from_the_window_end(project_root
     detection = find_detection(load_repository(project_root), "mfa_fatigue")
     window = windows_between(timedelta(hours=1), timedelta(hours=1), datetime(2026, 11, 7, 5, tzinfo=UTC),
                              datetime(2026, 11, 7, 6, tzinfo=UTC))[0]  # fmt: skip
-    anchored = detection.render(window_params(window, anchor_now=True)).text
+    anchored = detection.render(template_params(window, anchor_now=True)).text
     assert "ago(" not in anchored and "2026-11-07T06:00:00" in anchored
-    assert "ago(1h)" in detection.render(window_params(window, anchor_now=False)).text
+    assert "ago(1h)" in detection.render(template_params(window, anchor_now=False)).text

@@ -54,3 +54,11 @@ def test_the_timespan_reaches_tables_read_inside_mv_apply_and_joins() -> None:
         "| join kind=inner (Events) on Account | summarize n = count()"
     )
     assert workspace().query(query, (T0 + timedelta(minutes=2), T0 + timedelta(hours=1))).rows == [[1]]
+
+
+def test_only_azure_itself_needs_the_window_end_written_into_the_query() -> None:
+    from kqlrules.workspace import AzureWorkspace, LocalCredential, now_is_timespan_end
+
+    assert now_is_timespan_end(workspace())
+    assert now_is_timespan_end(AzureWorkspace("w", LocalCredential(), "http://127.0.0.1:8080"))
+    assert not now_is_timespan_end(AzureWorkspace("w", LocalCredential()))

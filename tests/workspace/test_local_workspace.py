@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from kqlrules.table import Column, Table
-from kqlrules.workspace import LocalWorkspace
+from kqlrules.workspace import AzureWorkspace, LocalCredential, LocalWorkspace, now_is_timespan_end
 from kqlrules.workspace.local import within
 
 T0 = datetime(2024, 5, 1, 10, tzinfo=UTC)
@@ -57,8 +57,6 @@ def test_the_timespan_reaches_tables_read_inside_mv_apply_and_joins() -> None:
 
 
 def test_only_azure_itself_needs_the_window_end_written_into_the_query() -> None:
-    from kqlrules.workspace import AzureWorkspace, LocalCredential, now_is_timespan_end
-
     assert now_is_timespan_end(workspace())
     assert now_is_timespan_end(AzureWorkspace("w", LocalCredential(), "http://127.0.0.1:8080"))
     assert not now_is_timespan_end(AzureWorkspace("w", LocalCredential()))

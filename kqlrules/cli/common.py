@@ -74,7 +74,8 @@ def print_json(data: Any) -> None:
 
 
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Report a `KqlrulesError` as a message and exit 1: a user's mistake is never a traceback."""
+    """Report a `KqlrulesError` (or a file system error on a path the user gave) as a message and exit 1:
+    a user's mistake is never a traceback."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -82,6 +83,12 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except KqlrulesError as error:
             err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            # A folder that cannot be made, a file that cannot be written: the user's path, not our bug.
+            where = f"{error.filename}: " if error.filename else ""
+            message = f"{where}{error.strerror or error}"
+            err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -6,7 +6,7 @@ import dataclasses
 
 from kqlrules.engine.context import Binding
 from kqlrules.engine.names import name_text
-from kqlrules.engine.operators.common import condition, need_input, passthrough, row_of, select
+from kqlrules.engine.operators.common import need_input, passthrough, row_of, select
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
@@ -22,10 +22,12 @@ def where(t: Translator, node: Node, source: Relation | None) -> Relation:
     cond = node.get("Condition")
     assert cond is not None
     test = t.expr(cond, row_of(source))
+    # WHERE and QUALIFY drop a row whose condition is null as they drop one whose condition is false, so
+    # the condition goes bare: wrapped in coalesce(..., FALSE) DuckDB cannot push it into the table scan.
     if WINDOW_MARK in test.text:
         # prev()/next()/row_number() are window functions: SQL filters on them with QUALIFY.
-        return select(t, source, passthrough(source), suffix=f" QUALIFY {condition(test)}")
-    return select(t, source, passthrough(source), where=condition(test))
+        return select(t, source, passthrough(source), suffix=f" QUALIFY {test.text}")
+    return select(t, source, passthrough(source), where=test.text)
 
 
 def _no_parameters(t: Translator, node: Node) -> None:

@@ -23,7 +23,7 @@ from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCA
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER, Relation
-from kqlrules.engine.sql import Sql, quote_identifier, quote_string
+from kqlrules.engine.sql import Sql, constant_json_path, quote_identifier, quote_string
 from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
 from kqlrules.engine.windows import WINDOW_CALLS
@@ -347,10 +347,10 @@ class Translator:
             step = f"[{key}]" if key >= 0 else f"[#-{-key}]"
         else:
             step = "." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        nested = _CONSTANT_PATH.match(base.text)
-        if nested and "'" not in step and _one_call(base.text):
+        nested = constant_json_path(base.text)
+        if nested and "'" not in step:
             # d.a.b is one JSON path, not a chain of extractions.
-            return Sql(f"json_extract({nested.group(1)}, '{nested.group(2)}{step}')", "dynamic")
+            return Sql(f"json_extract({nested[0]}, '{nested[1]}{step}')", "dynamic")
         return Sql(f"json_extract({base.text}, {quote_string('$' + step)})", "dynamic")
 
     def _element(self, node: Node, row: Row) -> Sql:
@@ -662,24 +662,6 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
 
 
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
-_CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
-
-
-def _one_call(text: str) -> bool:
-    """Whether `text` is a single call: its first parenthesis closes at its very end (quotes aside)."""
-    depth, quoted = 0, False
-    for index, char in enumerate(text):
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth == 0:
-                return index == len(text) - 1
-    return False
-
-
 WINDOW_MARK = f"OVER (ORDER BY {ORDER})"
 
 

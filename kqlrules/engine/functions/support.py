@@ -8,7 +8,7 @@ TIMESTAMPs, dynamic values JSON).
 from __future__ import annotations
 
 from kqlrules.engine.functions.registry import Call, TranslationContext
-from kqlrules.engine.sql import Sql, quote_string
+from kqlrules.engine.sql import Sql, constant_json_path, quote_string
 
 INTEGER_TYPES = frozenset({"int", "long"})
 NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
@@ -72,6 +72,43 @@ def never_null(text: str) -> Sql:
     return Sql(f"COALESCE({text}, '')", "string")
 
 
+# Longer arguments of tostring(dynamic) are named once (see as_string).
+_INLINE_LIMIT = 256
+# The JSON values whose json_extract_string() text is not Kusto's tostring(): arrays, bags and numbers that
+# are not integers (DuckDB reads NaN and Infinity too). Strings that look like them take the long way, and
+# get the same text. The first character is tested alone first: a cheaper test that most values fail.
+_FIRST_CHARACTERS = ", ".join(str(ord(c)) for c in "-0123456789[{nNiI")
+_NOT_ITS_TEXT = r"'^(?:[\[{]|-?(?i:nan|inf)|-?[0-9]+(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)$)'"
+
+
+def _dynamic_to_string(value: str, text: str) -> str:
+    """`tostring()` of a dynamic `value`, given `text`, its json_extract_string(). That text is the answer
+    for strings, integers, booleans and nulls (one parse of the document). Otherwise its JSON type decides:
+    reals, arrays and bags go to Python, which prints them the way Kusto does."""
+    by_type = (
+        f"CASE json_type({value}) WHEN 'VARCHAR' THEN {value} ->> '$' WHEN 'NULL' THEN '' "
+        f"WHEN 'BIGINT' THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) "
+        f"WHEN 'BOOLEAN' THEN CASE WHEN CAST({value} AS BOOLEAN) THEN 'true' ELSE 'false' END "
+        f"ELSE {fn('kql_dynamic_to_string', value)} END"
+    )
+    return (
+        f"(CASE WHEN ascii({text}) IN ({_FIRST_CHARACTERS}) AND regexp_matches({text}, {_NOT_ITS_TEXT}) "
+        f"THEN {by_type} ELSE {text} END)"
+    )
+
+
+def _dynamic_as_string(arg: Sql) -> Sql:
+    if len(arg.text) > _INLINE_LIMIT:
+        # The conversion names its value several times: a long (nested) argument is named once, by a lambda,
+        # so that the SQL of nested conversions does not grow exponentially.
+        inner = _dynamic_to_string("__kql_v", "json_extract_string(__kql_v, '$')")
+        return never_null(f"list_transform([{arg}], lambda __kql_v: {inner})[1]")
+    path = constant_json_path(arg.text)
+    # A member (d.a.b) is read from its document directly: one parse instead of two.
+    text = f"json_extract_string({path[0]}, '{path[1]}')" if path else f"json_extract_string({arg}, '$')"
+    return never_null(_dynamic_to_string(arg.text, text))
+
+
 def as_string(arg: Sql) -> Sql:
     """Kusto's `tostring()` of any typed value (the empty string for null)."""
     kind = arg.type
@@ -89,14 +126,7 @@ def as_string(arg: Sql) -> Sql:
     if kind == "timespan":
         return never_null(fn("kql_format_timespan", arg))
     if kind == "dynamic":
-        # Strings, integers, booleans and nulls in SQL (the common cases, and the same text); reals, arrays
-        # and bags in Python, which prints them the way Kusto does.
-        return never_null(
-            f"(CASE json_type({arg}) WHEN 'VARCHAR' THEN {arg} ->> '$' WHEN 'NULL' THEN '' "
-            f"WHEN 'BIGINT' THEN CAST(CAST({arg} AS BIGINT) AS VARCHAR) "
-            f"WHEN 'BOOLEAN' THEN CASE WHEN CAST({arg} AS BOOLEAN) THEN 'true' ELSE 'false' END "
-            f"ELSE {fn('kql_dynamic_to_string', arg)} END)"
-        )
+        return _dynamic_as_string(arg)
     return never_null(f"CAST({arg} AS VARCHAR)")
 
 

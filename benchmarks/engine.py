@@ -1,18 +1,28 @@
 """Engine benchmark: detection-shaped KQL on the local engine against the same logic hand-written in DuckDB
-SQL, on locally generated SigninLogs/AuditLogs; and translation time over the Sentinel corpus.
+SQL, on locally generated SigninLogs/AuditLogs; and translation time over the Sentinel corpus. When the
+`duckdb-kql` package is installed, its SQL for the same KQL runs on the same data too (translated once,
+like the engine's cached plans; its translation time is printed apart).
 
-    python benchmarks/engine.py [--rows 1000000 10000000] [--shared ../shared] [--repeat 3]
+The runs of one query are interleaved (engine, SQL, duckdb-kql, engine, ...): on a shared machine the
+ratios are paired, the absolute times noisy.
+
+    python benchmarks/engine.py [--rows 1000000 10000000] [--shared ../shared] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import importlib
+import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -65,7 +75,7 @@ GROUP BY ALL HAVING count(*) > 3""",
        count(*) AS RoleChanges, min(a.TimeGenerated) AS FirstChange
 FROM (SELECT UserPrincipalName, max(TimeGenerated) AS LastSignin FROM SigninLogs WHERE ResultType = 0
       GROUP BY UserPrincipalName) AS s
-JOIN (SELECT TimeGenerated, InitiatedBy->>'$.user.userPrincipalName' AS Actor FROM AuditLogs
+JOIN (SELECT TimeGenerated, coalesce(InitiatedBy->>'$.user.userPrincipalName', '') AS Actor FROM AuditLogs
       WHERE OperationName = 'Add member to role') AS a
 ON s.UserPrincipalName = a.Actor
 GROUP BY ALL""",
@@ -105,16 +115,42 @@ def generate(connection: duckdb.DuckDBPyConnection, rows: int) -> None:
         FROM range({rows}) AS r(i)""")
 
 
-def _median_seconds(run: object, repeat: int) -> float:
-    timings = []
+def _fetch(connection: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[Any]:
+    return connection.execute(sql, params).fetchall()
+
+
+def _interleaved_medians(runs: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """Median seconds of each run, the runs taking turns so that a busy moment of the machine is shared."""
+    timings: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()  # type: ignore[operator]
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for run, spent in zip(runs, timings, strict=True):
+            started = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) for spent in timings]
 
 
-def bench_queries(rows: int, repeat: int) -> list[tuple[str, float, float, int, int]]:
+def _duckdb_kql_sql(kql: str) -> tuple[str, Any, float] | None:
+    """duckdb-kql's SQL for `kql`, its parameters and translation seconds, if the package is installed."""
+    try:
+        duckdb_kql = importlib.import_module("duckdb_kql")
+    except ImportError:
+        return None
+    schema = {table: [name for name, _ in columns] for table, columns in SCHEMAS.items()}
+    started = time.perf_counter()
+    translated = duckdb_kql.to_sql(kql, schema=schema, query_now=NOW)
+    return str(translated), getattr(translated, "parameters", None) or None, time.perf_counter() - started
+
+
+class QueryTiming:
+    def __init__(self, name: str, local: float, hand: float, rows: tuple[int, int]) -> None:
+        self.name, self.local, self.hand, self.rows = name, local, hand, rows
+        self.other: float | None = None  # duckdb-kql's execution
+        self.other_rows: int | None = None
+        self.other_translation: float | None = None
+
+
+def bench_queries(rows: int, repeat: int) -> list[QueryTiming]:
     connection = duckdb.connect()
     generate(connection, rows)
     schemas = SchemaSet()
@@ -125,9 +161,24 @@ def bench_queries(rows: int, repeat: int) -> list[tuple[str, float, float, int, 
     for name, (kql, sql) in QUERIES.items():
         kql_rows = len(engine.query(kql, now=NOW).rows)  # warms the translation cache
         sql_rows = len(connection.execute(sql).fetchall())
-        local = _median_seconds(lambda kql=kql: engine.query(kql, now=NOW), repeat)
-        hand = _median_seconds(lambda sql=sql: connection.execute(sql).fetchall(), repeat)
-        results.append((name, local, hand, kql_rows, sql_rows))
+        runs: list[Callable[[], Any]] = [
+            functools.partial(engine.query, kql, now=NOW),
+            functools.partial(_fetch, connection, sql, None),
+        ]
+        other = _duckdb_kql_sql(kql)
+        if other is not None:
+            other_sql, other_params, other_translation = other
+            other_rows = len(_fetch(connection, other_sql, other_params))
+            runs.append(functools.partial(_fetch, connection, other_sql, other_params))
+        medians = _interleaved_medians(runs, repeat)
+        timing = QueryTiming(name, medians[0], medians[1], (kql_rows, sql_rows))
+        if other is not None:
+            timing.other, timing.other_rows, timing.other_translation = (
+                medians[2],
+                other_rows,
+                other_translation,
+            )
+        results.append(timing)
     connection.close()
     return results
 
@@ -159,14 +210,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
     parser.add_argument("--shared", default="../shared")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     for rows in args.rows:
-        print(f"\n{rows:,} rows per table")
-        print(f"{'query':40s} {'local engine':>12s} {'DuckDB SQL':>12s} {'ratio':>6s}  rows")
-        for name, local, hand, kql_rows, sql_rows in bench_queries(rows, args.repeat):
-            timings = f"{local * 1000:10.0f}ms {hand * 1000:10.0f}ms {local / hand:6.2f}"
-            print(f"{name:40s} {timings}  {kql_rows}/{sql_rows}")
+        print(f"\n{rows:,} rows per table (load average {os.getloadavg()[0]:.1f})")
+        print(f"{'query':36s} {'local engine':>12s} {'DuckDB SQL':>11s} {'ratio':>6s}  rows")
+        for t in bench_queries(rows, args.repeat):
+            timings = f"{t.local * 1000:10.0f}ms {t.hand * 1000:9.0f}ms {t.local / t.hand:6.2f}"
+            line = f"{t.name:36s} {timings}  {t.rows[0]}/{t.rows[1]}"
+            if t.other is not None and t.other_translation is not None:
+                line += (
+                    f"   duckdb-kql {t.other * 1000:.0f}ms ({t.other / t.hand:.2f}, {t.other_rows} rows,"
+                    f" translated in {t.other_translation * 1000:.0f}ms)"
+                )
+            print(line)
+        print(f"(load average {os.getloadavg()[0]:.1f})")
     shared = Path(args.shared)
     if (shared / "corpus").is_dir():
         cold, cached, count = bench_translation(shared)

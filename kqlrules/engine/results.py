@@ -29,10 +29,6 @@ def _dynamic(value: Any) -> Any:
     return value
 
 
-def _string(value: Any) -> Any:
-    return "" if value is None else value
-
-
 def _real(value: Any) -> Any:
     return None if value is None else float(value)
 
@@ -45,7 +41,6 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "datetime": _datetime,
     "timespan": _timespan,
     "dynamic": _dynamic,
-    "string": _string,
     "real": _real,
     "decimal": _real,
     "bool": _bool,
@@ -59,7 +54,12 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
     values = [list(column) for column in zip(*rows, strict=True)]
     for index, column in enumerate(columns[: len(values)]):
         if column.type == "datetime":
-            values[index] = [None if v is None else v.replace(tzinfo=UTC) for v in values[index]]
+            # combine() is several times faster than replace(tzinfo=...), and gives the same value.
+            combine = datetime.combine
+            values[index] = [None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]]
+        elif column.type == "string":
+            if None in values[index]:  # rare: DuckDB strings are mostly coalesced already
+                values[index] = ["" if v is None else v for v in values[index]]
         elif column.type in _CONVERTERS:
             convert = _CONVERTERS[column.type]
             values[index] = [convert(v) for v in values[index]]

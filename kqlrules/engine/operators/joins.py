@@ -97,11 +97,7 @@ def _join(
         raise t.position.unsupported("the columns of this join", node)
     left_source = left.name
     if kind == "innerunique":
-        left_keys = [a for a, _ in pairs]
-        partition = ", ".join(left_keys) or "1"
-        order = f" ORDER BY l.{ORDER}" if left.ordered else ""
-        window = f"row_number() OVER (PARTITION BY {partition}{order})"
-        left_source = f"(SELECT * FROM {left.name} AS l QUALIFY {window} = 1)"
+        left_source = _one_row_per_key(left, [a for a, _ in pairs])
     join = {
         "innerunique": "JOIN",
         "inner": "JOIN",
@@ -119,6 +115,17 @@ def _join(
         parts.append(_column(alias, column, out, nullable))
     sql = f"SELECT {', '.join(parts)} FROM {left_source} AS l {join} {right.name} AS r ON {on}"
     return t.ctes.add(sql, output)
+
+
+def _one_row_per_key(left: Relation, keys: list[str]) -> str:
+    """The left side of innerunique: one row per key (the first in order when the input is ordered).
+    DISTINCT ON groups by hashing; a row_number() window sorts every partition, several times slower."""
+    if not keys:  # DISTINCT ON (1) would name the first column: one row of all, by a window
+        order = f" ORDER BY l.{ORDER}" if left.ordered else ""
+        return f"(SELECT * FROM {left.name} AS l QUALIFY row_number() OVER (PARTITION BY 1{order}) = 1)"
+    distinct = ", ".join(keys)
+    order = f" ORDER BY {distinct}, l.{ORDER}" if left.ordered else ""
+    return f"(SELECT DISTINCT ON ({distinct}) * FROM {left.name} AS l{order})"
 
 
 def _column(alias: str, column: Column, out: Column, nullable: bool) -> str:

@@ -39,12 +39,14 @@ def element_list(value: str, bag_as_array: bool) -> str:
         if bag_as_array
         else f"json_object(k, json_extract({value}, {key_path}))"
     )
-    # Arrays (the common case) are parsed once; bags and scalars are told apart only when it is not one.
-    return (
+    # Arrays (the common case) are parsed once; bags and scalars are told apart only when it is not one. A
+    # value that starts with '[' is an array: cast without TRY_CAST's fallback (coalesce copies the lists).
+    others = (
         f"coalesce(TRY_CAST({value} AS JSON[]), CASE json_type({value}) "
         f"WHEN 'OBJECT' THEN list_transform(json_keys({value}), lambda k: CAST({bag_item} AS JSON)) "
         f"ELSE [{value}] END)"
     )
+    return f"CASE WHEN starts_with({value}, '[') THEN CAST({value} AS JSON[]) ELSE {others} END"
 
 
 def typed_element(element: str, kusto_type: str) -> str:

@@ -15,12 +15,16 @@ from duckdb.func import FunctionNullHandling
 
 from kqlrules.engine.functions import (
     collections,
+    filters,
     formatting,
     network,
     parsing,
+    punycode,
     series,
     terms,
     textsearch,
+    units,
+    versions,
     web,
     xxhash,
 )
@@ -56,6 +60,10 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
+    *units.PYTHON_FUNCTIONS,
+    *versions.PYTHON_FUNCTIONS,
+    *filters.PYTHON_FUNCTIONS,
+    *punycode.PYTHON_FUNCTIONS,
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 

@@ -61,6 +61,7 @@ DOC_ERRATA = [
     ("series-product-function.md", "series_product", "names the column `s1`, the query `arr`"),
     ("series-sum-function.md", "series_sum", "names the column `s1`, the query `arr`"),
     ("range-operator.md", "union Range1, Range2", "shows 3 of the 10 rows the query returns"),
+    ("series-iir-function.md", "mv-expand x, y", "shows 4 of the 10 rows the query returns"),
     (
         "join-rightanti.md",
         "kind=rightanti",
@@ -262,6 +263,9 @@ def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
     if kind == "string":
         return _spaces(cell)
     text = cell.replace("<br>", " ").replace("&nbsp;", " ").strip()
+    code = re.fullmatch(r"`([^`]*)`", text)  # markdown code: the docs print some cells as `value`
+    if code and kind != "dynamic":
+        text = code.group(1).strip()
     if text in ("", "null", "(null)"):
         return None
     if kind == "bool":

@@ -7,11 +7,15 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     conversions,
     datetimes,
     dynamic,
+    filters,
     geo,
     numeric,
     operators,
+    punycode,
     strings,
     text_operators,
+    units,
+    versions,
 )
 from kqlrules.engine.functions.registry import (
     AGGREGATES,

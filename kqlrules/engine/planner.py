@@ -14,8 +14,6 @@ from kqlrules.engine.types import normalise_type
 from kqlrules.kusto.analysis import Analysis
 from kqlrules.table import Column
 
-_IGNORED_STATEMENTS = frozenset({"SetOptionStatement"})
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -55,11 +53,13 @@ def plan(
             translator.bind_let(statement)
         elif statement.kind == "QueryParametersStatement":
             translator.bind_query_parameters(statement)
+        elif statement.kind == "SetOptionStatement":
+            translator.set_option(statement)
         elif statement.kind == "ExpressionStatement":
             if result is not None:
                 raise translator.position.unsupported("several result tables in one query", statement)
             result = statement.get("Expression")
-        elif statement.kind not in _IGNORED_STATEMENTS:
+        else:
             raise translator.position.unsupported(statement.kind, statement)
     if result is None:
         raise KqlSemanticError("the query has no expression to return")

@@ -93,6 +93,9 @@ class Translator:
         self.used_tables: set[str] = set()
         # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
         self.guards: list[tuple[str, str, int, int]] = []
+        # The request properties the query sets (`set query_bin_auto_size=1h;`): their value expressions,
+        # translated only by a function that reads them.
+        self.options: dict[str, Node] = {}
 
     # -- TranslationContext ----------------------------------------------------------------------
     @property
@@ -491,6 +494,14 @@ class Translator:
             return self.tabular(expression)
         return self.expr(expression, row)
 
+    def set_option(self, statement: Node) -> None:
+        """`set name = value;`: remembered for the functions that read request properties (bin_auto)."""
+        name_node = statement.get("Name")
+        clause = statement.get("ValueClause")
+        value = clause.get("Expression") if clause is not None else None
+        if name_node is not None and value is not None:
+            self.options[name_text(name_node)] = value
+
     def bind_query_parameters(self, statement: Node) -> None:
         """`declare query_parameters(...)`: locally, every parameter takes its default value."""
         for parameter in statement.elements("Parameters"):
@@ -661,6 +672,34 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+def _bag_pack_columns(t: Translator, node: Node, row: Row) -> Sql:
+    """bag_pack(name1, column1, name2, column2, ...) with the columns' names taken from the query."""
+    args: list[Sql] = []
+    for arg in node.arguments():
+        if arg.kind != "NameReference":
+            raise t.position.unsupported("bag_pack_columns() of an expression that is not a column", arg)
+        name = name_text(arg)
+        args += [Sql(quote_string(name), "string", constant=True, value=name), t.expr(arg, row)]
+    return t.call_scalar("bag_pack", args, "dynamic", node)
+
+
+def _bin_auto(t: Translator, node: Node, row: Row) -> Sql:
+    """bin_at(value, query_bin_auto_size, query_bin_auto_at): the size is required, the fixed point is 0 (or
+    the epoch for datetimes) by default."""
+    args = node.arguments()
+    if len(args) != 1:
+        raise t.position.semantic("bin_auto(): expects 1 argument", node)
+    size_node = t.options.get("query_bin_auto_size")
+    if size_node is None:
+        raise t.position.unsupported("bin_auto() without `set query_bin_auto_size`", node)
+    size = t.expr(size_node, Row.empty())
+    value = t.expr(args[0], row)
+    fixed_node = t.options.get("query_bin_auto_at")
+    if fixed_node is None:
+        return t.call_scalar("bin", [value, size], value.type, node)
+    return t.call_scalar("bin_at", [value, size, t.expr(fixed_node, Row.empty())], value.type, node)
+
+
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
 
@@ -722,6 +761,8 @@ _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,
     "pack_all": _pack_all,
+    "bag_pack_columns": _bag_pack_columns,
+    "bin_auto": _bin_auto,
     "prev": _prev_next,
     "next": _prev_next,
     "row_number": _row_number,

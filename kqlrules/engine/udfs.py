@@ -15,11 +15,13 @@ from duckdb.func import FunctionNullHandling
 
 from kqlrules.engine.functions import (
     collections,
+    distributions,
     filters,
     formatting,
     network,
     parsing,
     punycode,
+    schemas,
     series,
     terms,
     textsearch,
@@ -64,6 +66,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *versions.PYTHON_FUNCTIONS,
     *filters.PYTHON_FUNCTIONS,
     *punycode.PYTHON_FUNCTIONS,
+    *distributions.PYTHON_FUNCTIONS,
+    *schemas.PYTHON_FUNCTIONS,
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 

@@ -241,6 +241,6 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
         "treepath", "bag_set_key", "ingestion_time", "series_fit_line",
         "series_decompose", "series_decompose_anomalies", "series_outliers", "series_fir",
         "series_periods_detect", "series_periods_validate", "series_fit_2lines",
-        "series_stats", "series_pearson_correlation")  # fmt: skip
+        "series_stats")  # fmt: skip
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}()")

@@ -247,11 +247,6 @@ def bin_at(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"bin_at() of a {value.type} at a {fixed.type}")
 
 
-@scalar("bin_auto")
-def bin_auto(ctx: TranslationContext, call: Call) -> Sql:
-    raise ctx.unsupported("bin_auto() (it reads the query_bin_auto_size request property)")
-
-
 @scalar("format_datetime")
 def format_datetime(ctx: TranslationContext, call: Call) -> Sql:
     value, fmt = arity(ctx, call, 2)

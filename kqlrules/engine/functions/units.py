@@ -365,7 +365,8 @@ def _lookup(units: dict[str, Conversion], name: str) -> Conversion | None:
     return found
 
 
-def convert(family: str, value: float, source: str, target: str) -> float | None:
+def convert(family: str, value: float, source: str, target: str) -> str | None:
+    """The converted value as its exact text (DuckDB would turn a NaN returned by Python into NULL)."""
     units = FAMILIES[family]
     into, out = _lookup(units, source), _lookup(units, target)
     if into is None or out is None:
@@ -373,8 +374,8 @@ def convert(family: str, value: float, source: str, target: str) -> float | None
     try:
         result = out[1](into[0](value))
     except (ValueError, OverflowError, ZeroDivisionError):
-        return math.nan
-    return result
+        result = math.nan
+    return repr(result)
 
 
 def _check_unit(ctx: TranslationContext, call: Call, units: dict[str, Conversion], unit: Sql) -> None:
@@ -392,9 +393,10 @@ def convert_units(ctx: TranslationContext, call: Call) -> Sql:
     _check_unit(ctx, call, units, source)
     _check_unit(ctx, call, units, target)
     family = f"'{call.name}'"
-    return Sql(fn("kql_convert_units", family, as_real(value), as_string(source), as_string(target)), "real")
+    text = fn("kql_convert_units", family, as_real(value), as_string(source), as_string(target))
+    return Sql(f"CAST({text} AS DOUBLE)", "real")
 
 
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
-    ("kql_convert_units", convert, ["VARCHAR", "DOUBLE", "VARCHAR", "VARCHAR"], "DOUBLE"),
+    ("kql_convert_units", convert, ["VARCHAR", "DOUBLE", "VARCHAR", "VARCHAR"], "VARCHAR"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import duckdb
@@ -99,3 +100,32 @@ def test_series_seasonal_refuses_to_detect_the_period(scalar: Any) -> None:
 def test_series_seasonal_refuses_an_even_median_between_two_values(scalar: Any) -> None:
     with pytest.raises(duckdb.Error, match="median"):
         scalar("series_seasonal", dyn([1, 2, 3, 4]), 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("beta_cdf", [0.9, 10.0, 20.0], 0.999999999999959),
+        ("beta_pdf", [0.5, 10.0, 20.0], 0.746176019310951),
+        ("beta_inv", [0.1, 10.0, 20.0], 0.226415022388749),
+        ("erf", [1.0], 0.8427007929497149),
+        ("erfc", [1.0], 0.15729920705028513),
+    ],
+)
+def test_distribution_gives_the_documented_value(
+    scalar: Any, name: str, args: list[Any], expected: float
+) -> None:
+    assert scalar(name, *args) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("beta_cdf", [1.5, 10.0, 20.0]), ("beta_cdf", [0.1, -1.0, 20.0]), ("beta_pdf", [1.0, 10.0, 20.0])],
+)
+def test_distribution_outside_its_domain_is_nan(scalar: Any, name: str, args: list[Any]) -> None:
+    assert math.isnan(scalar(name, *args))
+
+
+def test_beta_inv_refuses_arguments_its_page_contradicts_itself_on(scalar: Any) -> None:
+    with pytest.raises(duckdb.Error, match="contradicts"):
+        scalar("beta_inv", 1.5, 10.0, 20.0)

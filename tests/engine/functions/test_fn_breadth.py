@@ -1,0 +1,126 @@
+"""has_any_index, series_fill_linear/magnitude/pearson, the new aggregates, bag_pack_columns and bin_auto."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pytest
+
+from kqlrules.engine import LocalEngine, UnsupportedKql
+from tests.engine.functions.harness import lit
+
+
+def dyn(value: Any) -> Any:
+    return lit(value, "dynamic")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    local = LocalEngine()
+    yield local
+    close = getattr(local, "close", None)
+    if close is not None:
+        close()
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [(["this", "example"], 0), (["not", "example"], 1), (["not", "found"], -1), ([1, 2], 1), ([], -1)],
+)
+def test_has_any_index_is_the_position_of_the_first_item_found(
+    scalar: Any, values: list[Any], expected: int
+) -> None:
+    text = "Example number 2" if values == [1, 2] else "this is an example"
+    assert scalar("has_any_index", text, dyn(values)) == expected
+
+
+def test_series_fill_linear_interpolates_and_fills_the_edges(scalar: Any) -> None:
+    filled = scalar("series_fill_linear", dyn([None, 111.0, None, 36.0, None]))
+    assert filled == [111.0, 111.0, 73.5, 36.0, 36.0]
+
+
+def test_series_fill_linear_truncates_the_interpolations_of_integers(scalar: Any) -> None:
+    assert scalar("series_fill_linear", dyn([111, None, 36])) == [111, 73, 36]
+
+
+def test_series_fill_linear_keeps_the_edges_when_asked(scalar: Any) -> None:
+    filled = scalar("series_fill_linear", dyn([None, 1.0, None, 3.0, None]), lit(None, "real"), False)
+    assert filled == [None, 1.0, 2.0, 3.0, None]
+
+
+def test_series_fill_linear_fills_an_array_of_nulls_with_the_constant(scalar: Any) -> None:
+    filled = scalar("series_fill_linear", dyn([None, None]), lit(None, "real"), True, 3.5)
+    assert filled == [3.5, 3.5]
+
+
+def test_series_magnitude_is_the_root_of_the_sum_of_squares(scalar: Any) -> None:
+    assert scalar("series_magnitude", dyn([1, 2, 3, 4])) == pytest.approx(5.477225575051661)
+
+
+def test_series_pearson_correlation_of_proportional_series_is_1(scalar: Any) -> None:
+    assert scalar("series_pearson_correlation", dyn([1, 2, 3, 4, 5]), dyn([2, 4, 6, 8, 10])) == 1.0
+
+
+def test_series_pearson_correlation_of_different_lengths_is_null(scalar: Any) -> None:
+    assert scalar("series_pearson_correlation", dyn([1, 2, 3]), dyn([1, 2])) is None
+
+
+def test_series_pearson_correlation_refuses_a_constant_series(scalar: Any) -> None:
+    with pytest.raises(duckdb.Error, match="variance"):
+        scalar("series_pearson_correlation", dyn([1, 1, 1]), dyn([1, 2, 3]))
+
+
+def test_buildschema_gives_the_documented_schema(engine: Any) -> None:
+    result = engine.query(
+        """datatable(value: dynamic) [
+            dynamic({"x":1, "y":3.5}),
+            dynamic({"x":"somevalue", "z":[1, 2, 3]}),
+            dynamic({"y":{"w":"zzz"}, "t":["aa", "bb"], "z":["foo"]})
+        ] | summarize buildschema(value)"""
+    )
+    assert result.rows[0][0] == {
+        "x": ["long", "string"],
+        "y": ["double", {"w": "string"}],
+        "z": {"`indexer`": ["long", "string"]},
+        "t": {"`indexer`": "string"},
+    }
+
+
+def test_percentiles_array_lists_one_value_per_percentile(engine: Any) -> None:
+    result = engine.query(
+        "range x from 1 to 10 step 1"
+        " | summarize a = percentiles_array(x, 10, 90), b = percentiles_array(x, dynamic([50]))"
+    )
+    assert result.rows == [[[1, 9], [5]]]
+
+
+def test_binary_all_aggregates_combine_the_bits(engine: Any) -> None:
+    result = engine.query(
+        "datatable(x: long) [3, 5, 6] | summarize binary_all_and(x), binary_all_or(x), binary_all_xor(x)"
+    )
+    assert result.rows == [[0, 7, 0]]
+
+
+def test_bag_pack_columns_names_each_value_by_its_column(engine: Any) -> None:
+    result = engine.query('datatable(Id: string, Value: long) ["A", 1] | project bag_pack_columns(Id, Value)')
+    assert result.rows == [[{"Id": "A", "Value": 1}]]
+
+
+def test_bin_auto_reads_the_size_and_fixed_point_the_query_sets(engine: Any) -> None:
+    result = engine.query(
+        """set query_bin_auto_size=1h;
+        set query_bin_auto_at=datetime(2017-01-01 00:05);
+        range Timestamp from datetime(2017-01-01 00:05) to datetime(2017-01-01 02:00) step 1m
+        | summarize count() by bin_auto(Timestamp)"""
+    )
+    assert result.rows == [
+        [datetime(2017, 1, 1, 0, 5, tzinfo=UTC), 60],
+        [datetime(2017, 1, 1, 1, 5, tzinfo=UTC), 56],
+    ]
+
+
+def test_bin_auto_without_a_size_is_refused(engine: Any) -> None:
+    with pytest.raises(UnsupportedKql, match="query_bin_auto_size"):
+        engine.query("range x from 1 to 3 step 1 | summarize count() by bin_auto(x)")

@@ -229,6 +229,29 @@ def bag_has_key(text: str, key: str) -> bool | None:
     return True
 
 
+def bag_set_key(text: str, key: str, value: str) -> str | None:
+    """The bag with `key` (a name or a JSONPath of names) set to `value`, missing levels created. A path
+    through a value that is not a bag, or with array indexing, is not documented and stops the query."""
+    bag = _load(text)
+    if not isinstance(bag, dict):
+        return None
+    try:
+        steps = _path(key)
+    except ValueError as error:
+        raise ValueError(f"bag_set_key() with the key {key!r}: not a documented path") from error
+    if not steps or any(not step for step in steps):
+        raise ValueError(f"bag_set_key() with the key {key!r}: not a documented path")
+    result = json.loads(_dump(bag))
+    node = result
+    for step in steps[:-1]:
+        child = node.setdefault(step, {})
+        if not isinstance(child, dict):
+            raise ValueError(f"bag_set_key() through {step!r}, which is not a property bag")
+        node = child
+    node[steps[-1]] = _load(value)
+    return _dump(result)
+
+
 def bag_merge(args: str) -> str | None:
     merged: dict[str, Any] = {}
     for bag in _load(args):
@@ -392,6 +415,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_bag_has_key", bag_has_key, [_T, _T], _B),
     ("kql_bag_merge", bag_merge, [_T], _T),
     ("kql_bag_remove_keys", bag_remove_keys, [_T, _T], _T),
+    ("kql_bag_set_key", bag_set_key, [_T, _T, _T], _T),
     ("kql_bag_zip", bag_zip, [_T, _T], _T),
     ("kql_set_union", set_union, [_T], _T),
     ("kql_set_intersect", set_intersect, [_T], _T),

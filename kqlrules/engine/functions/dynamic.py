@@ -146,6 +146,12 @@ def bag_merge(ctx: TranslationContext, call: Call) -> Sql:
     return _json(fn("kql_bag_merge", _packed(args)))
 
 
+@scalar("bag_set_key")
+def bag_set_key(ctx: TranslationContext, call: Call) -> Sql:
+    bag, key, value = arity(ctx, call, 3)
+    return _json(fn("kql_bag_set_key", _text(bag), as_string(key), _text(value)))
+
+
 @scalar("bag_remove_keys")
 def bag_remove_keys(ctx: TranslationContext, call: Call) -> Sql:
     bag, keys = arity(ctx, call, 2)

@@ -255,18 +255,38 @@ def zlib_decompress_from_base64_string(text: str) -> str | None:
         return None
 
 
-def punycode_from_string(text: str) -> str | None:
-    try:
-        return text.encode("punycode").decode("ascii")
-    except UnicodeError:
-        return None
+def gzip_compress_to_base64_string(text: str) -> str:
+    """A gzip member of stored (level 0) deflate blocks, no file time, OS byte 255: byte for byte the
+    reference's example (and the choice its zlib counterpart's example shows)."""
+    import zlib
+
+    data = text.encode("utf-8")
+    compressor = zlib.compressobj(0, zlib.DEFLATED, -15)
+    body = compressor.compress(data) + compressor.flush()
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    trailer = zlib.crc32(data).to_bytes(4, "little") + (len(data) % 2**32).to_bytes(4, "little")
+    return base64.b64encode(header + body + trailer).decode("ascii")
 
 
-def punycode_to_string(text: str) -> str | None:
+def gzip_decompress_from_base64_string(text: str) -> str:
+    """The empty string when the text is not base64 of a gzip member (ID1, ID2, CM checked), as documented.
+    A member with header flags (optional fields) or that is not UTF-8 text stops the query: the reference
+    does not say what Kusto returns for it."""
+    import zlib
+
+    raw = _b64decode(text)
+    if raw is None or len(raw) < 18 or raw[:3] != b"\x1f\x8b\x08":
+        return ""
+    if raw[3] != 0:
+        raise ValueError("gzip_decompress_from_base64_string() of a member with optional header fields")
     try:
-        return text.encode("ascii").decode("punycode")
-    except UnicodeError:
-        return None
+        data = zlib.decompress(raw[10:], -15)
+    except zlib.error:
+        return ""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError("gzip_decompress_from_base64_string() of bytes that are not UTF-8 text") from error
 
 
 def parse_csv(text: str) -> str:
@@ -295,7 +315,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_xml", parse_xml, [_T], _T),
     ("kql_zlib_compress_to_base64_string", zlib_compress_to_base64_string, [_T], _T),
     ("kql_zlib_decompress_from_base64_string", zlib_decompress_from_base64_string, [_T], _T),
-    ("kql_punycode_from_string", punycode_from_string, [_T], _T),
-    ("kql_punycode_to_string", punycode_to_string, [_T], _T),
+    ("kql_gzip_compress_to_base64_string", gzip_compress_to_base64_string, [_T], _T),
+    ("kql_gzip_decompress_from_base64_string", gzip_decompress_from_base64_string, [_T], _T),
     ("kql_parse_csv", parse_csv, [_T], _T),
 ]

@@ -124,3 +124,43 @@ def test_bin_auto_reads_the_size_and_fixed_point_the_query_sets(engine: Any) -> 
 def test_bin_auto_without_a_size_is_refused(engine: Any) -> None:
     with pytest.raises(UnsupportedKql, match="query_bin_auto_size"):
         engine.query("range x from 1 to 3 step 1 | summarize count() by bin_auto(x)")
+
+
+def test_bag_set_key_sets_a_root_key(scalar: Any) -> None:
+    assert scalar("bag_set_key", dyn({"key1": 1, "key3": "abc"}), "key3", 3) == {"key1": 1, "key3": 3}
+
+
+def test_bag_set_key_creates_the_levels_of_a_json_path(scalar: Any) -> None:
+    result = scalar("bag_set_key", dyn({"key1": 123}), "$.key2.prop1", "abc")
+    assert result == {"key1": 123, "key2": {"prop1": "abc"}}
+
+
+def test_bag_set_key_of_a_value_that_is_no_bag_is_null(scalar: Any) -> None:
+    assert scalar("bag_set_key", dyn([1]), "a", 1) is None
+
+
+def test_bag_set_key_refuses_array_indexing(scalar: Any) -> None:
+    with pytest.raises(duckdb.Error, match="not a documented path"):
+        scalar("bag_set_key", dyn({"a": [1]}), "$.a[0]", 2)
+
+
+def test_assert_of_a_true_condition_is_true(engine: Any) -> None:
+    assert engine.query('range x from 1 to 2 step 1 | project ok = assert(x > 0, "positive")').rows == [
+        [True],
+        [True],
+    ]
+
+
+def test_assert_of_a_false_condition_fails_with_kusto_message(engine: Any) -> None:
+    with pytest.raises(Exception, match="assert\\(\\) has failed with message: 'positive'"):
+        engine.query('range x from 0 to 2 step 1 | where assert(x > 0, "positive")')
+
+
+def test_gzip_round_trip_gives_the_documented_text(scalar: Any) -> None:
+    encoded = scalar("gzip_compress_to_base64_string", "1234567890qwertyuiop")
+    assert encoded == "H4sIAAAAAAAA/wEUAOv/MTIzNDU2Nzg5MHF3ZXJ0eXVpb3A6m7f2FAAAAA=="
+    assert scalar("gzip_decompress_from_base64_string", encoded) == "1234567890qwertyuiop"
+
+
+def test_gzip_decompress_of_text_that_is_no_gzip_is_empty(scalar: Any) -> None:
+    assert scalar("gzip_decompress_from_base64_string", "x0x0x0") == ""

@@ -19,6 +19,7 @@ from typing import Any
 
 from kqlrules.engine import fallbacks, literals
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
+from kqlrules.engine.functions.parsing import parse_timespan_ticks
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
@@ -136,7 +137,21 @@ class Translator:
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
         if node.kind == "DateTimeLiteralExpression" and result.value is not None:
             return self._precise_datetime(node, result)
+        if node.kind == "TimespanLiteralExpression":
+            return self._clock_timespan(node, result)
         return result
+
+    def _clock_timespan(self, node: Node, analyzed: Sql) -> Sql:
+        """The analyzer exports `time(29.09:00:05.12345)` and the other clock forms as 0: read them here."""
+        text = self.source(node)
+        clock = _CLOCK_TIMESPAN.fullmatch(text)
+        if clock is None:
+            return analyzed
+        value = parse_timespan_ticks(clock.group(1))
+        fraction = clock.group(1).split(":")[-1].partition(".")[2]
+        if value is None or len(fraction) > 7:  # finer than a tick
+            raise self.position.unsupported(f"the literal {text}", node)
+        return literals.ticks(value)
 
     def _precise_datetime(self, node: Node, analyzed: Sql) -> Sql:
         """The analyzer exports datetimes to the millisecond: read the microseconds from the literal's text,
@@ -170,6 +185,9 @@ class Translator:
             return result
         if node.kind == "NullLiteralExpression":
             return None
+        if node.kind == "DynamicExpression" and node.get("Expression") is not None:
+            # dynamic({...}) nested in a dynamic literal is the same value.
+            return self.json_value(_only(node, "Expression"))
         if node.kind in (
             "StringLiteralExpression",
             "CompoundStringLiteralExpression",
@@ -700,6 +718,7 @@ def _bin_auto(t: Translator, node: Node, row: Row) -> Sql:
     return t.call_scalar("bin_at", [value, size, t.expr(fixed_node, Row.empty())], value.type, node)
 
 
+_CLOCK_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*([-+]?[\d.]*\d:[\d:.]*)\s*\)\s*")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
 

@@ -324,8 +324,7 @@ def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("datetime_local_to_utc")
 def datetime_local_to_utc(ctx: TranslationContext, call: Call) -> Sql:
     value, zone = arity(ctx, call, 2)
-    instant = f"timezone({zone}, {_datetime_arg(ctx, call, value)})"
-    return Sql(f"CAST(timezone('UTC', {instant}) AS TIMESTAMP)", "datetime")
+    return Sql(f"CAST(kql_local_to_utc({_datetime_arg(ctx, call, value)}, {zone}) AS TIMESTAMP)", "datetime")
 
 
 @scalar("around")

@@ -180,3 +180,14 @@ def binary_shift(ctx: TranslationContext, call: Call) -> Sql:
     """64-bit shifts as .NET does them: the count taken modulo 64, left shifts wrapping around."""
     value, shift = arity(ctx, call, 2)
     return Sql(fn(f"kql_{call.name}", as_long(value), as_long(shift)), "long")
+
+
+@scalar("bitset_count_ones")
+def bitset_count_ones(ctx: TranslationContext, call: Call) -> Sql:
+    """The set bits of a value; of a negative one (two's complement of which width?) the query stops."""
+    (value,) = arity(ctx, call, 1)
+    number = as_long(_numeric_arg(ctx, call, value))
+    negative = "error('bitset_count_ones() of a negative value is not documented')"
+    return Sql(
+        f"(CASE WHEN {number} < 0 THEN {negative} ELSE CAST(bit_count({number}) AS INTEGER) END)", "int"
+    )

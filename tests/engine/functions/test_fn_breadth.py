@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -164,3 +164,41 @@ def test_gzip_round_trip_gives_the_documented_text(scalar: Any) -> None:
 
 def test_gzip_decompress_of_text_that_is_no_gzip_is_empty(scalar: Any) -> None:
     assert scalar("gzip_decompress_from_base64_string", "x0x0x0") == ""
+
+
+def test_clock_timespan_literals_keep_their_value(engine: Any) -> None:
+    result = engine.query("print a = time(29.09:00:05.12345), b = timespan(1.02:03:04), c = time(10:30)")
+    assert result.rows == [
+        [
+            timedelta(days=29, hours=9, seconds=5, microseconds=123450),
+            timedelta(days=1, hours=2, minutes=3, seconds=4),
+            timedelta(hours=10, minutes=30),
+        ]
+    ]
+
+
+def test_format_timespan_of_a_clock_literal(engine: Any) -> None:
+    result = engine.query("print v = format_timespan(time(29.09:00:05.12345), 'ddd.h:mm:ss [fffffff]')")
+    assert result.rows == [["029.9:00:05 [1234500]"]]
+
+
+def test_datetime_local_to_utc_of_a_skipped_local_time_takes_the_later_offset(engine: Any) -> None:
+    result = engine.query("print datetime_local_to_utc(datetime(2022-03-27 02:00), 'Europe/Brussels')")
+    assert result.rows == [[datetime(2022, 3, 27, 0, 0, tzinfo=UTC)]]
+
+
+def test_datetime_local_to_utc_refuses_a_local_time_shown_twice(engine: Any) -> None:
+    with pytest.raises(Exception, match="occurs twice"):
+        engine.query("print datetime_local_to_utc(datetime(2022-10-30 02:30), 'Europe/Brussels')")
+
+
+def test_tohex_of_a_negative_int_is_32_bits_wide(engine: Any) -> None:
+    assert engine.query("print tohex(toint(-256), 8), tohex(-256)").rows == [["ffffff00", "ffffffffffffff00"]]
+
+
+def test_dynamic_literal_nested_in_a_dynamic_literal(engine: Any) -> None:
+    assert engine.query("print dynamic({'a': dynamic({'b': 1})})").rows == [[{"a": {"b": 1}}]]
+
+
+def test_bitset_count_ones_counts_the_set_bits(engine: Any) -> None:
+    assert engine.query("print bitset_count_ones(42)").rows == [[3]]

@@ -161,7 +161,8 @@ scalar("zlib_compress_to_base64_string")(_text_function("kql_zlib_compress_to_ba
 scalar("zlib_decompress_from_base64_string")(_text_function("kql_zlib_decompress_from_base64_string"))  # type: ignore[arg-type]
 scalar("gzip_compress_to_base64_string")(_text_function("kql_gzip_compress_to_base64_string"))  # type: ignore[arg-type]
 scalar("gzip_decompress_from_base64_string")(_text_function("kql_gzip_decompress_from_base64_string"))  # type: ignore[arg-type]
-scalar("url_encode", "url_encode_component")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
+scalar("url_encode")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
+scalar("url_encode_component")(_text_function("kql_url_encode_component"))  # type: ignore[arg-type]
 scalar("url_decode")(_text_function("kql_url_decode"))  # type: ignore[arg-type]
 scalar("base64_encode_tostring", "base64_encodestring")(_text_function("kql_base64_encode_tostring"))  # type: ignore[arg-type]
 scalar("base64_decode_tostring", "base64_decodestring")(_text_function("kql_base64_decode_tostring"))  # type: ignore[arg-type]
@@ -238,7 +239,7 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("parse_user_agent", "geo_info_from_ip_address", "current_principal",
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
         "current_database", "cursor_current", "estimate_data_size",
-        "treepath", "ingestion_time", "series_fit_line",
+        "ingestion_time", "series_fit_line",
         "series_decompose", "series_decompose_anomalies", "series_outliers", "series_fir",
         "series_periods_detect", "series_periods_validate", "series_fit_2lines",
         "series_stats")  # fmt: skip

@@ -229,6 +229,37 @@ def bag_has_key(text: str, key: str) -> bool | None:
     return True
 
 
+def _tree_paths(value: Any, prefix: str, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "'" in key or "\\" in key:
+                raise ValueError(f"treepath() of the key {key!r}: how Kusto escapes it is not documented")
+            path = f"{prefix}['{key}']"
+            if path not in out:
+                out.append(path)
+            _tree_paths(item, path, out)
+    elif isinstance(value, list) and value:
+        # Every element is at `[0]`: the reference lists one index for a whole array.
+        path = f"{prefix}[0]"
+        if path not in out:
+            out.append(path)
+        for item in value:
+            _tree_paths(item, path, out)
+
+
+def treepath(text: str) -> str | None:
+    """The paths of a property bag's values, depth first, as the reference lists them: `['a']`, an array's
+    elements as `['a'][0]`. Of a value that is not a bag the reference says nothing: the query stops."""
+    value = _load(text)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("treepath() of a value that is not a property bag is not documented")
+    out: list[str] = []
+    _tree_paths(value, "", out)
+    return _dump(out)
+
+
 def bag_set_key(text: str, key: str, value: str) -> str | None:
     """The bag with `key` (a name or a JSONPath of names) set to `value`, missing levels created. A path
     through a value that is not a bag, or with array indexing, is not documented and stops the query."""
@@ -416,6 +447,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_bag_merge", bag_merge, [_T], _T),
     ("kql_bag_remove_keys", bag_remove_keys, [_T, _T], _T),
     ("kql_bag_set_key", bag_set_key, [_T, _T, _T], _T),
+    ("kql_treepath", treepath, [_T], _T),
     ("kql_bag_zip", bag_zip, [_T, _T], _T),
     ("kql_set_union", set_union, [_T], _T),
     ("kql_set_intersect", set_intersect, [_T], _T),

@@ -146,6 +146,12 @@ def bag_merge(ctx: TranslationContext, call: Call) -> Sql:
     return _json(fn("kql_bag_merge", _packed(args)))
 
 
+@scalar("treepath")
+def treepath(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return _json(fn("kql_treepath", _text(value)))
+
+
 @scalar("bag_set_key")
 def bag_set_key(ctx: TranslationContext, call: Call) -> Sql:
     bag, key, value = arity(ctx, call, 3)

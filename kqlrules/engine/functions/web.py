@@ -61,6 +61,11 @@ def url_encode(text: str) -> str:
     return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
 
 
+def url_encode_component(text: str) -> str:
+    """url_encode() with spaces as `%20` instead of `+`, as documented."""
+    return url_encode(text).replace("+", "%20")
+
+
 def url_decode(text: str) -> str | None:
     try:
         return unquote_plus(text, errors="strict")
@@ -142,10 +147,16 @@ def base64_encode_fromguid(guid: str) -> str | None:
 
 
 def base64_decode_toguid(text: str) -> str | None:
+    """Null for text that is not base64 of 16 bytes, as documented. Of 16 bytes, the reference contradicts
+    itself: base64_encode_fromguid()'s example writes the GUID's first three fields little-endian (as .NET
+    does), base64_decode_toguid()'s reads the third one big-endian. The query stops rather than pick one."""
     raw = _b64decode(text)
     if raw is None or len(raw) != 16:
         return None
-    return str(uuid.UUID(bytes_le=raw))
+    raise ValueError(
+        "base64_decode_toguid(): the reference's examples disagree on the byte order of the GUID's "
+        "third field"
+    )
 
 
 def parse_command_line(text: str, parser: str) -> str | None:
@@ -304,6 +315,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_urlquery", parse_urlquery, [_T], _T),
     ("kql_parse_path", parse_path, [_T], _T),
     ("kql_url_encode", url_encode, [_T], _T),
+    ("kql_url_encode_component", url_encode_component, [_T], _T),
     ("kql_url_decode", url_decode, [_T], _T),
     ("kql_base64_encode_tostring", base64_encode_tostring, [_T], _T),
     ("kql_base64_decode_tostring", base64_decode_tostring, [_T], _T),

@@ -202,3 +202,30 @@ def test_dynamic_literal_nested_in_a_dynamic_literal(engine: Any) -> None:
 
 def test_bitset_count_ones_counts_the_set_bits(engine: Any) -> None:
     assert engine.query("print bitset_count_ones(42)").rows == [[3]]
+
+
+@pytest.mark.parametrize(
+    ("bag", "expected"),
+    [
+        ({"a": "b", "c": 123}, ["['a']", "['c']"]),
+        ({"prop1": [1, 2, 3, 4], "prop2": "value2"}, ["['prop1']", "['prop1'][0]", "['prop2']"]),
+        ({"l": [100, "abcde", {"x": "y"}]}, ["['l']", "['l'][0]", "['l'][0]['x']"]),
+    ],
+)
+def test_treepath_lists_the_paths_of_a_bag(scalar: Any, bag: Any, expected: list[str]) -> None:
+    assert scalar("treepath", dyn(bag)) == expected
+
+
+def test_url_encode_component_encodes_spaces_as_percent_20(scalar: Any) -> None:
+    assert scalar("url_encode_component", "https://www.bing.com/hello world") == (
+        "https%3a%2f%2fwww.bing.com%2fhello%20world"
+    )
+
+
+def test_base64_decode_toguid_of_text_that_is_no_guid_is_null(scalar: Any) -> None:
+    assert scalar("base64_decode_toguid", "abcd1231") is None
+
+
+def test_base64_decode_toguid_refuses_the_byte_order_its_examples_disagree_on(scalar: Any) -> None:
+    with pytest.raises(duckdb.Error, match="byte order"):
+        scalar("base64_decode_toguid", "JpbpECu8dUy7Pv5gbeJXAA==")

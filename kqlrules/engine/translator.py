@@ -144,6 +144,11 @@ class Translator:
     def _clock_timespan(self, node: Node, analyzed: Sql) -> Sql:
         """The analyzer exports `time(29.09:00:05.12345)` and the other clock forms as 0: read them here."""
         text = self.source(node)
+        days = _DAYS_TIMESPAN.fullmatch(text)
+        if days is not None:  # time(2) is two days, as the reference lists
+            return literals.ticks(int(days.group(1)) * 864_000_000_000)
+        if _NUMBER_TIMESPAN.fullmatch(text):
+            raise self.position.unsupported(f"the literal {text} (a number of days not documented)", node)
         clock = _CLOCK_TIMESPAN.fullmatch(text)
         if clock is None:
             return analyzed
@@ -718,6 +723,8 @@ def _bin_auto(t: Translator, node: Node, row: Row) -> Sql:
     return t.call_scalar("bin_at", [value, size, t.expr(fixed_node, Row.empty())], value.type, node)
 
 
+_DAYS_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*(\d+)\s*\)\s*")
+_NUMBER_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*[-+]?[\d.]+\s*\)\s*")
 _CLOCK_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*([-+]?[\d.]*\d:[\d:.]*)\s*\)\s*")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)

@@ -229,3 +229,19 @@ def test_base64_decode_toguid_of_text_that_is_no_guid_is_null(scalar: Any) -> No
 def test_base64_decode_toguid_refuses_the_byte_order_its_examples_disagree_on(scalar: Any) -> None:
     with pytest.raises(duckdb.Error, match="byte order"):
         scalar("base64_decode_toguid", "JpbpECu8dUy7Pv5gbeJXAA==")
+
+
+def test_a_timespan_literal_of_a_bare_number_counts_days(engine: Any) -> None:
+    assert engine.query("print time(2)").rows == [[timedelta(days=2)]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12-02-2022", datetime(2022, 12, 2)),
+        ("2014-11-08 15:05:25 GMT", datetime(2014, 11, 8, 15, 5, 25)),
+        ("2014-11-08T15:05 GMT", datetime(2014, 11, 8, 15, 5)),
+    ],
+)
+def test_todatetime_reads_the_documented_formats(scalar: Any, text: str, expected: datetime) -> None:
+    assert scalar("todatetime", text) == expected

@@ -25,6 +25,7 @@ from kqlrules.engine.functions import (
     series,
     terms,
     textsearch,
+    typenames,
     units,
     versions,
     web,
@@ -68,6 +69,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *punycode.PYTHON_FUNCTIONS,
     *distributions.PYTHON_FUNCTIONS,
     *schemas.PYTHON_FUNCTIONS,
+    *typenames.PYTHON_FUNCTIONS,
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 

@@ -16,6 +16,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     schemas,
     strings,
     text_operators,
+    typenames,
     units,
     versions,
 )

@@ -154,7 +154,10 @@ def parse_guid(text: str) -> str | None:
 
 
 def parse_json_text(text: str) -> str:
-    """`parse_json()`: the JSON value, or the text itself as a dynamic string when it is not JSON."""
+    """`parse_json()`: the JSON value, or the text itself as a dynamic string when it is not JSON. The empty
+    string is null (the reference: `gettype(parse_json(''))` is `null`)."""
+    if text == "":
+        return "null"
     try:
         return json.dumps(json.loads(text), ensure_ascii=False)
     except ValueError:

@@ -245,3 +245,17 @@ def test_a_timespan_literal_of_a_bare_number_counts_days(engine: Any) -> None:
 )
 def test_todatetime_reads_the_documented_formats(scalar: Any, text: str, expected: datetime) -> None:
     assert scalar("todatetime", text) == expected
+
+
+def test_gettype_names_the_documented_runtime_types(engine: Any) -> None:
+    result = engine.query(
+        "print gettype('a'), gettype(111), gettype(1s), gettype(parse_json('1')),"
+        " gettype(parse_json('{\"a\":1}')), gettype(parse_json('[1]')), gettype(123.45),"
+        " gettype(parse_json(''))"
+    )
+    assert result.rows == [["string", "long", "timespan", "int", "dictionary", "array", "real", "null"]]
+
+
+def test_gettype_refuses_a_dynamic_string_that_may_hold_a_datetime(engine: Any) -> None:
+    with pytest.raises(Exception, match="datetime, timespan or guid"):
+        engine.query("print gettype(pack_array(datetime(2020-01-01))[0])")

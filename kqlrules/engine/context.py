@@ -21,6 +21,8 @@ class Row:
     aggregates: bool = False
     sides: dict[str, Row] = field(default_factory=dict)  # `$left` / `$right` inside a join condition
     window: Relation | None = None  # the serialized input, for prev()/next()/row_number()
+    # The input relation's column names (pack_all() packs these, not columns an extend adds before it).
+    inputs: frozenset[str] | None = None
 
     @classmethod
     def of(cls, relation: Relation, alias: str | None = None, *, aggregates: bool = False) -> Row:
@@ -29,6 +31,7 @@ class Row:
             {c.name: Sql(prefix + quote_identifier(c.name), c.type) for c in relation.columns},
             aggregates,
             window=relation if relation.ordered else None,
+            inputs=frozenset(c.name for c in relation.columns),
         )
 
     @classmethod

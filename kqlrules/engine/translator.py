@@ -684,15 +684,29 @@ def _column_ifexists(t: Translator, node: Node, row: Row) -> Sql:
 
 
 def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
-    if not row.columns:
-        return Sql("CAST('{}' AS JSON)", "dynamic")
-    parts = []
+    """The input row's columns as a bag (not the columns an extend computes before the call, as the
+    reference's example shows); with `ignore_null_empty` true, without its null and empty values."""
+    args = node.arguments()
+    ignore = t.expr(args[0], row) if args else None
+    if ignore is not None and (not ignore.constant or not isinstance(ignore.value, bool)):
+        raise t.position.unsupported("pack_all() with a computed ignore_null_empty", node)
+    pairs: list[Sql] = []
     for column, sql in row.columns.items():
-        value = sql.text
-        if sql.type == "timespan":
-            raise t.position.unsupported("pack_all() of a timespan column", node)
-        parts.append(f"{quote_string(column)}, {value}")
-    return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
+        if row.inputs is not None and column not in row.inputs:
+            continue
+        if row.inputs is not None and not sql.text.endswith(quote_identifier(column)):
+            raise t.position.unsupported(f"pack_all() after {column} is computed again in the operator", node)
+        pairs += [Sql(quote_string(column), "string", constant=True, value=column), sql]
+    if not pairs:
+        return Sql("CAST('{}' AS JSON)", "dynamic")
+    if ignore is None or not ignore.value:
+        return t.call_scalar("bag_pack", pairs, "dynamic", node)
+    # A JSON merge patch drops the keys whose value is null: empty strings are made null first.
+    patches = []
+    for name, sql in zip(pairs[::2], pairs[1::2], strict=True):
+        value = Sql(f"NULLIF({sql.text}, '')", "string") if sql.type == "string" else sql
+        patches.append(t.call_scalar("bag_pack", [name, value], "dynamic", node).text)
+    return Sql(f"json_merge_patch(CAST('{{}}' AS JSON), {', '.join(patches)})", "dynamic")
 
 
 def _bag_pack_columns(t: Translator, node: Node, row: Row) -> Sql:

@@ -116,7 +116,9 @@ def _ipv6(text: str) -> tuple[int, int] | None:
         prefix = int(suffix) if suffix else None
     except ValueError:
         return None
-    v4 = _ipv4(address)
+    # `::a.b.c.d` is read as the IPv4 address (the reference: `::192.168.255.255/24` masks 120 bits of
+    # ::ffff:c0a8:ffff).
+    v4 = _ipv4(address[2:] if address.startswith("::") and "." in address else address)
     if v4 is not None:
         bits = prefix + 96 if prefix is not None else 128
         return (0xFFFF << 32) | v4[0], bits if bits <= 128 else -1

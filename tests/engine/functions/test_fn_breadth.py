@@ -259,3 +259,20 @@ def test_gettype_names_the_documented_runtime_types(engine: Any) -> None:
 def test_gettype_refuses_a_dynamic_string_that_may_hold_a_datetime(engine: Any) -> None:
     with pytest.raises(Exception, match="datetime, timespan or guid"):
         engine.query("print gettype(pack_array(datetime(2020-01-01))[0])")
+
+
+def test_pack_all_packs_the_input_row_and_can_drop_null_and_empty_values(engine: Any) -> None:
+    result = engine.query(
+        "datatable(S: string, T: string, C: long) ['a', '', long(null)]"
+        " | extend Packed = pack_all(), Kept = pack_all(true)"
+    )
+    assert result.rows[0][3:] == [{"S": "a", "T": "", "C": None}, {"S": "a"}]
+
+
+def test_pack_all_after_a_column_is_computed_again_is_refused(engine: Any) -> None:
+    with pytest.raises(UnsupportedKql):
+        engine.query("datatable(a: long) [1] | extend a = a + 1, p = pack_all()")
+
+
+def test_an_ipv4_address_written_after_two_colons_is_read_as_ipv4(scalar: Any) -> None:
+    assert scalar("parse_ipv6_mask", "::192.168.255.255/24", 128) == "0000:0000:0000:0000:0000:ffff:c0a8:ff00"

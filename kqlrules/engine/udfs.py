@@ -31,6 +31,7 @@ from kqlrules.engine.functions import (
     web,
     xxhash,
 )
+from kqlrules.engine.functions.support import RUNTIME_REFUSAL
 from kqlrules.engine.windows import window_sessions
 
 _BIGINT = "BIGINT"
@@ -94,8 +95,8 @@ SQL_MACROS = [
     "CREATE OR REPLACE MACRO kql_local_to_utc(ts, z) AS (CASE "
     "WHEN timezone(z, timezone(z, ts)) <> ts "
     "THEN timezone('UTC', timezone(z, ts)) - (timezone(z, timezone(z, ts)) - ts) "
-    "WHEN kql_local_is_ambiguous(ts, z) THEN error('datetime_local_to_utc() of a local time that occurs "
-    "twice (the clock set back): which one Kusto takes is not documented') "
+    "WHEN kql_local_is_ambiguous(ts, z) THEN error('" + RUNTIME_REFUSAL + "datetime_local_to_utc() of a "
+    "local time that occurs twice (the clock set back): which one Kusto takes is not documented') "
     "ELSE timezone('UTC', timezone(z, ts)) END)",
 ]
 

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 MAX_RANGE = 1_048_576
 
 
@@ -233,7 +235,7 @@ def _tree_paths(value: Any, prefix: str, out: list[str]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if "'" in key or "\\" in key:
-                raise ValueError(f"treepath() of the key {key!r}: how Kusto escapes it is not documented")
+                raise Refusal(f"treepath() of the key {key!r}: how Kusto escapes it is not documented")
             path = f"{prefix}['{key}']"
             if path not in out:
                 out.append(path)
@@ -254,7 +256,7 @@ def treepath(text: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ValueError("treepath() of a value that is not a property bag is not documented")
+        raise Refusal("treepath() of a value that is not a property bag is not documented")
     out: list[str] = []
     _tree_paths(value, "", out)
     return _dump(out)
@@ -269,15 +271,15 @@ def bag_set_key(text: str, key: str, value: str) -> str | None:
     try:
         steps = _path(key)
     except ValueError as error:
-        raise ValueError(f"bag_set_key() with the key {key!r}: not a documented path") from error
+        raise Refusal(f"bag_set_key() with the key {key!r}: not a documented path") from error
     if not steps or any(not step for step in steps):
-        raise ValueError(f"bag_set_key() with the key {key!r}: not a documented path")
+        raise Refusal(f"bag_set_key() with the key {key!r}: not a documented path")
     result = json.loads(_dump(bag))
     node = result
     for step in steps[:-1]:
         child = node.setdefault(step, {})
         if not isinstance(child, dict):
-            raise ValueError(f"bag_set_key() through {step!r}, which is not a property bag")
+            raise Refusal(f"bag_set_key() through {step!r}, which is not a property bag")
         node = child
     node[steps[-1]] = _load(value)
     return _dump(result)
@@ -316,8 +318,10 @@ def bag_remove_keys(text: str, keys: str) -> str | None:
 
 def bag_zip(keys: str, values: str) -> str | None:
     names, items = _load(keys), _load(values)
-    if not isinstance(names, list) or not isinstance(items, list):
+    if not isinstance(names, list):
         return None
+    if not isinstance(items, list):
+        items = []  # values that are no array: every key gets null, as the reference shows
     bag: dict[str, Any] = {}
     for i, name in enumerate(names):
         if isinstance(name, str):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import arity, as_real, fn
+from kqlrules.engine.functions.support import Refusal, arity, as_real, fn
 from kqlrules.engine.sql import Sql
 
 _MAX_SHAPE = 10000.0
@@ -77,11 +77,11 @@ def beta_pdf(x: float, alpha: float, beta: float) -> float:
 def beta_inv(probability: float, alpha: float, beta: float) -> float:
     """The x with beta_cdf(x) = probability, by bisection to the last bit of a double."""
     if alpha <= 0.0 or beta <= 0.0 or not 0.0 < probability <= 1.0:
-        raise ValueError(
+        raise Refusal(
             "beta_inv() of a shape <= 0 or a probability outside (0, 1]: its page contradicts itself"
         )
     if alpha > _MAX_SHAPE or beta > _MAX_SHAPE:
-        raise ValueError("beta_inv() of a shape above 10000 is not documented")
+        raise Refusal("beta_inv() of a shape above 10000 is not documented")
     low, high = 0.0, 1.0
     for _ in range(200):
         middle = (low + high) / 2.0

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import arity, as_dynamic, as_long
+from kqlrules.engine.functions.support import Refusal, arity, as_dynamic, as_long
 from kqlrules.engine.sql import Sql
 
 
@@ -21,7 +21,7 @@ def _numbers(text: str, what: str) -> list[float] | None:
     if not isinstance(values, list):
         return None
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
-        raise ValueError(f"{what} holds an element that is not a number")
+        raise Refusal(f"{what} holds an element that is not a number")
     return [float(v) for v in values]
 
 
@@ -37,7 +37,7 @@ def series_iir(series: str, numerators: str, denominators: str) -> str | None:
     if x is None or b is None or a is None:
         return None
     if not a or a[0] == 0 or not b:
-        raise ValueError("series_iir() needs numerators and a first denominator that is not zero")
+        raise Refusal("series_iir() needs numerators and a first denominator that is not zero")
     y: list[float] = []
     for i in range(len(x)):
         total = sum(b[j] * x[i - j] for j in range(len(b)) if i - j >= 0)
@@ -59,7 +59,7 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2 == 0 and ordered[middle - 1] != ordered[middle]:
-        raise ValueError("series_seasonal(): the median of an even count of values is not documented")
+        raise Refusal("series_seasonal(): the median of an even count of values is not documented")
     return ordered[middle]
 
 

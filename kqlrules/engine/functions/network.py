@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 _IPV4 = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*(?:/\s*(\d{1,2})\s*)?$")
 _PRIVATE = [("10.0.0.0", 8), ("172.16.0.0", 12), ("192.168.0.0", 16)]
 
@@ -174,11 +176,9 @@ def ipv4_range_to_cidr_list(start: str, end: str) -> str | None:
     not described by the reference: they stop the query."""
     first, last = _ipv4(start), _ipv4(end)
     if first is None or last is None:
-        raise ValueError("ipv4_range_to_cidr_list() of text that is not an IPv4 address is not documented")
+        raise Refusal("ipv4_range_to_cidr_list() of text that is not an IPv4 address is not documented")
     if "/" in start or "/" in end or first[0] > last[0]:
-        raise ValueError(
-            "ipv4_range_to_cidr_list() of a suffixed address or a reversed range is not documented"
-        )
+        raise Refusal("ipv4_range_to_cidr_list() of a suffixed address or a reversed range is not documented")
     blocks = ipaddress.summarize_address_range(
         ipaddress.IPv4Address(first[0]), ipaddress.IPv4Address(last[0])
     )

@@ -14,6 +14,7 @@ from kqlrules.engine.functions.support import (
     as_real,
     coerce,
     fn,
+    sql_refusal,
 )
 from kqlrules.engine.sql import Sql
 
@@ -125,7 +126,7 @@ def round_(ctx: TranslationContext, call: Call) -> Sql:
     halfway = f"(abs({scaled}) - floor(abs({scaled})) = 0.5 AND CAST(floor(abs({scaled})) AS DOUBLE) % 2 = 0)"
     rounded = f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / {scale})"
     check = (
-        f"(CASE WHEN {halfway} THEN error('round() of a value exactly halfway between two results') "
+        f"(CASE WHEN {halfway} THEN {sql_refusal('round() of a value exactly halfway between two results')} "
         f"ELSE {rounded} END)"
     )
     if value.type in INTEGER_TYPES:
@@ -187,7 +188,7 @@ def bitset_count_ones(ctx: TranslationContext, call: Call) -> Sql:
     """The set bits of a value; of a negative one (two's complement of which width?) the query stops."""
     (value,) = arity(ctx, call, 1)
     number = as_long(_numeric_arg(ctx, call, value))
-    negative = "error('bitset_count_ones() of a negative value is not documented')"
+    negative = sql_refusal("bitset_count_ones() of a negative value, whose width the reference leaves open")
     return Sql(
         f"(CASE WHEN {number} < 0 THEN {negative} ELSE CAST(bit_count({number}) AS INTEGER) END)", "int"
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, aggregate
-from kqlrules.engine.functions.support import as_dynamic
+from kqlrules.engine.functions.support import Refusal, as_dynamic
 from kqlrules.engine.sql import Sql
 
 INDEXER = "`indexer`"
@@ -25,7 +25,7 @@ Members = list[Any]
 
 def _members_of(value: Any) -> Members:
     if isinstance(value, bool):
-        raise ValueError("buildschema() of a boolean value: the reference does not name its schema")
+        raise Refusal("buildschema() of a boolean value: the reference does not name its schema")
     if isinstance(value, int):
         return ["long"]
     if isinstance(value, float):
@@ -41,12 +41,12 @@ def _members_of(value: Any) -> Members:
     if isinstance(value, list):
         present = [item for item in value if item is not None]
         if not present:
-            raise ValueError("buildschema() of an empty array: the reference does not name its schema")
+            raise Refusal("buildschema() of an empty array: the reference does not name its schema")
         elements: Members = []
         for item in present:
             elements = _merge(elements, _members_of(item))
         return [{INDEXER: elements}]
-    raise ValueError(f"buildschema() of {value!r}")
+    raise Refusal(f"buildschema() of {value!r}")
 
 
 def _merge(left: Members, right: Members) -> Members:

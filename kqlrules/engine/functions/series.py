@@ -12,6 +12,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 Number = int | float
 
 
@@ -200,7 +202,7 @@ def series_pearson_correlation(left: str, right: str) -> float | None:
     dx, dy = [v - mean_x for v in xs], [v - mean_y for v in ys]
     spread = math.sqrt(sum(v * v for v in dx) * sum(v * v for v in dy))
     if spread == 0:
-        raise ValueError("series_pearson_correlation() of a series without variance is not documented")
+        raise Refusal("series_pearson_correlation() of a series without variance is not documented")
     return sum(p * q for p, q in zip(dx, dy, strict=True)) / spread
 
 
@@ -221,7 +223,7 @@ def series_fill_linear(text: str, missing: str, fill_edges: bool, constant: str)
     if not present:
         return _dump([None if fill is None else float(fill) for _ in values])
     if any(_number(values[i]) is None for i in present):
-        raise ValueError("series_fill_linear() of an array holding an element that is not a number")
+        raise Refusal("series_fill_linear() of an array holding an element that is not a number")
     integral = all(isinstance(values[i], int) and not isinstance(values[i], bool) for i in present)
     out = list(values)
     for left, right in itertools.pairwise(present):
@@ -230,7 +232,7 @@ def series_fill_linear(text: str, missing: str, fill_edges: bool, constant: str)
             value = values[left] + (values[right] - values[left]) * share
             if integral:
                 if value < 0 and not float(value).is_integer():
-                    raise ValueError("series_fill_linear() of integers interpolating a negative fraction")
+                    raise Refusal("series_fill_linear() of integers interpolating a negative fraction")
                 value = int(value)
             out[i] = value
     if fill_edges:

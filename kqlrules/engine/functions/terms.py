@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 _ALNUM = "0-9A-Za-z"
 
 
@@ -61,7 +63,7 @@ def _lookup_text(value: Any) -> str:
         return value
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(
+            raise Refusal(
                 "has_any_index() of a fractional number: how Kusto prints it to match is not documented"
             )
         return str(int(value))

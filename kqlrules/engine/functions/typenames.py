@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import arity, as_dynamic, string_literal
+from kqlrules.engine.functions.support import Refusal, arity, as_dynamic, string_literal
 from kqlrules.engine.sql import Sql
 
 _TYPED_TEXT = re.compile(
@@ -33,15 +33,15 @@ def dynamic_type(text: str) -> str:
     if isinstance(value, list):
         return "array"
     if isinstance(value, bool):
-        raise ValueError("gettype() of a dynamic boolean is not documented")
+        raise Refusal("gettype() of a dynamic boolean is not documented")
     if isinstance(value, int):
         if -(2**31) <= value < 2**31:
             return "int"
-        raise ValueError("gettype() of a dynamic whole number beyond 32 bits is not documented")
+        raise Refusal("gettype() of a dynamic whole number beyond 32 bits is not documented")
     if isinstance(value, float):
         return "real"
     if _TYPED_TEXT.match(value):
-        raise ValueError("gettype() of a dynamic value that may hold a datetime, timespan or guid")
+        raise Refusal("gettype() of a dynamic value that may hold a datetime, timespan or guid")
     return "string"
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import arity, as_real, as_string, fn
+from kqlrules.engine.functions.support import Refusal, arity, as_real, as_string, fn
 from kqlrules.engine.sql import Sql
 
 # unit -> (to base, from base)
@@ -352,8 +352,12 @@ UNCONFIRMED = frozenset(
 )
 
 
-class UnitNotConfirmed(ValueError):
+class UnitNotConfirmed(Refusal):
     """A unit whose conversion factor the local engine cannot confirm for Kusto's release."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
 
 
 def _lookup(units: dict[str, Conversion], name: str) -> Conversion | None:
@@ -383,7 +387,7 @@ def _check_unit(ctx: TranslationContext, call: Call, units: dict[str, Conversion
         try:
             _lookup(units, unit.value)
         except UnitNotConfirmed as error:
-            raise ctx.unsupported(f"{call.name}() with {error}") from error
+            raise ctx.unsupported(f"{call.name}() with {error.what}") from error
 
 
 @scalar(*FAMILIES)

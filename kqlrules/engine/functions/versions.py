@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import arity, as_string, fn
+from kqlrules.engine.functions.support import Refusal, arity, as_string, fn
 from kqlrules.engine.sql import Sql
 
 _VERSION = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,8}){0,3}")
@@ -29,7 +29,7 @@ def parse_version(text: str) -> str | None:
         parts = [int(p) for p in text.split(".")] + [0, 0, 0]
         return str(int("".join(f"{p:08d}" for p in parts[:4])))
     if _UNDOCUMENTED.search(text):
-        raise ValueError(f"parse_version() of {text!r}: the reference does not say how it is read")
+        raise Refusal(f"parse_version() of {text!r}: the reference does not say how it is read")
     return None
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from kqlrules.engine.functions.support import Refusal
+
 _URL = re.compile(
     r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://"
     r"(?:(?P<user>[^:@/]*)(?::(?P<password>[^@/]*))?@)?"
@@ -153,7 +155,7 @@ def base64_decode_toguid(text: str) -> str | None:
     raw = _b64decode(text)
     if raw is None or len(raw) != 16:
         return None
-    raise ValueError(
+    raise Refusal(
         "base64_decode_toguid(): the reference's examples disagree on the byte order of the GUID's "
         "third field"
     )
@@ -289,7 +291,7 @@ def gzip_decompress_from_base64_string(text: str) -> str:
     if raw is None or len(raw) < 18 or raw[:3] != b"\x1f\x8b\x08":
         return ""
     if raw[3] != 0:
-        raise ValueError("gzip_decompress_from_base64_string() of a member with optional header fields")
+        raise Refusal("gzip_decompress_from_base64_string() of a member with optional header fields")
     try:
         data = zlib.decompress(raw[10:], -15)
     except zlib.error:
@@ -297,7 +299,7 @@ def gzip_decompress_from_base64_string(text: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError("gzip_decompress_from_base64_string() of bytes that are not UTF-8 text") from error
+        raise Refusal("gzip_decompress_from_base64_string() of bytes that are not UTF-8 text") from error
 
 
 def parse_csv(text: str) -> str:

@@ -276,3 +276,12 @@ def test_pack_all_after_a_column_is_computed_again_is_refused(engine: Any) -> No
 
 def test_an_ipv4_address_written_after_two_colons_is_read_as_ipv4(scalar: Any) -> None:
     assert scalar("parse_ipv6_mask", "::192.168.255.255/24", 128) == "0000:0000:0000:0000:0000:ffff:c0a8:ff00"
+
+
+def test_bag_zip_with_values_that_are_no_array_gives_every_key_null(scalar: Any) -> None:
+    assert scalar("bag_zip", dyn(["a", 8, "b"]), dyn(1)) == {"a": None, "b": None}
+
+
+def test_a_case_a_helper_refuses_while_running_is_unsupported_not_a_failure(engine: Any) -> None:
+    with pytest.raises(UnsupportedKql, match="parse_version"):
+        engine.query('print parse_version(" 1")')

@@ -321,3 +321,13 @@ def test_a_node_id_in_two_rows_of_the_nodes_table_is_refused(engine: LocalEngine
 def test_a_table_operator_over_a_graph_is_refused(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql):
         engine.query(PAIRS + "| take 1")
+
+
+def test_a_single_node_pattern_matches_every_node(engine: LocalEngine) -> None:
+    query = PAIRS + "| graph-match (n) project n.id, degree = node_degree_in(n)"
+    assert rows(engine, query) == [["A", 1], ["B", 1], ["C", 1]]
+
+
+def test_a_whole_graph_element_as_a_value_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql):
+        engine.query(PAIRS + "| graph-match (n) project n")

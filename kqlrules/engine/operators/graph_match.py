@@ -249,6 +249,8 @@ class Matcher:
 
     def value(self, node: Node) -> Sql:
         """A `project` expression: one naming a variable length edge is the array of its edges' values."""
+        if node.kind == "NameReference" and node.type == "tuple":
+            raise self.t.position.unsupported("a whole graph element as a value", node)
         edge = self._named_walk(node)
         if edge is None:
             return self.t.expr(node, self.row)

@@ -331,3 +331,8 @@ def test_a_single_node_pattern_matches_every_node(engine: LocalEngine) -> None:
 def test_a_whole_graph_element_as_a_value_is_refused(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql):
         engine.query(PAIRS + "| graph-match (n) project n")
+
+
+def test_cycles_none_over_several_sequences_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql):
+        engine.query(PAIRS + "| graph-match cycles=none (a)-->(b), (b)-->(c) project a.id")

@@ -390,6 +390,9 @@ def graph_match(t: Translator, node: Node, source: Relation | None) -> Relation:
     if cycles not in ("unique_edges", "none", "all"):
         raise t.position.unsupported(f"graph-match cycles={cycles}", node)
     pattern = parse_pattern(t, node)
+    if cycles == "none" and len(pattern.sequences) > 1:
+        # Whether a node two sequences both reach makes a cycle is not documented.
+        raise t.position.unsupported("graph-match cycles=none with several sequences", node)
     return Matcher(t, graph, pattern, cycles).select(node)
 
 

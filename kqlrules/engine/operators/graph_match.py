@@ -64,6 +64,8 @@ class Pattern:
     nodes: dict[str, NodeVar] = field(default_factory=dict)
     edges: list[EdgeVar] = field(default_factory=list)
     sequences: list[list[NodeVar | EdgeVar]] = field(default_factory=list)
+    # Each named element's declaration (with the analyzer's idea of its properties), and whether it is a node.
+    declarations: list[tuple[Node, bool]] = field(default_factory=list)
 
     @property
     def variable(self) -> dict[str, EdgeVar]:
@@ -112,6 +114,8 @@ def parse_pattern(t: Translator, operator_node: Node) -> Pattern:
         for element in elements:
             name_node = element.get("Name")
             name = name_text(name_node) if name_node is not None else None
+            if name_node is not None:
+                pattern.declarations.append((name_node, element.kind == "GraphMatchPatternNode"))
             if element.kind == "GraphMatchPatternNode":
                 known = pattern.nodes.get(name) if name is not None else None
                 if known is None:
@@ -154,6 +158,7 @@ class Matcher:
 
     def __init__(self, t: Translator, graph: Graph, pattern: Pattern, cycles: str) -> None:
         self.t, self.graph, self.pattern, self.cycles = t, graph, pattern, cycles
+        _check_properties(t, pattern, graph)
         self._lambdas = count()
         self.sources: list[str] = []
         self.conditions: list[str] = []
@@ -365,6 +370,19 @@ class Matcher:
         where = " AND ".join(conditions) or "TRUE"
         sql = f"SELECT {', '.join(parts)} FROM {', '.join(self.sources)} WHERE {where}{qualify}"
         return self.t.ctes.add(sql, output)
+
+
+def _check_properties(t: Translator, pattern: Pattern, graph: Graph) -> None:
+    """The analyzer knows each element's properties: where the graph built here has others, refuse."""
+    for element, is_node in pattern.declarations:
+        declared = element.columns
+        if declared is None:
+            continue
+        relation = graph.nodes if is_node else graph.edges
+        if [name for name, _ in declared] != [c.name for c in relation.columns]:
+            raise t.position.unsupported(
+                "a graph whose elements' properties the engine builds otherwise", element
+            )
 
 
 def _columns_of(relation: Relation, alias: str) -> Row:

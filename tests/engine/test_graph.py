@@ -336,3 +336,8 @@ def test_a_whole_graph_element_as_a_value_is_refused(engine: LocalEngine) -> Non
 def test_cycles_none_over_several_sequences_is_refused(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql):
         engine.query(PAIRS + "| graph-match cycles=none (a)-->(b), (b)-->(c) project a.id")
+
+
+def test_a_node_only_edges_name_has_empty_strings_not_nulls(engine: LocalEngine) -> None:
+    query = ATTACKS + '| graph-match (n) where n.type == "" project n.name, isnull(n.age)'
+    assert rows(engine, query) == [["Mallory", True]]

@@ -52,7 +52,10 @@ def _guard(t: Translator, node: Node, sql: str, construct: str) -> None:
     t.guards.append((sql, construct, line, col))
 
 
-def _typed_null(kusto_type: str) -> str:
+def _empty(kusto_type: str) -> str:
+    """A property a node does not have: Kusto's empty value (a string is never null, it is empty)."""
+    if kusto_type == "string":
+        return "''"
     return f"CAST(NULL AS {DUCKDB_TYPES.get(kusto_type, 'VARCHAR')})"
 
 
@@ -177,7 +180,7 @@ def _node_rows(
             raise t.position.unsupported("make-graph partitioned-by over a nodes table without it", clause)
         order = f"ORDER BY {ORDER}" if relation.ordered else ""
         values = [
-            quote_identifier(p.name) if relation.column(p.name) else _typed_null(p.type) for p in properties
+            quote_identifier(p.name) if relation.column(p.name) else _empty(p.type) for p in properties
         ]
         part = f", {quote_identifier(partition)} AS {PART}" if partition else ""
         props = "".join(
@@ -230,7 +233,7 @@ def _nodes(
         elif partition is not None and column.name == partition:
             filled.append(f"{PART} AS {quote_identifier(column.name)}")
         else:
-            filled.append(f"{_typed_null(column.type)} AS {quote_identifier(column.name)}")
+            filled.append(f"{_empty(column.type)} AS {quote_identifier(column.name)}")
     names = "".join(f", {quote_identifier(c.name)}" for c in properties)
     missing = (
         f"SELECT {len(key_names)} AS __t, __pos AS __r, {KEY}{part}{''.join(', ' + f for f in filled)} "

@@ -179,9 +179,7 @@ def _node_rows(
         if partition is not None and relation.column(partition) is None:
             raise t.position.unsupported("make-graph partitioned-by over a nodes table without it", clause)
         order = f"ORDER BY {ORDER}" if relation.ordered else ""
-        values = [
-            quote_identifier(p.name) if relation.column(p.name) else _empty(p.type) for p in properties
-        ]
+        values = [quote_identifier(p.name) if relation.column(p.name) else _empty(p.type) for p in properties]
         part = f", {quote_identifier(partition)} AS {PART}" if partition else ""
         props = "".join(
             f", {v} AS {quote_identifier(p.name)}" for v, p in zip(values, properties, strict=True)

@@ -7,26 +7,21 @@ TIMESTAMPs, dynamic values JSON).
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext
 from kqlrules.engine.sql import Sql, quote_string
 
 INTEGER_TYPES = frozenset({"int", "long"})
 
-# A helper that meets a case the reference does not settle stops the query with this text: the engine turns
-# it into `UnsupportedKql` (a refusal, not a failure of the query).
-RUNTIME_REFUSAL = "the local engine refuses: "
-
-
-class Refusal(ValueError):
-    """Raised by a Python helper, while the query runs, for a case it refuses to guess."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(RUNTIME_REFUSAL + what)
+# A helper that meets a case the reference does not settle stops the query with the engine's run-time
+# refusal, which the engine reports as `UnsupportedKql` (a refusal, not a failure of the query).
+RUNTIME_REFUSAL = RUN_TIME_REFUSAL
+Refusal = RefusedAtRunTime
 
 
 def sql_refusal(what: str) -> str:
     """The SQL that stops the query with a refusal (inside a CASE branch)."""
-    return "error(" + quote_string(RUNTIME_REFUSAL + what) + ")"
+    return refusal_sql(quote_string(what))
 
 
 NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})

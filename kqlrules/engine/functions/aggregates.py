@@ -16,6 +16,7 @@ from kqlrules.engine.functions.support import (
     as_long,
     as_real,
     coerce,
+    sql_refusal,
 )
 from kqlrules.engine.sql import Sql
 
@@ -373,7 +374,9 @@ aggregate("variancepif")(_spread("var_pop"))  # type: ignore[arg-type]
 def hll(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 1, 3)
     predicate = args[1] if call.name == "hll_if" and len(args) >= 2 else None
-    return _list(args[0], predicate, MAX_LIST, distinct=True)
+    values = _list(args[0], predicate, MAX_LIST, distinct=True)
+    # The hll of no values is null (the reference's summarize example over an empty table).
+    return Sql(f"(CASE WHEN count({args[0]}){_filter(predicate)} = 0 THEN NULL ELSE {values} END)", "dynamic")
 
 
 @aggregate("hll_merge")
@@ -383,6 +386,18 @@ def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"CAST(kql_set_union({merged}) AS JSON)", "dynamic")
 
 
-@aggregate("tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls", "make_list_with_nulls_if")
+@aggregate("tdigest")
+def tdigest(ctx: TranslationContext, call: Call) -> Sql:
+    """Null for no values (the reference's summarize example); of values, Kusto's digest is an opaque
+    structure the engine does not build, and the query stops."""
+    args = _args(ctx, call, 1, 2)
+    refuse = sql_refusal("tdigest() of values (Kusto's digest structure is not reproduced)")
+    return Sql(
+        f"(CASE WHEN count({args[0]}) = 0 THEN CAST(NULL AS JSON) ELSE {refuse} END)",
+        "dynamic",
+    )
+
+
+@aggregate("tdigest_merge", "merge_tdigest", "make_bag_with_nulls", "make_list_with_nulls_if")
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"the aggregation {call.name}()")

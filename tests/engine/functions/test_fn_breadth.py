@@ -285,3 +285,12 @@ def test_bag_zip_with_values_that_are_no_array_gives_every_key_null(scalar: Any)
 def test_a_case_a_helper_refuses_while_running_is_unsupported_not_a_failure(engine: Any) -> None:
     with pytest.raises(UnsupportedKql, match="parse_version"):
         engine.query('print parse_version(" 1")')
+
+
+def test_tdigest_and_hll_of_no_values_are_null(engine: Any) -> None:
+    assert engine.query("datatable(x: long) [] | summarize tdigest(x), hll(x)").rows == [[None, None]]
+
+
+def test_tdigest_of_values_is_refused(engine: Any) -> None:
+    with pytest.raises(UnsupportedKql, match="tdigest"):
+        engine.query("datatable(x: long) [1] | summarize tdigest(x)")

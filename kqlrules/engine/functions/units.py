@@ -331,6 +331,7 @@ UNCONFIRMED = frozenset(
         "MegacubicFoot",
         "BoardFoot",
         "CubicInch",
+        "UsBeerBarrel",
         "UsGallon",
         "DecausGallon",
         "DeciusGallon",

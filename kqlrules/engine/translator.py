@@ -331,7 +331,8 @@ class Translator:
     def _path(self, node: Node, row: Row) -> Sql:
         target = _only(node, "Expression")
         selector = _only(node, "Selector")
-        if target.symbol and target.symbol[1] == "Tuple":
+        # `$left.x` in a join condition, `s1.x` (a step's state) in scan.
+        if target.symbol and (target.symbol[1] == "Tuple" or kusto_type(target) == "tuple"):
             side = (target.token or name_text(target)).lower()
             side_row = row.sides.get(side) or row.sides.get(self.source(target).lower())
             if side_row is None:

@@ -9,6 +9,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     mvexpand,
     nested,
     parse,
+    parsekv,
     partition,
     projection,
     scan,

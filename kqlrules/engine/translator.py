@@ -132,6 +132,9 @@ class Translator:
         except (ValueError, TypeError):
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
         if node.kind == "DateTimeLiteralExpression" and result.value is not None:
+            if result.value == _UNREAD_DATETIME and not _MIN_DATETIME_TEXT.search(self.source(node)):
+                # The analyzer's value for a literal it could not read (`datetime(2017 - 08 - 01)`).
+                raise self.position.unsupported(f"the literal {self.source(node)}", node)
             return self._precise_datetime(node, result)
         return result
 
@@ -662,6 +665,8 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+_UNREAD_DATETIME = datetime(1, 1, 1)
+_MIN_DATETIME_TEXT = re.compile(r"\(\s*0*1-0?1-0?1\b")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
 

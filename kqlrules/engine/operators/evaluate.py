@@ -1,10 +1,10 @@
-"""evaluate: the plugins the engine knows (`bag_unpack`)."""
+"""evaluate: `bag_unpack` and `pivot` here, the other plugins in the `PLUGINS` table (`plugin(...)`)."""
 
 from __future__ import annotations
 
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input, row_of
-from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.operators.registry import PLUGINS, operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
@@ -21,6 +21,9 @@ def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
         return bag_unpack(t, node, call, need_input(t, node, source))
     if call is not None and name == "pivot":
         return pivot(t, node, need_input(t, node, source))
+    translate = PLUGINS.get(name)
+    if call is not None and translate is not None:
+        return translate(t, node, call, need_input(t, node, source))
     raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql, refused_construct
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.storage import create_table, insert_rows
@@ -159,6 +159,9 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
+            construct = refused_construct(str(error))
+            if construct is not None:
+                raise UnsupportedKql(construct) from None
             raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
 

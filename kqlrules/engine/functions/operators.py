@@ -10,6 +10,7 @@ Keyed by the analyzer's SyntaxKind. Kusto rules that differ from SQL and are kep
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import TranslationContext, binary
 from kqlrules.engine.functions.support import (
     NUMERIC_TYPES,
@@ -153,11 +154,13 @@ def _string_against(ctx: TranslationContext, text: Sql, value: Sql, negate: bool
             raise ctx.unsupported(f"== between {value.type} and the string {text.value!r}")
     parsed = parse.format(s=text)
     same = f"({parsed} = {value})"
+    refuse = refusal_sql(
+        f"'comparing ' || {text} || ' with a {value.type} (Kusto''s conversion is ambiguous here)'"
+    )
     check = (
         f"(CASE WHEN {value} IS NULL OR {parsed} IS NULL THEN FALSE "
         f"WHEN {canonical.format(p=parsed)} = {text} THEN {same} "
-        f"ELSE error('comparing ' || {text} || ' with a {value.type}: "
-        f"Kusto''s conversion is ambiguous here') END)"
+        f"ELSE {refuse} END)"
     )
     return Sql(f"(NOT {check})" if negate else check, "bool")
 

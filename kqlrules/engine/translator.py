@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kqlrules.engine import fallbacks, literals
+from kqlrules.engine import fallbacks, literals, patterns
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.literals import from_analyzer
@@ -91,6 +91,7 @@ class Translator:
         self.scope = Scope()
         self.uses_now = False
         self.used_tables: set[str] = set()
+        self.patterns: dict[str, patterns.Pattern] = {}  # `declare pattern` statements by name
         # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
         self.guards: list[tuple[str, str, int, int]] = []
 
@@ -508,6 +509,10 @@ class Translator:
                 node=value, scope=self.scope, text=self.text, position=self.position
             )
 
+    def bind_pattern(self, statement: Node) -> None:
+        name, declaration = _only(statement, "Name"), _only(statement, "Pattern")
+        self.patterns[name_text(name)] = patterns.Pattern(declaration, self.scope, self.text, self.position)
+
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
@@ -524,6 +529,8 @@ class Translator:
             return self.tabular(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
             return self.tabular(_only(node, "Expression"), source)
+        if patterns.is_invocation(node):
+            return patterns.invoke(self, node, self.patterns)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):

@@ -18,6 +18,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     sampling,
     scan,
     schema,
+    sequences,
     series,
     sets,
     sources,

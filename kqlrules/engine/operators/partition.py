@@ -34,6 +34,8 @@ def partition(t: Translator, node: Node, source: Relation | None) -> Relation:
         raise t.position.unsupported("partition by an expression", node)
     key = source.column(name_text(key_node))
     assert key is not None
+    if key.type == "dynamic":
+        raise t.position.unsupported("partition by a dynamic column", key_node)
     quoted = quote_identifier(key.name)
     line, col = t.position.at(node)
     if strategy == "legacy":

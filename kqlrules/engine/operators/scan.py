@@ -227,21 +227,22 @@ class _Machine:
         }
         return Row(columns, sides=sides)
 
-    def _expression(self, node: Node, row: Row) -> str:
+    def _expression(self, node: Node, row: Row) -> Sql:
+        """A step's condition or assignment: the body of a DuckDB lambda, where subqueries cannot be."""
         sql = self.t.expr(node, row)
         if "SELECT " in sql.text.upper() or " OVER " in sql.text.upper():
             raise self.t.position.unsupported("a subquery or window function inside a scan step", node)
-        return sql.text
+        return sql
 
     def _checks(self, k: int, state: str) -> str:
         step = self.steps[k - 1]
         parts = []
         if k > 1:
-            condition = self._expression(step.condition, self._row(state, k - 1))
+            condition = self._expression(step.condition, self._row(state, k - 1)).text
             parts.append(f"c1 := (coalesce({state}.a{k - 1}, FALSE) AND coalesce({condition}, FALSE))")
         else:
             parts.append("c1 := FALSE")
-        own = self._expression(step.condition, self._row(state, k))
+        own = self._expression(step.condition, self._row(state, k)).text
         active = "TRUE" if k == 1 else f"{state}.a{k}"
         parts.append(f"c2 := ({active} AND coalesce({own}, FALSE))")
         for index, column in enumerate(self.record[self.inputs :]):
@@ -249,9 +250,9 @@ class _Machine:
             if value is None:
                 continue
             if k > 1:
-                first = self.t.expr(value, self._row(state, k - 1))
+                first = self._expression(value, self._row(state, k - 1))
                 parts.append(f"g1_{index} := {_cast(first, column.type)}")
-            second = self.t.expr(value, self._row(state, k))
+            second = self._expression(value, self._row(state, k))
             parts.append(f"g2_{index} := {_cast(second, column.type)}")
         return f"struct_pack({', '.join(parts)})"
 

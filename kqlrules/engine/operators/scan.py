@@ -1,5 +1,6 @@
 """scan: the documented state machine (one state per step, steps checked from the last to the first for every
-record) over the serialized input, as one DuckDB `list_reduce` whose accumulator is the state.
+record) over the serialized input, as DuckDB `list_reduce` folds whose accumulator is the state, one fold per
+chunk of rows in a recursive CTE.
 
 The accumulator is a STRUCT: `n` (the next match id), per step k `a{k}` (an active sequence) and `m{k}` (its
 match id), the records of the state of step k as `f{k}_{j}_{i}` (record of step j, column i) and `o`, the
@@ -26,6 +27,7 @@ from kqlrules.engine.types import DUCKDB_TYPES
 from kqlrules.table import Column
 
 ACC = "__a"
+CHUNK = 64  # rows folded per step of the recursion
 ELEMENT = "__e"
 ROW = "__rn"
 
@@ -64,12 +66,20 @@ def scan(t: Translator, node: Node, source: Relation | None) -> Relation:
     )
     fields = ", ".join(f"c{i} := {quote_identifier(c.name)}" for i, c in enumerate(source.columns))
     element = f"struct_pack({fields}{', ' if fields else ''}{ROW} := {ROW})"
-    folded = t.ctes.add(
-        f"SELECT (list_reduce(list({element} ORDER BY {ROW}), lambda {ACC}, {ELEMENT}: "
-        f"{machine.transition()}, {machine.initial()})).o AS o FROM {numbered.name}",
+    chunks = t.ctes.add(
+        f"SELECT ({ROW} - 1) // {CHUNK} AS k, list({element} ORDER BY {ROW}) AS rows FROM {numbered.name} "
+        "GROUP BY 1",
         [],
     )
-    matches = t.ctes.add(f"SELECT unnest(o) AS u FROM {folded.name}", [])
+    # Each chunk's rows are folded from the state the chunk before left, with no output yet: the output
+    # list a fold copies at every row stays short (a fold of all rows at once takes quadratic time).
+    fold = f"list_reduce(c.rows, lambda {ACC}, {ELEMENT}: {machine.transition()}, {machine.reset('f.s')})"
+    matches = t.ctes.add(
+        f"WITH RECURSIVE __fold(k, s) AS (SELECT CAST(-1 AS BIGINT), {machine.initial()} UNION ALL "
+        f"SELECT c.k, {fold} FROM __fold AS f JOIN {chunks.name} AS c ON c.k = f.k + 1) "
+        "SELECT unnest(s.o) AS u FROM __fold",
+        [],
+    )
     parts = []
     for column in output:
         name = quote_identifier(column.name)
@@ -197,6 +207,11 @@ class _Machine:
     def output_type(self) -> str:
         declared = [f"d{i} {_duck(c.type)}" for i, c in enumerate(self.record[self.inputs :])]
         return f"STRUCT(r BIGINT, p INTEGER{''.join(', ' + d for d in declared)}, mid BIGINT)"
+
+    def reset(self, state: str) -> str:
+        """`state` with no output yet."""
+        kept = [f"{name} := {state}.{name}" for name, _ in self.state_fields()]
+        return f"struct_pack({', '.join([*kept, f'o := CAST([] AS {self.output_type()}[])'])})"
 
     def initial(self) -> str:
         parts = ["n := CAST(0 AS BIGINT)"]

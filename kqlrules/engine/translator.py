@@ -335,8 +335,10 @@ class Translator:
     def _path(self, node: Node, row: Row) -> Sql:
         target = _only(node, "Expression")
         selector = _only(node, "Selector")
-        # `$left.x` in a join condition, `s1.x` (a step's state) in scan.
-        if target.symbol and (target.symbol[1] == "Tuple" or kusto_type(target) == "tuple"):
+        element = row.tuples.get(name_text(target)) if target.kind == "NameReference" else None
+        if element is not None:
+            return self._name_reference(selector, element)
+        if target.symbol and target.symbol[1] == "Tuple":
             side = (target.token or name_text(target)).lower()
             side_row = row.sides.get(side) or row.sides.get(self.source(target).lower())
             if side_row is None:
@@ -407,7 +409,7 @@ class Translator:
             if isinstance(result, Relation):
                 raise self.position.unsupported(f"the tabular function {name} used as a scalar", node)
             return result
-        special = _SPECIAL_CALLS.get(name)
+        special = row.calls.get(name) or _SPECIAL_CALLS.get(name)
         if special is not None:
             return special(self, node, row)
         arg_nodes = node.arguments()
@@ -522,13 +524,20 @@ class Translator:
 
     # -- tabular expressions -----------------------------------------------------------------------
     def tabular(self, node: Node, source: Relation | None = None) -> Relation:
+        result = self.tabular_or_graph(node, source)
+        if result.is_graph:
+            raise self.position.unsupported("a graph where a table is expected", node)
+        return result
+
+    def tabular_or_graph(self, node: Node, source: Relation | None = None) -> Relation:
+        """A tabular expression, or a graph (make-graph), which only graph operators take."""
         from kqlrules.engine.operators import OPERATORS
 
         if node.kind == "PipeExpression":
-            left = self.tabular(_only(node, "Expression"), source)
-            return self.tabular(_only(node, "Operator"), left)
+            left = self.tabular_or_graph(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
-            return self.tabular(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Expression"), source)
         if patterns.is_invocation(node):
             return patterns.invoke(self, node, self.patterns)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
@@ -549,6 +558,8 @@ class Translator:
         handler = OPERATORS.get(node.kind)
         if handler is None:
             raise self.position.unsupported(_describe(node), node)
+        if source is not None and source.is_graph and not node.kind.startswith("Graph"):
+            raise self.position.unsupported(f"{_describe(node)} over a graph", node)
         self.position.node = node
         return handler(self, node, source)
 
@@ -576,7 +587,7 @@ class Translator:
                 binding.busy = True
                 saved = self._enter(binding)
                 try:
-                    binding.relation = self.tabular(binding.node)
+                    binding.relation = self.tabular_or_graph(binding.node)
                 finally:
                     self._leave(saved)
                     binding.busy = False

@@ -61,6 +61,7 @@ DOC_ERRATA = [
     ("series-product-function.md", "series_product", "names the column `s1`, the query `arr`"),
     ("series-sum-function.md", "series_sum", "names the column `s1`, the query `arr`"),
     ("range-operator.md", "union Range1, Range2", "shows 3 of the 10 rows the query returns"),
+    ("node-degree-out.md", "do_e=node_degree_out", "shows 4 of the 6 columns, two of them renamed"),
     (
         "join-rightanti.md",
         "kind=rightanti",

@@ -234,13 +234,11 @@ class _Machine:
 
     def _row(self, state: str, k: int) -> Row:
         columns = {c.name: Sql(f"{ELEMENT}.c{i}", c.type) for i, c in enumerate(self.record[: self.inputs])}
-        sides = {
-            step.name.lower(): Row(
-                {c.name: Sql(f"{state}.f{k}_{j}_{i}", c.type) for i, c in enumerate(self.record)}
-            )
+        states = {
+            step.name: Row({c.name: Sql(f"{state}.f{k}_{j}_{i}", c.type) for i, c in enumerate(self.record)})
             for j, step in enumerate(self.steps[:k], start=1)
         }
-        return Row(columns, sides=sides)
+        return Row(columns, tuples=states)
 
     def _expression(self, node: Node, row: Row) -> Sql:
         """A step's condition or assignment: the body of a DuckDB lambda, where subqueries cannot be."""

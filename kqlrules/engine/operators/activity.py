@@ -7,7 +7,8 @@ the docs leave a boundary open the plan answers only for inputs that do not reac
   cover at least ActivePeriodsCount distinct periods; each bin counts the users active at one of its
   appearances. Appearances before Start count for the lookback only. Whether the lookback is measured on
   times or on whole periods is not documented: the plan refuses timelines not aligned to Period.
-- sliding_window_counts: each bin b counts the rows (and distinct ids) of the bins in (b - LookbackWindow, b].
+- sliding_window_counts: each bin b counts the rows (and distinct ids) of the bins in (b - LookbackWindow, b],
+  the lookback rounded down to a multiple of the bin (documented).
   Refused: rows before Start or after End that would fall in a bin (the docs do not say how they count), and
   bins with an empty window (whether they are listed with zeros or left out is not documented).
 """
@@ -112,6 +113,8 @@ def sliding_window_counts(t: Translator, node: Node, call: Node, source: Relatio
     start, end = _scalar(t, args[2], time.type), _scalar(t, args[3], time.type)
     lookback = constant_span(t, args[4], timeline, "lookback window")
     size = constant_span(t, args[5], timeline, "bin")
+    # The docs: a lookback that is not a multiple of the bin is rounded down to one.
+    lookback = (lookback // size) * size
     dims = dimensions(t, args[6:], source)
     output = t.output_columns(node)
     names = [quote_identifier(c.name) for c in output]

@@ -32,6 +32,7 @@ from kqlrules.engine.functions import (
     xxhash,
 )
 from kqlrules.engine.functions.support import RUNTIME_REFUSAL
+from kqlrules.engine.operators.kvtext import parse_kv
 from kqlrules.engine.windows import window_sessions
 
 _BIGINT = "BIGINT"
@@ -71,6 +72,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *distributions.PYTHON_FUNCTIONS,
     *schemas.PYTHON_FUNCTIONS,
     *typenames.PYTHON_FUNCTIONS,
+    ("kql_parse_kv", parse_kv, [_TEXT, _TEXT], _TEXT),
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 

@@ -8,11 +8,14 @@ from kqlrules.engine.errors import (
     KqlSyntaxError,
     UnsupportedKql,
 )
+from kqlrules.engine.external import EMPTY, ExternalData
 from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
 from kqlrules.engine.planner import Plan
 
 __all__ = [
     "CACHE",
+    "EMPTY",
+    "ExternalData",
     "KqlEngineError",
     "KqlRuntimeError",
     "KqlSemanticError",

@@ -5,14 +5,17 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
+from kqlrules.engine.sql import REFUSAL_MARK
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
@@ -75,11 +78,13 @@ class LocalEngine:
         *,
         analyzer: Analyzer | None = None,
         connection: Any = None,
-        externaldata: dict[str, str] | None = None,
+        externaldata: ExternalData | Mapping[str, ExternalSource] | None = None,
         type_column: bool = False,
     ) -> None:
-        """`externaldata` maps the URLs of `externaldata` operators to local files. With `type_column`, a
-        table without a `Type` column gets one holding its name, as every Log Analytics table has."""
+        """`externaldata` says where the URLs of `externaldata` operators are read from: a mapping of URL to
+        local file or `EMPTY`, or an `ExternalData` (which can also read every unmapped URL as empty). With
+        `type_column`, a table without a `Type` column gets one holding its name, as every Log Analytics
+        table has."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -95,8 +100,8 @@ class LocalEngine:
                     tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
                     self._typed.add(name)
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
-        self._external = dict(externaldata or {})
-        self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
+        self._external = ExternalData.of(externaldata)
+        self._fingerprint = self.schemas.fingerprint() + self._external.fingerprint()
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
         register_helpers(self._connection)
         self._created: set[str] = set()
@@ -159,7 +164,7 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
-            raise KqlRuntimeError(_runtime_message(error)) from None
+            raise _runtime_error(error) from None
         return to_table(compiled.columns, rows)
 
     def _cursor(self) -> Any:
@@ -231,6 +236,15 @@ def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
     """DuckDB refuses parameters a statement does not name."""
     used = {name: value for name, value in params.items() if f"${name}" in sql}
     return used or None
+
+
+def _runtime_error(error: Exception) -> KqlEngineError:
+    """A row the plan cannot answer for (`refuse_at_run_time`) is a refusal; anything else a runtime error."""
+    text = str(error)
+    if REFUSAL_MARK in text:
+        construct = text.split(REFUSAL_MARK, 1)[1].splitlines()[0].strip()
+        return UnsupportedKql(construct)
+    return KqlRuntimeError(_runtime_message(error))
 
 
 def _runtime_message(error: Exception) -> str:

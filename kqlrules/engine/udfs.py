@@ -19,6 +19,7 @@ from kqlrules.engine.functions import (
     network,
     parsing,
     series,
+    series_fit,
     terms,
     textsearch,
     web,
@@ -55,6 +56,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *terms.PYTHON_FUNCTIONS,
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
+    *series_fit.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]

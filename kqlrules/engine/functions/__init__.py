@@ -10,6 +10,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     geo,
     numeric,
     operators,
+    series_fit,
     strings,
     text_operators,
 )

@@ -219,8 +219,7 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
         "current_database", "cursor_current", "estimate_data_size",
         "punycode_domain_from_string", "punycode_domain_to_string",
-        "treepath", "bag_set_key", "ingestion_time", "series_fit_line",
-        "series_decompose", "series_decompose_anomalies", "series_outliers", "series_iir", "series_fir",
+        "treepath", "bag_set_key", "ingestion_time", "series_fit_line", "series_iir", "series_fir",
         "series_seasonal", "series_periods_detect", "series_periods_validate", "series_fit_2lines",
         "series_stats", "series_pearson_correlation")  # fmt: skip
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:

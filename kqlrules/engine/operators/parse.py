@@ -6,6 +6,7 @@ the text when last. In regex mode it captures greedily (`(.*)`): the documented 
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
 whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
+A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.table import Column
 
 _CAPTURES = {
     "string": "(.*?)",
@@ -118,7 +120,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
     if len({c.name for c in output}) != len(output):
-        raise t.position.unsupported("parse into a column the input already has", node)
+        output = _into_existing(t, node, source, output)
     fresh = [c.name for c in output if c.name not in {s.name for s in source.columns}]
     if len(fresh) == len(captures) and set(fresh) != set(by_name):
         # A capture named like an input column becomes a new column (`x1`): pair them in order.
@@ -161,6 +163,22 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
         # parse-where drops the rows that do not match, or whose typed captures do not convert.
         sql += " WHERE " + " AND ".join(["__kql_matched", *typed_checks])
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
+
+
+def _into_existing(t: Translator, node: Node, source: Relation, output: list[Column]) -> list[Column]:
+    """A capture named like an input column: the analyzer lists the name twice, and what Kusto's column
+    then holds is not documented. The plan keeps one column holding the capture, so that a query runs on
+    an empty input, and refuses at run time when the input has rows."""
+    kept: dict[str, Column] = {}
+    for column in output:
+        first = kept.get(column.name)
+        if first is not None and first.type != column.type:
+            raise t.position.unsupported("parse into a column the input already has, of another type", node)
+        kept.setdefault(column.name, column)
+    line, col = t.position.at(node)
+    construct = "parse into a column the input already has, over rows"
+    t.guards.append((f"SELECT count(*) FROM {source.name}", construct, line, col))
+    return list(kept.values())
 
 
 @operator("ParseOperator")

@@ -27,7 +27,7 @@ from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
-from kqlrules.engine.windows import WINDOW_CALLS
+from kqlrules.engine.windows import WINDOW_CALLS, row_number_restarting
 from kqlrules.table import Column
 
 LITERAL_KINDS = frozenset(
@@ -699,9 +699,9 @@ def _prev_next(t: Translator, node: Node, row: Row) -> Sql:
 
 
 def _row_number(t: Translator, node: Node, row: Row) -> Sql:
+    if len(node.arguments()) > 1:
+        return row_number_restarting(t, node, row)
     _, args = _window(t, node, row)
-    if len(args) > 1:
-        raise t.position.unsupported("row_number() with a restart condition", node)
     start = args[0].text if args else "1"
     return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
 

@@ -120,7 +120,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
     if len({c.name for c in output}) != len(output):
-        output = _into_existing(t, node, source, output)
+        output = _into_existing(t, node, source, by_name)
     fresh = [c.name for c in output if c.name not in {s.name for s in source.columns}]
     if len(fresh) == len(captures) and set(fresh) != set(by_name):
         # A capture named like an input column becomes a new column (`x1`): pair them in order.
@@ -165,20 +165,30 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
 
 
-def _into_existing(t: Translator, node: Node, source: Relation, output: list[Column]) -> list[Column]:
-    """A capture named like an input column: the analyzer lists the name twice, and what Kusto's column
-    then holds is not documented. The plan keeps one column holding the capture, so that a query runs on
-    an empty input, and refuses at run time when the input has rows."""
-    kept: dict[str, Column] = {}
-    for column in output:
-        first = kept.get(column.name)
-        if first is not None and first.type != column.type:
-            raise t.position.unsupported("parse into a column the input already has, of another type", node)
-        kept.setdefault(column.name, column)
+def _into_existing(
+    t: Translator, node: Node, source: Relation, by_name: dict[str, tuple[int, str, Node]]
+) -> list[Column]:
+    """A capture named like an input column: the analyzer then lists the name twice (and keeps both through
+    later operators; after an `extend` it calls the second `name1`). What Kusto's columns hold then is not
+    documented, so the plan keeps the input's column and puts the capture in `name1` only so that a query
+    runs on an empty input; it refuses at run time when the input has rows."""
+    columns = list(source.columns)
+    taken = {c.name for c in columns}
+    for name in list(by_name):
+        group, kind, item = by_name[name]
+        if name in taken:
+            number = 1
+            while f"{name}{number}" in taken:
+                number += 1
+            del by_name[name]
+            name = f"{name}{number}"
+            by_name[name] = (group, kind, item)
+        taken.add(name)
+        columns.append(Column(name, kind))
     line, col = t.position.at(node)
     construct = "parse into a column the input already has, over rows"
     t.guards.append((f"SELECT count(*) FROM {source.name}", construct, line, col))
-    return list(kept.values())
+    return columns
 
 
 @operator("ParseOperator")

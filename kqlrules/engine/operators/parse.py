@@ -1,11 +1,12 @@
-"""parse and parse-where (kind=simple and regex; relaxed is refused): the pattern becomes one RE2 regular
-expression, anchored at the start; `*` skips lazily (`.*?`).
+"""parse and parse-where (kind=simple, regex, and relaxed into string columns): the pattern becomes one RE2
+regular expression, anchored at the start; `*` skips lazily (`.*?`).
 
 A string (or datetime, timespan, dynamic) column captures lazily in simple mode, or the rest of
 the text when last. In regex mode it captures greedily (`(.*)`): the documented outputs of the regex
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
-whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
+whole row's match. Relaxed mode differs from simple mode only in its typed columns, which may match their type
+partially; what a partial match gives is not documented, so relaxed mode runs with string columns only.
 A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
@@ -101,7 +102,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     found = parameters(t, node)
     allow(t, node, found, "kind", "flags")
     kind = found.get("kind", ("simple", node))[0].lower()
-    if kind not in ("simple", "regex"):
+    if kind not in ("simple", "regex", "relaxed"):
         raise t.position.unsupported(f"parse kind={kind}", node)
     flags = found.get("flags", ("", node))[0]
     if flags and (kind != "regex" or not re.fullmatch(r"[imsU]+", flags)):
@@ -113,7 +114,11 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     if value.type != "string":
         # Kusto parses the value's string form.
         value = t.call_scalar("tostring", [value], "string", expression)
-    pattern, captures = _pattern(t, node, kind)
+    pattern, captures = _pattern(t, node, "simple" if kind == "relaxed" else kind)
+    if kind == "relaxed" and any(kind_ != "string" for _, kind_, _, _ in captures):
+        # Relaxed lets a typed column match its type partially (null where it does not match at all);
+        # what a partial match gives is not documented. With string columns only it is simple mode.
+        raise t.position.unsupported("parse kind=relaxed into typed columns", node)
     if flags:
         pattern = f"(?{flags})" + pattern
     pattern_sql = quote_string(pattern)

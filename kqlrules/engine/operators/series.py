@@ -36,6 +36,10 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     start_node = _clause(node, "RangeClause", "MakeSeriesFromClause", "Expression")
     end_node = _clause(node, "RangeClause", "MakeSeriesToClause", "Expression")
     step_node = _clause(node, "RangeClause", "MakeSeriesStepClause", "Expression")
+    deprecated = _clause(node, "RangeClause")
+    if deprecated is not None and deprecated.kind == "MakeSeriesInRangeClause":
+        # The deprecated form: how its stop and bins align is not documented.
+        raise t.position.unsupported("make-series ... in range(start, stop, step)", deprecated)
     if on_node is None or step_node is None:
         raise t.position.unsupported("make-series without on ... step", node)
     if start_node is None or end_node is None:

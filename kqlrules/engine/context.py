@@ -21,6 +21,10 @@ class Row:
     aggregates: bool = False
     sides: dict[str, Row] = field(default_factory=dict)  # `$left` / `$right` inside a join condition
     window: Relation | None = None  # the serialized input, for prev()/next()/row_number()
+    # Graph patterns: the elements a name stands for (`n.prop`), and the calls only they give a meaning to
+    # (`all(e, ...)`, `node_degree_in(n)`...).
+    tuples: dict[str, Row] = field(default_factory=dict)
+    calls: dict[str, Callable[..., Sql]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, relation: Relation, alias: str | None = None, *, aggregates: bool = False) -> Row:

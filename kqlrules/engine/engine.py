@@ -11,11 +11,10 @@ from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql, refused_construct
 from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
-from kqlrules.engine.sql import REFUSAL_MARK
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
@@ -164,7 +163,10 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
-            raise _runtime_error(error) from None
+            construct = refused_construct(str(error))
+            if construct is not None:
+                raise UnsupportedKql(construct) from None
+            raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
 
     def _cursor(self) -> Any:
@@ -236,15 +238,6 @@ def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
     """DuckDB refuses parameters a statement does not name."""
     used = {name: value for name, value in params.items() if f"${name}" in sql}
     return used or None
-
-
-def _runtime_error(error: Exception) -> KqlEngineError:
-    """A row the plan cannot answer for (`refuse_at_run_time`) is a refusal; anything else a runtime error."""
-    text = str(error)
-    if REFUSAL_MARK in text:
-        construct = text.split(REFUSAL_MARK, 1)[1].splitlines()[0].strip()
-        return UnsupportedKql(construct)
-    return KqlRuntimeError(_runtime_message(error))
 
 
 def _runtime_message(error: Exception) -> str:

@@ -24,12 +24,3 @@ def quote_string(value: str) -> str:
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-REFUSAL_MARK = "kql-unsupported: "
-
-
-def refuse_at_run_time(construct: str) -> str:
-    """SQL that stops the query when a row reaches it; the engine reports it as `UnsupportedKql(construct)`.
-    For rows whose answer the engine cannot give (the plan answers every other row)."""
-    return f"error({quote_string(REFUSAL_MARK + construct)})"

@@ -332,6 +332,9 @@ class Translator:
     def _path(self, node: Node, row: Row) -> Sql:
         target = _only(node, "Expression")
         selector = _only(node, "Selector")
+        element = row.tuples.get(name_text(target)) if target.kind == "NameReference" else None
+        if element is not None:
+            return self._name_reference(selector, element)
         if target.symbol and target.symbol[1] == "Tuple":
             side = (target.token or name_text(target)).lower()
             side_row = row.sides.get(side) or row.sides.get(self.source(target).lower())
@@ -403,7 +406,7 @@ class Translator:
             if isinstance(result, Relation):
                 raise self.position.unsupported(f"the tabular function {name} used as a scalar", node)
             return result
-        special = _SPECIAL_CALLS.get(name)
+        special = row.calls.get(name) or _SPECIAL_CALLS.get(name)
         if special is not None:
             return special(self, node, row)
         arg_nodes = node.arguments()
@@ -514,13 +517,20 @@ class Translator:
 
     # -- tabular expressions -----------------------------------------------------------------------
     def tabular(self, node: Node, source: Relation | None = None) -> Relation:
+        result = self.tabular_or_graph(node, source)
+        if result.is_graph:
+            raise self.position.unsupported("a graph where a table is expected", node)
+        return result
+
+    def tabular_or_graph(self, node: Node, source: Relation | None = None) -> Relation:
+        """A tabular expression, or a graph (make-graph), which only graph operators take."""
         from kqlrules.engine.operators import OPERATORS
 
         if node.kind == "PipeExpression":
-            left = self.tabular(_only(node, "Expression"), source)
-            return self.tabular(_only(node, "Operator"), left)
+            left = self.tabular_or_graph(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
-            return self.tabular(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Expression"), source)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
@@ -539,6 +549,8 @@ class Translator:
         handler = OPERATORS.get(node.kind)
         if handler is None:
             raise self.position.unsupported(_describe(node), node)
+        if source is not None and source.is_graph and not node.kind.startswith("Graph"):
+            raise self.position.unsupported(f"{_describe(node)} over a graph", node)
         self.position.node = node
         return handler(self, node, source)
 
@@ -566,7 +578,7 @@ class Translator:
                 binding.busy = True
                 saved = self._enter(binding)
                 try:
-                    binding.relation = self.tabular(binding.node)
+                    binding.relation = self.tabular_or_graph(binding.node)
                 finally:
                     self._leave(saved)
                     binding.busy = False

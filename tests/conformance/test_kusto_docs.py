@@ -43,3 +43,8 @@ def test_answers_are_right_where_the_engine_answers(report: Report) -> None:
 def test_no_new_wrong_answers(report: Report) -> None:
     wrong = {o.case.page for o in report.failures()}
     assert wrong <= KNOWN_WRONG, "\n".join(f"{o.case.page}: {o.detail}" for o in report.failures())
+
+
+def test_geospatial_examples_pass_or_are_refused_cleanly(report: Report) -> None:
+    unclean = [o for o in report.outcomes if o.case.geospatial and o.status in ("fail", "error")]
+    assert not unclean, "\n".join(f"#{o.case.number} {o.case.page}: {o.detail}" for o in unclean)

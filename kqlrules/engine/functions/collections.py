@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.errors import RefusedAtRunTime
+
 MAX_RANGE = 1_048_576
 
 
@@ -656,7 +658,7 @@ def geo_polygon_perimeter(text: str) -> float | None:
     if not isinstance(polygons, list) or not polygons:
         return None
     if len(polygons) > 1 or not isinstance(polygons[0], list) or len(polygons[0]) > 1:
-        raise ValueError("geo_polygon_perimeter() of several polygons or of holes is not supported locally")
+        raise RefusedAtRunTime("geo_polygon_perimeter() of several polygons or of a polygon with holes")
     if not polygons[0]:
         return None
     ring = _ring(polygons[0][0])

@@ -5,6 +5,7 @@ Kusto follows IEEE doubles: log(0) is -infinity, log(-1) and sqrt(-1) are NaN (D
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
@@ -124,10 +125,8 @@ def round_(ctx: TranslationContext, call: Call) -> Sql:
     scaled = f"({as_real(value)} * {scale})"
     halfway = f"(abs({scaled}) - floor(abs({scaled})) = 0.5 AND CAST(floor(abs({scaled})) AS DOUBLE) % 2 = 0)"
     rounded = f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / {scale})"
-    check = (
-        f"(CASE WHEN {halfway} THEN error('round() of a value exactly halfway between two results') "
-        f"ELSE {rounded} END)"
-    )
+    refuse = refusal_sql("'round() of a value exactly halfway between two results'")
+    check = f"(CASE WHEN {halfway} THEN {refuse} ELSE {rounded} END)"
     if value.type in INTEGER_TYPES:
         return Sql(f"TRY_CAST({check} AS BIGINT)", "long")
     return Sql(check, "real")

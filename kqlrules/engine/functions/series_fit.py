@@ -18,18 +18,19 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.errors import RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import arity, as_dynamic, fn
-from kqlrules.engine.sql import REFUSAL_MARK, Sql, refuse_at_run_time
+from kqlrules.engine.sql import Sql, quote_string
 
 FIT_LINE_FIELDS = ["rsquare", "slope", "variance", "rvariance", "interception", "line_fit"]
 
 
-class RefusedSeries(ValueError):
-    """A series the engine cannot fit as Kusto does; the message carries the refusal mark."""
+class RefusedSeries(RefusedAtRunTime):
+    """A series the engine cannot fit as Kusto does."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{REFUSAL_MARK}series_fit_line() of {what}")
+        super().__init__(f"series_fit_line() of {what}")
 
 
 def fit_line(values: list[float]) -> dict[str, Any]:
@@ -100,4 +101,4 @@ def not_computed(ctx: TranslationContext, call: Call) -> Sql:
 def refused_on_rows(name: str, kusto_type: str = "dynamic") -> Sql:
     """A value of `name()` the engine does not compute: no row may need it."""
     duck = "JSON" if kusto_type == "dynamic" else "DOUBLE"
-    return Sql(f"CAST({refuse_at_run_time(f'{name}() over rows')} AS {duck})", kusto_type)
+    return Sql(f"CAST({refusal_sql(quote_string(f'{name}() over rows'))} AS {duck})", kusto_type)

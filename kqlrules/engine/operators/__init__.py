@@ -4,6 +4,8 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     evaluate,
     external,
     filtering,
+    graph,
+    graph_match,
     joins,
     mvapply,
     mvexpand,

@@ -18,6 +18,7 @@ from kqlrules.engine.functions import (
     formatting,
     network,
     parsing,
+    relaxed,
     series,
     series_fit,
     terms,
@@ -57,6 +58,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
     *series_fit.PYTHON_FUNCTIONS,
+    *relaxed.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]

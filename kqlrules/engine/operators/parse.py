@@ -1,12 +1,14 @@
-"""parse and parse-where (kind=simple, regex, and relaxed into string columns): the pattern becomes one RE2
+"""parse and parse-where (kind=simple, regex; parse kind=relaxed): the pattern becomes one RE2
 regular expression, anchored at the start; `*` skips lazily (`.*?`).
 
 A string (or datetime, timespan, dynamic) column captures lazily in simple mode, or the rest of
 the text when last. In regex mode it captures greedily (`(.*)`): the documented outputs of the regex
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
-whole row's match. Relaxed mode differs from simple mode only in its typed columns, which may match their type
-partially; what a partial match gives is not documented, so relaxed mode runs with string columns only.
+whole row's match. Relaxed mode differs from simple mode in its typed columns: each takes its type's text
+where it is there, else the text up to the next delimiter, and is null where that does not convert (the row
+still matches); a text only part of which converts (a partial match, whose value is not documented) is
+refused when the query runs.
 A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
@@ -15,6 +17,8 @@ from __future__ import annotations
 import re
 
 from kqlrules.engine.context import Row
+from kqlrules.engine.errors import refusal_sql
+from kqlrules.engine.functions.relaxed import RELAXED_TYPES
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input, row_of
 from kqlrules.engine.operators.parameters import allow, parameters
@@ -83,6 +87,10 @@ def _pattern(t: Translator, node: Node, mode: str) -> tuple[str, list[tuple[str,
             capture = _CAPTURES.get(kind)
             if capture is None:
                 raise t.position.unsupported(f"parsing into a {kind} column", item)
+            if mode == "relaxed" and kind != "string":
+                # The type's own text if it is there (`23` before a `*`), else any text up to the next
+                # delimiter (`nonValidLongValue`, null); the last column takes the rest of the text.
+                capture = "(.*)" if last or capture == "(.*?)" else f"({capture[1:-1]}|.*?)"
             if capture == "(.*?)" and (last or regex):
                 capture = "(.*)"
             parts.append(capture)
@@ -114,11 +122,12 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     if value.type != "string":
         # Kusto parses the value's string form.
         value = t.call_scalar("tostring", [value], "string", expression)
-    pattern, captures = _pattern(t, node, "simple" if kind == "relaxed" else kind)
-    if kind == "relaxed" and any(kind_ != "string" for _, kind_, _, _ in captures):
-        # Relaxed lets a typed column match its type partially (null where it does not match at all);
-        # what a partial match gives is not documented. With string columns only it is simple mode.
-        raise t.position.unsupported("parse kind=relaxed into typed columns", node)
+    pattern, captures = _pattern(t, node, kind)
+    relaxed = kind == "relaxed" and any(kind_ != "string" for _, kind_, _, _ in captures)
+    if relaxed and (
+        not keep_unmatched or any(k not in RELAXED_TYPES | {"string"} for _, k, _, _ in captures)
+    ):
+        raise t.position.unsupported("parse-where kind=relaxed, or parse kind=relaxed into this type", node)
     if flags:
         pattern = f"(?{flags})" + pattern
     pattern_sql = quote_string(pattern)
@@ -146,9 +155,12 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     for column in output:
         if column.name in by_name:
             group, kind_, item = by_name[column.name]
-            text = _convert(t, f"__kql_groups.g{group}", kind_, item)
+            capture = f"__kql_groups.g{group}"
+            text = _convert(t, capture, kind_, item)
+            if relaxed and kind_ != "string":
+                text = _relaxed(t, text, capture, kind_, item)
             converted[column.name] = (text, kind_)
-            if kind_ != "string":
+            if kind_ != "string" and not relaxed:
                 typed_checks.append(f"{text} IS NOT NULL")
     # The row matches when the text does and every typed column converts.
     success = " AND ".join(["__kql_matched", *typed_checks])
@@ -168,6 +180,19 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
         # parse-where drops the rows that do not match, or whose typed captures do not convert.
         sql += " WHERE " + " AND ".join(["__kql_matched", *typed_checks])
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
+
+
+def _relaxed(t: Translator, converted: str, capture: str, kusto_type: str, node: Node) -> str:
+    """A relaxed typed column: its value where the text converts, null where no part of it does, and a
+    refusal where only a part does (what Kusto's partial match gives is not documented)."""
+    line, col = t.position.at(node)
+    construct = quote_string(
+        f"parse kind=relaxed of a text that partially matches {kusto_type} ({line}:{col})"
+    )
+    return (
+        f"(CASE WHEN ({converted}) IS NULL AND kql_relaxed_partial({capture}, '{kusto_type}') "
+        f"THEN {refusal_sql(construct)} ELSE {converted} END)"
+    )
 
 
 def _into_existing(

@@ -11,6 +11,7 @@ from kqlrules.engine.errors import (
 from kqlrules.engine.external import EMPTY, ExternalData
 from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
 from kqlrules.engine.planner import Plan
+from kqlrules.engine.staging import SchemaFromData
 
 __all__ = [
     "CACHE",
@@ -22,6 +23,7 @@ __all__ = [
     "KqlSyntaxError",
     "LocalEngine",
     "Plan",
+    "SchemaFromData",
     "UnsupportedKql",
     "WorkspaceDataError",
     "load_workspace_folder",

@@ -15,6 +15,7 @@ from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedK
 from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
+from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
@@ -150,10 +151,13 @@ class LocalEngine:
     ) -> Table:
         """Run `kql` with `now()` at `now`. With a `timespan` [start, end), every table's `TimeGenerated` is
         limited to it first, as the Log Analytics query API's `timespan` does."""
-        compiled = self.translate(kql, windowed=timespan is not None)
         params: dict[str, datetime] = {"now": _naive_utc(now or datetime.now(UTC))}
         if timespan is not None:
             params["span_start"], params["span_end"] = (_naive_utc(t) for t in timespan)
+        try:
+            compiled = self.translate(kql, windowed=timespan is not None)
+        except SchemaFromData as staged:
+            return self.query(self._with_schema(kql, staged, params), now, timespan)
         with self._lock:
             self._ensure_tables(compiled.tables)
         # Each thread queries through its own cursor (one database, shared tables and functions), so that
@@ -168,6 +172,24 @@ class LocalEngine:
                 raise UnsupportedKql(construct) from None
             raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
+
+    def _with_schema(self, kql: str, staged: SchemaFromData, params: dict[str, datetime]) -> str:
+        """`kql` with the output schema its data gives (see `kqlrules.engine.staging`)."""
+        with self._lock:
+            self._ensure_tables(staged.tables)
+        try:
+            bags = self._cursor().execute(staged.probe_sql, _used(staged.probe_sql, params)).fetchall()
+        except duckdb.Error as error:
+            raise KqlRuntimeError(_runtime_message(error)) from None
+        first, second = staged.schemas([row[0] for row in bags])
+        rewritten = staged.rewrite(kql, first)
+        columns = [
+            [c.name for c in self.analyzer.analyze(text, self.schemas).result_columns or []]
+            for text in (rewritten, staged.rewrite(kql, second))
+        ]
+        if columns[0] != columns[1]:
+            raise staged.refuse("whose column order shows in the result (Kusto's order is not documented)")
+        return rewritten
 
     def _cursor(self) -> Any:
         cursor = getattr(self._cursors, "cursor", None)

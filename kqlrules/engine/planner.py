@@ -54,6 +54,8 @@ def plan(
     for statement in root.elements("Statements"):
         if statement.kind == "LetStatement":
             translator.bind_let(statement)
+        elif statement.kind == "PatternStatement":
+            translator.bind_pattern(statement)
         elif statement.kind == "QueryParametersStatement":
             translator.bind_query_parameters(statement)
         elif statement.kind == "ExpressionStatement":
@@ -64,6 +66,8 @@ def plan(
             raise translator.position.unsupported(statement.kind, statement)
     if result is None:
         raise KqlSemanticError("the query has no expression to return")
+    if result.type == "group":
+        raise translator.position.unsupported("several result tables (fork, facet)", result)
     if result.columns is None:
         # A bare scalar statement returns a one-row, one-column table, like `print`.
         value = translator.expr(result, Row.empty())

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kqlrules.engine import fallbacks, literals
+from kqlrules.engine import fallbacks, literals, patterns
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
 from kqlrules.engine.external import Empty, ExternalData
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
@@ -92,6 +92,7 @@ class Translator:
         self.scope = Scope()
         self.uses_now = False
         self.used_tables: set[str] = set()
+        self.patterns: dict[str, patterns.Pattern] = {}  # `declare pattern` statements by name
         # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
         self.guards: list[tuple[str, str, int, int]] = []
 
@@ -133,6 +134,9 @@ class Translator:
         except (ValueError, TypeError):
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
         if node.kind == "DateTimeLiteralExpression" and result.value is not None:
+            if result.value == _UNREAD_DATETIME and not _MIN_DATETIME_TEXT.search(self.source(node)):
+                # The analyzer's value for a literal it could not read (`datetime(2017 - 08 - 01)`).
+                raise self.position.unsupported(f"the literal {self.source(node)}", node)
             return self._precise_datetime(node, result)
         return result
 
@@ -508,6 +512,10 @@ class Translator:
                 node=value, scope=self.scope, text=self.text, position=self.position
             )
 
+    def bind_pattern(self, statement: Node) -> None:
+        name, declaration = _only(statement, "Name"), _only(statement, "Pattern")
+        self.patterns[name_text(name)] = patterns.Pattern(declaration, self.scope, self.text, self.position)
+
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
@@ -531,6 +539,8 @@ class Translator:
             return self.tabular_or_graph(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
             return self.tabular_or_graph(_only(node, "Expression"), source)
+        if patterns.is_invocation(node):
+            return patterns.invoke(self, node, self.patterns)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
@@ -671,6 +681,8 @@ def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
     return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
 
 
+_UNREAD_DATETIME = datetime(1, 1, 1)
+_MIN_DATETIME_TEXT = re.compile(r"\(\s*0*1-0?1-0?1\b")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)
 

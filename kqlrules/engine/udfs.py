@@ -18,7 +18,6 @@ from kqlrules.engine.functions import (
     formatting,
     network,
     parsing,
-    relaxed,
     series,
     series_fit,
     terms,
@@ -26,6 +25,7 @@ from kqlrules.engine.functions import (
     web,
     xxhash,
 )
+from kqlrules.engine.operators.kvtext import parse_kv
 from kqlrules.engine.windows import window_sessions
 
 _BIGINT = "BIGINT"
@@ -58,8 +58,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
     *series_fit.PYTHON_FUNCTIONS,
-    *relaxed.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
+    ("kql_parse_kv", parse_kv, [_TEXT, _TEXT], _TEXT),
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 

@@ -73,6 +73,11 @@ DOC_ERRATA = [
         "variancepif",
         "shows varianceif's sample variance (850); variancep is the population variance (833)",
     ),
+    (
+        "scan-operator.md",
+        "| project start, end, userID, sessionDuration",
+        "lists `userID` first; the query projects `start, end, userID, sessionDuration`",
+    ),
     # Not an error of the docs but of comparability: which left row innerunique keeps is arbitrary.
     (
         "join-innerunique.md",

@@ -1,6 +1,7 @@
 """Tabular operators, one module per family, each registering its translators by SyntaxKind."""
 
 from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
+    activity,
     evaluate,
     external,
     filtering,
@@ -9,10 +10,19 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     joins,
     mvapply,
     mvexpand,
+    narrow,
     nested,
     parse,
+    parsekv,
+    partition,
     projection,
+    rolling,
+    sampling,
+    scan,
+    schema,
+    sequences,
     series,
+    sets,
     sources,
     summarize,
     union,

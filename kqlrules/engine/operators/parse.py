@@ -1,14 +1,11 @@
-"""parse and parse-where (kind=simple, regex; parse kind=relaxed): the pattern becomes one RE2
-regular expression, anchored at the start; `*` skips lazily (`.*?`).
+"""parse and parse-where (kind=simple, regex and relaxed; see `_RELAXED`): the pattern becomes one RE2 regular
+expression, anchored at the start; `*` skips lazily (`.*?`).
 
 A string (or datetime, timespan, dynamic) column captures lazily in simple mode, or the rest of
 the text when last. In regex mode it captures greedily (`(.*)`): the documented outputs of the regex
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
-whole row's match. Relaxed mode differs from simple mode in its typed columns: each takes its type's text
-where it is there, else the text up to the next delimiter, and is null where that does not convert (the row
-still matches); a text only part of which converts (a partial match, whose value is not documented) is
-refused when the query runs.
+whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
 A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
@@ -17,8 +14,6 @@ from __future__ import annotations
 import re
 
 from kqlrules.engine.context import Row
-from kqlrules.engine.errors import refusal_sql
-from kqlrules.engine.functions.relaxed import RELAXED_TYPES
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input, row_of
 from kqlrules.engine.operators.parameters import allow, parameters
@@ -87,15 +82,15 @@ def _pattern(t: Translator, node: Node, mode: str) -> tuple[str, list[tuple[str,
             capture = _CAPTURES.get(kind)
             if capture is None:
                 raise t.position.unsupported(f"parsing into a {kind} column", item)
-            if mode == "relaxed" and kind != "string":
-                # The type's own text if it is there (`23` before a `*`), else any text up to the next
-                # delimiter (`nonValidLongValue`, null); the last column takes the rest of the text.
-                capture = "(.*)" if last or capture == "(.*?)" else f"({capture[1:-1]}|.*?)"
             if capture == "(.*?)" and (last or regex):
                 capture = "(.*)"
+            columns.append((name_text(name_node), kind, item, group + 1))
+            if mode == "relaxed" and capture not in ("(.*?)", "(.*)"):
+                # The typed value, else any text up to the next delimiter (its own group): see `_RELAXED`.
+                capture = f"(?:{capture}|({'.*' if last else '.*?'}))"
+                group += 1
             parts.append(capture)
             group += 1
-            columns.append((name_text(name_node), kind, item, group))
         else:
             value = t.expr(item, Row.empty())
             if not value.constant or not isinstance(value.value, str):
@@ -123,11 +118,6 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
         # Kusto parses the value's string form.
         value = t.call_scalar("tostring", [value], "string", expression)
     pattern, captures = _pattern(t, node, kind)
-    relaxed = kind == "relaxed" and any(kind_ != "string" for _, kind_, _, _ in captures)
-    if relaxed and (
-        not keep_unmatched or any(k not in RELAXED_TYPES | {"string"} for _, k, _, _ in captures)
-    ):
-        raise t.position.unsupported("parse-where kind=relaxed, or parse kind=relaxed into this type", node)
     if flags:
         pattern = f"(?{flags})" + pattern
     pattern_sql = quote_string(pattern)
@@ -155,13 +145,14 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     for column in output:
         if column.name in by_name:
             group, kind_, item = by_name[column.name]
-            capture = f"__kql_groups.g{group}"
-            text = _convert(t, capture, kind_, item)
-            if relaxed and kind_ != "string":
-                text = _relaxed(t, text, capture, kind_, item)
+            text = _convert(t, f"__kql_groups.g{group}", kind_, item)
             converted[column.name] = (text, kind_)
-            if kind_ != "string" and not relaxed:
-                typed_checks.append(f"{text} IS NOT NULL")
+            if kind_ != "string":
+                if kind == "relaxed":
+                    skipped = group if _CAPTURES[kind_] == "(.*?)" else group + 1
+                    _refuse_partial(t, node, matched, f"__kql_groups.g{skipped}", text, kind_)
+                else:
+                    typed_checks.append(f"{text} IS NOT NULL")
     # The row matches when the text does and every typed column converts.
     success = " AND ".join(["__kql_matched", *typed_checks])
     parts = []
@@ -182,17 +173,33 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
 
 
-def _relaxed(t: Translator, converted: str, capture: str, kusto_type: str, node: Node) -> str:
-    """A relaxed typed column: its value where the text converts, null where no part of it does, and a
-    refusal where only a part does (what Kusto's partial match gives is not documented)."""
+# Relaxed mode: the delimiters must all appear; a typed column whose text is not of its type (the docs'
+# `nonValidLongValue`) is null and the others keep their values. Skipped text with a valid beginning (`27abc`)
+# or white space around it may convert partly, which is not documented: such rows are refused when run.
+_RELAXED = {
+    "long": r"^[-+]?[0-9]",
+    "int": r"^[-+]?[0-9]",
+    "real": r"^[-+]?[0-9.]",
+    "decimal": r"^[-+]?[0-9.]",
+    "datetime": r"^[0-9]",
+    "timespan": r"^[-+]?[0-9]",
+    "bool": r"^(?i)(true|false)",
+    "guid": r"^[0-9a-fA-F]",
+}
+
+
+def _refuse_partial(t: Translator, node: Node, matched: Relation, capture: str, text: str, kind: str) -> None:
+    """`capture`: the text a relaxed column skipped (its whole text for a kind captured as any text)."""
+    start = _RELAXED.get(kind)
+    if start is None:
+        raise t.position.unsupported(f"parse kind=relaxed into a {kind} column", node)
     line, col = t.position.at(node)
-    construct = quote_string(
-        f"parse kind=relaxed of a text that partially matches {kusto_type} ({line}:{col})"
+    doubtful = (
+        f"SELECT count(*) FROM {matched.name} WHERE __kql_matched AND {capture} <> '' AND "
+        f"({capture} <> trim({capture}) OR "
+        f"({text} IS NULL AND regexp_matches({capture}, {quote_string(start)})))"
     )
-    return (
-        f"(CASE WHEN ({converted}) IS NULL AND kql_relaxed_partial({capture}, '{kusto_type}') "
-        f"THEN {refusal_sql(construct)} ELSE {converted} END)"
-    )
+    t.guards.append((doubtful, f"parse kind=relaxed of a {kind} value that converts only in part", line, col))
 
 
 def _into_existing(

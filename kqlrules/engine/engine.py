@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql, refused_construct
+from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.staging import SchemaFromData
@@ -76,11 +78,13 @@ class LocalEngine:
         *,
         analyzer: Analyzer | None = None,
         connection: Any = None,
-        externaldata: dict[str, str] | None = None,
+        externaldata: ExternalData | Mapping[str, ExternalSource] | None = None,
         type_column: bool = False,
     ) -> None:
-        """`externaldata` maps the URLs of `externaldata` operators to local files. With `type_column`, a
-        table without a `Type` column gets one holding its name, as every Log Analytics table has."""
+        """`externaldata` says where the URLs of `externaldata` operators are read from: a mapping of URL to
+        local file or `EMPTY`, or an `ExternalData` (which can also read every unmapped URL as empty). With
+        `type_column`, a table without a `Type` column gets one holding its name, as every Log Analytics
+        table has."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -96,8 +100,8 @@ class LocalEngine:
                     tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
                     self._typed.add(name)
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
-        self._external = dict(externaldata or {})
-        self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
+        self._external = ExternalData.of(externaldata)
+        self._fingerprint = self.schemas.fingerprint() + self._external.fingerprint()
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
         register_helpers(self._connection)
         self._created: set[str] = set()

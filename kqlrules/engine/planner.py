@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kqlrules.engine.context import Row
 from kqlrules.engine.errors import KqlSemanticError, KqlSyntaxError
+from kqlrules.engine.external import ExternalData
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
@@ -36,7 +37,7 @@ def check(analysis: Analysis) -> None:
 def plan(
     analysis: Analysis,
     tables: dict[str, BaseTable],
-    external: dict[str, str] | None = None,
+    external: ExternalData | None = None,
     *,
     windowed: bool = False,
 ) -> Plan:

@@ -19,6 +19,7 @@ from typing import Any
 
 from kqlrules.engine import fallbacks, literals, patterns
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
+from kqlrules.engine.external import Empty, ExternalData
 from kqlrules.engine.functions.parsing import parse_timespan_ticks
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.literals import from_analyzer
@@ -27,7 +28,7 @@ from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
-from kqlrules.engine.windows import WINDOW_CALLS
+from kqlrules.engine.windows import WINDOW_CALLS, row_number_restarting
 from kqlrules.table import Column
 
 LITERAL_KINDS = frozenset(
@@ -77,7 +78,7 @@ class Translator:
         self,
         text: str,
         tables: dict[str, BaseTable],
-        external: dict[str, str] | None = None,
+        external: ExternalData | None = None,
         *,
         windowed: bool = False,
     ) -> None:
@@ -86,7 +87,7 @@ class Translator:
         # as a Log Analytics query with a `timespan` does.
         self.windowed = windowed
         self.tables = tables
-        self.external = external or {}
+        self.external = external or ExternalData()
         self.position = Position(text)
         self.ctes = Ctes()
         self.scope = Scope()
@@ -645,17 +646,14 @@ class Translator:
             )
         return relation
 
-    def external_path(self, uri: str, at: Node) -> str:
-        """The local file an `externaldata` URI is read from."""
-        if uri in self.external:
-            return self.external[uri]
-        if uri.startswith("file://"):
-            return uri[len("file://") :]
-        if "://" in uri:
+    def external_path(self, uri: str, at: Node) -> str | Empty:
+        """The local file an `externaldata` URI is read from, or `EMPTY`."""
+        found = self.external.resolve(uri)
+        if found is None:
             raise self.position.unsupported(
                 f"externaldata from {uri} (the local engine reads only local files; map the URL to one)", at
             )
-        return uri
+        return found
 
     def output_columns(self, node: Node) -> list[Column]:
         """The columns the analyzer says `node` produces."""
@@ -804,9 +802,9 @@ def _prev_next(t: Translator, node: Node, row: Row) -> Sql:
 
 
 def _row_number(t: Translator, node: Node, row: Row) -> Sql:
+    if len(node.arguments()) > 1:
+        return row_number_restarting(t, node, row)
     _, args = _window(t, node, row)
-    if len(args) > 1:
-        raise t.position.unsupported("row_number() with a restart condition", node)
     start = args[0].text if args else "1"
     return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
 
@@ -820,7 +818,18 @@ def _column_names_of(t: Translator, node: Node, row: Row) -> Sql:
     return literals.dynamic([name for name, _ in columns])
 
 
+def _ingestion_time(t: Translator, node: Node, row: Row) -> Sql:
+    """A local record has no ingestion latency: its ingestion time is the row's `_IngestionTime` where its
+    table declares one (a fixture that needs a delay), else its `TimeGenerated`."""
+    for name in ("_IngestionTime", TIME_COLUMN):
+        found = row.columns.get(name)
+        if found is not None and found.type == "datetime":
+            return found
+    raise t.position.unsupported("ingestion_time() where the row has no TimeGenerated column", node)
+
+
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
+    "ingestion_time": _ingestion_time,
     "column_names_of": _column_names_of,
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,

@@ -14,6 +14,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     operators,
     punycode,
     schemas,
+    series_fit,
     strings,
     text_operators,
     typenames,

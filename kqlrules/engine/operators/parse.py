@@ -6,6 +6,7 @@ the text when last. In regex mode it captures greedily (`(.*)`): the documented 
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
 whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
+A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.table import Column
 
 _CAPTURES = {
     "string": "(.*?)",
@@ -122,7 +124,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
     if len({c.name for c in output}) != len(output):
-        raise t.position.unsupported("parse into a column the input already has", node)
+        output = _into_existing(t, node, source, by_name)
     fresh = [c.name for c in output if c.name not in {s.name for s in source.columns}]
     if len(fresh) == len(captures) and set(fresh) != set(by_name):
         # A capture named like an input column becomes a new column (`x1`): pair them in order.
@@ -198,6 +200,32 @@ def _refuse_partial(t: Translator, node: Node, matched: Relation, capture: str, 
         f"({text} IS NULL AND regexp_matches({capture}, {quote_string(start)})))"
     )
     t.guards.append((doubtful, f"parse kind=relaxed of a {kind} value that converts only in part", line, col))
+
+
+def _into_existing(
+    t: Translator, node: Node, source: Relation, by_name: dict[str, tuple[int, str, Node]]
+) -> list[Column]:
+    """A capture named like an input column: the analyzer then lists the name twice (and keeps both through
+    later operators; after an `extend` it calls the second `name1`). What Kusto's columns hold then is not
+    documented, so the plan keeps the input's column and puts the capture in `name1` only so that a query
+    runs on an empty input; it refuses at run time when the input has rows."""
+    columns = list(source.columns)
+    taken = {c.name for c in columns}
+    for name in list(by_name):
+        group, kind, item = by_name[name]
+        if name in taken:
+            number = 1
+            while f"{name}{number}" in taken:
+                number += 1
+            del by_name[name]
+            name = f"{name}{number}"
+            by_name[name] = (group, kind, item)
+        taken.add(name)
+        columns.append(Column(name, kind))
+    line, col = t.position.at(node)
+    construct = "parse into a column the input already has, over rows"
+    t.guards.append((f"SELECT count(*) FROM {source.name}", construct, line, col))
+    return columns
 
 
 @operator("ParseOperator")

@@ -39,9 +39,15 @@ def query(
     schemas: list[Path] = typer.Option([], "--schemas", help="Schema folder (ours or Sentinel's JSON)."),
     now: str | None = typer.Option(None, "--now", help="The instant now() and ago() use (ISO 8601)."),
     output: QueryFormat = typer.Option(QueryFormat.table, "--format", help="table, json or csv."),
+    externaldata: list[str] = typer.Option(
+        [], "--externaldata", metavar="URL=FILE", help="Read an externaldata URL from a local FILE."
+    ),
+    empty_externaldata: bool = typer.Option(
+        False, "--empty-externaldata", help="Read every other externaldata URL as no rows."
+    ),
 ) -> None:
     """Run KQL locally over a workspace folder (tables from files, or empty tables from schemas)."""
-    from kqlrules.engine import LocalEngine, load_workspace_folder
+    from kqlrules.engine import ExternalData, LocalEngine, load_workspace_folder
     from kqlrules.kusto import SchemaSet
 
     sources = [s for s in (text, file, jsonl) if s is not None]
@@ -53,13 +59,24 @@ def query(
         if not workspace.startswith("local:"):
             raise KqlrulesError(f"unknown workspace {workspace!r}", hint="use --workspace local:DIR")
         tables = load_workspace_folder(Path(workspace[len("local:") :]))
-    engine = LocalEngine(tables, SchemaSet.load(*schemas) if schemas else None)
+    external = ExternalData(_external_files(externaldata), "empty" if empty_externaldata else "refuse")
+    engine = LocalEngine(tables, SchemaSet.load(*schemas) if schemas else None, externaldata=external)
     if jsonl is not None:
         _run_batch(engine, jsonl, instant)
         return
     kql = text if text is not None else _read_text(file)
     result = engine.query(kql, now=instant)
     _print(result, output)
+
+
+def _external_files(pairs: list[str]) -> dict[str, str]:
+    files = {}
+    for pair in pairs:
+        url, separator, file = pair.rpartition("=")
+        if not separator or not url or not file:
+            raise KqlrulesError(f"--externaldata {pair!r} is not URL=FILE")
+        files[url] = file
+    return files
 
 
 def _read_text(file: Path | None) -> str:

@@ -8,17 +8,22 @@ from kqlrules.engine.errors import (
     KqlSyntaxError,
     UnsupportedKql,
 )
+from kqlrules.engine.external import EMPTY, ExternalData
 from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
 from kqlrules.engine.planner import Plan
+from kqlrules.engine.staging import SchemaFromData
 
 __all__ = [
     "CACHE",
+    "EMPTY",
+    "ExternalData",
     "KqlEngineError",
     "KqlRuntimeError",
     "KqlSemanticError",
     "KqlSyntaxError",
     "LocalEngine",
     "Plan",
+    "SchemaFromData",
     "UnsupportedKql",
     "WorkspaceDataError",
     "load_workspace_folder",

@@ -21,6 +21,12 @@ class Row:
     aggregates: bool = False
     sides: dict[str, Row] = field(default_factory=dict)  # `$left` / `$right` inside a join condition
     window: Relation | None = None  # the serialized input, for prev()/next()/row_number()
+    # The input relation's column names (pack_all() packs these, not columns an extend adds before it).
+    inputs: frozenset[str] | None = None
+    # Graph patterns: the elements a name stands for (`n.prop`), and the calls only they give a meaning to
+    # (`all(e, ...)`, `node_degree_in(n)`...).
+    tuples: dict[str, Row] = field(default_factory=dict)
+    calls: dict[str, Callable[..., Sql]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, relation: Relation, alias: str | None = None, *, aggregates: bool = False) -> Row:
@@ -29,6 +35,7 @@ class Row:
             {c.name: Sql(prefix + quote_identifier(c.name), c.type) for c in relation.columns},
             aggregates,
             window=relation if relation.ordered else None,
+            inputs=frozenset(c.name for c in relation.columns),
         )
 
     @classmethod

@@ -5,14 +5,17 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql
+from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql, refused_construct
+from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
+from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
@@ -75,11 +78,13 @@ class LocalEngine:
         *,
         analyzer: Analyzer | None = None,
         connection: Any = None,
-        externaldata: dict[str, str] | None = None,
+        externaldata: ExternalData | Mapping[str, ExternalSource] | None = None,
         type_column: bool = False,
     ) -> None:
-        """`externaldata` maps the URLs of `externaldata` operators to local files. With `type_column`, a
-        table without a `Type` column gets one holding its name, as every Log Analytics table has."""
+        """`externaldata` says where the URLs of `externaldata` operators are read from: a mapping of URL to
+        local file or `EMPTY`, or an `ExternalData` (which can also read every unmapped URL as empty). With
+        `type_column`, a table without a `Type` column gets one holding its name, as every Log Analytics
+        table has."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -95,8 +100,8 @@ class LocalEngine:
                     tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
                     self._typed.add(name)
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
-        self._external = dict(externaldata or {})
-        self._fingerprint = self.schemas.fingerprint() + repr(sorted(self._external.items()))
+        self._external = ExternalData.of(externaldata)
+        self._fingerprint = self.schemas.fingerprint() + self._external.fingerprint()
         self._connection = connection if connection is not None else duckdb.connect(":memory:")
         register_helpers(self._connection)
         self._created: set[str] = set()
@@ -146,10 +151,13 @@ class LocalEngine:
     ) -> Table:
         """Run `kql` with `now()` at `now`. With a `timespan` [start, end), every table's `TimeGenerated` is
         limited to it first, as the Log Analytics query API's `timespan` does."""
-        compiled = self.translate(kql, windowed=timespan is not None)
         params: dict[str, datetime] = {"now": _naive_utc(now or datetime.now(UTC))}
         if timespan is not None:
             params["span_start"], params["span_end"] = (_naive_utc(t) for t in timespan)
+        try:
+            compiled = self.translate(kql, windowed=timespan is not None)
+        except SchemaFromData as staged:
+            return self.query(self._with_schema(kql, staged, params), now, timespan)
         with self._lock:
             self._ensure_tables(compiled.tables)
         # Each thread queries through its own cursor (one database, shared tables and functions), so that
@@ -159,8 +167,29 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
+            construct = refused_construct(str(error))
+            if construct is not None:
+                raise UnsupportedKql(construct) from None
             raise KqlRuntimeError(_runtime_message(error)) from None
         return to_table(compiled.columns, rows)
+
+    def _with_schema(self, kql: str, staged: SchemaFromData, params: dict[str, datetime]) -> str:
+        """`kql` with the output schema its data gives (see `kqlrules.engine.staging`)."""
+        with self._lock:
+            self._ensure_tables(staged.tables)
+        try:
+            bags = self._cursor().execute(staged.probe_sql, _used(staged.probe_sql, params)).fetchall()
+        except duckdb.Error as error:
+            raise KqlRuntimeError(_runtime_message(error)) from None
+        first, second = staged.schemas([row[0] for row in bags])
+        rewritten = staged.rewrite(kql, first)
+        columns = [
+            [c.name for c in self.analyzer.analyze(text, self.schemas).result_columns or []]
+            for text in (rewritten, staged.rewrite(kql, second))
+        ]
+        if columns[0] != columns[1]:
+            raise staged.refuse("whose column order shows in the result (Kusto's order is not documented)")
+        return rewritten
 
     def _cursor(self) -> Any:
         cursor = getattr(self._cursors, "cursor", None)

@@ -28,6 +28,32 @@ class UnsupportedKql(KqlEngineError):
         self.construct = construct
 
 
+# A construct that is refused only once the data shows it (a value exactly halfway for round(), a shape a
+# geo function does not compute): SQL `error()` and Python UDFs put this mark before the construct's name,
+# and the engine turns the DuckDB error that carries it back into `UnsupportedKql`.
+RUN_TIME_REFUSAL = "kqlrules-refuses: "
+
+
+class RefusedAtRunTime(ValueError):
+    """Raised by a Python UDF for a value it cannot compute right; the query ends with `UnsupportedKql`."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(RUN_TIME_REFUSAL + construct)
+
+
+def refusal_sql(construct_sql: str) -> str:
+    """A SQL expression that stops the query with a run-time refusal; `construct_sql` is a SQL string."""
+    return f"error('{RUN_TIME_REFUSAL}' || {construct_sql})"
+
+
+def refused_construct(message: str) -> str | None:
+    """The construct a DuckDB error message refuses, or None when it is another error."""
+    at = message.find(RUN_TIME_REFUSAL)
+    if at < 0:
+        return None
+    return message[at + len(RUN_TIME_REFUSAL) :].strip().splitlines()[0]
+
+
 class KqlSyntaxError(KqlEngineError):
     kind = "syntax"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kqlrules.engine.context import Row
 from kqlrules.engine.errors import KqlSemanticError, KqlSyntaxError
+from kqlrules.engine.external import ExternalData
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
@@ -13,8 +14,6 @@ from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
 from kqlrules.kusto.analysis import Analysis
 from kqlrules.table import Column
-
-_IGNORED_STATEMENTS = frozenset({"SetOptionStatement"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def check(analysis: Analysis) -> None:
 def plan(
     analysis: Analysis,
     tables: dict[str, BaseTable],
-    external: dict[str, str] | None = None,
+    external: ExternalData | None = None,
     *,
     windowed: bool = False,
 ) -> Plan:
@@ -53,16 +52,22 @@ def plan(
     for statement in root.elements("Statements"):
         if statement.kind == "LetStatement":
             translator.bind_let(statement)
+        elif statement.kind == "PatternStatement":
+            translator.bind_pattern(statement)
         elif statement.kind == "QueryParametersStatement":
             translator.bind_query_parameters(statement)
+        elif statement.kind == "SetOptionStatement":
+            translator.set_option(statement)
         elif statement.kind == "ExpressionStatement":
             if result is not None:
                 raise translator.position.unsupported("several result tables in one query", statement)
             result = statement.get("Expression")
-        elif statement.kind not in _IGNORED_STATEMENTS:
+        else:
             raise translator.position.unsupported(statement.kind, statement)
     if result is None:
         raise KqlSemanticError("the query has no expression to return")
+    if result.type == "group":
+        raise translator.position.unsupported("several result tables (fork, facet)", result)
     if result.columns is None:
         # A bare scalar statement returns a one-row, one-column table, like `print`.
         value = translator.expr(result, Row.empty())

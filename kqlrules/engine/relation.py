@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.table import Column
@@ -18,6 +19,7 @@ class Relation:
     ordered: bool = False  # carries ORDER (set by sort/serialize/top; kept by order-preserving operators)
     sources: tuple[str, ...] = field(default=())  # table names, for `union withsource` and `$table`
     alias: str | None = None  # the name `as` gave it (union's withsource column reports it)
+    is_graph: ClassVar[bool] = False  # a graph (make-graph) flowing to graph operators, not a table
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:

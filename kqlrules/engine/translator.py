@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kqlrules.engine import fallbacks, literals
+from kqlrules.engine import fallbacks, literals, patterns
 from kqlrules.engine.context import Binding, Ctes, Position, Row, Scope
+from kqlrules.engine.external import Empty, ExternalData
+from kqlrules.engine.functions.parsing import parse_timespan_ticks
 from kqlrules.engine.functions.registry import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
@@ -26,7 +28,7 @@ from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, constant_json_path, quote_identifier, quote_string
 from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
-from kqlrules.engine.windows import WINDOW_CALLS
+from kqlrules.engine.windows import WINDOW_CALLS, row_number_restarting
 from kqlrules.table import Column
 
 LITERAL_KINDS = frozenset(
@@ -76,7 +78,7 @@ class Translator:
         self,
         text: str,
         tables: dict[str, BaseTable],
-        external: dict[str, str] | None = None,
+        external: ExternalData | None = None,
         *,
         windowed: bool = False,
     ) -> None:
@@ -85,14 +87,18 @@ class Translator:
         # as a Log Analytics query with a `timespan` does.
         self.windowed = windowed
         self.tables = tables
-        self.external = external or {}
+        self.external = external or ExternalData()
         self.position = Position(text)
         self.ctes = Ctes()
         self.scope = Scope()
         self.uses_now = False
         self.used_tables: set[str] = set()
+        self.patterns: dict[str, patterns.Pattern] = {}  # `declare pattern` statements by name
         # (SQL counting rows the plan cannot answer for, construct, line, col): checked before running.
         self.guards: list[tuple[str, str, int, int]] = []
+        # The request properties the query sets (`set query_bin_auto_size=1h;`): their value expressions,
+        # translated only by a function that reads them.
+        self.options: dict[str, Node] = {}
 
     # -- TranslationContext ----------------------------------------------------------------------
     @property
@@ -132,8 +138,30 @@ class Translator:
         except (ValueError, TypeError):
             raise self.position.unsupported(f"the literal {self.source(node)}", node) from None
         if node.kind == "DateTimeLiteralExpression" and result.value is not None:
+            if result.value == _UNREAD_DATETIME and not _MIN_DATETIME_TEXT.search(self.source(node)):
+                # The analyzer's value for a literal it could not read (`datetime(2017 - 08 - 01)`).
+                raise self.position.unsupported(f"the literal {self.source(node)}", node)
             return self._precise_datetime(node, result)
+        if node.kind == "TimespanLiteralExpression":
+            return self._clock_timespan(node, result)
         return result
+
+    def _clock_timespan(self, node: Node, analyzed: Sql) -> Sql:
+        """The analyzer exports `time(29.09:00:05.12345)` and the other clock forms as 0: read them here."""
+        text = self.source(node)
+        days = _DAYS_TIMESPAN.fullmatch(text)
+        if days is not None:  # time(2) is two days, as the reference lists
+            return literals.ticks(int(days.group(1)) * 864_000_000_000)
+        if _NUMBER_TIMESPAN.fullmatch(text):
+            raise self.position.unsupported(f"the literal {text} (a number of days not documented)", node)
+        clock = _CLOCK_TIMESPAN.fullmatch(text)
+        if clock is None:
+            return analyzed
+        value = parse_timespan_ticks(clock.group(1))
+        fraction = clock.group(1).split(":")[-1].partition(".")[2]
+        if value is None or len(fraction) > 7:  # finer than a tick
+            raise self.position.unsupported(f"the literal {text}", node)
+        return literals.ticks(value)
 
     def _precise_datetime(self, node: Node, analyzed: Sql) -> Sql:
         """The analyzer exports datetimes to the millisecond: read the microseconds from the literal's text,
@@ -167,6 +195,9 @@ class Translator:
             return result
         if node.kind == "NullLiteralExpression":
             return None
+        if node.kind == "DynamicExpression" and node.get("Expression") is not None:
+            # dynamic({...}) nested in a dynamic literal is the same value.
+            return self.json_value(_only(node, "Expression"))
         if node.kind in (
             "StringLiteralExpression",
             "CompoundStringLiteralExpression",
@@ -331,6 +362,9 @@ class Translator:
     def _path(self, node: Node, row: Row) -> Sql:
         target = _only(node, "Expression")
         selector = _only(node, "Selector")
+        element = row.tuples.get(name_text(target)) if target.kind == "NameReference" else None
+        if element is not None:
+            return self._name_reference(selector, element)
         if target.symbol and target.symbol[1] == "Tuple":
             side = (target.token or name_text(target)).lower()
             side_row = row.sides.get(side) or row.sides.get(self.source(target).lower())
@@ -402,7 +436,7 @@ class Translator:
             if isinstance(result, Relation):
                 raise self.position.unsupported(f"the tabular function {name} used as a scalar", node)
             return result
-        special = _SPECIAL_CALLS.get(name)
+        special = row.calls.get(name) or _SPECIAL_CALLS.get(name)
         if special is not None:
             return special(self, node, row)
         arg_nodes = node.arguments()
@@ -491,6 +525,14 @@ class Translator:
             return self.tabular(expression)
         return self.expr(expression, row)
 
+    def set_option(self, statement: Node) -> None:
+        """`set name = value;`: remembered for the functions that read request properties (bin_auto)."""
+        name_node = statement.get("Name")
+        clause = statement.get("ValueClause")
+        value = clause.get("Expression") if clause is not None else None
+        if name_node is not None and value is not None:
+            self.options[name_text(name_node)] = value
+
     def bind_query_parameters(self, statement: Node) -> None:
         """`declare query_parameters(...)`: locally, every parameter takes its default value."""
         for parameter in statement.elements("Parameters"):
@@ -504,6 +546,10 @@ class Translator:
                 node=value, scope=self.scope, text=self.text, position=self.position
             )
 
+    def bind_pattern(self, statement: Node) -> None:
+        name, declaration = _only(statement, "Name"), _only(statement, "Pattern")
+        self.patterns[name_text(name)] = patterns.Pattern(declaration, self.scope, self.text, self.position)
+
     def bind_let(self, statement: Node) -> None:
         name = name_text(_only(statement, "Name"))
         value = _only(statement, "Expression")
@@ -513,13 +559,22 @@ class Translator:
 
     # -- tabular expressions -----------------------------------------------------------------------
     def tabular(self, node: Node, source: Relation | None = None) -> Relation:
+        result = self.tabular_or_graph(node, source)
+        if result.is_graph:
+            raise self.position.unsupported("a graph where a table is expected", node)
+        return result
+
+    def tabular_or_graph(self, node: Node, source: Relation | None = None) -> Relation:
+        """A tabular expression, or a graph (make-graph), which only graph operators take."""
         from kqlrules.engine.operators import OPERATORS
 
         if node.kind == "PipeExpression":
-            left = self.tabular(_only(node, "Expression"), source)
-            return self.tabular(_only(node, "Operator"), left)
+            left = self.tabular_or_graph(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Operator"), left)
         if node.kind == "ParenthesizedExpression":
-            return self.tabular(_only(node, "Expression"), source)
+            return self.tabular_or_graph(_only(node, "Expression"), source)
+        if patterns.is_invocation(node):
+            return patterns.invoke(self, node, self.patterns)
         if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
             result = self.call_user_function(node, node.expansion, Row.empty(), source)
             if not isinstance(result, Relation):
@@ -538,6 +593,8 @@ class Translator:
         handler = OPERATORS.get(node.kind)
         if handler is None:
             raise self.position.unsupported(_describe(node), node)
+        if source is not None and source.is_graph and not node.kind.startswith("Graph"):
+            raise self.position.unsupported(f"{_describe(node)} over a graph", node)
         self.position.node = node
         return handler(self, node, source)
 
@@ -565,7 +622,7 @@ class Translator:
                 binding.busy = True
                 saved = self._enter(binding)
                 try:
-                    binding.relation = self.tabular(binding.node)
+                    binding.relation = self.tabular_or_graph(binding.node)
                 finally:
                     self._leave(saved)
                     binding.busy = False
@@ -589,17 +646,14 @@ class Translator:
             )
         return relation
 
-    def external_path(self, uri: str, at: Node) -> str:
-        """The local file an `externaldata` URI is read from."""
-        if uri in self.external:
-            return self.external[uri]
-        if uri.startswith("file://"):
-            return uri[len("file://") :]
-        if "://" in uri:
+    def external_path(self, uri: str, at: Node) -> str | Empty:
+        """The local file an `externaldata` URI is read from, or `EMPTY`."""
+        found = self.external.resolve(uri)
+        if found is None:
             raise self.position.unsupported(
                 f"externaldata from {uri} (the local engine reads only local files; map the URL to one)", at
             )
-        return uri
+        return found
 
     def output_columns(self, node: Node) -> list[Column]:
         """The columns the analyzer says `node` produces."""
@@ -650,17 +704,64 @@ def _column_ifexists(t: Translator, node: Node, row: Row) -> Sql:
 
 
 def _pack_all(t: Translator, node: Node, row: Row) -> Sql:
-    if not row.columns:
-        return Sql("CAST('{}' AS JSON)", "dynamic")
-    parts = []
+    """The input row's columns as a bag (not the columns an extend computes before the call, as the
+    reference's example shows); with `ignore_null_empty` true, without its null and empty values."""
+    args = node.arguments()
+    ignore = t.expr(args[0], row) if args else None
+    if ignore is not None and (not ignore.constant or not isinstance(ignore.value, bool)):
+        raise t.position.unsupported("pack_all() with a computed ignore_null_empty", node)
+    pairs: list[Sql] = []
     for column, sql in row.columns.items():
-        value = sql.text
-        if sql.type == "timespan":
-            raise t.position.unsupported("pack_all() of a timespan column", node)
-        parts.append(f"{quote_string(column)}, {value}")
-    return Sql(f"CAST(json_object({', '.join(parts)}) AS JSON)", "dynamic")
+        if row.inputs is not None and column not in row.inputs:
+            continue
+        if row.inputs is not None and not sql.text.endswith(quote_identifier(column)):
+            raise t.position.unsupported(f"pack_all() after {column} is computed again in the operator", node)
+        pairs += [Sql(quote_string(column), "string", constant=True, value=column), sql]
+    if not pairs:
+        return Sql("CAST('{}' AS JSON)", "dynamic")
+    if ignore is None or not ignore.value:
+        return t.call_scalar("bag_pack", pairs, "dynamic", node)
+    # A JSON merge patch drops the keys whose value is null: empty strings are made null first.
+    patches = []
+    for name, sql in zip(pairs[::2], pairs[1::2], strict=True):
+        value = Sql(f"NULLIF({sql.text}, '')", "string") if sql.type == "string" else sql
+        patches.append(t.call_scalar("bag_pack", [name, value], "dynamic", node).text)
+    return Sql(f"json_merge_patch(CAST('{{}}' AS JSON), {', '.join(patches)})", "dynamic")
 
 
+def _bag_pack_columns(t: Translator, node: Node, row: Row) -> Sql:
+    """bag_pack(name1, column1, name2, column2, ...) with the columns' names taken from the query."""
+    args: list[Sql] = []
+    for arg in node.arguments():
+        if arg.kind != "NameReference":
+            raise t.position.unsupported("bag_pack_columns() of an expression that is not a column", arg)
+        name = name_text(arg)
+        args += [Sql(quote_string(name), "string", constant=True, value=name), t.expr(arg, row)]
+    return t.call_scalar("bag_pack", args, "dynamic", node)
+
+
+def _bin_auto(t: Translator, node: Node, row: Row) -> Sql:
+    """bin_at(value, query_bin_auto_size, query_bin_auto_at): the size is required, the fixed point is 0 (or
+    the epoch for datetimes) by default."""
+    args = node.arguments()
+    if len(args) != 1:
+        raise t.position.semantic("bin_auto(): expects 1 argument", node)
+    size_node = t.options.get("query_bin_auto_size")
+    if size_node is None:
+        raise t.position.unsupported("bin_auto() without `set query_bin_auto_size`", node)
+    size = t.expr(size_node, Row.empty())
+    value = t.expr(args[0], row)
+    fixed_node = t.options.get("query_bin_auto_at")
+    if fixed_node is None:
+        return t.call_scalar("bin", [value, size], value.type, node)
+    return t.call_scalar("bin_at", [value, size, t.expr(fixed_node, Row.empty())], value.type, node)
+
+
+_DAYS_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*(\d+)\s*\)\s*")
+_NUMBER_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*[-+]?[\d.]+\s*\)\s*")
+_CLOCK_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*([-+]?[\d.]*\d:[\d:.]*)\s*\)\s*")
+_UNREAD_DATETIME = datetime(1, 1, 1)
+_MIN_DATETIME_TEXT = re.compile(r"\(\s*0*1-0?1-0?1\b")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
 WINDOW_MARK = f"OVER (ORDER BY {ORDER})"
 
@@ -683,9 +784,9 @@ def _prev_next(t: Translator, node: Node, row: Row) -> Sql:
 
 
 def _row_number(t: Translator, node: Node, row: Row) -> Sql:
+    if len(node.arguments()) > 1:
+        return row_number_restarting(t, node, row)
     _, args = _window(t, node, row)
-    if len(args) > 1:
-        raise t.position.unsupported("row_number() with a restart condition", node)
     start = args[0].text if args else "1"
     return Sql(f"(row_number() {WINDOW_MARK} + {start} - 1)", "long")
 
@@ -699,11 +800,24 @@ def _column_names_of(t: Translator, node: Node, row: Row) -> Sql:
     return literals.dynamic([name for name, _ in columns])
 
 
+def _ingestion_time(t: Translator, node: Node, row: Row) -> Sql:
+    """A local record has no ingestion latency: its ingestion time is the row's `_IngestionTime` where its
+    table declares one (a fixture that needs a delay), else its `TimeGenerated`."""
+    for name in ("_IngestionTime", TIME_COLUMN):
+        found = row.columns.get(name)
+        if found is not None and found.type == "datetime":
+            return found
+    raise t.position.unsupported("ingestion_time() where the row has no TimeGenerated column", node)
+
+
 _SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
+    "ingestion_time": _ingestion_time,
     "column_names_of": _column_names_of,
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,
     "pack_all": _pack_all,
+    "bag_pack_columns": _bag_pack_columns,
+    "bin_auto": _bin_auto,
     "prev": _prev_next,
     "next": _prev_next,
     "row_number": _row_number,

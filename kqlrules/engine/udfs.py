@@ -15,15 +15,25 @@ from duckdb.func import FunctionNullHandling
 
 from kqlrules.engine.functions import (
     collections,
+    distributions,
+    filters,
     formatting,
     network,
     parsing,
+    punycode,
+    schemas,
     series,
+    series_fit,
     terms,
     textsearch,
+    typenames,
+    units,
+    versions,
     web,
     xxhash,
 )
+from kqlrules.engine.functions.support import RUNTIME_REFUSAL
+from kqlrules.engine.operators.kvtext import parse_kv
 from kqlrules.engine.windows import window_sessions
 
 _BIGINT = "BIGINT"
@@ -55,7 +65,16 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *terms.PYTHON_FUNCTIONS,
     *collections.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
+    *series_fit.PYTHON_FUNCTIONS,
     *xxhash.PYTHON_FUNCTIONS,
+    *units.PYTHON_FUNCTIONS,
+    *versions.PYTHON_FUNCTIONS,
+    *filters.PYTHON_FUNCTIONS,
+    *punycode.PYTHON_FUNCTIONS,
+    *distributions.PYTHON_FUNCTIONS,
+    *schemas.PYTHON_FUNCTIONS,
+    *typenames.PYTHON_FUNCTIONS,
+    ("kql_parse_kv", parse_kv, [_TEXT, _TEXT], _TEXT),
     ("kql_window_sessions", window_sessions, ["BIGINT[]", "BOOLEAN[]", _BIGINT, _BIGINT], "BIGINT[]"),
 ]
 
@@ -66,6 +85,23 @@ SQL_MACROS = [
     # Nearest-rank percentile of a sorted list: the value at rank ceil(p * N), at least the first.
     "CREATE OR REPLACE MACRO kql_nearest_rank(l, p) AS "
     "CASE WHEN len(l) = 0 THEN NULL ELSE l[greatest(CAST(ceil(p * len(l)) AS BIGINT), 1)] END",
+    # A zone's UTC offset at an instant; the zone's wall time for the wall time `ts` read at offset `o`.
+    "CREATE OR REPLACE MACRO kql_zone_offset(u, z) AS (timezone(z, u) - timezone('UTC', u))",
+    "CREATE OR REPLACE MACRO kql_wall_at_offset(ts, o, z) AS timezone(z, timezone('UTC', ts - o))",
+    # A wall time the clock shows twice (set back): another offset, in force a day before or after, gives it.
+    "CREATE OR REPLACE MACRO kql_local_is_ambiguous(ts, z) AS ("
+    "(kql_zone_offset(timezone(z, ts) - INTERVAL 1 DAY, z) <> kql_zone_offset(timezone(z, ts), z) "
+    "AND kql_wall_at_offset(ts, kql_zone_offset(timezone(z, ts) - INTERVAL 1 DAY, z), z) = ts) "
+    "OR (kql_zone_offset(timezone(z, ts) + INTERVAL 1 DAY, z) <> kql_zone_offset(timezone(z, ts), z) "
+    "AND kql_wall_at_offset(ts, kql_zone_offset(timezone(z, ts) + INTERVAL 1 DAY, z), z) = ts))",
+    # Local to UTC. A wall time the clock skips (set forward) takes the offset after the change, as the
+    # reference shows (Brussels 02:00 on 2022-03-27 is 00:00 UTC); one it shows twice is not documented.
+    "CREATE OR REPLACE MACRO kql_local_to_utc(ts, z) AS (CASE "
+    "WHEN timezone(z, timezone(z, ts)) <> ts "
+    "THEN timezone('UTC', timezone(z, ts)) - (timezone(z, timezone(z, ts)) - ts) "
+    "WHEN kql_local_is_ambiguous(ts, z) THEN error('" + RUNTIME_REFUSAL + "datetime_local_to_utc() of a "
+    "local time that occurs twice (the clock set back): which one Kusto takes is not documented') "
+    "ELSE timezone('UTC', timezone(z, ts)) END)",
 ]
 
 

@@ -1,5 +1,5 @@
 """The row functions of a serialized row set whose value depends on earlier rows' results: row_cumsum,
-row_rank_dense, row_rank_min, row_window_session.
+row_rank_dense, row_rank_min, row_window_session, and row_number() with a restart condition.
 
 Each is computed over the whole serialized input in CTEs of its own (DuckDB cannot nest window functions,
 and a restart condition usually holds `prev()`), then read back into the row by its row number (the unique
@@ -64,6 +64,17 @@ def row_cumsum(t: Translator, node: Node, row: Row) -> Sql:
         [],
     )
     return _read_back(window, summed, normalise_type(node.type))
+
+
+def row_number_restarting(t: Translator, node: Node, row: Row) -> Sql:
+    """row_number(start, restart): start on a segment's first row, plus 1 on each further row."""
+    _, window, args = _arguments(t, node, row, 2, 2)
+    rows = _segments(t, window, [("__kql_t", args[0])], args[1])
+    numbered = t.ctes.add(
+        f"SELECT o, __kql_t + row_number() OVER (PARTITION BY __kql_g ORDER BY o) - 1 AS v FROM {rows.name}",
+        [],
+    )
+    return _read_back(window, numbered, "long")
 
 
 def row_rank_dense(t: Translator, node: Node, row: Row) -> Sql:

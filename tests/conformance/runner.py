@@ -61,6 +61,8 @@ DOC_ERRATA = [
     ("series-product-function.md", "series_product", "names the column `s1`, the query `arr`"),
     ("series-sum-function.md", "series_sum", "names the column `s1`, the query `arr`"),
     ("range-operator.md", "union Range1, Range2", "shows 3 of the 10 rows the query returns"),
+    ("series-iir-function.md", "mv-expand x, y", "shows 4 of the 10 rows the query returns"),
+    ("node-degree-out.md", "do_e=node_degree_out", "shows 4 of the 6 columns, two of them renamed"),
     (
         "join-rightanti.md",
         "kind=rightanti",
@@ -71,6 +73,11 @@ DOC_ERRATA = [
         "variancepif-aggregation-function.md",
         "variancepif",
         "shows varianceif's sample variance (850); variancep is the population variance (833)",
+    ),
+    (
+        "scan-operator.md",
+        "| project start, end, userID, sessionDuration",
+        "lists `userID` first; the query projects `start, end, userID, sessionDuration`",
     ),
     # Not an error of the docs but of comparability: which left row innerunique keeps is arbitrary.
     (
@@ -107,6 +114,11 @@ class Case:
         if page.endswith("-operator.md") or page.startswith("join-"):
             return "operator"
         return "other"
+
+    @property
+    def geospatial(self) -> bool:
+        """Issue 5 puts the geospatial functions and plugins out of scope: they must be refused cleanly."""
+        return self.page.startswith("geo-")
 
     @property
     def comparable(self) -> bool:
@@ -148,13 +160,22 @@ class Report:
     def comparable(self) -> int:
         return sum(1 for o in self.outcomes if o.status != "doc-error")
 
+    def in_scope(self) -> list[Outcome]:
+        """The comparable outcomes outside the geospatial pages, which issue 5 leaves out of scope."""
+        return [o for o in self.outcomes if o.status != "doc-error" and not o.case.geospatial]
+
     def summary(self) -> str:
         answered = self.count("pass") + self.count("fail") + self.count("error")
+        in_scope = self.in_scope()
+        in_scope_passes = sum(1 for o in in_scope if o.status == "pass")
         lines = [
             f"comparable cases: {self.comparable}  pass: {self.count('pass')}  fail: {self.count('fail')}  "
             f"error: {self.count('error')}  unsupported: {self.count('unsupported')}  "
             f"(documentation errors set aside: {self.count('doc-error')})",
             f"pass rate where the engine answers: {self.count('pass') / max(answered, 1):.1%}",
+            f"pass rate of the comparable cases: {self.count('pass') / max(self.comparable, 1):.1%}; "
+            f"outside the geospatial pages (out of scope): {in_scope_passes} of {len(in_scope)} "
+            f"({in_scope_passes / max(len(in_scope), 1):.1%})",
         ]
         for kind, counts in sorted(self.by_kind().items()):
             lines.append(
@@ -262,6 +283,9 @@ def printed(cell: str, kind: str, loose_sets: bool = False) -> Any:
     if kind == "string":
         return _spaces(cell)
     text = cell.replace("<br>", " ").replace("&nbsp;", " ").strip()
+    code = re.fullmatch(r"`([^`]*)`", text)  # markdown code: the docs print some cells as `value`
+    if code and kind != "dynamic":
+        text = code.group(1).strip()
     if text in ("", "null", "(null)"):
         return None
     if kind == "bool":

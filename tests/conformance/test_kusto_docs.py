@@ -9,8 +9,10 @@ import pytest
 from tests.conformance.runner import Report, load_cases, run
 
 # Floors this engine holds; raise them as the engine grows, never lower them to make a change pass.
-MINIMUM_PASSES = 207
+MINIMUM_PASSES = 241
 MINIMUM_PASS_RATE_WHERE_ANSWERED = 0.95
+# Issue 5's bar, over the comparable examples outside the geospatial pages it leaves out of scope.
+MINIMUM_PASS_RATE_IN_SCOPE = 0.90
 # Wrong answers known and listed, with their causes, in docs/engine-coverage.md ("Conformance"): none.
 KNOWN_WRONG: set[str] = set()
 
@@ -40,6 +42,17 @@ def test_answers_are_right_where_the_engine_answers(report: Report) -> None:
     assert report.count("pass") / answered >= MINIMUM_PASS_RATE_WHERE_ANSWERED
 
 
+def test_the_issue_bar_is_met_outside_the_geospatial_pages(report: Report) -> None:
+    in_scope = report.in_scope()
+    passes = sum(1 for o in in_scope if o.status == "pass")
+    assert passes / len(in_scope) >= MINIMUM_PASS_RATE_IN_SCOPE
+
+
 def test_no_new_wrong_answers(report: Report) -> None:
     wrong = {o.case.page for o in report.failures()}
     assert wrong <= KNOWN_WRONG, "\n".join(f"{o.case.page}: {o.detail}" for o in report.failures())
+
+
+def test_geospatial_examples_pass_or_are_refused_cleanly(report: Report) -> None:
+    unclean = [o for o in report.outcomes if o.case.geospatial and o.status in ("fail", "error")]
+    assert not unclean, "\n".join(f"#{o.case.number} {o.case.page}: {o.detail}" for o in unclean)

@@ -53,3 +53,32 @@ def test_an_unknown_column_is_an_error_with_its_position_and_exit_1(tmp_path: Pa
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "<query>:1:11:" in result.output
+
+
+def test_externaldata_reads_a_url_from_a_local_file(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("10.0.0.1\n")
+    url = "https://example.com/feed.csv?x=1"
+    args = [
+        "query",
+        "--externaldata",
+        f"{url}={feed}",
+        "--format",
+        "csv",
+        f'externaldata(ip:string)["{url}"]',
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.stdout.splitlines() == ["ip", "10.0.0.1"]
+
+
+def test_empty_externaldata_reads_unmapped_urls_as_no_rows() -> None:
+    query = 'externaldata(ip:string)["https://example.com/feed.csv"] | count'
+    result = CliRunner().invoke(app, ["query", "--empty-externaldata", "--format", "csv", query])
+    assert result.stdout.splitlines() == ["Count", "0"]
+
+
+def test_an_unmapped_url_is_a_message_naming_it() -> None:
+    query = 'externaldata(ip:string)["https://example.com/feed.csv"]'
+    result = CliRunner().invoke(app, ["query", query])
+    assert result.exit_code == 1
+    assert "https://example.com/feed.csv" in result.output

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kqlrules.engine import LocalEngine, WorkspaceDataError, load_workspace_folder
+from kqlrules.engine import (
+    EMPTY,
+    ExternalData,
+    LocalEngine,
+    UnsupportedKql,
+    WorkspaceDataError,
+    load_workspace_folder,
+)
+from kqlrules.table import Column
 
 
 def _schema(folder: Path, table: str, columns: dict[str, str]) -> None:
@@ -64,3 +73,39 @@ def test_externaldata_maps_a_url_to_a_local_file(tmp_path: Path) -> None:
     engine = LocalEngine(externaldata={"https://example.com/feed.txt": str(data)})
     result = engine.query('externaldata(line:string)["https://example.com/feed.txt"] with (format="txt")')
     assert result.rows == [["a"], ["b"]]
+
+
+def test_an_unmapped_url_is_refused_naming_it() -> None:
+    with pytest.raises(UnsupportedKql, match=re.escape("https://example.com/feed.csv")):
+        LocalEngine().query('externaldata(ip:string)["https://example.com/feed.csv"]')
+
+
+def test_a_url_mapped_to_empty_is_no_rows_of_the_declared_columns() -> None:
+    engine = LocalEngine(externaldata={"https://example.com/feed.csv": EMPTY})
+    result = engine.query('externaldata(ip:string, seen:datetime)["https://example.com/feed.csv"]')
+    assert result.columns == [Column("ip", "string"), Column("seen", "datetime")]
+    assert result.rows == []
+
+
+def test_every_unmapped_url_can_be_read_as_empty(tmp_path: Path) -> None:
+    data = tmp_path / "feed.txt"
+    data.write_text("a\n")
+    engine = LocalEngine(externaldata=ExternalData({"https://example.com/a.txt": data}, unmapped="empty"))
+    urls = '"https://example.com/a.txt", "https://example.com/b.txt"'
+    kql = f'externaldata(line:string)[{urls}] with (format="txt")'
+    assert engine.query(kql).rows == [["a"]]
+
+
+def test_zippattern_over_an_empty_source_reads_nothing() -> None:
+    engine = LocalEngine(externaldata=ExternalData(unmapped="empty"))
+    kql = 'externaldata(d:string)["https://example.com/top.csv.zip"] with (format="csv", zipPattern="*.csv")'
+    assert engine.query(kql).rows == []
+
+
+def test_zippattern_over_a_local_file_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "top.csv.zip"
+    data.write_bytes(b"PK")
+    engine = LocalEngine(externaldata={"https://example.com/top.csv.zip": str(data)})
+    kql = 'externaldata(d:string)["https://example.com/top.csv.zip"] with (format="csv", zipPattern="*.csv")'
+    with pytest.raises(UnsupportedKql, match="zippattern"):
+        engine.query(kql)

@@ -31,14 +31,34 @@ def ipv4_is_in_range(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(fn("kql_ipv4_is_in_range", as_string(address), as_string(network)), "bool")
 
 
-@scalar("ipv4_is_in_any_range")
-def ipv4_is_in_any_range(ctx: TranslationContext, call: Call) -> Sql:
+@scalar("ipv4_is_in_any_range", "ipv6_is_in_any_range")
+def is_in_any_range(ctx: TranslationContext, call: Call) -> Sql:
     address, *ranges = arity(ctx, call, 2, 64)
     if len(ranges) == 1 and ranges[0].type == "dynamic":
         listed = f"CAST({ranges[0]} AS VARCHAR)"
     else:
         listed = f"CAST(json_array({', '.join(str(as_string(r)) for r in ranges)}) AS VARCHAR)"
-    return Sql(fn("kql_ipv4_is_in_any_range", as_string(address), listed), "bool")
+    return Sql(fn(f"kql_{call.name}", as_string(address), listed), "bool")
+
+
+@scalar("ipv6_is_in_range")
+def ipv6_is_in_range(ctx: TranslationContext, call: Call) -> Sql:
+    address, network = arity(ctx, call, 2)
+    return Sql(fn("kql_ipv6_is_in_range", as_string(address), as_string(network)), "bool")
+
+
+@scalar("ipv4_netmask_suffix")
+def ipv4_netmask_suffix(ctx: TranslationContext, call: Call) -> Sql:
+    (address,) = arity(ctx, call, 1)
+    return Sql(f"CAST({fn('kql_ipv4_netmask_suffix', as_string(address))} AS INTEGER)", "int")
+
+
+@scalar("ipv4_range_to_cidr_list")
+def ipv4_range_to_cidr_list(ctx: TranslationContext, call: Call) -> Sql:
+    start, end = arity(ctx, call, 2)
+    return Sql(
+        f"CAST({fn('kql_ipv4_range_to_cidr_list', as_string(start), as_string(end))} AS JSON)", "dynamic"
+    )
 
 
 @scalar("ipv4_compare")
@@ -139,9 +159,10 @@ scalar("parse_xml")(_text_function("kql_parse_xml", "dynamic"))  # type: ignore[
 scalar("parse_csv")(_text_function("kql_parse_csv", "dynamic"))  # type: ignore[arg-type]
 scalar("zlib_compress_to_base64_string")(_text_function("kql_zlib_compress_to_base64_string"))  # type: ignore[arg-type]
 scalar("zlib_decompress_from_base64_string")(_text_function("kql_zlib_decompress_from_base64_string"))  # type: ignore[arg-type]
-scalar("punycode_from_string")(_text_function("kql_punycode_from_string"))  # type: ignore[arg-type]
-scalar("punycode_to_string")(_text_function("kql_punycode_to_string"))  # type: ignore[arg-type]
-scalar("url_encode", "url_encode_component")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
+scalar("gzip_compress_to_base64_string")(_text_function("kql_gzip_compress_to_base64_string"))  # type: ignore[arg-type]
+scalar("gzip_decompress_from_base64_string")(_text_function("kql_gzip_decompress_from_base64_string"))  # type: ignore[arg-type]
+scalar("url_encode")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
+scalar("url_encode_component")(_text_function("kql_url_encode_component"))  # type: ignore[arg-type]
 scalar("url_decode")(_text_function("kql_url_decode"))  # type: ignore[arg-type]
 scalar("base64_encode_tostring", "base64_encodestring")(_text_function("kql_base64_encode_tostring"))  # type: ignore[arg-type]
 scalar("base64_decode_tostring", "base64_decodestring")(_text_function("kql_base64_decode_tostring"))  # type: ignore[arg-type]
@@ -215,13 +236,10 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}() (Kusto's exact hash values are not reproduced)")
 
 
-@scalar("parse_user_agent", "parse_version", "geo_info_from_ip_address", "current_principal",
+@scalar("parse_user_agent", "geo_info_from_ip_address", "current_principal",
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
         "current_database", "cursor_current", "estimate_data_size",
-        "punycode_domain_from_string", "punycode_domain_to_string",
-        "treepath", "bag_set_key", "ingestion_time", "series_fit_line",
-        "series_decompose", "series_decompose_anomalies", "series_outliers", "series_iir", "series_fir",
-        "series_seasonal", "series_periods_detect", "series_periods_validate", "series_fit_2lines",
-        "series_stats", "series_pearson_correlation")  # fmt: skip
+        "series_fir", "series_periods_detect", "series_periods_validate", "series_fit_2lines",
+        "series_stats")  # fmt: skip
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}()")

@@ -16,6 +16,7 @@ from kqlrules.engine.functions.support import (
     as_long,
     as_real,
     coerce,
+    sql_refusal,
 )
 from kqlrules.engine.sql import Sql
 
@@ -287,6 +288,42 @@ def percentilesw(ctx: TranslationContext, call: Call) -> Sql:
     return weighted_percentile(ctx, call, args[0], args[1], args[2])
 
 
+def _percent_list(ctx: TranslationContext, call: Call, given: list[Sql]) -> list[Sql]:
+    """The percentiles of `percentiles_array()`: constants, or one constant dynamic array of them."""
+    if len(given) == 1 and given[0].type == "dynamic":
+        listed = given[0].value
+        if not given[0].constant or not isinstance(listed, list):
+            raise ctx.unsupported(f"{call.name}() with a non-constant array of percentiles")
+        return [Sql(repr(p), "real", constant=True, value=p) for p in listed]
+    return given
+
+
+@aggregate("percentiles_array")
+def percentiles_array(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 2, 64)
+    each = [_percentile(ctx, call, args[0], p) for p in _percent_list(ctx, call, args[1:])]
+    return Sql(f"CAST(json_array({', '.join(str(as_dynamic(e)) for e in each)}) AS JSON)", "dynamic")
+
+
+@aggregate("percentilesw_array")
+def percentilesw_array(ctx: TranslationContext, call: Call) -> Sql:
+    args = _args(ctx, call, 3, 64)
+    percents = _percent_list(ctx, call, args[2:])
+    each = [weighted_percentile(ctx, call, args[0], args[1], p) for p in percents]
+    return Sql(f"CAST(json_array({', '.join(str(as_dynamic(e)) for e in each)}) AS JSON)", "dynamic")
+
+
+@aggregate("binary_all_and", "binary_all_or", "binary_all_xor")
+def binary_all(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = _args(ctx, call, 1, 1)
+    if value.type not in INTEGER_TYPES:
+        raise ctx.unsupported(f"{call.name}() of {value.type} values")
+    function = {"binary_all_and": "bit_and", "binary_all_or": "bit_or", "binary_all_xor": "bit_xor"}[
+        call.name
+    ]
+    return Sql(f"{function}({as_long(value)})", "long")
+
+
 @aggregate("percentiles")
 def percentiles(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 2, 64)
@@ -337,7 +374,9 @@ aggregate("variancepif")(_spread("var_pop"))  # type: ignore[arg-type]
 def hll(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 1, 3)
     predicate = args[1] if call.name == "hll_if" and len(args) >= 2 else None
-    return _list(args[0], predicate, MAX_LIST, distinct=True)
+    values = _list(args[0], predicate, MAX_LIST, distinct=True)
+    # The hll of no values is null (the reference's summarize example over an empty table).
+    return Sql(f"(CASE WHEN count({args[0]}){_filter(predicate)} = 0 THEN NULL ELSE {values} END)", "dynamic")
 
 
 @aggregate("hll_merge")
@@ -347,9 +386,18 @@ def hll_merge(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"CAST(kql_set_union({merged}) AS JSON)", "dynamic")
 
 
-@aggregate("buildschema", "tdigest", "tdigest_merge", "merge_tdigest", "make_bag_with_nulls",
-           "binary_all_and",
-           "binary_all_or", "binary_all_xor", "percentiles_array",
-           "percentilesw_array", "make_list_with_nulls_if")  # fmt: skip
+@aggregate("tdigest")
+def tdigest(ctx: TranslationContext, call: Call) -> Sql:
+    """Null for no values (the reference's summarize example); of values, Kusto's digest is an opaque
+    structure the engine does not build, and the query stops."""
+    args = _args(ctx, call, 1, 2)
+    refuse = sql_refusal("tdigest() of values (Kusto's digest structure is not reproduced)")
+    return Sql(
+        f"(CASE WHEN count({args[0]}) = 0 THEN CAST(NULL AS JSON) ELSE {refuse} END)",
+        "dynamic",
+    )
+
+
+@aggregate("tdigest_merge", "merge_tdigest", "make_bag_with_nulls", "make_list_with_nulls_if")
 def not_yet(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"the aggregation {call.name}()")

@@ -11,6 +11,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.errors import RefusedAtRunTime
+from kqlrules.engine.functions.support import Refusal
+
 MAX_RANGE = 1_048_576
 
 
@@ -229,6 +232,60 @@ def bag_has_key(text: str, key: str) -> bool | None:
     return True
 
 
+def _tree_paths(value: Any, prefix: str, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "'" in key or "\\" in key:
+                raise Refusal(f"treepath() of the key {key!r}: how Kusto escapes it is not documented")
+            path = f"{prefix}['{key}']"
+            if path not in out:
+                out.append(path)
+            _tree_paths(item, path, out)
+    elif isinstance(value, list) and value:
+        # Every element is at `[0]`: the reference lists one index for a whole array.
+        path = f"{prefix}[0]"
+        if path not in out:
+            out.append(path)
+        for item in value:
+            _tree_paths(item, path, out)
+
+
+def treepath(text: str) -> str | None:
+    """The paths of a property bag's values, depth first, as the reference lists them: `['a']`, an array's
+    elements as `['a'][0]`. Of a value that is not a bag the reference says nothing: the query stops."""
+    value = _load(text)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Refusal("treepath() of a value that is not a property bag is not documented")
+    out: list[str] = []
+    _tree_paths(value, "", out)
+    return _dump(out)
+
+
+def bag_set_key(text: str, key: str, value: str) -> str | None:
+    """The bag with `key` (a name or a JSONPath of names) set to `value`, missing levels created. A path
+    through a value that is not a bag, or with array indexing, is not documented and stops the query."""
+    bag = _load(text)
+    if not isinstance(bag, dict):
+        return None
+    try:
+        steps = _path(key)
+    except ValueError as error:
+        raise Refusal(f"bag_set_key() with the key {key!r}: not a documented path") from error
+    if not steps or any(not step for step in steps):
+        raise Refusal(f"bag_set_key() with the key {key!r}: not a documented path")
+    result = json.loads(_dump(bag))
+    node = result
+    for step in steps[:-1]:
+        child = node.setdefault(step, {})
+        if not isinstance(child, dict):
+            raise Refusal(f"bag_set_key() through {step!r}, which is not a property bag")
+        node = child
+    node[steps[-1]] = _load(value)
+    return _dump(result)
+
+
 def bag_merge(args: str) -> str | None:
     merged: dict[str, Any] = {}
     for bag in _load(args):
@@ -262,8 +319,10 @@ def bag_remove_keys(text: str, keys: str) -> str | None:
 
 def bag_zip(keys: str, values: str) -> str | None:
     names, items = _load(keys), _load(values)
-    if not isinstance(names, list) or not isinstance(items, list):
+    if not isinstance(names, list):
         return None
+    if not isinstance(items, list):
+        items = []  # values that are no array: every key gets null, as the reference shows
     bag: dict[str, Any] = {}
     for i, name in enumerate(names):
         if isinstance(name, str):
@@ -392,6 +451,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_bag_has_key", bag_has_key, [_T, _T], _B),
     ("kql_bag_merge", bag_merge, [_T], _T),
     ("kql_bag_remove_keys", bag_remove_keys, [_T, _T], _T),
+    ("kql_bag_set_key", bag_set_key, [_T, _T, _T], _T),
+    ("kql_treepath", treepath, [_T], _T),
     ("kql_bag_zip", bag_zip, [_T, _T], _T),
     ("kql_set_union", set_union, [_T], _T),
     ("kql_set_intersect", set_intersect, [_T], _T),
@@ -656,7 +717,7 @@ def geo_polygon_perimeter(text: str) -> float | None:
     if not isinstance(polygons, list) or not polygons:
         return None
     if len(polygons) > 1 or not isinstance(polygons[0], list) or len(polygons[0]) > 1:
-        raise ValueError("geo_polygon_perimeter() of several polygons or of holes is not supported locally")
+        raise RefusedAtRunTime("geo_polygon_perimeter() of several polygons or of a polygon with holes")
     if not polygons[0]:
         return None
     ring = _ring(polygons[0][0])

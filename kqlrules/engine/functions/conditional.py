@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_real, coerce, fn
-from kqlrules.engine.sql import Sql
+from kqlrules.engine.sql import Sql, quote_string
 
 
 def _common_type(ctx: TranslationContext, call: Call, values: list[Sql]) -> str:
@@ -120,3 +120,19 @@ def isfinite(ctx: TranslationContext, call: Call) -> Sql:
 def not_(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
     return Sql(f"(NOT {_condition(value)})", "bool")
+
+
+@scalar("assert")
+def assert_(ctx: TranslationContext, call: Call) -> Sql:
+    """True, or the query fails with Kusto's message when the condition is false."""
+    condition, message = arity(ctx, call, 2)
+    if not message.constant or not isinstance(message.value, str):
+        raise ctx.error("assert(): the message must be a string literal")
+    failure = f"assert() has failed with message: '{message.value}'"
+    if condition.constant and condition.value is False:
+        raise ctx.error(failure)
+    if condition.constant and condition.value is True:
+        return Sql("TRUE", "bool", constant=True, value=True)
+    return Sql(
+        f"(CASE WHEN {_condition(condition)} THEN TRUE ELSE error({quote_string(failure)}) END)", "bool"
+    )

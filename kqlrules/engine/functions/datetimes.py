@@ -247,11 +247,6 @@ def bin_at(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"bin_at() of a {value.type} at a {fixed.type}")
 
 
-@scalar("bin_auto")
-def bin_auto(ctx: TranslationContext, call: Call) -> Sql:
-    raise ctx.unsupported("bin_auto() (it reads the query_bin_auto_size request property)")
-
-
 @scalar("format_datetime")
 def format_datetime(ctx: TranslationContext, call: Call) -> Sql:
     value, fmt = arity(ctx, call, 2)
@@ -329,8 +324,7 @@ def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("datetime_local_to_utc")
 def datetime_local_to_utc(ctx: TranslationContext, call: Call) -> Sql:
     value, zone = arity(ctx, call, 2)
-    instant = f"timezone({zone}, {_datetime_arg(ctx, call, value)})"
-    return Sql(f"CAST(timezone('UTC', {instant}) AS TIMESTAMP)", "datetime")
+    return Sql(f"CAST(kql_local_to_utc({_datetime_arg(ctx, call, value)}, {zone}) AS TIMESTAMP)", "datetime")
 
 
 @scalar("around")

@@ -146,6 +146,18 @@ def bag_merge(ctx: TranslationContext, call: Call) -> Sql:
     return _json(fn("kql_bag_merge", _packed(args)))
 
 
+@scalar("treepath")
+def treepath(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return _json(fn("kql_treepath", _text(value)))
+
+
+@scalar("bag_set_key")
+def bag_set_key(ctx: TranslationContext, call: Call) -> Sql:
+    bag, key, value = arity(ctx, call, 3)
+    return _json(fn("kql_bag_set_key", _text(bag), as_string(key), _text(value)))
+
+
 @scalar("bag_remove_keys")
 def bag_remove_keys(ctx: TranslationContext, call: Call) -> Sql:
     bag, keys = arity(ctx, call, 2)
@@ -173,7 +185,7 @@ def pack_array(ctx: TranslationContext, call: Call) -> Sql:
     return _json(f"json_array({', '.join(str(as_dynamic(a)) for a in args)})")
 
 
-@scalar("pack_all", "bag_pack_columns", "pack_dictionary")
+@scalar("pack_all", "pack_dictionary")
 def needs_columns(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}() (it needs the row's column names)")
 
@@ -311,3 +323,24 @@ def dynamic_to_json(ctx: TranslationContext, call: Call) -> Sql:
     """A dynamic value as canonical JSON text (keys sorted)."""
     (value,) = arity(ctx, call, 1)
     return never_null(fn("kql_dynamic_to_json", _text(value)))
+
+
+@scalar("series_fill_linear")
+def series_fill_linear(ctx: TranslationContext, call: Call) -> Sql:
+    args = arity(ctx, call, 1, 4)
+    missing = _text(args[1]) if len(args) >= 2 else "'null'"
+    fill_edges = args[2].text if len(args) >= 3 else "TRUE"
+    constant = _text(args[3]) if len(args) == 4 else "'0'"
+    return _json(fn("kql_series_fill_linear", _text(args[0]), missing, fill_edges, constant))
+
+
+@scalar("series_magnitude")
+def series_magnitude(ctx: TranslationContext, call: Call) -> Sql:
+    (values,) = arity(ctx, call, 1)
+    return Sql(fn("kql_series_magnitude", _text(values)), "real")
+
+
+@scalar("series_pearson_correlation")
+def series_pearson_correlation(ctx: TranslationContext, call: Call) -> Sql:
+    left, right = arity(ctx, call, 2)
+    return Sql(fn("kql_series_pearson_correlation", _text(left), _text(right)), "real")

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 _IPV4 = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*(?:/\s*(\d{1,2})\s*)?$")
 _PRIVATE = [("10.0.0.0", 8), ("172.16.0.0", 12), ("192.168.0.0", 16)]
 
@@ -116,7 +118,9 @@ def _ipv6(text: str) -> tuple[int, int] | None:
         prefix = int(suffix) if suffix else None
     except ValueError:
         return None
-    v4 = _ipv4(address)
+    # `::a.b.c.d` is read as the IPv4 address (the reference: `::192.168.255.255/24` masks 120 bits of
+    # ::ffff:c0a8:ffff).
+    v4 = _ipv4(address[2:] if address.startswith("::") and "." in address else address)
     if v4 is not None:
         bits = prefix + 96 if prefix is not None else 128
         return (0xFFFF << 32) | v4[0], bits if bits <= 128 else -1
@@ -160,6 +164,47 @@ def parse_ipv6_mask(text: str, prefix: int) -> str | None:
     value = parsed[0] & _mask(min(parsed[1], prefix), 128)
     hexed = f"{value:032x}"
     return ":".join(hexed[i : i + 4] for i in range(0, 32, 4))
+
+
+def ipv4_netmask_suffix(text: str) -> int | None:
+    parsed = _ipv4(text)
+    return None if parsed is None else parsed[1]
+
+
+def ipv4_range_to_cidr_list(start: str, end: str) -> str | None:
+    """The fewest CIDR blocks covering [start, end]. Addresses with a suffix, and a start after the end, are
+    not described by the reference: they stop the query."""
+    first, last = _ipv4(start), _ipv4(end)
+    if first is None or last is None:
+        raise Refusal("ipv4_range_to_cidr_list() of text that is not an IPv4 address is not documented")
+    if "/" in start or "/" in end or first[0] > last[0]:
+        raise Refusal("ipv4_range_to_cidr_list() of a suffixed address or a reversed range is not documented")
+    blocks = ipaddress.summarize_address_range(
+        ipaddress.IPv4Address(first[0]), ipaddress.IPv4Address(last[0])
+    )
+    return json.dumps([str(block) for block in blocks])
+
+
+def ipv6_is_in_range(address: str, network: str) -> bool | None:
+    a, n = _ipv6(address), _ipv6(network)
+    if a is None or n is None or a[1] < 0 or n[1] < 0 or not 0 <= n[1] <= 128:
+        return None
+    mask = _mask(n[1], 128)
+    return (a[0] & mask) == (n[0] & mask)
+
+
+def ipv6_is_in_any_range(address: str, networks: str) -> bool | None:
+    """`networks` is a JSON array of ranges."""
+    parsed = _ipv6(address)
+    if parsed is None or parsed[1] < 0:
+        return None
+    ranges = json.loads(networks)
+    if not isinstance(ranges, list):
+        ranges = [ranges]
+    results = [ipv6_is_in_range(address, str(r)) for r in ranges]
+    if any(r is None for r in results):
+        return None
+    return any(results)
 
 
 # An IPv4 address standing alone in text: not glued to digits, dots or letters on either side.
@@ -217,4 +262,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_has_any_ipv4", has_any_ipv4, [_T, _T], _B),
     ("kql_has_ipv4_prefix", has_ipv4_prefix, [_T, _T], _B),
     ("kql_has_any_ipv4_prefix", has_any_ipv4_prefix, [_T, _T], _B),
+    ("kql_ipv4_netmask_suffix", ipv4_netmask_suffix, [_T], _L),
+    ("kql_ipv4_range_to_cidr_list", ipv4_range_to_cidr_list, [_T, _T], _T),
+    ("kql_ipv6_is_in_range", ipv6_is_in_range, [_T, _T], _B),
+    ("kql_ipv6_is_in_any_range", ipv6_is_in_any_range, [_T, _T], _B),
 ]

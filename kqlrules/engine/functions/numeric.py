@@ -5,6 +5,7 @@ Kusto follows IEEE doubles: log(0) is -infinity, log(-1) and sqrt(-1) are NaN (D
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
@@ -14,6 +15,7 @@ from kqlrules.engine.functions.support import (
     as_real,
     coerce,
     fn,
+    sql_refusal,
 )
 from kqlrules.engine.sql import Sql
 
@@ -124,10 +126,8 @@ def round_(ctx: TranslationContext, call: Call) -> Sql:
     scaled = f"({as_real(value)} * {scale})"
     halfway = f"(abs({scaled}) - floor(abs({scaled})) = 0.5 AND CAST(floor(abs({scaled})) AS DOUBLE) % 2 = 0)"
     rounded = f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / {scale})"
-    check = (
-        f"(CASE WHEN {halfway} THEN error('round() of a value exactly halfway between two results') "
-        f"ELSE {rounded} END)"
-    )
+    refuse = refusal_sql("'round() of a value exactly halfway between two results'")
+    check = f"(CASE WHEN {halfway} THEN {refuse} ELSE {rounded} END)"
     if value.type in INTEGER_TYPES:
         return Sql(f"TRY_CAST({check} AS BIGINT)", "long")
     return Sql(check, "real")
@@ -180,3 +180,14 @@ def binary_shift(ctx: TranslationContext, call: Call) -> Sql:
     """64-bit shifts as .NET does them: the count taken modulo 64, left shifts wrapping around."""
     value, shift = arity(ctx, call, 2)
     return Sql(fn(f"kql_{call.name}", as_long(value), as_long(shift)), "long")
+
+
+@scalar("bitset_count_ones")
+def bitset_count_ones(ctx: TranslationContext, call: Call) -> Sql:
+    """The set bits of a value; of a negative one (two's complement of which width?) the query stops."""
+    (value,) = arity(ctx, call, 1)
+    number = as_long(_numeric_arg(ctx, call, value))
+    negative = sql_refusal("bitset_count_ones() of a negative value, whose width the reference leaves open")
+    return Sql(
+        f"(CASE WHEN {number} < 0 THEN {negative} ELSE CAST(bit_count({number}) AS INTEGER) END)", "int"
+    )

@@ -10,6 +10,7 @@ Keyed by the analyzer's SyntaxKind. Kusto rules that differ from SQL and are kep
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import TranslationContext, binary
 from kqlrules.engine.functions.support import (
     NUMERIC_TYPES,
@@ -20,7 +21,7 @@ from kqlrules.engine.functions.support import (
     numeric_result_type,
     ticks_between,
 )
-from kqlrules.engine.sql import Sql
+from kqlrules.engine.sql import Sql, quote_string
 
 _SYMBOLS = {
     "AddExpression": "+",
@@ -142,22 +143,34 @@ def _string_against(ctx: TranslationContext, text: Sql, value: Sql, negate: bool
     """`==` between a string and a number or bool (`ResultType == 0` on a string column, `EventID == '4688'`).
 
     Comparing the texts and comparing the values agree unless the string is a non-canonical spelling of a
-    value (`00`, `+5`, `True`): such a constant is refused, such a row stops the query with an error.
+    value (`00`, `+5`, `True`): such a row is refused when the query runs. A non-canonical constant
+    (`IsInteractive == 'False'`) never equals a value's text, so the readings differ only on the rows that
+    hold its value: the plan answers the others and refuses those at run time.
     """
     parse, canonical = _TEXT_FORMS["long" if value.type == "int" else value.type]
+    parsed = parse.format(s=text)
     if text.constant and isinstance(text.value, str):
         parsed_value = _parse_constant(text.value, value.type)
         if parsed_value is None:
             return Sql("TRUE" if negate else "FALSE", "bool")
         if _canonical_text(parsed_value, value.type) != text.value:
-            raise ctx.unsupported(f"== between {value.type} and the string {text.value!r}")
-    parsed = parse.format(s=text)
+            construct = f"{'!=' if negate else '=='} between {value.type} and the string {text.value!r}"
+            if value.constant:
+                if value.value is None or value.value != parsed_value:
+                    return Sql("TRUE" if negate else "FALSE", "bool")
+                raise ctx.unsupported(construct)
+            ambiguous = (
+                f"(CASE WHEN {value} = {parsed} THEN {refusal_sql(quote_string(construct))} ELSE FALSE END)"
+            )
+            return Sql(f"(NOT {ambiguous})" if negate else ambiguous, "bool")
     same = f"({parsed} = {value})"
+    refuse = refusal_sql(
+        f"'comparing ' || {text} || ' with a {value.type} (Kusto''s conversion is ambiguous here)'"
+    )
     check = (
         f"(CASE WHEN {value} IS NULL OR {parsed} IS NULL THEN FALSE "
         f"WHEN {canonical.format(p=parsed)} = {text} THEN {same} "
-        f"ELSE error('comparing ' || {text} || ' with a {value.type}: "
-        f"Kusto''s conversion is ambiguous here') END)"
+        f"ELSE {refuse} END)"
     )
     return Sql(f"(NOT {check})" if negate else check, "bool")
 

@@ -19,7 +19,7 @@ TICKS_PER_SECOND = 10_000_000
 _ISO = re.compile(
     r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,7})\d*)?)?)?"
-    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$",
+    r"\s*(?P<tz>Z|GMT|UTC|[+-]\d{2}:?\d{2})?$",
     re.IGNORECASE,
 )
 _COMPACT = re.compile(
@@ -36,9 +36,10 @@ _RFC = re.compile(
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>GMT|UTC|Z|[+-]\d{4})?$",
     re.IGNORECASE,
 )
-# .NET's invariant culture, which Kusto's datetime parsing falls back to: M/d/yyyy [h:mm[:ss[.f]]] [AM|PM].
+# .NET's invariant culture, which Kusto's datetime parsing falls back to: M/d/yyyy [h:mm[:ss[.f]]] [AM|PM],
+# or with dashes (the reference: todatetime('12-02-2022') == datetime('12-02-2022'), December 2nd).
 _US = re.compile(
-    r"^(?P<mo>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
+    r"^(?P<mo>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4})"
     r"(?:\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,7}))?)?(?:\s*(?P<ampm>AM|PM))?)?$",
     re.IGNORECASE,
 )
@@ -153,7 +154,10 @@ def parse_guid(text: str) -> str | None:
 
 
 def parse_json_text(text: str) -> str:
-    """`parse_json()`: the JSON value, or the text itself as a dynamic string when it is not JSON."""
+    """`parse_json()`: the JSON value, or the text itself as a dynamic string when it is not JSON. The empty
+    string is null (the reference: `gettype(parse_json(''))` is `null`)."""
+    if text == "":
+        return "null"
     try:
         return json.dumps(json.loads(text), ensure_ascii=False)
     except ValueError:

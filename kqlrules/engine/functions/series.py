@@ -5,11 +5,14 @@ long as the longer, with nulls where one side has no element.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import operator
 from collections.abc import Callable
 from typing import Any
+
+from kqlrules.engine.functions.support import Refusal
 
 Number = int | float
 
@@ -179,6 +182,67 @@ def series_cosine_similarity(left: str, right: str) -> float | None:
     return sum(x * y for x, y in zip(a, b, strict=True)) / norm if norm else None
 
 
+def series_magnitude(text: str) -> float | None:
+    """The square root of the series' dot product with itself."""
+    total = series_dot_product(text, text)
+    return None if total is None else math.sqrt(total)
+
+
+def series_pearson_correlation(left: str, right: str) -> float | None:
+    """Null for a non-numeric element or arrays of different lengths, as documented; a series without
+    variance has no documented answer and stops the query."""
+    a, b = _load(left), _load(right)
+    if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
+        return None
+    x, y = [_number(v) for v in a], [_number(v) for v in b]
+    if any(v is None for v in x + y) or not x:
+        return None
+    xs, ys = [float(v) for v in x if v is not None], [float(v) for v in y if v is not None]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    dx, dy = [v - mean_x for v in xs], [v - mean_y for v in ys]
+    spread = math.sqrt(sum(v * v for v in dx) * sum(v * v for v in dy))
+    if spread == 0:
+        raise Refusal("series_pearson_correlation() of a series without variance is not documented")
+    return sum(p * q for p, q in zip(dx, dy, strict=True)) / spread
+
+
+def series_fill_linear(text: str, missing: str, fill_edges: bool, constant: str) -> str | None:
+    """Missing values interpolated along the index between their nearest present neighbours; the edges take
+    the nearest present value (unless `fill_edges` is false); an array with no present value is filled with
+    `constant`. An array of integers gets its interpolations truncated (the reference shows 73.5 as 73); a
+    negative fractional one stops the query (truncation and rounding down differ there)."""
+    values = _load(text)
+    if not isinstance(values, list):
+        return None
+    placeholder, fill = _load(missing), _load(constant)
+
+    def is_missing(value: Any) -> bool:
+        return value is None if placeholder is None else value == placeholder
+
+    present = [i for i, v in enumerate(values) if not is_missing(v)]
+    if not present:
+        return _dump([None if fill is None else float(fill) for _ in values])
+    if any(_number(values[i]) is None for i in present):
+        raise Refusal("series_fill_linear() of an array holding an element that is not a number")
+    integral = all(isinstance(values[i], int) and not isinstance(values[i], bool) for i in present)
+    out = list(values)
+    for left, right in itertools.pairwise(present):
+        for i in range(left + 1, right):
+            share = (i - left) / (right - left)
+            value = values[left] + (values[right] - values[left]) * share
+            if integral:
+                if value < 0 and not float(value).is_integer():
+                    raise Refusal("series_fill_linear() of integers interpolating a negative fraction")
+                value = int(value)
+            out[i] = value
+    if fill_edges:
+        for i in range(present[0]):
+            out[i] = values[present[0]]
+        for i in range(present[-1] + 1, len(values)):
+            out[i] = values[present[-1]]
+    return _dump(out)
+
+
 def _fill(values: list[Any], missing: Any, forward: bool) -> list[Any]:
     order = range(len(values)) if forward else range(len(values) - 1, -1, -1)
     out = list(values)
@@ -236,5 +300,8 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_series_fill_backward", series_fill_backward, [_T, _T], _T),
     ("kql_series_fill_forward", series_fill_forward, [_T, _T], _T),
     ("kql_series_fill_const", series_fill_const, [_T, _T, _T], _T),
+    ("kql_series_fill_linear", series_fill_linear, [_T, _T, "BOOLEAN", _T], _T),
+    ("kql_series_magnitude", series_magnitude, [_T], _D),
+    ("kql_series_pearson_correlation", series_pearson_correlation, [_T, _T], _D),
     ("kql_weighted_rank", weighted_rank, ["DOUBLE[]", "BIGINT[]", _D], _D),
 ]

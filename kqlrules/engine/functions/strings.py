@@ -292,7 +292,8 @@ def tohex(ctx: TranslationContext, call: Call) -> Sql:
     if args[0].type not in ("int", "long"):
         raise ctx.unsupported(f"tohex() of a {args[0].type} value")
     width = as_long(args[1]) if len(args) == 2 else "0"
-    return never_null(fn("kql_tohex", as_long(args[0]), width))
+    bits = "32" if args[0].type == "int" else "64"
+    return never_null(fn("kql_tohex", as_long(args[0]), width, bits))
 
 
 @scalar("format_bytes")

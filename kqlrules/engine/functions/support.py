@@ -7,10 +7,23 @@ TIMESTAMPs, dynamic values JSON).
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext
 from kqlrules.engine.sql import Sql, constant_json_path, quote_string
 
 INTEGER_TYPES = frozenset({"int", "long"})
+
+# A helper that meets a case the reference does not settle stops the query with the engine's run-time
+# refusal, which the engine reports as `UnsupportedKql` (a refusal, not a failure of the query).
+RUNTIME_REFUSAL = RUN_TIME_REFUSAL
+Refusal = RefusedAtRunTime
+
+
+def sql_refusal(what: str) -> str:
+    """The SQL that stops the query with a refusal (inside a CASE branch)."""
+    return refusal_sql(quote_string(what))
+
+
 NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions.support import Refusal
+
 _ALNUM = "0-9A-Za-z"
 
 
@@ -56,7 +58,30 @@ def has_all(text: str, array: str) -> bool:
     return all(has(text, n, "term", False) for n in _needles(array))
 
 
+def _lookup_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise Refusal(
+                "has_any_index() of a fractional number: how Kusto prints it to match is not documented"
+            )
+        return str(int(value))
+    return json.dumps(value)
+
+
+def has_any_index(text: str, array: str) -> int:
+    """The position of the first item of `array` that `text` has (as a term), or -1."""
+    value = json.loads(array)
+    values = value if isinstance(value, list) else [value]
+    for index, item in enumerate(values):
+        if item is not None and has(text, _lookup_text(item), "term", False):
+            return index
+    return -1
+
+
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
+    ("kql_has_any_index", has_any_index, ["VARCHAR", "VARCHAR"], "BIGINT"),
     ("kql_has", has, ["VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"], "BOOLEAN"),
     ("kql_has_any", has_any, ["VARCHAR", "VARCHAR"], "BOOLEAN"),
     ("kql_has_all", has_all, ["VARCHAR", "VARCHAR"], "BOOLEAN"),

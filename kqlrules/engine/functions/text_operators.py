@@ -12,9 +12,11 @@ import json
 from typing import Any
 
 from kqlrules.engine.functions import terms
-from kqlrules.engine.functions.registry import SqlList, SqlSubquery, TranslationContext, binary
+from kqlrules.engine.functions.registry import Call, SqlList, SqlSubquery, TranslationContext, binary, scalar
 from kqlrules.engine.functions.support import (
     NUMERIC_TYPES,
+    arity,
+    as_dynamic,
     as_real,
     as_string,
     coerce,
@@ -261,3 +263,9 @@ def between(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         value = left
     condition = f"{value} >= {low} AND {value} <= {high}"
     return Sql(f"(NOT ({condition}))" if kind == "NotBetweenExpression" else f"({condition})", "bool")
+
+
+@scalar("has_any_index")
+def has_any_index(ctx: TranslationContext, call: Call) -> Sql:
+    source, values = arity(ctx, call, 2)
+    return Sql(f"kql_has_any_index({as_string(source)}, CAST({as_dynamic(values)} AS VARCHAR))", "long")

@@ -136,9 +136,11 @@ def regex_quote(text: str) -> str:
     return "".join(_REGEX_SPECIAL.get(c, c) for c in text)
 
 
-def tohex(value: int, width: int) -> str:
-    digits = format(value & 0xFFFFFFFFFFFFFFFF if value < 0 else value, "x")
-    return digits.rjust(min(width, 1024), "0")
+def tohex(value: int, width: int, bits: int) -> str:
+    """A negative value is its two's complement in the type's width (32 bits for an int, 64 for a long);
+    widths above 16 count as 16."""
+    digits = format(value & ((1 << bits) - 1) if value < 0 else value, "x")
+    return digits.rjust(min(width, 16), "0")
 
 
 _BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
@@ -169,6 +171,6 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_regex_groups_all", regex_groups_all, [_T, _T, _T], _T),
     ("kql_translate", translate, [_T, _T, _T], _T),
     ("kql_regex_quote", regex_quote, [_T], _T),
-    ("kql_tohex", tohex, [_L, _L], _T),
+    ("kql_tohex", tohex, [_L, _L, _L], _T),
     ("kql_format_bytes", format_bytes, ["DOUBLE", _L, _T], _T),
 ]

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from kqlrules.engine.functions.support import Refusal
+
 _URL = re.compile(
     r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://"
     r"(?:(?P<user>[^:@/]*)(?::(?P<password>[^@/]*))?@)?"
@@ -59,6 +61,11 @@ def url_encode(text: str) -> str:
     """Like .NET's HttpUtility.UrlEncode: unreserved characters kept, space as `+`, lower-case hex."""
     encoded = quote_plus(text, safe="-_.!*()")
     return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+
+
+def url_encode_component(text: str) -> str:
+    """url_encode() with spaces as `%20` instead of `+`, as documented."""
+    return url_encode(text).replace("+", "%20")
 
 
 def url_decode(text: str) -> str | None:
@@ -142,10 +149,16 @@ def base64_encode_fromguid(guid: str) -> str | None:
 
 
 def base64_decode_toguid(text: str) -> str | None:
+    """Null for text that is not base64 of 16 bytes, as documented. Of 16 bytes, the reference contradicts
+    itself: base64_encode_fromguid()'s example writes the GUID's first three fields little-endian (as .NET
+    does), base64_decode_toguid()'s reads the third one big-endian. The query stops rather than pick one."""
     raw = _b64decode(text)
     if raw is None or len(raw) != 16:
         return None
-    return str(uuid.UUID(bytes_le=raw))
+    raise Refusal(
+        "base64_decode_toguid(): the reference's examples disagree on the byte order of the GUID's "
+        "third field"
+    )
 
 
 def parse_command_line(text: str, parser: str) -> str | None:
@@ -255,18 +268,38 @@ def zlib_decompress_from_base64_string(text: str) -> str | None:
         return None
 
 
-def punycode_from_string(text: str) -> str | None:
-    try:
-        return text.encode("punycode").decode("ascii")
-    except UnicodeError:
-        return None
+def gzip_compress_to_base64_string(text: str) -> str:
+    """A gzip member of stored (level 0) deflate blocks, no file time, OS byte 255: byte for byte the
+    reference's example (and the choice its zlib counterpart's example shows)."""
+    import zlib
+
+    data = text.encode("utf-8")
+    compressor = zlib.compressobj(0, zlib.DEFLATED, -15)
+    body = compressor.compress(data) + compressor.flush()
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    trailer = zlib.crc32(data).to_bytes(4, "little") + (len(data) % 2**32).to_bytes(4, "little")
+    return base64.b64encode(header + body + trailer).decode("ascii")
 
 
-def punycode_to_string(text: str) -> str | None:
+def gzip_decompress_from_base64_string(text: str) -> str:
+    """The empty string when the text is not base64 of a gzip member (ID1, ID2, CM checked), as documented.
+    A member with header flags (optional fields) or that is not UTF-8 text stops the query: the reference
+    does not say what Kusto returns for it."""
+    import zlib
+
+    raw = _b64decode(text)
+    if raw is None or len(raw) < 18 or raw[:3] != b"\x1f\x8b\x08":
+        return ""
+    if raw[3] != 0:
+        raise Refusal("gzip_decompress_from_base64_string() of a member with optional header fields")
     try:
-        return text.encode("ascii").decode("punycode")
-    except UnicodeError:
-        return None
+        data = zlib.decompress(raw[10:], -15)
+    except zlib.error:
+        return ""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Refusal("gzip_decompress_from_base64_string() of bytes that are not UTF-8 text") from error
 
 
 def parse_csv(text: str) -> str:
@@ -284,6 +317,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_urlquery", parse_urlquery, [_T], _T),
     ("kql_parse_path", parse_path, [_T], _T),
     ("kql_url_encode", url_encode, [_T], _T),
+    ("kql_url_encode_component", url_encode_component, [_T], _T),
     ("kql_url_decode", url_decode, [_T], _T),
     ("kql_base64_encode_tostring", base64_encode_tostring, [_T], _T),
     ("kql_base64_decode_tostring", base64_decode_tostring, [_T], _T),
@@ -295,7 +329,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_parse_xml", parse_xml, [_T], _T),
     ("kql_zlib_compress_to_base64_string", zlib_compress_to_base64_string, [_T], _T),
     ("kql_zlib_decompress_from_base64_string", zlib_decompress_from_base64_string, [_T], _T),
-    ("kql_punycode_from_string", punycode_from_string, [_T], _T),
-    ("kql_punycode_to_string", punycode_to_string, [_T], _T),
+    ("kql_gzip_compress_to_base64_string", gzip_compress_to_base64_string, [_T], _T),
+    ("kql_gzip_decompress_from_base64_string", gzip_decompress_from_base64_string, [_T], _T),
     ("kql_parse_csv", parse_csv, [_T], _T),
 ]

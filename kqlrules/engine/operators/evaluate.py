@@ -1,12 +1,13 @@
-"""evaluate: the plugins the engine knows (`bag_unpack`)."""
+"""evaluate: `bag_unpack` and `pivot` here, the other plugins in the `PLUGINS` table (`plugin(...)`)."""
 
 from __future__ import annotations
 
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input, row_of
-from kqlrules.engine.operators.registry import operator
+from kqlrules.engine.operators.registry import PLUGINS, operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
+from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
@@ -21,6 +22,9 @@ def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
         return bag_unpack(t, node, call, need_input(t, node, source))
     if call is not None and name == "pivot":
         return pivot(t, node, need_input(t, node, source))
+    translate = PLUGINS.get(name)
+    if call is not None and translate is not None:
+        return translate(t, node, call, need_input(t, node, source))
     raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
 
 
@@ -37,8 +41,9 @@ def pivot(t: Translator, node: Node, source: Relation) -> Relation:
 
 
 def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relation:
-    """One column per key of the bag. Without an output schema the columns depend on the data: the plan
-    answers only when no row has a key (the analyzer's columns), and refuses otherwise."""
+    """One column per key of the bag. Without an output schema the columns depend on the data: the engine
+    stages the query (`kqlrules.engine.staging`); where it cannot (inside a function body, with options) the
+    plan answers only when no row has a key (the analyzer's columns), and refuses otherwise."""
     named = [a for a in call.arguments() if a.kind == "SimpleNamedExpression"]
     args = [a for a in call.arguments() if a.kind != "SimpleNamedExpression"]
     row = row_of(source)
@@ -59,6 +64,12 @@ def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relat
     output = t.output_columns(node)
     inputs = {c.name for c in source.columns}
     has_schema = node.get("Schema") is not None or any(c.name not in inputs for c in output)
+    if not has_schema and not named and t.position.fixed is None:
+        # The columns depend on the data: the engine reads the bags, then plans the query with a schema.
+        line, col = t.position.at(node)
+        probe = t.ctes.render(f"SELECT CAST({bag.text} AS VARCHAR) FROM {source.name}")
+        others = [c for c in source.columns if c.name != bag_name]
+        raise SchemaFromData(line, col, probe, call.end, others, prefix, tuple(sorted(t.used_tables)))
     for argument in named:
         name_node = argument.get("Name")
         option = name_text(name_node) if name_node is not None else ""

@@ -1,12 +1,14 @@
 """externaldata over local files: `csv`, `tsv`, `txt`/`raw` (one line a row), `json`/`multijson`.
 
-A remote URL is read from the local file the engine maps it to (`LocalEngine(externaldata={url: path})`);
-an unmapped one is refused, never fetched.
+A remote URL is read from what the engine maps it to (`LocalEngine(externaldata={url: path or EMPTY})`, see
+`kqlrules.engine.external`); an unmapped one is refused, never fetched. An `EMPTY` source is no rows of the
+declared columns, whatever its format and properties say (there is no file to read them from).
 """
 
 from __future__ import annotations
 
 from kqlrules.engine.context import Row
+from kqlrules.engine.external import Empty
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
@@ -52,18 +54,26 @@ def externaldata(t: Translator, node: Node, source: Relation | None) -> Relation
         raise t.position.unsupported(f"externaldata format {fmt}", node)
     skip = 1 if props.get("ignorefirstrecord") is True else 0
     unknown = set(props) - {"format", "ignorefirstrecord"}
-    if unknown:
-        raise t.position.unsupported(f"the externaldata property {sorted(unknown)[0]}", node)
     selects = []
     for uri_node in node.elements("URIs"):
         uri = t.expr(uri_node, Row.empty())
         if not uri.constant or not isinstance(uri.value, str):
             raise t.position.unsupported("externaldata with a computed URI", uri_node)
         path = t.external_path(uri.value, uri_node)
+        if isinstance(path, Empty):
+            selects.append(_empty(output))
+            continue
+        if unknown:  # e.g. zippattern: a file read as is would not be what Kusto reads
+            raise t.position.unsupported(f"the externaldata property {sorted(unknown)[0]}", node)
         selects.append(_read(t, node, path, fmt, skip, output))
     if not selects:
         raise t.position.semantic("externaldata needs at least one URI", node)
     return t.ctes.add(" UNION ALL ".join(selects), output)
+
+
+def _empty(output: list[Column]) -> str:
+    nulls = [f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {quote_identifier(c.name)}" for c in output]
+    return f"SELECT {', '.join(nulls) or 'NULL AS __kql_empty'} WHERE FALSE"
 
 
 def _read(t: Translator, node: Node, path: str, fmt: str, skip: int, output: list[Column]) -> str:

@@ -1,4 +1,4 @@
-"""parse and parse-where (kind=simple and regex; relaxed is refused): the pattern becomes one RE2 regular
+"""parse and parse-where (kind=simple, regex and relaxed; see `_RELAXED`): the pattern becomes one RE2 regular
 expression, anchored at the start; `*` skips lazily (`.*?`).
 
 A string (or datetime, timespan, dynamic) column captures lazily in simple mode, or the rest of
@@ -6,6 +6,7 @@ the text when last. In regex mode it captures greedily (`(.*)`): the documented 
 examples need it (`flags=U` turns the capture lazy and yields the first field; a capture followed by a user's
 `(.*?)` group keeps the text). The match is all or nothing: a typed column that does not convert fails the
 whole row's match. Relaxed mode's partial matching is not documented precisely enough to reproduce.
+A capture into a column the input already has runs on an empty input only (see `_into_existing`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.table import Column
 
 _CAPTURES = {
     "string": "(.*?)",
@@ -82,9 +84,13 @@ def _pattern(t: Translator, node: Node, mode: str) -> tuple[str, list[tuple[str,
                 raise t.position.unsupported(f"parsing into a {kind} column", item)
             if capture == "(.*?)" and (last or regex):
                 capture = "(.*)"
+            columns.append((name_text(name_node), kind, item, group + 1))
+            if mode == "relaxed" and capture not in ("(.*?)", "(.*)"):
+                # The typed value, else any text up to the next delimiter (its own group): see `_RELAXED`.
+                capture = f"(?:{capture}|({'.*' if last else '.*?'}))"
+                group += 1
             parts.append(capture)
             group += 1
-            columns.append((name_text(name_node), kind, item, group))
         else:
             value = t.expr(item, Row.empty())
             if not value.constant or not isinstance(value.value, str):
@@ -99,7 +105,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     found = parameters(t, node)
     allow(t, node, found, "kind", "flags")
     kind = found.get("kind", ("simple", node))[0].lower()
-    if kind not in ("simple", "regex"):
+    if kind not in ("simple", "regex", "relaxed"):
         raise t.position.unsupported(f"parse kind={kind}", node)
     flags = found.get("flags", ("", node))[0]
     if flags and (kind != "regex" or not re.fullmatch(r"[imsU]+", flags)):
@@ -118,7 +124,7 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
     output = t.output_columns(node)
     by_name = {name: (group, kind_, item) for name, kind_, item, group in captures}
     if len({c.name for c in output}) != len(output):
-        raise t.position.unsupported("parse into a column the input already has", node)
+        output = _into_existing(t, node, source, by_name)
     fresh = [c.name for c in output if c.name not in {s.name for s in source.columns}]
     if len(fresh) == len(captures) and set(fresh) != set(by_name):
         # A capture named like an input column becomes a new column (`x1`): pair them in order.
@@ -142,7 +148,11 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
             text = _convert(t, f"__kql_groups.g{group}", kind_, item)
             converted[column.name] = (text, kind_)
             if kind_ != "string":
-                typed_checks.append(f"{text} IS NOT NULL")
+                if kind == "relaxed":
+                    skipped = group if _CAPTURES[kind_] == "(.*?)" else group + 1
+                    _refuse_partial(t, node, matched, f"__kql_groups.g{skipped}", text, kind_)
+                else:
+                    typed_checks.append(f"{text} IS NOT NULL")
     # The row matches when the text does and every typed column converts.
     success = " AND ".join(["__kql_matched", *typed_checks])
     parts = []
@@ -161,6 +171,61 @@ def _parse(t: Translator, node: Node, source: Relation | None, *, keep_unmatched
         # parse-where drops the rows that do not match, or whose typed captures do not convert.
         sql += " WHERE " + " AND ".join(["__kql_matched", *typed_checks])
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
+
+
+# Relaxed mode: the delimiters must all appear; a typed column whose text is not of its type (the docs'
+# `nonValidLongValue`) is null and the others keep their values. Skipped text with a valid beginning (`27abc`)
+# or white space around it may convert partly, which is not documented: such rows are refused when run.
+_RELAXED = {
+    "long": r"^[-+]?[0-9]",
+    "int": r"^[-+]?[0-9]",
+    "real": r"^[-+]?[0-9.]",
+    "decimal": r"^[-+]?[0-9.]",
+    "datetime": r"^[0-9]",
+    "timespan": r"^[-+]?[0-9]",
+    "bool": r"^(?i)(true|false)",
+    "guid": r"^[0-9a-fA-F]",
+}
+
+
+def _refuse_partial(t: Translator, node: Node, matched: Relation, capture: str, text: str, kind: str) -> None:
+    """`capture`: the text a relaxed column skipped (its whole text for a kind captured as any text)."""
+    start = _RELAXED.get(kind)
+    if start is None:
+        raise t.position.unsupported(f"parse kind=relaxed into a {kind} column", node)
+    line, col = t.position.at(node)
+    doubtful = (
+        f"SELECT count(*) FROM {matched.name} WHERE __kql_matched AND {capture} <> '' AND "
+        f"({capture} <> trim({capture}) OR "
+        f"({text} IS NULL AND regexp_matches({capture}, {quote_string(start)})))"
+    )
+    t.guards.append((doubtful, f"parse kind=relaxed of a {kind} value that converts only in part", line, col))
+
+
+def _into_existing(
+    t: Translator, node: Node, source: Relation, by_name: dict[str, tuple[int, str, Node]]
+) -> list[Column]:
+    """A capture named like an input column: the analyzer then lists the name twice (and keeps both through
+    later operators; after an `extend` it calls the second `name1`). What Kusto's columns hold then is not
+    documented, so the plan keeps the input's column and puts the capture in `name1` only so that a query
+    runs on an empty input; it refuses at run time when the input has rows."""
+    columns = list(source.columns)
+    taken = {c.name for c in columns}
+    for name in list(by_name):
+        group, kind, item = by_name[name]
+        if name in taken:
+            number = 1
+            while f"{name}{number}" in taken:
+                number += 1
+            del by_name[name]
+            name = f"{name}{number}"
+            by_name[name] = (group, kind, item)
+        taken.add(name)
+        columns.append(Column(name, kind))
+    line, col = t.position.at(node)
+    construct = "parse into a column the input already has, over rows"
+    t.guards.append((f"SELECT count(*) FROM {source.name}", construct, line, col))
+    return columns
 
 
 @operator("ParseOperator")

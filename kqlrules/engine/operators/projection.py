@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 
 from kqlrules.engine.context import Row
+from kqlrules.engine.functions.series_fit import FIT_LINE_FIELDS
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import cast_to, need_input, passthrough, row_of, select
 from kqlrules.engine.operators.registry import operator
@@ -188,6 +189,10 @@ _MULTI_COLUMN = {
         "series_stats_dynamic",
         ["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"],
     ),
+    "series_fit_line": ("series_fit_line_dynamic", FIT_LINE_FIELDS),
+    # Not computed: the plan runs, and a row that needs the values is refused (functions/series_fit.py).
+    "series_decompose_anomalies": ("series_decompose_anomalies", ["ad_flag", "ad_score", "baseline"]),
+    "series_decompose": ("series_decompose", ["baseline", "seasonal", "trend", "residual"]),
 }
 
 
@@ -223,8 +228,11 @@ def _with_fields(
         for key in keys:
             column = pending.pop(0)
             element = Sql(f"json_extract({bag.text}, '$.{key}')", "dynamic")
-            converter = "toreal" if column.type == "real" else "tolong"
-            value = t.call_scalar(converter, [element], column.type, expression)
+            if column.type == "dynamic":
+                value = element
+            else:
+                converter = "toreal" if column.type == "real" else "tolong"
+                value = t.call_scalar(converter, [element], column.type, expression)
             values[column.name] = cast_to(value, column.type)
             row.columns[column.name] = Sql(f"({value.text})", value.type)
     if pending:

@@ -21,3 +21,17 @@ def operator(*kinds: str) -> Callable[[OperatorTranslator], OperatorTranslator]:
         return translator
 
     return register
+
+
+# evaluate's plugins: name -> translator(translator, evaluate node, plugin call, input relation).
+PluginTranslator = Callable[["Translator", "Node", "Node", "Relation"], "Relation"]
+PLUGINS: dict[str, PluginTranslator] = {}
+
+
+def plugin(*names: str) -> Callable[[PluginTranslator], PluginTranslator]:
+    def register(translator: PluginTranslator) -> PluginTranslator:
+        for name in names:
+            PLUGINS[name] = translator
+        return translator
+
+    return register

@@ -1,5 +1,6 @@
 """make-series: per group, one array per aggregate over the bins from `from` (included) to `to` (excluded)
-by `step`, absent bins filled with the default (0 unless given), and the array of bin starts."""
+by `step`, absent bins filled with the default (0 unless given), and the array of bin starts. An empty input
+makes no row; with `kind=nonempty` (and no `by`), one row of defaults."""
 
 from __future__ import annotations
 
@@ -24,15 +25,21 @@ def _clause(node: Node, *path: str) -> Node | None:
 @operator("MakeSeriesOperator")
 def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
+    nonempty = False
     for param in node.elements("Parameters"):
-        if not t.source(param).lower().startswith("kind=nonempty"):
+        if not t.source(param).replace(" ", "").lower().startswith("kind=nonempty"):
             raise t.position.unsupported(f"the parameter {t.source(param)}", param)
+        nonempty = True
     output = t.output_columns(node)
     row = row_of(source)
     on_node = _clause(node, "OnClause", "Expression")
     start_node = _clause(node, "RangeClause", "MakeSeriesFromClause", "Expression")
     end_node = _clause(node, "RangeClause", "MakeSeriesToClause", "Expression")
     step_node = _clause(node, "RangeClause", "MakeSeriesStepClause", "Expression")
+    deprecated = _clause(node, "RangeClause")
+    if deprecated is not None and deprecated.kind == "MakeSeriesInRangeClause":
+        # The deprecated form: how its stop and bins align is not documented.
+        raise t.position.unsupported("make-series ... in range(start, stop, step)", deprecated)
     if on_node is None or step_node is None:
         raise t.position.unsupported("make-series without on ... step", node)
     if start_node is None or end_node is None:
@@ -81,7 +88,11 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
         f"WHERE {in_range} GROUP BY ALL",
         [],
     )
-    groups = t.ctes.add(f"SELECT DISTINCT {', '.join(key_names) or '1 AS __kql_one'} FROM {grouped.name}", [])
+    present = t.ctes.add(
+        f"SELECT DISTINCT {', '.join(key_names) or '1 AS __kql_one'} FROM {grouped.name}", []
+    )
+    groups = t.ctes.add("SELECT 1 AS __kql_one", []) if nonempty and not key_names else present
+    _guard_groups(t, node, source, key_parts, key_names, present, nonempty)
     join_keys = " AND ".join([f"x.{k} IS NOT DISTINCT FROM g.{k}" for k in key_names] + ["x.__kql_i = b.i"])
     stamps = f"{start.text} + to_microseconds(b.i * {step_us})"
     lists = [
@@ -96,6 +107,41 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     sql = (
         f"SELECT {', '.join([*select_keys, *lists])} FROM {groups.name} AS g "
         f"CROSS JOIN range(0, {bins}) AS b(i) LEFT JOIN {grouped.name} AS x ON {join_keys}"
-        + (f" GROUP BY {', '.join(select_keys)}" if select_keys else "")
+        + f" GROUP BY {', '.join(select_keys) or 'g.__kql_one'}"
     )
     return t.ctes.add(sql, output)
+
+
+def _guard_groups(
+    t: Translator,
+    node: Node,
+    source: Relation,
+    key_parts: list[str],
+    keys: list[str],
+    present: Relation,
+    nonempty: bool,
+) -> None:
+    """The reference says an empty input makes no series (one of default values with `kind=nonempty`).
+    It does not say whether a group whose rows all fall outside [from, to) gets a series of defaults, nor
+    what `kind=nonempty` makes of an empty input grouped `by` keys: such inputs are refused at run time."""
+    line, col = t.position.at(node)
+    listed = t.ctes.add(f"SELECT DISTINCT {', '.join(key_parts) or '1 AS __kql_one'} FROM {source.name}", [])
+    match = " AND ".join(f"u.{k} IS NOT DISTINCT FROM p.{k}" for k in keys) or "TRUE"
+    t.guards.append(
+        (
+            f"SELECT count(*) FROM {listed.name} AS u WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {present.name} AS p WHERE {match})",
+            "make-series of a group whose rows all fall outside its range",
+            line,
+            col,
+        )
+    )
+    if nonempty and keys:
+        t.guards.append(
+            (
+                f"SELECT NOT EXISTS (SELECT 1 FROM {source.name})",
+                "make-series kind=nonempty by keys of an empty input",
+                line,
+                col,
+            )
+        )

@@ -1,0 +1,40 @@
+"""A value the engine cannot compute right, seen only once the data is read, ends the query as UnsupportedKql
+(the kind `kqlrules query --jsonl` reports as `unsupported`), never as a wrong answer or a runtime error."""
+
+from __future__ import annotations
+
+import pytest
+
+from kqlrules.engine import LocalEngine, UnsupportedKql
+
+
+@pytest.fixture(scope="module")
+def engine() -> LocalEngine:
+    return LocalEngine()
+
+
+def test_round_of_an_ambiguous_halfway_value_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match=r"round\(\) of a value exactly halfway"):
+        engine.query("print round(2.5)")
+
+
+def test_round_of_a_value_off_halfway_answers(engine: LocalEngine) -> None:
+    assert engine.query("print round(2.4)").rows == [[2.0]]
+
+
+def test_a_string_row_whose_number_text_is_not_canonical_is_refused(engine: LocalEngine) -> None:
+    query = "datatable(s: string)['007'] | where s == 7"
+    with pytest.raises(UnsupportedKql, match="comparing 007 with a"):
+        engine.query(query)
+
+
+def test_the_perimeter_of_several_polygons_is_refused(engine: LocalEngine) -> None:
+    shape = '{"type":"MultiPolygon","coordinates":[[[[0,0],[0,1],[1,1],[0,0]]],[[[2,2],[2,3],[3,3],[2,2]]]]}'
+    with pytest.raises(UnsupportedKql, match="geo_polygon_perimeter"):
+        engine.query(f"print geo_polygon_perimeter(dynamic({shape}))")
+
+
+def test_the_refusal_is_reported_with_the_unsupported_kind(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql) as refused:
+        engine.query("print round(-0.5)")
+    assert refused.value.kind == "unsupported"

@@ -8,6 +8,9 @@
     SigninLogs:                      # inline rows ...
       - {TimeGenerated: -10m, UserPrincipalName: a@contoso.com, ResultType: "0"}
     AuditLogs: fixtures/audit.jsonl  # ... or a .jsonl, .csv or .parquet file beside this one
+  externaldata:                      # what the local engine reads for an `externaldata` URL
+    https://example.com/tor.csv: fixtures/tor.csv   # a file beside this one, in the query's format
+    https://example.com/iocs.json: empty             # or no rows
   expect:
     alerts: 1                        # and/or no_alerts: true, rows: [{Column: value}], columns: [Name, ...]
 ```
@@ -32,7 +35,8 @@ from kqlrules.testing.times import TimeFormatError, parse_time
 
 TESTS_SUFFIX = ".tests.yaml"
 FIXTURE_SUFFIXES = (".jsonl", ".csv", ".parquet")
-_CASE_KEYS = ("name", "description", "now", "params", "tables", "expect", "skip")
+_CASE_KEYS = ("name", "description", "now", "params", "tables", "externaldata", "expect", "skip")
+EMPTY_SOURCE = "empty"
 _EXPECT_KEYS = ("alerts", "no_alerts", "rows", "columns")
 _FILE_KEYS = ("cases", "equivalent_mutants")
 
@@ -108,6 +112,8 @@ class TestCase:
     description: str = ""
     skip: str | None = None
     now_pinned: bool = True
+    # What `externaldata` reads for a URL on the local engine: a fixture file, or None for no rows.
+    externaldata: dict[str, Path | None] = field(default_factory=dict)
 
     @property
     def detection_name(self) -> str:
@@ -287,6 +293,8 @@ def _case(
             value, path, where, where.value(tables_raw, table_name), f"{label}, table {table_name}"
         )
 
+    externaldata = _externaldata(raw, path, where, label)
+
     if "expect" not in raw:
         raise TestFileError(
             f"{label} has no `expect`",
@@ -308,7 +316,36 @@ def _case(
         description=str(raw.get("description") or ""),
         skip=str(skip) if skip not in (None, False) else None,
         now_pinned=pinned,
+        externaldata=externaldata,
     )
+
+
+def _externaldata(raw: Mapping[str, Any], path: Path, where: _Where, label: str) -> dict[str, Path | None]:
+    """`externaldata:` maps a URL, as the query writes it, to a fixture file beside the test file or to
+    `empty`; the file must exist, so that a typo is this file's error and not a refusal in the engine."""
+    value = raw.get("externaldata")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TestFileError(
+            f"{label}: `externaldata` must map URLs to a fixture file or `{EMPTY_SOURCE}`",
+            where.value(raw, "externaldata"),
+        )
+    sources: dict[str, Path | None] = {}
+    for url, source in value.items():
+        location = where.value(value, url)
+        if not isinstance(source, str) or not source.strip():
+            raise TestFileError(
+                f"{label}: externaldata {url}: give a fixture file or `{EMPTY_SOURCE}`", location
+            )
+        if source.strip() == EMPTY_SOURCE:
+            sources[str(url)] = None
+            continue
+        file = (path.parent / source).resolve()
+        if not file.is_file():
+            raise TestFileError(f"{label}: externaldata {url}: no file {shown(file)}", location)
+        sources[str(url)] = file
+    return sources
 
 
 def _unknown_keys(raw: Mapping[str, Any], allowed: Sequence[str], where: _Where, label: str) -> None:

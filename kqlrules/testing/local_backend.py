@@ -8,12 +8,14 @@ because its schema set (the tables it reads, with their declared columns) does n
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from kqlrules.engine import KqlEngineError, LocalEngine, SchemaFromData
+from kqlrules.engine import EMPTY, ExternalData, KqlEngineError, LocalEngine, SchemaFromData
 from kqlrules.kusto import Analyzer, SchemaSet
 from kqlrules.table import Table
 from kqlrules.testing.runner import PreparedQuery
@@ -31,7 +33,7 @@ class LocalBackend:
         self._connections: list[Any] = []
         self._narrowed: dict[tuple[str, ...], SchemaSet] = {}
         # A query the engine cannot translate fails the same way for every case: remember the refusal.
-        self._refused: dict[tuple[str, tuple[str, ...]], KqlEngineError] = {}
+        self._refused: dict[tuple[str, tuple[str, ...], str], KqlEngineError] = {}
         self._lock = threading.Lock()
 
     @property
@@ -44,20 +46,34 @@ class LocalBackend:
                 self._connections.append(connection)
         return connection
 
-    def run(self, query: PreparedQuery, tables: dict[str, Table], now: datetime) -> Table:
+    def run(
+        self,
+        query: PreparedQuery,
+        tables: dict[str, Table],
+        now: datetime,
+        externaldata: Mapping[str, Path | None] | None = None,
+    ) -> Table:
         names = tuple(sorted(tables))
-        refused = self._refused.get((query.text, names))
+        sources = ExternalData(
+            {url: EMPTY if file is None else file for url, file in (externaldata or {}).items()}
+        )
+        key = (query.text, names, sources.fingerprint())
+        refused = self._refused.get(key)
         if refused is not None:
             raise refused
         engine = LocalEngine(
-            tables, self._schemas_for(names), analyzer=self.analyzer, connection=self.connection
+            tables,
+            self._schemas_for(names),
+            analyzer=self.analyzer,
+            connection=self.connection,
+            externaldata=sources,
         )
         try:
             engine.translate(query.text)
         except SchemaFromData:
             pass  # its plan depends on the data, which `query` reads first
         except KqlEngineError as error:
-            self._refused[(query.text, names)] = error
+            self._refused[key] = error
             raise
         return engine.query(query.text, now=now)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 from kqlrules.errors import KqlrulesError, Location
@@ -47,7 +48,13 @@ class Backend(Protocol):
     name: str
     parallel: int
 
-    def run(self, query: PreparedQuery, tables: dict[str, Table], now: datetime) -> Table: ...
+    def run(
+        self,
+        query: PreparedQuery,
+        tables: dict[str, Table],
+        now: datetime,
+        externaldata: Mapping[str, Path | None] | None = None,
+    ) -> Table: ...
 
 
 @dataclass
@@ -127,7 +134,7 @@ class TestSession:
         try:
             prepared = query or self.prepare(detection, case)
             tables = self.fixtures.tables_for(case, prepared.tables)
-            output = self.backend.run(prepared, tables, case.now)
+            output = self.backend.run(prepared, tables, case.now, case.externaldata)
         except FixtureError as error:
             result.status, result.error = "error", str(error)  # it names the case already
         except KqlrulesError as error:

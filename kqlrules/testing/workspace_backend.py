@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from kqlrules.errors import KqlrulesError
@@ -87,7 +88,14 @@ class WorkspaceBackend:
         self._clock = clock
         self._sleep = sleep
 
-    def run(self, query: PreparedQuery, tables: dict[str, Table], now: datetime) -> Table:
+    def run(
+        self,
+        query: PreparedQuery,
+        tables: dict[str, Table],
+        now: datetime,
+        externaldata: Mapping[str, Path | None] | None = None,
+    ) -> Table:
+        # A workspace reads `externaldata` URLs itself: the case's fixture files are for the local engine.
         shift = self._clock() - now
         text, _ = inject({name: shifted(table, shift) for name, table in tables.items()}, query.text)
         for attempt in range(MAX_THROTTLE_RETRIES + 1):

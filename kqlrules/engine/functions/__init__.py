@@ -15,6 +15,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     punycode,
     schemas,
     series_fit,
+    series_fit_poly,
     strings,
     text_operators,
     typenames,

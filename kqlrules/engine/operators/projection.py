@@ -10,6 +10,7 @@ import fnmatch
 
 from kqlrules.engine.context import Row
 from kqlrules.engine.functions.series_fit import FIT_LINE_FIELDS
+from kqlrules.engine.functions.series_fit_poly import FIT_POLY_FIELDS
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import cast_to, need_input, passthrough, row_of, select
 from kqlrules.engine.operators.registry import operator
@@ -190,6 +191,7 @@ _MULTI_COLUMN = {
         ["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"],
     ),
     "series_fit_line": ("series_fit_line_dynamic", FIT_LINE_FIELDS),
+    "series_fit_poly": ("series_fit_poly", FIT_POLY_FIELDS),
     # Not computed: the plan runs, and a row that needs the values is refused (functions/series_fit.py).
     "series_decompose_anomalies": ("series_decompose_anomalies", ["ad_flag", "ad_score", "baseline"]),
     "series_decompose": ("series_decompose", ["baseline", "seasonal", "trend", "residual"]),

@@ -16,6 +16,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     schemas,
     series_fit,
     series_fit_poly,
+    series_fourier,
     strings,
     text_operators,
     typenames,

@@ -11,6 +11,7 @@ import fnmatch
 from kqlrules.engine.context import Row
 from kqlrules.engine.functions.series_fit import FIT_LINE_FIELDS
 from kqlrules.engine.functions.series_fit_poly import FIT_POLY_FIELDS
+from kqlrules.engine.functions.series_fourier import FOURIER_FIELDS
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import cast_to, need_input, passthrough, row_of, select
 from kqlrules.engine.operators.registry import operator
@@ -192,6 +193,8 @@ _MULTI_COLUMN = {
     ),
     "series_fit_line": ("series_fit_line_dynamic", FIT_LINE_FIELDS),
     "series_fit_poly": ("series_fit_poly", FIT_POLY_FIELDS),
+    "series_fft": ("series_fft", FOURIER_FIELDS),
+    "series_ifft": ("series_ifft", FOURIER_FIELDS),
     # Not computed: the plan runs, and a row that needs the values is refused (functions/series_fit.py).
     "series_decompose_anomalies": ("series_decompose_anomalies", ["ad_flag", "ad_score", "baseline"]),
     "series_decompose": ("series_decompose", ["baseline", "seasonal", "trend", "residual"]),

@@ -1,4 +1,6 @@
-"""The error function and the beta distribution: `erf`, `erfc`, `beta_cdf`, `beta_pdf`, `beta_inv`.
+"""The error function and the beta distribution: `erf`, `erfc`, `beta_cdf`, `beta_pdf`, `beta_inv`; and
+`welch_test()`, the two-tailed p-value of Welch's t-test (Student's t distribution, through the regularized
+incomplete beta function), which the reference checks against Wikipedia's first example (p = 0.021).
 
 Out-of-domain arguments give NaN where the reference says so. `beta_inv()`'s page contradicts itself (its
 notes say an alpha <= 0 gives null and a probability > 1 NaN, its example shows the opposite): such arguments
@@ -12,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import Refusal, arity, as_real, fn
 from kqlrules.engine.sql import Sql
@@ -102,13 +105,27 @@ def erfc(x: float) -> float:
     return math.erfc(x)
 
 
+def welch_test(
+    mean1: float, variance1: float, count1: float, mean2: float, variance2: float, count2: float
+) -> float:
+    if not (count1 > 1 and count2 > 1 and variance1 > 0 and variance2 > 0):
+        # Samples too small or without spread: the reference does not say what Kusto answers.
+        raise RefusedAtRunTime("welch_test() of counts below 2 or variances that are not positive")
+    error1, error2 = variance1 / count1, variance2 / count2
+    t = (mean1 - mean2) / math.sqrt(error1 + error2)
+    freedom = (error1 + error2) ** 2 / (error1**2 / (count1 - 1) + error2**2 / (count2 - 1))
+    return _regularized_beta(freedom / (freedom + t * t), freedom / 2, 0.5)
+
+
 _FUNCTIONS: dict[str, Callable[..., float]] = {
     "erf": erf,
     "erfc": erfc,
     "beta_cdf": beta_cdf,
     "beta_pdf": beta_pdf,
     "beta_inv": beta_inv,
+    "welch_test": welch_test,
 }
+_ARITY = {"erf": 1, "erfc": 1, "welch_test": 6}
 
 
 def as_text(function: Callable[..., float]) -> Callable[..., str]:
@@ -123,12 +140,11 @@ def as_text(function: Callable[..., float]) -> Callable[..., str]:
 
 @scalar(*_FUNCTIONS)
 def distribution(ctx: TranslationContext, call: Call) -> Sql:
-    count = 1 if call.name in ("erf", "erfc") else 3
-    args = arity(ctx, call, count)
+    args = arity(ctx, call, _ARITY.get(call.name, 3))
     return Sql(f"CAST({fn(f'kql_{call.name}', *(as_real(a) for a in args))} AS DOUBLE)", "real")
 
 
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
-    (f"kql_{name}", as_text(function), ["DOUBLE"] * (1 if name in ("erf", "erfc") else 3), "VARCHAR")
+    (f"kql_{name}", as_text(function), ["DOUBLE"] * _ARITY.get(name, 3), "VARCHAR")
     for name, function in _FUNCTIONS.items()
 ]

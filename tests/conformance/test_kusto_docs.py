@@ -9,7 +9,9 @@ import pytest
 from tests.conformance.runner import Report, load_cases, run
 
 # Floors this engine holds; raise them as the engine grows, never lower them to make a change pass.
-MINIMUM_PASSES = 241
+# 240: make_datetime()'s example of a 0.1234567 s fraction passed by truncating it to microseconds (the
+# comparison's resolution); it is refused since, as the engine cannot hold the value.
+MINIMUM_PASSES = 240
 MINIMUM_PASS_RATE_WHERE_ANSWERED = 0.95
 # Issue 5's bar, over the comparable examples outside the geospatial pages it leaves out of scope.
 MINIMUM_PASS_RATE_IN_SCOPE = 0.90

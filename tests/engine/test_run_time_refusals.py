@@ -38,3 +38,13 @@ def test_the_refusal_is_reported_with_the_unsupported_kind(engine: LocalEngine) 
     with pytest.raises(UnsupportedKql) as refused:
         engine.query("print round(-0.5)")
     assert refused.value.kind == "unsupported"
+
+
+def test_make_datetime_of_a_second_finer_than_a_microsecond_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="finer than a microsecond"):
+        engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.1234567)")
+
+
+def test_make_datetime_of_whole_microseconds_answers(engine: LocalEngine) -> None:
+    (value,) = engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.123456)").rows[0]
+    assert value.microsecond == 123456

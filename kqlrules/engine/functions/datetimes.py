@@ -8,6 +8,7 @@ before the next period, which a microsecond TIMESTAMP cannot hold: refused, not 
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.formatting import datetime_format_tokens, timespan_format_tokens
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
@@ -276,10 +277,17 @@ def make_datetime(ctx: TranslationContext, call: Call) -> Sql:
     seconds = f"CAST({as_real(args[5])} AS DOUBLE)" if len(args) >= 6 else "0.0"
     if len(args) == 7:
         seconds = f"({seconds} + {as_real(args[6])} / 10000000.0)"
-    # Whole seconds first, then the fraction truncated to microseconds (the engine's resolution).
+    # Whole seconds first, then the fraction in ticks. A fraction that is not a whole number of microseconds
+    # (the engine's resolution), or not a whole number of ticks (Kusto's rounding is not documented), is
+    # refused on the row that has it rather than truncated.
     whole = f"make_timestamp({', '.join(parts)}, floor({seconds}))"
-    fraction = f"to_microseconds(CAST(floor(({seconds} - floor({seconds})) * 1000000 + 1e-6) AS BIGINT))"
-    return Sql(f"TRY({whole} + {fraction})", "datetime")
+    ticks = f"(({seconds} - floor({seconds})) * 10000000.0)"
+    exact = f"(abs({ticks} - round({ticks})) < 1e-3 AND CAST(round({ticks}) AS BIGINT) % 10 = 0)"
+    refuse = refusal_sql("'make_datetime() of a second finer than a microsecond'")
+    fraction = f"to_microseconds(CAST(round({ticks}) AS BIGINT) // 10)"
+    return Sql(
+        f"(CASE WHEN {ticks} IS NULL OR {exact} THEN TRY({whole} + {fraction}) ELSE {refuse} END)", "datetime"
+    )
 
 
 @scalar("make_timespan")

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kqlrules.engine.errors import UnsupportedKql
 from kqlrules.table import Column, Table
 
 
@@ -17,7 +18,14 @@ def _datetime(value: Any) -> Any:
 
 
 def _timespan(value: Any) -> Any:
-    return None if value is None else timedelta(microseconds=int(value) / 10)
+    if value is None:
+        return None
+    ticks = int(value)
+    if ticks % 10:
+        # A result's timespan is a timedelta, which holds microseconds: rounding the last tick away would be
+        # a wrong answer (`print 1tick` as 0).
+        raise UnsupportedKql("a timespan finer than a microsecond in the result")
+    return timedelta(microseconds=ticks // 10)
 
 
 def _dynamic(value: Any) -> Any:

@@ -48,3 +48,13 @@ def test_make_datetime_of_a_second_finer_than_a_microsecond_is_refused(engine: L
 def test_make_datetime_of_whole_microseconds_answers(engine: LocalEngine) -> None:
     (value,) = engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.123456)").rows[0]
     assert value.microsecond == 123456
+
+
+def test_a_result_timespan_finer_than_a_microsecond_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="timespan finer than a microsecond"):
+        engine.query("print 1tick")
+
+
+def test_a_result_timespan_of_whole_microseconds_answers(engine: LocalEngine) -> None:
+    (value,) = engine.query("print 10tick + 1ms").rows[0]
+    assert value.total_seconds() == 0.001001

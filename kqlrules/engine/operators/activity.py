@@ -43,6 +43,12 @@ def dimensions(t: Translator, nodes: list[Node], source: Relation) -> list[Sql]:
     return found
 
 
+def dimension_columns(dims: list[Sql]) -> tuple[list[str], str]:
+    """The dimensions' names in the plugin's CTEs (`__d0`...) and the select list that names them."""
+    names = [f"__d{i}" for i in range(len(dims))]
+    return names, "".join(f", {d.text} AS {n}" for d, n in zip(dims, names, strict=True))
+
+
 def refuse_when(t: Translator, node: Node, count_sql: str, what: str) -> None:
     line, col = t.position.at(node)
     t.guards.append((count_sql, what, line, col))
@@ -71,8 +77,7 @@ def active_users_count(t: Translator, node: Node, call: Node, source: Relation) 
     dims = dimensions(t, args[8:], source)
     output = t.output_columns(node)
     names = [quote_identifier(c.name) for c in output]
-    dim_names = [f"__d{i}" for i in range(len(dims))]
-    dim_select = "".join(f", {d.text} AS {n}" for d, n in zip(dims, dim_names, strict=True))
+    dim_names, dim_select = dimension_columns(dims)
     rows = t.ctes.add(
         f"SELECT {ident.text} AS __id, {time.text} AS __t{dim_select} FROM {source.name} "
         f"WHERE {time.text} IS NOT NULL",
@@ -118,8 +123,7 @@ def sliding_window_counts(t: Translator, node: Node, call: Node, source: Relatio
     dims = dimensions(t, args[6:], source)
     output = t.output_columns(node)
     names = [quote_identifier(c.name) for c in output]
-    dim_names = [f"__d{i}" for i in range(len(dims))]
-    dim_select = "".join(f", {d.text} AS {n}" for d, n in zip(dims, dim_names, strict=True))
+    dim_names, dim_select = dimension_columns(dims)
     rows = t.ctes.add(
         f"SELECT {ident.text} AS __id, {time.text} AS __t, {timeline.bin_at(time.text, size, start)} AS __b"
         f"{dim_select} FROM {source.name} WHERE {time.text} IS NOT NULL",

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from kqlrules.engine.context import Row
-from kqlrules.engine.operators.activity import dimensions, positional, refuse_when
+from kqlrules.engine.operators.activity import dimension_columns, dimensions, positional, refuse_when
 from kqlrules.engine.operators.common import row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.operators.timeline import constant_span, timeline_of
@@ -36,8 +36,7 @@ def activity_counts_metrics(t: Translator, node: Node, call: Node, source: Relat
     dims = dimensions(t, args[5:], source)
     output = t.output_columns(node)
     names = [quote_identifier(c.name) for c in output]
-    dim_names = [f"__d{i}" for i in range(len(dims))]
-    dim_select = "".join(f", {d.text} AS {n}" for d, n in zip(dims, dim_names, strict=True))
+    dim_names, dim_select = dimension_columns(dims)
     rows = t.ctes.add(
         f"SELECT {ident.text} AS __id, {time.text} AS __t, {timeline.bin_at(time.text, size, start)} AS __b"
         f"{dim_select} FROM {source.name} WHERE {time.text} IS NOT NULL",
@@ -113,8 +112,7 @@ def rolling_percentile(t: Translator, node: Node, call: Node, source: Relation) 
     dims = dimensions(t, args[5:], source)
     output = t.output_columns(node)
     names = [quote_identifier(c.name) for c in output]
-    dim_names = [f"__d{i}" for i in range(len(dims))]
-    dim_select = "".join(f", {d.text} AS {n}" for d, n in zip(dims, dim_names, strict=True))
+    dim_names, dim_select = dimension_columns(dims)
     origin = "TIMESTAMP '1970-01-01'" if timeline.kind == "datetime" else "0"
     rows = t.ctes.add(
         f"SELECT {value.text} AS __v, {timeline.bin_at(index.text, size, origin)} AS __b{dim_select} "

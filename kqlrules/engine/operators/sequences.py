@@ -9,7 +9,7 @@ more than two steps."""
 from __future__ import annotations
 
 from kqlrules.engine.names import name_text
-from kqlrules.engine.operators.activity import dimensions, refuse_when
+from kqlrules.engine.operators.activity import dimension_columns, dimensions, refuse_when
 from kqlrules.engine.operators.common import condition, row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.operators.timeline import Timeline, constant_span
@@ -46,8 +46,7 @@ def sequence_detect(t: Translator, node: Node, call: Node, source: Relation) -> 
     output = t.output_columns(node)
     if len(output) != len(dims) + len(steps) + 1:
         raise t.position.unsupported("sequence_detect with these arguments", call)
-    dim_names = [f"__d{i}" for i in range(len(dims))]
-    dim_select = "".join(f", {d.text} AS {n}" for d, n in zip(dims, dim_names, strict=True))
+    dim_names, dim_select = dimension_columns(dims)
     flags = "".join(f", {p} AS __p{i}" for i, p in enumerate(predicates))
     rows = t.ctes.add(
         f"SELECT {time.text} AS __t{dim_select}{flags} FROM {source.name} WHERE {time.text} IS NOT NULL", []

@@ -6,8 +6,8 @@ the outer row, so every operator of the subquery (summarize, top, take...) works
 
 from __future__ import annotations
 
-from kqlrules.engine.context import Binding, Ctes, Scope
 from kqlrules.engine.operators.common import need_input
+from kqlrules.engine.operators.lateral import nested_plan
 from kqlrules.engine.operators.mvexpand import expand, expansion_options, expansions_of
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
@@ -54,10 +54,7 @@ def mv_apply(t: Translator, node: Node, source: Relation | None) -> Relation:
     expansions = expansions_of(t, node, source, naming, index_name)
     subtable = _subtable_columns(source, [(e.name, e.target) for e in expansions], index_name)
 
-    outer_ctes, outer_guards = t.ctes, len(t.guards)
-    bindings = _unbound(t)
-    t.ctes = Ctes(prefix=f"{outer_ctes.prefix}{len(outer_ctes.items)}s")
-    try:
+    with nested_plan(t, "mv-apply", subquery, "s"):
         # The outer row, as a one-row relation the expansion reads; ordered so that the subtable keeps the
         # array's order (`take 1` is the first element, as in Kusto).
         names = [quote_identifier(c.name) for c in source.columns]
@@ -71,14 +68,6 @@ def mv_apply(t: Translator, node: Node, source: Relation | None) -> Relation:
             f"SELECT {', '.join([quote_identifier(c.name) for c in result.columns] + result.order_column())}"
             f" FROM {result.name}"
         )
-    finally:
-        t.ctes = outer_ctes
-        # `let` tables first used inside the subquery live in its nested WITH: translate them again outside.
-        for binding in bindings:
-            binding.relation = None
-            binding.scalar = None
-    if len(t.guards) != outer_guards:
-        raise t.position.unsupported("this construct inside mv-apply", subquery)
     inner_names = {c.name for c in result.columns}
     parts = []
     for column in output:
@@ -89,15 +78,3 @@ def mv_apply(t: Translator, node: Node, source: Relation | None) -> Relation:
         parts.append(f"row_number() OVER (ORDER BY {', '.join(order)}) AS {ORDER}")
     sql = f"SELECT {', '.join(parts)} FROM {source.name} AS {OUTER}, LATERAL ({inner_sql}) AS {INNER}"
     return t.ctes.add(sql, output, ordered=source.ordered, sources=source.sources)
-
-
-def _unbound(t: Translator) -> list[Binding]:
-    """The `let` names not translated yet."""
-    found: list[Binding] = []
-    scope: Scope | None = t.scope
-    while scope is not None:
-        found.extend(
-            b for b in scope.names.values() if b.node is not None and b.relation is None and b.scalar is None
-        )
-        scope = scope.parent
-    return found

@@ -6,10 +6,9 @@ translated; the legacy strategy's limit of 64 keys (an error in Kusto) is refuse
 
 from __future__ import annotations
 
-from kqlrules.engine.context import Ctes
 from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import need_input
-from kqlrules.engine.operators.mvapply import _unbound
+from kqlrules.engine.operators.lateral import nested_plan
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
@@ -58,10 +57,7 @@ def partition(t: Translator, node: Node, source: Relation | None) -> Relation:
         )
     keys = t.ctes.add(f"SELECT DISTINCT {quoted} FROM {source.name}", [key])
 
-    outer_ctes, outer_guards = t.ctes, len(t.guards)
-    bindings = _unbound(t)
-    t.ctes = Ctes(prefix=f"{outer_ctes.prefix}{len(outer_ctes.items)}p")
-    try:
+    with nested_plan(t, "partition", subquery, "p"):
         columns = [quote_identifier(c.name) for c in source.columns] + source.order_column()
         subtable = t.ctes.add(
             f"SELECT {', '.join(columns)} FROM {source.name} WHERE {quoted} = {OUTER}.{quoted}",
@@ -74,13 +70,6 @@ def partition(t: Translator, node: Node, source: Relation | None) -> Relation:
             f"SELECT {', '.join(quote_identifier(c.name) for c in result.columns) or 'NULL AS __kql_empty'}"
             f" FROM {result.name}"
         )
-    finally:
-        t.ctes = outer_ctes
-        for binding in bindings:
-            binding.relation = None
-            binding.scalar = None
-    if len(t.guards) != outer_guards:
-        raise t.position.unsupported("this construct inside partition", subquery)
     parts = [f"{INNER}.{quote_identifier(c.name)}" for c in result.columns] or ["NULL AS __kql_empty"]
     sql = f"SELECT {', '.join(parts)} FROM {keys.name} AS {OUTER}, LATERAL ({inner_sql}) AS {INNER}"
     return t.ctes.add(sql, result.columns, sources=source.sources)

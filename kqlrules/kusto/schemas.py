@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.table import Column
+from kqlrules.table import Column, Table
 
 BUILTIN_DIR = Path(__file__).with_name("schemas")
 # A detection repository's own schemas (custom tables, its workspace's pulled tables) live here.
@@ -106,6 +106,9 @@ class FunctionSchema:
 class SchemaSet:
     tables: dict[str, TableSchema] = field(default_factory=dict)
     functions: dict[str, FunctionSchema] = field(default_factory=dict)
+    # Rows that come with a schema rather than with a test case or workspace: a repository's watchlists
+    # (kqlrules.watchlists). A local engine over these schemas serves them.
+    data: dict[str, Table] = field(default_factory=dict)
 
     @classmethod
     def builtin(cls) -> SchemaSet:
@@ -120,7 +123,11 @@ class SchemaSet:
 
     def merged(self, other: SchemaSet) -> SchemaSet:
         """A new set with `other`'s definitions winning over this one's."""
-        return SchemaSet({**self.tables, **other.tables}, {**self.functions, **other.functions})
+        return SchemaSet(
+            {**self.tables, **other.tables},
+            {**self.functions, **other.functions},
+            {**self.data, **other.data},
+        )
 
     def add_folder(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -246,7 +253,8 @@ def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema 
 
 def resolve_schemas(repo: Path | None = None, extra: Iterable[Path] = ()) -> SchemaSet:
     """The schemas a command binds against: the built-in set, then the repository's `schemas/` folder
-    (when it has one), then each `--schemas` folder; a later definition of a name wins."""
+    (when it has one), then each `--schemas` folder, then the repository's watchlists (`watchlists/*.csv`,
+    which define `_GetWatchlist`); a later definition of a name wins."""
     schemas = SchemaSet.builtin()
     folders = []
     if repo is not None and (repo / REPO_SCHEMA_FOLDER).is_dir():
@@ -254,4 +262,23 @@ def resolve_schemas(repo: Path | None = None, extra: Iterable[Path] = ()) -> Sch
     folders.extend(Path(folder) for folder in extra)
     for folder in folders:
         schemas = schemas.merged(SchemaSet.load(folder))
+    if repo is not None:
+        schemas = with_watchlists(schemas, repo)
     return schemas
+
+
+def with_watchlists(schemas: SchemaSet, repo: Path) -> SchemaSet:
+    """`schemas` plus the repository's watchlists; an alias that is also a table's name is refused, because
+    `_GetWatchlist` reads the watchlist as a table of that name."""
+    from kqlrules.watchlists import WatchlistError, load_watchlists, watchlist_schemas
+
+    watchlists = load_watchlists(repo)
+    if not watchlists:
+        return schemas
+    for alias, watchlist in watchlists.items():
+        if alias in schemas.tables or alias in schemas.functions:
+            raise WatchlistError(
+                f"watchlist alias {alias} is also the name of a table or function",
+                Location.of(watchlist.path),
+            )
+    return schemas.merged(watchlist_schemas(watchlists))

@@ -97,6 +97,8 @@ class LocalEngine:
         self._typed: set[str] = set()
         if type_column:
             for name, schema in list(tables_.items()):
+                if name in given.data:
+                    continue  # a watchlist is not a workspace table: `_GetWatchlist` returns no `Type`
                 if not any(c.name.lower() == "type" for c in schema.columns):
                     tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
                     self._typed.add(name)

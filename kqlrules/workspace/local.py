@@ -88,8 +88,9 @@ class LocalWorkspace:
     def _shared_engine(self) -> _WindowedEngine:
         with self._lock:
             if self._shared is None:
+                # Every Log Analytics table has `Type` (its name); a workspace folder's files may omit it.
                 self._shared = _engine_module("LocalEngine").LocalEngine(
-                    self.tables, self._watchlist_schemas()
+                    self.tables, self._watchlist_schemas(), type_column=True
                 )
             return self._shared
 

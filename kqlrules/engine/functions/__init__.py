@@ -3,6 +3,7 @@
 from kqlrules.engine.functions import (  # noqa: F401  (each module registers its translators)
     addresses,
     aggregates,
+    binary_operators,
     conditional,
     conversions,
     datetimes,
@@ -11,7 +12,6 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     filters,
     geo,
     numeric,
-    operators,
     punycode,
     schemas,
     series_fit,

@@ -24,11 +24,12 @@ from kqlrules.deploy import (
     open_stores,
     preflight,
 )
+from kqlrules.deploy.contracts.repository_check import facts_for
+from kqlrules.deploy.deployable import deployables
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LoadedDetection, Repository, load_config, load_repository
-from kqlrules.rules.paths import shown
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import Repository, load_config, load_repository
 
 deploy_app = typer.Typer(
     name="deploy",
@@ -63,15 +64,7 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
     repository = load_repository(root, environment.name, strict=True)
-    items = [_deployable(d) for d in repository.detections]
-    return repository, environment, items
-
-
-def _deployable(detection: LoadedDetection) -> Deployable:
-    query_source = Location.of(shown(detection.kql_path))
-    return Deployable(
-        detection.meta, detection.render().text, detection.location(), query_source, detection.location
-    )
+    return repository, environment, deployables(repository)
 
 
 def _credential(environment: Environment) -> Any:
@@ -85,8 +78,8 @@ def _credential(environment: Environment) -> Any:
 
 
 def _plan(ctx: typer.Context, env: str | None, prune: bool) -> tuple[Plan, dict[str, RuleStore]]:
-    _, environment, items = _load(ctx, env)
-    preflight(items, environment)
+    repository, environment, items = _load(ctx, env)
+    preflight(items, environment, facts_for(repository.root))
     stores = open_stores(environment, _credential(environment))
     live = {name: store.list() for name, store in stores.items()}
     return build_plan(items, environment, live, prune=prune), stores
@@ -183,10 +176,11 @@ def export_command(
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
-    items = [_deployable(d) for d in repository.detections]
+    items = deployables(repository)
     repository_name = environment.repository if environment else root.resolve().name
     if environment is not None:
-        preflight(items, environment)
+        for warning in preflight(items, environment, facts_for(root), export=True):
+            err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
     targets = environment.targets if environment else ("sentinel", "monitor")
     for path in export_arm(items, out, repository=repository_name, environment=environment, targets=targets):
         console.print(f"wrote {path}", highlight=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from kqlrules.deploy.arm import LiveRule
+from kqlrules.deploy.contracts import QueryFacts, check_detection, check_repository, deploys_to
+from kqlrules.deploy.contracts.monitor import environment_violations as monitor_environment
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json, flatten
@@ -77,22 +79,48 @@ class PreflightError(KqlrulesError):
     """Detections break an API limit; nothing was sent."""
 
 
-def preflight(items: Iterable[Deployable], environment: Environment) -> None:
-    """Check every API limit of every target before any call, and report all problems at once."""
-    problems = []
+def preflight(
+    items: Iterable[Deployable],
+    environment: Environment,
+    facts_of: Callable[[Deployable], QueryFacts] | None = None,
+    *,
+    export: bool = False,
+) -> list[str]:
+    """Check every target's contract (kqlrules/deploy/contracts/) before any call; raise all problems at
+    once. `facts_of` gives the analyzer's facts about a query (without it, column and syntax rules are
+    skipped). Returns the warnings (`export`: Azure-Sentinel repository CI rules the service does not
+    enforce), each as `path:line:col: target: message`."""
+    items = list(items)
+    problems: list[str] = []
+    warnings: list[str] = []
     seen: dict[str, str] = {}
+    if "monitor" in environment.targets:
+        for violation in monitor_environment(environment.workspace_id, environment.location):
+            problems.append(f"environment {environment.name}: monitor: {violation.message}")
     for item in items:
         if item.id in seen:
             problems.append(f"{item.where}: detection id {item.id} is also used by {seen[item.id]}")
         seen[item.id] = item.where
+        facts = facts_of(item) if facts_of is not None and item.query else None
         for target_name in environment.targets:
-            for problem in TARGETS[target_name].preflight(item, environment):
-                problems.append(f"{item.place(problem.keys)}: {target_name}: {problem.message}")
+            if not deploys_to(item, target_name, environment.targets):
+                continue
+            for v in check_detection(
+                item, target_name, repository=environment.repository, facts=facts, export=export
+            ):
+                text = f"{item.place(v.keys)}: {target_name}: {v.message}" + (
+                    f"\n    hint: {v.hint}" if v.hint else ""
+                )
+                (warnings if v.warning else problems).append(text)
+    for target_name in environment.targets:
+        wanted = [i for i in items if deploys_to(i, target_name, environment.targets)]
+        problems += [f"{target_name}: {v.message}" for v in check_repository(wanted, target_name)]
     if problems:
         raise PreflightError(
             f"{len(problems)} problem(s) found before deploying; nothing was sent:\n  "
             + "\n  ".join(problems)
         )
+    return warnings
 
 
 def diff(before: Json, after: Json) -> tuple[FieldChange, ...]:
@@ -123,7 +151,9 @@ def build_plan(
         by_name = {rule.name.lower(): rule for rule in live.get(target_name, [])}
         wanted = set()
         for item in items:
-            name = target.resource_name(item)
+            if not deploys_to(item, target_name, environment.targets):
+                continue
+            name = target.resource_name(item, environment)
             wanted.add(name.lower())
             owner = Ownership(item.id, environment.repository)
             body = target.body(item, environment, owner)

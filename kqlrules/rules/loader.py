@@ -46,8 +46,11 @@ def load_metadata(path: Path) -> tuple[Detection, Any]:
     return detection, document
 
 
-def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, Any]:
-    """Every problem in one metadata file (all of pydantic's errors, each at its place)."""
+def check_metadata(
+    path: Path, model: type[pydantic.BaseModel] = Detection
+) -> tuple[list[MetadataError], Any, Any]:
+    """Every problem in one metadata file (all of pydantic's errors, each at its place); `model` is
+    Detection, or IncidentCreationRule for a query-less incident-creation rule."""
     try:
         document = read_yaml(path)
     except MetadataError as error:
@@ -57,7 +60,7 @@ def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, A
         message = f"expected a mapping of detection fields (id, name, severity, ...), found {kind}"
         return [MetadataError(message, Location.of(shown(path), 1, 1))], None, document
     try:
-        detection = Detection.model_validate(plain(document))
+        detection = model.model_validate(plain(document))
     except pydantic.ValidationError as error:
         problems = [_problem(path, document, item) for item in error.errors()]
         return problems, None, document

@@ -15,10 +15,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from kqlrules.timespan import TimespanError, parse_timespan
 
-MIN_FREQUENCY = timedelta(minutes=5)
+# The widest schedule any target takes: Azure Monitor evaluates log search alerts every 1 minute at the
+# least, Sentinel looks back 14 days at the most. Each target's narrower limits (Sentinel's 5 minutes,
+# Monitor's 2-day window) are its deploy contract's (kqlrules/deploy/contracts/).
+MIN_FREQUENCY = timedelta(minutes=1)
 MAX_PERIOD = timedelta(days=14)
 MAX_QUERY_LENGTH = 10_000
-MAX_ENTITY_MAPPINGS = 5
+# Sentinel maps up to 10 entities per rule ("Map up to 10 entities", analytics rule wizard; Microsoft Learn,
+# map-data-fields-to-entities). Azure-Sentinel's repository CI allows 5: `export sentinel` warns above that.
+MAX_ENTITY_MAPPINGS = 10
 MAX_FIELDS_PER_ENTITY = 3
 MAX_CUSTOM_DETAILS = 20
 MAX_THRESHOLD = 10_000
@@ -99,7 +104,7 @@ class Schedule(_Strict):
     def _limits(self) -> Schedule:
         for name, value in (("frequency", self.frequency), ("period", self.period)):
             if not MIN_FREQUENCY <= value <= MAX_PERIOD:
-                raise ValueError(f"{name} must be between 5m and 14d")
+                raise ValueError(f"{name} must be between 1m and 14d")
         if self.period < self.frequency:
             raise ValueError("period must be at least frequency (each run must look at its whole interval)")
         if self.period >= timedelta(days=2) and self.frequency < timedelta(hours=1):
@@ -201,6 +206,14 @@ class SentinelSettings(_Strict):
     extra: dict[str, Any] = {}
 
 
+class MonitorSettings(_Strict):
+    """What only Azure Monitor log search alert rules have; other targets ignore it."""
+
+    # Stateless by default: a fired alert that auto-resolves hides nothing, but a stateful one (autoMitigate
+    # true) does not fire again for the same rule until resolved, so a second attack would go unnoticed.
+    auto_mitigate: bool = False
+
+
 class EntityMapping(_Strict):
     """One Sentinel entity: its type and identifier -> column (1 to 3 fields)."""
 
@@ -238,6 +251,9 @@ class Detection(_Strict):
     # Plain words, or objects such as `{Schema: ASimDns, SchemaVersion: 0.1.1}` (Azure-Sentinel's ASIM tags).
     tags: list[str | dict[str, Any]] = []
     sentinel: SentinelSettings = SentinelSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    # Which targets this detection deploys to (default: every target of the environment).
+    targets: list[Literal["sentinel", "monitor"]] | None = None
     lint: LintSettings = LintSettings()
 
     @field_validator("id")

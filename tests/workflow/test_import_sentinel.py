@@ -16,9 +16,9 @@ from kqlrules.timespan import format_timespan, parse_timespan
 from kqlrules.workflow.importer import ImportReport, import_sentinel, read_sentinel_rule
 from kqlrules.workflow.sentinel_format import SentinelImportError, from_sentinel, template_for, to_sentinel
 
-# Real rules the detection model refuses, rightly: a broken alert placeholder (`{{SrcIpAddr}` misses a brace,
-# so Sentinel would print it as text); one maps 6 entities (5 is the scheduled-rule limit of the model).
-KNOWN_REFUSALS = {"placeholder {{SrcIpAddr}", "6 entity mappings"}
+# A real rule the detection model refuses, rightly: a broken alert placeholder (`{{SrcIpAddr}` misses a brace,
+# so Sentinel would print it as text).
+KNOWN_REFUSALS = {"placeholder {{SrcIpAddr}"}
 
 
 @pytest.fixture(scope="module")

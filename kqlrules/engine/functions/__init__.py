@@ -10,6 +10,8 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     dynamic,
     filters,
     geo,
+    geo_cells,
+    geo_shapes,
     numeric,
     operators,
     punycode,

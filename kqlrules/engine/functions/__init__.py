@@ -16,6 +16,7 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     operators,
     punycode,
     schemas,
+    series_anomaly,
     series_fit,
     series_fit_poly,
     series_fourier,

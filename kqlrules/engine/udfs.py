@@ -14,8 +14,8 @@ import duckdb
 from duckdb.func import FunctionNullHandling
 
 from kqlrules.engine.functions import (
-    collections,
     distributions,
+    dynamic_runtime,
     filters,
     formatting,
     geo_cells,
@@ -68,7 +68,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *web.PYTHON_FUNCTIONS,
     *textsearch.PYTHON_FUNCTIONS,
     *terms.PYTHON_FUNCTIONS,
-    *collections.PYTHON_FUNCTIONS,
+    *dynamic_runtime.PYTHON_FUNCTIONS,
     *series.PYTHON_FUNCTIONS,
     *series_anomaly.PYTHON_FUNCTIONS,
     *geo_cells.PYTHON_FUNCTIONS,

@@ -3,6 +3,7 @@
 from kqlrules.engine.functions import (  # noqa: F401  (each module registers its translators)
     addresses,
     aggregates,
+    binary_operators,
     conditional,
     conversions,
     datetimes,
@@ -13,7 +14,6 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     geo_cells,
     geo_shapes,
     numeric,
-    operators,
     punycode,
     schemas,
     series_anomaly,

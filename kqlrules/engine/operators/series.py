@@ -124,24 +124,17 @@ def _guard_groups(
     """The reference says an empty input makes no series (one of default values with `kind=nonempty`).
     It does not say whether a group whose rows all fall outside [from, to) gets a series of defaults, nor
     what `kind=nonempty` makes of an empty input grouped `by` keys: such inputs are refused at run time."""
-    line, col = t.position.at(node)
     listed = t.ctes.add(f"SELECT DISTINCT {', '.join(key_parts) or '1 AS __kql_one'} FROM {source.name}", [])
     match = " AND ".join(f"u.{k} IS NOT DISTINCT FROM p.{k}" for k in keys) or "TRUE"
-    t.guards.append(
-        (
-            f"SELECT count(*) FROM {listed.name} AS u WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {present.name} AS p WHERE {match})",
-            "make-series of a group whose rows all fall outside its range",
-            line,
-            col,
-        )
+    t.guard(
+        node,
+        f"SELECT count(*) FROM {listed.name} AS u WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {present.name} AS p WHERE {match})",
+        "make-series of a group whose rows all fall outside its range",
     )
     if nonempty and keys:
-        t.guards.append(
-            (
-                f"SELECT NOT EXISTS (SELECT 1 FROM {source.name})",
-                "make-series kind=nonempty by keys of an empty input",
-                line,
-                col,
-            )
+        t.guard(
+            node,
+            f"SELECT NOT EXISTS (SELECT 1 FROM {source.name})",
+            "make-series kind=nonempty by keys of an empty input",
         )

@@ -22,7 +22,7 @@ from typing import Any
 
 import spherely
 
-from kqlrules.engine.functions.collections import _line_points, _ring
+from kqlrules.engine.functions.dynamic_runtime import _line_points, _ring
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_real, fn
 from kqlrules.engine.sql import Sql

@@ -16,6 +16,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     parsekv,
     partition,
     projection,
+    render,
     rolling,
     sampling,
     scan,

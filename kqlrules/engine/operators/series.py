@@ -118,8 +118,10 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     )
     # Each series' first bin (0 from `from`, else its first bin with data) and its number of bins.
     first = "0" if start is not None else "min(__kql_i)"
-    last = f"CAST(ceil((epoch_us({end.text}) - {origin}) / {step_us}) AS BIGINT)" if end is not None else (
-        "max(__kql_i) + 1"
+    last = (
+        f"CAST(ceil((epoch_us({end.text}) - {origin}) / {step_us}) AS BIGINT)"
+        if end is not None
+        else ("max(__kql_i) + 1")
     )
     if range_bins is not None:
         first, last = range_bins

@@ -71,3 +71,41 @@ def test_render_returns_the_table_unchanged(engine: LocalEngine) -> None:
 def test_render_must_be_the_last_operator(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql, match="render followed by another operator"):
         engine.query(f"{DATA} | render table | count")
+
+
+IP_DATA = (
+    "let IP_Data = datatable(network: string, country: string, k: string)"
+    "['5.8.0.0/19', 'Russia', 'a', '2.20.183.0/24', 'United Kingdom', 'a', '5.8.0.0/16', 'Wide', 'b'];"
+)
+
+
+def test_ipv4_lookup_joins_each_address_with_the_ranges_holding_it(engine: LocalEngine) -> None:
+    query = (
+        f"{IP_DATA} datatable(ip: string)['2.20.183.12', '5.8.1.2', '192.165.12.17']"
+        " | evaluate ipv4_lookup(IP_Data, ip, network) | order by ip asc, country asc"
+    )
+    result = engine.query(query)
+    assert result.column_names == ["ip", "network", "country", "k"]
+    assert result.rows == [
+        ["2.20.183.12", "2.20.183.0/24", "United Kingdom", "a"],
+        ["5.8.1.2", "5.8.0.0/19", "Russia", "a"],
+        ["5.8.1.2", "5.8.0.0/16", "Wide", "b"],
+    ]
+
+
+def test_ipv4_lookup_extra_keys_and_unmatched_rows(engine: LocalEngine) -> None:
+    query = (
+        f"{IP_DATA} datatable(ip: string, k: string)['5.8.1.2', 'b', '192.165.12.17', 'a']"
+        " | evaluate ipv4_lookup(IP_Data, ip, network, k, return_unmatched = true) | order by ip asc"
+    )
+    assert engine.query(query).rows == [
+        ["192.165.12.17", "a", "", ""],
+        ["5.8.1.2", "b", "5.8.0.0/16", "Wide"],
+    ]
+
+
+def test_ipv4_lookup_of_a_masked_source_address_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="written with a prefix"):
+        engine.query(
+            f"{IP_DATA} datatable(ip: string)['5.8.1.0/24'] | evaluate ipv4_lookup(IP_Data, ip, network)"
+        )

@@ -7,6 +7,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     filtering,
     graph,
     graph_match,
+    ipv4_lookup,
     joins,
     mvapply,
     mvexpand,

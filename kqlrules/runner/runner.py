@@ -28,10 +28,11 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import Detection
@@ -155,6 +156,8 @@ class Runner:
         self._rate_slot: datetime | None = None
         self._held: set[str] = set()  # detections this runner holds a lease on
         self._blocked: dict[int, float] = {}  # detection index -> monotonic time to claim again
+        self._ready: deque[int] = deque()  # detections whose next window is due, not yet claimed
+        self._limit = datetime.min.replace(tzinfo=UTC)  # the newest instant windows may end at (+ delay)
         self._renew_at = 0.0
         self._deliverers = Deliverers(list(sinks), state, self.config.delivery, self.config.seed)
 
@@ -218,18 +221,20 @@ class Runner:
             heapq.heappush(self._due, (next_end + self.config.delay, next(self._sequence), index))
 
     def _schedule(self, now: datetime, horizon: datetime | None) -> None:
-        limit = now if horizon is None else min(now, horizon)
+        """Move the detections whose next window is due (or whose claim may be tried again) to `_ready`;
+        they are claimed only when a query slot is free, so a runner never holds more than it works on."""
+        self._limit = now if horizon is None else min(now, horizon)
         again = time.monotonic()
         for index in [i for i, at in self._blocked.items() if at <= again]:
             del self._blocked[index]
-            self._claim(index, limit, now)
-        while self._due and self._due[0][0] <= limit:
+            self._ready.append(index)
+        while self._due and self._due[0][0] <= self._limit:
             _, _, index = heapq.heappop(self._due)
-            self._claim(index, limit, now)
+            self._ready.append(index)
 
-    def _claim(self, index: int, limit: datetime, now: datetime) -> None:
-        """Claim the detection's next window in the state and queue it, unless it is done already (another
-        runner ran it: move on) or another runner holds the detection (look again shortly)."""
+    def _claim(self, index: int, now: datetime) -> _Job | None:
+        """Claim the detection's next window in the state, unless it is done already (another runner ran
+        it: move on) or another runner holds the detection (look again shortly)."""
         detection = self.detections[index]
         meta = detection.meta
         frequency = meta.schedule.frequency
@@ -238,13 +243,15 @@ class Runner:
         if claim.outcome == "done" and claim.last_end is not None:
             self._next_end[meta.id] = align_down(claim.last_end, frequency) + frequency
             self._due_again(detection, self._next_end[meta.id] + self.config.delay)
-            return
+            return None
         if claim.outcome == "busy":
             self.summary.lease_waits += 1
             self._blocked[index] = time.monotonic() + self._lease_poll()
-            return
+            return None
         self._held.add(meta.id)
-        next_end, skipped = catch_up(next_end, limit, frequency, self.config.delay, self.config.max_catch_up)
+        next_end, skipped = catch_up(
+            next_end, self._limit, frequency, self.config.delay, self.config.max_catch_up
+        )
         if skipped:
             first_skipped = self._next_end[meta.id]
             last_skipped = next_end - frequency
@@ -259,8 +266,7 @@ class Runner:
                 first_window_end=first_skipped.isoformat(),
                 last_window_end=last_skipped.isoformat(),
             )
-        window = window_ending(next_end, meta.schedule.period)
-        heapq.heappush(self._pending, _Job(now, next(self._sequence), detection, window))
+        return _Job(now, next(self._sequence), detection, window_ending(next_end, meta.schedule.period))
 
     def _lease_poll(self) -> float:
         return min(1.0, self.config.lease.total_seconds() / 4)
@@ -277,29 +283,36 @@ class Runner:
 
     def _dispatch(self, now: datetime, pool: ThreadPoolExecutor) -> None:
         self._rate_slot = None
-        while (
-            self._pending
-            and self._pending[0].not_before <= now
-            and len(self._in_flight) < self.config.limits.max_in_flight
-        ):
+        while len(self._in_flight) < self.config.limits.max_in_flight:
+            retry = bool(self._pending) and self._pending[0].not_before <= now
+            if not retry and not self._ready:
+                return
             slot = self._limiter.next_slot(now)
             if slot > now:
                 self._rate_slot = slot
                 return
-            job = heapq.heappop(self._pending)
+            if retry:
+                job: _Job | None = heapq.heappop(self._pending)
+            else:
+                job = self._claim(self._ready.popleft(), now)
+            if job is None:
+                continue
             self._limiter.started(now)
             self._in_flight[pool.submit(self._execute, job)] = job
             self.summary.executions += 1
 
     def _finished(self, horizon: datetime | None) -> bool:
-        if horizon is None or self._pending or self._in_flight or self._blocked:
+        if horizon is None or self._pending or self._in_flight or self._blocked or self._ready:
             return False
         return not self._due or self._due[0][0] > horizon
 
     def _wake_time(self, horizon: datetime | None) -> datetime | None:
         times = []
-        if self._pending and len(self._in_flight) < self.config.limits.max_in_flight:
+        free = len(self._in_flight) < self.config.limits.max_in_flight
+        if self._pending and free:
             times.append(max(self._pending[0].not_before, self._rate_slot or self._pending[0].not_before))
+        if self._ready and free:
+            times.append(self._rate_slot or self.clock.now())
         if self._due and (horizon is None or self._due[0][0] <= horizon):
             times.append(self._due[0][0])
         return min(times) if times else None
@@ -307,22 +320,18 @@ class Runner:
     def _wait(self, wake: datetime | None) -> None:
         if self._stop.is_set() and not self._in_flight:
             return
-        if self._blocked and (wake is None or wake > self.clock.now()):
-            # Waiting on another runner's claim is waiting in real time, whatever clock the schedule uses.
+        # Waiting on another runner's claim is waiting in real time, whatever clock the schedule uses.
+        pause = None
+        if self._blocked:
             pause = min(_REAL_WAIT_CAP, max(0.0, min(self._blocked.values()) - time.monotonic()))
-            if self._in_flight:
-                wait(list(self._in_flight), timeout=pause, return_when=FIRST_COMPLETED)
-            else:
-                self._stop.wait(pause)
-            return
+        real = None if wake is None else self.clock.real_seconds_until(wake)
         if self._in_flight:
-            seconds = None if wake is None else self.clock.real_seconds_until(wake)
-            timeout = _REAL_WAIT_CAP if seconds is None else min(seconds, _REAL_WAIT_CAP)
+            timeout = min(_REAL_WAIT_CAP if real is None else real, _REAL_WAIT_CAP, pause or _REAL_WAIT_CAP)
             wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
-        elif wake is not None:
+        elif wake is not None and (pause is None or real is None or real <= pause):
             self.clock.sleep_until(wake, self._stop)
-        else:  # nothing scheduled at all (no enabled detections): idle until stopped
-            self._stop.wait(_REAL_WAIT_CAP)
+        else:  # a claim to try again, or nothing scheduled at all (no enabled detections)
+            self._stop.wait(_REAL_WAIT_CAP if pause is None else pause)
 
     # -- executing (on a pool thread) ----------------------------------------------------------------------
 

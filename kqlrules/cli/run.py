@@ -114,7 +114,7 @@ def run_command(
     replay_from: str | None = typer.Option(
         None,
         "--replay-from",
-        help="Also give the sinks the stored alerts of windows ending at or after this instant"
+        help="Also give the sinks the stored alerts of windows ending after this instant"
         " (a sink new to the state otherwise starts with the alerts made from now on).",
     ),
     lease: str = typer.Option(

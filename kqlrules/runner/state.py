@@ -399,7 +399,7 @@ class RunnerState:
 
     def register_sinks(self, names: Iterable[str], replay_from: datetime | None = None) -> None:
         """A sink seen for the first time gets the alerts made from now on (or, with `replay_from`, also
-        the stored alerts of windows ending at or after it); a known sink keeps its place, whatever its URL
+        the stored alerts of windows ending after it); a known sink keeps its place, whatever its URL
         or secret became."""
         with self._transaction():
             newest = int(self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM alerts").fetchone()[0])
@@ -509,7 +509,7 @@ _PENDING_FROM = (
     " LEFT JOIN deliveries d ON d.fingerprint = a.fingerprint AND d.sink = s.name"
     " LEFT JOIN delivery_attempts t ON t.fingerprint = a.fingerprint AND t.sink = ?"
     " WHERE a.suppressed = 0 AND d.sink IS NULL"
-    " AND (a.rowid > s.after_alert OR (s.replay_from IS NOT NULL AND a.window_end >= s.replay_from))"
+    " AND (a.rowid > s.after_alert OR (s.replay_from IS NOT NULL AND a.window_end > s.replay_from))"
     " AND s.name = ?"
 )
 _PENDING = "SELECT a.fingerprint, a.payload, t.attempts" + _PENDING_FROM

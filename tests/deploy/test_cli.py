@@ -204,6 +204,8 @@ def test_watchlists_are_planned_and_applied_with_the_rules(repo: Path) -> None:
     assert "5 applied, 0 failed" in err
     code, out, _ = kqlrules(repo, "plan")
     assert "No changes: Azure matches the repository." in out
-    (repo / "watchlists" / "breakglass.csv").write_text("UserPrincipalName\nbg1@contoso.com\nbg2@contoso.com\n")
+    (repo / "watchlists" / "breakglass.csv").write_text(
+        "UserPrincipalName\nbg1@contoso.com\nbg2@contoso.com\n"
+    )
     code, out, _ = kqlrules(repo, "plan")
     assert code == 0 and "1 to update" in out and "bg2@contoso.com" in out

@@ -9,7 +9,7 @@ from kqlrules.engine.errors import (
     UnsupportedKql,
 )
 from kqlrules.engine.external import EMPTY, ExternalData
-from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
+from kqlrules.engine.loading import WorkspaceDataError, coerce_record, jsonl_records, load_workspace_folder
 from kqlrules.engine.planner import Plan
 from kqlrules.engine.staging import SchemaFromData
 
@@ -26,5 +26,7 @@ __all__ = [
     "SchemaFromData",
     "UnsupportedKql",
     "WorkspaceDataError",
+    "coerce_record",
+    "jsonl_records",
     "load_workspace_folder",
 ]

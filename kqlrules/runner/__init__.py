@@ -10,6 +10,7 @@ from kqlrules.runner.runner import Runner, RunnerConfig, RunSummary, ScheduledDe
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window
 from kqlrules.runner.sinks import SINKS, DeliveryFailed, Sink, open_sink, register_sink
 from kqlrules.runner.state import DetectionStatus, RunnerState
+from kqlrules.runner.templates import WindowTemplate
 
 __all__ = [
     "DEFAULT_DELAY",
@@ -29,6 +30,7 @@ __all__ = [
     "SystemClock",
     "TriggerEvaluation",
     "Window",
+    "WindowTemplate",
     "evaluate",
     "open_sink",
     "register_sink",

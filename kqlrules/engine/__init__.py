@@ -9,7 +9,6 @@ from kqlrules.engine.errors import (
     UnsupportedKql,
 )
 from kqlrules.engine.external import EMPTY, ExternalData
-from kqlrules.engine.loading import WorkspaceDataError, coerce_record, jsonl_records, load_workspace_folder
 from kqlrules.engine.planner import Plan
 from kqlrules.engine.staging import SchemaFromData
 
@@ -25,8 +24,4 @@ __all__ = [
     "Plan",
     "SchemaFromData",
     "UnsupportedKql",
-    "WorkspaceDataError",
-    "coerce_record",
-    "jsonl_records",
-    "load_workspace_folder",
 ]

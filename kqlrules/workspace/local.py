@@ -14,7 +14,6 @@ before a query started is in that query's data, and one stamped later is stamped
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from kqlrules.engine import LocalEngine
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column, Table
+from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
 from kqlrules.workspace.protocol import Timespan, resolve_timespan
 
 TIME_COLUMN = "TimeGenerated"
@@ -54,14 +55,6 @@ class _WindowedEngine(Protocol):
     ) -> Table: ...
 
 
-def _engine_module(needs: str) -> Any:
-    # Imported on first use: the engine room is optional for everything else in this package.
-    module = importlib.import_module("kqlrules.engine")
-    if not hasattr(module, needs):
-        raise KqlrulesError(f"the local KQL engine in this build has no {needs} yet")
-    return module
-
-
 EngineFactory = Callable[[dict[str, Table]], _Engine]
 
 
@@ -82,7 +75,7 @@ class LocalWorkspace:
                     Location.of(folder or "."),
                     hint="a folder of <Table>.jsonl files",
                 )
-            tables = _engine_module("load_workspace_folder").load_workspace_folder(folder)
+            tables = load_workspace_folder(folder)
         self._tails = {
             file.stem: _Tail(file, file.stat().st_size)
             for file in (folder.glob("*.jsonl") if folder is not None and folder.is_dir() else [])
@@ -93,7 +86,7 @@ class LocalWorkspace:
         # The local engine limits tables to a timespan in SQL: one engine, its tables loaded once. Another
         # engine (a test's) gets its tables cut to each window instead.
         self._shared: _WindowedEngine | None = None
-        self._new_engine: EngineFactory = engine or _engine_module("LocalEngine").LocalEngine
+        self._new_engine: EngineFactory = engine or LocalEngine
         self._windows_in_sql = engine is None
         self._engines: OrderedDict[tuple[datetime, datetime] | None, _Engine] = OrderedDict()
         self._lock = threading.Lock()
@@ -116,7 +109,6 @@ class LocalWorkspace:
 
     def _pick_up_appended(self) -> None:
         """Rows appended to the folder's `.jsonl` files since the last look (whole lines only)."""
-        loading = None
         for name, tail in self._tails.items():
             try:
                 size = tail.path.stat().st_size
@@ -124,8 +116,7 @@ class LocalWorkspace:
                 continue
             if size <= tail.offset:
                 continue
-            loading = loading or _engine_module("jsonl_records")
-            records, tail.offset = loading.jsonl_records(tail.path, tail.offset)
+            records, tail.offset = jsonl_records(tail.path, tail.offset)
             if records:
                 self._add(name, records, tail.path)
 
@@ -147,11 +138,10 @@ class LocalWorkspace:
             at = table.column_names.index(TIME_COLUMN) if TIME_COLUMN in names else None
             rows = [[*row, None if at is None else row[at]] for row in rows]
             columns.append(Column(INGESTION_COLUMN, "datetime"))
-        coerce = _engine_module("coerce_record").coerce_record
         arrived = datetime.now(UTC)
         where = file or Path("request")
         try:
-            new = [coerce({INGESTION_COLUMN: arrived, **r}, columns, where, n) for n, r in records]
+            new = [coerce_record({INGESTION_COLUMN: arrived, **r}, columns, where, n) for n, r in records]
         except KqlrulesError as error:
             raise IngestionRejected(str(error)) from None
         self.tables[name] = Table(columns, rows + new)
@@ -163,7 +153,7 @@ class LocalWorkspace:
         with self._lock:
             self._pick_up_appended()
             if self._shared is None:
-                self._shared = _engine_module("LocalEngine").LocalEngine(self.tables)
+                self._shared = LocalEngine(self.tables)
             return self._shared
 
     def _engine_for(self, span: tuple[datetime, datetime] | None) -> _Engine:

@@ -101,6 +101,12 @@ def load_config(root: Path) -> RepoConfig:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read file: {error}", Location.of(shown(path))) from None
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively.
+        message = "invalid TOML: arrays or tables nested too deeply"
+        raise ConfigError(message, Location.of(shown(path))) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

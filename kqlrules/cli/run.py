@@ -30,14 +30,15 @@ from kqlrules.runner import (
     Limits,
     Runner,
     RunnerConfig,
-    RunnerState,
     SimulatedClock,
     Sink,
     SystemClock,
     WindowTemplate,
     open_sink,
+    open_state,
 )
 from kqlrules.runner.logs import configure, event
+from kqlrules.runner.store import is_database_url
 from kqlrules.timespan import TimespanError, parse_timespan
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
 
@@ -80,7 +81,9 @@ def run_command(
         None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
     ),
     once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
-    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+    state_path: str = typer.Option(
+        str(DEFAULT_STATE), "--state", help="The runner's state: a SQLite file, or postgresql://USER@HOST/DB."
+    ),
     sinks: list[str] = typer.Option(
         ["stdout"],
         "--sink",
@@ -169,7 +172,7 @@ def run_command(
         ingestion_delay=_timespan(nrt_delay, "--nrt-delay") if nrt_delay else default_nrt_delay,
     )
     opened_sinks = open_sinks(sinks, repo.config.sinks)
-    state = RunnerState(state_path)
+    state = open_state(state_path)
     runner = Runner(
         detections,
         opened,
@@ -226,14 +229,16 @@ def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
 @user_errors
 def status_command(
     ctx: typer.Context,
-    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+    state_path: str = typer.Option(
+        str(DEFAULT_STATE), "--state", help="The runner's state: a SQLite file, or postgresql://USER@HOST/DB."
+    ),
 ) -> None:
     """Each detection's last completed window, next run, failures and last error."""
-    if not state_path.exists():
+    if not is_database_url(state_path) and not Path(state_path).exists():
         raise KqlrulesError(
             f"no runner state at {state_path}", hint="run `kqlrules run` first, or pass --state"
         )
-    state = RunnerState(state_path)
+    state = open_state(state_path)
     try:
         statuses = state.statuses()
         backlog = state.backlog()

@@ -56,7 +56,8 @@ from kqlrules.runner.schedule import (
     window_ending,
 )
 from kqlrules.runner.sinks import Sink
-from kqlrules.runner.state import LeaseLost, RunnerState
+from kqlrules.runner.state import LeaseLost
+from kqlrules.runner.store import StateStore
 from kqlrules.table import Table
 from kqlrules.workspace.errors import PartialResult, QueryThrottled, WorkspaceError
 from kqlrules.workspace.protocol import Workspace
@@ -141,7 +142,7 @@ class Runner:
         self,
         detections: Sequence[ScheduledDetection],
         workspace: Workspace,
-        state: RunnerState,
+        state: StateStore,
         sinks: Sequence[Sink],
         *,
         clock: Clock | None = None,

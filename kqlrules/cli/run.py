@@ -38,7 +38,7 @@ from kqlrules.runner import (
     open_state,
 )
 from kqlrules.runner.logs import configure, event
-from kqlrules.runner.store import is_database_url
+from kqlrules.runner.store import is_database_url, shown_state
 from kqlrules.timespan import TimespanError, parse_timespan
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
 
@@ -284,7 +284,7 @@ def status_command(
         )
         return
     by_id = {s.id: s for s in statuses}
-    table = Table(title=f"{len(rows)} detections in {state_path}")
+    table = Table(title=f"{len(rows)} detections in {shown_state(state_path)}")
     for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:

@@ -104,7 +104,9 @@ class PostgresState:
         try:
             self._db: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as error:
-            raise KqlrulesError(f"cannot open the runner state at {_safe(url)}: {error}".strip()) from None
+            from kqlrules.runner.store import shown_state
+
+            raise KqlrulesError(f"cannot open the runner state at {shown_state(url)}: {error}") from None
         with self._transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             for statement in _SCHEMA.split(";"):
@@ -358,10 +360,3 @@ class PostgresState:
 def _one(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
     assert row is not None
     return row
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    return f"{scheme}://{credentials.split(':')[0]}@{host}" if at else url

@@ -61,6 +61,15 @@ def is_database_url(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://"))
 
 
+def shown_state(spec: str) -> str:
+    """`--state` as it may be shown: a database URL without its password."""
+    if not is_database_url(spec):
+        return spec
+    scheme, _, rest = spec.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}://{credentials.split(':')[0]}@{host}" if at else spec
+
+
 def open_state(spec: str | Path) -> StateStore:
     """`postgresql://user@host/db` opens the PostgreSQL backend; anything else is a SQLite file."""
     if isinstance(spec, str) and is_database_url(spec):

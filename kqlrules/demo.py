@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.rules import LoadedDetection, Repository
-from kqlrules.runner import Runner, RunnerConfig, RunnerState, RunSummary, ScheduledDetection, SimulatedClock
+from kqlrules.runner import (
+    Runner,
+    RunnerConfig,
+    RunnerState,
+    RunSummary,
+    ScheduledDetection,
+    SimulatedClock,
+    WindowTemplate,
+)
 from kqlrules.runner.sinks import FileSink, Sink
 from kqlrules.sample import GeneratedTenant, Story, generate
 from kqlrules.workspace import AzureWorkspace, LocalCredential, LocalWorkspace, WorkspaceServer
@@ -52,7 +60,7 @@ def run_demo(
     repo: Repository,
     out: Path,
     *,
-    render: Callable[[LoadedDetection], ScheduledDetection],
+    render: Callable[[LoadedDetection], ScheduledDetection] = lambda d: WindowTemplate(d).scheduled(),
     progress: Callable[[str], None] = lambda _: None,
 ) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)

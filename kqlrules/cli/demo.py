@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
-from kqlrules.cli.run import WindowTemplate
 from kqlrules.demo import DemoResult, run_demo
 from kqlrules.rules import load_repository
 
@@ -36,7 +35,6 @@ def demo_command(
     result = run_demo(
         repo,
         out,
-        render=lambda detection: WindowTemplate(detection).scheduled(),
         progress=lambda message: err_console.print(f"[dim]{message}[/]"),
     )
     if context.format is OutputFormat.json:

@@ -47,8 +47,9 @@ def query(
     ),
 ) -> None:
     """Run KQL locally over a workspace folder (tables from files, or empty tables from schemas)."""
-    from kqlrules.engine import ExternalData, LocalEngine, load_workspace_folder
+    from kqlrules.engine import ExternalData, LocalEngine
     from kqlrules.kusto import SchemaSet
+    from kqlrules.workspace import load_workspace_folder
 
     sources = [s for s in (text, file, jsonl) if s is not None]
     if len(sources) != 1:

@@ -23,27 +23,28 @@ from kqlrules.cli.common import (
     print_json,
     user_errors,
 )
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import load_repository, parse_param_options
 from kqlrules.rules.config import SinkConfig
 from kqlrules.runner import (
     Limits,
     Runner,
     RunnerConfig,
-    RunnerState,
-    ScheduledDetection,
     SimulatedClock,
     Sink,
     SystemClock,
-    Window,
+    WindowTemplate,
     open_sink,
+    open_state,
 )
 from kqlrules.runner.logs import configure, event
-from kqlrules.runner.schedule import template_params
+from kqlrules.runner.store import is_database_url, shown_state
 from kqlrules.timespan import TimespanError, parse_timespan
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
+# Azure: a row is stamped with its ingestion time before it can be queried; a minute covers the usual gap.
+AZURE_NRT_DELAY = timedelta(minutes=1)
 
 run_app = typer.Typer(
     help="Run the enabled detections on schedule against a workspace; `run status` shows where they are.",
@@ -69,30 +70,6 @@ def _instant(value: str | None, option: str) -> datetime | None:
     return None if value is None else instant_option(value, option)
 
 
-class WindowTemplate:
-    """A detection's template rendered per window, with `window_start`/`window_end` as params; remembers
-    the last rendering's line map so an error in the rendered query points into the template.
-
-    With `anchor_now` (a workspace whose `now()` is the real time: Azure), `query_now` is the window's end,
-    so the templates' `{{ ago(span) }}` count back from it rather than from the time the window runs."""
-
-    def __init__(self, detection: LoadedDetection, *, anchor_now: bool = False) -> None:
-        self.detection = detection
-        self.anchor_now = anchor_now
-        self._line_map: LineMap | None = None
-
-    def render(self, window: Window) -> str:
-        rendered = self.detection.render(template_params(window, anchor_now=self.anchor_now))
-        self._line_map = rendered.line_map
-        return rendered.text
-
-    def locate(self, line: int, col: int) -> Location | None:
-        return None if self._line_map is None else self._line_map.to_template(line, col)
-
-    def scheduled(self) -> ScheduledDetection:
-        return ScheduledDetection(self.detection.meta, self.render, self.locate)
-
-
 @run_app.callback(invoke_without_command=True)
 @user_errors
 def run_command(
@@ -104,7 +81,9 @@ def run_command(
         None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
     ),
     once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
-    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+    state_path: str = typer.Option(
+        str(DEFAULT_STATE), "--state", help="The runner's state: a SQLite file, or postgresql://USER@HOST/DB."
+    ),
     sinks: list[str] = typer.Option(
         ["stdout"],
         "--sink",
@@ -116,6 +95,17 @@ def run_command(
         "--replay-from",
         help="Also give the sinks the stored alerts of windows ending after this instant"
         " (a sink new to the state otherwise starts with the alerts made from now on).",
+    ),
+    lookback: str = typer.Option(
+        "12h",
+        "--lookback",
+        help="NRT (ingestion-time) windows: how late a row may arrive after its TimeGenerated and be seen.",
+    ),
+    nrt_delay: str | None = typer.Option(
+        None,
+        "--nrt-delay",
+        help="NRT windows run this long after they end (default 0s on a local workspace, 1m on Azure,"
+        " where a row becomes queryable shortly after its ingestion time).",
     ),
     lease: str = typer.Option(
         "2m", "--lease", help="How long a claim on a detection or alert lasts if its runner dies."
@@ -152,12 +142,14 @@ def run_command(
         )
     ingestion_delay = _timespan(delay, "--delay")
     lease_time = _timespan(lease, "--lease")
+    lookback_time = _timespan(lookback, "--lookback")
     configure(log_format.value)
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
     opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
+    default_nrt_delay = AZURE_NRT_DELAY if anchor_now else timedelta(0)
     detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
@@ -174,9 +166,11 @@ def run_command(
         limits=Limits(max_attempts=max_attempts),
         lease=lease_time,
         replay_from=_instant(replay_from, "--replay-from"),
+        lookback=lookback_time,
+        ingestion_delay=_timespan(nrt_delay, "--nrt-delay") if nrt_delay else default_nrt_delay,
     )
     opened_sinks = open_sinks(sinks, repo.config.sinks)
-    state = RunnerState(state_path)
+    state = open_state(state_path)
     runner = Runner(
         detections,
         opened,
@@ -233,14 +227,16 @@ def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
 @user_errors
 def status_command(
     ctx: typer.Context,
-    state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
+    state_path: str = typer.Option(
+        str(DEFAULT_STATE), "--state", help="The runner's state: a SQLite file, or postgresql://USER@HOST/DB."
+    ),
 ) -> None:
     """Each detection's last completed window, next run, failures and last error."""
-    if not state_path.exists():
+    if not is_database_url(state_path) and not Path(state_path).exists():
         raise KqlrulesError(
             f"no runner state at {state_path}", hint="run `kqlrules run` first, or pass --state"
         )
-    state = RunnerState(state_path)
+    state = open_state(state_path)
     try:
         statuses = state.statuses()
         backlog = state.backlog()
@@ -286,7 +282,7 @@ def status_command(
         )
         return
     by_id = {s.id: s for s in statuses}
-    table = Table(title=f"{len(rows)} detections in {state_path}")
+    table = Table(title=f"{len(rows)} detections in {shown_state(state_path)}")
     for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:

@@ -9,7 +9,6 @@ from kqlrules.engine.errors import (
     UnsupportedKql,
 )
 from kqlrules.engine.external import EMPTY, ExternalData
-from kqlrules.engine.loading import WorkspaceDataError, load_workspace_folder
 from kqlrules.engine.planner import Plan
 from kqlrules.engine.staging import SchemaFromData
 
@@ -25,6 +24,4 @@ __all__ = [
     "Plan",
     "SchemaFromData",
     "UnsupportedKql",
-    "WorkspaceDataError",
-    "load_workspace_folder",
 ]

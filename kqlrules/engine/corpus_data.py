@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kqlrules.engine.loading import load_workspace_folder
 from kqlrules.kusto import SchemaSet, TableSchema
 from kqlrules.table import Column, Table
+from kqlrules.workspace import load_workspace_folder
 
 ROWS_PER_TABLE = 24
 LITERALS_PER_COLUMN = 6

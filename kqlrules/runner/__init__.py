@@ -10,6 +10,8 @@ from kqlrules.runner.runner import Runner, RunnerConfig, RunSummary, ScheduledDe
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window
 from kqlrules.runner.sinks import SINKS, DeliveryFailed, Sink, open_sink, register_sink
 from kqlrules.runner.state import DetectionStatus, RunnerState
+from kqlrules.runner.store import StateStore, open_state
+from kqlrules.runner.templates import WindowTemplate
 
 __all__ = [
     "DEFAULT_DELAY",
@@ -26,10 +28,13 @@ __all__ = [
     "ScheduledDetection",
     "SimulatedClock",
     "Sink",
+    "StateStore",
     "SystemClock",
     "TriggerEvaluation",
     "Window",
+    "WindowTemplate",
     "evaluate",
     "open_sink",
+    "open_state",
     "register_sink",
 ]

@@ -23,7 +23,8 @@ from kqlrules.errors import KqlrulesError
 from kqlrules.runner.failpoints import failpoint
 from kqlrules.runner.logs import event
 from kqlrules.runner.sinks import Sink
-from kqlrules.runner.state import PendingDelivery, RunnerState
+from kqlrules.runner.state import PendingDelivery
+from kqlrules.runner.store import StateStore
 
 _POLL_SECONDS = 0.2  # how often a draining deliverer looks at the outbox again
 _IDLE_SECONDS = 1.0  # how often an idle one does (new alerts of this process wake it at once)
@@ -51,7 +52,7 @@ class Deliverers:
     """The sinks' deliverer threads of one run."""
 
     def __init__(
-        self, sinks: list[Sink], state: RunnerState, policy: DeliveryPolicy, seed: int | None = None
+        self, sinks: list[Sink], state: StateStore, policy: DeliveryPolicy, seed: int | None = None
     ) -> None:
         self.counts = DeliveryCounts()
         self._lock = threading.Lock()
@@ -98,7 +99,7 @@ class _SinkDeliverer(threading.Thread):
     def __init__(
         self,
         sink: Sink,
-        state: RunnerState,
+        state: StateStore,
         policy: DeliveryPolicy,
         group: Deliverers,
         rng: random.Random,

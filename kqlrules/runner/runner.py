@@ -40,11 +40,24 @@ from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
 from kqlrules.runner.delivery import Deliverers, DeliveryPolicy
 from kqlrules.runner.failpoints import failpoint
+from kqlrules.runner.ingestion import PREFIX_LINES, ingestion_scoped
 from kqlrules.runner.limits import Limits, RateLimiter, backoff
 from kqlrules.runner.logs import event
-from kqlrules.runner.schedule import DEFAULT_DELAY, Window, align_down, catch_up, first_end, window_ending
+from kqlrules.runner.schedule import (
+    DEFAULT_DELAY,
+    DEFAULT_LOOKBACK,
+    INGESTION,
+    Cadence,
+    Window,
+    align_down,
+    cadence,
+    catch_up,
+    first_end,
+    window_ending,
+)
 from kqlrules.runner.sinks import Sink
-from kqlrules.runner.state import LeaseLost, RunnerState
+from kqlrules.runner.state import LeaseLost
+from kqlrules.runner.store import StateStore
 from kqlrules.table import Table
 from kqlrules.workspace.errors import PartialResult, QueryThrottled, WorkspaceError
 from kqlrules.workspace.protocol import Workspace
@@ -75,6 +88,8 @@ class RunnerConfig:
     lease: timedelta = DEFAULT_LEASE  # how long a claim on a detection lasts without renewal (wall clock)
     replay_from: datetime | None = None  # sinks new to the state get the stored alerts from here on
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    lookback: timedelta = DEFAULT_LOOKBACK  # ingestion-time windows: how late a row may arrive
+    ingestion_delay: timedelta = timedelta(0)  # ingestion-time windows run this long after they end
 
 
 @dataclass
@@ -127,7 +142,7 @@ class Runner:
         self,
         detections: Sequence[ScheduledDetection],
         workspace: Workspace,
-        state: RunnerState,
+        state: StateStore,
         sinks: Sequence[Sink],
         *,
         clock: Clock | None = None,
@@ -135,6 +150,7 @@ class Runner:
     ) -> None:
         self.detections = [d for d in detections if d.meta.enabled]
         self._index = {d.meta.id: i for i, d in enumerate(self.detections)}
+        self._cadence: dict[str, Cadence] = {d.meta.id: cadence(d.meta) for d in self.detections}
         if len(self._index) != len(self.detections):
             raise KqlrulesError("two enabled detections share an id", hint="each detection needs its own id")
         self.workspace = workspace
@@ -210,15 +226,16 @@ class Runner:
         last = self.state.last_window_ends()
         for index, detection in enumerate(self.detections):
             meta = detection.meta
-            frequency = meta.schedule.frequency
+            frequency = self._cadence[meta.id].frequency
+            delay = self._delay(meta.id)
             if meta.id in last:
                 # Aligned again in case the frequency changed since the last run (period >= frequency
                 # keeps the next window touching the last one).
                 next_end = align_down(last[meta.id], frequency) + frequency
             else:
-                next_end = first_end(now, frequency, self.config.delay, self.config.since)
+                next_end = first_end(now, frequency, delay, self.config.since)
             self._next_end[meta.id] = next_end
-            heapq.heappush(self._due, (next_end + self.config.delay, next(self._sequence), index))
+            heapq.heappush(self._due, (next_end + delay, next(self._sequence), index))
 
     def _schedule(self, now: datetime, horizon: datetime | None) -> None:
         """Move the detections whose next window is due (or whose claim may be tried again) to `_ready`;
@@ -237,12 +254,13 @@ class Runner:
         it: move on) or another runner holds the detection (look again shortly)."""
         detection = self.detections[index]
         meta = detection.meta
-        frequency = meta.schedule.frequency
+        shape = self._cadence[meta.id]
+        frequency, delay = shape.frequency, self._delay(meta.id)
         next_end = self._next_end[meta.id]
         claim = self.state.claim_window(meta.id, meta.name, next_end, self.config.lease)
         if claim.outcome == "done" and claim.last_end is not None:
             self._next_end[meta.id] = align_down(claim.last_end, frequency) + frequency
-            self._due_again(detection, self._next_end[meta.id] + self.config.delay)
+            self._due_again(detection, self._next_end[meta.id] + delay)
             return None
         if claim.outcome == "busy":
             self.summary.lease_waits += 1
@@ -250,7 +268,7 @@ class Runner:
             return None
         self._held.add(meta.id)
         next_end, skipped = catch_up(
-            next_end, self._limit, frequency, self.config.delay, self.config.max_catch_up
+            next_end, self._limit, frequency, delay, self.config.max_catch_up
         )
         if skipped:
             first_skipped = self._next_end[meta.id]
@@ -266,7 +284,12 @@ class Runner:
                 first_window_end=first_skipped.isoformat(),
                 last_window_end=last_skipped.isoformat(),
             )
-        return _Job(now, next(self._sequence), detection, window_ending(next_end, meta.schedule.period))
+        window = window_ending(next_end, shape.period, shape.basis, self.config.lookback, frequency)
+        return _Job(now, next(self._sequence), detection, window)
+
+    def _delay(self, detection_id: str) -> timedelta:
+        basis = self._cadence[detection_id].basis
+        return self.config.ingestion_delay if basis == INGESTION else self.config.delay
 
     def _lease_poll(self) -> float:
         return min(1.0, self.config.lease.total_seconds() / 4)
@@ -343,7 +366,12 @@ class Runner:
             return _Outcome(None, error, 0.0, time.perf_counter() - started)
         rendered = time.perf_counter()
         try:
-            table = self.workspace.query(kql, (job.window.start, job.window.end))
+            if job.window.basis == INGESTION:
+                kql = ingestion_scoped(kql, job.detection.meta.tables, job.window)
+        except Exception as error:
+            return _Outcome(None, error, 0.0, time.perf_counter() - started)
+        try:
+            table = self.workspace.query(kql, job.window.timespan)
         except Exception as error:
             return _Outcome(None, error, time.perf_counter() - rendered, rendered - started)
         return _Outcome(table, None, time.perf_counter() - rendered, rendered - started)
@@ -364,11 +392,10 @@ class Runner:
 
     def _complete(self, job: _Job, table: Table, now: datetime) -> None:
         meta = job.detection.meta
-        next_end = job.window.end + meta.schedule.frequency
+        next_end = job.window.end + self._cadence[meta.id].frequency
+        delay = self._delay(meta.id)
         try:
-            with self.state.commit_window(
-                meta.id, meta.name, job.window, next_end + self.config.delay
-            ) as commit:
+            with self.state.commit_window(meta.id, meta.name, job.window, next_end + delay) as commit:
                 evaluation, alerts = evaluate(meta, job.window, table, commit.already_alerted)
                 for alert in alerts:
                     last = commit.last_alert_end(alert.entity_key)
@@ -387,7 +414,7 @@ class Runner:
         self._held.discard(meta.id)
         failpoint("window-committed")
         self._next_end[meta.id] = next_end
-        self._due_again(job.detection, next_end + self.config.delay)
+        self._due_again(job.detection, next_end + delay)
         delivered = [a.fingerprint for a in alerts if not a.suppressed]
         self.summary.windows_completed += 1
         self.summary.alerts += len(delivered)
@@ -433,11 +460,12 @@ class Runner:
         if isinstance(error, PartialResult):
             message = f"{error} ({len(error.table)} rows came back; the window runs again)"
         elif isinstance(error, KqlrulesError):
-            message = _in_template(job.detection, error)
+            shift = PREFIX_LINES if job.window.basis == INGESTION else 0
+            message = _in_template(job.detection, error, shift)
         else:
             message = f"unexpected {type(error).__name__}: {error}"
             logging.getLogger("kqlrules.runner").error("query failed", exc_info=error)
-        retry_at = now + meta.schedule.frequency
+        retry_at = now + self._cadence[meta.id].frequency
         self.state.record_failure(meta.id, meta.name, message, retry_at)
         self._held.discard(meta.id)
         self.summary.windows_failed += 1
@@ -456,12 +484,13 @@ class Runner:
         heapq.heappush(self._due, (at, next(self._sequence), self._index[detection.meta.id]))
 
 
-def _in_template(detection: ScheduledDetection, error: KqlrulesError) -> str:
-    """The error at its place in the detection's template, when the rendered query's place is known."""
+def _in_template(detection: ScheduledDetection, error: KqlrulesError, shift: int = 0) -> str:
+    """The error at its place in the detection's template, when the rendered query's place is known
+    (`shift`: lines the runner put before the rendered query)."""
     where = error.location
-    if detection.locate is None or where is None or where.line <= 0:
+    if detection.locate is None or where is None or where.line - shift <= 0:
         return str(error)
-    place = detection.locate(where.line, where.col)
+    place = detection.locate(where.line - shift, where.col)
     if place is None:
         return str(error)
     return str(KqlrulesError(error.message, place, hint=error.hint))

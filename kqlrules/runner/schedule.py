@@ -3,25 +3,45 @@
 A detection with frequency F, period P and ingestion delay D runs for the windows ending at multiples of F
 (counted from the Unix epoch, so 5m windows end at :00, :05, ... and 1d windows at midnight UTC). The window
 ending at E is [E - P, E), and it runs at E + D, once the events of the window have had D to arrive.
+
+A window is cut on `TimeGenerated` (scheduled detections, as Sentinel's scheduled rules) or on ingestion
+time (`sentinel: {kind: NRT}` detections, as Sentinel's near-real-time rules, which run every minute over
+the rows ingested in the minute before: https://learn.microsoft.com/azure/sentinel/near-real-time-rules).
+An ingestion-time window [S, E) takes the rows whose `ingestion_time()` is in it and whose `TimeGenerated`
+is no older than S - lookback, so a row is seen exactly once however late it arrives (within the look-back).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kqlrules.rules.clock import QUERY_NOW
+from kqlrules.rules.model import Detection
 from kqlrules.workspace.wire import format_datetime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_DELAY = timedelta(minutes=5)
+GENERATED = "TimeGenerated"
+INGESTION = "ingestion_time"
+NRT_FREQUENCY = timedelta(minutes=1)  # Sentinel's NRT rules run once a minute
+DEFAULT_LOOKBACK = timedelta(hours=12)  # how late a row may arrive and still be seen by an NRT window
 
 
 @dataclass(frozen=True, order=True)
 class Window:
     start: datetime
     end: datetime
+    basis: str = field(default=GENERATED, compare=False)  # what the bounds are times of
+    lookback: timedelta = field(default=timedelta(0), compare=False)  # ingestion windows: TimeGenerated bound
+    frequency: timedelta | None = field(default=None, compare=False)
+
+    @property
+    def timespan(self) -> tuple[datetime, datetime]:
+        """The query's `timespan` (always on TimeGenerated): the window, or for an ingestion-time window
+        its look-back on TimeGenerated up to its end."""
+        return (self.start - self.lookback, self.end)
 
     def __str__(self) -> str:
         return f"[{format_datetime(self.start)}, {format_datetime(self.end)})"
@@ -31,8 +51,14 @@ def align_down(moment: datetime, frequency: timedelta) -> datetime:
     return EPOCH + ((moment - EPOCH) // frequency) * frequency
 
 
-def window_ending(end: datetime, period: timedelta) -> Window:
-    return Window(end - period, end)
+def window_ending(
+    end: datetime,
+    period: timedelta,
+    basis: str = GENERATED,
+    lookback: timedelta = timedelta(0),
+    frequency: timedelta | None = None,
+) -> Window:
+    return Window(end - period, end, basis, lookback if basis == INGESTION else timedelta(0), frequency)
 
 
 def latest_end(now: datetime, frequency: timedelta, delay: timedelta) -> datetime:
@@ -62,10 +88,33 @@ def catch_up(
     return next_end + skipped * frequency, skipped
 
 
+@dataclass(frozen=True)
+class Cadence:
+    """How a detection is run: its frequency, period and what its windows are cut on."""
+
+    frequency: timedelta
+    period: timedelta
+    basis: str
+
+
+def cadence(detection: Detection) -> Cadence:
+    if detection.sentinel.kind == "NRT":
+        return Cadence(NRT_FREQUENCY, NRT_FREQUENCY, INGESTION)
+    return Cadence(detection.schedule.frequency, detection.schedule.period, GENERATED)
+
+
 def template_params(window: Window, *, anchor_now: bool) -> dict[str, Any]:
-    """The params a detection's template is rendered with for `window`: its bounds, and with `anchor_now`
-    (a workspace whose `now()` is the real time) `query_now`, so `{{ ago(span) }}` counts from its end."""
-    params: dict[str, Any] = {"window_start": window.start, "window_end": window.end}
+    """The params a detection's template is rendered with for `window`: its bounds (`window_start`,
+    `window_end`), `window_frequency` and `window_period` (timespans), `window_basis` (`TimeGenerated` or
+    `ingestion_time`), and with `anchor_now` (a workspace whose `now()` is the real time) `query_now`, so
+    `{{ ago(span) }}` counts from its end."""
+    params: dict[str, Any] = {
+        "window_start": window.start,
+        "window_end": window.end,
+        "window_frequency": window.frequency or (window.end - window.start),
+        "window_period": window.end - window.start,
+        "window_basis": window.basis,
+    }
     if anchor_now:
         params[QUERY_NOW] = window.end
     return params

@@ -111,6 +111,10 @@ def unstamp(text: str | None) -> datetime | None:
     return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def payload_text(alert: Alert) -> str:
+    return json.dumps(alert.payload(), separators=(",", ":"), default=str)
+
+
 def new_owner() -> str:
     """Who holds a lease: host, process and a random part (a pid is reused, a restart is a new owner)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -355,7 +359,7 @@ class RunnerState:
                     stamp(a.window.start),
                     stamp(a.window.end),
                     int(a.suppressed),
-                    json.dumps(a.payload(), separators=(",", ":"), default=str),
+                    payload_text(a),
                 ),
             )
             self._db.executemany(

@@ -22,11 +22,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import LoadedDetection, RenderedQuery
-from kqlrules.runner import Alert, Limits, Window, evaluate
+from kqlrules.rules import LoadedDetection
+from kqlrules.runner import Alert, Limits, Window, WindowTemplate, evaluate
 from kqlrules.runner.alerts import suppressed_by
 from kqlrules.runner.limits import backoff
-from kqlrules.runner.schedule import first_end, template_params, window_ending
+from kqlrules.runner.schedule import first_end, window_ending
 from kqlrules.table import Table
 from kqlrules.workspace import Workspace, WorkspaceError
 from kqlrules.workspace.wire import format_datetime
@@ -208,14 +208,14 @@ def _replay(
     last_alert_end: dict[str, datetime] = {}
     alerted: set[tuple[str, str]] = set()  # (entity key, event time), as the runner's state keeps them
     rng = random.Random(0)
+    template = WindowTemplate(detection, anchor_now=anchor_now)
     for window in windows:
-        rendered: RenderedQuery | None = None
         try:
-            rendered = detection.render(template_params(window, anchor_now=anchor_now))
-            table = _query(workspace, rendered.text, window, limits, rng)
+            text = template.render(window)
+            table = _query(workspace, text, window, limits, rng)
             evaluation, alerts = evaluate(meta, window, table, lambda pairs: alerted & set(pairs))
         except KqlrulesError as error:
-            result.error = f"window {window}: {_in_template(rendered, error)}"
+            result.error = f"window {window}: {_in_template(template, error)}"
             break
         result.windows += 1
         result.rows += evaluation.row_count
@@ -246,10 +246,10 @@ def _query(workspace: Workspace, kql: str, window: Window, limits: Limits, rng: 
             attempt += 1
 
 
-def _in_template(rendered: RenderedQuery | None, error: KqlrulesError) -> str:
+def _in_template(template: WindowTemplate, error: KqlrulesError) -> str:
     """A query error at its place in the template (the rendered query's line map knows it)."""
     where = error.location
-    if rendered is None or where is None or where.line <= 0:
+    place = None if where is None or where.line <= 0 else template.locate(where.line, where.col)
+    if place is None:
         return str(error)
-    place = rendered.line_map.to_template(where.line, where.col)
     return str(KqlrulesError(error.message, place, hint=error.hint))

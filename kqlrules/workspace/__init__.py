@@ -17,6 +17,7 @@ from kqlrules.workspace.errors import (
     WorkspaceError,
 )
 from kqlrules.workspace.faults import Faults
+from kqlrules.workspace.folder import WorkspaceDataError, load_workspace_folder
 from kqlrules.workspace.local import LocalWorkspace
 from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
@@ -36,8 +37,10 @@ __all__ = [
     "ServiceUnavailable",
     "Timespan",
     "Workspace",
+    "WorkspaceDataError",
     "WorkspaceError",
     "WorkspaceServer",
+    "load_workspace_folder",
     "now_is_timespan_end",
     "open_workspace",
 ]

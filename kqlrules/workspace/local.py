@@ -3,24 +3,46 @@
 Like the service, a query's `timespan` limits every table's `TimeGenerated` (start inclusive, end exclusive)
 before the query sees it, and `now()`/`ago()` are evaluated at the timespan's end, so a window replayed later
 (or on a simulated clock) gives the same answer as when it was live.
+
+Each row has an ingestion time, which `ingestion_time()` returns: the row's `_IngestionTime` when its file
+gives one, else its `TimeGenerated` (rows in the folder when the workspace opens arrived "on time"). Rows that
+arrive while the workspace is open are stamped with the moment they arrive: rows appended to a `.jsonl` file
+of the folder (picked up at the next query) and rows sent to `append` (the local server's Logs Ingestion API
+endpoint). Stamping and making a row visible happen under one lock that queries also take, so a row stamped
+before a query started is in that query's data, and one stamped later is stamped after the query began.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from kqlrules.engine import LocalEngine
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.table import Table
+from kqlrules.table import Column, Table
+from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
 from kqlrules.workspace.protocol import Timespan, resolve_timespan
 
 TIME_COLUMN = "TimeGenerated"
+INGESTION_COLUMN = "_IngestionTime"
 _CACHED_ENGINES = 16
+
+
+class IngestionRejected(KqlrulesError):
+    """Rows sent for ingestion do not fit the table (unknown table or column, a value of the wrong type)."""
+
+
+@dataclass
+class _Tail:
+    """How far a table's `.jsonl` file has been read."""
+
+    path: Path
+    offset: int
 
 
 class _Engine(Protocol):
@@ -31,14 +53,6 @@ class _WindowedEngine(Protocol):
     def query(
         self, kql: str, now: datetime | None = None, timespan: tuple[datetime, datetime] | None = None
     ) -> Table: ...
-
-
-def _engine_module(needs: str) -> Any:
-    # Imported on first use: the engine room is optional for everything else in this package.
-    module = importlib.import_module("kqlrules.engine")
-    if not hasattr(module, needs):
-        raise KqlrulesError(f"the local KQL engine in this build has no {needs} yet")
-    return module
 
 
 EngineFactory = Callable[[dict[str, Table]], _Engine]
@@ -64,14 +78,19 @@ class LocalWorkspace:
                     Location.of(folder or "."),
                     hint="a folder of <Table>.jsonl files",
                 )
-            tables = _engine_module("load_workspace_folder").load_workspace_folder(folder)
+            tables = load_workspace_folder(folder)
+        self._tails = {
+            file.stem: _Tail(file, file.stat().st_size)
+            for file in (folder.glob("*.jsonl") if folder is not None and folder.is_dir() else [])
+            if file.stem in tables
+        }
         self.folder = folder
         self._watchlists = watchlists
         self.tables: dict[str, Table] = dict(tables or {})
         # The local engine limits tables to a timespan in SQL: one engine, its tables loaded once. Another
         # engine (a test's) gets its tables cut to each window instead.
         self._shared: _WindowedEngine | None = None
-        self._new_engine: EngineFactory = engine or _engine_module("LocalEngine").LocalEngine
+        self._new_engine: EngineFactory = engine or LocalEngine
         self._windows_in_sql = engine is None
         self._engines: OrderedDict[tuple[datetime, datetime] | None, _Engine] = OrderedDict()
         self._lock = threading.Lock()
@@ -82,16 +101,64 @@ class LocalWorkspace:
         if self._windows_in_sql:
             return self._shared_engine().query(kql, now=span[1] if span else now, timespan=span)
         with self._lock:
+            self._pick_up_appended()
             engine = self._engine_for(span)
             return engine.query(kql, now=span[1] if span else now)
 
+    def append(self, table: str, records: list[dict[str, Any]]) -> int:
+        """Ingest `records` into `table` now (each stamped with its arrival as `_IngestionTime`); the number
+        of rows taken. All or nothing: one record that does not fit refuses the lot."""
+        with self._lock:
+            return self._add(table, [(number, r) for number, r in enumerate(records, start=1)], None)
+
+    def _pick_up_appended(self) -> None:
+        """Rows appended to the folder's `.jsonl` files since the last look (whole lines only)."""
+        for name, tail in self._tails.items():
+            try:
+                size = tail.path.stat().st_size
+            except OSError:
+                continue
+            if size <= tail.offset:
+                continue
+            records, tail.offset = jsonl_records(tail.path, tail.offset)
+            if records:
+                self._add(name, records, tail.path)
+
+    def _add(self, name: str, records: list[tuple[int, dict[str, Any]]], file: Path | None) -> int:
+        table = self.tables.get(name)
+        if table is None:
+            raise IngestionRejected(f"no table {name!r} in this workspace", hint="a table it has")
+        columns = list(table.columns)
+        names = {c.name for c in columns}
+        for line, record in records:
+            unknown = sorted(set(record) - names - {INGESTION_COLUMN})
+            if unknown:
+                raise IngestionRejected(
+                    f"table {name}: no column(s) {', '.join(unknown)}", Location.of(file or "request", line)
+                )
+        rows = [list(row) for row in table.rows]
+        if INGESTION_COLUMN not in names:
+            # Rows already there arrived on time: their ingestion time is their TimeGenerated.
+            at = table.column_names.index(TIME_COLUMN) if TIME_COLUMN in names else None
+            rows = [[*row, None if at is None else row[at]] for row in rows]
+            columns.append(Column(INGESTION_COLUMN, "datetime"))
+        arrived = datetime.now(UTC)
+        where = file or Path("request")
+        try:
+            new = [coerce_record({INGESTION_COLUMN: arrived, **r}, columns, where, n) for n, r in records]
+        except KqlrulesError as error:
+            raise IngestionRejected(str(error)) from None
+        self.tables[name] = Table(columns, rows + new)
+        self._shared = None
+        self._engines.clear()
+        return len(new)
+
     def _shared_engine(self) -> _WindowedEngine:
         with self._lock:
+            self._pick_up_appended()
             if self._shared is None:
                 # Every Log Analytics table has `Type` (its name); a workspace folder's files may omit it.
-                self._shared = _engine_module("LocalEngine").LocalEngine(
-                    self.tables, self._watchlist_schemas(), type_column=True
-                )
+                self._shared = LocalEngine(self.tables, self._watchlist_schemas(), type_column=True)
             return self._shared
 
     def _watchlist_schemas(self) -> Any:

@@ -5,6 +5,12 @@ Speaks what `azure.monitor.query.LogsQueryClient` speaks: `POST /v1/workspaces/{
 `{"tables": [...]}`, partial results as tables plus a `PartialError`, errors as `{"error": {...}}` with the
 service's status codes (400, 401, 404, 429 with `Retry-After`, 5xx, 504). Binds the loopback interface only
 and refuses any request without a bearer token from `LocalCredential`. `Faults` inject the service's bad days.
+
+Rows can be sent in as Azure Monitor's Logs Ingestion API takes them
+(https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview):
+`POST /dataCollectionRules/{dcr-immutable-id}/streams/{stream}?api-version=2023-01-01` with a JSON array
+of objects; the stream `Custom-<Table>` or `Microsoft-<Table>` names the table; 204 on success. The rows are
+stamped with their arrival as their ingestion time (a workspace that can take rows: `LocalWorkspace`).
 """
 
 from __future__ import annotations
@@ -107,6 +113,9 @@ class QueryService:
         parts = [unquote(p) for p in url.path.strip("/").split("/")]
         if parts == ["v1", "$batch"] and method == "POST":
             return self._batch(body)
+        ingestion = len(parts) == 4 and parts[0] == "dataCollectionRules" and parts[2] == "streams"
+        if ingestion and method == "POST":
+            return self._ingest(parts[3], body)
         if len(parts) == 4 and parts[:2] == ["v1", "workspaces"] and parts[3] == "query":
             if not self._known(parts[2]):
                 return Reply(404, error_body("WorkspaceNotFoundError", f"Workspace {parts[2]} not found"))
@@ -125,6 +134,25 @@ class QueryService:
                     return Reply(400, error_body("BadArgumentError", "The request body is not JSON"))
                 return self._query(request, prefer)
         return Reply(404, error_body("PathNotFoundError", f"The requested path does not exist: {url.path}"))
+
+    def _ingest(self, stream: str, body: bytes) -> Reply:
+        append = getattr(self.workspace, "append", None)
+        if append is None:
+            return Reply(404, error_body("PathNotFoundError", "this workspace takes no ingestion"))
+        prefix, _, table = stream.partition("-")
+        if prefix not in ("Custom", "Microsoft") or not table:
+            return Reply(400, error_body("InvalidStream", f"unknown stream {stream!r}: Custom-<Table>"))
+        try:
+            records = json.loads(body or b"null")
+        except ValueError:
+            return Reply(400, error_body("InvalidPayload", "The request body is not JSON"))
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            return Reply(400, error_body("InvalidPayload", "The body must be a JSON array of objects"))
+        try:
+            append(table, records)
+        except KqlrulesError as error:
+            return Reply(400, error_body("InvalidPayload", str(error)))
+        return Reply(204, {})
 
     def _authorized(self, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
@@ -294,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        payload = json.dumps(reply.body, separators=(",", ":")).encode()
+        payload = b"" if reply.status == 204 else json.dumps(reply.body, separators=(",", ":")).encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))

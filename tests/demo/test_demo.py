@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.cli.run import WindowTemplate
 from kqlrules.demo import DemoResult, run_demo
 from kqlrules.rules import load_repository
+from kqlrules.runner import WindowTemplate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHOSEN = {"password_spray", "mfa_disabled", "account_disabled", "risky_signin"}

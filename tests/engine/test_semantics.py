@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 
 from kqlrules.cli.query import cell
 from kqlrules.engine import KqlEngineError, LocalEngine
-from kqlrules.engine.loading import parse_datetime
 from kqlrules.table import Column, Table
+from kqlrules.workspace.folder import parse_datetime
 
 CASES = Path(__file__).with_name("cases")
 NOW = datetime(2024, 1, 3, tzinfo=UTC)

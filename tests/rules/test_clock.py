@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.cli.run import WindowTemplate
 from kqlrules.engine import LocalEngine
 from kqlrules.rules import TemplateError, load_repository
-from kqlrules.runner import Window
+from kqlrules.runner import Window, WindowTemplate
 from kqlrules.table import Column, Table
 
 ANCHORED_KQL = (

@@ -14,6 +14,7 @@ from kqlrules.rules.model import Detection
 from kqlrules.runner import RunnerState, ScheduledDetection
 from kqlrules.table import Column, Table
 from kqlrules.workspace import LocalWorkspace
+from tests.runner.postgres_server import SKIP_REASON, PostgresServer, binaries
 from tests.workspace.tiny_engine import TinyEngine
 
 DAY = datetime(2024, 5, 1, tzinfo=UTC)
@@ -79,3 +80,14 @@ def state(tmp_path: Path) -> Iterator[RunnerState]:
     opened = RunnerState(tmp_path / "state.db")
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (skips, saying why, where the binaries are missing)."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip(SKIP_REASON)
+    server = PostgresServer(bin_dir)
+    yield server
+    server.stop()

@@ -11,9 +11,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kqlrules.cli.main import app
-from kqlrules.cli.run import WindowTemplate
 from kqlrules.rules import load_repository
-from kqlrules.runner import Window
+from kqlrules.runner import Window, WindowTemplate
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, signins
 from tests.runner.test_crash_recovery import write_repo

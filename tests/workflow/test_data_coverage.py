@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from kqlrules.engine import load_workspace_folder
 from kqlrules.rules import load_repository
 from kqlrules.table import Column, Table
 from kqlrules.workflow.data_coverage import tables_read
-from kqlrules.workspace import LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import LocalWorkspace, WorkspaceServer, load_workspace_folder
 from tests.workflow.conftest import invoke
 
 SAMPLE_END = "2026-11-09T00:00Z"

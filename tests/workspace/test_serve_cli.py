@@ -12,13 +12,8 @@ from pathlib import Path
 import pytest
 from azure.monitor.query import LogsQueryClient
 
-import kqlrules.engine
 from kqlrules.workspace import LocalCredential
 
-needs_engine = pytest.mark.skipif(
-    not hasattr(kqlrules.engine, "load_workspace_folder"),
-    reason="the local KQL engine is not on this branch yet",
-)
 T0 = datetime(2024, 5, 1, 10, tzinfo=UTC)
 
 
@@ -52,7 +47,6 @@ def served(tmp_path: Path, project_root: Path) -> Iterator[str]:
     process.wait(10)
 
 
-@needs_engine
 def test_the_served_folder_answers_logs_query_client_within_the_timespan(served: str) -> None:
     client = LogsQueryClient(LocalCredential(), endpoint=served)
     window = (T0 + timedelta(minutes=1), T0 + timedelta(minutes=4))

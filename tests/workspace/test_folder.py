@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.engine import (
-    EMPTY,
-    ExternalData,
-    LocalEngine,
-    UnsupportedKql,
-    WorkspaceDataError,
-    load_workspace_folder,
-)
+from kqlrules.engine import EMPTY, ExternalData, LocalEngine, UnsupportedKql
 from kqlrules.table import Column
+from kqlrules.workspace.folder import WorkspaceDataError, load_workspace_folder
 
 
 def _schema(folder: Path, table: str, columns: dict[str, str]) -> None:

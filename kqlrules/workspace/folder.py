@@ -43,6 +43,34 @@ def load_workspace_folder(path: Path | str) -> dict[str, Table]:
     return tables
 
 
+def coerce_record(record: dict[str, Any], columns: list[Column], file: Path, line: int) -> list[Any]:
+    """One record as a row of `columns` (a value that does not fit is reported at file:line)."""
+    return [_coerce(record.get(c.name), c, file, line) for c in columns]
+
+
+def jsonl_records(file: Path, start: int) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """The whole lines of a JSON-lines file from byte `start` on (line numbers counted from `start`), and
+    the offset after the last whole line: a line still being written is left for the next read."""
+    with file.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read()
+    whole = data[: data.rfind(b"\n") + 1]
+    records = []
+    for number, text in enumerate(whole.decode("utf-8-sig").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise WorkspaceDataError(
+                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+            ) from None
+        if not isinstance(record, dict):
+            raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
+        records.append((number, record))
+    return records, start + len(whole)
+
+
 def workspace_schemas(folder: Path) -> SchemaSet:
     schemas = SchemaSet()
     for candidate in (folder, folder / "schemas"):

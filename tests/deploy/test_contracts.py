@@ -287,7 +287,7 @@ def test_the_emulator_refuses_an_unknown_incident_creation_product(arm: ArmEmula
 
 
 def test_the_emulator_takes_the_identifiers_it_used_to_refuse(arm: ArmEmulator) -> None:
-    """Process.CreationTimeUtc, ElevationToken; MailCluster.CountByThreatType; MailMessage.BodyFingerprintBin*."""
+    """Process.CreationTimeUtc, ElevationToken, CountByThreatType and BodyFingerprintBin1..5 are taken."""
     environment = make_environment(arm.url)
     portal = Portal(arm, environment)
     query = (

@@ -27,7 +27,8 @@ class Deployable:
 
     @property
     def id(self) -> str:
-        return self.detection.id
+        """The detection id as deploy uses it (resource names, marks): always lower case."""
+        return self.detection.id.lower()
 
     @property
     def where(self) -> str:

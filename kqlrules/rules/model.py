@@ -7,7 +7,6 @@ checked here, before anything is rendered or deployed.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -51,6 +50,7 @@ DEFAULT_ENTITY_IDENTIFIER = {
     "IoTDevice": "DeviceId",
 }
 
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 TACTICS = (
@@ -181,6 +181,14 @@ class Incident(_Strict):
     grouping: IncidentGrouping = IncidentGrouping()
 
 
+class TemplateLink(_Strict):
+    """The Microsoft template a rule was created from (`alertRuleTemplateName` / `templateVersion`): Sentinel
+    offers the template's updates to rules that keep this link."""
+
+    name: str
+    version: str | None = None
+
+
 class SentinelSettings(_Strict):
     """What only Microsoft Sentinel analytics rules have; other targets ignore it."""
 
@@ -188,7 +196,14 @@ class SentinelSettings(_Strict):
     event_grouping: Literal["SingleAlert", "AlertPerResult"] = "SingleAlert"
     incident: Incident = Incident()
     status: str | None = None
-    required_data_connectors: list[dict[str, Any]] = []
+    # As the Azure-Sentinel YAML writes them (`connectorId` + `dataTypes`), ids in their own case; `None`
+    # means "derive them from the tables the query reads" on export, `[]` that the rule needs none.
+    required_data_connectors: list[dict[str, Any]] | None = None
+    template: TemplateLink | None = None
+    # `sentinelEntitiesMappings` of the Azure-Sentinel YAML (Sentinel's older entity mapping), kept verbatim.
+    entities_mappings: list[dict[str, Any]] = []
+    # Fields of an imported rule that kqlrules has no meaning for, kept verbatim so export gives them back.
+    extra: dict[str, Any] = {}
 
 
 class MonitorSettings(_Strict):
@@ -233,7 +248,8 @@ class Detection(_Strict):
     params: dict[str, Any] = {}
     version: str = "1.0.0"
     suppress_for: timedelta | None = None
-    tags: list[str] = []
+    # Plain words, or objects such as `{Schema: ASimDns, SchemaVersion: 0.1.1}` (Azure-Sentinel's ASIM tags).
+    tags: list[str | dict[str, Any]] = []
     sentinel: SentinelSettings = SentinelSettings()
     monitor: MonitorSettings = MonitorSettings()
     # Which targets this detection deploys to (default: every target of the environment).
@@ -243,10 +259,11 @@ class Detection(_Strict):
     @field_validator("id")
     @classmethod
     def _guid(cls, value: str) -> str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValueError("id must be a GUID such as 4d1c5f7e-0f6a-4c1e-9b8e-2f1d3c4b5a69") from None
+        # Kept as written (case included): exported rules must carry the id exactly as imported, and
+        # Sentinel compares template ids case-insensitively anyway. Only the GUID's form is checked.
+        if not _GUID.match(value):
+            raise ValueError("id must be a GUID such as 4d1c5f7e-0f6a-4c1e-9b8e-2f1d3c4b5a69")
+        return value
 
     @field_validator("suppress_for", mode="before")
     @classmethod

@@ -165,3 +165,30 @@ def test_a_changed_query_is_shown_as_a_line_diff(repo: Path) -> None:
     assert "+| where AppDisplayName != 'Azure Portal'" in out
     markdown = kqlrules(repo, "plan", "--format", "markdown")[1]
     assert "```diff\n" in markdown and "\n+| where AppDisplayName != 'Azure Portal'\n```" in markdown
+
+
+def test_plan_detailed_exitcode_is_2_with_changes_0_without(repo: Path) -> None:
+    code, out, _ = kqlrules(repo, "plan", "--detailed-exitcode")
+    assert code == 2 and "4 to create" in out
+    assert kqlrules(repo, "plan")[0] == 0  # without the flag, changes are not an exit status
+    kqlrules(repo, "apply", "--auto-approve")
+    assert kqlrules(repo, "plan", "--detailed-exitcode")[0] == 0
+    (repo / "queries/identity/spray.yaml").write_text("id: [unclosed\n")
+    assert kqlrules(repo, "plan", "--detailed-exitcode")[0] == 1
+
+
+def test_apply_only_applies_the_named_detection(repo: Path) -> None:
+    code, _, err = kqlrules(repo, "apply", "--auto-approve", "--only", "spray")
+    assert code == 0 and "2 applied, 0 failed" in err
+    out = kqlrules(repo, "plan")[1]
+    assert "2 to create" in out and "brute force" in out and "2 unchanged" in out
+
+
+def test_plan_lists_owned_rules_that_left_the_repository(repo: Path) -> None:
+    kqlrules(repo, "apply", "--auto-approve")
+    for suffix in ("yaml", "kql"):
+        (repo / f"queries/identity/spray.{suffix}").unlink()
+    out = kqlrules(repo, "plan")[1]
+    assert "2 owned rules are no longer in the repository: --prune deletes them" in out
+    assert "0 to delete" in out
+    assert "2 to delete" in kqlrules(repo, "plan", "--prune")[1]

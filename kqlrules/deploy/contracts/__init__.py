@@ -20,7 +20,7 @@ from kqlrules.deploy.contracts import incident_creation, monitor, sentinel
 from kqlrules.deploy.contracts.query import query_facts
 from kqlrules.deploy.contracts.violation import ContractViolation, QueryFacts
 from kqlrules.deploy.deployable import Deployable
-from kqlrules.deploy.ownership import Ownership
+from kqlrules.deploy.ownership import HASH_LENGTH, Ownership
 from kqlrules.rules.incident_creation import IncidentCreationRule
 
 TARGETS = ("sentinel", "monitor")
@@ -51,7 +51,8 @@ def check_detection(
     limit); `facts` are the analyzer's (`query_facts`), without which column and syntax rules are skipped;
     `export` adds the Azure-Sentinel repository CI's stricter numbers as warnings.
     """
-    owner = Ownership(item.id, repository)
+    # The marker as deployed carries the content hash too: count it in the description's length.
+    owner = Ownership(item.id, repository, "0" * HASH_LENGTH)
     known = facts or QueryFacts()
     d = item.detection
     if isinstance(d, IncidentCreationRule):

@@ -22,6 +22,11 @@ class Target(Protocol):
         """The ARM name of the rule; stable across renames of the detection."""
         ...
 
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        """The ARM name kqlrules gives the rule of a detection id: a live rule marked with that id under
+        another name is a copy someone made (in the portal), not the rule kqlrules created."""
+        ...
+
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
         """The PUT body for the rule."""
         ...

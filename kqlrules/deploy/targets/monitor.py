@@ -40,7 +40,10 @@ class MonitorTarget:
     def resource_name(self, item: Deployable, environment: Environment) -> str:
         """`<detection id>-<workspace>`: Monitor rules live in a resource group, not in the workspace, so two
         environments (workspaces) in one resource group need different names for the same detection."""
-        return f"{item.detection.id}-{environment.workspace}"
+        return self.name_for(item.id, environment)
+
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        return f"{detection_id}-{environment.workspace}"
 
     def api_version_of(self, body: Json) -> str:
         return api_version("monitor", body)

@@ -63,7 +63,10 @@ class SentinelTarget:
     api_version = API_VERSION
 
     def resource_name(self, item: Deployable, environment: Environment) -> str:
-        return item.detection.id
+        return self.name_for(item.id, environment)
+
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        return detection_id
 
     def api_version_of(self, body: Json) -> str:
         return api_version("sentinel", body)

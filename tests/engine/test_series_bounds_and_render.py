@@ -109,3 +109,15 @@ def test_ipv4_lookup_of_a_masked_source_address_is_refused(engine: LocalEngine) 
         engine.query(
             f"{IP_DATA} datatable(ip: string)['5.8.1.0/24'] | evaluate ipv4_lookup(IP_Data, ip, network)"
         )
+
+
+def test_geo_info_from_ip_address_runs_on_no_rows_and_is_refused_on_one(engine: LocalEngine) -> None:
+    assert engine.query("datatable(ip: string)[] | extend g = geo_info_from_ip_address(ip)").rows == []
+    with pytest.raises(UnsupportedKql, match="geolocation"):
+        engine.query("print geo_info_from_ip_address('20.53.203.50')")
+
+
+@pytest.mark.parametrize("plugin", ["autocluster()", "basket()"])
+def test_pattern_mining_plugins_are_refused_with_the_reason(engine: LocalEngine, plugin: str) -> None:
+    with pytest.raises(UnsupportedKql, match="not specified"):
+        engine.query(f"datatable(a: string, b: long)['x', 1, 'y', 2] | evaluate {plugin}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.engine.corpus import acceptable, run_corpus
+from kqlrules.engine.corpus import CorpusResult, acceptable, run_corpus_both
 
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
@@ -25,10 +25,18 @@ def _library_present() -> bool:
     return len(SCALARS) > 50
 
 
-def test_corpus_execution_rate(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture(scope="module")
+def corpus_results(shared_dir: Path) -> tuple[list[CorpusResult], list[CorpusResult]]:
+    """Every rule on empty tables and on tables holding rows, in one pass (translations are shared)."""
     if not _library_present():
         pytest.skip("the function library is not merged: the rate would measure it, not the engine")
-    results = run_corpus(shared_dir, jobs=2)
+    return run_corpus_both(shared_dir, jobs=2)
+
+
+def test_corpus_execution_rate(
+    corpus_results: tuple[list[CorpusResult], list[CorpusResult]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = corpus_results[0]
     handled = sum(1 for r in results if acceptable(r))
     rate = handled / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
@@ -47,10 +55,10 @@ def test_corpus_execution_rate(shared_dir: Path, capsys: pytest.CaptureFixture[s
 DATA_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.95"))
 
 
-def test_corpus_execution_rate_on_data(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if not _library_present():
-        pytest.skip("the function library is not merged: the rate would measure it, not the engine")
-    results = run_corpus(shared_dir, jobs=2, data=True)
+def test_corpus_execution_rate_on_data(
+    corpus_results: tuple[list[CorpusResult], list[CorpusResult]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = corpus_results[1]
     handled = sum(1 for r in results if acceptable(r))
     rate = handled / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))

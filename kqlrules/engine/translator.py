@@ -116,7 +116,7 @@ class Translator:
         """The text of `node`: sliced from the query, or rebuilt from its tokens inside a function body (whose
         offsets do not index any text the engine holds)."""
         if self.position.fixed is None:
-            return self.text[node.start : node.end]
+            return _utf16_slice(self.text, node.start, node.end)
         parts: list[str] = []
         for token in (n.token or "" for n in node.walk() if n.is_token):
             if parts and parts[-1][-1:].isalnum() and token[:1].isalnum():
@@ -179,3 +179,12 @@ class Translator:
         if columns is None:
             raise self.position.unsupported(describe(node), node)
         return [Column(n, normalise_type(t)) for n, t in columns]
+
+
+def _utf16_slice(text: str, start: int, end: int) -> str:
+    """`text[start:end]` where the offsets count UTF-16 code units, as the analyzer's do (a character beyond
+    the Basic Multilingual Plane, an emoji, is two of them)."""
+    if text.isascii() or all(ord(c) < 0x10000 for c in text):
+        return text[start:end]
+    encoded = text.encode("utf-16-le")
+    return encoded[2 * start : 2 * end].decode("utf-16-le")

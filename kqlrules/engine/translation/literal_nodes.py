@@ -1,20 +1,24 @@
 """Literal nodes of the analyzer's tree as SQL constants.
 
-The analyzer exports some literals lossily (clock timespans as 0, datetimes to the millisecond): the forms it
-gets wrong are read again from the query's text here, and a literal neither reading can vouch for is refused.
+Every scalar literal is read from the query's text (`kqlrules.engine.literal_grammar`, the documented forms
+only) and checked against the value the analyzer exports. The analyzer exports some forms lossily (`0xf`,
+`real(nan)`, clock timespans as their type's zero; datetimes to the millisecond): where its value is that
+zero, the text's reading stands; where the two readings differ otherwise, or the text is not a documented
+form, or the engine cannot hold the value, the literal is refused.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kqlrules.engine import literals
-from kqlrules.engine.functions.parsing import parse_timespan_ticks
+from kqlrules.engine import literal_grammar, literals
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
-from kqlrules.engine.sql import Sql
+from kqlrules.engine.sql import Sql, quote_string
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
 
@@ -37,9 +41,6 @@ LITERAL_KINDS = frozenset(
     }
 )
 
-_DAYS_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*(\d+)\s*\)\s*")
-_NUMBER_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*[-+]?[\d.]+\s*\)\s*")
-_CLOCK_TIMESPAN = re.compile(r"\s*(?:time|timespan)\s*\(\s*([-+]?[\d.]*\d:[\d:.]*)\s*\)\s*")
 _UNREAD_DATETIME = datetime(1, 1, 1)
 _MIN_DATETIME_TEXT = re.compile(r"\(\s*0*1-0?1-0?1\b")
 _DATETIME_FRACTION = re.compile(r"\d:\d\d:\d\d\.(\d+)")
@@ -51,36 +52,73 @@ def literal(t: Translator, node: Node) -> Sql:
         if inner is None:
             raise t.position.unsupported(f"the literal {t.source(node)}", node)
         return literals.dynamic(json_value(t, inner))
-    try:
-        result = from_analyzer(node.kind, node.value, normalise_type(node.type))
-    except (ValueError, TypeError):
-        raise t.position.unsupported(f"the literal {t.source(node)}", node) from None
-    if node.kind == "DateTimeLiteralExpression" and result.value is not None:
-        if result.value == _UNREAD_DATETIME and not _MIN_DATETIME_TEXT.search(t.source(node)):
-            # The analyzer's value for a literal it could not read (`datetime(2017 - 08 - 01)`).
-            raise t.position.unsupported(f"the literal {t.source(node)}", node)
-        return _precise_datetime(t, node, result)
-    if node.kind == "TimespanLiteralExpression":
-        return _clock_timespan(t, node, result)
-    return result
-
-
-def _clock_timespan(t: Translator, node: Node, analyzed: Sql) -> Sql:
-    """The analyzer exports `time(29.09:00:05.12345)` and the other clock forms as 0: read them here."""
     text = t.source(node)
-    days = _DAYS_TIMESPAN.fullmatch(text)
-    if days is not None:  # time(2) is two days, as the reference lists
-        return literals.ticks(int(days.group(1)) * 864_000_000_000)
-    if _NUMBER_TIMESPAN.fullmatch(text):
-        raise t.position.unsupported(f"the literal {text} (a number of days not documented)", node)
-    clock = _CLOCK_TIMESPAN.fullmatch(text)
-    if clock is None:
-        return analyzed
-    value = parse_timespan_ticks(clock.group(1))
-    fraction = clock.group(1).split(":")[-1].partition(".")[2]
-    if value is None or len(fraction) > 7:  # finer than a tick
+    kusto = normalise_type(node.type)
+    try:
+        analyzed = from_analyzer(node.kind, node.value, kusto)
+    except (ValueError, TypeError):
+        raise t.position.unsupported(f"the literal {text}", node) from None
+    if node.kind == "DateTimeLiteralExpression":
+        if analyzed.value is None:
+            return _checked_null(t, node, text, analyzed)
+        if analyzed.value == _UNREAD_DATETIME and not _MIN_DATETIME_TEXT.search(text):
+            # The analyzer's value for a literal it could not read (`datetime(2017 - 08 - 01)`).
+            raise t.position.unsupported(f"the literal {text}", node)
+        return _precise_datetime(t, node, analyzed)
+    try:
+        reading = literal_grammar.read(node.kind, text)
+    except literal_grammar.Unreadable as error:
+        raise t.position.unsupported(f"the literal {text} ({error})", node) from None
+    if not _agrees(analyzed.value, reading.value) and not _lossy(analyzed.value, reading.value):
+        raise t.position.unsupported(
+            f"the literal {text} (the analyzer reads {analyzed.value!r}, its text {reading.value!r})",
+            node,
+        )
+    return _constant(node.kind, kusto, reading.value)
+
+
+def _checked_null(t: Translator, node: Node, text: str, analyzed: Sql) -> Sql:
+    inner = text.partition("(")[2].rpartition(")")[0].strip()
+    if inner != "null":
         raise t.position.unsupported(f"the literal {text}", node)
-    return literals.ticks(value)
+    return analyzed
+
+
+def _agrees(analyzed: Any, read: Any) -> bool:
+    if isinstance(read, float) and isinstance(analyzed, int | float) and not isinstance(analyzed, bool):
+        return read == analyzed or (math.isnan(read) and math.isnan(analyzed))
+    if isinstance(read, Decimal) and isinstance(analyzed, int | float):
+        return float(read) == analyzed
+    if isinstance(read, bool) or isinstance(analyzed, bool):
+        return read is analyzed
+    return bool(read == analyzed)
+
+
+def _lossy(analyzed: Any, read: Any) -> bool:
+    """Whether the analyzer exported its type's zero for a literal it did not read (`0xf`, `real(nan)`,
+    `time(1.02:03:04)`): the text's reading then stands."""
+    return read is not None and analyzed in (0, 0.0) and not isinstance(analyzed, bool)
+
+
+def _constant(kind: str, kusto: str, value: Any) -> Sql:
+    if value is None:
+        return literals.null_of("string" if kind == "StringLiteralExpression" else kusto)
+    if kind in ("StringLiteralExpression", "CompoundStringLiteralExpression"):
+        return literals.string(value)
+    if kind in ("LongLiteralExpression", "IntLiteralExpression"):
+        return literals.long(value, "int" if kusto == "int" else "long")
+    if kind == "RealLiteralExpression":
+        return literals.real(value)
+    if kind == "DecimalLiteralExpression":
+        number = float(value)
+        return Sql(literals.real(number).text, "decimal", True, number)
+    if kind == "BooleanLiteralExpression":
+        return literals.boolean(value)
+    if kind == "TimespanLiteralExpression":
+        return literals.ticks(value)
+    if kind == "GuidLiteralExpression":
+        return Sql(quote_string(value), "guid", True, value)
+    raise ValueError(kind)
 
 
 def _precise_datetime(t: Translator, node: Node, analyzed: Sql) -> Sql:

@@ -20,7 +20,9 @@ is meant (so its winding does not matter). An invalid shape or coordinate gives 
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from functools import reduce
 from typing import Any
 
@@ -28,7 +30,13 @@ import shapely
 import shapely.geometry
 import spherely
 
-from kqlrules.engine.functions.dynamic_runtime import _line_points, _ring, geo_closest_point_on_line
+from kqlrules.engine.functions.dynamic_runtime import (
+    _angle,
+    _line_points,
+    _ring,
+    _unit_vector,
+    geo_closest_point_on_line,
+)
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_real, fn
 from kqlrules.engine.sql import Sql
@@ -41,11 +49,18 @@ def _load(text: str) -> Any:
         return None
 
 
+def _short_edges(ring: list[list[float]]) -> bool:
+    """The reference: a LinearRing's edges are shorter than 180 degrees (two antipodal vertices have no one
+    shortest edge)."""
+    vectors = [_unit_vector(p) for p in ring]
+    return all(_angle(a, b) < math.pi - 1e-12 for a, b in itertools.pairwise(vectors))
+
+
 def _polygon_of(rings: Any) -> Any:
     if not isinstance(rings, list) or not rings:
         return None
     parsed = [_ring(r) for r in rings]
-    if any(r is None for r in parsed):
+    if any(r is None or not _short_edges(r) for r in parsed):
         return None
     shell, *holes = [[(p[0], p[1]) for p in r[:-1]] for r in parsed if r is not None]
     return spherely.create_polygon(shell, holes or None)

@@ -145,3 +145,8 @@ def test_from_wkt(engine: LocalEngine) -> None:
     assert one(engine, 'geo_from_wkt("LINESTRING (1 1, 2 2)")')["type"] == "LineString"
     assert one(engine, 'geo_from_wkt("POLYGON ((0 0, 2 0")') is None
     assert one(engine, 'geo_from_wkt("POINT Z (1 2 3)")') is None  # 2-D only
+
+
+def test_a_ring_with_an_edge_of_180_degrees_is_invalid(engine: LocalEngine) -> None:
+    antipodal = 'dynamic({"type":"Polygon","coordinates":[[[0,0],[180,0],[90,45],[0,0]]]})'
+    assert one(engine, f"geo_polygon_area({antipodal})") is None

@@ -121,3 +121,34 @@ def test_geo_info_from_ip_address_runs_on_no_rows_and_is_refused_on_one(engine: 
 def test_pattern_mining_plugins_are_refused_with_the_reason(engine: LocalEngine, plugin: str) -> None:
     with pytest.raises(UnsupportedKql, match="not specified"):
         engine.query(f"datatable(a: string, b: long)['x', 1, 'y', 2] | evaluate {plugin}")
+
+
+FIND_TABLES = (
+    "let T1 = datatable(a: string, b: long, c: string)['x', 1, 'c1', 'y', 2, 'c2'];"
+    "let T2 = datatable(a: string, d: real)['x', 1.5];"
+)
+
+
+def test_find_names_each_rows_table_and_nulls_the_columns_it_lacks(engine: LocalEngine) -> None:
+    query = f"{FIND_TABLES} find withsource=S in (T1, T2) where a == 'x' project b, d"
+    result = engine.query(query)
+    assert result.column_names == ["S", "b", "d"]
+    assert sorted(result.rows, key=repr) == [["T1", 1, None], ["T2", None, 1.5]]
+
+
+def test_find_project_smart_over_one_table(engine: LocalEngine) -> None:
+    result = engine.query(f"{FIND_TABLES} find in (T1) where b > 1 project-smart")
+    assert result.column_names == ["source_", "a", "b", "c"]
+    assert result.rows == [["T1", "y", 2, "c2"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("find in (T1, T2) where a == 'x'", "pack_"),
+        ("find in (T1, T2) where b == 1 project a", "predicate"),
+    ],
+)
+def test_find_refuses_what_it_does_not_reproduce(engine: LocalEngine, query: str, reason: str) -> None:
+    with pytest.raises(UnsupportedKql, match=reason):
+        engine.query(FIND_TABLES + query)

@@ -25,7 +25,7 @@ MAX_LIST = 1_048_576
 
 def _args(ctx: TranslationContext, call: Call, low: int, high: int) -> list[Sql]:
     if not low <= len(call.args) <= high:
-        raise ctx.error(f"{call.name}(): expects {low} to {high} arguments, got {len(call.args)}")
+        raise ctx.unsupported(f"{call.name}() with {len(call.args)} arguments (it reads {low} to {high})")
     return call.args
 
 
@@ -91,7 +91,9 @@ def _avg(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None)
     if value.type == "timespan":
         return Sql(f"CAST(avg({value}){_filter(predicate)} AS BIGINT)", "timespan")
     if value.type in NUMERIC_TYPES or value.type in ("dynamic", "bool"):
-        # The average of no values is NaN in Kusto.
+        # The average of no values is NaN: summarize-operator.md's example over an empty table prints NaN,
+        # while its table of defaults says "null" for every aggregate it does not list; the engine follows
+        # the example (the service's output) and docs/engine-coverage.md states the choice.
         return Sql(f"COALESCE(avg({as_real(value)}){_filter(predicate)}, CAST('nan' AS DOUBLE))", "real")
     raise ctx.unsupported(f"{call.name}() of {value.type} values")
 

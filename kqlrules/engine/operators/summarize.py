@@ -157,7 +157,7 @@ def _arg_extreme(
     func = _call_name(expression) or ""
     args = expression.arguments()
     if not args:
-        raise t.position.semantic(f"{func}() needs arguments", expression)
+        raise t.position.unsupported(f"{func}() without arguments", expression)
     by = t.expr(args[0], row)
     if by.type == "dynamic":
         raise t.position.unsupported(f"{func}() by a dynamic value", expression)

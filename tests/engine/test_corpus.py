@@ -16,6 +16,11 @@ from kqlrules.engine.corpus import acceptable, run_corpus
 
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
+# Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the
+# floor is the rate reached so far (987 of 1055), most of the rest naming tables or functions the published
+# schemas do not have.
+EXECUTED_BAR = 0.99
+EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_EXECUTED_FLOOR", "0.935"))
 RULES_WITH_QUERIES = 1055
 
 
@@ -31,12 +36,14 @@ def test_corpus_execution_rate(shared_dir: Path, capsys: pytest.CaptureFixture[s
     results = run_corpus(shared_dir, jobs=2)
     handled = sum(1 for r in results if acceptable(r))
     rate = handled / RULES_WITH_QUERIES
+    executed = sum(1 for r in results if r.ok) / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
     with capsys.disabled():
         print(
             f"\nlocal engine: {handled}/{RULES_WITH_QUERIES} Sentinel rules handled"
-            f" ({rate:.1%}; bar {BAR:.0%})"
+            f" ({rate:.1%}; bar {BAR:.0%}); executed {executed:.1%} (bar {EXECUTED_BAR:.0%})"
         )
         for construct, count in failures.most_common(10):
             print(f"  {count:4d}  {construct}")
     assert rate >= FLOOR
+    assert executed >= EXECUTED_FLOOR

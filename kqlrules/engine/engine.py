@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -170,10 +171,10 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
-            construct = refused_construct(str(error))
+            construct = _refusal_of(error)
             if construct is not None:
                 raise UnsupportedKql(construct) from None
-            raise KqlRuntimeError(_runtime_message(error)) from None
+            raise KqlRuntimeError(_runtime_message(error)) from error
         return to_table(compiled.columns, rows)
 
     def _with_schema(self, kql: str, staged: SchemaFromData, params: dict[str, datetime]) -> str:
@@ -266,5 +267,49 @@ def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
 
 
 def _runtime_message(error: Exception) -> str:
+    """What failed, in Kusto's terms: DuckDB's own message names SQL the user never wrote."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"the query failed while running: {text}"
+    for pattern, construct in _DUCKDB_FAILURES:
+        found = pattern.search(text)
+        if found is not None:
+            return f"the query failed while running: {construct.format(*found.groups())}"
+    return "the local engine failed while running this query (please report it with the query)"
+
+
+def _refusal_of(error: Exception) -> str | None:
+    """The construct a DuckDB failure shows the engine cannot answer for, or None for another failure."""
+    text = str(error)
+    construct = refused_construct(text)
+    if construct is not None:
+        return construct
+    for pattern, what in _DUCKDB_REFUSALS:
+        found = pattern.search(text)
+        if found is not None:
+            return what.format(*found.groups())
+    return None
+
+
+_SQL_OPERATIONS = {"addition": "+", "subtraction": "-", "multiplication": "*", "division": "/"}
+# Integer arithmetic beyond the range of long: Kusto's reference does not say what it gives (the service
+# wraps around, which no page documents), so the engine refuses rather than pick a value.
+_DUCKDB_REFUSALS = [
+    (re.compile(r"Overflow in (\w+) of INT(?:64|32|128)"), "long arithmetic ({0}) beyond the range of long"),
+    (re.compile(r"Overflow on abs\("), "abs() of the smallest long"),
+    (re.compile(r"Overflow in (?:negation|unary minus)|Overflow on negat"), "negating the smallest long"),
+    (
+        re.compile(r"Out of Range Error: (?:Cannot|cannot) (?:cast|convert)"),
+        "a conversion beyond its type's range",
+    ),
+    (re.compile(r"Out of Range Error"), "a value beyond the range of its type"),
+    (
+        re.compile(r"value is out of range for the destination type INT(?:64|32)"),
+        "a long beyond the range of long",
+    ),
+    # Kusto's reference does not say what an integer division or modulo by zero gives.
+    (re.compile(r"Division by zero in expression \(.*%"), "an integer modulo by zero"),
+    (re.compile(r"Division by zero"), "an integer division by zero"),
+]
+_DUCKDB_FAILURES = [
+    (re.compile(r"Conversion Error"), "a value could not be converted to its type"),
+    (re.compile(r"Invalid Input Error: Malformed JSON"), "a dynamic value is not valid JSON"),
+]

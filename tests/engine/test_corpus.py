@@ -16,6 +16,11 @@ from kqlrules.engine.corpus import CorpusResult, acceptable, run_corpus_both
 
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
+# Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the
+# floor is the rate reached so far (987 of 1055), most of the rest naming tables or functions the published
+# schemas do not have.
+EXECUTED_BAR = 0.99
+EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_EXECUTED_FLOOR", "0.935"))
 RULES_WITH_QUERIES = 1055
 
 
@@ -39,32 +44,38 @@ def test_corpus_execution_rate(
     results = corpus_results[0]
     handled = sum(1 for r in results if acceptable(r))
     rate = handled / RULES_WITH_QUERIES
+    executed = sum(1 for r in results if r.ok) / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
     with capsys.disabled():
         print(
             f"\nlocal engine: {handled}/{RULES_WITH_QUERIES} Sentinel rules handled"
-            f" ({rate:.1%}; bar {BAR:.0%})"
+            f" ({rate:.1%}; bar {BAR:.0%}); executed {executed:.1%} (bar {EXECUTED_BAR:.0%})"
         )
         for construct, count in failures.most_common(10):
             print(f"  {count:4d}  {construct}")
     assert rate >= FLOOR
+    assert executed >= EXECUTED_FLOOR
 
 
 # On tables holding rows (kqlrules.engine.corpus_data), refusals that only a row triggers count too. The
-# floor is the rate reached so far; docs/engine-coverage.md reports both rates side by side.
-DATA_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.95"))
+# floor is the rate of real executions reached so far; docs/engine-coverage.md reports both measures side
+# by side.
+DATA_EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.90"))
 
 
 def test_corpus_execution_rate_on_data(
     corpus_results: tuple[list[CorpusResult], list[CorpusResult]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     results = corpus_results[1]
+    executed = sum(1 for r in results if r.ok)
     handled = sum(1 for r in results if acceptable(r))
-    rate = handled / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
     with capsys.disabled():
-        print(f"\nlocal engine on data: {handled}/{RULES_WITH_QUERIES} Sentinel rules handled ({rate:.1%})")
+        print(
+            f"\nlocal engine on data: {executed}/{RULES_WITH_QUERIES} Sentinel rules executed,"
+            f" {handled} handled"
+        )
         for construct, count in failures.most_common(10):
             print(f"  {count:4d}  {construct}")
     assert not [r for r in results if r.kind == "internal"], "an engine bug surfaced on data"
-    assert rate >= DATA_FLOOR
+    assert executed / RULES_WITH_QUERIES >= DATA_EXECUTED_FLOOR

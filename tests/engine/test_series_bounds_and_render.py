@@ -152,3 +152,28 @@ def test_find_project_smart_over_one_table(engine: LocalEngine) -> None:
 def test_find_refuses_what_it_does_not_reproduce(engine: LocalEngine, query: str, reason: str) -> None:
     with pytest.raises(UnsupportedKql, match=reason):
         engine.query(FIND_TABLES + query)
+
+
+@pytest.mark.parametrize(
+    ("query", "rows"),
+    [
+        ("T | where u !in (known)", [["b"], ["A"]]),
+        ("T | where u in~ (known)", [["a"], ["A"]]),
+    ],
+)
+def test_in_a_tabular_list_of_arrays_flattens_them(
+    engine: LocalEngine, query: str, rows: list[list[str]]
+) -> None:
+    """The Sentinel idiom `let known = ... | summarize make_set(x); ... | where x !in (known)`: the reference
+    (in-operator) flattens nested arrays into one list of values."""
+    lets = (
+        "let T = datatable(u: string)['a', 'b', 'A']; let known = T | where u == 'a' | summarize make_set(u);"
+    )
+    assert sorted(engine.query(lets + query).rows) == sorted(rows)
+
+
+def test_the_obsolete_replace_takes_regex_rewrite_source(engine: LocalEngine) -> None:
+    """Kusto.Language declares replace(regex, rewrite, source), an obsolete alias of replace_regex() with
+    its arguments in another order; the engine read them in replace_regex()'s order (a wrong answer)."""
+    query = 'print a = replace("([A-Fa-f]{4,})", "x", "abcdef-zz"), b = replace_regex("abcdef-zz", "[a-f]{4,}", "x")'
+    assert engine.query(query).rows == [["x-zz", "x-zz"]]

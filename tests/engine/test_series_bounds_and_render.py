@@ -175,5 +175,6 @@ def test_in_a_tabular_list_of_arrays_flattens_them(
 def test_the_obsolete_replace_takes_regex_rewrite_source(engine: LocalEngine) -> None:
     """Kusto.Language declares replace(regex, rewrite, source), an obsolete alias of replace_regex() with
     its arguments in another order; the engine read them in replace_regex()'s order (a wrong answer)."""
-    query = 'print a = replace("([A-Fa-f]{4,})", "x", "abcdef-zz"), b = replace_regex("abcdef-zz", "[a-f]{4,}", "x")'
+    obsolete = 'replace("([A-Fa-f]{4,})", "x", "abcdef-zz")'
+    query = f'print a = {obsolete}, b = replace_regex("abcdef-zz", "[a-f]{{4,}}", "x")'
     assert engine.query(query).rows == [["x-zz", "x-zz"]]

@@ -89,7 +89,8 @@ class LocalEngine:
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
-        self._data = dict(tables or {})
+        # A schema set may bring rows of its own (a repository's watchlists); a caller's tables win.
+        self._data = {**given.data, **(tables or {})}
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
@@ -99,6 +100,8 @@ class LocalEngine:
         self._standard: dict[str, list[Column]] = {}
         if type_column:
             for name, schema in list(tables_.items()):
+                if name in given.data:
+                    continue  # a watchlist is not a workspace table: `_GetWatchlist` returns no `Type`
                 present = {c.name.lower() for c in schema.columns}
                 missing = [c for c in _STANDARD_COLUMNS if c.name.lower() not in present]
                 if missing:

@@ -84,8 +84,8 @@ class LocalEngine:
     ) -> None:
         """`externaldata` says where the URLs of `externaldata` operators are read from: a mapping of URL to
         local file or `EMPTY`, or an `ExternalData` (which can also read every unmapped URL as empty). With
-        `type_column`, a table without a `Type` column gets one holding its name, as every Log Analytics
-        table has."""
+        `type_column`, a table without the standard columns every Log Analytics table has gets them: `Type`
+        holding its name, `_ResourceId` and `_SubscriptionId` empty."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -94,15 +94,19 @@ class LocalEngine:
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
-        # Every Log Analytics table has `Type`, the table's name; published schemas often leave it out.
-        self._typed: set[str] = set()
+        # Every Log Analytics table has the standard columns `Type` (the table's name), `_ResourceId` and
+        # `_SubscriptionId` (Azure Monitor, "Standard columns in Azure Monitor Logs"); published schemas often
+        # leave them out. Rows given without them hold the table's name and empty strings (no value).
+        self._standard: dict[str, list[Column]] = {}
         if type_column:
             for name, schema in list(tables_.items()):
                 if name in given.data:
                     continue  # a watchlist is not a workspace table: `_GetWatchlist` returns no `Type`
-                if not any(c.name.lower() == "type" for c in schema.columns):
-                    tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
-                    self._typed.add(name)
+                present = {c.name.lower() for c in schema.columns}
+                missing = [c for c in _STANDARD_COLUMNS if c.name.lower() not in present]
+                if missing:
+                    tables_[name] = TableSchema(name, (*schema.columns, *missing))
+                    self._standard[name] = missing
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
         self._external = ExternalData.of(externaldata)
         self._fingerprint = self.schemas.fingerprint() + self._external.fingerprint()
@@ -219,9 +223,10 @@ class LocalEngine:
             create_table(self._connection, name, self._base[name].columns)
             data = self._data.get(name)
             if data is not None:
-                if name in self._typed:
-                    columns = [*data.columns, Column("Type", "string")]
-                    data = Table(columns, [[*row, name] for row in data.rows])
+                added = self._standard.get(name)
+                if added:
+                    values = [name if c.name == "Type" else "" for c in added]
+                    data = Table([*data.columns, *added], [[*row, *values] for row in data.rows])
                 insert_rows(self._connection, name, data)
             self._created.add(name)
 
@@ -289,7 +294,11 @@ def _refusal_of(error: Exception) -> str | None:
     return None
 
 
-_SQL_OPERATIONS = {"addition": "+", "subtraction": "-", "multiplication": "*", "division": "/"}
+_STANDARD_COLUMNS = (
+    Column("Type", "string"),
+    Column("_ResourceId", "string"),
+    Column("_SubscriptionId", "string"),
+)
 # Integer arithmetic beyond the range of long: Kusto's reference does not say what it gives (the service
 # wraps around, which no page documents), so the engine refuses rather than pick a value.
 _DUCKDB_REFUSALS = [

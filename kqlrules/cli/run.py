@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
+    UsageProblem,
     app_context,
     console,
     err_console,
@@ -21,23 +23,14 @@ from kqlrules.cli.common import (
     print_json,
     user_errors,
 )
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
-from kqlrules.runner import (
-    Limits,
-    Runner,
-    RunnerConfig,
-    RunnerState,
-    ScheduledDetection,
-    SimulatedClock,
-    SystemClock,
-    Window,
-    open_sink,
-)
-from kqlrules.runner.logs import configure, event
-from kqlrules.runner.schedule import template_params
-from kqlrules.timespan import TimespanError, parse_timespan
-from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
+from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
+from kqlrules.cli.progress import Advance, progress_for
+from kqlrules.errors import KqlrulesError
+
+if TYPE_CHECKING:
+    from kqlrules.errors import Location
+    from kqlrules.rules import LineMap, LoadedDetection
+    from kqlrules.runner import ScheduledDetection, Window
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 
@@ -72,12 +65,23 @@ class WindowTemplate:
     With `anchor_now` (a workspace whose `now()` is the real time: Azure), `query_now` is the window's end,
     so the templates' `{{ ago(span) }}` count back from it rather than from the time the window runs."""
 
-    def __init__(self, detection: LoadedDetection, *, anchor_now: bool = False) -> None:
+    def __init__(
+        self,
+        detection: LoadedDetection,
+        *,
+        anchor_now: bool = False,
+        on_window: Callable[[], None] | None = None,
+    ) -> None:
         self.detection = detection
         self.anchor_now = anchor_now
+        self.on_window = on_window
         self._line_map: LineMap | None = None
 
     def render(self, window: Window) -> str:
+        from kqlrules.runner.schedule import template_params
+
+        if self.on_window is not None:
+            self.on_window()
         rendered = self.detection.render(template_params(window, anchor_now=self.anchor_now))
         self._line_map = rendered.line_map
         return rendered.text
@@ -86,19 +90,31 @@ class WindowTemplate:
         return None if self._line_map is None else self._line_map.to_template(line, col)
 
     def scheduled(self) -> ScheduledDetection:
+        from kqlrules.runner import ScheduledDetection
+
         return ScheduledDetection(self.detection.meta, self.render, self.locate)
+
+
+def counting_windows(
+    advance: Advance, *, anchor_now: bool = False
+) -> Callable[[LoadedDetection], ScheduledDetection]:
+    """Detections scheduled as `WindowTemplate`s that advance a progress bar once per window run."""
+
+    def schedule(detection: LoadedDetection) -> ScheduledDetection:
+        def on_window() -> None:
+            advance(description=detection.key)
+
+        return WindowTemplate(detection, anchor_now=anchor_now, on_window=on_window).scheduled()
+
+    return schedule
 
 
 @run_app.callback(invoke_without_command=True)
 @user_errors
 def run_command(
     ctx: typer.Context,
-    workspace: str | None = typer.Option(
-        None, "--workspace", help="local:DIR (a folder of tables) or a Log Analytics workspace id."
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
-    ),
+    workspace: str | None = workspace_option(),
+    endpoint: str | None = ENDPOINT_OPTION,
     once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
     state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
     sinks: list[str] = typer.Option(
@@ -119,8 +135,8 @@ def run_command(
         5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
     ),
     server_timeout: int = typer.Option(180, "--server-timeout", min=1, max=600, help="Query timeout (s)."),
-    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
-    params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
+    env: str | None = ENV_OPTION,
+    params: list[str] = PARAM_OPTION,
     log_format: LogFormat = typer.Option(
         LogFormat.text, "--log-format", help="Logs on stderr: text or json."
     ),
@@ -128,24 +144,35 @@ def run_command(
     """Run the enabled detections at their frequency over aligned windows, into alerts and sinks."""
     if ctx.invoked_subcommand is not None:
         return
+    from kqlrules.rules import load_repository, parse_param_options
+    from kqlrules.runner import (
+        Limits,
+        Runner,
+        RunnerConfig,
+        RunnerState,
+        SimulatedClock,
+        SystemClock,
+        open_sink,
+    )
+    from kqlrules.runner.logs import configure, event
+    from kqlrules.timespan import TimespanError, parse_timespan
+    from kqlrules.workspace import now_is_timespan_end, open_workspace
+
     if workspace is None:
-        raise KqlrulesError(
-            "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"
-        )
+        raise UsageProblem("no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id")
     try:
         ingestion_delay = parse_timespan(delay)
     except TimespanError as error:
-        raise KqlrulesError(f"--delay: {error}") from None
+        raise UsageProblem(f"--delay: {error}") from None
     configure(log_format.value)
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
     opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout)
     anchor_now = not now_is_timespan_end(opened)
-    detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
-        raise KqlrulesError(
+        raise UsageProblem(
             "--now runs on a simulated clock, which needs an end", hint="add --once or --until"
         )
     clock = SimulatedClock(start) if start is not None else SystemClock()
@@ -159,23 +186,22 @@ def run_command(
     )
     opened_sinks = [open_sink(spec) for spec in sinks]
     state = RunnerState(state_path)
-    runner = Runner(
-        detections,
-        opened,
-        state,
-        opened_sinks,
-        clock=clock,
-        config=config,
-    )
-    previous = {sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        summary = runner.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for sink in opened_sinks:
-            sink.close()
-        state.close()
+    # A bar for --once (catching up, then exit) when logs are for people; a long-running runner logs.
+    show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text
+    with progress_for("windows", None, show=show) as advance:
+        detections = [counting_windows(advance, anchor_now=anchor_now)(d) for d in repo.detections]
+        runner = Runner(detections, opened, state, opened_sinks, clock=clock, config=config)
+        previous = {
+            sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            summary = runner.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            for sink in opened_sinks:
+                sink.close()
+            state.close()
     if once and summary.windows_failed:
         err_console.print(f"{summary.windows_failed} window(s) failed; `kqlrules run status` shows why")
         raise typer.Exit(1)
@@ -188,6 +214,10 @@ def status_command(
     state_path: Path = typer.Option(DEFAULT_STATE, "--state", help="The runner's SQLite state file."),
 ) -> None:
     """Each detection's last completed window, next run, failures and last error."""
+    from rich.table import Table
+
+    from kqlrules.runner import RunnerState
+
     if not state_path.exists():
         raise KqlrulesError(
             f"no runner state at {state_path}", hint="run `kqlrules run` first, or pass --state"
@@ -213,18 +243,18 @@ def status_command(
         print_json(rows)
         return
     by_id = {s.id: s for s in statuses}
-    table = Table(title=f"{len(rows)} detections in {state_path}")
+    table = Table(title=escape(f"{len(rows)} detections in {state_path}"))
     for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         status = by_id[row["id"]]
         table.add_row(
-            row["name"],
+            escape(row["name"]),
             _short(status.last_window_end) or "never",
             _short(status.next_run_at) or "-",
             str(row["failures"]),
             str(row["skipped_windows"]),
-            row["last_error"] or "",
+            escape(row["last_error"] or ""),
         )
     console.print(table)
 
@@ -250,6 +280,8 @@ def serve_command(
     ),
 ) -> None:
     """Serve a local workspace over the Log Analytics query API on 127.0.0.1 (bearer token required)."""
+    from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
+
     faults = Faults.from_file(faults_file) if faults_file else Faults()
     server = WorkspaceServer(LocalWorkspace(folder), port=port, faults=faults, workspace_id=workspace_id)
     sys.stdout.write(f"serving {folder} at {server.url} (query API v1; Ctrl-C stops)\n")

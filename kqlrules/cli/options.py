@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -41,8 +42,9 @@ class OutputFormat(StrEnum):
 
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = tuple(OutputFormat)
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.text, OutputFormat.json)
-# Old names of a format value, still read (with a note on stderr).
-FORMAT_ALIASES = {"table": OutputFormat.text}
+# Old names of a format value, still read (with a note on stderr): `query --format table`, and
+# `deploy export --format arm` (ARM is now what export writes; its --format is the report's).
+FORMAT_ALIASES = {"table": OutputFormat.text, "arm": OutputFormat.text}
 _FORMATS_ATTRIBUTE = "__kqlrules_formats__"
 
 
@@ -191,6 +193,7 @@ def parse_format(value: str | None) -> OutputFormat | None:
     if value is None:
         return None
     if value in FORMAT_ALIASES:
+        sys.stderr.write(f"note: --format {value} is now --format {FORMAT_ALIASES[value]}\n")
         return FORMAT_ALIASES[value]
     try:
         return OutputFormat(value)

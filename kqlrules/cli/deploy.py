@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
+    arm_credential,
     console,
     err_console,
     exit_for_differences,
@@ -58,22 +59,12 @@ def _deployable(detection: LoadedDetection) -> Deployable:
     )
 
 
-def _credential(environment: Environment) -> Any:
-    if environment.is_loopback:
-        from kqlrules.deploy.emulator import EmulatorCredential
-
-        return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
-
-
 def _plan(ctx: typer.Context, env: str | None, prune: bool) -> tuple[Plan, dict[str, RuleStore]]:
     from kqlrules.deploy import build_plan, open_stores, preflight
 
     _, environment, items = _load(ctx, env)
     preflight(items, environment)
-    stores = open_stores(environment, _credential(environment))
+    stores = open_stores(environment, arm_credential(environment))
     live = {name: store.list() for name, store in stores.items()}
     return build_plan(items, environment, live, prune=prune), stores
 

@@ -20,6 +20,7 @@ def _ignore(*_args: object, **_kwargs: object) -> None:
 @contextmanager
 def progress_for(label: str, total: int | None, *, show: bool = True) -> Iterator[Advance]:
     """`with progress_for("testing", 120) as advance: ... advance()` (or `advance(description="x")`).
+    `total=None` is work of unknown size (a count and a rate, no bar's end).
 
     Shown only when `show` and stderr is a terminal: a CI log or a pipe gets no bar and no escape codes."""
     if not show or not err_console.is_terminal:
@@ -56,7 +57,11 @@ def progress_for(label: str, total: int | None, *, show: bool = True) -> Iterato
     ) as progress:
         task = progress.add_task("", total=total)
 
-        def advance(steps: int = 1, *, description: str | None = None) -> None:
+        def advance(steps: int = 1, *, description: str | None = None, more: int = 0) -> None:
+            """`steps` done; `more` items of work found (a total learned as the work goes)."""
+            if more:
+                current = progress.tasks[task].total or 0
+                progress.update(task, total=current + more)
             if description is None:
                 progress.update(task, advance=steps)
             else:

@@ -163,6 +163,7 @@ def backtest(
     limits: Limits | None = None,
     anchor_now: bool = False,
     progress: Callable[[LoadedDetection, int], None] | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> Backtest:
     """Replay each detection over [start, end); a query error stops that detection, not the others.
     `anchor_now` is for workspaces whose `now()` is the real time (Azure), as the runner's."""
@@ -181,7 +182,9 @@ def backtest(
     for detection, windows in plans:
         if progress is not None:
             progress(detection, len(windows))
-        results.append(_replay(detection, windows, workspace, start, end, limits or Limits(), anchor_now))
+        results.append(
+            _replay(detection, windows, workspace, start, end, limits or Limits(), anchor_now, on_window)
+        )
     return Backtest(start, end, results)
 
 
@@ -193,6 +196,7 @@ def _replay(
     end: datetime,
     limits: Limits,
     anchor_now: bool,
+    on_window: Callable[[], None] | None = None,
 ) -> DetectionBacktest:
     meta = detection.meta
     result = DetectionBacktest(
@@ -207,6 +211,8 @@ def _replay(
     last_alert_end: dict[str, datetime] = {}
     rng = random.Random(0)
     for window in windows:
+        if on_window is not None:
+            on_window()
         rendered: RenderedQuery | None = None
         try:
             rendered = detection.render(template_params(window, anchor_now=anchor_now))

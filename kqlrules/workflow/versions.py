@@ -82,20 +82,30 @@ def write_lock(queries: Path, detections: Iterable[VersionedDetection]) -> Path:
     return path
 
 
+def _where(queries: Path, detection: VersionedDetection, key: str) -> Location:
+    """`queries/area/name.yaml:line:col` of `key`, relative to the repository (not to where we run)."""
+    path = detection.yaml_path.relative_to(queries.parent).as_posix()
+    locate = getattr(detection, "location", None)
+    if locate is None:
+        return Location.of(path)
+    found: Location = locate(key)
+    return Location.of(path, found.line, found.col)
+
+
 def check_versions(queries: Path, detections: Sequence[VersionedDetection]) -> list[VersionProblem]:
     lock = read_lock(queries)
     problems: list[VersionProblem] = []
     by_path = {entry["path"]: (rule_id, entry) for rule_id, entry in lock.items()}
     for detection in detections:
-        where = Location.of(detection.yaml_path)
         relative = detection.yaml_path.relative_to(queries).as_posix()
+        where = _where(queries, detection, "version")
         entry = lock.get(detection.meta.id)
         if entry is None:
             previous = by_path.get(relative)
             if previous is not None:
                 problems.append(
                     VersionProblem(
-                        where,
+                        _where(queries, detection, "id"),
                         f"id changed from {previous[0]} to {detection.meta.id}: an id is immutable "
                         "(deployed rules and alerts are keyed by it); restore it, or add a new detection",
                     )

@@ -96,8 +96,10 @@ def test_command(
         else:
             text = json.dumps(to_json(report, mutant_results), indent=2, default=str) + "\n"
         if output is not None:
+            # The report to its file, the summary for people to the terminal or the CI log: one run.
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
+            _print_text(plan, report, mutant_results)
         else:
             sys.stdout.write(text)
     survivors = [m for m in mutant_results or [] if m.status == "survived"]

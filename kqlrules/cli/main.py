@@ -63,6 +63,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help and usage errors: rich's help renderer imports markdown and pygments, a third of a
+    # second before anything runs; plain text also reads the same in a terminal, a pipe and a CI log.
+    rich_markup_mode=None,
 )
 
 

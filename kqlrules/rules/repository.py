@@ -12,7 +12,7 @@ from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.rules.config import RepoConfig, load_config
-from kqlrules.rules.loader import check_metadata, position
+from kqlrules.rules.loader import check_metadata, position, read_yaml
 from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
@@ -43,7 +43,15 @@ class LoadedDetection:
     renderer: TemplateRenderer = field(repr=False)
     # Parameter layers above the detection's defaults: repository config, environment, command line.
     layers: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
-    document: Any = field(default=None, repr=False)
+    # The position-keeping YAML document; None until first asked for (see `check_metadata`).
+    parsed_document: Any = field(default=None, repr=False)
+
+    @property
+    def document(self) -> Any:
+        """The YAML with every value's line:col (ruamel round-trip nodes), parsed on first use."""
+        if self.parsed_document is None:
+            self.parsed_document = read_yaml(self.yaml_path)
+        return self.parsed_document
 
     @property
     def name(self) -> str:
@@ -74,7 +82,8 @@ class LoadedDetection:
 
     def location(self, *keys: str | int) -> Location:
         """Where `keys` (such as `"id"` or `"schedule", "period"`) is written in the YAML file."""
-        line, col = position(self.document, tuple(keys)) if self.document is not None else (0, 0)
+        document = self.document
+        line, col = position(document, tuple(keys)) if document is not None else (0, 0)
         return Location.of(shown(self.yaml_path), line, col)
 
 

@@ -88,9 +88,8 @@ PARAM_OPTION: Any = typer.Option(
 SCHEMAS_OPTION: Any = typer.Option(
     [], "--schemas", help="Add a schema folder (ours or Sentinel's JSON shape); repeatable."
 )
-NOW_OPTION: Any = typer.Option(
-    None, "--now", help="The instant now() and ago() use (ISO 8601; default: now)."
-)
+NOW_HELP = "Take this instant as now: what now() and ago() count from (ISO 8601; default: the real time)."
+NOW_OPTION: Any = typer.Option(None, "--now", help=NOW_HELP)
 WORKSPACE_RESOURCE_ID_HELP = "The workspace's ARM resource id (/subscriptions/.../workspaces/NAME)."
 WORKSPACE_NAME_HELP = "The workspace's name (with --subscription and --resource-group)."
 ARM_ENDPOINT_HELP = "Azure Resource Manager endpoint (default: the public cloud's; http only on 127.0.0.1)."

@@ -23,7 +23,7 @@ from kqlrules.cli.common import (
     print_json,
     user_errors,
 )
-from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
+from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, NOW_OPTION, PARAM_OPTION, workspace_option
 from kqlrules.cli.progress import Advance, progress_for
 from kqlrules.errors import KqlrulesError
 
@@ -129,7 +129,7 @@ def run_command(
         288, "--max-catch-up", min=1, help="Most missed windows run per detection."
     ),
     since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
-    now: str | None = typer.Option(None, "--now", help="Run on a simulated clock starting at this instant."),
+    now: str | None = NOW_OPTION,
     until: str | None = typer.Option(None, "--until", help="Stop once the clock reaches this instant."),
     max_attempts: int = typer.Option(
         5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
@@ -141,7 +141,8 @@ def run_command(
         LogFormat.text, "--log-format", help="Logs on stderr: text or json."
     ),
 ) -> None:
-    """Run the enabled detections at their frequency over aligned windows, into alerts and sinks."""
+    """Run the enabled detections at their frequency over aligned windows, into alerts and sinks.
+    With --now the clock is simulated from that instant (and needs --once or --until)."""
     if ctx.invoked_subcommand is not None:
         return
     from kqlrules.rules import load_repository, parse_param_options

@@ -155,10 +155,18 @@ def test_a_rejected_rule_fails_the_apply_but_the_others_are_deployed(repo: Path)
 
 def test_export_writes_arm_templates(repo: Path, emulator: ArmEmulator, tmp_path: Path) -> None:
     out = tmp_path / "arm"
-    code, stdout, _ = kqlrules(repo, "export", "--format", "arm", "--out", str(out))
+    code, stdout, _ = kqlrules(repo, "export", "--output", str(out))
     assert code == 0, stdout
     assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "sentinel.json"]
     assert emulator.requests == []
+
+
+def test_export_reads_its_old_spelling(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "arm"
+    code, stdout, err = kqlrules(repo, "export", "--format", "arm", "--out", str(out))
+    assert code == 0, stdout + err
+    assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "sentinel.json"]
+    assert "--out is now --output" in err
 
 
 def test_an_unknown_environment_is_a_clear_error(repo: Path) -> None:

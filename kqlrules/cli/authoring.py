@@ -10,7 +10,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    check_param_names,
+    console,
+    err_console,
+    print_json,
+    user_errors,
+)
 from kqlrules.cli.options import ENV_OPTION, PARAM_OPTION
 
 if TYPE_CHECKING:
@@ -113,8 +121,10 @@ def render_command(
     from kqlrules.rules import find_detection, load_repository, parse_param_options
 
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    given = parse_param_options(param)
+    repo = load_repository(app.repo, env=env, params=given)
     found = find_detection(repo, detection)
+    check_param_names(given, [found])
     rendered = found.render()
     if app.format is OutputFormat.json:
         print_json(
@@ -143,7 +153,9 @@ def validate_command(
     from kqlrules.rules import load_repository, parse_param_options
 
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    given = parse_param_options(param)
+    repo = load_repository(app.repo, env=env, params=given)
+    check_param_names(given, repo.detections)
     problems = repo.validate()
     if app.format is OutputFormat.json:
         print_json(

@@ -11,6 +11,7 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
+    check_param_names,
     console,
     instant_option,
     print_json,
@@ -63,8 +64,10 @@ def backtest_command(
     start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
     check_interval(start, end)
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(params))
+    given = parse_param_options(params)
+    repo = load_repository(app.repo, env=env, params=given)
     detections = _unique([find_detection(repo, name) for name in names])
+    check_param_names(given, detections)
     spec = workspace_spec(workspace, repo.config, env)
     opened = open_workspace(spec, endpoint=endpoint)
     anchor_now = not now_is_timespan_end(opened)

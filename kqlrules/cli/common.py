@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -103,6 +103,28 @@ def exit_for_differences(differences: bool, *, detailed: bool, differences_fail:
         raise typer.Exit(EXIT_DIFFERENCES)
     if differences_fail:
         raise typer.Exit(EXIT_FAILURE)
+
+
+def check_param_names(given: Iterable[str], detections: Iterable[Any]) -> None:
+    """`--param NAME=...` must name a parameter one of `detections` has (its own, the repository's or
+    `lookback`): a misspelt name would otherwise change nothing, silently."""
+    import difflib
+
+    known: set[str] = {"lookback"}
+    for detection in detections:
+        known.update(detection.meta.params)
+        # Its layers are the repository's params, the environment's, then the command line's own.
+        for layer in detection.layers[:-1]:
+            known.update(layer)
+    for name in given:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = (
+                "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+                if close
+                else "parameters here: " + (", ".join(sorted(known)) or "none")
+            )
+            raise UsageProblem(f"--param {name}: no detection here has a parameter {name!r}", hint=hint)
 
 
 def instant_option(value: str, option: str) -> datetime:

@@ -17,6 +17,7 @@ from kqlrules.cli.common import (
     OutputFormat,
     UsageProblem,
     app_context,
+    check_param_names,
     console,
     err_console,
     instant_option,
@@ -166,7 +167,9 @@ def run_command(
     except TimespanError as error:
         raise UsageProblem(f"--delay: {error}") from None
     configure(log_format.value)
-    repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
+    given = parse_param_options(params)
+    repo = load_repository(app_context(ctx).repo, env=env, params=given)
+    check_param_names(given, repo.detections)
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
     opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout)

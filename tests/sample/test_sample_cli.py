@@ -13,7 +13,7 @@ runner = CliRunner()
 
 
 def test_generate_writes_the_workspace_folder(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["sample", "generate", "--output", str(tmp_path), "--seed", "3", "--days", "5"])
+    result = runner.invoke(app, ["sample", "generate", "-o", str(tmp_path), "--seed", "3", "--days", "5"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "SigninLogs.jsonl").is_file()
     assert "password_spray" in result.output

@@ -166,3 +166,14 @@ def test_tables_that_match_or_are_not_declared_say_nothing(lint_query: LintQuery
     assert "KQR009" not in codes(lint_query(RECENT, tables=("SigninLogs",)))
     assert "KQR009" not in codes(lint_query(RECENT))
     assert "KQR009" in codes(lint_query(RECENT, tables=("signinlogs",)))  # names are case-sensitive
+
+
+def test_an_unknown_column_names_the_columns_meant(lint_query: LintQuery) -> None:
+    [finding] = lint_query(f"{RECENT} | where UserPrincipalNam == 'x'")
+    assert finding.code == "KS142"
+    assert finding.message.endswith("(did you mean 'UserPrincipalName'?)")
+
+
+def test_an_unknown_name_with_nothing_close_has_no_guess(lint_query: LintQuery) -> None:
+    [finding] = lint_query(f"{RECENT} | where Zebra == 'x'")
+    assert finding.code == "KS142" and "did you mean" not in finding.message

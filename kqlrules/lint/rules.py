@@ -436,7 +436,7 @@ def _timespan_value(node: Node | None, lets: dict[str, Node]) -> timedelta | Non
 @rule(
     "KQR009",
     "declared-tables-differ",
-    "`tables:` in the metadata is what export and deploy derive Sentinel's data connectors from; it must "
+    "`tables:` in the metadata is what export derives Sentinel's data connectors from; it must "
     "name exactly the tables the query reads.",
     Severity.warning,
 )

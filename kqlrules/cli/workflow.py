@@ -34,6 +34,7 @@ from kqlrules.cli.options import (
     output_option,
     workspace_option,
 )
+from kqlrules.cli.progress import progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
@@ -80,11 +81,13 @@ def import_sentinel_command(
     output: Path | None = output_option("Folder for the detections (default: queries/)."),
 ) -> None:
     """Microsoft Sentinel analytic rule YAML -> kqlrules detections (metadata + query template)."""
-    from kqlrules.workflow.importer import import_sentinel
+    from kqlrules.workflow.importer import import_sentinel, sentinel_files
 
     app = app_context(ctx)
     target = output or app.repo / "queries"
-    report = import_sentinel(paths, target)
+    files = sentinel_files(paths)
+    with progress_for("importing", len(files), show=app.format is OutputFormat.text) as advance:
+        report = import_sentinel(files, target, on_file=lambda path: advance(description=path.name))
     for problem in report.skipped:
         err_console.print(f"skipped {escape(str(problem))}", highlight=False, soft_wrap=True)
     if app.format is OutputFormat.json:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +51,20 @@ def read_sentinel_rule(path: Path) -> dict[str, Any]:
     return data
 
 
-def import_sentinel(paths: Iterable[Path], out: Path, *, base: Path | None = None) -> ImportReport:
-    """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing."""
+def import_sentinel(
+    paths: Iterable[Path],
+    out: Path,
+    *,
+    base: Path | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> ImportReport:
+    """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing.
+    `on_file` hears of each file as it is read (a progress bar)."""
     report = ImportReport()
     seen_ids: dict[str, Path] = {}
     for path in sentinel_files(paths):
+        if on_file is not None:
+            on_file(path)
         try:
             relative = path.relative_to(base) if base else path
             rule = from_sentinel(read_sentinel_rule(path), relative)

@@ -63,6 +63,13 @@ def _summary(detection: LoadedDetection) -> dict[str, Any]:
     }
 
 
+def _order(problem: KqlrulesError) -> tuple[str, int, int, str]:
+    from kqlrules.errors import Location
+
+    where = problem.location or Location("")
+    return (where.path, where.line, where.col, problem.message)
+
+
 def _problem(error: KqlrulesError) -> dict[str, Any]:
     where = error.location
     return {
@@ -157,6 +164,10 @@ def validate_command(
     repo = load_repository(app.repo, env=env, params=given)
     check_param_names(given, repo.detections)
     problems = repo.validate()
+    from kqlrules.deploy.contracts.repository_check import contract_problems
+
+    # What each deploy target accepts (Sentinel, Azure Monitor), so that what validates here deploys.
+    problems = sorted([*problems, *contract_problems(repo)], key=_order)
     if app.format is OutputFormat.json:
         print_json(
             {

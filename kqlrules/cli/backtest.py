@@ -69,7 +69,7 @@ def backtest_command(
     detections = _unique([find_detection(repo, name) for name in names])
     check_param_names(given, detections)
     spec = workspace_spec(workspace, repo.config, env)
-    opened = open_workspace(spec, endpoint=endpoint)
+    opened = open_workspace(spec, endpoint=endpoint, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     quiet = app.format is OutputFormat.json
     with progress_for("replaying", 0, show=not quiet) as advance:

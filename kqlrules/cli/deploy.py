@@ -1,4 +1,7 @@
-"""`kqlrules deploy`: plan, apply, export and drift of the repository's detections as Azure rules."""
+"""`kqlrules deploy`: plan, apply, export and drift of the repository's detections as Azure rules.
+
+The CLI loads, asks `kqlrules.deploy`, and prints; the deploy room does the work. Its imports (the Azure
+SDK) happen inside the commands, so that `kqlrules --help` stays fast."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
@@ -16,6 +20,7 @@ from kqlrules.cli.common import (
     err_console,
     exit_for_differences,
     print_json,
+    print_warning,
     user_errors,
 )
 from kqlrules.cli.options import DETAILED_EXITCODE_OPTION, ENV_OPTION, formats, output_option
@@ -23,7 +28,7 @@ from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
     from kqlrules.deploy import Deployable, Environment, Outcome, Plan, RuleStore
-    from kqlrules.rules import LoadedDetection, Repository
+    from kqlrules.rules import Repository
 
 deploy_app = typer.Typer(
     name="deploy",
@@ -39,34 +44,41 @@ def register(app: typer.Typer) -> None:
 
 def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment, list[Deployable]]:
     from kqlrules.deploy import environment_from_config
+    from kqlrules.deploy.deployable import deployables
     from kqlrules.rules import load_config, load_repository
 
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
     repository = load_repository(root, environment.name, strict=True)
-    items = [_deployable(d) for d in repository.detections]
-    return repository, environment, items
+    return repository, environment, deployables(repository)
 
 
-def _deployable(detection: LoadedDetection) -> Deployable:
-    from kqlrules.deploy import Deployable
-    from kqlrules.errors import Location
-    from kqlrules.rules.paths import shown
-
-    query_source = Location.of(shown(detection.kql_path))
-    return Deployable(
-        detection.meta, detection.render().text, detection.location(), query_source, detection.location
-    )
-
-
-def _plan(ctx: typer.Context, env: str | None, prune: bool) -> tuple[Plan, dict[str, RuleStore]]:
+def _plan(
+    ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
+) -> tuple[Plan, dict[str, RuleStore]]:
     from kqlrules.deploy import build_plan, open_stores, preflight
+    from kqlrules.deploy.contracts.repository_check import facts_for
+    from kqlrules.deploy.watchlists import add_watchlists
 
-    _, environment, items = _load(ctx, env)
-    preflight(items, environment)
-    stores = open_stores(environment, arm_credential(environment))
+    repository, environment, items = _load(ctx, env)
+    preflight(items, environment, facts_for(repository.root))
+    credential = arm_credential(environment)
+    stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
-    return build_plan(items, environment, live, prune=prune), stores
+    plan = build_plan(items, environment, live, prune=prune)
+    add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
+    return (plan.only(_ids_of(repository, only)) if only else plan), stores
+
+
+def _ids_of(repository: Repository, names: list[str]) -> set[str]:
+    """The detection ids `--only` names: a detection's name, area/name, id or file."""
+    from kqlrules.rules import find_detection
+
+    ids = set()
+    for name in names:
+        rules = [r for r in repository.incident_rules if name in (r.name, r.key, r.meta.id)]
+        ids.add((rules[0].meta.id if rules else find_detection(repository, name).meta.id).lower())
+    return ids
 
 
 def _show(plan: Plan, output: OutputFormat, *, is_drift: bool = False) -> None:
@@ -78,6 +90,12 @@ def _show(plan: Plan, output: OutputFormat, *, is_drift: bool = False) -> None:
         sys.stdout.write(as_markdown(plan, drift=is_drift) + "\n")
     else:
         console.print(as_text(plan, drift=is_drift), markup=False, highlight=False, soft_wrap=True)
+
+
+def _changes(plan: Plan) -> bool:
+    from kqlrules.deploy import Action
+
+    return bool(plan.pending or plan.count(Action.blocked))
 
 
 @deploy_app.command("plan")
@@ -93,12 +111,10 @@ def plan_command(
     without changes (2 when there are changes with --detailed-exitcode)."""
     plan, _ = _plan(ctx, env, prune)
     _show(plan, app_context(ctx).format)
-    exit_for_differences(bool(plan.pending), detailed=detailed_exitcode, differences_fail=False)
+    exit_for_differences(_changes(plan), detailed=detailed_exitcode, differences_fail=False)
 
 
 def _progress(outcome: Outcome) -> None:
-    from rich.markup import escape
-
     change = outcome.change
     label = escape(f"{change.action.value:<7} {change.target:<9} {change.title} ({change.name})")
     if outcome.ok:
@@ -116,11 +132,14 @@ def apply_command(
     env: str | None = ENV_OPTION,
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking."),
     prune: bool = typer.Option(False, "--prune", help="Delete rules kqlrules owns that left the repository."),
+    only: list[str] = typer.Option(
+        [], "--only", help="Apply only this detection's rules (name, area/name or id; repeatable)."
+    ),
 ) -> None:
     """Apply exactly the plan shown: each change conditional on the etag the plan read."""
     from kqlrules.deploy import Action, apply_plan
 
-    plan, stores = _plan(ctx, env, prune)
+    plan, stores = _plan(ctx, env, prune, only)
     _show(plan, app_context(ctx).format)
     blocked = plan.count(Action.blocked)
     if not plan.pending and not blocked:
@@ -167,6 +186,8 @@ def export_command(
 ) -> None:
     """Write ARM templates (one per target) of every detection; no Azure call."""
     from kqlrules.deploy import environment_from_config, preflight
+    from kqlrules.deploy.contracts.repository_check import facts_for
+    from kqlrules.deploy.deployable import deployables
     from kqlrules.deploy.export import export_arm
     from kqlrules.rules import load_config, load_repository
 
@@ -179,10 +200,11 @@ def export_command(
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
-    items = [_deployable(d) for d in repository.detections]
+    items = deployables(repository)
     repository_name = environment.repository if environment else root.resolve().name
     if environment is not None:
-        preflight(items, environment)
+        for warning in preflight(items, environment, facts_for(root), export=True):
+            print_warning(str(warning))
     targets = environment.targets if environment else ("sentinel", "monitor")
     written = export_arm(items, output, repository=repository_name, environment=environment, targets=targets)
     if app_context(ctx).format is OutputFormat.json:

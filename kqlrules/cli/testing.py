@@ -123,7 +123,7 @@ def _backend(
     from kqlrules.testing.workspace_backend import WorkspaceBackend
     from kqlrules.workspace import open_workspace
 
-    return WorkspaceBackend(open_workspace(workspace, endpoint=endpoint))
+    return WorkspaceBackend(open_workspace(workspace, endpoint=endpoint, watchlists=plan.repo.root))
 
 
 def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: bool) -> RunReport:

@@ -226,20 +226,33 @@ def export_sentinel_command(
     output: Path = output_option("Folder for the Sentinel rule YAML files.", Path("build/sentinel")),
     env: str | None = ENV_OPTION,
 ) -> None:
-    """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape)."""
+    """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape).
+
+    Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
     from kqlrules.rules import load_repository
+    from kqlrules.rules.paths import shown
+    from kqlrules.workflow.connectors import tables_named_in
+    from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
     from kqlrules.workflow.sentinel_format import to_sentinel
     from kqlrules.workflow.yaml_out import dump_yaml
 
-    repo = load_repository(app_context(ctx).repo, env=env, strict=True)
-    count = 0
+    root = app_context(ctx).repo
+    repo = load_repository(root, env=env, strict=True)
+    tables_of = _tables_of(root)
+    exported: list[tuple[str, dict[str, object]]] = []
     for detection in repo.detections:
-        rule = to_sentinel(detection.meta, detection.render().text)
+        query = detection.render().text
+        tables = detection.meta.tables or (tables_of(query) if tables_of else []) or tables_named_in(query)
+        rule = to_sentinel(detection.meta, query, tables=tables)
         target = output / detection.area / f"{detection.name}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dump_yaml(rule), encoding="utf-8")
-        count += 1
-    console.print(f"exported {count} rule(s) to {output}", highlight=False, markup=False)
+        for problem in ci_problems(rule):
+            print_warning(f"{shown(target)}: {problem}")
+        exported.append((shown(target), rule))
+    for problem in duplicate_ids(exported):
+        print_warning(str(problem))
+    console.print(f"exported {len(exported)} rule(s) to {output}", highlight=False, markup=False)
 
 
 @coverage_app.command("attack")

@@ -22,6 +22,7 @@ from kqlrules.kusto import (
     TreeTooDeep,
 )
 from kqlrules.lint.findings import Finding, Severity
+from kqlrules.lint.provenance import UNKNOWN_NAME, UNKNOWN_TABLE, unknown_name_hint
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
@@ -108,6 +109,8 @@ def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> l
         if severity is None or diagnostic.start in explained:
             continue
         message = diagnostic.message + _candidates(diagnostic, analysis, schemas)
+        if diagnostic.code in (UNKNOWN_NAME, UNKNOWN_TABLE):
+            message += unknown_name_hint(diagnostic.code, analysis.tables, schemas)
         hit = Hit(message, diagnostic.start, diagnostic.start + diagnostic.length)
         finding, line = place.at(diagnostic.code, severity, hit)
         found.append((replace(finding, source="analyzer"), line))

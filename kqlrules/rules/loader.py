@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.model import Detection
 from kqlrules.rules.paths import shown
+from kqlrules.rules.yaml_bounds import shape_problem
 
 
 class MetadataError(ValidationError):
@@ -27,6 +28,10 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise MetadataError(f"cannot read file: {error}", Location.of(shown(path))) from None
+    too_complex = shape_problem(text)
+    if too_complex is not None:
+        location = Location.of(shown(path), too_complex.line, too_complex.col)
+        raise MetadataError(too_complex.message, location)
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
@@ -46,13 +51,16 @@ def load_metadata(path: Path) -> tuple[Detection, Any]:
     return detection, document
 
 
-def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, Any]:
-    """Every problem in one metadata file (all of pydantic's errors, each at its place).
+def check_metadata(
+    path: Path, model: type[pydantic.BaseModel] = Detection
+) -> tuple[list[MetadataError], Any, Any]:
+    """Every problem in one metadata file (all of pydantic's errors, each at its place); `model` is
+    Detection, or IncidentCreationRule for a query-less incident-creation rule.
 
     A valid file is read once by libyaml (fast, no positions) and its document comes back as None: the
     position-keeping parse (`read_yaml`) runs only when there is a problem to place, or on first use of
     `LoadedDetection.document`. ruamel's round trip is pure Python: ~20 ms a file, most of `kqlrules list`."""
-    quick = quick_detection(path)
+    quick = quick_detection(path, model)
     if quick is not None:
         return [], quick, None
     try:
@@ -64,26 +72,29 @@ def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, A
         message = f"expected a mapping of detection fields (id, name, severity, ...), found {kind}"
         return [MetadataError(message, Location.of(shown(path), 1, 1))], None, document
     try:
-        detection = Detection.model_validate(plain(document))
+        detection = model.model_validate(plain(document))
     except pydantic.ValidationError as error:
         problems = [_problem(path, document, item) for item in error.errors()]
         return problems, None, document
     return [], detection, document
 
 
-def quick_detection(path: Path) -> Detection | None:
-    """The detection when the file is valid YAML 1.2 describing a valid detection; None for anything
-    else (the slow path then reports it with positions)."""
+def quick_detection(path: Path, model: type[pydantic.BaseModel] = Detection) -> Any:
+    """The validated `model` when the file is valid YAML 1.2 within the shape bounds; None for anything
+    else (the position-keeping path then reports it, at its line and column)."""
     from kqlrules.rules.fast_yaml import load_core12
 
     try:
-        data = load_core12(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if shape_problem(text) is not None:  # alias bombs, deep nesting: refused by read_yaml
+            return None
+        data = load_core12(text)
     except Exception:  # any reading or parsing problem: the position-keeping path says what it is
         return None
     if not isinstance(data, dict):
         return None
     try:
-        return Detection.model_validate(data)
+        return model.model_validate(data)
     except pydantic.ValidationError:
         return None
 

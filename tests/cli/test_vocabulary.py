@@ -90,9 +90,11 @@ def test_an_unknown_format_is_a_usage_error_in_either_position(path: tuple[str, 
     [["list"], ["validate"], ["version", "check"], ["coverage", "attack"]],
     ids=lambda args: " ".join(args),
 )
-def test_format_json_before_or_after_the_command_is_the_same(project_root: Path, args: list[str]) -> None:
-    before = invoke("--repo", str(project_root), "--format", "json", *args)
-    after = invoke(*args, "--repo", str(project_root), "--format", "json")
+def test_format_json_before_or_after_the_command_is_the_same(tmp_path: Path, args: list[str]) -> None:
+    root = tmp_path / "detections"
+    assert invoke("init", str(root))[0] == 0
+    before = invoke("--repo", str(root), "--format", "json", *args)
+    after = invoke(*args, "--repo", str(root), "--format", "json")
     assert before[0] == after[0] == 0, before[2] + after[2]
     assert json.loads(before[1]) == json.loads(after[1])
 

@@ -432,6 +432,34 @@ def _timespan_value(node: Node | None, lets: dict[str, Node]) -> timedelta | Non
         return None
 
 
+# -- KQR009 ----------------------------------------------------------------------------------------------
+@rule(
+    "KQR009",
+    "declared-tables-differ",
+    "`tables:` in the metadata is what export derives Sentinel's data connectors from; it must "
+    "name exactly the tables the query reads.",
+    Severity.warning,
+)
+def declared_tables_differ(context: RuleContext) -> Iterator[Hit]:
+    declared = context.unit.declared_tables
+    if declared is None:
+        return
+    # Table names are case-sensitive in KQL (https://learn.microsoft.com/kusto/query/schema-entities/
+    # entity-names); a casing difference is a different table.
+    read = list(dict.fromkeys(context.analysis.tables))
+    unread = [name for name in declared if name not in read]
+    undeclared = [name for name in read if name not in declared]
+    where = context.unit.tables_location
+    if undeclared:
+        yield Hit(
+            f"the query reads {', '.join(undeclared)}, which `tables:` does not list "
+            f"(it lists {', '.join(declared)})",
+            location=where,
+        )
+    if unread:
+        yield Hit(f"`tables:` lists {', '.join(unread)}, which the query does not read", location=where)
+
+
 # -- KQR020 ----------------------------------------------------------------------------------------------
 @rule(
     "KQR020",

@@ -28,7 +28,7 @@ from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import Detection
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 from kqlrules.workflow.importer import write_detection
-from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, from_sentinel
+from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, file_stem, from_sentinel
 
 DEFAULT_AREA = "imported"
 _MARKER_LINE = re.compile(r"\n*\[kqlrules repository=[^\]]*\]\s*$")
@@ -232,14 +232,6 @@ def _timespan(value: Any, key: str, rule: LiveRule) -> str:
         return format_timespan(parse_timespan(str(value)))
     except TimespanError:
         raise SentinelImportError(f"{key} {value!r} is not a duration", rule_location(rule)) from None
-
-
-def file_stem(display_name: str) -> str:
-    """`MFA fatigue - denied prompts` -> `mfa_fatigue_denied_prompts` (at most 60 characters)."""
-    slug = re.sub(r"[^a-z0-9]+", "_", display_name.lower()).strip("_") or "rule"
-    if len(slug) > 60:
-        slug = slug[:60].rsplit("_", 1)[0]
-    return slug
 
 
 def _with_tables(metadata: dict[str, Any], tables: list[str]) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def test_broken_yaml_is_reported_at_line_and_column_and_the_rest_imports(tmp_pat
     (tmp_path / "in" / "bad.yaml").write_text("id: 1\nname: [unclosed\n")
     result = CliRunner().invoke(
         app,
-        ["--repo", str(tmp_path), "import", "sentinel", str(tmp_path / "in"), "--out", str(tmp_path / "q")],
+        ["--repo", str(tmp_path), "import", "sentinel", str(tmp_path / "in"), "-o", str(tmp_path / "q")],
     )
     assert result.exit_code == 0
     assert "bad.yaml:3:1: invalid YAML" in result.output.replace("\n", "")

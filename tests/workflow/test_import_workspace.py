@@ -230,5 +230,5 @@ def test_importing_again_skips_every_id_already_in_the_repository(
 def test_without_an_environment_or_a_workspace_the_error_says_what_to_pass(tmp_path: Path) -> None:
     (tmp_path / "queries").mkdir()
     code, _, stderr = invoke("--repo", str(tmp_path), "import", "workspace", "--subscription", SUBSCRIPTION)
-    assert code == 1
-    assert "missing --resource-group, --workspace" in stderr
+    assert code == 2  # a usage error
+    assert "missing --resource-group, --workspace-name" in stderr

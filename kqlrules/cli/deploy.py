@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from kqlrules.deploy import (
 )
 from kqlrules.deploy.contracts.repository_check import facts_for
 from kqlrules.deploy.deployable import deployables
+from kqlrules.deploy.environment import configured_repository, environment_from_table
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
 from kqlrules.errors import KqlrulesError
@@ -191,18 +193,32 @@ def export_command(
     export_format: ExportFormat = typer.Option(ExportFormat.arm, "--format", help="arm: ARM templates."),
     out: Path = typer.Option(Path("build/arm"), "--out", help="Folder for the templates."),
     env: str | None = ENV_OPTION,
+    per_rule: bool = typer.Option(False, "--per-rule", help="One template per rule (under <target>/)."),
 ) -> None:
-    """Write ARM templates (one per target) of every detection; no Azure call."""
+    """Write ARM templates of every detection (split to stay under ARM's 800 resources); no Azure call.
+
+    The pre-deploy checks run first, with or without --env: a template that Azure would refuse is not
+    written."""
     root = app_context(ctx).repo
     config = load_config(root)
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
     items = deployables(repository)
-    repository_name = environment.repository if environment else root.resolve().name
-    if environment is not None:
-        for warning in preflight(items, environment, facts_for(root), export=True):
-            err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
+    repository_name = environment.repository if environment else configured_repository(config, root)
+    checked = environment or environment_from_table(
+        "export",
+        {"subscription": "-", "resource_group": "-", "workspace": "-", "location": "-"},
+    )
+    checked = replace(checked, repository=repository_name)
+    warnings = preflight(
+        items, checked, facts_for(root), export=True, check_environment=environment is not None
+    )
+    for warning in warnings:
+        err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
     targets = environment.targets if environment else ("sentinel", "monitor")
-    for path in export_arm(items, out, repository=repository_name, environment=environment, targets=targets):
+    paths = export_arm(
+        items, out, repository=repository_name, environment=environment, targets=targets, per_rule=per_rule
+    )
+    for path in paths:
         console.print(f"wrote {path}", highlight=False)

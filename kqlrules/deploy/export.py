@@ -75,10 +75,9 @@ def sentinel_resources(item: Deployable, repository: str, environment: Environme
     chosen = environment or _PLACEHOLDER
     body, _ = desired_body(item, "sentinel", _with_repository(chosen, repository))
     name = target.resource_name(item, chosen)
-    rule_id = (
-        "[extensionResourceId(resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspace')), "
-        f"'Microsoft.SecurityInsights/alertRules', {_quoted(name)})]"
-    )
+    workspace_id = "resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspace'))"
+    rule_type = "'Microsoft.SecurityInsights/alertRules'"
+    rule_id = f"[extensionResourceId({workspace_id}, {rule_type}, {_quoted(name)})]"
     rule = {
         "type": "Microsoft.OperationalInsights/workspaces/providers/alertRules",
         "apiVersion": target.api_version_of(body),

@@ -151,6 +151,9 @@ def validate_command(
         if problems:
             err_console.print(f"[bold red]{len(problems)} problem(s)[/] found.", highlight=False)
         else:
-            console.print(f"[green]{len(repo.detections)} detections valid.[/]", highlight=False)
+            rules = (
+                f" and {len(repo.incident_rules)} incident-creation rule(s)" if repo.incident_rules else ""
+            )
+            console.print(f"[green]{len(repo.detections)} detections{rules} valid.[/]", highlight=False)
     if problems:
         raise typer.Exit(1)

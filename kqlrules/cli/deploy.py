@@ -30,6 +30,7 @@ from kqlrules.deploy.deployable import deployables
 from kqlrules.deploy.environment import configured_repository, environment_from_table
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
+from kqlrules.deploy.watchlists import add_watchlists
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import Repository, find_detection, load_config, load_repository
 
@@ -86,9 +87,11 @@ def _plan(
 ) -> tuple[Plan, dict[str, RuleStore]]:
     repository, environment, items = _load(ctx, env)
     preflight(items, environment, facts_for(repository.root))
-    stores = open_stores(environment, _credential(environment))
+    credential = _credential(environment)
+    stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
     plan = build_plan(items, environment, live, prune=prune)
+    add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
     return (plan.only(_ids_of(repository, only)) if only else plan), stores
 
 

@@ -129,15 +129,7 @@ class MonitorStore:
             bodies = [rule.serialize(keep_readonly=True) for rule in pages]
         except AzureError as exc:
             raise _error(exc, f"listing Azure Monitor rules in {self._env.resource_group}") from None
-        # Only the rules that query this environment's workspace: another environment deploying into the
-        # same resource group owns its own (its plan and prune never see ours, nor ours theirs).
-        workspace = self._env.workspace_id.lower()
-        return [
-            LiveRule("monitor", str(b.get("name")), dict(b))
-            for b in bodies
-            if workspace
-            in {str(s).rstrip("/").lower() for s in (b.get("properties") or {}).get("scopes") or []}
-        ]
+        return [LiveRule("monitor", str(b.get("name")), dict(b)) for b in bodies]
 
     def put(self, name: str, body: Json, *, create: bool, etag: str | None) -> LiveRule:
         condition = {"If-None-Match": "*"} if create else {"If-Match": etag} if etag else {}

@@ -170,7 +170,7 @@ def build_plan(
     plan = Plan(environment.name)
     for target_name in environment.targets:
         target = TARGETS[target_name]
-        by_name = {rule.name.lower(): rule for rule in live.get(target_name, [])}
+        by_name = {rule.name.lower(): rule for rule in live.get(target_name, []) if _here(rule, environment)}
         wanted = set()
         for item in items:
             if not deploys_to(item, target_name, environment.targets):
@@ -198,6 +198,16 @@ def build_plan(
             )
             (plan.changes if prune else plan.orphans).append(orphan)
     return plan
+
+
+def _here(rule: LiveRule, environment: Environment) -> bool:
+    """Whether a live rule belongs to this environment. A Monitor rule lives in a resource group that other
+    environments (workspaces) may share: only those that query this environment's workspace are its own,
+    so two environments never plan, update or prune each other's rules."""
+    if rule.target != "monitor":
+        return True
+    scopes = (rule.body.get("properties") or {}).get("scopes") or []
+    return environment.workspace_id.lower() in {str(s).rstrip("/").lower() for s in scopes}
 
 
 def desired_body(item: Deployable, target_name: str, environment: Environment) -> tuple[Json, str]:

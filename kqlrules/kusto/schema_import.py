@@ -71,7 +71,11 @@ BUILTIN_FUNCTIONS = (
 
 
 def table_document(table: TableSchema) -> dict[str, Any]:
-    return {"table": table.name, "columns": {c.name: c.type for c in table.columns}}
+    document: dict[str, Any] = {"table": table.name}
+    if table.origin:
+        document["source"] = table.origin  # what the file restates, named when lint finds a column unknown
+    document["columns"] = {c.name: c.type for c in table.columns}
+    return document
 
 
 def function_document(function: FunctionSchema) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.model import Detection
 from kqlrules.rules.paths import shown
+from kqlrules.rules.yaml_bounds import shape_problem
 
 
 class MetadataError(ValidationError):
@@ -27,6 +28,10 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise MetadataError(f"cannot read file: {error}", Location.of(shown(path))) from None
+    too_complex = shape_problem(text)
+    if too_complex is not None:
+        location = Location.of(shown(path), too_complex.line, too_complex.col)
+        raise MetadataError(too_complex.message, location)
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:

@@ -149,8 +149,12 @@ def load_repository(
     environment_params = config.environment(env).params if env else {}
     layers = (config.params, environment_params, dict(params or {}))
     repository = Repository(root, config, env=env, params=merge_params(*layers))
-    renderer = TemplateRenderer(queries_dir)
+    renderer = TemplateRenderer(queries_dir, root)
     for yaml_path, kql_path in _pairs(queries_dir, repository.problems):
+        outside = _outside(root, *(path for path in (yaml_path, kql_path) if path is not None))
+        if outside is not None:
+            repository.problems.append(outside)
+            continue
         if kql_path is None:
             problems, rule, document = check_metadata(yaml_path, IncidentCreationRule)
             repository.problems.extend(problems)
@@ -174,6 +178,17 @@ def load_repository(
     if strict:
         repository.raise_problems()
     return repository
+
+
+def _outside(root: Path, *paths: Path) -> KqlrulesError | None:
+    """A detection file that is a link resolving outside the repository: refused, never read (it could
+    make any readable file part of a query or an error message)."""
+    inside = root.resolve()
+    for path in paths:
+        if not path.resolve().is_relative_to(inside):
+            message = f"{path.name} is a link to a file outside the repository; detections live inside it"
+            return ValidationError(message, Location.of(shown(path)))
+    return None
 
 
 def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path, Path | None]]:

@@ -26,7 +26,7 @@ def stories_markdown(week: GeneratedTenant) -> str:
         "workspace would, over the rows up to *check at* only (later rows are that moment's future).",
         "",
         f"Default week: seed {week.seed}, {week.start:%Y-%m-%d} ({week.start:%A}) to {week.end:%Y-%m-%d}.",
-        "Generated from `kqlrules/sample/stories.py`; a test keeps this file in step with it.",
+        "Generated from `kqlrules/sample/stories/`; a test keeps this file in step with it.",
         "",
         "| table | rows | what |",
         "| --- | --- | --- |",

@@ -53,9 +53,9 @@ def generate(
     rng = random.Random(seed)
     time = Timeline(start or DEFAULT_START, days, rng)
     tenant = build_tenant(rng)
-    scene = Scene(tenant, Recorder(tenant, rng), time)
-    stories = tuple(write_story(scene) for write_story in STORIES)
-    generate_background(scene)
+    scene = Scene(tenant, Recorder(tenant, rng), time, seed)
+    stories = tuple(definition.play(scene) for definition in STORIES)
+    generate_background(scene.fork("background"))
     out.mkdir(parents=True, exist_ok=True)
     files, counts = {}, {}
     for table, rows in scene.log.rows.items():

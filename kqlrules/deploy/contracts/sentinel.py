@@ -88,13 +88,6 @@ def check(
                 ("alert", name),
                 "name a column the query's last operator outputs",
             )
-    for prop, column in d.alert.dynamic_properties.items():
-        if not facts.knows(column):
-            add(
-                "output-column",
-                f"alert property {prop} reads {column!r}, not a column of the query's output",
-                ("alert", "dynamic_properties", prop),
-            )
     return found
 
 

@@ -311,3 +311,16 @@ def test_the_emulator_takes_the_identifiers_it_used_to_refuse(arm: ArmEmulator) 
     status, answer = portal.call("PUT", "sentinel", "identifiers", body)
     assert status in (200, 201), answer
     arm.state.resources.clear()
+
+
+def test_six_entities_deploy_but_warn_on_export_where_the_repository_ci_allows_five() -> None:
+    from kqlrules.deploy import preflight
+
+    environment = make_environment("https://management.azure.com", targets=["sentinel"])
+    six = [{"type": "IP", "fields": {"Address": "IPAddress"}}] * 5 + [
+        {"type": "Account", "fields": {"FullName": "UserPrincipalName"}}
+    ]
+    item = Deployable(Detection(**{**BASE, "entities": six}), QUERY)
+    assert preflight([item], environment) == []  # the service takes 10
+    [warning] = preflight([item], environment, export=True)
+    assert "repository CI refuses more than 5" in warning

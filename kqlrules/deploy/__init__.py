@@ -7,7 +7,15 @@ room does not depend on how a repository is loaded. What each target accepts is
 """
 
 from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
-from kqlrules.deploy.arm import ArmError, ConcurrencyConflict, LiveRule, RuleStore, open_stores
+from kqlrules.deploy.arm import (
+    ArmError,
+    ConcurrencyConflict,
+    LiveRule,
+    RuleStore,
+    arm_pipeline_client,
+    open_stores,
+    send_arm,
+)
 from kqlrules.deploy.contracts import ContractViolation, QueryFacts, check_detection, deploys_to, query_facts
 from kqlrules.deploy.deployable import Deployable, deployable, deployables
 from kqlrules.deploy.environment import Environment, environment_from_config, environment_from_table
@@ -39,6 +47,7 @@ __all__ = [
     "QueryFacts",
     "RuleStore",
     "apply_plan",
+    "arm_pipeline_client",
     "build_plan",
     "check_detection",
     "deployable",
@@ -50,4 +59,5 @@ __all__ = [
     "open_stores",
     "preflight",
     "query_facts",
+    "send_arm",
 ]

@@ -216,3 +216,20 @@ def test_export_without_env_still_runs_the_pre_deploy_checks(repo: Path, tmp_pat
     code, _, err = kqlrules(repo, "export", "--out", str(tmp_path / "arm"))
     assert code == 1 and "nothing was sent" in err and "placeholders" in err
     assert not (tmp_path / "arm").exists()
+
+
+def test_watchlists_are_planned_and_applied_with_the_rules(repo: Path) -> None:
+    (repo / "watchlists").mkdir()
+    (repo / "watchlists" / "breakglass.csv").write_text("UserPrincipalName\nbg1@contoso.com\n")
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "5 to create" in out and "breakglass" in out
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "5 applied, 0 failed" in err
+    code, out, _ = kqlrules(repo, "plan")
+    assert "No changes: Azure matches the repository." in out
+    (repo / "watchlists" / "breakglass.csv").write_text(
+        "UserPrincipalName\nbg1@contoso.com\nbg2@contoso.com\n"
+    )
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "1 to update" in out and "bg2@contoso.com" in out

@@ -6,6 +6,7 @@ SDK) happen inside the commands, so that `kqlrules --help` stays fast."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -183,11 +184,16 @@ def export_command(
     output: Path = output_option("Folder for the ARM templates.", Path("build/arm")),
     env: str | None = ENV_OPTION,
     template: str = typer.Option("arm", "--template", help="Template kind: arm (the one there is)."),
+    per_rule: bool = typer.Option(False, "--per-rule", help="One template per rule (under <target>/)."),
 ) -> None:
-    """Write ARM templates (one per target) of every detection; no Azure call."""
+    """Write ARM templates of every detection (split to stay under ARM's 800 resources); no Azure call.
+
+    The pre-deploy checks run first, with or without --env: a template that Azure would refuse is not
+    written."""
     from kqlrules.deploy import environment_from_config, preflight
     from kqlrules.deploy.contracts.repository_check import facts_for
     from kqlrules.deploy.deployable import deployables
+    from kqlrules.deploy.environment import configured_repository, environment_from_table
     from kqlrules.deploy.export import export_arm
     from kqlrules.rules import load_config, load_repository
 
@@ -201,12 +207,21 @@ def export_command(
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
     items = deployables(repository)
-    repository_name = environment.repository if environment else root.resolve().name
-    if environment is not None:
-        for warning in preflight(items, environment, facts_for(root), export=True):
-            print_warning(str(warning))
+    repository_name = environment.repository if environment else configured_repository(config, root)
+    checked = environment or environment_from_table(
+        "export",
+        {"subscription": "-", "resource_group": "-", "workspace": "-", "location": "-"},
+    )
+    checked = replace(checked, repository=repository_name)
+    warnings = preflight(
+        items, checked, facts_for(root), export=True, check_environment=environment is not None
+    )
+    for warning in warnings:
+        print_warning(str(warning))
     targets = environment.targets if environment else ("sentinel", "monitor")
-    written = export_arm(items, output, repository=repository_name, environment=environment, targets=targets)
+    written = export_arm(
+        items, output, repository=repository_name, environment=environment, targets=targets, per_rule=per_rule
+    )
     if app_context(ctx).format is OutputFormat.json:
         print_json({"written": [str(path) for path in written]})
         return

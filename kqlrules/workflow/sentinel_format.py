@@ -281,7 +281,8 @@ def to_sentinel(detection: Detection, query: str, *, tables: list[str] | None = 
         rule["relevantTechniques"] = list(detection.techniques)
     if detection.tags:
         rule["tags"] = list(detection.tags)
-    rule["query"] = query
+    # Written as a `query: |` block, which ends with a newline as the Azure-Sentinel files' queries do.
+    rule["query"] = query if query.endswith("\n") else query + "\n"
     if detection.entities:
         rule["entityMappings"] = [
             {

@@ -211,6 +211,30 @@ def test_plan_lists_owned_rules_that_left_the_repository(repo: Path) -> None:
     assert "2 to delete" in kqlrules(repo, "plan", "--prune")[1]
 
 
+def _two_environments(repo: Path) -> None:
+    text = (repo / "kqlrules.toml").read_text()
+    prod = text.replace("[environments.dev]", "[environments.prod]")
+    (repo / "kqlrules.toml").write_text(text + "\n" + prod)
+
+
+def test_export_without_env_marks_rules_with_the_configured_repository(repo: Path, tmp_path: Path) -> None:
+    _two_environments(repo)
+    code, _, err = kqlrules(repo, "export", "--out", str(tmp_path / "arm"))
+    assert code == 0, err
+    template = json.loads((tmp_path / "arm" / "sentinel.json").read_text())
+    description = template["resources"][0]["properties"]["description"]
+    assert "repository=acme/detections" in description and repo.name not in description
+
+
+def test_export_without_env_still_runs_the_pre_deploy_checks(repo: Path, tmp_path: Path) -> None:
+    _two_environments(repo)
+    path = repo / "queries/identity/spray.yaml"
+    path.write_text(path.read_text() + 'alert: {title: "{{A}} {{B}} {{C}} {{D}}"}\n')
+    code, _, err = kqlrules(repo, "export", "--out", str(tmp_path / "arm"))
+    assert code == 1 and "nothing was sent" in err and "placeholders" in err
+    assert not (tmp_path / "arm").exists()
+
+
 def test_watchlists_are_planned_and_applied_with_the_rules(repo: Path) -> None:
     (repo / "watchlists").mkdir()
     (repo / "watchlists" / "breakglass.csv").write_text("UserPrincipalName\nbg1@contoso.com\n")

@@ -11,6 +11,7 @@ from kqlrules.cli.common import OutputFormat, app_context, console, err_console,
 from kqlrules.cli.run import WindowTemplate
 from kqlrules.demo import DemoResult, run_demo
 from kqlrules.rules import load_repository
+from kqlrules.sample.scoring import DetectionScore
 
 DEFAULT_OUT = Path(".kqlrules/demo")
 _SEVERITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Informational": "dim"}
@@ -79,6 +80,7 @@ def _print(result: DemoResult) -> None:
             outcome = f"[green]quiet[/]: {', '.join(story.must_not_fire)}"
         stories.add_row(story.title, "attack" if story.malicious else "benign", outcome)
     console.print(stories)
+    console.print(precision_table(result.scores))
     caught = sum(1 for c in result.checks if c.story.fires and c.ok)
     quiet = sum(1 for c in result.checks if not c.story.fires and c.ok)
     summary = result.summary
@@ -90,8 +92,40 @@ def _print(result: DemoResult) -> None:
     )
 
 
+def precision_table(scores: list[DetectionScore]) -> Table:
+    """Per detection: alerts on the stories it is for, on look-alikes, on the ordinary week's background."""
+    table = Table(title="precision on the sample week", title_justify="left")
+    table.add_column("detection", overflow="fold")
+    for column in ("alerts", "on stories", "on look-alikes", "on background", "precision"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for entry in scores:
+        precision = "-" if entry.precision is None else f"{entry.precision:.0%}"
+        style = "" if not entry.false_alerts else "yellow"
+        table.add_row(
+            entry.detection,
+            str(entry.alerts),
+            str(entry.on_stories),
+            f"[{style}]{entry.on_look_alikes}[/]" if style else str(entry.on_look_alikes),
+            f"[{style}]{entry.on_background}[/]" if style else str(entry.on_background),
+            precision,
+        )
+    total = sum(e.alerts for e in scores)
+    on_stories = sum(e.on_stories for e in scores)
+    table.add_row(
+        "all detections",
+        str(total),
+        str(on_stories),
+        str(sum(e.on_look_alikes for e in scores)),
+        str(sum(e.on_background for e in scores)),
+        f"{on_stories / total:.0%}" if total else "-",
+        style="bold",
+    )
+    return table
+
+
 def _as_json(result: DemoResult) -> dict[str, object]:
     return {
+        "precision": [entry.as_dict() for entry in result.scores],
         "alerts": result.alerts,
         "alerts_file": str(result.alerts_file),
         "windows_completed": result.summary.windows_completed,

@@ -95,7 +95,7 @@ def _print(result: DemoResult) -> None:
 def precision_table(scores: list[DetectionScore]) -> Table:
     """Per detection: alerts on the stories it is for, on look-alikes, on the ordinary week's background."""
     table = Table(title="precision on the sample week", title_justify="left")
-    table.add_column("detection", overflow="fold")
+    table.add_column("detection", no_wrap=True)
     for column in ("alerts", "on stories", "on look-alikes", "on background", "precision"):
         table.add_column(column, justify="right", no_wrap=True)
     for entry in scores:

@@ -494,9 +494,8 @@ def _service_principals(scene: Scene, day: int) -> None:
 def _admin_tools(scene: Scene, day: int) -> None:
     """The cloud admin scripts with the Azure CLI and Graph PowerShell, with MFA; the tools refresh their
     tokens silently afterwards (the MFA claim in the token satisfies the requirement)."""
+    # Every working day, also the days a story holds him: the tools are part of his baseline from day 0.
     admin = scene.user("pradeep.gupta")
-    if scene.time.is_reserved(admin.name, day):
-        return
     for app, agent in ((AZURE_CLI, AZURE_CLI_AGENT), (GRAPH_POWERSHELL, GRAPH_POWERSHELL_AGENT)):
         when = _at(scene, day, 9, 16)
         scene.log.sign_in(

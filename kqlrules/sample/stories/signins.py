@@ -385,12 +385,13 @@ def disabled_account_token_reuse(scene: Scene) -> Played:
 @story(
     "A single-factor Microsoft Graph PowerShell session replayed from a cloud host, non-interactive only",
     malicious=True,
-    fires=("powershell_single_factor_signin", "anomalous_user_agent"),
+    fires=("powershell_single_factor_signin", "anomalous_user_agent", "new_country_signin"),
 )
 def graph_powershell_token_replay(scene: Scene) -> Played:
     """A refresh token stolen from Alex's single-factor Graph PowerShell session is replayed from a cloud
     host: the sign-ins show up only in the non-interactive table."""
     user = scene.user("alex.wilber")
+    scene.time.reserve(user.name, -1)
     start = scene.at(-1, "14:10")
     for minutes in (0, 17, 41):
         scene.log.sign_in(
@@ -411,7 +412,7 @@ def graph_powershell_token_replay(scene: Scene) -> Played:
 @story(
     "A single-factor Azure CLI sign-in",
     malicious=True,
-    fires=("powershell_single_factor_signin",),
+    fires=("powershell_single_factor_signin", "anomalous_user_agent"),
 )
 def azure_cli_single_factor(scene: Scene) -> Played:
     """Grady's password alone signs in to the Azure CLI from an unknown address."""

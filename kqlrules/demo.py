@@ -67,7 +67,7 @@ def run_demo(
         stale.unlink(missing_ok=True)
     detections = [render(d) for d in repo.detections]
     logging.getLogger("kqlrules").setLevel(logging.WARNING)
-    with WorkspaceServer(LocalWorkspace(tenant.folder)) as server:
+    with WorkspaceServer(LocalWorkspace(tenant.folder, watchlists=repo.root)) as server:
         progress(f"serving it over the Log Analytics query API at {server.url}")
         workspace = AzureWorkspace(DEMO_WORKSPACE_ID, LocalCredential(), server.url)
         state = RunnerState(state_path)

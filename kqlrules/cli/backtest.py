@@ -65,7 +65,7 @@ def backtest_command(
     repo = load_repository(app.repo, env=env, params=parse_param_options(params))
     detections = _unique([find_detection(repo, name) for name in names])
     spec = workspace_spec(workspace, repo.config, env)
-    opened = open_workspace(spec, endpoint=endpoint)
+    opened = open_workspace(spec, endpoint=endpoint, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     quiet = app.format is OutputFormat.json
     result = backtest(

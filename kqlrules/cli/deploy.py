@@ -26,6 +26,7 @@ from kqlrules.deploy import (
 )
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
+from kqlrules.deploy.watchlists import add_watchlists
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LoadedDetection, Repository, load_config, load_repository
 from kqlrules.rules.paths import shown
@@ -85,11 +86,14 @@ def _credential(environment: Environment) -> Any:
 
 
 def _plan(ctx: typer.Context, env: str | None, prune: bool) -> tuple[Plan, dict[str, RuleStore]]:
-    _, environment, items = _load(ctx, env)
+    repository, environment, items = _load(ctx, env)
     preflight(items, environment)
-    stores = open_stores(environment, _credential(environment))
+    credential = _credential(environment)
+    stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
-    return build_plan(items, environment, live, prune=prune), stores
+    plan = build_plan(items, environment, live, prune=prune)
+    add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
+    return plan, stores
 
 
 def _show(plan: Plan, output: PlanFormat, *, is_drift: bool = False) -> None:

@@ -140,7 +140,7 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout)
+    opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")

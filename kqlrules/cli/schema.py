@@ -8,7 +8,7 @@ import typer
 
 from kqlrules.cli.common import AppContext, app_context, console, print_json, user_errors
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto.schema_import import BUILTIN_FUNCTIONS, BUILTIN_TABLES, import_folders
+from kqlrules.kusto.schema_import import import_folders
 from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER, SchemaSet, resolve_schemas
 
 
@@ -45,14 +45,19 @@ def register(app: typer.Typer) -> None:
         sources: list[Path] = typer.Argument(..., help="Folders of Sentinel-shaped (or our) schema files."),
         out: Path | None = typer.Option(None, "--out", help="Where to write (default: <repo>/schemas)."),
         only: list[str] = typer.Option([], "--only", help="Import only these tables/functions."),
-        builtin: bool = typer.Option(False, "--builtin", help="Import only the set kqlrules ships."),
+        builtin: bool = typer.Option(
+            False, "--builtin", help="Build kqlrules' own built-in set (merged columns + standard columns)."
+        ),
     ) -> None:
         """Convert a folder of schema files (Sentinel CI's JSON shape) into kqlrules' format."""
         target = out if out is not None else app_context(ctx).repo / REPO_SCHEMA_FOLDER
         selection: list[str] | None = list(only) or None
         if builtin:
-            selection = [*BUILTIN_TABLES, *BUILTIN_FUNCTIONS]
-        written = import_folders(sources, target, only=selection)
+            from kqlrules.kusto.builtin_schemas import build_builtin
+
+            written = build_builtin(list(sources), target)
+        else:
+            written = import_folders(sources, target, only=selection)
         if app_context(ctx).format == "json":
             print_json({"written": [str(path) for path in written]})
         else:

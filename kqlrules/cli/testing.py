@@ -123,15 +123,15 @@ def _backend(
         )
     from kqlrules.testing.workspace_backend import WorkspaceBackend
 
-    return WorkspaceBackend(_open_workspace(workspace, endpoint))
+    return WorkspaceBackend(_open_workspace(workspace, endpoint, plan.repo.root))
 
 
-def _open_workspace(spec: str, endpoint: str | None) -> Any:
+def _open_workspace(spec: str, endpoint: str | None, repo: Path | None = None) -> Any:
     # Resolved at run time: the workspace room is optional for local testing.
     open_workspace: Any = importlib.import_module("kqlrules.workspace").__dict__.get("open_workspace")
     if open_workspace is None:
         raise KqlrulesError("this kqlrules has no workspace support yet")
-    return open_workspace(spec, endpoint=endpoint)
+    return open_workspace(spec, endpoint=endpoint, watchlists=repo)
 
 
 def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: bool) -> RunReport:

@@ -88,7 +88,8 @@ class LocalEngine:
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
-        self._data = dict(tables or {})
+        # A schema set may bring rows of its own (a repository's watchlists); a caller's tables win.
+        self._data = {**given.data, **(tables or {})}
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
@@ -96,6 +97,8 @@ class LocalEngine:
         self._typed: set[str] = set()
         if type_column:
             for name, schema in list(tables_.items()):
+                if name in given.data:
+                    continue  # a watchlist is not a workspace table: `_GetWatchlist` returns no `Type`
                 if not any(c.name.lower() == "type" for c in schema.columns):
                     tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
                     self._typed.add(name)

@@ -17,10 +17,21 @@ from typing import Any
 
 from kqlrules.kusto.schemas import FunctionSchema, SchemaError, SchemaSet, TableSchema
 
-# The tables and functions detections hit first; the built-in set carries exactly these.
+# The tables and functions detections hit first; the built-in set (kqlrules.kusto.builtin_schemas) carries
+# every table of its sources, and at least these.
 BUILTIN_TABLES = (
+    "AADManagedIdentitySignInLogs",
     "AADNonInteractiveUserSignInLogs",
+    "AADProvisioningLogs",
+    "AADRiskyUsers",
     "AADServicePrincipalSignInLogs",
+    "AADUserRiskEvents",
+    "ADFSSignInLogs",
+    "IntuneAuditLogs",
+    "IntuneDeviceComplianceOrg",
+    "IntuneDevices",
+    "IntuneOperationalLogs",
+    "MicrosoftGraphActivityLogs",
     "AuditLogs",
     "AWSCloudTrail",
     "AzureActivity",
@@ -71,7 +82,11 @@ BUILTIN_FUNCTIONS = (
 
 
 def table_document(table: TableSchema) -> dict[str, Any]:
-    return {"table": table.name, "columns": {c.name: c.type for c in table.columns}}
+    document: dict[str, Any] = {"table": table.name}
+    if table.origin:
+        document["source"] = table.origin  # what the file restates, named when lint finds a column unknown
+    document["columns"] = {c.name: c.type for c in table.columns}
+    return document
 
 
 def function_document(function: FunctionSchema) -> dict[str, Any]:

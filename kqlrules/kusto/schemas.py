@@ -9,6 +9,7 @@ Two file shapes are read, one table or function per file, `.json` or `.yaml`:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.table import Column
+from kqlrules.table import Column, Table
 
 BUILTIN_DIR = Path(__file__).with_name("schemas")
 # A detection repository's own schemas (custom tables, its workspace's pulled tables) live here.
@@ -71,6 +72,18 @@ def kusto_type(name: str | None, where: Location | None = None) -> str:
 class TableSchema:
     name: str
     columns: tuple[Column, ...]
+    # The file the column list was read from, and what that file says it restates (a reference page, a
+    # workspace): lint names them when a column is unknown, so a user can tell a stale schema from a typo.
+    path: str = field(default="", compare=False)
+    origin: str = field(default="", compare=False)
+
+    def provenance(self) -> str:
+        """Where this column list came from, in a few words for an error message."""
+        if self.path and _is_builtin(Path(self.path)):
+            sources = [label for marker, label in _BUILTIN_SOURCES if marker in self.origin]
+            return "kqlrules' built-in schema" + (f" (from {' and '.join(sources)})" if sources else "")
+        where = self.path or "a schema given in code"
+        return where + (f" (from {self.origin})" if self.origin else "")
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,16 @@ class FunctionSchema:
 class SchemaSet:
     tables: dict[str, TableSchema] = field(default_factory=dict)
     functions: dict[str, FunctionSchema] = field(default_factory=dict)
+    # Rows that come with a schema rather than with a test case or workspace: a repository's watchlists
+    # (kqlrules.watchlists). A local engine over these schemas serves them.
+    data: dict[str, Table] = field(default_factory=dict)
 
     @classmethod
     def builtin(cls) -> SchemaSet:
-        return cls.load(BUILTIN_DIR) if BUILTIN_DIR.is_dir() else cls()
+        """The schemas kqlrules ships (250 tables): read once per process, then copied (a caller may add
+        to its set without changing anyone else's)."""
+        tables, functions = _builtin_definitions()
+        return cls(dict(tables), dict(functions))
 
     @classmethod
     def load(cls, *folders: Path | str) -> SchemaSet:
@@ -120,7 +139,11 @@ class SchemaSet:
 
     def merged(self, other: SchemaSet) -> SchemaSet:
         """A new set with `other`'s definitions winning over this one's."""
-        return SchemaSet({**self.tables, **other.tables}, {**self.functions, **other.functions})
+        return SchemaSet(
+            {**self.tables, **other.tables},
+            {**self.functions, **other.functions},
+            {**self.data, **other.data},
+        )
 
     def add_folder(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -143,8 +166,17 @@ class SchemaSet:
         self.tables[name] = TableSchema(name, tuple(Column(n, kusto_type(t)) for n, t in columns))
 
     def fingerprint(self) -> str:
+        # Hashing 250 tables takes ~20 ms; the definitions are immutable, so their identities say whether
+        # the set changed since the last time (a table added, replaced or removed changes them).
+        key = (tuple(self.tables.items()), tuple(self.functions.items()))
+        identity = tuple(id(v) for _, v in key[0]), tuple(id(v) for _, v in key[1]), tuple(self.tables)
+        cached = self.__dict__.get("_fingerprint_cache")
+        if cached is not None and cached[0] == identity:
+            return str(cached[1])
         payload = json.dumps(self.to_bridge(), sort_keys=True).encode()
-        return hashlib.sha256(payload).hexdigest()[:16]
+        digest = hashlib.sha256(payload).hexdigest()[:16]
+        self.__dict__["_fingerprint_cache"] = (identity, digest)
+        return digest
 
     def to_bridge(self) -> dict[str, Any]:
         return {
@@ -159,6 +191,27 @@ class SchemaSet:
                 for f in sorted(self.functions.values(), key=lambda f: f.name)
             ],
         }
+
+
+# What the built-in files restate (see kqlrules.kusto.builtin_schemas), by a marker in their `source`.
+_BUILTIN_SOURCES = (
+    ("azure-monitor/reference/tables", "the Log Analytics table reference"),
+    ("Sentinel CI", "Microsoft Sentinel CI's table schemas"),
+)
+
+
+def _is_builtin(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(BUILTIN_DIR.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@functools.cache
+def _builtin_definitions() -> tuple[dict[str, TableSchema], dict[str, FunctionSchema]]:
+    loaded = SchemaSet.load(BUILTIN_DIR) if BUILTIN_DIR.is_dir() else SchemaSet()
+    return loaded.tables, loaded.functions
 
 
 def _read(path: Path) -> Any:
@@ -223,7 +276,8 @@ def _parameters(raw: Any, where: Location) -> tuple[Parameter, ...]:
 def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema | None:
     where = Location.of(path)
     if "table" in data:
-        return TableSchema(str(data["table"]).strip(), _columns(data.get("columns"), path))
+        origin = str(data.get("source") or "")
+        return TableSchema(str(data["table"]).strip(), _columns(data.get("columns"), path), str(path), origin)
     if "function" in data:
         params = _parameters(data.get("parameters") or {}, where)
         return FunctionSchema(
@@ -239,14 +293,15 @@ def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema 
     properties = _get(data, "Properties")
     name = _get(data, "Name")
     if properties is not None and name:
-        return TableSchema(str(name).strip(), _columns(properties, path))
+        return TableSchema(str(name).strip(), _columns(properties, path), str(path))
     # Other JSON (connector manifests, samples) is not a schema; a schema folder may hold it harmlessly.
     return None
 
 
 def resolve_schemas(repo: Path | None = None, extra: Iterable[Path] = ()) -> SchemaSet:
     """The schemas a command binds against: the built-in set, then the repository's `schemas/` folder
-    (when it has one), then each `--schemas` folder; a later definition of a name wins."""
+    (when it has one), then each `--schemas` folder, then the repository's watchlists (`watchlists/*.csv`,
+    which define `_GetWatchlist`); a later definition of a name wins."""
     schemas = SchemaSet.builtin()
     folders = []
     if repo is not None and (repo / REPO_SCHEMA_FOLDER).is_dir():
@@ -254,4 +309,23 @@ def resolve_schemas(repo: Path | None = None, extra: Iterable[Path] = ()) -> Sch
     folders.extend(Path(folder) for folder in extra)
     for folder in folders:
         schemas = schemas.merged(SchemaSet.load(folder))
+    if repo is not None:
+        schemas = with_watchlists(schemas, repo)
     return schemas
+
+
+def with_watchlists(schemas: SchemaSet, repo: Path) -> SchemaSet:
+    """`schemas` plus the repository's watchlists; an alias that is also a table's name is refused, because
+    `_GetWatchlist` reads the watchlist as a table of that name."""
+    from kqlrules.watchlists import WatchlistError, load_watchlists, watchlist_schemas
+
+    watchlists = load_watchlists(repo)
+    if not watchlists:
+        return schemas
+    for alias, watchlist in watchlists.items():
+        if alias in schemas.tables or alias in schemas.functions:
+            raise WatchlistError(
+                f"watchlist alias {alias} is also the name of a table or function",
+                Location.of(watchlist.path),
+            )
+    return schemas.merged(watchlist_schemas(watchlists))

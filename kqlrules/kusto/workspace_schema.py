@@ -90,7 +90,8 @@ def fetch_tables(
             if not name or (wanted is not None and name not in wanted):
                 continue
             columns = [*(schema.standard_columns or []), *(schema.columns or [])] if schema else []
-            schemas.tables[name] = TableSchema(name, tuple(_columns(name, columns)))
+            origin = f"workspace {workspace.name} (Tables - List By Workspace, {_today()})"
+            schemas.tables[name] = TableSchema(name, tuple(_columns(name, columns)), origin=origin)
     except HttpResponseError as error:
         reason = error.message or error.reason or "request failed"
         raise WorkspaceSchemaError(
@@ -101,6 +102,12 @@ def fetch_tables(
     if wanted is not None and (missing := wanted - set(schemas.tables)):
         raise WorkspaceSchemaError(f"the workspace has no table {', '.join(sorted(missing))}")
     return schemas
+
+
+def _today() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 def _columns(table: str, columns: list[Any]) -> list[Column]:

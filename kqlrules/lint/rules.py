@@ -430,3 +430,28 @@ def _timespan_value(node: Node | None, lets: dict[str, Node]) -> timedelta | Non
         return parse_timespan(token.token or "") if token else None
     except TimespanError:
         return None
+
+
+# -- KQR020 ----------------------------------------------------------------------------------------------
+@rule(
+    "KQR020",
+    "unknown-watchlist",
+    "`_GetWatchlist('alias')` names a watchlist the repository's watchlists/ folder does not define.",
+    Severity.error,
+)
+def unknown_watchlist(context: RuleContext) -> Iterator[Hit]:
+    function = context.schemas.functions.get("_GetWatchlist")
+    if function is None or function.body is None:
+        return  # no watchlists/ folder: the workspace's watchlists are not known here
+    aliases = {name.lower() for name in context.schemas.data}
+    for call in context.tree.find("FunctionCallExpression"):
+        if call.symbol is None or call.symbol[0] != "_GetWatchlist":
+            continue
+        argument = _first_argument(call)
+        alias = _string_literal(argument) if argument is not None else None
+        if alias is not None and alias.lower() not in aliases:
+            yield Hit(
+                f"no watchlist {alias!r}: add watchlists/{alias}.csv (known: {', '.join(sorted(aliases))})",
+                call.start,
+                call.end,
+            )

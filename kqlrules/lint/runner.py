@@ -20,6 +20,7 @@ from kqlrules.kusto import (
     TreeTooDeep,
 )
 from kqlrules.lint.findings import Finding, Severity
+from kqlrules.lint.provenance import UNKNOWN_NAME, UNKNOWN_TABLE, unknown_name_hint
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
@@ -105,7 +106,10 @@ def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> l
         severity = _ANALYZER_SEVERITIES.get(diagnostic.severity)
         if severity is None or diagnostic.start in explained:
             continue
-        hit = Hit(diagnostic.message, diagnostic.start, diagnostic.start + diagnostic.length)
+        message = diagnostic.message
+        if diagnostic.code in (UNKNOWN_NAME, UNKNOWN_TABLE):
+            message += unknown_name_hint(diagnostic.code, analysis.tables, schemas)
+        hit = Hit(message, diagnostic.start, diagnostic.start + diagnostic.length)
         finding, line = place.at(diagnostic.code, severity, hit)
         found.append((replace(finding, source="analyzer"), line))
     silenced = _disabled_lines(text)

@@ -72,7 +72,7 @@ class FixtureLoader:
         rows = []
         for source in sources:
             typed = typed_row(source, schema, types, case, from_text=from_text)
-            rows.append([typed.get(c.name, _missing(c.type)) for c in columns])
+            rows.append([typed.get(c.name, _missing(c.type, c.name, schema.name)) for c in columns])
         return Table(columns, rows)
 
     def _file(self, given: FixtureFile, case: TestCase) -> _FileRows:
@@ -101,7 +101,11 @@ def distinct_columns(schema: TableSchema) -> list[Column]:
     return kept
 
 
-def _missing(kusto_type: str) -> Any:
+def _missing(kusto_type: str, column: str = "", table: str = "") -> Any:
+    # Every Log Analytics table's `Type` holds the table's name (learn.microsoft.com/azure/azure-monitor/
+    # logs/log-standard-columns), which a query over a union of tables reads to tell them apart.
+    if column == "Type" and kusto_type == "string":
+        return table
     # Kusto strings are never null: an absent string is empty, as a real workspace returns it.
     return "" if kusto_type == "string" else None
 

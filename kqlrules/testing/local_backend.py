@@ -84,6 +84,7 @@ class LocalBackend:
                 self._narrowed[names] = SchemaSet(
                     {name: self.schemas.tables[name] for name in names if name in self.schemas.tables},
                     dict(self.schemas.functions),
+                    dict(self.schemas.data),  # the repository's watchlists, which every case can read
                 )
             return self._narrowed[names]
 

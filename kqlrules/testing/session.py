@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import SchemaSet
+from kqlrules.kusto.schemas import with_watchlists
 from kqlrules.rules import Repository, load_repository
 from kqlrules.testing.collect import DetectionTests, collect, orphan_test_files, select_detections
 from kqlrules.testing.mutation import MutantResult, run_mutants
@@ -25,7 +26,7 @@ def repository_schemas(root: Path, extra: Sequence[Path] = ()) -> SchemaSet:
     folders = [root / REPO_SCHEMA_FOLDER] if (root / REPO_SCHEMA_FOLDER).is_dir() else []
     for folder in [*folders, *extra]:
         schemas = schemas.merged(SchemaSet.load(folder))
-    return schemas
+    return with_watchlists(schemas, root)
 
 
 @dataclass

@@ -53,7 +53,10 @@ class LocalWorkspace:
         *,
         tables: dict[str, Table] | None = None,
         engine: EngineFactory | None = None,
+        watchlists: Path | None = None,
     ) -> None:
+        """`watchlists` is a detection repository whose `watchlists/*.csv` `_GetWatchlist` reads here, as
+        the watchlists `kqlrules deploy` creates in Sentinel are read there."""
         if tables is None:
             if folder is None or not folder.is_dir():
                 raise KqlrulesError(
@@ -63,6 +66,7 @@ class LocalWorkspace:
                 )
             tables = _engine_module("load_workspace_folder").load_workspace_folder(folder)
         self.folder = folder
+        self._watchlists = watchlists
         self.tables: dict[str, Table] = dict(tables or {})
         # The local engine limits tables to a timespan in SQL: one engine, its tables loaded once. Another
         # engine (a test's) gets its tables cut to each window instead.
@@ -84,8 +88,19 @@ class LocalWorkspace:
     def _shared_engine(self) -> _WindowedEngine:
         with self._lock:
             if self._shared is None:
-                self._shared = _engine_module("LocalEngine").LocalEngine(self.tables)
+                # Every Log Analytics table has `Type` (its name); a workspace folder's files may omit it.
+                self._shared = _engine_module("LocalEngine").LocalEngine(
+                    self.tables, self._watchlist_schemas(), type_column=True
+                )
             return self._shared
+
+    def _watchlist_schemas(self) -> Any:
+        if self._watchlists is None:
+            return None
+        from kqlrules.kusto import SchemaSet
+        from kqlrules.kusto.schemas import with_watchlists
+
+        return with_watchlists(SchemaSet(), self._watchlists)
 
     def _engine_for(self, span: tuple[datetime, datetime] | None) -> _Engine:
         # Runs of many detections share windows: one engine per recent window, not one per query.

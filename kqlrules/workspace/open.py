@@ -13,14 +13,17 @@ from kqlrules.workspace.local import LocalWorkspace
 from kqlrules.workspace.protocol import Workspace
 
 
-def open_workspace(spec: str, *, endpoint: str | None = None, server_timeout: int = 180) -> Workspace:
+def open_workspace(
+    spec: str, *, endpoint: str | None = None, server_timeout: int = 180, watchlists: Path | None = None
+) -> Workspace:
     """`local:DIR` -> `LocalWorkspace`; a workspace id -> `AzureWorkspace` (the local server when `endpoint`
-    is a loopback URL, with `LocalCredential`; otherwise Azure with `DefaultAzureCredential`)."""
+    is a loopback URL, with `LocalCredential`; otherwise Azure with `DefaultAzureCredential`). A local
+    workspace serves the watchlists of the repository `watchlists` (in Azure, Sentinel has them)."""
     if spec.startswith("local:"):
         folder = Path(spec.removeprefix("local:"))
         if not folder.is_dir():
             raise KqlrulesError(f"workspace folder {folder} does not exist", hint="local:DIR names a folder")
-        return LocalWorkspace(folder)
+        return LocalWorkspace(folder, watchlists=watchlists)
     if not spec.strip():
         raise KqlrulesError(
             "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"

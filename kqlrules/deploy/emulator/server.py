@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from kqlrules.deploy.emulator.validation import validate_monitor, validate_sentinel
+from kqlrules.deploy.emulator.watchlists import route_watchlists
 
 _SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
 MONITOR = re.compile(
@@ -161,6 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme != "Bearer" or not token.strip():
             return (*_error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "bearer token required"), {})
+        watchlists = route_watchlists(self, method, path, query, body)  # kqlrules.deploy.emulator.watchlists
+        if watchlists is not None:
+            return watchlists
         for kind, pattern in (("monitor", MONITOR), ("sentinel", SENTINEL)):
             match = pattern.match(path)
             if match is None:

@@ -108,7 +108,12 @@ def test_query_binds_and_returns_every_mapped_column(
     analysis = analyzer.analyze(find_detection(repository, key).render().text, schemas)
     assert [(d.line, d.col, d.message) for d in analysis.errors] == []
     produced = {column.name for column in analysis.result_columns or []}
-    mapped = [c for fields in meta.get("entities", {}).values() for c in fields.values()]
+    entities = meta.get("entities", {})
+    # {Type: Column}, {Type: {Identifier: Column}}, or a list of {type, fields} (one type mapped twice).
+    mappings = (
+        [entity["fields"] for entity in entities] if isinstance(entities, list) else list(entities.values())
+    )
+    mapped = [c for fields in mappings for c in ([fields] if isinstance(fields, str) else fields.values())]
     mapped += list(meta.get("custom_details", {}).values())
     for text in (meta.get("alert") or {}).values():
         mapped += PLACEHOLDER.findall(text)

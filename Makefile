@@ -22,4 +22,4 @@ lint-code: setup
 	$(VENV)/bin/mypy kqlrules
 
 test: lint-code
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal

@@ -41,7 +41,7 @@ def test_one_entity_type_may_be_mapped_twice_in_list_form() -> None:
 @pytest.mark.parametrize(
     ("schedule", "message"),
     [
-        ({"frequency": "1m", "period": "1h"}, "between 5m and 14d"),
+        ({"frequency": "30s", "period": "1h"}, "between 1m and 14d"),
         ({"frequency": "1h", "period": "30m"}, "period must be at least frequency"),
         ({"frequency": "30m", "period": "2d"}, "at least 1h when period is 2d"),
     ],

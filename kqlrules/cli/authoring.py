@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
-from kqlrules.errors import KqlrulesError
+from kqlrules.deploy.contracts.repository_check import contract_problems
+from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LoadedDetection, find_detection, load_repository, parse_param_options
 from kqlrules.timespan import format_timespan
 
@@ -45,6 +46,11 @@ def _summary(detection: LoadedDetection) -> dict[str, Any]:
         "yaml": str(detection.yaml_path),
         "kql": str(detection.kql_path),
     }
+
+
+def _order(problem: KqlrulesError) -> tuple[str, int, int, str]:
+    where = problem.location or Location("")
+    return (where.path, where.line, where.col, problem.message)
 
 
 def _problem(error: KqlrulesError) -> dict[str, Any]:
@@ -129,6 +135,8 @@ def validate_command(
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env, params=parse_param_options(param))
     problems = repo.validate()
+    # What each deploy target accepts (Sentinel, Azure Monitor), so that what validates here deploys.
+    problems = sorted([*problems, *contract_problems(repo)], key=_order)
     if app.format is OutputFormat.json:
         print_json(
             {

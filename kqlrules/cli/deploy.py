@@ -24,12 +24,13 @@ from kqlrules.deploy import (
     open_stores,
     preflight,
 )
+from kqlrules.deploy.contracts.repository_check import facts_for
+from kqlrules.deploy.deployable import deployables
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.render import as_markdown, as_text
 from kqlrules.deploy.watchlists import add_watchlists
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LoadedDetection, Repository, load_config, load_repository
-from kqlrules.rules.paths import shown
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import Repository, find_detection, load_config, load_repository
 
 deploy_app = typer.Typer(
     name="deploy",
@@ -39,6 +40,8 @@ deploy_app = typer.Typer(
 ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml (default: the only one).")
 # Exit status of `drift` when live rules differ from the repository, for CI to act on.
 DRIFT_EXIT = 2
+# `plan --detailed-exitcode`: 2 when there are changes, as `terraform plan -detailed-exitcode`.
+PLAN_CHANGES_EXIT = 2
 
 
 class PlanFormat(StrEnum):
@@ -64,15 +67,7 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
     repository = load_repository(root, environment.name, strict=True)
-    items = [_deployable(d) for d in repository.detections]
-    return repository, environment, items
-
-
-def _deployable(detection: LoadedDetection) -> Deployable:
-    query_source = Location.of(shown(detection.kql_path))
-    return Deployable(
-        detection.meta, detection.render().text, detection.location(), query_source, detection.location
-    )
+    return repository, environment, deployables(repository)
 
 
 def _credential(environment: Environment) -> Any:
@@ -85,15 +80,26 @@ def _credential(environment: Environment) -> Any:
     return DefaultAzureCredential()
 
 
-def _plan(ctx: typer.Context, env: str | None, prune: bool) -> tuple[Plan, dict[str, RuleStore]]:
+def _plan(
+    ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
+) -> tuple[Plan, dict[str, RuleStore]]:
     repository, environment, items = _load(ctx, env)
-    preflight(items, environment)
+    preflight(items, environment, facts_for(repository.root))
     credential = _credential(environment)
     stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
     plan = build_plan(items, environment, live, prune=prune)
     add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
-    return plan, stores
+    return (plan.only(_ids_of(repository, only)) if only else plan), stores
+
+
+def _ids_of(repository: Repository, names: list[str]) -> set[str]:
+    """The detection ids `--only` names: a detection's name, area/name, id or file."""
+    ids = set()
+    for name in names:
+        rules = [r for r in repository.incident_rules if name in (r.name, r.key, r.meta.id)]
+        ids.add((rules[0].meta.id if rules else find_detection(repository, name).meta.id).lower())
+    return ids
 
 
 def _show(plan: Plan, output: PlanFormat, *, is_drift: bool = False) -> None:
@@ -112,10 +118,15 @@ def plan_command(
     env: str | None = ENV_OPTION,
     prune: bool = typer.Option(False, "--prune", help="Also plan deleting owned rules that left the repo."),
     output: PlanFormat | None = FORMAT_OPTION,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0: no changes, 2: changes, 1: error (as Terraform)."
+    ),
 ) -> None:
     """Show what apply would create, update (field by field) and delete; change nothing."""
     plan, _ = _plan(ctx, env, prune)
     _show(plan, _format(ctx, output))
+    if detailed_exitcode and (plan.pending or plan.count(Action.blocked)):
+        raise typer.Exit(PLAN_CHANGES_EXIT)
 
 
 def _progress(outcome: Outcome) -> None:
@@ -135,9 +146,12 @@ def apply_command(
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking."),
     prune: bool = typer.Option(False, "--prune", help="Delete rules kqlrules owns that left the repository."),
     output: PlanFormat | None = FORMAT_OPTION,
+    only: list[str] = typer.Option(
+        [], "--only", help="Apply only this detection's rules (name, area/name or id; repeatable)."
+    ),
 ) -> None:
     """Apply exactly the plan shown: each change conditional on the etag the plan read."""
-    plan, stores = _plan(ctx, env, prune)
+    plan, stores = _plan(ctx, env, prune, only)
     _show(plan, _format(ctx, output))
     blocked = plan.count(Action.blocked)
     if not plan.pending and not blocked:
@@ -187,10 +201,11 @@ def export_command(
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
-    items = [_deployable(d) for d in repository.detections]
+    items = deployables(repository)
     repository_name = environment.repository if environment else root.resolve().name
     if environment is not None:
-        preflight(items, environment)
+        for warning in preflight(items, environment, facts_for(root), export=True):
+            err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
     targets = environment.targets if environment else ("sentinel", "monitor")
     for path in export_arm(items, out, repository=repository_name, environment=environment, targets=targets):
         console.print(f"wrote {path}", highlight=False)

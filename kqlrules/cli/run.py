@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from kqlrules.cli.common import (
 )
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import LineMap, LoadedDetection, load_repository, parse_param_options
+from kqlrules.rules.config import SinkConfig
 from kqlrules.runner import (
     Limits,
     Runner,
@@ -30,6 +33,7 @@ from kqlrules.runner import (
     RunnerState,
     ScheduledDetection,
     SimulatedClock,
+    Sink,
     SystemClock,
     Window,
     open_sink,
@@ -104,13 +108,27 @@ def run_command(
     sinks: list[str] = typer.Option(
         ["stdout"],
         "--sink",
-        help="Where alerts go: stdout, file:PATH, sqlite:PATH, webhook:URL (repeatable).",
+        help="Where alerts go: a sink named in kqlrules.toml [sinks], or stdout, file:PATH, sqlite:PATH,"
+        " webhook:URL (repeatable).",
+    ),
+    replay_from: str | None = typer.Option(
+        None,
+        "--replay-from",
+        help="Also give the sinks the stored alerts of windows ending after this instant"
+        " (a sink new to the state otherwise starts with the alerts made from now on).",
+    ),
+    lease: str = typer.Option(
+        "2m", "--lease", help="How long a claim on a detection or alert lasts if its runner dies."
     ),
     delay: str = typer.Option(
         "5m", "--delay", help="Ingestion delay: a window runs this long after it ends."
     ),
-    max_catch_up: int = typer.Option(
-        288, "--max-catch-up", min=1, help="Most missed windows run per detection."
+    max_catch_up: int | None = typer.Option(
+        None,
+        "--max-catch-up",
+        min=1,
+        help="Run at most this many missed windows per detection and skip older ones (recorded in"
+        " `run status`; `--once` then exits 1). Default: every missed window runs.",
     ),
     since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
     now: str | None = typer.Option(None, "--now", help="Run on a simulated clock starting at this instant."),
@@ -132,10 +150,8 @@ def run_command(
         raise KqlrulesError(
             "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"
         )
-    try:
-        ingestion_delay = parse_timespan(delay)
-    except TimespanError as error:
-        raise KqlrulesError(f"--delay: {error}") from None
+    ingestion_delay = _timespan(delay, "--delay")
+    lease_time = _timespan(lease, "--lease")
     configure(log_format.value)
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
@@ -156,8 +172,10 @@ def run_command(
         once=once,
         until=_instant(until, "--until"),
         limits=Limits(max_attempts=max_attempts),
+        lease=lease_time,
+        replay_from=_instant(replay_from, "--replay-from"),
     )
-    opened_sinks = [open_sink(spec) for spec in sinks]
+    opened_sinks = open_sinks(sinks, repo.config.sinks)
     state = RunnerState(state_path)
     runner = Runner(
         detections,
@@ -176,9 +194,39 @@ def run_command(
         for sink in opened_sinks:
             sink.close()
         state.close()
-    if once and summary.windows_failed:
-        err_console.print(f"{summary.windows_failed} window(s) failed; `kqlrules run status` shows why")
+    if once and not summary.ok:
+        problems = [
+            f"{summary.windows_failed} window(s) failed" if summary.windows_failed else "",
+            f"{summary.skipped_windows} window(s) skipped" if summary.skipped_windows else "",
+            f"{summary.undelivered} alert(s) undelivered" if summary.undelivered else "",
+        ]
+        err_console.print(f"{', '.join(p for p in problems if p)}; `kqlrules run status` shows why")
         raise typer.Exit(1)
+
+
+def _timespan(text: str, option: str) -> timedelta:
+    try:
+        return parse_timespan(text)
+    except TimespanError as error:
+        raise KqlrulesError(f"{option}: {error}") from None
+
+
+def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
+    """`--sink` values: a name from kqlrules.toml (the outbox keys on it, so its target may change), or a
+    spec (its own name)."""
+    opened: list[Sink] = []
+    for spec in specs:
+        config = named.get(spec)
+        if config is None:
+            opened.append(open_sink(spec))
+            continue
+        secret = os.environ.get(config.secret_env) if config.secret_env else None
+        if config.secret_env and secret is None:
+            raise KqlrulesError(
+                f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
+            )
+        opened.append(open_sink(config.target, name=spec, secret=secret))
+    return opened
 
 
 @run_app.command("status")
@@ -195,6 +243,8 @@ def status_command(
     state = RunnerState(state_path)
     try:
         statuses = state.statuses()
+        backlog = state.backlog()
+        skipped = state.skipped_ranges()
     finally:
         state.close()
     rows: list[dict[str, Any]] = [
@@ -210,7 +260,30 @@ def status_command(
         for s in statuses
     ]
     if app_context(ctx).format is OutputFormat.json:
-        print_json(rows)
+        print_json(
+            {
+                "detections": rows,
+                "sinks": [
+                    {
+                        "name": b.sink,
+                        "undelivered": b.undelivered,
+                        "oldest_window_end": b.oldest_window_end.isoformat() if b.oldest_window_end else None,
+                        "last_error": b.last_error,
+                    }
+                    for b in backlog
+                ],
+                "skipped": [
+                    {
+                        "id": r.detection_id,
+                        "name": r.name,
+                        "first_window_end": r.first_window_end.isoformat(),
+                        "last_window_end": r.last_window_end.isoformat(),
+                        "windows": r.windows,
+                    }
+                    for r in skipped
+                ],
+            }
+        )
         return
     by_id = {s.id: s for s in statuses}
     table = Table(title=f"{len(rows)} detections in {state_path}")
@@ -227,6 +300,18 @@ def status_command(
             row["last_error"] or "",
         )
     console.print(table)
+    sinks = Table(title="sinks")
+    for column in ("sink", "undelivered", "oldest window end", "last error"):
+        sinks.add_column(column, overflow="fold")
+    for b in backlog:
+        sinks.add_row(b.sink, str(b.undelivered), _short(b.oldest_window_end) or "-", b.last_error or "")
+    if backlog:
+        console.print(sinks)
+    for r in skipped:
+        console.print(
+            f"[yellow]skipped[/] {r.name}: {r.windows} window(s) ending {_short(r.first_window_end)}"
+            f" .. {_short(r.last_window_end)} (catch-up cap)"
+        )
 
 
 def _short(moment: datetime | None) -> str | None:

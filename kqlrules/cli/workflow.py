@@ -28,10 +28,13 @@ from kqlrules.deploy.environment import PUBLIC_ARM_ENDPOINT
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import AnalysisCache, Analyzer, resolve_schemas, shared_analyzer
 from kqlrules.rules import load_config, load_repository
+from kqlrules.rules.paths import shown
+from kqlrules.workflow.connectors import tables_named_in
 from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
 from kqlrules.workflow.data_coverage import DataCoverage, data_coverage
 from kqlrules.workflow.importer import import_sentinel
 from kqlrules.workflow.scaffold_repo import scaffold
+from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
 from kqlrules.workflow.sentinel_format import to_sentinel
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
 from kqlrules.workflow.workspace_import import DEFAULT_AREA, import_workspace
@@ -200,16 +203,26 @@ def export_sentinel_command(
     out: Path = typer.Option(..., "--out", help="Folder for the Sentinel rule YAML files."),
     env: str | None = typer.Option(None, "--env", help="Environment whose params render the queries."),
 ) -> None:
-    """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape)."""
-    repo = load_repository(app_context(ctx).repo, env=env, strict=True)
-    count = 0
+    """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape).
+
+    Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
+    root = app_context(ctx).repo
+    repo = load_repository(root, env=env, strict=True)
+    tables_of = _tables_of(root)
+    exported: list[tuple[str, dict[str, object]]] = []
     for detection in repo.detections:
-        rule = to_sentinel(detection.meta, detection.render().text)
+        query = detection.render().text
+        tables = detection.meta.tables or (tables_of(query) if tables_of else []) or tables_named_in(query)
+        rule = to_sentinel(detection.meta, query, tables=tables)
         target = out / detection.area / f"{detection.name}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dump_yaml(rule), encoding="utf-8")
-        count += 1
-    console.print(f"exported {count} rule(s) to {out}")
+        for problem in ci_problems(rule):
+            err_console.print(f"warning: {shown(target)}: {problem}", highlight=False, soft_wrap=True)
+        exported.append((shown(target), rule))
+    for problem in duplicate_ids(exported):
+        err_console.print(f"warning: {problem}", highlight=False, soft_wrap=True)
+    console.print(f"exported {len(exported)} rule(s) to {out}")
 
 
 @coverage_app.command("attack")

@@ -27,9 +27,11 @@ from azure.mgmt.core.policies import (
 )
 from azure.mgmt.monitor import MonitorManagementClient
 
+from kqlrules.deploy.api_versions import SENTINEL_LIST, SENTINEL_STABLE
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.targets import TARGETS, Target
+from kqlrules.deploy.targets.sentinel import KINDS as SENTINEL_KINDS
 from kqlrules.errors import KqlrulesError
 
 ARM_SCOPE = "https://management.azure.com/.default"
@@ -161,7 +163,8 @@ def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> Json:
 
 
 class SentinelStore:
-    """Scheduled analytics rules of one Sentinel workspace."""
+    """The analytics rules kqlrules deploys (Scheduled, NRT, MicrosoftSecurityIncidentCreation) of one
+    Sentinel workspace; each request with the api-version kqlrules/deploy/api_versions.py chooses."""
 
     def __init__(self, environment: Environment, credential: TokenCredential, **client_options: Any):
         self.target = TARGETS["sentinel"]
@@ -186,9 +189,9 @@ class SentinelStore:
         )
         self._base = f"{environment.workspace_id}/providers/{self.target.resource_type}"
 
-    def _url(self, name: str = "") -> str:
+    def _url(self, name: str = "", version: str = SENTINEL_STABLE) -> str:
         path = f"{self._base}/{quote(name)}" if name else self._base
-        return self._client.format_url(f"{path}?api-version={self.target.api_version}")
+        return self._client.format_url(f"{path}?api-version={version}")
 
     def _send(self, request: HttpRequest, what: str, ok: tuple[int, ...]) -> HttpResponse:
         try:
@@ -200,7 +203,7 @@ class SentinelStore:
         return response
 
     def _pages(self) -> Iterator[Json]:
-        url: str | None = self._url()
+        url: str | None = self._url(version=SENTINEL_LIST)
         while url:
             page = self._send(HttpRequest("GET", url), "listing Sentinel analytics rules", (200,)).json()
             yield from page.get("value", [])
@@ -210,7 +213,7 @@ class SentinelStore:
         return [
             LiveRule("sentinel", str(body.get("name")), body)
             for body in self._pages()
-            if body.get("kind") == "Scheduled"
+            if body.get("kind") in SENTINEL_KINDS
         ]
 
     def put(self, name: str, body: Json, *, create: bool, etag: str | None) -> LiveRule:
@@ -219,7 +222,9 @@ class SentinelStore:
             headers["If-None-Match"] = "*"
         elif etag:
             body = {**body, "etag": etag}  # Sentinel's optimistic concurrency is the etag in the body
-        request = HttpRequest("PUT", self._url(name), headers=headers, json=body)
+        request = HttpRequest(
+            "PUT", self._url(name, self.target.api_version_of(body)), headers=headers, json=body
+        )
         response = self._send(request, f"sentinel rule {name}", (200, 201))
         return LiveRule("sentinel", name, response.json())
 

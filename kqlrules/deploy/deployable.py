@@ -6,14 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kqlrules.errors import Location
+from kqlrules.rules.incident_creation import IncidentCreationRule
 from kqlrules.rules.model import Detection
+from kqlrules.rules.paths import shown
+from kqlrules.rules.repository import LoadedDetection, LoadedIncidentRule, Repository
 
 
 @dataclass(frozen=True)
 class Deployable:
-    """A detection and its rendered query; `locate(*keys)` finds a metadata key in the user's YAML file."""
+    """A detection and its rendered query; `locate(*keys)` finds a metadata key in the user's YAML file.
 
-    detection: Detection
+    An incident-creation rule has no query (`query` is empty).
+    """
+
+    detection: Detection | IncidentCreationRule
     query: str
     source: Location | None = None
     query_source: Location | None = None
@@ -21,16 +27,39 @@ class Deployable:
 
     @property
     def id(self) -> str:
-        return self.detection.id
+        """The detection id as deploy uses it (resource names, marks): always lower case."""
+        return self.detection.id.lower()
 
     @property
     def where(self) -> str:
         return str(self.source) if self.source else self.detection.name
 
-    def place(self, keys: tuple[str, ...]) -> str:
+    @property
+    def is_incident_creation(self) -> bool:
+        return isinstance(self.detection, IncidentCreationRule)
+
+    def place(self, keys: tuple[str | int, ...]) -> str:
         """Where a problem with `keys` (("query",) for the query) is, as `path:line:col` when known."""
+        return str(self.location(keys) or self.where)
+
+    def location(self, keys: tuple[str | int, ...]) -> Location | None:
         if keys == ("query",) and self.query_source is not None:
-            return str(self.query_source)
+            return self.query_source
         if keys and keys != ("query",) and self.locate is not None:
-            return str(self.locate(*keys))
-        return self.where
+            located: Location = self.locate(*keys)
+            return located
+        return self.source
+
+
+def deployable(loaded: LoadedDetection | LoadedIncidentRule) -> Deployable:
+    """A loaded detection (its query rendered) or incident-creation rule, ready for plan and export."""
+    if isinstance(loaded, LoadedIncidentRule):
+        return Deployable(loaded.meta, "", loaded.location(), None, loaded.location)
+    query_source = Location.of(shown(loaded.kql_path))
+    return Deployable(loaded.meta, loaded.render().text, loaded.location(), query_source, loaded.location)
+
+
+def deployables(repository: Repository) -> list[Deployable]:
+    """Every detection and incident-creation rule of a repository, in file order."""
+    loaded: list[LoadedDetection | LoadedIncidentRule] = [*repository.detections, *repository.incident_rules]
+    return [deployable(d) for d in loaded]

@@ -123,10 +123,10 @@ def environment_from_config(config: RepoConfig, name: str | None, root: Path) ->
     environment = environment_from_table(name, table, where)
     if environment.repository:
         return environment
-    return replace(environment, repository=repository_identity(_git_origin(root) or root.resolve().name))
+    return replace(environment, repository=repository_identity(git_origin(root) or root.resolve().name))
 
 
-def _git_origin(root: Path) -> str | None:
+def git_origin(root: Path) -> str | None:
     """`owner/name` of the origin remote, the most stable identity a clone has."""
     try:
         result = subprocess.run(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kqlrules.deploy.contracts import deploys_to
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
@@ -39,11 +40,11 @@ def sentinel_template(items: Iterable[Deployable], repository: str, environment:
     resources = []
     for item in items:
         body = target.body(item, _PLACEHOLDER, Ownership(item.id, repository))
-        name = target.resource_name(item)
+        name = target.resource_name(item, environment or _PLACEHOLDER)
         resources.append(
             {
                 "type": "Microsoft.OperationalInsights/workspaces/providers/alertRules",
-                "apiVersion": target.api_version,
+                "apiVersion": target.api_version_of(body),
                 "name": f"[concat(parameters('workspace'), '/Microsoft.SecurityInsights/', '{name}')]",
                 **body,
             }
@@ -74,8 +75,8 @@ def monitor_template(items: Iterable[Deployable], repository: str, environment: 
         resources.append(
             {
                 "type": target.resource_type,
-                "apiVersion": target.api_version,
-                "name": target.resource_name(item),
+                "apiVersion": target.api_version_of(body),
+                "name": target.resource_name(item, environment or _PLACEHOLDER),
                 **body,
             }
         )
@@ -99,7 +100,8 @@ def export_arm(
     written = []
     for target in targets:
         path = out / f"{target}.json"
-        template: Any = TEMPLATES[target](items, repository, environment)
+        chosen = [item for item in items if deploys_to(item, target)]
+        template: Any = TEMPLATES[target](chosen, repository, environment)
         path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
         written.append(path)
     return written

@@ -31,10 +31,22 @@ def line_diff(before: Any, after: Any) -> list[str]:
     return list(difflib.unified_diff(old, new, lineterm="", n=1))[2:]
 
 
+def orphans_line(plan: Plan) -> str | None:
+    """The owned rules that left the repository, when the plan does not delete them (no --prune)."""
+    count = len(plan.orphans)
+    if not count:
+        return None
+    rules = "1 owned rule is" if count == 1 else f"{count} owned rules are"
+    return f"{rules} no longer in the repository: --prune deletes them"
+
+
 def summary(plan: Plan, *, drift: bool = False) -> str:
     if drift:
-        edited, deleted, same = plan.count(Action.update), plan.count(Action.delete), plan.count(Action.noop)
-        return f"{edited} rule(s) edited in Azure, {deleted} deleted in Azure, {same} as deployed"
+        edited, deleted = plan.count(Action.update), plan.count(Action.delete)
+        unapplied = sum(1 for c in plan.changes if c.action is Action.noop and c.reason)
+        same = plan.count(Action.noop) - unapplied
+        text = f"{edited} rule(s) edited in Azure, {deleted} deleted in Azure, {same} as deployed"
+        return text + (f", {unapplied} changed in the repository, not yet applied" if unapplied else "")
     return (
         f"{plan.count(Action.create)} to create, {plan.count(Action.update)} to update, "
         f"{plan.count(Action.delete)} to delete, {plan.count(Action.noop)} unchanged"
@@ -50,6 +62,34 @@ def _label(change: Change, drift: bool) -> str:
     return change.action.value
 
 
+def _field_lines(change: Change, drift: bool) -> list[str]:
+    lines = []
+    if change.action is Action.create:
+        # What will be created, field by field (the body as the service will compare it).
+        for field in change.fields:
+            text = field.after if isinstance(field.after, str) else value_text(field.after)
+            if isinstance(text, str) and "\n" in text:
+                lines.append(f"    {field.path}:")
+                lines += [f"      {line}" for line in text.splitlines()]
+            else:
+                lines.append(f"    {field.path}: {value_text(field.after)}")
+        return lines
+    if change.action is not Action.update:
+        return lines
+    if change.origin is not None and not drift:
+        lines.append(f"    ({change.origin.value})")
+    before, after = ("repository", "Azure") if drift else ("live", "repository")
+    for field in change.fields:
+        lines.append(f"    {field.path}:")
+        if is_text_block(field.before, field.after):
+            lines.append(f"      --- {before}  +++ {after}")
+            lines += [f"      {line}" for line in line_diff(field.before, field.after)]
+            continue
+        lines.append(f"      {before + ':':<12}{value_text(field.before)}")
+        lines.append(f"      {after + ':':<12}{value_text(field.after)}")
+    return lines
+
+
 def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = True) -> str:
     title = "Drift" if drift else "Plan"
     lines = [f"{title} for environment {plan.environment}: {summary(plan, drift=drift)}."]
@@ -60,18 +100,12 @@ def as_text(plan: Plan, *, drift: bool = False, show_noop: bool = True) -> str:
         lines.append(f"{sign} {label:<17} {change.target:<9} {change.title} ({change.name})")
         if change.action is Action.blocked:
             lines.append(f"    {change.reason}")
-        if change.action is Action.update:
-            before, after = ("repository", "Azure") if drift else ("live", "repository")
-            for field in change.fields:
-                lines.append(f"    {field.path}:")
-                if is_text_block(field.before, field.after):
-                    lines.append(f"      --- {before}  +++ {after}")
-                    lines += [f"      {line}" for line in line_diff(field.before, field.after)]
-                    continue
-                lines.append(f"      {before + ':':<12}{value_text(field.before)}")
-                lines.append(f"      {after + ':':<12}{value_text(field.after)}")
+        lines += _field_lines(change, drift)
     if not plan.pending and not any(c.action is Action.blocked for c in plan.changes):
         lines.append("No drift." if drift else "No changes: Azure matches the repository.")
+    if orphans := orphans_line(plan):
+        lines.append(orphans + ":")
+        lines += [f"  - {c.target:<9} {c.title} ({c.name})" for c in plan.orphans]
     return "\n".join(lines)
 
 
@@ -83,6 +117,8 @@ def _cell(value: Any) -> str:
 def as_markdown(plan: Plan, *, drift: bool = False) -> str:
     title = "Drift" if drift else "Deploy plan"
     lines = [f"### kqlrules {title.lower()}: `{plan.environment}`", "", summary(plan, drift=drift), ""]
+    if orphans := orphans_line(plan):
+        lines += [f"{orphans}: " + ", ".join(f"`{c.title}` ({c.target})" for c in plan.orphans), ""]
     shown = [c for c in plan.changes if c.action is not Action.noop]
     if not shown:
         lines.append("No drift." if drift else "No changes: Azure matches the repository.")

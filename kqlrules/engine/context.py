@@ -32,7 +32,7 @@ class Row:
     def of(cls, relation: Relation, alias: str | None = None, *, aggregates: bool = False) -> Row:
         prefix = f"{alias}." if alias else ""
         return cls(
-            {c.name: Sql(prefix + quote_identifier(c.name), c.type) for c in relation.columns},
+            {c.name: Sql(prefix + quote_identifier(c.name), c.type, side=alias) for c in relation.columns},
             aggregates,
             window=relation if relation.ordered else None,
             inputs=frozenset(c.name for c in relation.columns),

@@ -1,8 +1,9 @@
-"""Execute a folder of Sentinel rule files on empty tables: the engine's coverage measure.
+"""Execute a folder of Sentinel rule files: the engine's coverage measure, on empty tables and on data.
 
-Each rule's `query:` runs against tables built from schema files (empty), so what is measured is whether the
-engine translates and DuckDB runs the whole query, not what it returns. The sources `externaldata` reads
-from a URL are empty too (of the columns the rule declares), like every table here.
+Each rule's `query:` runs against tables built from schema files, so what is measured is whether the engine
+translates and DuckDB runs the whole query, not what it returns. On empty tables a refusal that only a row
+triggers never fires; `data=True` runs the rules over tables holding rows (`corpus_data`) to count those
+too. The sources `externaldata` reads from a URL are empty (of the columns the rule declares).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from kqlrules.engine.errors import KqlEngineError, KqlSemanticError, UnsupportedKql
@@ -53,12 +55,12 @@ def _query_block(text: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
-def run_one(engine: object, path: str, query: str) -> CorpusResult:
+def run_one(engine: object, path: str, query: str, now: datetime | None = None) -> CorpusResult:
     from kqlrules.engine.engine import LocalEngine
 
     assert isinstance(engine, LocalEngine)
     try:
-        engine.query(query)
+        engine.query(query, now=now)
     except UnsupportedKql as error:
         return CorpusResult(path, False, "unsupported", error.construct, str(error))
     except KqlSemanticError as error:
@@ -79,17 +81,26 @@ def _construct(message: str) -> str:
     return text[:90]
 
 
-def _run_chunk(args: tuple[str, list[tuple[str, str]]]) -> list[CorpusResult]:
+def _run_chunk(args: tuple[str, list[tuple[str, str]], bool]) -> list[CorpusResult]:
+    from kqlrules.engine.corpus_data import tables_with_rows
     from kqlrules.engine.engine import LocalEngine
     from kqlrules.kusto import Analyzer
 
-    shared, items = args
+    shared, items, data = args
     schemas = SchemaSet.load(Path(shared) / "schemas")
+    tables, now = None, None
+    if data:
+        everything = [query for _, query in rule_queries(Path(shared) / "corpus" / "sentinel-rules")]
+        tables, now = tables_with_rows(schemas, everything)
     with Analyzer() as analyzer:
         engine = LocalEngine(
-            schemas=schemas, analyzer=analyzer, type_column=True, externaldata=ExternalData(unmapped="empty")
+            tables,
+            schemas=schemas,
+            analyzer=analyzer,
+            type_column=True,
+            externaldata=ExternalData(unmapped="empty"),
         )
-        return [run_one(engine, path, query) for path, query in items]
+        return [run_one(engine, path, query, now) for path, query in items]
 
 
 def acceptable(result: CorpusResult) -> bool:
@@ -97,11 +108,14 @@ def acceptable(result: CorpusResult) -> bool:
     return result.ok or result.kind == "analyzer"
 
 
-def run_corpus(shared: Path, *, jobs: int = 1, limit: int | None = None) -> list[CorpusResult]:
+def run_corpus(
+    shared: Path, *, jobs: int = 1, limit: int | None = None, data: bool = False
+) -> list[CorpusResult]:
+    """Run every rule; on empty tables, or with `data` on tables holding rows."""
     items = list(rule_queries(shared / "corpus" / "sentinel-rules"))[:limit]
     if jobs <= 1:
-        return _run_chunk((str(shared), items))
+        return _run_chunk((str(shared), items, data))
     chunks = [items[i::jobs] for i in range(jobs)]
     with ProcessPoolExecutor(jobs) as pool:
-        parts = list(pool.map(_run_chunk, [(str(shared), c) for c in chunks]))
+        parts = list(pool.map(_run_chunk, [(str(shared), c, data) for c in chunks]))
     return sorted((r for part in parts for r in part), key=lambda r: r.path)

@@ -203,10 +203,10 @@ class LocalEngine:
         return cursor
 
     def _check_guards(self, cursor: Any, compiled: Plan, params: dict[str, datetime]) -> None:
-        for sql, construct, line, col in compiled.guards:
-            found = cursor.execute(sql, _used(sql, params)).fetchone()
+        for guard in compiled.guards:
+            found = cursor.execute(guard.sql, _used(guard.sql, params)).fetchone()
             if found and found[0]:
-                raise UnsupportedKql(construct, line, col)
+                raise UnsupportedKql(guard.construct, guard.line, guard.col)
 
     def _ensure_tables(self, names: tuple[str, ...]) -> None:
         for name in names:

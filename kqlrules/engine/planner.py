@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from kqlrules.engine.context import Row
 from kqlrules.engine.errors import KqlSemanticError, KqlSyntaxError
 from kqlrules.engine.external import ExternalData
+from kqlrules.engine.guards import Guard
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
@@ -24,7 +25,7 @@ class Plan:
     columns: list[Column]
     uses_now: bool
     tables: tuple[str, ...]
-    guards: tuple[tuple[str, str, int, int], ...] = ()
+    guards: tuple[Guard, ...] = ()
 
 
 def check(analysis: Analysis) -> None:
@@ -81,10 +82,7 @@ def plan(
     final = f"SELECT {select} FROM {relation.name}" + (f" ORDER BY {ORDER}" if relation.ordered else "")
     sql = translator.ctes.render(final)
     # A translation may ask for `now` and then not use it (a constant folded away): look at the text.
-    guards = tuple(
-        (translator.ctes.render(check), construct, line, col)
-        for check, construct, line, col in translator.guards
-    )
+    guards = tuple(guard.rendered(translator.ctes.render(guard.sql)) for guard in translator.guards)
     return Plan(sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards)
 
 

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Sql:
+    """What later steps need to know of an expression is a flag here, never read back from `text`:
+    `subquery` (it holds a SELECT: not allowed inside a DuckDB lambda), `window` (it holds a window function
+    over the serialized input: a filter on it is a QUALIFY), `side` (the alias of the join side whose column
+    it is). The translator carries `subquery` and `window` from every sub-expression to the expression that
+    contains it (`Translator.expr`)."""
+
     text: str
     type: str  # Kusto type name: string, long, int, real, decimal, bool, datetime, timespan, guid, dynamic
     constant: bool = False
     value: Any = None  # the Python value when `constant` (a literal, or folded from literals)
+    subquery: bool = False
+    window: bool = False
+    side: str | None = None
 
     def __str__(self) -> str:
         return self.text
+
+    def flagged(self, *, subquery: bool = False, window: bool = False) -> Sql:
+        """This expression, also marked as holding a subquery or a window function."""
+        if (subquery <= self.subquery) and (window <= self.window):
+            return self
+        return replace(self, subquery=self.subquery or subquery, window=self.window or window)
 
 
 def quote_string(value: str) -> str:

@@ -49,6 +49,7 @@ def _read_back(window: Relation, computed: Relation, kusto_type: str) -> Sql:
     return Sql(
         f"(SELECT CAST(x.v AS {duck}) FROM {computed.name} AS x WHERE x.o = {window.name}.{ORDER})",
         kusto_type,
+        subquery=True,
     )
 
 
@@ -112,14 +113,10 @@ def row_rank_min(t: Translator, node: Node, row: Row) -> Sql:
         f"OVER (PARTITION BY __kql_g ORDER BY o ROWS UNBOUNDED PRECEDING) AS run FROM {numbered.name}",
         [],
     )
-    line, col = t.position.at(node)
-    t.guards.append(
-        (
-            f"SELECT count(*) FROM {ranked.name} WHERE v <> run",
-            "row_rank_min() over rows not grouped by its term",
-            line,
-            col,
-        )
+    t.guard(
+        node,
+        f"SELECT count(*) FROM {ranked.name} WHERE v <> run",
+        "row_rank_min() over rows not grouped by its term",
     )
     return _read_back(window, ranked, "long")
 
@@ -152,14 +149,10 @@ def row_window_session(t: Translator, node: Node, row: Row) -> Sql:
         f"SELECT o, make_timestamp(s) AS v FROM {starts.name}",
         [],
     )
-    line, col = t.position.at(node)
-    t.guards.append(
-        (
-            f"SELECT count(*) FROM {sessions.name} WHERE v IS NULL",
-            "row_window_session() with a null value or a distance of exactly its bound",
-            line,
-            col,
-        )
+    t.guard(
+        node,
+        f"SELECT count(*) FROM {sessions.name} WHERE v IS NULL",
+        "row_window_session() with a null value or a distance of exactly its bound",
     )
     return _read_back(window, sessions, "datetime")
 

@@ -8,14 +8,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kqlrules.errors import Location
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT
 from kqlrules.lint.unit import ColumnUse, LintUnit, Origin, block_origin
+from kqlrules.rules.sentinel_yaml import SentinelYamlError, compose_rule, read_text
 from kqlrules.timespan import TimespanError, parse_timespan
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -32,19 +31,12 @@ def read_sentinel_rule(path: Path, shown: str) -> LintUnit:
         return LintUnit(shown, None, lambda _l, _c: where, problems=[finding], anchor=where)
 
     try:
-        source = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        return problem(f"cannot read file: {error}")
-    try:
-        # The node graph (not Python objects): it keeps every value's position, and composing it is
-        # much cheaper than ruamel's round-trip loading.
-        document = YAML(typ="safe", pure=True).compose(source)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return problem(f"invalid YAML: {error.problem or error.context}", line, col)
-    except YAMLError as error:
-        return problem(f"invalid YAML: {error}")
+        # The node graph (not Python objects): it keeps every value's position.
+        source = read_text(path, shown)
+        document = compose_rule(source, shown)
+    except SentinelYamlError as error:
+        where = error.location or Location(shown)
+        return problem(error.message, where.line, where.col)
     fields = _mapping(document)
     query = fields.get("query")
     if not isinstance(query, ScalarNode) or not query.value.strip():

@@ -14,9 +14,9 @@ from kqlrules.lint.sentinel import read_sentinel_rule
 from kqlrules.lint.unit import ColumnUse, LintUnit, identity_origin
 from kqlrules.rules import LoadedDetection, load_repository
 from kqlrules.rules.paths import shown
+from kqlrules.rules.sentinel_yaml import is_rule_file
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-QUERY_SUFFIXES = (".kql", ".yaml", ".yml")
 _SKIPPED_FOLDERS = {".git", "node_modules", "__pycache__", ".venv"}
 
 
@@ -147,6 +147,6 @@ def _files(folder: Path) -> list[Path]:
         parts = path.relative_to(folder).parts
         if any(part in _SKIPPED_FOLDERS for part in parts) or not path.is_file():
             continue
-        if path.suffix.lower() in QUERY_SUFFIXES:
+        if path.suffix.lower() == ".kql" or is_rule_file(path):
             found.append(path)
     return found

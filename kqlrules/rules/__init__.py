@@ -22,6 +22,7 @@ from kqlrules.rules.repository import (
     load_repository,
 )
 from kqlrules.rules.templates import RenderedQuery, TemplateError
+from kqlrules.rules.yaml_bounds import YamlShapeProblem, shape_problem
 
 __all__ = [
     "ConfigError",
@@ -37,6 +38,7 @@ __all__ = [
     "RepositoryProblems",
     "Severity",
     "TemplateError",
+    "YamlShapeProblem",
     "find_detection",
     "kql_datetime",
     "kql_list",
@@ -45,4 +47,5 @@ __all__ = [
     "load_config",
     "load_repository",
     "parse_param_options",
+    "shape_problem",
 ]

@@ -8,6 +8,10 @@ allowed_countries = ["NL", "BE"]
 workspace = "sentinel-prod"
 [environments.prod.params]
 allowed_countries = ["NL"]
+
+[sinks.soc]                    # `kqlrules run --sink soc`: the runner's outbox knows the sink by this name,
+target = "webhook:https://soc.example.com/alerts"   # so a new URL or secret does not re-send history
+secret_env = "SOC_WEBHOOK_SECRET"                    # the environment variable holding the HMAC secret
 ```
 """
 
@@ -49,11 +53,22 @@ class EnvironmentConfig(BaseModel):
     targets: list[str] = []
 
 
+class SinkConfig(BaseModel):
+    """A named alert sink for `kqlrules run`: where it goes (a sink spec) and, for a webhook, the name of
+    the environment variable that holds its signing secret (never the secret itself)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: str
+    secret_env: str | None = None
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     params: dict[str, Any] = {}
     environments: dict[str, EnvironmentConfig] = {}
+    sinks: dict[str, SinkConfig] = {}
     # The file it came from (None when the repository has none); set by `load_config`.
     path: Path | None = None
 
@@ -86,6 +101,12 @@ def load_config(root: Path) -> RepoConfig:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read file: {error}", Location.of(shown(path))) from None
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively.
+        message = "invalid TOML: arrays or tables nested too deeply"
+        raise ConfigError(message, Location.of(shown(path))) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

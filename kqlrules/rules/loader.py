@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.model import Detection
 from kqlrules.rules.paths import shown
+from kqlrules.rules.yaml_bounds import shape_problem
 
 
 class MetadataError(ValidationError):
@@ -27,6 +28,10 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise MetadataError(f"cannot read file: {error}", Location.of(shown(path))) from None
+    too_complex = shape_problem(text)
+    if too_complex is not None:
+        location = Location.of(shown(path), too_complex.line, too_complex.col)
+        raise MetadataError(too_complex.message, location)
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
@@ -46,8 +51,11 @@ def load_metadata(path: Path) -> tuple[Detection, Any]:
     return detection, document
 
 
-def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, Any]:
-    """Every problem in one metadata file (all of pydantic's errors, each at its place)."""
+def check_metadata(
+    path: Path, model: type[pydantic.BaseModel] = Detection
+) -> tuple[list[MetadataError], Any, Any]:
+    """Every problem in one metadata file (all of pydantic's errors, each at its place); `model` is
+    Detection, or IncidentCreationRule for a query-less incident-creation rule."""
     try:
         document = read_yaml(path)
     except MetadataError as error:
@@ -57,7 +65,7 @@ def check_metadata(path: Path) -> tuple[list[MetadataError], Detection | None, A
         message = f"expected a mapping of detection fields (id, name, severity, ...), found {kind}"
         return [MetadataError(message, Location.of(shown(path), 1, 1))], None, document
     try:
-        detection = Detection.model_validate(plain(document))
+        detection = model.model_validate(plain(document))
     except pydantic.ValidationError as error:
         problems = [_problem(path, document, item) for item in error.errors()]
         return problems, None, document

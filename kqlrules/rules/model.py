@@ -7,7 +7,6 @@ checked here, before anything is rendered or deployed.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -16,10 +15,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from kqlrules.timespan import TimespanError, parse_timespan
 
-MIN_FREQUENCY = timedelta(minutes=5)
+# The widest schedule any target takes: Azure Monitor evaluates log search alerts every 1 minute at the
+# least, Sentinel looks back 14 days at the most. Each target's narrower limits (Sentinel's 5 minutes,
+# Monitor's 2-day window) are its deploy contract's (kqlrules/deploy/contracts/).
+MIN_FREQUENCY = timedelta(minutes=1)
 MAX_PERIOD = timedelta(days=14)
 MAX_QUERY_LENGTH = 10_000
-MAX_ENTITY_MAPPINGS = 5
+# Sentinel maps up to 10 entities per rule ("Map up to 10 entities", analytics rule wizard; Microsoft Learn,
+# map-data-fields-to-entities). Azure-Sentinel's repository CI allows 5: `export sentinel` warns above that.
+MAX_ENTITY_MAPPINGS = 10
 MAX_FIELDS_PER_ENTITY = 3
 MAX_CUSTOM_DETAILS = 20
 MAX_THRESHOLD = 10_000
@@ -46,6 +50,7 @@ DEFAULT_ENTITY_IDENTIFIER = {
     "IoTDevice": "DeviceId",
 }
 
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 TACTICS = (
@@ -99,7 +104,7 @@ class Schedule(_Strict):
     def _limits(self) -> Schedule:
         for name, value in (("frequency", self.frequency), ("period", self.period)):
             if not MIN_FREQUENCY <= value <= MAX_PERIOD:
-                raise ValueError(f"{name} must be between 5m and 14d")
+                raise ValueError(f"{name} must be between 1m and 14d")
         if self.period < self.frequency:
             raise ValueError("period must be at least frequency (each run must look at its whole interval)")
         if self.period >= timedelta(days=2) and self.frequency < timedelta(hours=1):
@@ -176,6 +181,14 @@ class Incident(_Strict):
     grouping: IncidentGrouping = IncidentGrouping()
 
 
+class TemplateLink(_Strict):
+    """The Microsoft template a rule was created from (`alertRuleTemplateName` / `templateVersion`): Sentinel
+    offers the template's updates to rules that keep this link."""
+
+    name: str
+    version: str | None = None
+
+
 class SentinelSettings(_Strict):
     """What only Microsoft Sentinel analytics rules have; other targets ignore it."""
 
@@ -183,7 +196,22 @@ class SentinelSettings(_Strict):
     event_grouping: Literal["SingleAlert", "AlertPerResult"] = "SingleAlert"
     incident: Incident = Incident()
     status: str | None = None
-    required_data_connectors: list[dict[str, Any]] = []
+    # As the Azure-Sentinel YAML writes them (`connectorId` + `dataTypes`), ids in their own case; `None`
+    # means "derive them from the tables the query reads" on export, `[]` that the rule needs none.
+    required_data_connectors: list[dict[str, Any]] | None = None
+    template: TemplateLink | None = None
+    # `sentinelEntitiesMappings` of the Azure-Sentinel YAML (Sentinel's older entity mapping), kept verbatim.
+    entities_mappings: list[dict[str, Any]] = []
+    # Fields of an imported rule that kqlrules has no meaning for, kept verbatim so export gives them back.
+    extra: dict[str, Any] = {}
+
+
+class MonitorSettings(_Strict):
+    """What only Azure Monitor log search alert rules have; other targets ignore it."""
+
+    # Stateless by default: a fired alert that auto-resolves hides nothing, but a stateful one (autoMitigate
+    # true) does not fire again for the same rule until resolved, so a second attack would go unnoticed.
+    auto_mitigate: bool = False
 
 
 class EntityMapping(_Strict):
@@ -220,17 +248,22 @@ class Detection(_Strict):
     params: dict[str, Any] = {}
     version: str = "1.0.0"
     suppress_for: timedelta | None = None
-    tags: list[str] = []
+    # Plain words, or objects such as `{Schema: ASimDns, SchemaVersion: 0.1.1}` (Azure-Sentinel's ASIM tags).
+    tags: list[str | dict[str, Any]] = []
     sentinel: SentinelSettings = SentinelSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    # Which targets this detection deploys to (default: every target of the environment).
+    targets: list[Literal["sentinel", "monitor"]] | None = None
     lint: LintSettings = LintSettings()
 
     @field_validator("id")
     @classmethod
     def _guid(cls, value: str) -> str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValueError("id must be a GUID such as 4d1c5f7e-0f6a-4c1e-9b8e-2f1d3c4b5a69") from None
+        # Kept as written (case included): exported rules must carry the id exactly as imported, and
+        # Sentinel compares template ids case-insensitively anyway. Only the GUID's form is checked.
+        if not _GUID.match(value):
+            raise ValueError("id must be a GUID such as 4d1c5f7e-0f6a-4c1e-9b8e-2f1d3c4b5a69")
+        return value
 
     @field_validator("suppress_for", mode="before")
     @classmethod

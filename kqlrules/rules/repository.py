@@ -12,7 +12,9 @@ from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.rules.config import RepoConfig, load_config
-from kqlrules.rules.loader import check_metadata, position
+from kqlrules.rules.incident_creation import KIND as INCIDENT_CREATION
+from kqlrules.rules.incident_creation import IncidentCreationRule
+from kqlrules.rules.loader import check_metadata, position, read_yaml
 from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
@@ -79,11 +81,34 @@ class LoadedDetection:
 
 
 @dataclass(eq=False)
+class LoadedIncidentRule:
+    """An incident-creation rule (`kind: MicrosoftSecurityIncidentCreation`): metadata only, no query."""
+
+    meta: IncidentCreationRule
+    yaml_path: Path
+    area: str
+    document: Any = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.yaml_path.stem
+
+    @property
+    def key(self) -> str:
+        return f"{self.area}/{self.name}" if self.area else self.name
+
+    def location(self, *keys: str | int) -> Location:
+        line, col = position(self.document, tuple(keys)) if self.document is not None else (0, 0)
+        return Location.of(shown(self.yaml_path), line, col)
+
+
+@dataclass(eq=False)
 class Repository:
     root: Path
     config: RepoConfig
     detections: list[LoadedDetection] = field(default_factory=list)
     problems: list[KqlrulesError] = field(default_factory=list)
+    incident_rules: list[LoadedIncidentRule] = field(default_factory=list)
     env: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -124,8 +149,21 @@ def load_repository(
     environment_params = config.environment(env).params if env else {}
     layers = (config.params, environment_params, dict(params or {}))
     repository = Repository(root, config, env=env, params=merge_params(*layers))
-    renderer = TemplateRenderer(queries_dir)
+    renderer = TemplateRenderer(queries_dir, root)
     for yaml_path, kql_path in _pairs(queries_dir, repository.problems):
+        outside = _outside(root, *(path for path in (yaml_path, kql_path) if path is not None))
+        if outside is not None:
+            repository.problems.append(outside)
+            continue
+        if kql_path is None:
+            problems, rule, document = check_metadata(yaml_path, IncidentCreationRule)
+            repository.problems.extend(problems)
+            if rule is not None:
+                area = yaml_path.parent.relative_to(queries_dir).as_posix()
+                repository.incident_rules.append(
+                    LoadedIncidentRule(rule, yaml_path, "" if area == "." else area, document)
+                )
+            continue
         problems, meta, document = check_metadata(yaml_path)
         repository.problems.extend(problems)
         if meta is None:
@@ -135,16 +173,28 @@ def load_repository(
         repository.detections.append(
             LoadedDetection(meta, yaml_path, kql_path, area, renderer, layers, document)
         )
-    repository.problems.extend(_duplicate_ids(repository.detections))
+    repository.problems.extend(_duplicate_ids([*repository.detections, *repository.incident_rules]))
     repository.problems.sort(key=_order)
     if strict:
         repository.raise_problems()
     return repository
 
 
-def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path, Path]]:
-    """Each metadata file with its template; a file without its partner is a problem."""
-    pairs = []
+def _outside(root: Path, *paths: Path) -> KqlrulesError | None:
+    """A detection file that is a link resolving outside the repository: refused, never read (it could
+    make any readable file part of a query or an error message)."""
+    inside = root.resolve()
+    for path in paths:
+        if not path.resolve().is_relative_to(inside):
+            message = f"{path.name} is a link to a file outside the repository; detections live inside it"
+            return ValidationError(message, Location.of(shown(path)))
+    return None
+
+
+def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path, Path | None]]:
+    """Each metadata file with its template; a file without its partner is a problem, except an
+    incident-creation rule's metadata, which has no query (paired with None)."""
+    pairs: list[tuple[Path, Path | None]] = []
     for path in sorted(queries_dir.rglob("*")):
         relative = path.relative_to(queries_dir).parts
         if not path.is_file() or _skipped(relative):
@@ -153,6 +203,8 @@ def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path,
             template = path.with_suffix(".kql")
             if template.is_file():
                 pairs.append((path, template))
+            elif _is_incident_rule(path):
+                pairs.append((path, None))
             else:
                 problems.append(
                     ValidationError(
@@ -172,6 +224,14 @@ def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path,
     return pairs
 
 
+def _is_incident_rule(path: Path) -> bool:
+    try:
+        document = read_yaml(path)
+    except KqlrulesError:
+        return False
+    return isinstance(document, dict) and document.get("kind") == INCIDENT_CREATION
+
+
 def _skipped(parts: tuple[str, ...]) -> bool:
     folders = parts[:-1]
     return any(part.startswith(("_", ".")) or part in _SKIPPED_FOLDERS for part in folders) or parts[
@@ -179,8 +239,8 @@ def _skipped(parts: tuple[str, ...]) -> bool:
     ].startswith(".")
 
 
-def _duplicate_ids(detections: list[LoadedDetection]) -> list[KqlrulesError]:
-    by_id: dict[str, list[LoadedDetection]] = {}
+def _duplicate_ids(detections: list[LoadedDetection | LoadedIncidentRule]) -> list[KqlrulesError]:
+    by_id: dict[str, list[LoadedDetection | LoadedIncidentRule]] = {}
     for detection in detections:
         by_id.setdefault(detection.meta.id, []).append(detection)
     problems: list[KqlrulesError] = []
@@ -235,6 +295,7 @@ def find_detection(repo: Repository, name_or_path: str | Path) -> LoadedDetectio
 __all__ = [
     "MACRO_FOLDER",
     "LoadedDetection",
+    "LoadedIncidentRule",
     "Repository",
     "RepositoryProblems",
     "find_detection",

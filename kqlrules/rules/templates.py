@@ -4,20 +4,27 @@ shared macros from `queries/_macros/`, and a line map back to the template text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import SandboxedEnvironment
 
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.clock import GLOBALS
-from kqlrules.rules.filters import FILTERS
+from kqlrules.rules.filters import FILTERS, FilterValueError, finalize
 from kqlrules.rules.linemap import LineMap, anchor, strip_anchors
 from kqlrules.rules.paths import shown
 
@@ -98,13 +105,33 @@ def _anchored(name: str, text: str, line: int, col: int) -> str:
     return "\n".join(out)
 
 
+class _ContainedLoader(FileSystemLoader):
+    """A file loader that serves only files whose real path (every symlink followed) is inside `root`:
+    `{% include %}` or `{% import %}` of a link pointing out of the repository would otherwise print any
+    file the user can read into a query, a log, or an error message."""
+
+    def __init__(self, searchpath: Path, root: Path) -> None:
+        super().__init__(str(searchpath))
+        self._root = root.resolve()
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self._root):
+            raise TemplateNotFound(
+                template, f"{template} resolves outside the repository ({self._root}); links out are refused"
+            )
+        return source, filename, uptodate
+
+
 class TemplateRenderer:
     """One Jinja2 environment over a repository's `queries/` folder."""
 
-    def __init__(self, queries_dir: Path) -> None:
+    def __init__(self, queries_dir: Path, root: Path | None = None) -> None:
         self.queries_dir = queries_dir
+        loader: BaseLoader = _ContainedLoader(queries_dir, root if root is not None else queries_dir.parent)
         self.environment = SandboxedEnvironment(
-            loader=FileSystemLoader(str(queries_dir)),
+            loader=loader,
+            finalize=finalize,
             undefined=StrictUndefined,
             extensions=[_AnchorExtension],
             trim_blocks=True,
@@ -124,9 +151,14 @@ class TemplateRenderer:
                 f"template syntax error: {error.message}", self._syntax_location(error, template_path)
             ) from None
         except TemplateNotFound as error:
+            outside = error.message if error.message and "outside" in error.message else None
             raise TemplateError(
-                f"template not found: {error.name}", self._runtime_location(error, template_path)
+                outside or f"template not found: {error.name}", self._runtime_location(error, template_path)
             ) from None
+        except FilterValueError as error:
+            named = _parameter_named(context, error.value)
+            message = f"template error: {error}" + (f" (parameter {named!r})" if named else "")
+            raise TemplateError(message, self._runtime_location(error, template_path)) from None
         except Exception as error:
             raise TemplateError(
                 f"template error: {_describe(error)}", self._runtime_location(error, template_path)
@@ -159,6 +191,20 @@ class TemplateRenderer:
             return Location.of(shown(fallback))
         filename, line = found
         return Location.of(shown(Path(filename)), line, _column(error, Path(filename), line))
+
+
+def _parameter_named(context: Mapping[str, Any], value: object) -> str | None:
+    """The parameter whose value a filter refused, when the value is one of the parameters themselves."""
+    if value is None or isinstance(value, bool | int | float):
+        # By value: numbers are not one object everywhere; NaN is the one value unequal to itself.
+        matches = [
+            name
+            for name, given in context.items()
+            if type(given) is type(value) and (given == value or (given != given and value != value))
+        ]
+    else:
+        matches = [name for name, given in context.items() if given is value]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:

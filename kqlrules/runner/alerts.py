@@ -5,8 +5,12 @@ The trigger looks at the whole result's row count. When it fires, the rows are g
 while others still alert. A detection without entity mappings raises one alert per window. Custom details
 list each column's distinct values in the group, in row order.
 
-An alert's fingerprint is a hash of (detection id, window, entity group): the same window replayed gives the
-same fingerprints, which is what lets every sink drop a repeat.
+An alert's identity is its events, not its window. Each row is an event, known by its time: the row's
+`TimeGenerated`, or else the row's datetime columns (a summarized row's `StartTime`/`EndTime`), or else, for
+a result with no time at all, the window itself. An alert's fingerprint hashes the detection id, the entity
+group's key and the sorted event times, and a row whose (detection, entities, time) was already alerted is
+left out of later alerts: the same rows seen again through another window (an overlapping period, a changed
+frequency, a window replayed after a crash) alert nothing new. See docs/runner.md.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +30,10 @@ from kqlrules.table import Table
 from kqlrules.workspace.wire import format_datetime
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+TIME_COLUMN = "TimeGenerated"
+
+EventKey = tuple[str, str]  # (entity key, event time)
+AlreadyAlerted = Callable[[list[EventKey]], set[EventKey]]
 
 
 class ResultShapeError(KqlrulesError):
@@ -55,6 +64,7 @@ class Alert:
     row_count: int
     tactics: list[str] = field(default_factory=list)
     techniques: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     suppressed: bool = False
 
     def payload(self) -> dict[str, Any]:
@@ -75,12 +85,18 @@ class Alert:
             "entities": self.entities,
             "custom_details": self.custom_details,
             "row_count": self.row_count,
+            "first_event": self.events[0] if self.events else None,
+            "last_event": self.events[-1] if self.events else None,
             "tactics": self.tactics,
             "techniques": self.techniques,
         }
 
 
-def evaluate(detection: Detection, window: Window, result: Table) -> tuple[TriggerEvaluation, list[Alert]]:
+def evaluate(
+    detection: Detection, window: Window, result: Table, already_alerted: AlreadyAlerted | None = None
+) -> tuple[TriggerEvaluation, list[Alert]]:
+    """The trigger over the whole result, then one alert per entity group of the rows not yet alerted;
+    `already_alerted` answers which (entity key, event time) pairs earlier alerts hold."""
     trigger = detection.trigger
     evaluation = TriggerEvaluation(
         trigger.operator, trigger.threshold, len(result), trigger.fires(len(result))
@@ -88,12 +104,36 @@ def evaluate(detection: Detection, window: Window, result: Table) -> tuple[Trigg
     if not evaluation.fired:
         return evaluation, []
     _check_columns(detection, result)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    times = _time_columns(result)
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for record in result.records():
-        groups.setdefault(entity_key(detection, record), []).append(record)
+        groups.setdefault(entity_key(detection, record), []).append((_event(record, times, window), record))
     if not groups:  # fired on zero rows (`eq 0`, `lt N`): one alert for the window
-        groups[entity_key(detection, {})] = []
+        groups[entity_key(detection, {})] = [(window_event(window), {})]
+    if already_alerted is not None:
+        seen = already_alerted([(key, ev) for key, rows in groups.items() for ev, _ in rows])
+        kept = {k: [r for r in rows if (k, r[0]) not in seen] for k, rows in groups.items()}
+        groups = {k: rows for k, rows in kept.items() if rows}
     return evaluation, [_alert(detection, window, evaluation, key, rows) for key, rows in groups.items()]
+
+
+def window_event(window: Window) -> str:
+    """The event time of a result without times: the window (such alerts are one per window)."""
+    return f"window {format_datetime(window.start)}/{format_datetime(window.end)}"
+
+
+def _time_columns(result: Table) -> list[str]:
+    names = result.column_names
+    if TIME_COLUMN in names:
+        return [TIME_COLUMN]
+    return [c.name for c in result.columns if c.type == "datetime"]
+
+
+def _event(record: dict[str, Any], times: list[str], window: Window) -> str:
+    values = [record.get(c) for c in times]
+    if not any(isinstance(v, datetime) for v in values):
+        return window_event(window)
+    return "/".join(format_datetime(v) if isinstance(v, datetime) else "" for v in values)
 
 
 def entity_key(detection: Detection, record: dict[str, Any]) -> str:
@@ -105,8 +145,9 @@ def entity_key(detection: Detection, record: dict[str, Any]) -> str:
     return json.dumps(values, separators=(",", ":"), default=str)
 
 
-def fingerprint(detection_id: str, window: Window, key: str) -> str:
-    text = f"{detection_id}|{format_datetime(window.start)}|{format_datetime(window.end)}|{key}"
+def fingerprint(detection_id: str, key: str, events: Iterable[str]) -> str:
+    """The alert's identity: its detection, its entities and its events' times (never its window)."""
+    text = "|".join([detection_id, key, *sorted(set(events))])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -130,8 +171,14 @@ def _check_columns(detection: Detection, result: Table) -> None:
 
 
 def _alert(
-    detection: Detection, window: Window, evaluation: TriggerEvaluation, key: str, rows: list[dict[str, Any]]
+    detection: Detection,
+    window: Window,
+    evaluation: TriggerEvaluation,
+    key: str,
+    events_and_rows: list[tuple[str, dict[str, Any]]],
 ) -> Alert:
+    events = sorted({ev for ev, _ in events_and_rows})
+    rows = [row for _, row in events_and_rows if row]
     first = rows[0] if rows else {}
     # As in Sentinel, an identifier without a value is left out, and an entity left with none is not made.
     entities = []
@@ -149,7 +196,7 @@ def _alert(
                 seen.append(value)
         details[name] = seen
     return Alert(
-        fingerprint=fingerprint(detection.id, window, key),
+        fingerprint=fingerprint(detection.id, key, events),
         detection_id=detection.id,
         detection_name=detection.name,
         severity=str(detection.severity),
@@ -163,6 +210,7 @@ def _alert(
         row_count=len(rows),
         tactics=list(detection.tactics),
         techniques=list(detection.techniques),
+        events=events,
     )
 
 

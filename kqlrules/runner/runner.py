@@ -7,13 +7,17 @@ are given to the template as the params `window_start` and `window_end` (aware d
 window's end, so `ago(lookback)` agrees with the window; on Azure `now()` is the real time, so a query that
 computes its window with `ago()` sees nothing when it catches up an old window: prefer the params.
 
-Each detection runs one window at a time, oldest first, so catching up after downtime goes window by window
-(at most `max_catch_up` windows; older ones are skipped and counted). Queries run on a small thread pool
-within the API's limits; everything else (state, alerts, deliveries) happens on the calling thread, which
-is why the state needs no locks. A retryable failure (429, 5xx, timeout, dropped connection, partial result)
-is retried with backoff; when the attempts run out, the failure is recorded and the window runs again a
-frequency later (in `once` mode, the run reports it and exits non-zero). `stop()` lets queries in flight
-finish and be recorded, then returns.
+Each detection runs one window at a time, oldest first, so catching up after downtime goes window by window,
+every missed window by default (with an explicit `max_catch_up`, older windows are skipped, and the skipped
+range is recorded in the state for `run status`). Before a window is queried its detection is claimed in the
+state (a lease, renewed while the work goes on), so overlapping runners over one state never run a window
+twice: a runner that finds the detection claimed by another waits for it, and finds the window done or the
+lease expired (the other runner died) and takes over. Queries run on a small thread pool within the API's
+limits; alerts go to the sinks on their own threads (`kqlrules.runner.delivery`), so a slow sink never
+delays a window. A retryable failure (429, 5xx, timeout, dropped connection, partial result) is retried
+with backoff; when the attempts run out, the failure is recorded and the window runs again a frequency
+later (in `once` mode, the run reports it and exits non-zero). `stop()` lets queries in flight finish and
+be recorded, then returns.
 """
 
 from __future__ import annotations
@@ -24,27 +28,29 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import Detection
 from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
+from kqlrules.runner.delivery import Deliverers, DeliveryPolicy
 from kqlrules.runner.failpoints import failpoint
 from kqlrules.runner.limits import Limits, RateLimiter, backoff
 from kqlrules.runner.logs import event
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window, align_down, catch_up, first_end, window_ending
 from kqlrules.runner.sinks import Sink
-from kqlrules.runner.state import RunnerState
+from kqlrules.runner.state import LeaseLost, RunnerState
 from kqlrules.table import Table
 from kqlrules.workspace.errors import PartialResult, QueryThrottled, WorkspaceError
 from kqlrules.workspace.protocol import Workspace
 
-OUTBOX_RETRY = timedelta(seconds=30)
 _REAL_WAIT_CAP = 0.5  # seconds: how late a stop request may be noticed while queries are in flight
+DEFAULT_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,15 @@ class ScheduledDetection:
 @dataclass(frozen=True)
 class RunnerConfig:
     delay: timedelta = DEFAULT_DELAY
-    max_catch_up: int = 288
+    max_catch_up: int | None = None  # None: every missed window runs
     since: datetime | None = None
     once: bool = False
     until: datetime | None = None
     limits: Limits = field(default_factory=Limits)
     seed: int | None = None
+    lease: timedelta = DEFAULT_LEASE  # how long a claim on a detection lasts without renewal (wall clock)
+    replay_from: datetime | None = None  # sinks new to the state get the stored alerts from here on
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
 
 @dataclass
@@ -78,10 +87,18 @@ class RunSummary:
     suppressed: int = 0
     deliveries: int = 0
     delivery_failures: int = 0
+    undelivered: int = 0
     skipped_windows: int = 0
+    lease_waits: int = 0
+    taken_over: int = 0
     query_seconds: float = 0.0
     runner_seconds: float = 0.0
     stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed, nothing skipped, nothing left undelivered."""
+        return not (self.windows_failed or self.skipped_windows or self.undelivered)
 
     @property
     def overhead_per_execution(self) -> float:
@@ -123,6 +140,8 @@ class Runner:
         self.workspace = workspace
         self.state = state
         self.sinks = {sink.name: sink for sink in sinks}
+        if len(self.sinks) != len(sinks):
+            raise KqlrulesError("two sinks share a name", hint="give each sink its own name")
         self.clock: Clock = clock or SystemClock()
         self.config = config or RunnerConfig()
         self.summary = RunSummary()
@@ -135,7 +154,12 @@ class Runner:
         self._pending: list[_Job] = []
         self._in_flight: dict[Future[_Outcome], _Job] = {}
         self._rate_slot: datetime | None = None
-        self._outbox_retry_at: datetime | None = None
+        self._held: set[str] = set()  # detections this runner holds a lease on
+        self._blocked: dict[int, float] = {}  # detection index -> monotonic time to claim again
+        self._ready: deque[int] = deque()  # detections whose next window is due, not yet claimed
+        self._limit = datetime.min.replace(tzinfo=UTC)  # the newest instant windows may end at (+ delay)
+        self._renew_at = 0.0
+        self._deliverers = Deliverers(list(sinks), state, self.config.delivery, self.config.seed)
 
     def stop(self) -> None:
         """Finish what is in flight, record it, and return from `run` (safe to call from a signal handler)."""
@@ -145,28 +169,38 @@ class Runner:
         started = self.clock.now()
         horizon = started if self.config.once else self.config.until
         self._plan(started)
-        self._deliver(None)  # what a previous run stored but did not deliver
+        self.state.register_sinks(self.sinks, self.config.replay_from)
+        self._deliverers.start()  # also delivers what a previous run stored but did not deliver
         limits = self.config.limits
-        with ThreadPoolExecutor(max_workers=limits.max_in_flight, thread_name_prefix="query") as pool:
-            while True:
-                tick = time.perf_counter()
-                now = self.clock.now()
-                self._collect(now)
-                if self._stop.is_set():
-                    self.summary.stopped = True
-                    if not self._in_flight:
-                        break
-                else:
-                    self._schedule(now, horizon)
-                    self._dispatch(now, pool)
-                    if self._outbox_retry_at is not None and now >= self._outbox_retry_at:
-                        self._deliver(None)
-                    if self._finished(horizon):
-                        break
-                wake = self._wake_time(horizon)
-                self.summary.runner_seconds += time.perf_counter() - tick
-                self._wait(wake)
-        self._deliver(None)
+        try:
+            with ThreadPoolExecutor(max_workers=limits.max_in_flight, thread_name_prefix="query") as pool:
+                while True:
+                    tick = time.perf_counter()
+                    now = self.clock.now()
+                    self._collect(now)
+                    self._renew()
+                    if self._stop.is_set():
+                        self.summary.stopped = True
+                        if not self._in_flight:
+                            break
+                    else:
+                        self._schedule(now, horizon)
+                        self._dispatch(now, pool)
+                        if self._finished(horizon):
+                            break
+                    wake = self._wake_time(horizon)
+                    self.summary.runner_seconds += time.perf_counter() - tick
+                    self._wait(wake)
+        finally:
+            self.state.release(self._held)
+            self._held.clear()
+            if self._stop.is_set():
+                self._deliverers.stop()
+            else:
+                self._deliverers.drain()
+        counts = self._deliverers.counts
+        self.summary.deliveries, self.summary.delivery_failures = counts.deliveries, counts.failures
+        self.summary.undelivered = sum(b.undelivered for b in self.state.backlog(self.sinks))
         event("run finished", **{k: v for k, v in vars(self.summary).items() if not k.endswith("seconds")})
         return self.summary
 
@@ -187,65 +221,117 @@ class Runner:
             heapq.heappush(self._due, (next_end + self.config.delay, next(self._sequence), index))
 
     def _schedule(self, now: datetime, horizon: datetime | None) -> None:
-        limit = now if horizon is None else min(now, horizon)
-        while self._due and self._due[0][0] <= limit:
+        """Move the detections whose next window is due (or whose claim may be tried again) to `_ready`;
+        they are claimed only when a query slot is free, so a runner never holds more than it works on."""
+        self._limit = now if horizon is None else min(now, horizon)
+        again = time.monotonic()
+        for index in [i for i, at in self._blocked.items() if at <= again]:
+            del self._blocked[index]
+            self._ready.append(index)
+        while self._due and self._due[0][0] <= self._limit:
             _, _, index = heapq.heappop(self._due)
-            detection = self.detections[index]
-            meta = detection.meta
-            frequency = meta.schedule.frequency
-            next_end, skipped = catch_up(
-                self._next_end[meta.id], limit, frequency, self.config.delay, self.config.max_catch_up
+            self._ready.append(index)
+
+    def _claim(self, index: int, now: datetime) -> _Job | None:
+        """Claim the detection's next window in the state, unless it is done already (another runner ran
+        it: move on) or another runner holds the detection (look again shortly)."""
+        detection = self.detections[index]
+        meta = detection.meta
+        frequency = meta.schedule.frequency
+        next_end = self._next_end[meta.id]
+        claim = self.state.claim_window(meta.id, meta.name, next_end, self.config.lease)
+        if claim.outcome == "done" and claim.last_end is not None:
+            self._next_end[meta.id] = align_down(claim.last_end, frequency) + frequency
+            self._due_again(detection, self._next_end[meta.id] + self.config.delay)
+            return None
+        if claim.outcome == "busy":
+            self.summary.lease_waits += 1
+            self._blocked[index] = time.monotonic() + self._lease_poll()
+            return None
+        self._held.add(meta.id)
+        next_end, skipped = catch_up(
+            next_end, self._limit, frequency, self.config.delay, self.config.max_catch_up
+        )
+        if skipped:
+            first_skipped = self._next_end[meta.id]
+            last_skipped = next_end - frequency
+            self._next_end[meta.id] = next_end
+            self.state.record_skipped(meta.id, meta.name, first_skipped, last_skipped, skipped)
+            self.summary.skipped_windows += skipped
+            event(
+                "windows skipped",
+                logging.WARNING,
+                detection=meta.name,
+                skipped=skipped,
+                first_window_end=first_skipped.isoformat(),
+                last_window_end=last_skipped.isoformat(),
             )
-            if skipped:
-                self._next_end[meta.id] = next_end
-                self.state.record_skipped(meta.id, meta.name, skipped, next_end - frequency)
-                self.summary.skipped_windows += skipped
-                event("windows skipped", logging.WARNING, detection=meta.name, skipped=skipped)
-            window = window_ending(next_end, meta.schedule.period)
-            heapq.heappush(self._pending, _Job(now, next(self._sequence), detection, window))
+        return _Job(now, next(self._sequence), detection, window_ending(next_end, meta.schedule.period))
+
+    def _lease_poll(self) -> float:
+        return min(1.0, self.config.lease.total_seconds() / 4)
+
+    def _renew(self) -> None:
+        """Keep this runner's claims alive while it works on them (every third of a lease)."""
+        moment = time.monotonic()
+        if moment < self._renew_at:
+            return
+        self._renew_at = moment + self.config.lease.total_seconds() / 3
+        lost = self.state.renew(self._held, self.config.lease)
+        if lost:
+            event("leases lost", logging.WARNING, detections=sorted(lost))
 
     def _dispatch(self, now: datetime, pool: ThreadPoolExecutor) -> None:
         self._rate_slot = None
-        while (
-            self._pending
-            and self._pending[0].not_before <= now
-            and len(self._in_flight) < self.config.limits.max_in_flight
-        ):
+        while len(self._in_flight) < self.config.limits.max_in_flight:
+            retry = bool(self._pending) and self._pending[0].not_before <= now
+            if not retry and not self._ready:
+                return
             slot = self._limiter.next_slot(now)
             if slot > now:
                 self._rate_slot = slot
                 return
-            job = heapq.heappop(self._pending)
+            if retry:
+                job: _Job | None = heapq.heappop(self._pending)
+            else:
+                job = self._claim(self._ready.popleft(), now)
+            if job is None:
+                continue
             self._limiter.started(now)
             self._in_flight[pool.submit(self._execute, job)] = job
             self.summary.executions += 1
 
     def _finished(self, horizon: datetime | None) -> bool:
-        if horizon is None or self._pending or self._in_flight:
+        if horizon is None or self._pending or self._in_flight or self._blocked or self._ready:
             return False
         return not self._due or self._due[0][0] > horizon
 
     def _wake_time(self, horizon: datetime | None) -> datetime | None:
         times = []
-        if self._pending and len(self._in_flight) < self.config.limits.max_in_flight:
+        free = len(self._in_flight) < self.config.limits.max_in_flight
+        if self._pending and free:
             times.append(max(self._pending[0].not_before, self._rate_slot or self._pending[0].not_before))
+        if self._ready and free:
+            times.append(self._rate_slot or self.clock.now())
         if self._due and (horizon is None or self._due[0][0] <= horizon):
             times.append(self._due[0][0])
-        if self._outbox_retry_at is not None:
-            times.append(self._outbox_retry_at)
         return min(times) if times else None
 
     def _wait(self, wake: datetime | None) -> None:
         if self._stop.is_set() and not self._in_flight:
             return
+        # Waiting on another runner's claim is waiting in real time, whatever clock the schedule uses.
+        pause = None
+        if self._blocked:
+            pause = min(_REAL_WAIT_CAP, max(0.0, min(self._blocked.values()) - time.monotonic()))
+        real = None if wake is None else self.clock.real_seconds_until(wake)
         if self._in_flight:
-            seconds = None if wake is None else self.clock.real_seconds_until(wake)
-            timeout = _REAL_WAIT_CAP if seconds is None else min(seconds, _REAL_WAIT_CAP)
+            timeout = min(_REAL_WAIT_CAP if real is None else real, _REAL_WAIT_CAP, pause or _REAL_WAIT_CAP)
             wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
-        elif wake is not None:
+        elif wake is not None and (pause is None or real is None or real <= pause):
             self.clock.sleep_until(wake, self._stop)
-        else:  # nothing scheduled at all (no enabled detections): idle until stopped
-            self._stop.wait(_REAL_WAIT_CAP)
+        else:  # a claim to try again, or nothing scheduled at all (no enabled detections)
+            self._stop.wait(_REAL_WAIT_CAP if pause is None else pause)
 
     # -- executing (on a pool thread) ----------------------------------------------------------------------
 
@@ -278,16 +364,27 @@ class Runner:
 
     def _complete(self, job: _Job, table: Table, now: datetime) -> None:
         meta = job.detection.meta
+        next_end = job.window.end + meta.schedule.frequency
         try:
-            evaluation, alerts = evaluate(meta, job.window, table)
+            with self.state.commit_window(
+                meta.id, meta.name, job.window, next_end + self.config.delay
+            ) as commit:
+                evaluation, alerts = evaluate(meta, job.window, table, commit.already_alerted)
+                for alert in alerts:
+                    last = commit.last_alert_end(alert.entity_key)
+                    alert.suppressed = suppressed_by(last, job.window, meta.suppress_for)
+                self.state.store_alerts(alerts)
         except ResultShapeError as error:
             self._give_up(job, error, now)
             return
-        for alert in alerts:
-            last = self.state.last_alert_end(meta.id, alert.entity_key)
-            alert.suppressed = suppressed_by(last, job.window, meta.suppress_for)
-        next_end = job.window.end + meta.schedule.frequency
-        self.state.complete_window(meta.id, meta.name, job.window, alerts, next_end + self.config.delay)
+        except LeaseLost:
+            # Another runner took the detection over after this one's lease ran out: its result counts.
+            self._held.discard(meta.id)
+            self.summary.taken_over += 1
+            event("window taken over", logging.WARNING, detection=meta.name, window=str(job.window))
+            self._due_again(job.detection, now)
+            return
+        self._held.discard(meta.id)
         failpoint("window-committed")
         self._next_end[meta.id] = next_end
         self._due_again(job.detection, next_end + self.config.delay)
@@ -307,7 +404,7 @@ class Runner:
                 attempts=job.attempt,
             )
         if delivered:
-            self._deliver(delivered)
+            self._deliverers.wake()
 
     def _failed_attempt(self, job: _Job, error: BaseException | None, now: datetime) -> None:
         retryable = isinstance(error, WorkspaceError) and error.retryable
@@ -342,6 +439,7 @@ class Runner:
             logging.getLogger("kqlrules.runner").error("query failed", exc_info=error)
         retry_at = now + meta.schedule.frequency
         self.state.record_failure(meta.id, meta.name, message, retry_at)
+        self._held.discard(meta.id)
         self.summary.windows_failed += 1
         event(
             "window failed",
@@ -356,29 +454,6 @@ class Runner:
 
     def _due_again(self, detection: ScheduledDetection, at: datetime) -> None:
         heapq.heappush(self._due, (at, next(self._sequence), self._index[detection.meta.id]))
-
-    def _deliver(self, fingerprints: list[str] | None) -> None:
-        if not self.sinks:
-            return
-        if fingerprints is None:
-            self._outbox_retry_at = None
-        for pending in self.state.pending_deliveries(self.sinks, fingerprints):
-            try:
-                self.sinks[pending.sink].deliver(pending.fingerprint, pending.payload)
-            except (KqlrulesError, OSError) as error:
-                self.summary.delivery_failures += 1
-                self._outbox_retry_at = self.clock.now() + OUTBOX_RETRY
-                event(
-                    "delivery failed",
-                    logging.WARNING,
-                    sink=pending.sink,
-                    alert=pending.fingerprint,
-                    error=str(error),
-                )
-                continue
-            failpoint("alert-written")
-            self.state.mark_delivered(pending.fingerprint, pending.sink)
-            self.summary.deliveries += 1
 
 
 def _in_template(detection: ScheduledDetection, error: KqlrulesError) -> str:

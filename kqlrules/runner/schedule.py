@@ -48,9 +48,12 @@ def first_end(now: datetime, frequency: timedelta, delay: timedelta, since: date
 
 
 def catch_up(
-    next_end: datetime, now: datetime, frequency: timedelta, delay: timedelta, max_windows: int
+    next_end: datetime, now: datetime, frequency: timedelta, delay: timedelta, max_windows: int | None
 ) -> tuple[datetime, int]:
-    """After downtime, keep only the newest `max_windows` missed windows: (the end to run next, skipped)."""
+    """After downtime, keep only the newest `max_windows` missed windows: (the end to run next, skipped).
+    Without a cap (`None`, the default) every missed window runs."""
+    if max_windows is None:
+        return next_end, 0
     newest = latest_end(now, frequency, delay)
     missed = (newest - next_end) // frequency + 1
     if missed <= max_windows:

@@ -1,14 +1,20 @@
 """Where alerts go. A registry of sink kinds, each opened from a spec: `stdout`, `file:PATH`, `sqlite:PATH`,
-`webhook:URL`.
+`webhook:URL`, under a name (the outbox's key for the sink: a name from `kqlrules.toml`, or the spec).
 
 Delivery is at least once (the runner's outbox resends what a sink did not confirm) and every sink drops an
 alert whose idempotency key (the fingerprint) it has already taken, so each alert lands exactly once:
-the file sink remembers the keys in its file, the SQLite sink keys its table on them, and the webhook sink
-sends `Idempotency-Key` for the receiver to do the same. `stdout` can only remember within one process.
+the file sink remembers the keys in its file (also those other processes appended, under a file lock), the
+SQLite sink keys its table on them, and the webhook sink sends `Idempotency-Key` for the receiver to do the
+same. `stdout` can only remember within one process: a runner killed after printing an alert and before
+recording it prints it again when the next run delivers it (at least once, never lost).
+
+Each `deliver` is one attempt; retries, backoff and the circuit breaker are the runner's
+(`kqlrules.runner.delivery`), so a sink never holds the schedule up.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -52,14 +58,21 @@ def register_sink(kind: str) -> Callable[[SinkFactory], SinkFactory]:
     return add
 
 
-def open_sink(spec: str) -> Sink:
+def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) -> Sink:
+    """The sink `spec` names, known to the outbox as `name` (default: the spec itself); `secret` signs a
+    webhook's bodies (default: `KQLRULES_WEBHOOK_SECRET`)."""
     kind, _, argument = spec.partition(":")
     factory = SINKS.get(kind)
     if factory is None:
         raise KqlrulesError(
             f"unknown sink {spec!r}", hint=f"one of: {', '.join(f'{k}[:ARG]' for k in sorted(SINKS))}"
         )
-    return factory(spec, argument)
+    sink = factory(spec, argument)
+    if secret is not None and isinstance(sink, WebhookSink):
+        sink.use_secret(secret)
+    if name is not None:
+        sink.name = name
+    return sink
 
 
 def _line(alert: dict[str, Any]) -> str:
@@ -86,47 +99,71 @@ class StdoutSink:
 
 
 class FileSink:
-    """JSON lines, appended and fsync'd one alert at a time."""
+    """JSON lines, appended and fsync'd one alert at a time. Several runners may append to one file: each
+    write holds an exclusive `flock` and first reads what others appended since, so a key is written once."""
 
     def __init__(self, name: str, path: Path) -> None:
         self.name = name
         self.path = path
-        self._seen = self._recover()
         try:
-            self._file = path.open("a", encoding="utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as error:
             raise KqlrulesError(f"cannot open alert file {path}: {error.strerror}") from None
+        self._seen: set[str] = set()
+        self._read_to = 0
+        with self._locked():
+            self._catch_up(cut_torn=True)
 
-    def _recover(self) -> set[str]:
-        # A crash mid-write can leave a torn last line: cut it, the outbox will send that alert again.
-        if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return set()
-        data = self.path.read_bytes()
+    def _locked(self) -> _FileLock:
+        return _FileLock(self._fd)
+
+    def _catch_up(self, *, cut_torn: bool = False) -> None:
+        # A crash mid-write can leave a torn last line: cut it (the outbox sends that alert again).
+        size = os.fstat(self._fd).st_size
+        if size <= self._read_to:
+            return
+        data = os.pread(self._fd, size - self._read_to, self._read_to)
         whole = data[: data.rfind(b"\n") + 1]
-        if len(whole) != len(data):
-            with self.path.open("r+b") as handle:
-                handle.truncate(len(whole))
-        seen = set()
+        if cut_torn and len(whole) != len(data):
+            os.ftruncate(self._fd, self._read_to + len(whole))
         for line in whole.splitlines():
             try:
                 key = json.loads(line).get("idempotency_key")
-            except ValueError:
+            except (ValueError, AttributeError):
                 continue
             if isinstance(key, str):
-                seen.add(key)
-        return seen
+                self._seen.add(key)
+        self._read_to += len(whole)
 
     def deliver(self, key: str, alert: dict[str, Any]) -> None:
         if key in self._seen:
             return
-        self._file.write(_line(alert))
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._seen.add(key)
+        with self._locked():
+            self._catch_up(cut_torn=True)
+            if key in self._seen:
+                return
+            data = _line(alert).encode()
+            written = 0
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+            self._read_to = os.fstat(self._fd).st_size
+            self._seen.add(key)
 
     def close(self) -> None:
-        self._file.close()
+        os.close(self._fd)
+
+
+class _FileLock:
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def __enter__(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 class SqliteSink:
@@ -151,8 +188,10 @@ class SqliteSink:
 
 
 class WebhookSink:
-    """POSTs each alert as JSON with `Idempotency-Key` and, when `KQLRULES_WEBHOOK_SECRET` is set, an
-    HMAC-SHA256 signature of the body in `X-Kqlrules-Signature: sha256=<hex>`. Retries 429/5xx/errors."""
+    """POSTs each alert as JSON with `Idempotency-Key` and, when a secret is set (`KQLRULES_WEBHOOK_SECRET`,
+    or the sink's `secret_env` in kqlrules.toml), an HMAC-SHA256 signature of the body in
+    `X-Kqlrules-Signature: sha256=<hex>`. One attempt by default (the runner retries); `attempts` > 1
+    retries 429/5xx/errors here."""
 
     def __init__(
         self,
@@ -160,7 +199,7 @@ class WebhookSink:
         url: str,
         *,
         secret: str | None = None,
-        attempts: int = 4,
+        attempts: int = 1,
         backoff: float = 0.2,
         timeout: float = 10.0,
     ) -> None:
@@ -172,6 +211,9 @@ class WebhookSink:
         self._attempts = attempts
         self._backoff = backoff
         self._timeout = timeout
+
+    def use_secret(self, secret: str) -> None:
+        self._secret = secret
 
     def deliver(self, key: str, alert: dict[str, Any]) -> None:
         body = json.dumps(alert, separators=(",", ":"), sort_keys=True, default=str).encode()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import Location
+from kqlrules.rules import shape_problem
 from kqlrules.rules.paths import shown
 from kqlrules.testing.errors import TestFileError
 from kqlrules.testing.times import TimeFormatError, parse_time
@@ -203,6 +204,9 @@ def load_test_file(path: Path, *, default_now: datetime | None = None) -> TestFi
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise TestFileError(f"cannot read the test file: {error}", Location(where.path)) from None
+    too_complex = shape_problem(text)
+    if too_complex is not None:
+        raise TestFileError(too_complex.message, where.at(too_complex.line - 1, too_complex.col - 1))
     try:
         document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:

@@ -4,7 +4,8 @@ The windows are the runner's (`kqlrules.runner.schedule`): a detection with freq
 for the windows [E - P, E) whose end E is a multiple of F with `start < E <= end`. Each window's query gets
 the window as its timespan and as the params `window_start`/`window_end`, its result goes through the
 runner's trigger and alert building (`kqlrules.runner.evaluate`), and `suppress_for` holds back repeats as
-the runner's state would. Nothing is delivered and nothing is stored.
+the runner's state would; an event already alerted (an overlapping period sees it twice) is not alerted again,
+as in the runner. Nothing is delivered and nothing is stored.
 
 An alert counts on the UTC day of its window's last instant, so a daily window [11-07, 11-08) counts on
 11-07, the day whose events raised it.
@@ -205,13 +206,14 @@ def _replay(
         per_day=dict.fromkeys(days_between(start, end), 0),
     )
     last_alert_end: dict[str, datetime] = {}
+    alerted: set[tuple[str, str]] = set()  # (entity key, event time), as the runner's state keeps them
     rng = random.Random(0)
     for window in windows:
         rendered: RenderedQuery | None = None
         try:
             rendered = detection.render(template_params(window, anchor_now=anchor_now))
             table = _query(workspace, rendered.text, window, limits, rng)
-            evaluation, alerts = evaluate(meta, window, table)
+            evaluation, alerts = evaluate(meta, window, table, lambda pairs: alerted & set(pairs))
         except KqlrulesError as error:
             result.error = f"window {window}: {_in_template(rendered, error)}"
             break
@@ -219,6 +221,7 @@ def _replay(
         result.rows += evaluation.row_count
         result.windows_fired += evaluation.fired
         for alert in alerts:
+            alerted.update((alert.entity_key, event) for event in alert.events)
             if suppressed_by(last_alert_end.get(alert.entity_key), window, meta.suppress_for):
                 result.suppressed += 1
                 continue

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kqlrules.errors import KqlrulesError, Location
+from kqlrules.rules.sentinel_yaml import SentinelYamlError, read_rule, rule_files
 from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, from_sentinel
 from kqlrules.workflow.yaml_out import dump_yaml
 
@@ -21,56 +20,46 @@ class ImportReport:
 
 
 def sentinel_files(paths: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml")))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise KqlrulesError(f"{path}: no such file or folder")
-    return files
+    """Rule files under `paths`, odd names such as `x. yaml` included."""
+    return rule_files(paths)
 
 
-# Sentinel's own tooling reads rules with PyYAML, which accepts block scalars that stricter YAML 1.2 parsers
-# (ruamel) refuse; importing must accept what Sentinel accepts.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_sentinel_rule(path: Path) -> dict[str, Any]:
+def read_sentinel_rule(path: Path, shown: str | None = None) -> dict[str, Any]:
+    """One rule file's fields; a file that is not YAML, or not a mapping, raises `SentinelImportError`."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = Location.of(path, mark.line + 1, mark.column + 1) if mark else Location.of(path)
-        raise SentinelImportError(f"invalid YAML: {error.problem}", where) from None
-    if not isinstance(data, dict):
-        raise SentinelImportError(
-            "not a Sentinel analytic rule (expected a mapping)", Location.of(path, 1, 1)
-        )
-    return data
+        return read_rule(path, shown)
+    except SentinelYamlError as error:
+        raise SentinelImportError(error.message, error.location) from None
 
 
 def import_sentinel(paths: Iterable[Path], out: Path, *, base: Path | None = None) -> ImportReport:
-    """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing."""
+    """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing.
+
+    A file that is not a rule, or that the detection model refuses, is reported and skipped (so the
+    repository stays loadable); a second file with an id already imported is reported naming both files."""
     report = ImportReport()
     seen_ids: dict[str, Path] = {}
     for path in sentinel_files(paths):
+        relative = path.relative_to(base) if base else path
         try:
-            relative = path.relative_to(base) if base else path
-            rule = from_sentinel(read_sentinel_rule(path), relative)
+            rule = from_sentinel(read_sentinel_rule(path, str(relative)), relative)
         except SentinelImportError as error:
             report.skipped.append(error)
             continue
+        # Sentinel compares rule template ids without regard to case.
         rule_id = str(rule.metadata.get("id", "")).lower()
         if rule_id in seen_ids:
+            first = seen_ids[rule_id]
             report.skipped.append(
                 SentinelImportError(
-                    f"same id {rule_id} as {seen_ids[rule_id]}: imported once", Location.of(path)
+                    f"duplicate id {rule.metadata['id']}: {relative} and {first} both have it; "
+                    f"imported {first} only",
+                    Location.of(relative),
+                    hint="give one of the rules a new GUID (ids identify rules in Sentinel)",
                 )
             )
             continue
-        seen_ids[rule_id] = path
+        seen_ids[rule_id] = relative
         report.written.append((write_detection(out, rule.area, rule), rule))
     return report
 

@@ -1,7 +1,10 @@
 """Microsoft Sentinel's analytic rule YAML (the Azure-Sentinel repository's format) <-> kqlrules detections.
 
-Import keeps every field Sentinel has: the schedule and trigger, ATT&CK, entity mappings, custom details,
-alert details override, event and incident grouping, suppression, required data connectors, version, status.
+Import keeps every field of the rule: the schedule and trigger, ATT&CK (sub-techniques included), entity
+mappings (and the older `sentinelEntitiesMappings`), custom details, alert details override, event and
+incident grouping, suppression, required data connectors (as written), tags (words and objects), the
+template link (`alertRuleTemplateName` / `templateVersion`), version, status; any other field is
+kept verbatim under `sentinel.extra`. Export writes them back; docs/workflow.md lists the few normalisations.
 The query becomes the detection's template with Jinja2 syntax escaped, so it renders back to the same text.
 """
 
@@ -12,9 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import TACTICS, Detection
 from kqlrules.timespan import format_timespan
+from kqlrules.workflow.connectors import required_data_connectors
 
 _OPERATORS = {
     "gt": "gt",
@@ -77,18 +83,42 @@ def _timespan_text(value: Any, field: str, where: Location) -> str:
 
 
 def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
-    """Translate one parsed Sentinel rule. Raises `SentinelImportError` for a rule that has no query."""
+    """Translate one parsed Sentinel rule. Raises `SentinelImportError` for a rule that has no query, or
+    one the detection model refuses (the message says why, at the file)."""
     where = Location.of(source)
     query = data.get("query")
     if not isinstance(query, str) or not query.strip():
         raise SentinelImportError(
             "no query: not an analytic rule (a moved stub or another kind of file)", where
         )
+    meta = _metadata(data, where)
+    # A `query: |` block ends with YAML's newline, not the query's; the template file ends with one of
+    # its own, which Jinja2 drops when rendering, so the rendered text is the query exactly.
+    query = query[:-1] if query.endswith("\n") else query
+    try:
+        detection = Detection.model_validate(meta)
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SentinelImportError(f"not importable: {field}: {message}", where) from None
+    # Whatever export would not write back (fields kqlrules gives no meaning to, or an explicit default
+    # such as `enabled: true`) is kept verbatim, so the exported rule has every field the original had.
+    written = to_sentinel(detection, query)
+    extra = {key: value for key, value in data.items() if key not in written}
+    if "relevantTechniques" in written:
+        extra.pop("techniques", None)  # written back under the name Sentinel's CI reads
+    if extra:
+        meta.setdefault("sentinel", {})["extra"] = extra
+    return ImportedRule(meta, template_for(query) + "\n", query, area_for(source), _slug(source.stem), source)
+
+
+def _metadata(data: dict[str, Any], where: Location) -> dict[str, Any]:
     kind = str(data.get("kind") or "Scheduled")
     meta: dict[str, Any] = {
         "id": str(data.get("id", "")).strip(),
-        "name": str(data.get("name", "")).strip(),
-        "description": str(data.get("description") or "").strip(),
+        "name": str(data.get("name", "")),
+        "description": str(data.get("description") or ""),
         "severity": str(data.get("severity") or "Medium"),
     }
     if data.get("enabled") is False:
@@ -115,8 +145,10 @@ def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
     ]
     if techniques:
         meta["techniques"] = techniques
-    connectors = data.get("requiredDataConnectors") or []
-    tables = sorted({str(t) for c in connectors for t in (c.get("dataTypes") or [])})
+    connectors = data.get("requiredDataConnectors")
+    tables = sorted(
+        {str(t) for c in connectors or [] if isinstance(c, dict) for t in (c.get("dataTypes") or [])}
+    )
     if tables:
         meta["tables"] = tables
     entities = [
@@ -136,22 +168,21 @@ def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
     if alert:
         meta["alert"] = alert
     meta["version"] = str(data.get("version") or "1.0.0")
-    if data.get("tags"):
-        meta["tags"] = [_tag(t) for t in data["tags"]]
+    tags = [_tag(t) for t in data.get("tags") or [] if t is not None]
+    if tags:
+        meta["tags"] = tags
     if data.get("suppressionEnabled") and data.get("suppressionDuration"):
         meta["suppress_for"] = str(data["suppressionDuration"])
     sentinel = _sentinel_from(data, kind, connectors)
     if sentinel:
         meta["sentinel"] = sentinel
-    # A `query: |` block ends with YAML's newline, not the query's; the template file ends with one of
-    # its own, which Jinja2 drops when rendering, so the rendered text is the query exactly.
-    query = query[:-1] if query.endswith("\n") else query
-    return ImportedRule(meta, template_for(query) + "\n", query, area_for(source), _slug(source.stem), source)
+    return meta
 
 
-def _tag(tag: Any) -> str:
+def _tag(tag: Any) -> str | dict[str, Any]:
+    """A tag as written: a word, or an object such as `{Schema: ASimDns, SchemaVersion: 0.1.1}`."""
     if isinstance(tag, dict):
-        return ", ".join(f"{k}={v}" for k, v in tag.items())
+        return {str(k): v for k, v in tag.items()}
     return str(tag)
 
 
@@ -171,7 +202,7 @@ def _alert_from(override: dict[str, Any]) -> dict[str, Any]:
     return alert
 
 
-def _sentinel_from(data: dict[str, Any], kind: str, connectors: list[Any]) -> dict[str, Any]:
+def _sentinel_from(data: dict[str, Any], kind: str, connectors: Any) -> dict[str, Any]:
     sentinel: dict[str, Any] = {}
     if kind != "Scheduled":
         sentinel["kind"] = kind
@@ -195,24 +226,39 @@ def _sentinel_from(data: dict[str, Any], kind: str, connectors: list[Any]) -> di
         sentinel["incident"] = out
     if data.get("status"):
         sentinel["status"] = str(data["status"])
-    if connectors:
+    if isinstance(connectors, list):
+        # Kept as written, the empty list and the ids' case included (Sentinel's CI requires the key).
         sentinel["required_data_connectors"] = connectors
+    template = data.get("alertRuleTemplateName")
+    if isinstance(template, str) and template:
+        version = data.get("templateVersion")
+        sentinel["template"] = {"name": template, **({"version": str(version)} if version else {})}
+    if isinstance(data.get("sentinelEntitiesMappings"), list):
+        sentinel["entities_mappings"] = data["sentinelEntitiesMappings"]
     return sentinel
 
 
-def to_sentinel(detection: Detection, query: str) -> dict[str, Any]:
-    """A Sentinel analytic rule (the Azure-Sentinel repository's YAML shape) for a rendered detection."""
+def to_sentinel(detection: Detection, query: str, *, tables: list[str] | None = None) -> dict[str, Any]:
+    """A Sentinel analytic rule (the Azure-Sentinel repository's YAML shape) for a rendered detection.
+
+    `requiredDataConnectors` is the detection's own list when it has one (an imported rule's, as written);
+    otherwise it is derived from `tables` (the tables the query reads; default: the detection's `tables`)."""
+    settings = detection.sentinel
     rule: dict[str, Any] = {
         "id": detection.id,
         "name": detection.name,
         "description": detection.description,
         "severity": detection.severity.value,
     }
-    settings = detection.sentinel
-    if settings.required_data_connectors:
+    if not detection.enabled:
+        rule["enabled"] = False
+    if settings.required_data_connectors is not None:
         rule["requiredDataConnectors"] = settings.required_data_connectors
-    elif detection.tables:
-        rule["requiredDataConnectors"] = [{"connectorId": "CustomConnector", "dataTypes": detection.tables}]
+    else:
+        # Azure-Sentinel's CI requires the key on every scheduled rule, even empty
+        # (ScheduledTemplateInternalModel.cs: `requiredDataConnectors`, Required.Always).
+        read = detection.tables if tables is None else tables
+        rule["requiredDataConnectors"] = required_data_connectors(read, query)[0]
     if settings.kind == "Scheduled":
         rule["queryFrequency"] = format_timespan(detection.schedule.frequency)
         rule["queryPeriod"] = format_timespan(detection.schedule.period)
@@ -233,6 +279,8 @@ def to_sentinel(detection: Detection, query: str) -> dict[str, Any]:
             }
             for entity in detection.entities
         ]
+    if settings.entities_mappings:
+        rule["sentinelEntitiesMappings"] = settings.entities_mappings
     if detection.custom_details:
         rule["customDetails"] = dict(detection.custom_details)
     override = _override_of(detection)
@@ -261,6 +309,12 @@ def to_sentinel(detection: Detection, query: str) -> dict[str, Any]:
     rule["kind"] = settings.kind
     if settings.status:
         rule["status"] = settings.status
+    if settings.template is not None:
+        rule["alertRuleTemplateName"] = settings.template.name
+        if settings.template.version:
+            rule["templateVersion"] = settings.template.version
+    # Kept fields come last and never override what the detection itself says.
+    rule.update({k: v for k, v in settings.extra.items() if k not in rule})
     return rule
 
 

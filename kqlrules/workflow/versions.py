@@ -43,7 +43,8 @@ class VersionProblem:
 
 
 def content_hash(detection: VersionedDetection) -> str:
-    metadata = detection.meta.model_dump(mode="json", exclude={"version"})
+    # Defaults left out: a field added to the model later (with its default) changes no detection's hash.
+    metadata = detection.meta.model_dump(mode="json", exclude={"version"}, exclude_defaults=True)
     payload = json.dumps(metadata, sort_keys=True) + "\n" + detection.kql_path.read_text(encoding="utf-8")
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

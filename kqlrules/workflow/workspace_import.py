@@ -98,6 +98,9 @@ def detection_of(shaped: dict[str, Any], rule: LiveRule, tables_of: TablesOf | N
         tables = tables_of(imported.query)
         if tables:
             metadata = _with_tables(metadata, tables)
+    # A rule imported from one target stays on it: deploying it to the other too would create rules nobody
+    # asked for (and a Sentinel rule may look back further than Monitor's 2-day window).
+    metadata = {**metadata, "targets": [rule.target]}
     try:
         Detection.model_validate(metadata)
     except pydantic.ValidationError as error:

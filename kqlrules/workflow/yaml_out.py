@@ -11,7 +11,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 def _literal_multiline(value: Any) -> Any:
     if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+        return LiteralScalarString(value)
     if isinstance(value, dict):
         return {k: _literal_multiline(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -33,7 +33,10 @@ _ORDERED = re.compile(
     r"\b(sort|order)\s+by\b|\|\s*(top(?!-)|serialize|range|scan|make-series)\b|^\s*range\b|\bprint\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_UNORDERED_SETS = re.compile(r"\bmake_set|set_union|set_intersect|set_difference|bag_keys|hll\b")
+# The grid neighbours' order is not documented either (geo-s2cell-neighbors, geo-geohash-neighbors pages).
+_UNORDERED_SETS = re.compile(
+    r"\bmake_set|set_union|set_intersect|set_difference|bag_keys|hll\b|geo_s2cell_neighbors|geo_geohash_neighbors"
+)
 
 
 # Examples whose documented output cannot be what their query prints, checked by hand: (page, a piece of the

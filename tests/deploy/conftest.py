@@ -54,7 +54,8 @@ def deployable(number: int = 1, query: str = QUERY, **changes: Any) -> Deployabl
 
 @pytest.fixture
 def emulator() -> Iterator[ArmEmulator]:
-    with ArmEmulator(page_size=2) as arm:  # small pages so listing follows nextLink
+    # Small pages so listing follows nextLink; the action group the environments notify exists.
+    with ArmEmulator(page_size=2, action_groups=[ACTION_GROUP]) as arm:
         yield arm
 
 
@@ -89,6 +90,18 @@ def plan_for(
     return build_plan(items, environment, live, prune=prune)
 
 
+def monitor_name(name: str, environment: Environment) -> str:
+    """A Monitor rule's ARM name: `<detection id>-<workspace>` (a bare detection id is completed)."""
+    return f"{name}-{environment.workspace}" if len(name) == 36 and name.count("-") == 4 else name
+
+
+def without_preview_fields(body: Any) -> Any:
+    """A Sentinel body as the stable 2025-09-01 spec (the one in shared/specs) knows it: sub-techniques are
+    a 2025-07-01-preview field, sent only with that version."""
+    properties = {k: v for k, v in (body.get("properties") or {}).items() if k != "subTechniques"}
+    return {**body, "properties": properties}
+
+
 class Portal:
     """Edits rules the way the portal does: plain ARM calls with a token, outside kqlrules."""
 
@@ -98,15 +111,27 @@ class Portal:
 
     def path(self, target: str, name: str) -> str:
         env = self.environment
+        if target == "actiongroup":
+            return name  # the action group's resource id
         if target == "monitor":
+            name = monitor_name(name, env)
             rg = f"/subscriptions/{env.subscription}/resourceGroups/{env.resource_group}"
             return f"{rg}/providers/Microsoft.Insights/scheduledQueryRules/{name}"
         return f"{env.workspace_id}/providers/Microsoft.SecurityInsights/alertRules/{name}"
 
     def call(
-        self, method: str, target: str, name: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        target: str,
+        name: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        version: str | None = None,
     ) -> tuple[int, Any]:
-        version = "2023-12-01" if target == "monitor" else "2025-09-01"
+        # The portal speaks the newest (preview) Sentinel version, so its edits keep sub-techniques.
+        version = version or {"monitor": "2023-12-01", "actiongroup": "2023-01-01"}.get(
+            target, "2025-07-01-preview"
+        )
         request = urllib.request.Request(
             f"{self.base}{self.path(target, name)}?api-version={version}",
             method=method,

@@ -19,12 +19,23 @@ class NoToken:
         return AccessToken("", 0)
 
 
-def test_monitor_rules_go_out_at_api_version_2023_12_01_and_sentinel_at_2025_09_01(
+def test_each_rule_goes_out_at_the_api_version_of_its_kind(
     emulator: ArmEmulator, environment: Environment, stores: dict[str, RuleStore]
 ) -> None:
-    apply_plan(plan_for([deployable(1)], environment, stores), stores)
-    versions = {("scheduledQueryRules" in r.path, r.api_version) for r in emulator.requests}
-    assert versions == {(True, "2023-12-01"), (False, "2025-09-01")}
+    plain = deployable(1, techniques=["T1110"])
+    with_sub_technique = deployable(2, techniques=["T1110.001"])
+    nrt = deployable(3, techniques=["T1110"], sentinel={"kind": "NRT"})
+    apply_plan(plan_for([plain, with_sub_technique, nrt], environment, stores), stores)
+    puts = {(r.path.rsplit("/", 1)[-1], r.api_version) for r in emulator.requests if r.method == "PUT"}
+    sentinel = {(name, version) for name, version in puts if len(name) == 36}
+    assert sentinel == {
+        (plain.id, "2025-09-01"),
+        (with_sub_technique.id, "2025-07-01-preview"),
+        (nrt.id, "2025-07-01-preview"),
+    }
+    assert {version for name, version in puts if len(name) != 36} == {"2023-12-01"}
+    lists = {r.api_version for r in emulator.requests if r.method == "GET" and "alertRules" in r.path}
+    assert lists == {"2025-07-01-preview"}  # the version that lists every kind with every field
 
 
 def test_every_request_carries_the_credentials_bearer_token(

@@ -11,7 +11,7 @@ from .conftest import Portal, deployable, make_environment, plan_for
 
 
 def actions(plan: object) -> list[tuple[str, str, str]]:
-    return sorted((c.target, c.action.value, c.name[-2:]) for c in plan.changes)  # type: ignore[attr-defined]
+    return sorted((c.target, c.action.value, c.name[:36][-2:]) for c in plan.changes)  # type: ignore[attr-defined]
 
 
 def test_first_plan_creates_every_rule_on_every_target(
@@ -110,14 +110,14 @@ def test_prune_deletes_only_owned_rules_that_left_the_repository(
 
     plan = plan_for([kept], environment, stores, prune=True)
     assert sorted((c.target, c.name) for c in plan.changes if c.action is Action.delete) == [
-        ("monitor", removed.id),
+        ("monitor", f"{removed.id}-{environment.workspace}"),
         ("sentinel", removed.id),
     ]
     assert not apply_plan(plan, stores).failed
     left = {name: sorted(rule.name for rule in store.list()) for name, store in stores.items()}
     assert left == {
         "sentinel": sorted([kept.id, foreign.id]),
-        "monitor": sorted([kept.id, foreign.id, "hand-made-rule"]),
+        "monitor": sorted([f"{kept.id}-sec-ws", f"{foreign.id}-sec-ws", "hand-made-rule"]),
     }
 
 

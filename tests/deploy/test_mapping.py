@@ -57,11 +57,13 @@ def test_monitor_rule_scopes_the_workspace_and_counts_rows() -> None:
     }
 
 
-def test_monitor_mutes_actions_or_auto_mitigates_never_both() -> None:
+def test_monitor_alerts_are_stateless_unless_asked_and_never_muted_and_auto_mitigated() -> None:
     muted = MonitorTarget().body(deployable(1, suppress_for="30m"), ENV, OWNER)["properties"]
     plain = MonitorTarget().body(deployable(1), ENV, OWNER)["properties"]
+    stateful = MonitorTarget().body(deployable(1, monitor={"auto_mitigate": True}), ENV, OWNER)["properties"]
     assert (muted["muteActionsDuration"], muted["autoMitigate"]) == ("PT30M", False)
-    assert "muteActionsDuration" not in plain and plain["autoMitigate"] is True
+    assert "muteActionsDuration" not in plain and plain["autoMitigate"] is False
+    assert stateful["autoMitigate"] is True
 
 
 def test_ownership_marks_round_trip_and_replace_an_old_marker() -> None:
@@ -84,7 +86,6 @@ def test_ownership_marks_round_trip_and_replace_an_old_marker() -> None:
         ({"schedule": {"frequency": "1h", "period": "3d"}}, "monitor: period 3d exceeds"),
         ({"suppress_for": "2d"}, "sentinel: suppress_for must be between 5m and 24h"),
         ({"entities": {"IoTDevice": "DeviceId"}}, "sentinel: entity type 'IoTDevice'"),
-        ({"sentinel": {"kind": "NRT"}}, "sentinel: kind NRT is not deployable"),
     ],
 )
 def test_preflight_refuses_what_a_target_cannot_take(changes: dict[str, object], message: str) -> None:
@@ -97,7 +98,7 @@ def test_preflight_reports_every_problem_at_once() -> None:
     items = [deployable(1, query=""), deployable(2, query="T" * 10_001), deployable(3)]
     with pytest.raises(PreflightError) as error:
         preflight(items, ENV)
-    assert "4 problem(s)" in str(error.value)
+    assert "3 problem(s)" in str(error.value)  # empty for both targets; too long for Sentinel
     assert "query is empty" in str(error.value) and "10001 characters" in str(error.value)
 
 

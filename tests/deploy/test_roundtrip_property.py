@@ -16,10 +16,10 @@ from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.emulator import ArmEmulator, EmulatorCredential
 from kqlrules.rules.model import TACTICS, Detection
 
-from .conftest import make_environment
+from .conftest import ACTION_GROUP, make_environment
 
 MONITOR_FREQUENCIES = ["5m", "10m", "15m", "30m", "1h", "2h", "6h", "1d"]
-COLUMNS = st.sampled_from(["UserPrincipalName", "IPAddress", "Computer", "AppDisplayName"])
+COLUMNS = st.sampled_from(["UserPrincipalName", "IPAddress", "ResultDescription", "AppDisplayName"])
 
 
 @st.composite
@@ -44,7 +44,7 @@ def detections(draw: st.DrawFn) -> Deployable:
         "entities": draw(st.dictionaries(st.sampled_from(["Account", "Host", "IP"]), COLUMNS, max_size=3)),
         "custom_details": draw(st.dictionaries(st.from_regex(r"\A[A-Z][a-z]{2,8}\Z"), COLUMNS, max_size=4)),
         "suppress_for": draw(st.one_of(st.none(), st.sampled_from(["5m", "1h", "24h"]))),
-        "alert": {"title": draw(st.one_of(st.none(), st.just("On {{Computer}}")))},
+        "alert": {"title": draw(st.one_of(st.none(), st.just("On {{ResultDescription}}")))},
     }
     try:
         detection = Detection(**fields)
@@ -56,7 +56,7 @@ def detections(draw: st.DrawFn) -> Deployable:
 
 @pytest.fixture(scope="module")
 def arm() -> Iterator[ArmEmulator]:
-    with ArmEmulator() as emulator:
+    with ArmEmulator(action_groups=[ACTION_GROUP]) as emulator:
         yield emulator
 
 

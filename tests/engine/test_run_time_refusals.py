@@ -28,12 +28,6 @@ def test_a_string_row_whose_number_text_is_not_canonical_is_refused(engine: Loca
         engine.query(query)
 
 
-def test_the_perimeter_of_several_polygons_is_refused(engine: LocalEngine) -> None:
-    shape = '{"type":"MultiPolygon","coordinates":[[[[0,0],[0,1],[1,1],[0,0]]],[[[2,2],[2,3],[3,3],[2,2]]]]}'
-    with pytest.raises(UnsupportedKql, match="geo_polygon_perimeter"):
-        engine.query(f"print geo_polygon_perimeter(dynamic({shape}))")
-
-
 def test_the_refusal_is_reported_with_the_unsupported_kind(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql) as refused:
         engine.query("print round(-0.5)")

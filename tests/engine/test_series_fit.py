@@ -74,16 +74,3 @@ def test_series_decompose_anomalies_runs_on_an_empty_input(engine: LocalEngine) 
     )
     assert [c.name for c in result.columns] == ["x", "y", "anomalies", "score", "baseline"]
     assert result.rows == []
-
-
-def test_series_decompose_anomalies_is_refused_on_rows(engine: LocalEngine) -> None:
-    with pytest.raises(UnsupportedKql, match="series_decompose_anomalies"):
-        engine.query(
-            "print y = dynamic([1, 2, 3])"
-            " | extend (anomalies, score, baseline) = series_decompose_anomalies(y, 1.5, -1, 'linefit')"
-        )
-
-
-def test_series_outliers_is_refused_on_rows(engine: LocalEngine) -> None:
-    with pytest.raises(UnsupportedKql, match="series_outliers"):
-        engine.query("print y = dynamic([1, 2, 30]) | extend o = series_outliers(y)")

@@ -27,13 +27,14 @@ def corpus_run(corpus: list[Path], shared_dir: Path, analyzer: Analyzer) -> Lint
 
 def test_every_rule_of_the_corpus_lints_without_a_crash(corpus: list[Path], corpus_run: LintRun) -> None:
     assert len(corpus) == 1063 and corpus_run.units == 1063
-    assert corpus_run.queries == 1063 - 8 - 1  # 8 "moved" stubs; 1 file is not valid YAML
+    assert corpus_run.queries == 1063 - 8  # 8 "moved" stubs
     assert not [f for f in corpus_run.findings if "internal error" in f.message]
 
 
-def test_the_only_unreadable_rule_is_the_invalid_yaml(corpus_run: LintRun) -> None:
-    invalid = [finding for finding in corpus_run.findings if finding.code == "KQR000"]
-    assert [Path(f.location.path).name for f in invalid] == ["SecurityServiceRegistryACLModification.yaml"]
+def test_every_rule_is_readable_as_sentinel_reads_it(corpus_run: LintRun) -> None:
+    # SecurityServiceRegistryACLModification.yaml indents a block line deeper than its first: YAML 1.2
+    # parsers refuse it, Sentinel's PyYAML-compatible tooling (and kqlrules) read it.
+    assert [finding for finding in corpus_run.findings if finding.code == "KQR000"] == []
 
 
 def test_syntax_findings_equal_the_analyzers_own(

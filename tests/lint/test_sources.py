@@ -71,9 +71,18 @@ def test_a_yaml_without_query_has_nothing_to_lint(tmp_path: Path) -> None:
 
 def test_invalid_yaml_is_a_finding_at_its_position(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text("query: |\n \n  SigninLogs\n")
+    path.write_text('name: x\nquery: "SigninLogs\n  | take 1\nkind: [a\n')
     [problem] = read_sentinel_rule(path, "broken.yaml").problems
-    assert problem.code == "KQR000" and (problem.location.line, problem.location.col) == (3, 3)
+    assert problem.code == "KQR000" and (problem.location.line, problem.location.col) == (5, 1)
+
+
+def test_a_block_scalar_sentinel_accepts_is_read(tmp_path: Path) -> None:
+    # Sentinel's tooling (PyYAML-compatible) reads a block whose first line is white space less indented
+    # than the query; one published rule does this, and lint must read it as Sentinel does.
+    path = tmp_path / "indented.yaml"
+    path.write_text("query: |\n \n  SigninLogs\n")
+    unit = read_sentinel_rule(path, "indented.yaml")
+    assert unit.problems == [] and unit.text == "\nSigninLogs\n"
 
 
 def test_a_plain_kql_file_is_linted_at_its_own_positions(

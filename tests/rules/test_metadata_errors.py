@@ -47,12 +47,12 @@ BASE = [
             "3:11: severity: Input should be 'Informational', 'Low', 'Medium' or 'High'",
         ),
         (
-            [*BASE[:4], "  frequency: 1m", "  period: 1h"],
-            "5:14: schedule.frequency: frequency must be between 5m and 14d",
+            [*BASE[:4], "  frequency: 30s", "  period: 1h"],
+            "5:14: schedule.frequency: frequency must be between 1m and 14d",
         ),
         (
             [*BASE[:4], "  frequency: 1h", "  period: 15d"],
-            "6:11: schedule.period: period must be between 5m and 14d",
+            "6:11: schedule.period: period must be between 1m and 14d",
         ),
         (
             [*BASE[:4], "  frequency: 1h", "  period: 30m"],
@@ -107,13 +107,11 @@ def test_bad_metadata_is_reported_at_its_place(
     assert problems(repo) == [f"{YAML_PATH}:{expected}"]
 
 
-def test_more_than_five_entity_mappings(repo: Path, detection: Callable[..., None]) -> None:
-    entities = [
-        "entities:",
-        *[f"  {kind}: Col{n}" for n, kind in enumerate(["Account", "IP", "Host", "URL", "DNS", "File"])],
-    ]
+def test_more_than_ten_entity_mappings(repo: Path, detection: Callable[..., None]) -> None:
+    kinds = ["Account", "IP", "Host", "URL", "DNS", "File", "Malware", "AzureResource", "FileHash", "Process"]
+    entities = ["entities:", *[f"  {kind}: Col{n}" for n, kind in enumerate([*kinds, "CloudApplication"])]]
     detection(yaml=with_lines(*BASE, *entities))
-    assert problems(repo) == [f"{YAML_PATH}:8:3: entities: 6 entity mappings; at most 5 (Sentinel's limit)"]
+    assert problems(repo) == [f"{YAML_PATH}:8:3: entities: 11 entity mappings; at most 10 (Sentinel's limit)"]
 
 
 def test_entity_mapping_of_more_than_three_fields(repo: Path, detection: Callable[..., None]) -> None:

@@ -40,15 +40,51 @@ def test_a_detection_without_entities_raises_one_alert_per_window() -> None:
     assert len(alerts) == 1 and alerts[0].row_count == 3
 
 
-def test_the_fingerprint_is_stable_for_a_window_and_differs_across_windows() -> None:
+def test_without_event_times_the_fingerprint_is_stable_for_a_window_and_differs_across_windows() -> None:
     rule = detection("stable").meta
     _, first = evaluate(rule, WINDOW, Table(COLUMNS, ROWS))
     _, again = evaluate(rule, WINDOW, Table(COLUMNS, list(reversed(ROWS))))
     later = Window(WINDOW.start + timedelta(minutes=5), WINDOW.end + timedelta(minutes=5))
+    _, moved = evaluate(rule, later, Table(COLUMNS, ROWS))
     assert {a.fingerprint for a in first} == {a.fingerprint for a in again}
-    assert fingerprint(rule.id, WINDOW, first[0].entity_key) != fingerprint(
-        rule.id, later, first[0].entity_key
-    )
+    assert not {a.fingerprint for a in first} & {a.fingerprint for a in moved}
+
+
+TIMED = [Column("TimeGenerated", "datetime"), *COLUMNS]
+AT = WINDOW.start + timedelta(minutes=2)
+
+
+def test_the_fingerprint_is_the_events_not_the_window() -> None:
+    rule = detection("timed").meta
+    rows = [[AT, *ROWS[0]], [AT + timedelta(minutes=1), *ROWS[2]]]
+    _, five = evaluate(rule, WINDOW, Table(TIMED, rows))
+    hour = Window(WINDOW.start - timedelta(minutes=55), WINDOW.end)
+    _, sixty = evaluate(rule, hour, Table(TIMED, list(reversed(rows))))
+    assert [a.fingerprint for a in five] == [a.fingerprint for a in sixty]
+    assert five[0].events == ["2024-05-01T10:02:00Z", "2024-05-01T10:03:00Z"]
+    assert five[0].fingerprint == fingerprint(rule.id, five[0].entity_key, reversed(five[0].events))
+    _, other = evaluate(rule, WINDOW, Table(TIMED, rows[:1]))
+    assert other[0].fingerprint != five[0].fingerprint
+
+
+def test_rows_already_alerted_are_left_out_and_an_alert_of_only_those_is_not_made() -> None:
+    rule = detection("timed").meta
+    rows = [[AT, *ROWS[0]], [AT + timedelta(minutes=1), *ROWS[2]], [AT, *ROWS[1]]]
+    _, all_of_them = evaluate(rule, WINDOW, Table(TIMED, rows))
+    ann, bob = sorted(all_of_them, key=lambda a: a.entities[0]["FullName"])
+    seen = {(ann.entity_key, "2024-05-01T10:02:00Z"), (bob.entity_key, "2024-05-01T10:02:00Z")}
+    _, left = evaluate(rule, WINDOW, Table(TIMED, rows), lambda pairs: seen & set(pairs))
+    assert [(a.entities[0]["FullName"], a.events, a.row_count) for a in left] == [
+        ("ann@contoso.com", ["2024-05-01T10:03:00Z"], 1)
+    ]
+
+
+def test_a_summarized_result_takes_its_datetime_columns_as_the_event_time() -> None:
+    rule = detection("summarized").meta
+    columns = [Column("StartTime", "datetime"), Column("EndTime", "datetime"), *COLUMNS]
+    rows = [[AT, AT + timedelta(minutes=1), *ROWS[0]]]
+    _, alerts = evaluate(rule, WINDOW, Table(columns, rows))
+    assert alerts[0].events == ["2024-05-01T10:02:00Z/2024-05-01T10:03:00Z"]
 
 
 def test_the_alert_title_fills_column_placeholders_from_the_first_row() -> None:

@@ -49,7 +49,7 @@ def test_run_status_shows_each_detections_last_window(server: WorkspaceServer, t
     run_once(write_repo(tmp_path / "repo"), server, tmp_path / "state.db", "--sink", f"file:{tmp_path / 'a'}")
     result = cli.invoke(app, ["--format", "json", "run", "status", "--state", str(tmp_path / "state.db")])
     assert result.exit_code == 0, result.output
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    rows = {row["name"]: row for row in json.loads(result.stdout)["detections"]}
     assert rows["failed_signins"]["last_window_end"] == "2024-05-01T02:00:00+00:00"
     assert rows["all_signins"]["failures"] == 0
 

@@ -1,4 +1,5 @@
-"""`python -m kqlrules.deploy.emulator [PORT]`: serve the ARM emulator on 127.0.0.1 until interrupted."""
+"""`python -m kqlrules.deploy.emulator [PORT] [ACTION_GROUP_ID ...]`: serve the ARM emulator on 127.0.0.1
+until interrupted; the action groups given exist (Monitor rules may notify only existing ones)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from kqlrules.deploy.emulator.server import ArmEmulator
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8089
-    emulator = ArmEmulator(port=port)
+    emulator = ArmEmulator(port=port, action_groups=sys.argv[2:])
     print(
         f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment)', flush=True
     )

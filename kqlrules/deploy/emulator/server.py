@@ -1,8 +1,10 @@
 """A local ARM endpoint for scheduled query rules and Sentinel analytics rules, on 127.0.0.1.
 
 It serves PUT / GET / DELETE / LIST for `Microsoft.Insights/scheduledQueryRules` (2023-12-01) and
-`Microsoft.SecurityInsights/alertRules` (2025-09-01) with etags, If-Match / If-None-Match, paging, bearer
-token checks, server-filled read-only fields and the services' validation rules. The real SDK clients
+`Microsoft.SecurityInsights/alertRules` (2025-09-01, and 2025-07-01-preview for NRT rules and
+sub-techniques) with etags, If-Match / If-None-Match, paging, bearer token checks, server-filled read-only
+fields and the services' validation rules, including the query's (the Kusto analyzer) and that the action
+groups a rule notifies exist (PUT `Microsoft.Insights/actionGroups/{name}` creates one). The real SDK clients
 point at it through `base_url`, so tests and offline demos exercise the same code as a real deployment.
 """
 
@@ -12,6 +14,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -19,7 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from kqlrules.deploy.emulator.validation import validate_monitor, validate_sentinel
+from kqlrules.deploy.emulator.validation import (
+    SENTINEL_PREVIEW,
+    SENTINEL_STABLE,
+    Context,
+    QueryInfo,
+    validate_monitor,
+    validate_sentinel,
+)
 from kqlrules.deploy.emulator.watchlists import route_watchlists
 
 _SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
@@ -31,7 +41,12 @@ SENTINEL = re.compile(
     r"/providers/Microsoft\.SecurityInsights/alertRules(?:/(?P<name>[^/]+))?$",
     re.I,
 )
-API_VERSIONS = {"monitor": "2023-12-01", "sentinel": "2025-09-01"}
+ACTION_GROUP = re.compile(_SCOPE + r"/providers/Microsoft\.Insights/actionGroups/(?P<name>[^/]+)$", re.I)
+API_VERSIONS = {
+    "monitor": ("2023-12-01",),
+    "sentinel": (SENTINEL_STABLE, SENTINEL_PREVIEW),
+    "actiongroup": ("2023-01-01", "2022-06-01", "2021-09-01"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,14 +68,30 @@ class Stored:
 class EmulatorState:
     resources: dict[str, Stored] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
+    action_groups: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class ArmEmulator:
     """Start with `with ArmEmulator() as arm:`; `arm.url` is the base URL to give the SDK clients."""
 
-    def __init__(self, port: int = 0, page_size: int = 50) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        page_size: int = 50,
+        *,
+        action_groups: Iterable[str] = (),
+        validate_query: Callable[[str], QueryInfo] | None = None,
+    ) -> None:
+        """`action_groups`: resource ids that exist (rules may notify only those); `validate_query`: the
+        service's query check (default: the Kusto analyzer over the built-in schemas)."""
         self.state = EmulatorState()
+        self.state.action_groups.update(a.rstrip("/").lower() for a in action_groups)
+        if validate_query is None:
+            from kqlrules.deploy.emulator.queries import analyzer_validation
+
+            validate_query = analyzer_validation()
+        self.validate_query = validate_query
         self.page_size = page_size
         handler = type("Handler", (_Handler,), {"emulator": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -165,26 +196,28 @@ class _Handler(BaseHTTPRequestHandler):
         watchlists = route_watchlists(self, method, path, query, body)  # kqlrules.deploy.emulator.watchlists
         if watchlists is not None:
             return watchlists
-        for kind, pattern in (("monitor", MONITOR), ("sentinel", SENTINEL)):
+        for kind, pattern in (("monitor", MONITOR), ("sentinel", SENTINEL), ("actiongroup", ACTION_GROUP)):
             match = pattern.match(path)
             if match is None:
                 continue
             version = query.get("api-version")
-            if version != API_VERSIONS[kind]:
+            if version not in API_VERSIONS[kind]:
                 return (
                     *_error(
                         HTTPStatus.BAD_REQUEST,
                         "InvalidApiVersionParameter",
-                        f"api-version {version!r} is not supported; use {API_VERSIONS[kind]}",
+                        f"api-version {version!r} is not supported; use {' or '.join(API_VERSIONS[kind])}",
                     ),
                     {},
                 )
             name = match.group("name")
+            if kind == "actiongroup":
+                return self._action_group(method, path, name)
             if name is None:
                 if method != "GET":
                     return (*_error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", method), {})
                 return self._list(path, query)
-            return self._resource(kind, method, path, name, body)
+            return self._resource(kind, method, path, name, body, version or "")
         return (*_error(HTTPStatus.NOT_FOUND, "InvalidResourceType", f"no such resource type: {path}"), {})
 
     def _list(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
@@ -202,8 +235,32 @@ class _Handler(BaseHTTPRequestHandler):
             page["nextLink"] = f"{self.emulator.url}{path}?{rest}"
         return HTTPStatus.OK, page, {}
 
+    def _action_group(self, method: str, path: str, name: str) -> tuple[int, Any, dict[str, str]]:
+        """Just enough of `Microsoft.Insights/actionGroups` for rules to notify a group that exists."""
+        groups = self.emulator.state.action_groups
+        key = path.rstrip("/").lower()
+        if method == "PUT":
+            created = key not in groups
+            groups.add(key)
+            return (HTTPStatus.CREATED if created else HTTPStatus.OK), {"id": path, "name": name}, {}
+        if method == "DELETE":
+            groups.discard(key)
+            return HTTPStatus.OK, None, {}
+        if key not in groups:
+            return (*_error(HTTPStatus.NOT_FOUND, "ResourceNotFound", f"{name} was not found"), {})
+        return HTTPStatus.OK, {"id": path, "name": name}, {}
+
+    def _context(self, path: str, version: str) -> Context:
+        prefix = path.lower().rsplit("/", 1)[0] + "/"
+        nrt = sum(
+            1
+            for key, stored in self.emulator.state.resources.items()
+            if key.startswith(prefix) and key != path.lower() and stored.body.get("kind") == "NRT"
+        )
+        return Context(self.emulator.validate_query, self.emulator.state.action_groups, nrt, version)
+
     def _resource(
-        self, kind: str, method: str, path: str, name: str, body: Any
+        self, kind: str, method: str, path: str, name: str, body: Any, version: str
     ) -> tuple[int, Any, dict[str, str]]:
         resources = self.emulator.state.resources
         key = path.lower()
@@ -234,7 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if body is ValueError:
             return (*_error(HTTPStatus.BAD_REQUEST, "InvalidRequestContent", "the body is not JSON"), {})
-        problems = validate_monitor(body) if kind == "monitor" else validate_sentinel(body)
+        context = self._context(path, version)
+        problems = validate_monitor(body, context) if kind == "monitor" else validate_sentinel(body, context)
         if problems:
             return (*_error(HTTPStatus.BAD_REQUEST, "BadRequest", problems[0], problems), {})
         if kind == "sentinel" and body.get("etag") and current is not None and current.etag != body["etag"]:
@@ -250,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
         stored = (
             _monitor_stored(path, name, body, etag, current)
             if kind == "monitor"
-            else _sentinel_stored(path, name, body, etag)
+            else _sentinel_stored(path, name, body, etag, version)
         )
         resources[key] = Stored(stored, etag)
         return (HTTPStatus.OK if current else HTTPStatus.CREATED), stored, {"ETag": etag}
@@ -268,7 +326,7 @@ def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, curre
     props.setdefault("skipQueryValidation", False)
     props.setdefault("checkWorkspaceAlertsStorageConfigured", False)
     props["isWorkspaceAlertsStorageConfigured"] = False
-    props["createdWithApiVersion"] = API_VERSIONS["monitor"]
+    props["createdWithApiVersion"] = API_VERSIONS["monitor"][0]
     props["isLegacyLogAnalyticsRule"] = False
     for condition in props.get("criteria", {}).get("allOf", []):
         condition.setdefault("dimensions", [])
@@ -290,18 +348,22 @@ def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, curre
     }
 
 
-def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str) -> Any:
+def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str, version: str) -> Any:
     props = json.loads(json.dumps(body["properties"]))
-    props.setdefault("alertRuleTemplateName", None)
-    props.setdefault("templateVersion", None)
-    props.setdefault("tactics", [])
-    props.setdefault("techniques", [])
+    kind = body.get("kind", "Scheduled")
+    if version != SENTINEL_PREVIEW:
+        props.pop("subTechniques", None)  # not in the stable versions' schema: the service drops it
+    if kind != "MicrosoftSecurityIncidentCreation":
+        props.setdefault("alertRuleTemplateName", None)
+        props.setdefault("templateVersion", None)
+        props.setdefault("tactics", [])
+        props.setdefault("techniques", [])
     props["lastModifiedUtc"] = _now()
     return {
         "id": path,
         "name": name,
         "type": "Microsoft.SecurityInsights/alertRules",
-        "kind": "Scheduled",
+        "kind": kind,
         "etag": etag,
         "properties": props,
     }

@@ -1,17 +1,50 @@
 """The services' validation rules, as the emulator applies them to a PUT body.
 
 Shapes, required fields and enums come from the REST specs (monitor 2023-12-01 scheduledQueryRule_API.json,
-securityinsights 2025-09-01 AlertRules.json with common/AlertTypes.json); tests compare these tables with
-the spec files. Limits that the specs do not state (frequencies, lengths, counts, entity identifiers) are
-the services' documented limits. The tables are written out here, not shared with the deploy targets, so
-that a mistake in a target shows up as a rejection.
+securityinsights 2025-09-01 and 2025-07-01-preview AlertRules.json with common/AlertTypes.json); tests
+compare these tables with the spec files. Limits that the specs do not state are the services' documented
+and enforced ones: Azure-Sentinel's repository CI (.script/tests/detectionTemplateSchemaValidation: entity
+identifiers and their required combinations, 3 placeholders per alert format, name 256 / description 5000,
+custom detail keys and values), Microsoft Learn (10 entity mappings, NRT rules single-workspace and at most
+50, log search alert frequencies and windows, the 1-minute frequency's unsupported operators). The tables
+are written out here, not shared with the deploy contracts (kqlrules/deploy/contracts/), so that a mistake
+in one shows up as a disagreement.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the service's query validation finds: syntax errors; output columns (None when it cannot bind);
+    operators and functions used (lower case)."""
+
+    syntax_errors: tuple[str, ...] = ()
+    columns: frozenset[str] | None = None
+    operators: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()
+
+
+@dataclass
+class Context:
+    """What the emulated service knows besides the body: how to analyse a query, which action groups
+    exist, how many NRT rules the workspace already has."""
+
+    analyze: Callable[[str], QueryInfo] | None = None
+    action_groups: set[str] = field(default_factory=set)
+    nrt_rules: int = 0
+    api_version: str = "2025-09-01"
+
+    def query(self, text: str) -> QueryInfo:
+        return self.analyze(text) if self.analyze is not None else QueryInfo()
+
 
 ISO_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")
 
@@ -39,9 +72,118 @@ MONITOR_FREQUENCIES = (
     "P1D",
 )
 MONITOR_MAX_WINDOW = timedelta(days=2)
+MONITOR_MAX_PROPERTIES = 64 * 1024
+MONITOR_ONE_MINUTE_OPERATORS = ("search", "union", "take")
+MONITOR_ONE_MINUTE_FUNCTIONS = ("ingestion_time", "adx")
+MONITOR_WORKSPACE = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.operationalinsights/workspaces/[^/]+$"
+)
+MONITOR_RESOURCE_ID = re.compile(
+    r"^/subscriptions/[^/]+(/resourcegroups/[^/]+(/providers/[^/]+/[^/]+/[^/]+)*)?$"
+)
+MONITOR_CONTAINER = re.compile(r"^/subscriptions/[^/]+(/resourcegroups/[^/]+)?$")
+# `az account list-locations` names (public, US Government and China clouds).
+AZURE_REGIONS = frozenset(
+    [
+        "australiacentral",
+        "australiacentral2",
+        "australiaeast",
+        "australiasoutheast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "brazilsoutheast",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "denmarkeast",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "francesouth",
+        "germanynorth",
+        "germanywestcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "jioindiacentral",
+        "jioindiawest",
+        "koreacentral",
+        "koreasouth",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "norwaywest",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southafricawest",
+        "southcentralus",
+        "southindia",
+        "southeastasia",
+        "spaincentral",
+        "swedencentral",
+        "swedensouth",
+        "switzerlandnorth",
+        "switzerlandwest",
+        "uaecentral",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westindia",
+        "westus",
+        "westus2",
+        "westus3",
+        "usgovarizona",
+        "usgovtexas",
+        "usgovvirginia",
+        "usdodcentral",
+        "usdodeast",
+        "chinaeast",
+        "chinaeast2",
+        "chinaeast3",
+        "chinanorth",
+        "chinanorth2",
+        "chinanorth3",
+    ]
+)
 
-# securityinsights-2025-09-01
+# securityinsights-2025-09-01 (stable) and 2025-07-01-preview
+SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
+SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
+SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation")
+SENTINEL_NRT_REQUIRED = (
+    "displayName",
+    "enabled",
+    "severity",
+    "query",
+    "suppressionEnabled",
+    "suppressionDuration",
+)
+SENTINEL_INCIDENT_CREATION_REQUIRED = ("displayName", "enabled", "productFilter")
+SENTINEL_PRODUCTS = (
+    "Microsoft Cloud App Security",
+    "Azure Security Center",
+    "Azure Advanced Threat Protection",
+    "Azure Active Directory Identity Protection",
+    "Azure Security Center for IoT",
+)
+SENTINEL_PREVIEW_PRODUCTS = (
+    *SENTINEL_PRODUCTS,
+    "Office 365 Advanced Threat Protection",
+    "Microsoft Defender Advanced Threat Protection",
+)
 SENTINEL_SEVERITIES = ("High", "Medium", "Low", "Informational")
 SENTINEL_OPERATORS = ("GreaterThan", "LessThan", "Equal", "NotEqual")
 SENTINEL_TACTICS = (
@@ -97,6 +239,7 @@ SENTINEL_ALERT_PROPERTIES = (
     "RemediationSteps",
     "Techniques",
 )
+SENTINEL_PREVIEW_ALERT_PROPERTIES = (*SENTINEL_ALERT_PROPERTIES, "SubTechniques")
 SENTINEL_REQUIRED = (
     "displayName",
     "enabled",
@@ -110,38 +253,17 @@ SENTINEL_REQUIRED = (
     "suppressionDuration",
 )
 SENTINEL_GROUPING_REQUIRED = ("enabled", "reopenClosedIncident", "lookbackDuration", "matchingMethod")
-# Sentinel's documented entity identifiers (entities reference), by entity type.
+# Every identifier of each entity type, and the combinations one of which must be mapped in full
+# (Azure-Sentinel CI Models/EntityMappingIdentifiers.cs; Microsoft Learn sentinel/entities-reference).
 SENTINEL_IDENTIFIERS: dict[str, tuple[str, ...]] = {
-    "Account": (
-        "Name",
-        "FullName",
-        "NTDomain",
-        "DnsDomain",
-        "UPNSuffix",
-        "Sid",
-        "AadTenantId",
-        "AadUserId",
-        "PUID",
-        "IsDomainJoined",
-        "DisplayName",
-        "ObjectGuid",
-    ),
-    "Host": (
-        "DnsDomain",
-        "NTDomain",
-        "HostName",
-        "FullName",
-        "NetBiosName",
-        "AzureID",
-        "OMSAgentID",
-        "OSFamily",
-        "OSVersion",
-        "IsDomainJoined",
-    ),
+    "Account": ("Name", "FullName", "NTDomain", "DnsDomain", "UPNSuffix", "Sid", "AadTenantId", "AadUserId",
+                "PUID", "IsDomainJoined", "DisplayName", "ObjectGuid"),
+    "Host": ("DnsDomain", "NTDomain", "HostName", "FullName", "NetBiosName", "AzureID", "OMSAgentID",
+             "OSFamily", "OSVersion", "IsDomainJoined"),
     "IP": ("Address",),
     "Malware": ("Name", "Category"),
     "File": ("Directory", "Name"),
-    "Process": ("ProcessId", "CommandLine"),
+    "Process": ("ProcessId", "CommandLine", "ElevationToken", "CreationTimeUtc"),
     "CloudApplication": ("AppId", "Name", "InstanceName"),
     "DNS": ("DomainName",),
     "AzureResource": ("ResourceId",),
@@ -151,64 +273,55 @@ SENTINEL_IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "SecurityGroup": ("DistinguishedName", "SID", "ObjectGuid"),
     "URL": ("Url",),
     "Mailbox": ("MailboxPrimaryAddress", "DisplayName", "Upn", "ExternalDirectoryObjectId", "RiskLevel"),
-    "MailCluster": (
-        "NetworkMessageIds",
-        "CountByDeliveryStatus",
-        "CountByThreat",
-        "CountByProtectionStatus",
-        "Threats",
-        "Query",
-        "QueryTime",
-        "MailCount",
-        "IsVolumeAnomaly",
-        "Source",
-        "ClusterSourceIdentifier",
-        "ClusterSourceType",
-        "ClusterQueryStartTime",
-        "ClusterQueryEndTime",
-        "ClusterGroup",
-    ),
-    "MailMessage": (
-        "Recipient",
-        "Urls",
-        "Threats",
-        "Sender",
-        "P1Sender",
-        "P1SenderDisplayName",
-        "P1SenderDomain",
-        "SenderIP",
-        "P2Sender",
-        "P2SenderDisplayName",
-        "P2SenderDomain",
-        "ReceivedDate",
-        "NetworkMessageId",
-        "InternetMessageId",
-        "Subject",
-        "AntispamDirection",
-        "DeliveryAction",
-        "DeliveryLocation",
-        "Language",
-        "ThreatDetectionMethods",
-    ),
-    "SubmissionMail": (
-        "SubmissionId",
-        "SubmissionDate",
-        "Submitter",
-        "NetworkMessageId",
-        "Timestamp",
-        "Recipient",
-        "Sender",
-        "SenderIp",
-        "Subject",
-        "ReportType",
-    ),
+    "MailCluster": ("NetworkMessageIds", "CountByDeliveryStatus", "CountByThreatType",
+                    "CountByProtectionStatus", "Threats", "Query", "QueryTime", "MailCount",
+                    "IsVolumeAnomaly",
+                    "Source", "ClusterSourceIdentifier", "ClusterSourceType", "ClusterQueryStartTime",
+                    "ClusterQueryEndTime", "ClusterGroup"),
+    "MailMessage": ("Recipient", "Urls", "Threats", "Sender", "P1Sender", "P1SenderDisplayName",
+                    "P1SenderDomain", "SenderIP", "P2Sender", "P2SenderDisplayName", "P2SenderDomain",
+                    "ReceivedDate", "NetworkMessageId", "InternetMessageId", "Subject",
+                    "BodyFingerprintBin1", "BodyFingerprintBin2", "BodyFingerprintBin3",
+                    "BodyFingerprintBin4", "BodyFingerprintBin5",
+                    "AntispamDirection", "DeliveryAction", "DeliveryLocation", "Language",
+                    "ThreatDetectionMethods"),
+    "SubmissionMail": ("NetworkMessageId", "Timestamp", "Recipient", "Sender", "SenderIp", "Subject",
+                       "ReportType", "SubmissionId", "SubmissionDate", "Submitter"),
+}  # fmt: skip
+SENTINEL_REQUIRED_IDENTIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Account": (("FullName",), ("Sid",), ("Name",), ("AadUserId",), ("PUID",), ("ObjectGuid",)),
+    "Host": (("FullName",), ("HostName",), ("NetBiosName",), ("AzureID",), ("OMSAgentID",)),
+    "IP": (("Address",),),
+    "Malware": (("Name",),),
+    "File": (("Name",),),
+    "Process": (("CommandLine",), ("ProcessId",)),
+    "CloudApplication": (("AppId",), ("Name",)),
+    "DNS": (("DomainName",),),
+    "AzureResource": (("ResourceId",),),
+    "FileHash": (("Algorithm", "Value"),),
+    "RegistryKey": (("Key",), ("Hive",)),
+    "RegistryValue": (("Name",),),
+    "SecurityGroup": (("DistinguishedName",), ("SID",), ("ObjectGuid",)),
+    "URL": (("Url",),),
+    "Mailbox": (("MailboxPrimaryAddress",),),
+    "MailCluster": (("Query",), ("Source",)),
+    "MailMessage": (("NetworkMessageId",), ("Recipient",)),
+    "SubmissionMail": (("SubmissionId",), ("NetworkMessageId",), ("Recipient",), ("Submitter",)),
 }
 SENTINEL_MIN_FREQUENCY, SENTINEL_MAX_PERIOD = timedelta(minutes=5), timedelta(days=14)
 SENTINEL_MAX_QUERY = 10_000
 SENTINEL_MAX_THRESHOLD = 10_000
 SENTINEL_MAX_ENTITIES, SENTINEL_MAX_FIELDS, SENTINEL_MAX_DETAILS = 10, 3, 20
 SENTINEL_SUPPRESSION = (timedelta(minutes=5), timedelta(hours=24))
+SENTINEL_GROUPING_LOOKBACK = (timedelta(minutes=5), timedelta(days=7))
+SENTINEL_MAX_NAME, SENTINEL_MAX_DESCRIPTION, SENTINEL_MAX_PLACEHOLDERS = 256, 5000, 3
+SENTINEL_PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
+SENTINEL_DETAIL_KEY, SENTINEL_MAX_DETAIL_KEY = re.compile(r"^[a-zA-Z]+\w*$"), 20
+SENTINEL_COLUMN, SENTINEL_MAX_COLUMN = re.compile(r"^[a-zA-Z_]+\w*$"), 500
+SENTINEL_MAX_NRT = 50
+SENTINEL_CROSS_WORKSPACE = ("workspace", "app", "resource", "adx", "arg")
 TECHNIQUE = re.compile(r"^T\d{4}$")
+SUB_TECHNIQUE = re.compile(r"^T\d{4}\.\d{3}$")
 
 
 class Problems:
@@ -273,14 +386,20 @@ def _iso_to_timedelta(value: str) -> timedelta:
     return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
 
 
-def validate_monitor(body: Any) -> list[str]:
+def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
+    context = context or Context()
     p = Problems()
     if not p.typed(body, "body", dict, required=True):
         return p.items
     for key in MONITOR_RESOURCE_REQUIRED:
         if body.get(key) is None:
             p.add(key, "is required")
-    p.typed(body.get("location"), "location", str)
+    if p.typed(body.get("location"), "location", str) and (
+        "".join(body["location"].split()).lower() not in AZURE_REGIONS
+    ):
+        p.add(
+            "location", f"{body['location']!r} is not an Azure region (LocationNotAvailableForResourceType)"
+        )
     p.enum(body.get("kind"), "kind", MONITOR_KINDS)
     tags = body.get("tags")
     if p.typed(tags, "tags", dict):
@@ -298,6 +417,8 @@ def validate_monitor(body: Any) -> list[str]:
     scopes = props.get("scopes")
     if p.typed(scopes, "properties.scopes", list, required=True) and not scopes:
         p.add("properties.scopes", "must name at least one resource")
+    for index, scope in enumerate(scopes or []):
+        _monitor_scope(p, scope, f"properties.scopes[{index}]", bool(props.get("targetResourceTypes")))
     frequency = p.duration(props.get("evaluationFrequency"), "properties.evaluationFrequency", log_alert)
     window = p.duration(props.get("windowSize"), "properties.windowSize", log_alert)
     p.duration(props.get("overrideQueryTimeRange"), "properties.overrideQueryTimeRange")
@@ -306,6 +427,10 @@ def validate_monitor(body: Any) -> list[str]:
         p.add("properties.evaluationFrequency", f"must be one of {', '.join(MONITOR_FREQUENCIES)}")
     if window is not None and window > MONITOR_MAX_WINDOW:
         p.add("properties.windowSize", "must be at most P2D")
+    if window is not None and frequency is not None and window < frequency:
+        p.add("properties.windowSize", "must be at least evaluationFrequency")
+    if len(json.dumps(props).encode()) > MONITOR_MAX_PROPERTIES:
+        p.add("properties", "the rule's properties exceed 64 KB")
     if mute is not None and props.get("autoMitigate") is True:
         p.add("properties.muteActionsDuration", "cannot be set while autoMitigate is true")
     criteria = props.get("criteria")
@@ -315,13 +440,51 @@ def validate_monitor(body: Any) -> list[str]:
             p.add("properties.criteria.allOf", "must have a condition")
         for index, condition in enumerate(conditions or []):
             _monitor_condition(p, condition, f"properties.criteria.allOf[{index}]", log_alert)
+            query = condition.get("query") if isinstance(condition, dict) else None
+            if isinstance(query, str) and query.strip():
+                one_minute = props.get("evaluationFrequency") == "PT1M"
+                _monitor_query(p, context, query, f"properties.criteria.allOf[{index}].query", one_minute)
     actions = props.get("actions")
     if p.typed(actions, "properties.actions", dict) and p.typed(
         actions.get("actionGroups"), "properties.actions.actionGroups", list
     ):
         for index, group in enumerate(actions["actionGroups"]):
-            p.typed(group, f"properties.actions.actionGroups[{index}]", str)
+            if p.typed(group, f"properties.actions.actionGroups[{index}]", str) and (
+                group.rstrip("/").lower() not in context.action_groups
+            ):
+                p.add(f"properties.actions.actionGroups[{index}]", f"action group {group} does not exist")
     return p.items
+
+
+def _monitor_scope(p: Problems, scope: Any, path: str, typed_targets: bool) -> None:
+    """A scope is a workspace (what kqlrules deploys), or a resource; a subscription or resource group scope
+    needs targetResourceTypes to say which resources' logs the rule reads (2023-12-01 swagger)."""
+    text = str(scope).rstrip("/").lower()
+    if "/providers/microsoft.operationalinsights/workspaces" in text:
+        if not MONITOR_WORKSPACE.match(text):
+            p.add(path, f"{scope!r} is not a Log Analytics workspace resource id")
+        return
+    if not MONITOR_RESOURCE_ID.match(text):
+        p.add(path, f"{scope!r} is not a workspace resource id (nor any Azure resource id)")
+    elif not typed_targets and MONITOR_CONTAINER.match(text):
+        p.add(
+            path,
+            f"{scope!r} is a subscription or resource group: a log search alert on it needs "
+            "targetResourceTypes, or a workspace scope",
+        )
+
+
+def _monitor_query(p: Problems, context: Context, query: str, path: str, one_minute: bool) -> None:
+    """skipQueryValidation false (what kqlrules sends): the service parses the query before saving."""
+    info = context.query(query)
+    for error in info.syntax_errors:
+        p.add(path, f"the query is not valid: {error}")
+    if one_minute:
+        used = sorted(info.operators & set(MONITOR_ONE_MINUTE_OPERATORS)) + sorted(
+            f"{f}()" for f in info.functions & set(MONITOR_ONE_MINUTE_FUNCTIONS)
+        )
+        if used:
+            p.add(path, f"a rule evaluated every minute cannot use {', '.join(used)}")
 
 
 def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) -> None:
@@ -359,28 +522,51 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
             p.enum(dimension.get("operator"), f"{where}.operator", MONITOR_DIMENSION_OPERATORS)
 
 
-def validate_sentinel(body: Any) -> list[str]:
+def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
+    context = context or Context()
+    preview = context.api_version == SENTINEL_PREVIEW
     p = Problems()
     if not p.typed(body, "body", dict, required=True):
         return p.items
-    p.enum(body.get("kind"), "kind", SENTINEL_KINDS, required=True)
-    if body.get("kind") not in (None, "Scheduled"):
-        p.add("kind", "this emulator serves Scheduled rules only")
+    p.enum(body.get("kind"), "kind", SENTINEL_PREVIEW_KINDS if preview else SENTINEL_KINDS, required=True)
+    kind = body.get("kind")
+    if kind not in (None, *SENTINEL_SERVED_KINDS):
+        p.add("kind", f"this emulator serves {', '.join(SENTINEL_SERVED_KINDS)} rules only")
     props = body.get("properties")
     if not p.typed(props, "properties", dict, required=True):
         return p.items
-    for key in SENTINEL_REQUIRED:
+    for text in ("displayName", "description"):
+        p.typed(props.get(text), f"properties.{text}", str)
+    p.typed(props.get("enabled"), "properties.enabled", bool)
+    _sentinel_texts(p, props)
+    if kind == "MicrosoftSecurityIncidentCreation":
+        _sentinel_incident_creation(p, props, preview)
+        return p.items
+    required = SENTINEL_NRT_REQUIRED if kind == "NRT" else SENTINEL_REQUIRED
+    for key in required:
         if props.get(key) is None:
             p.add(f"properties.{key}", "is required")
-    for text in ("displayName", "description", "query"):
-        p.typed(props.get(text), f"properties.{text}", str)
-    for flag in ("enabled", "suppressionEnabled"):
-        p.typed(props.get(flag), f"properties.{flag}", bool)
+    p.typed(props.get("query"), "properties.query", str)
+    p.typed(props.get("suppressionEnabled"), "properties.suppressionEnabled", bool)
     p.enum(props.get("severity"), "properties.severity", SENTINEL_SEVERITIES)
     p.enum(props.get("triggerOperator"), "properties.triggerOperator", SENTINEL_OPERATORS)
     query = props.get("query")
-    if isinstance(query, str) and len(query) > SENTINEL_MAX_QUERY:
-        p.add("properties.query", f"must be at most {SENTINEL_MAX_QUERY} characters")
+    info = QueryInfo()
+    if isinstance(query, str):
+        if not query.strip():
+            p.add("properties.query", "must not be empty")
+        elif len(query) > SENTINEL_MAX_QUERY:
+            p.add("properties.query", f"must be at most {SENTINEL_MAX_QUERY} characters")
+        else:
+            info = context.query(query)
+            for error in info.syntax_errors:
+                p.add("properties.query", f"the query is not valid: {error}")
+    if kind == "NRT":
+        used = sorted(info.functions & set(SENTINEL_CROSS_WORKSPACE))
+        if used:
+            p.add("properties.query", f"an NRT rule cannot query other workspaces ({', '.join(used)})")
+        if context.nrt_rules >= SENTINEL_MAX_NRT:
+            p.add("kind", f"the workspace already has {SENTINEL_MAX_NRT} NRT rules, the most it can have")
     threshold = props.get("triggerThreshold")
     if (
         p.typed(threshold, "properties.triggerThreshold", int)
@@ -392,20 +578,16 @@ def validate_sentinel(body: Any) -> list[str]:
     for name, value in (("queryFrequency", frequency), ("queryPeriod", period)):
         if value is not None and not SENTINEL_MIN_FREQUENCY <= value <= SENTINEL_MAX_PERIOD:
             p.add(f"properties.{name}", "must be between PT5M and P14D")
+    if frequency is not None and period is not None and period < frequency:
+        p.add("properties.queryPeriod", "must be at least queryFrequency")
     suppression = p.duration(props.get("suppressionDuration"), "properties.suppressionDuration")
     if suppression is not None and not SENTINEL_SUPPRESSION[0] <= suppression <= SENTINEL_SUPPRESSION[1]:
         p.add("properties.suppressionDuration", "must be between PT5M and PT24H")
-    if p.typed(props.get("tactics"), "properties.tactics", list):
-        for index, tactic in enumerate(props["tactics"]):
-            p.enum(tactic, f"properties.tactics[{index}]", SENTINEL_TACTICS)
-    if p.typed(props.get("techniques"), "properties.techniques", list):
-        for index, technique in enumerate(props["techniques"]):
-            if not isinstance(technique, str) or not TECHNIQUE.match(technique):
-                p.add(f"properties.techniques[{index}]", f"{technique!r} is not a technique id such as T1078")
-    _sentinel_entities(p, props.get("entityMappings"))
+    _sentinel_mitre(p, props, preview)
+    _sentinel_entities(p, props.get("entityMappings"), info)
     details = props.get("customDetails")
-    if p.typed(details, "properties.customDetails", dict) and len(details) > SENTINEL_MAX_DETAILS:
-        p.add("properties.customDetails", f"at most {SENTINEL_MAX_DETAILS} custom details")
+    if p.typed(details, "properties.customDetails", dict):
+        _sentinel_details(p, details, info)
     grouping = props.get("eventGroupingSettings")
     if p.typed(grouping, "properties.eventGroupingSettings", dict):
         p.enum(
@@ -413,19 +595,108 @@ def validate_sentinel(body: Any) -> list[str]:
             "properties.eventGroupingSettings.aggregationKind",
             SENTINEL_AGGREGATION_KINDS,
         )
-    override = props.get("alertDetailsOverride")
-    if p.typed(override, "properties.alertDetailsOverride", dict):
-        for index, mapping in enumerate(override.get("alertDynamicProperties") or []):
-            p.enum(
-                mapping.get("alertProperty"),
-                f"properties.alertDetailsOverride.alertDynamicProperties[{index}].alertProperty",
-                SENTINEL_ALERT_PROPERTIES,
-            )
-    _sentinel_incidents(p, props.get("incidentConfiguration"))
+    _sentinel_override(p, props.get("alertDetailsOverride"), info, preview)
+    _sentinel_incidents(p, props)
     return p.items
 
 
-def _sentinel_entities(p: Problems, mappings: Any) -> None:
+def _sentinel_texts(p: Problems, props: dict[str, Any]) -> None:
+    for key, limit in (("displayName", SENTINEL_MAX_NAME), ("description", SENTINEL_MAX_DESCRIPTION)):
+        value = props.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            p.add(f"properties.{key}", f"must be at most {limit} characters")
+
+
+def _sentinel_incident_creation(p: Problems, props: dict[str, Any], preview: bool) -> None:
+    for key in SENTINEL_INCIDENT_CREATION_REQUIRED:
+        if props.get(key) is None:
+            p.add(f"properties.{key}", "is required")
+    products = SENTINEL_PREVIEW_PRODUCTS if preview else SENTINEL_PRODUCTS
+    p.enum(props.get("productFilter"), "properties.productFilter", products)
+    if p.typed(props.get("severitiesFilter"), "properties.severitiesFilter", list):
+        for index, severity in enumerate(props["severitiesFilter"]):
+            p.enum(severity, f"properties.severitiesFilter[{index}]", SENTINEL_SEVERITIES)
+    for key in ("displayNamesFilter", "displayNamesExcludeFilter"):
+        if p.typed(props.get(key), f"properties.{key}", list):
+            for index, name in enumerate(props[key]):
+                p.typed(name, f"properties.{key}[{index}]", str)
+
+
+def _sentinel_mitre(p: Problems, props: dict[str, Any], preview: bool) -> None:
+    if p.typed(props.get("tactics"), "properties.tactics", list):
+        for index, tactic in enumerate(props["tactics"]):
+            p.enum(tactic, f"properties.tactics[{index}]", SENTINEL_TACTICS)
+    techniques: Any = props.get("techniques")
+    if p.typed(techniques, "properties.techniques", list):
+        for index, technique in enumerate(techniques):
+            if not isinstance(technique, str) or not TECHNIQUE.match(technique):
+                p.add(f"properties.techniques[{index}]", f"{technique!r} is not a technique id such as T1078")
+    subs: Any = props.get("subTechniques")
+    if subs is None or not preview:
+        return  # the stable versions have no subTechniques: the service drops the property
+    if p.typed(subs, "properties.subTechniques", list):
+        for index, sub in enumerate(subs):
+            if not isinstance(sub, str) or not SUB_TECHNIQUE.match(sub):
+                p.add(
+                    f"properties.subTechniques[{index}]",
+                    f"{sub!r} is not a sub-technique id such as T1078.004",
+                )
+            elif sub.split(".")[0] not in (techniques or []):
+                p.add(
+                    f"properties.subTechniques[{index}]",
+                    f"{sub} needs its technique {sub.split('.')[0]} in techniques",
+                )
+
+
+def _sentinel_details(p: Problems, details: dict[str, Any], info: QueryInfo) -> None:
+    if len(details) > SENTINEL_MAX_DETAILS:
+        p.add("properties.customDetails", f"at most {SENTINEL_MAX_DETAILS} custom details")
+    for key, column in details.items():
+        where = f"properties.customDetails.{key}"
+        if len(key) > SENTINEL_MAX_DETAIL_KEY or not SENTINEL_DETAIL_KEY.match(key):
+            p.add(where, "the key must start with a letter, hold letters, digits or _, at most 20 characters")
+        if (
+            not isinstance(column, str)
+            or len(column) > SENTINEL_MAX_COLUMN
+            or not SENTINEL_COLUMN.match(column)
+        ):
+            p.add(where, f"{column!r} is not a column name")
+        elif info.columns is not None and column not in info.columns:
+            p.add(where, f"the query's results have no column {column!r}")
+
+
+def _sentinel_override(p: Problems, override: Any, info: QueryInfo, preview: bool) -> None:
+    path = "properties.alertDetailsOverride"
+    if not p.typed(override, path, dict):
+        return
+    for key, limit in (
+        ("alertDisplayNameFormat", SENTINEL_MAX_NAME),
+        ("alertDescriptionFormat", SENTINEL_MAX_DESCRIPTION),
+    ):
+        value = override.get(key)
+        if not p.typed(value, f"{path}.{key}", str):
+            continue
+        if not value.strip() or len(value) > limit:
+            p.add(f"{path}.{key}", f"must be 1 to {limit} characters")
+        placeholders = SENTINEL_PLACEHOLDER.findall(value)
+        if len(placeholders) > SENTINEL_MAX_PLACEHOLDERS:
+            p.add(f"{path}.{key}", f"has {len(placeholders)} parameters; at most {SENTINEL_MAX_PLACEHOLDERS}")
+        for column in placeholders:
+            if info.columns is not None and column.strip() not in info.columns:
+                p.add(f"{path}.{key}", f"the query's results have no column {column.strip()!r}")
+    for key in ("alertSeverityColumnName", "alertTacticsColumnName"):
+        column = override.get(key)
+        if isinstance(column, str) and info.columns is not None and column not in info.columns:
+            p.add(f"{path}.{key}", f"the query's results have no column {column!r}")
+    properties = SENTINEL_PREVIEW_ALERT_PROPERTIES if preview else SENTINEL_ALERT_PROPERTIES
+    for index, mapping in enumerate(override.get("alertDynamicProperties") or []):
+        where = f"{path}.alertDynamicProperties[{index}]"
+        if not p.typed(mapping, where, dict):
+            continue
+        p.enum(mapping.get("alertProperty"), f"{where}.alertProperty", properties)
+
+
+def _sentinel_entities(p: Problems, mappings: Any, info: QueryInfo) -> None:
     if not p.typed(mappings, "properties.entityMappings", list):
         return
     if len(mappings) > SENTINEL_MAX_ENTITIES:
@@ -441,33 +712,68 @@ def _sentinel_entities(p: Problems, mappings: Any) -> None:
             continue
         if not 1 <= len(fields) <= SENTINEL_MAX_FIELDS:
             p.add(f"{path}.fieldMappings", f"must have 1 to {SENTINEL_MAX_FIELDS} fields")
+        used: list[str] = []
         for number, field_mapping in enumerate(fields):
             where = f"{path}.fieldMappings[{number}]"
-            identifier = field_mapping.get("identifier") if isinstance(field_mapping, dict) else None
+            if not p.typed(field_mapping, where, dict):
+                continue
+            identifier = field_mapping.get("identifier")
             if entity in SENTINEL_IDENTIFIERS:
                 p.enum(identifier, f"{where}.identifier", SENTINEL_IDENTIFIERS[entity], required=True)
-            if not isinstance(field_mapping, dict) or not field_mapping.get("columnName"):
+            if identifier in used:
+                p.add(f"{where}.identifier", f"{identifier} is mapped twice")
+            used.append(str(identifier))
+            column = field_mapping.get("columnName")
+            if not column:
                 p.add(f"{where}.columnName", "is required")
+            elif (
+                not isinstance(column, str)
+                or len(column) > SENTINEL_MAX_COLUMN
+                or not SENTINEL_COLUMN.match(column)
+            ):
+                p.add(f"{where}.columnName", f"{column!r} is not a column name")
+            elif info.columns is not None and column not in info.columns:
+                p.add(f"{where}.columnName", f"the query's results have no column {column!r}")
+        combinations = SENTINEL_REQUIRED_IDENTIFIERS.get(str(entity))
+        if combinations and not any(all(i in used for i in c) for c in combinations):
+            wanted = "; ".join(", ".join(c) for c in combinations)
+            p.add(f"{path}.fieldMappings", f"{entity} needs one of these identifier sets: {wanted}")
 
 
-def _sentinel_incidents(p: Problems, incidents: Any) -> None:
+def _sentinel_incidents(p: Problems, props: dict[str, Any]) -> None:
     path = "properties.incidentConfiguration"
+    incidents: Any = props.get("incidentConfiguration")
     if not p.typed(incidents, path, dict):
         return
     p.typed(incidents.get("createIncident"), f"{path}.createIncident", bool, required=True)
     grouping = incidents.get("groupingConfiguration")
     if not p.typed(grouping, f"{path}.groupingConfiguration", dict):
         return
+    where = f"{path}.groupingConfiguration"
     for key in SENTINEL_GROUPING_REQUIRED:
         if grouping.get(key) is None:
-            p.add(f"{path}.groupingConfiguration.{key}", "is required")
-    p.duration(grouping.get("lookbackDuration"), f"{path}.groupingConfiguration.lookbackDuration")
-    p.enum(
-        grouping.get("matchingMethod"),
-        f"{path}.groupingConfiguration.matchingMethod",
-        SENTINEL_MATCHING_METHODS,
-    )
+            p.add(f"{where}.{key}", "is required")
+    lookback = p.duration(grouping.get("lookbackDuration"), f"{where}.lookbackDuration")
+    if (
+        lookback is not None
+        and not SENTINEL_GROUPING_LOOKBACK[0] <= lookback <= SENTINEL_GROUPING_LOOKBACK[1]
+    ):
+        p.add(f"{where}.lookbackDuration", "must be between PT5M and P7D")
+    p.enum(grouping.get("matchingMethod"), f"{where}.matchingMethod", SENTINEL_MATCHING_METHODS)
+    mapped = {m.get("entityType") for m in props.get("entityMappings") or [] if isinstance(m, dict)}
     for index, entity in enumerate(grouping.get("groupByEntities") or []):
-        p.enum(entity, f"{path}.groupingConfiguration.groupByEntities[{index}]", SENTINEL_ENTITY_TYPES)
+        p.enum(entity, f"{where}.groupByEntities[{index}]", SENTINEL_ENTITY_TYPES)
+        if entity in SENTINEL_ENTITY_TYPES and entity not in mapped:
+            p.add(f"{where}.groupByEntities[{index}]", f"{entity} is not an entity this rule maps")
     for index, detail in enumerate(grouping.get("groupByAlertDetails") or []):
-        p.enum(detail, f"{path}.groupingConfiguration.groupByAlertDetails[{index}]", SENTINEL_ALERT_DETAILS)
+        p.enum(detail, f"{where}.groupByAlertDetails[{index}]", SENTINEL_ALERT_DETAILS)
+    details = props.get("customDetails") or {}
+    for index, key in enumerate(grouping.get("groupByCustomDetails") or []):
+        if key not in details:
+            p.add(f"{where}.groupByCustomDetails[{index}]", f"{key!r} is not a custom detail of this rule")
+    selected = [grouping.get(k) for k in ("groupByEntities", "groupByAlertDetails", "groupByCustomDetails")]
+    if grouping.get("enabled") and grouping.get("matchingMethod") == "Selected" and not any(selected):
+        p.add(
+            f"{where}.matchingMethod",
+            "Selected needs groupByEntities, groupByAlertDetails or groupByCustomDetails",
+        )

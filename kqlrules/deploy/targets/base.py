@@ -1,31 +1,16 @@
-"""A deploy target: how a detection becomes one ARM resource, and how to compare it with the live one."""
+"""A deploy target: how a detection becomes one ARM resource, and how to compare it with the live one.
+
+What a target accepts is its contract's (kqlrules/deploy/contracts/), checked before any body is built.
+"""
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership
-from kqlrules.rules.model import MAX_QUERY_LENGTH
-
-
-class Problem(NamedTuple):
-    """A limit a detection breaks; `keys` name the metadata it is about (("query",) for the query)."""
-
-    message: str
-    keys: tuple[str, ...] = ()
-
-
-def query_problems(item: Deployable) -> list[Problem]:
-    if not item.query.strip():
-        return [Problem("query is empty", ("query",))]
-    if len(item.query) > MAX_QUERY_LENGTH:
-        return [
-            Problem(f"query is {len(item.query)} characters; the limit is {MAX_QUERY_LENGTH}", ("query",))
-        ]
-    return []
 
 
 class Target(Protocol):
@@ -33,16 +18,21 @@ class Target(Protocol):
     resource_type: str
     api_version: str
 
-    def resource_name(self, item: Deployable) -> str:
+    def resource_name(self, item: Deployable, environment: Environment) -> str:
         """The ARM name of the rule; stable across renames of the detection."""
         ...
 
-    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
-        """Every API limit this target has that the detection or its query breaks."""
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        """The ARM name kqlrules gives the rule of a detection id: a live rule marked with that id under
+        another name is a copy someone made (in the portal), not the rule kqlrules created."""
         ...
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
         """The PUT body for the rule."""
+        ...
+
+    def api_version_of(self, body: Json) -> str:
+        """The api-version a body is sent with (kqlrules/deploy/api_versions.py decides)."""
         ...
 
     def normalise(self, body: Json) -> Json:

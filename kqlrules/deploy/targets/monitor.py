@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from kqlrules.deploy import normalise as n
+from kqlrules.deploy.api_versions import MONITOR, api_version
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, monitor_tags, owner_from_tags
-from kqlrules.deploy.targets.base import Problem, query_problems
-from kqlrules.rules.model import Severity
-from kqlrules.timespan import format_timespan, to_iso8601
+from kqlrules.rules.model import Detection, Severity
+from kqlrules.timespan import to_iso8601
 
-API_VERSION = "2023-12-01"
+API_VERSION = MONITOR
 RESOURCE_TYPE = "Microsoft.Insights/scheduledQueryRules"
 
 # Sentinel's four severities onto Monitor's 0 (critical) .. 4 (verbose); 0 is never produced.
@@ -31,9 +30,6 @@ OPERATOR_SPELLINGS = {
     "ge": "GreaterThanOrEqual",
     "le": "LessThanOrEqual",
 }
-# Documented evaluation frequencies of log search alerts (the portal offers only these).
-FREQUENCIES = tuple(timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440))
-MAX_WINDOW = timedelta(days=2)
 
 
 class MonitorTarget:
@@ -41,39 +37,20 @@ class MonitorTarget:
     resource_type = RESOURCE_TYPE
     api_version = API_VERSION
 
-    def resource_name(self, item: Deployable) -> str:
-        return item.detection.id
+    def resource_name(self, item: Deployable, environment: Environment) -> str:
+        """`<detection id>-<workspace>`: Monitor rules live in a resource group, not in the workspace, so two
+        environments (workspaces) in one resource group need different names for the same detection."""
+        return self.name_for(item.id, environment)
 
-    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
-        d = item.detection
-        problems = []
-        if d.trigger.operator not in OPERATORS:
-            problems.append(
-                Problem(
-                    f"trigger operator {d.trigger.operator!r} has no Azure Monitor equivalent (gt, lt, eq)",
-                    ("trigger", "operator"),
-                )
-            )
-        if d.schedule.frequency not in FREQUENCIES:
-            allowed = ", ".join(format_timespan(f) for f in FREQUENCIES)
-            problems.append(
-                Problem(
-                    f"frequency {format_timespan(d.schedule.frequency)} is not one of Monitor's: {allowed}",
-                    ("schedule", "frequency"),
-                )
-            )
-        if d.schedule.period > MAX_WINDOW:
-            problems.append(
-                Problem(
-                    f"period {format_timespan(d.schedule.period)} exceeds Monitor's window of 2d",
-                    ("schedule", "period"),
-                )
-            )
-        problems += query_problems(item)
-        return problems
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        return f"{detection_id}-{environment.workspace}"
+
+    def api_version_of(self, body: Json) -> str:
+        return api_version("monitor", body)
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
         d = item.detection
+        assert isinstance(d, Detection), "incident-creation rules are Sentinel rules"
         properties: Json = {
             "displayName": d.name,
             "description": d.description,
@@ -96,12 +73,11 @@ class MonitorTarget:
             "actions": {"actionGroups": list(environment.action_groups)},
             "skipQueryValidation": False,
         }
-        # The API takes one or the other: muting actions means the alert is not auto-resolved.
+        # Stateless unless the detection asks (monitor.auto_mitigate): a stateful alert does not fire again
+        # until resolved, so a second attack would be hidden. Muting actions needs autoMitigate false.
+        properties["autoMitigate"] = d.monitor.auto_mitigate and d.suppress_for is None
         if d.suppress_for is not None:
             properties["muteActionsDuration"] = to_iso8601(d.suppress_for)
-            properties["autoMitigate"] = False
-        else:
-            properties["autoMitigate"] = True
         return {
             "location": environment.location,
             "kind": "LogAlert",
@@ -141,7 +117,7 @@ class MonitorTarget:
                     "checkWorkspaceAlertsStorageConfigured": bool(
                         p.get("checkWorkspaceAlertsStorageConfigured", False)
                     ),
-                    "ruleResolveConfiguration": p.get("ruleResolveConfiguration"),
+                    "ruleResolveConfiguration": _resolve(p.get("ruleResolveConfiguration")),
                 },
             }
         )
@@ -149,6 +125,17 @@ class MonitorTarget:
 
     def owner(self, body: Json) -> Ownership | None:
         return owner_from_tags(body.get("tags"))
+
+
+def _resolve(configuration: Any) -> Json | None:
+    """ruleResolveConfiguration as one form: absent, `{}` and the service's defaults (not auto-resolved,
+    no time to resolve) are the same; a duration in any spelling is canonical ISO 8601."""
+    configuration = configuration or {}
+    auto_resolved = bool(configuration.get("autoResolved", False))
+    time_to_resolve = n.duration(configuration.get("timeToResolve"))
+    if not auto_resolved and time_to_resolve is None:
+        return None
+    return {"autoResolved": auto_resolved, "timeToResolve": time_to_resolve}
 
 
 def _condition(condition: dict[str, Any]) -> Json:

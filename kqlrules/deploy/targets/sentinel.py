@@ -1,7 +1,8 @@
-"""Microsoft Sentinel scheduled analytics rules: `Microsoft.SecurityInsights/alertRules`, kind `Scheduled`.
+"""Microsoft Sentinel analytics rules: `Microsoft.SecurityInsights/alertRules` of kind `Scheduled`, `NRT`
+and `MicrosoftSecurityIncidentCreation`.
 
-api-version 2025-09-01. Its stable spec has `techniques` only (no `subTechniques`), so a sub-technique such
-as T1078.004 is deployed as its parent technique T1078.
+A sub-technique such as T1078.004 is sent in `subTechniques` with its parent T1078 in `techniques` (the
+service wants the parent listed); the api-version each body needs is kqlrules/deploy/api_versions.py's.
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from kqlrules.deploy import normalise as n
+from kqlrules.deploy.api_versions import SENTINEL_STABLE, api_version
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, owner_from_description, with_marker
-from kqlrules.deploy.targets.base import Problem, query_problems
+from kqlrules.rules.incident_creation import KIND as INCIDENT_CREATION
+from kqlrules.rules.incident_creation import IncidentCreationRule
+from kqlrules.rules.model import Detection
 from kqlrules.timespan import to_iso8601
 
-API_VERSION = "2025-09-01"
+API_VERSION = SENTINEL_STABLE
+KINDS = ("Scheduled", "NRT", INCIDENT_CREATION)
 RESOURCE_TYPE = "Microsoft.SecurityInsights/alertRules"
 OPERATORS = {"gt": "GreaterThan", "lt": "LessThan", "eq": "Equal", "ne": "NotEqual"}
 OPERATOR_SPELLINGS = {
@@ -42,16 +47,14 @@ DEFAULT_INCIDENTS: Json = {
     },
 }
 DEFAULT_GROUPING: Json = {"aggregationKind": "SingleAlert"}
-# The 2025-09-01 spec's EntityMappingType: an entity type outside it is rejected by the API.
-ENTITY_TYPES = (
-    "Account", "Host", "IP", "Malware", "File", "Process", "CloudApplication", "DNS", "AzureResource",
-    "FileHash", "RegistryKey", "RegistryValue", "SecurityGroup", "URL", "Mailbox", "MailCluster",
-    "MailMessage", "SubmissionMail",
-)  # fmt: skip
 
 
 def parent_techniques(techniques: list[str]) -> list[str]:
     return list(dict.fromkeys(t.split(".")[0] for t in techniques))
+
+
+def sub_techniques(techniques: list[str]) -> list[str]:
+    return [t for t in dict.fromkeys(techniques) if "." in t]
 
 
 class SentinelTarget:
@@ -59,49 +62,36 @@ class SentinelTarget:
     resource_type = RESOURCE_TYPE
     api_version = API_VERSION
 
-    def resource_name(self, item: Deployable) -> str:
-        return item.detection.id
+    def resource_name(self, item: Deployable, environment: Environment) -> str:
+        return self.name_for(item.id, environment)
 
-    def preflight(self, item: Deployable, environment: Environment) -> list[Problem]:
-        problems = query_problems(item)
-        d = item.detection
-        if d.suppress_for is not None and not 5 * 60 <= d.suppress_for.total_seconds() <= 24 * 3600:
-            problems.append(
-                Problem("suppress_for must be between 5m and 24h (Sentinel's limit)", ("suppress_for",))
-            )
-        if d.sentinel.kind != "Scheduled":
-            problems.append(
-                Problem(
-                    f"kind {d.sentinel.kind} is not deployable: api-version {API_VERSION} has Scheduled only",
-                    ("sentinel", "kind"),
-                )
-            )
-        for entity in d.entities:
-            if entity.type not in ENTITY_TYPES:
-                problems.append(
-                    Problem(
-                        f"entity type {entity.type!r} is not one of Sentinel's: {', '.join(ENTITY_TYPES)}",
-                        ("entities",),
-                    )
-                )
-        return problems
+    def name_for(self, detection_id: str, environment: Environment) -> str:
+        return detection_id
+
+    def api_version_of(self, body: Json) -> str:
+        return api_version("sentinel", body)
 
     def body(self, item: Deployable, environment: Environment, owner: Ownership) -> Json:
         d = item.detection
+        if isinstance(d, IncidentCreationRule):
+            return _incident_creation(d, owner)
+        nrt = d.sentinel.kind == "NRT"
         properties: Json = {
             "displayName": d.name,
             "description": with_marker(d.description, owner),
             "severity": d.severity.value,
             "enabled": d.enabled,
             "query": item.query,
-            "queryFrequency": to_iso8601(d.schedule.frequency),
-            "queryPeriod": to_iso8601(d.schedule.period),
-            "triggerOperator": OPERATORS[d.trigger.operator],
-            "triggerThreshold": d.trigger.threshold,
+            # An NRT rule runs every minute on what was ingested since its last run: no schedule, no trigger.
+            "queryFrequency": None if nrt else to_iso8601(d.schedule.frequency),
+            "queryPeriod": None if nrt else to_iso8601(d.schedule.period),
+            "triggerOperator": None if nrt else OPERATORS[d.trigger.operator],
+            "triggerThreshold": None if nrt else d.trigger.threshold,
             "suppressionEnabled": d.suppress_for is not None,
             "suppressionDuration": to_iso8601(d.suppress_for) if d.suppress_for else DEFAULT_SUPPRESSION,
             "tactics": list(d.tactics),
             "techniques": parent_techniques(d.techniques),
+            "subTechniques": sub_techniques(d.techniques),
             "entityMappings": [
                 {
                     "entityType": entity.type,
@@ -127,6 +117,8 @@ class SentinelTarget:
 
     def normalise(self, body: Json) -> Json:
         p: Json = body.get("properties") or {}
+        if body.get("kind") == INCIDENT_CREATION:
+            return _normalise_incident_creation(body)
         incidents = {**DEFAULT_INCIDENTS, **(p.get("incidentConfiguration") or {})}
         grouping = {
             **DEFAULT_INCIDENTS["groupingConfiguration"],
@@ -157,6 +149,7 @@ class SentinelTarget:
                     "suppressionDuration": n.duration(p.get("suppressionDuration")),
                     "tactics": sorted(p.get("tactics") or []),
                     "techniques": sorted(p.get("techniques") or []),
+                    "subTechniques": sorted(p.get("subTechniques") or []),
                     "entityMappings": sorted(
                         (_entity(e) for e in p.get("entityMappings") or []),
                         key=lambda e: str(e["entityType"]),
@@ -176,7 +169,41 @@ class SentinelTarget:
         return owner_from_description((body.get("properties") or {}).get("description"))
 
 
+def _incident_creation(rule: IncidentCreationRule, owner: Ownership) -> Json:
+    properties: Json = {
+        "displayName": rule.name,
+        "description": with_marker(rule.description, owner),
+        "enabled": rule.enabled,
+        "productFilter": rule.product,
+        "severitiesFilter": [s.value for s in rule.severities],
+        "displayNamesFilter": list(rule.display_names.include),
+        "displayNamesExcludeFilter": list(rule.display_names.exclude),
+    }
+    return {"kind": INCIDENT_CREATION, "properties": n.pruned(properties)}
+
+
+def _normalise_incident_creation(body: Json) -> Json:
+    p: Json = body.get("properties") or {}
+    comparable: Json = n.pruned(
+        {
+            "kind": INCIDENT_CREATION,
+            "properties": {
+                "displayName": p.get("displayName"),
+                "description": p.get("description") or None,
+                "enabled": p.get("enabled"),
+                "productFilter": p.get("productFilter"),
+                "severitiesFilter": sorted(p.get("severitiesFilter") or []),
+                "displayNamesFilter": sorted(p.get("displayNamesFilter") or []),
+                "displayNamesExcludeFilter": sorted(p.get("displayNamesExcludeFilter") or []),
+                "alertRuleTemplateName": p.get("alertRuleTemplateName"),
+            },
+        }
+    )
+    return comparable
+
+
 def _incidents(item: Deployable) -> Json:
+    assert isinstance(item.detection, Detection)
     incident = item.detection.sentinel.incident
     grouping = incident.grouping
     return {

@@ -134,9 +134,3 @@ def geo_closest_point_on_line(ctx: TranslationContext, call: Call) -> Sql:
 def geo_intersects_2lines(ctx: TranslationContext, call: Call) -> Sql:
     first, second = arity(ctx, call, 2)
     return Sql(f"kql_geo_intersects_2lines(CAST({first} AS VARCHAR), CAST({second} AS VARCHAR))", "bool")
-
-
-@scalar("geo_polygon_perimeter")
-def geo_polygon_perimeter(ctx: TranslationContext, call: Call) -> Sql:
-    (polygon,) = arity(ctx, call, 1)
-    return Sql(f"kql_geo_polygon_perimeter(CAST({polygon} AS VARCHAR))", "real")

@@ -68,12 +68,12 @@ class SqlSubquery(Sql):
 
 ScalarTranslator = Callable[[TranslationContext, Call], Sql]
 AggregateTranslator = Callable[[TranslationContext, Call], Sql]
-OperatorTranslator = Callable[[TranslationContext, Sql, Sql, str], Sql]
+BinaryOperatorTranslator = Callable[[TranslationContext, Sql, Sql, str], Sql]
 
 SCALARS: dict[str, ScalarTranslator] = {}
 AGGREGATES: dict[str, AggregateTranslator] = {}
 # Keyed by the analyzer's SyntaxKind name: "EqualExpression", "HasExpression", "InExpression", ...
-BINARY_OPERATORS: dict[str, OperatorTranslator] = {}
+BINARY_OPERATORS: dict[str, BinaryOperatorTranslator] = {}
 
 
 def scalar(*names: str) -> Callable[[ScalarTranslator], ScalarTranslator]:
@@ -94,8 +94,8 @@ def aggregate(*names: str) -> Callable[[AggregateTranslator], AggregateTranslato
     return register
 
 
-def binary(*kinds: str) -> Callable[[OperatorTranslator], OperatorTranslator]:
-    def register(translator: OperatorTranslator) -> OperatorTranslator:
+def binary(*kinds: str) -> Callable[[BinaryOperatorTranslator], BinaryOperatorTranslator]:
+    def register(translator: BinaryOperatorTranslator) -> BinaryOperatorTranslator:
         for kind in kinds:
             BINARY_OPERATORS[kind] = translator
         return translator

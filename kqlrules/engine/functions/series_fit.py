@@ -1,5 +1,5 @@
 """Fits of a series: `series_fit_line_dynamic()` (and, through the core's multi-column `extend`,
-`series_fit_line()`), and the anomaly functions the engine refuses on rows.
+`series_fit_line()`).
 
 `series_fit_line` is ordinary least squares of the values against x = 1, 2, ... n: the reference's example
 (`[2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]` -> rsquare 0.982, slope 2.730, variance 98.628, rvariance
@@ -18,10 +18,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from kqlrules.engine.errors import RefusedAtRunTime, refusal_sql
+from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import arity, as_dynamic, fn
-from kqlrules.engine.sql import Sql, quote_string
+from kqlrules.engine.sql import Sql
 
 FIT_LINE_FIELDS = ["rsquare", "slope", "variance", "rvariance", "interception", "line_fit"]
 
@@ -81,24 +81,3 @@ def series_fit_line_dynamic_call(ctx: TranslationContext, call: Call) -> Sql:
     (values,) = arity(ctx, call, 1)
     text = f"CAST({as_dynamic(values)} AS VARCHAR)"
     return Sql(f"CAST({fn('kql_series_fit_line_dynamic', text)} AS JSON)", "dynamic")
-
-
-# Kusto's anomaly detection (seasonality detection, decomposition, Tukey's fences on the residual) is not
-# reproduced: the plan runs, and a row that needs a value stops the query with a refusal.
-NOT_COMPUTED = (
-    "series_decompose",
-    "series_decompose_anomalies",
-    "series_decompose_forecast",
-    "series_outliers",
-)
-
-
-@scalar(*NOT_COMPUTED)
-def not_computed(ctx: TranslationContext, call: Call) -> Sql:
-    return refused_on_rows(call.name, call.result_type)
-
-
-def refused_on_rows(name: str, kusto_type: str = "dynamic") -> Sql:
-    """A value of `name()` the engine does not compute: no row may need it."""
-    duck = "JSON" if kusto_type == "dynamic" else "DOUBLE"
-    return Sql(f"CAST({refusal_sql(quote_string(f'{name}() over rows'))} AS {duck})", kusto_type)

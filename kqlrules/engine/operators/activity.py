@@ -49,11 +49,6 @@ def dimension_columns(dims: list[Sql]) -> tuple[list[str], str]:
     return names, "".join(f", {d.text} AS {n}" for d, n in zip(dims, names, strict=True))
 
 
-def refuse_when(t: Translator, node: Node, count_sql: str, what: str) -> None:
-    line, col = t.position.at(node)
-    t.guards.append((count_sql, what, line, col))
-
-
 def _scalar(t: Translator, node: Node, kind: str) -> str:
     value = t.expr(node, Row.empty())
     if value.type != kind:
@@ -83,8 +78,7 @@ def active_users_count(t: Translator, node: Node, call: Node, source: Relation) 
         f"WHERE {time.text} IS NOT NULL",
         [],
     )
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {rows.name} WHERE __t <> {timeline.bin_at('__t', period, start)}",
         "active_users_count over times not aligned to its period (whether the lookback is measured on times "
@@ -131,8 +125,7 @@ def sliding_window_counts(t: Translator, node: Node, call: Node, source: Relatio
     )
     bins = t.ctes.add(f"SELECT b FROM {timeline.steps(start, end, size)}", [])
     last = f"(SELECT max(b) FROM {bins.name})"
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {rows.name} WHERE (__t < {start} OR __t > {end}) AND __b <= {last} "
         f"AND __b > {timeline.shift(start, -lookback)}",
@@ -154,8 +147,7 @@ def sliding_window_counts(t: Translator, node: Node, call: Node, source: Relatio
         f"GROUP BY ALL",
         [],
     )
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {windows.name} WHERE __count = 0",
         "sliding_window_counts with a bin whose window is empty "

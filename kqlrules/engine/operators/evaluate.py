@@ -32,8 +32,7 @@ def pivot(t: Translator, node: Node, source: Relation) -> Relation:
     """pivot's columns are the pivoted column's values: the plan answers for an empty input only (no rows,
     the analyzer's columns) and refuses any other at run time."""
     output = t.output_columns(node)
-    line, col = t.position.at(node)
-    t.guards.append((f"SELECT count(*) FROM {source.name}", "evaluate pivot() over rows", line, col))
+    t.guard(node, f"SELECT count(*) FROM {source.name}", "evaluate pivot() over rows")
     parts = [
         f"CAST(NULL AS {DUCKDB_TYPES.get(c.type, 'VARCHAR')}) AS {quote_identifier(c.name)}" for c in output
     ]
@@ -93,9 +92,7 @@ def bag_unpack(t: Translator, node: Node, call: Node, source: Relation) -> Relat
             f"SELECT count(*) FROM {source.name} "
             f"WHERE json_type({bag.text}) = 'OBJECT' AND len(json_keys({bag.text})) > 0"
         )
-        t.guards.append(
-            (check, "evaluate bag_unpack() of bags with keys without an output schema", line, col)
-        )
+        t.guard(node, check, "evaluate bag_unpack() of bags with keys without an output schema")
     sql = f"SELECT {', '.join(parts + source.order_column()) or 'NULL AS __kql_empty'} FROM {source.name}"
     return t.ctes.add(sql, output, ordered=source.ordered)
 

@@ -10,7 +10,7 @@ from kqlrules.engine.operators.common import need_input, passthrough, row_of, se
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
-from kqlrules.engine.translator import WINDOW_MARK, Translator
+from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
 from kqlrules.table import Column
 
@@ -24,7 +24,7 @@ def where(t: Translator, node: Node, source: Relation | None) -> Relation:
     test = t.expr(cond, row_of(source))
     # WHERE and QUALIFY drop a row whose condition is null as they drop one whose condition is false, so
     # the condition goes bare: wrapped in coalesce(..., FALSE) DuckDB cannot push it into the table scan.
-    if WINDOW_MARK in test.text:
+    if test.window:
         # prev()/next()/row_number() are window functions: SQL filters on them with QUALIFY.
         return select(t, source, passthrough(source), suffix=f" QUALIFY {test.text}")
     return select(t, source, passthrough(source), where=test.text)

@@ -47,11 +47,6 @@ def need_graph(t: Translator, node: Node, source: Relation | None) -> Graph:
     return source
 
 
-def _guard(t: Translator, node: Node, sql: str, construct: str) -> None:
-    line, col = t.position.at(node)
-    t.guards.append((sql, construct, line, col))
-
-
 def _empty(kusto_type: str) -> str:
     """A property a node does not have: Kusto's empty value (a string is never null, it is empty)."""
     if kusto_type == "string":
@@ -85,23 +80,20 @@ def make_graph(t: Translator, node: Node, source: Relation | None) -> Relation:
         f"{quote_identifier(target_key)} AS __kd{part_of_edge}, {quoted} FROM {source.name}",
         source.columns,
     )
-    _guard(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {raw_edges.name} WHERE __ks IS NULL OR __kd IS NULL",
         "make-graph over an edge with a null node id",
     )
     node_rows, properties, key_names = _node_rows(t, node, partition)
     if node_rows is not None:
-        _guard(
-            t,
+        t.guard(
             node,
             f"SELECT count(*) FROM (SELECT {KEY} FROM {node_rows.name} GROUP BY {KEY}"
             f"{', ' + PART if partition else ''} HAVING count(*) > 1)",
             "make-graph with a node id in several rows of its nodes tables (Kusto merges them arbitrarily)",
         )
-        _guard(
-            t,
+        t.guard(
             node,
             f"SELECT count(*) FROM {node_rows.name} WHERE {KEY} IS NULL",
             "make-graph with a null node id in its nodes table",
@@ -217,8 +209,7 @@ def _nodes(
             properties,
         )
     if len(set(key_names)) > 1:
-        _guard(
-            t,
+        t.guard(
             node,
             f"SELECT count(*) FROM ({ends}) AS x WHERE NOT EXISTS (SELECT 1 FROM {rows.name} AS r "
             f"WHERE r.{KEY} = x.{KEY}{' AND r.' + PART + ' = x.' + PART if partition else ''})",

@@ -51,7 +51,7 @@ def _keys(t: Translator, clause: Node, left: Relation, right: Relation) -> list[
             left_node, right_node = item.get("Left"), item.get("Right")
             assert left_node is not None and right_node is not None
             a, b = t.expr(left_node, row), t.expr(right_node, row)
-            if a.text.startswith("r.") and b.text.startswith("l."):
+            if a.side == "r" and b.side == "l":
                 a, b = b, a
             pairs.append(_equal(t, item, a.text, a.type, b.text, b.type))
         elif item.kind == "ParenthesizedExpression":

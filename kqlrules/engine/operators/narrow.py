@@ -6,7 +6,6 @@ The docs show values in .NET's own text forms (`True`, `2017-03-14 10:59:18.9263
 
 from __future__ import annotations
 
-from kqlrules.engine.operators.activity import refuse_when
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier, quote_string
@@ -31,8 +30,7 @@ def narrow(t: Translator, node: Node, call: Node, source: Relation) -> Relation:
             f"SELECT *, row_number() OVER (ORDER BY {ORDER}) - 1 AS __row FROM {source.name}", source.columns
         )
     else:
-        refuse_when(
-            t,
+        t.guard(
             node,
             f"SELECT count(*) > 1 FROM {source.name}",
             "narrow() of several rows in no defined order (sort or serialize first)",

@@ -193,13 +193,12 @@ def _refuse_partial(t: Translator, node: Node, matched: Relation, capture: str, 
     start = _RELAXED.get(kind)
     if start is None:
         raise t.position.unsupported(f"parse kind=relaxed into a {kind} column", node)
-    line, col = t.position.at(node)
     doubtful = (
         f"SELECT count(*) FROM {matched.name} WHERE __kql_matched AND {capture} <> '' AND "
         f"({capture} <> trim({capture}) OR "
         f"({text} IS NULL AND regexp_matches({capture}, {quote_string(start)})))"
     )
-    t.guards.append((doubtful, f"parse kind=relaxed of a {kind} value that converts only in part", line, col))
+    t.guard(node, doubtful, f"parse kind=relaxed of a {kind} value that converts only in part")
 
 
 def _into_existing(
@@ -222,9 +221,8 @@ def _into_existing(
             by_name[name] = (group, kind, item)
         taken.add(name)
         columns.append(Column(name, kind))
-    line, col = t.position.at(node)
     construct = "parse into a column the input already has, over rows"
-    t.guards.append((f"SELECT count(*) FROM {source.name}", construct, line, col))
+    t.guard(node, f"SELECT count(*) FROM {source.name}", construct)
     return columns
 
 

@@ -71,15 +71,11 @@ def parse_kv(t: Translator, node: Node, source: Relation | None) -> Relation:
             source.columns,
             ordered=source.ordered,
         )
-        line, col = t.position.at(node)
-        t.guards.append(
-            (
-                f"SELECT count(*) FROM {found.name} WHERE {PARSED} IS NULL AND {text.text} IS NOT NULL",
-                "parse-kv of text the docs do not say how to read (an unterminated quote, text after a "
-                "quote, a value like 10.0.0.1 without delimiters...)",
-                line,
-                col,
-            )
+        t.guard(
+            node,
+            f"SELECT count(*) FROM {found.name} WHERE {PARSED} IS NULL AND {text.text} IS NOT NULL",
+            "parse-kv of text the docs do not say how to read (an unterminated quote, text after a "
+            "quote, a value like 10.0.0.1 without delimiters...)",
         )
         values = {k.name: f"json_extract_string({PARSED}, {quote_string(_path(k.name))})" for k in keys}
     parts = [quote_identifier(c.name) for c in source.columns]

@@ -36,24 +36,17 @@ def partition(t: Translator, node: Node, source: Relation | None) -> Relation:
     if key.type == "dynamic":
         raise t.position.unsupported("partition by a dynamic column", key_node)
     quoted = quote_identifier(key.name)
-    line, col = t.position.at(node)
     if strategy == "legacy":
-        t.guards.append(
-            (
-                f"SELECT count(DISTINCT {quoted}) > {LEGACY_LIMIT} FROM {source.name}",
-                f"partition (legacy strategy) into more than {LEGACY_LIMIT} subtables",
-                line,
-                col,
-            )
+        t.guard(
+            node,
+            f"SELECT count(DISTINCT {quoted}) > {LEGACY_LIMIT} FROM {source.name}",
+            f"partition (legacy strategy) into more than {LEGACY_LIMIT} subtables",
         )
     if key.type != "string":
-        t.guards.append(
-            (
-                f"SELECT count(*) FROM {source.name} WHERE {quoted} IS NULL",
-                "partition by a null key",
-                line,
-                col,
-            )
+        t.guard(
+            node,
+            f"SELECT count(*) FROM {source.name} WHERE {quoted} IS NULL",
+            "partition by a null key",
         )
     keys = t.ctes.add(f"SELECT DISTINCT {quoted} FROM {source.name}", [key])
 

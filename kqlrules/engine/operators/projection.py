@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 
 from kqlrules.engine.context import Row
+from kqlrules.engine.functions.series_anomaly import ANOMALY_FIELDS, DECOMPOSE_FIELDS, PERIODS_FIELDS
 from kqlrules.engine.functions.series_fit import FIT_LINE_FIELDS
 from kqlrules.engine.functions.series_fit_poly import FIT_POLY_FIELDS
 from kqlrules.engine.functions.series_fourier import FOURIER_FIELDS
@@ -195,9 +196,10 @@ _MULTI_COLUMN = {
     "series_fit_poly": ("series_fit_poly", FIT_POLY_FIELDS),
     "series_fft": ("series_fft", FOURIER_FIELDS),
     "series_ifft": ("series_ifft", FOURIER_FIELDS),
-    # Not computed: the plan runs, and a row that needs the values is refused (functions/series_fit.py).
-    "series_decompose_anomalies": ("series_decompose_anomalies", ["ad_flag", "ad_score", "baseline"]),
-    "series_decompose": ("series_decompose", ["baseline", "seasonal", "trend", "residual"]),
+    "series_decompose_anomalies": ("series_decompose_anomalies", ANOMALY_FIELDS),
+    "series_decompose": ("series_decompose", DECOMPOSE_FIELDS),
+    "series_periods_detect": ("series_periods_detect", PERIODS_FIELDS),
+    "series_periods_validate": ("series_periods_validate", PERIODS_FIELDS),
 }
 
 

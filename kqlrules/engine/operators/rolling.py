@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from kqlrules.engine.context import Row
-from kqlrules.engine.operators.activity import dimension_columns, dimensions, positional, refuse_when
+from kqlrules.engine.operators.activity import dimension_columns, dimensions, positional
 from kqlrules.engine.operators.common import row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.operators.timeline import constant_span, timeline_of
@@ -42,8 +42,7 @@ def activity_counts_metrics(t: Translator, node: Node, call: Node, source: Relat
         f"{dim_select} FROM {source.name} WHERE {time.text} IS NOT NULL",
         [],
     )
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {rows.name} WHERE __t < {start} OR __t > {end}",
         "activity_counts_metrics of rows outside [Start, End]",
@@ -69,8 +68,7 @@ def activity_counts_metrics(t: Translator, node: Node, call: Node, source: Relat
         f"LEFT JOIN {rows.name} AS r ON r.__b = s.b{same} GROUP BY ALL",
         [],
     )
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {windows.name} WHERE __count = 0",
         "activity_counts_metrics with a window without rows (listed with zeros or left out: not documented)",
@@ -126,8 +124,7 @@ def rolling_percentile(t: Translator, node: Node, call: Node, source: Relation) 
         if timeline.kind == "datetime"
         else (f"(max(__b) - min(__b)) / {size!r}")
     )
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM (SELECT count(*) AS n, {span} + 1 AS expected FROM {bins.name} "
         f"GROUP BY {group}) WHERE n <> expected",

@@ -35,8 +35,7 @@ def _no_parameters(t: Translator, node: Node) -> None:
 
 
 def _refuse_over(t: Translator, node: Node, count_sql: str, limit: int, what: str) -> None:
-    line, col = t.position.at(node)
-    t.guards.append((f"SELECT ({count_sql}) > {limit}", what, line, col))
+    t.guard(node, f"SELECT ({count_sql}) > {limit}", what)
 
 
 @operator("SampleOperator")
@@ -100,17 +99,13 @@ def top_hitters(t: Translator, node: Node, source: Relation | None) -> Relation:
         f"SELECT {value.text} AS {key}, {aggregate} AS {measure} FROM {source.name} GROUP BY 1",
         output,
     )
-    line, col = t.position.at(node)
     rank = f"OVER (ORDER BY {measure} DESC NULLS LAST)"
-    t.guards.append(
-        (
-            f"SELECT count(*) FROM (SELECT {measure} AS m, lead({measure}) {rank} AS after, "
-            f"row_number() {rank} AS n FROM {grouped.name}) "
-            f"WHERE n = {limit} AND m IS NOT DISTINCT FROM after",
-            "top-hitters whose last value ties with the next (which is kept is arbitrary)",
-            line,
-            col,
-        )
+    t.guard(
+        node,
+        f"SELECT count(*) FROM (SELECT {measure} AS m, lead({measure}) {rank} AS after, "
+        f"row_number() {rank} AS n FROM {grouped.name}) "
+        f"WHERE n = {limit} AND m IS NOT DISTINCT FROM after",
+        "top-hitters whose last value ties with the next (which is kept is arbitrary)",
     )
     return t.ctes.add(
         f"SELECT {key}, {measure}, row_number() OVER (ORDER BY {measure} DESC NULLS LAST) AS {ORDER} "

@@ -243,7 +243,7 @@ class _Machine:
     def _expression(self, node: Node, row: Row) -> Sql:
         """A step's condition or assignment: the body of a DuckDB lambda, where subqueries cannot be."""
         sql = self.t.expr(node, row)
-        if "SELECT " in sql.text.upper() or " OVER " in sql.text.upper():
+        if sql.subquery or sql.window:
             raise self.t.position.unsupported("a subquery or window function inside a scan step", node)
         return sql
 

@@ -9,7 +9,7 @@ more than two steps."""
 from __future__ import annotations
 
 from kqlrules.engine.names import name_text
-from kqlrules.engine.operators.activity import dimension_columns, dimensions, refuse_when
+from kqlrules.engine.operators.activity import dimension_columns, dimensions
 from kqlrules.engine.operators.common import condition, row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.operators.timeline import Timeline, constant_span
@@ -52,8 +52,7 @@ def sequence_detect(t: Translator, node: Node, call: Node, source: Relation) -> 
         f"SELECT {time.text} AS __t{dim_select}{flags} FROM {source.name} WHERE {time.text} IS NOT NULL", []
     )
     line_col = " + ".join(f"CAST(__p{i} AS INTEGER)" for i in range(len(predicates)))
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) FROM {rows.name} WHERE {line_col} > 1",
         "sequence_detect where a row matches two steps",
@@ -72,8 +71,7 @@ def sequence_detect(t: Translator, node: Node, call: Node, source: Relation) -> 
     chains = f"FROM {' '.join(joins)} WHERE s0.__p0"
     loose_chains = f"{chains} AND {' AND '.join(loose[0::2])} AND {last} <= {end}"
     at_limit = " OR ".join([*loose[1::2], f"{last} = {end}"])
-    refuse_when(
-        t,
+    t.guard(
         node,
         f"SELECT count(*) {loose_chains} AND ({at_limit})",
         "sequence_detect with steps at the same time or exactly at a limit (bounds not documented)",

@@ -1,10 +1,17 @@
 """make-series: per group, one array per aggregate over the bins from `from` (included) to `to` (excluded)
 by `step`, absent bins filled with the default (0 unless given), and the array of bin starts. An empty input
-makes no row; with `kind=nonempty` (and no `by`), one row of defaults."""
+makes no row; with `kind=nonempty` (and no `by`), one row of defaults.
+
+Without `from`, each series starts at the first bin that has data in it; without `to`, it ends after the
+last bin that has data in it (the make-series reference, parameters start and end). Bins without `from`
+lie on bin()'s grid (multiples of the step from 0001-01-01), the grid "first bin" names.
+The alternate `in range(start, stop, step)` form differs as documented: stop is inclusive, and the bins lie
+on bin()'s grid, so the first may begin before start; every series spans bin(start) to bin(stop)."""
 
 from __future__ import annotations
 
 from kqlrules.engine.context import Row
+from kqlrules.engine.functions.datetimes import TICKS_TO_UNIX_EPOCH
 from kqlrules.engine.operators.common import cast_to, need_input, row_of
 from kqlrules.engine.operators.projection import named_items
 from kqlrules.engine.operators.registry import operator
@@ -36,29 +43,50 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     start_node = _clause(node, "RangeClause", "MakeSeriesFromClause", "Expression")
     end_node = _clause(node, "RangeClause", "MakeSeriesToClause", "Expression")
     step_node = _clause(node, "RangeClause", "MakeSeriesStepClause", "Expression")
-    deprecated = _clause(node, "RangeClause")
-    if deprecated is not None and deprecated.kind == "MakeSeriesInRangeClause":
-        # The deprecated form: how its stop and bins align is not documented.
-        raise t.position.unsupported("make-series ... in range(start, stop, step)", deprecated)
+    in_range_form = _clause(node, "RangeClause")
+    stop_node: Node | None = None
+    if in_range_form is not None and in_range_form.kind == "MakeSeriesInRangeClause":
+        arguments = in_range_form.get("Arguments")
+        bounds = arguments.arguments() if arguments is not None else []
+        if len(bounds) != 3:
+            raise t.position.unsupported("make-series ... in range() without start, stop and step", node)
+        range_start, stop_node, step_node = bounds
     if on_node is None or step_node is None:
         raise t.position.unsupported("make-series without on ... step", node)
-    if start_node is None or end_node is None:
-        raise t.position.unsupported("make-series without from and to", node)
+    if nonempty and (start_node is None or end_node is None) and stop_node is None:
+        raise t.position.unsupported("make-series kind=nonempty without from and to", node)
     axis = t.expr(on_node, row)
     constant = Row.empty()
-    start, end, step = (t.expr(n, constant) for n in (start_node, end_node, step_node))
+    step = t.expr(step_node, constant)
+    start = t.expr(start_node, constant) if start_node is not None else None
+    end = t.expr(end_node, constant) if end_node is not None else None
     if axis.type != "datetime" or step.type != "timespan":
         raise t.position.unsupported(f"make-series on a {axis.type} axis", on_node)
+    grid = f"({-TICKS_TO_UNIX_EPOCH // 10})"  # bin()'s origin, 0001-01-01, in microseconds from 1970
+    step_us = f"({step.text} // 10)"
+    range_bins: tuple[str, str] | None = None
+    if stop_node is not None:
+        low, high = t.expr(range_start, constant), t.expr(stop_node, constant)
+        if low.type != "datetime" or high.type != "datetime":
+            raise t.position.unsupported("make-series ... in range() of bounds that are not datetimes", node)
+        first_bin = f"CAST(floor((epoch_us({low.text}) - {grid}) / {step_us}) AS BIGINT)"
+        last_bin = f"CAST(floor((epoch_us({high.text}) - {grid}) / {step_us}) AS BIGINT)"
+        range_bins = (first_bin, f"({last_bin} + 1)")
     by_clause = node.get("ByClause")
     keys = named_items(t, by_clause) if by_clause is not None else []
     aggregates = node.elements("Aggregates")
     key_columns = output[: len(keys)]
     series_columns = output[len(keys) : len(keys) + len(aggregates)]
     axis_column = output[len(keys) + len(aggregates)]
-    step_us = f"({step.text} // 10)"
-    bins = f"CAST(ceil((epoch_us({end.text}) - epoch_us({start.text})) / {step_us}) AS BIGINT)"
-    index = f"CAST(floor((epoch_us({axis.text}) - epoch_us({start.text})) / {step_us}) AS BIGINT)"
-    in_range = f"{axis.text} >= {start.text} AND {axis.text} < {end.text}"
+    # Bin numbers count steps from the origin: `from`, or bin()'s 0001-01-01 without it.
+    origin = f"epoch_us({start.text})" if start is not None else grid
+    index = f"CAST(floor((epoch_us({axis.text}) - {origin}) / {step_us}) AS BIGINT)"
+    in_range = " AND ".join(
+        [f"{axis.text} IS NOT NULL"]
+        + ([f"{axis.text} >= {start.text}"] if start is not None else [])
+        + ([f"{axis.text} < {end.text}"] if end is not None else [])
+        + ([f"{axis.text} >= {low.text}", f"{axis.text} <= {high.text}"] if range_bins is not None else [])
+    )
     key_parts = []
     for column, (_, expression) in zip(key_columns, keys, strict=True):
         key_parts.append(
@@ -88,13 +116,30 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
         f"WHERE {in_range} GROUP BY ALL",
         [],
     )
-    present = t.ctes.add(
-        f"SELECT DISTINCT {', '.join(key_names) or '1 AS __kql_one'} FROM {grouped.name}", []
+    # Each series' first bin (0 from `from`, else its first bin with data) and its number of bins.
+    first = "0" if start is not None else "min(__kql_i)"
+    last = (
+        f"CAST(ceil((epoch_us({end.text}) - {origin}) / {step_us}) AS BIGINT)"
+        if end is not None
+        else ("max(__kql_i) + 1")
     )
-    groups = t.ctes.add("SELECT 1 AS __kql_one", []) if nonempty and not key_names else present
+    if range_bins is not None:
+        first, last = range_bins
+    present = t.ctes.add(
+        f"SELECT {', '.join([*key_names, f'{first} AS __kql_lo', f'{last} AS __kql_hi'])} "
+        f"FROM {grouped.name} GROUP BY {', '.join(key_names) or 'ALL'}"
+        + ("" if key_names else " HAVING count(*) > 0"),
+        [],
+    )
+    groups = present
+    if nonempty and not key_names:
+        groups = t.ctes.add(f"SELECT {first} AS __kql_lo, {last} AS __kql_hi", [])
     _guard_groups(t, node, source, key_parts, key_names, present, nonempty)
-    join_keys = " AND ".join([f"x.{k} IS NOT DISTINCT FROM g.{k}" for k in key_names] + ["x.__kql_i = b.i"])
-    stamps = f"{start.text} + to_microseconds(b.i * {step_us})"
+    join_keys = " AND ".join(
+        [f"x.{k} IS NOT DISTINCT FROM g.{k}" for k in key_names] + ["x.__kql_i = g.__kql_lo + b.i"]
+    )
+    origin_time = start.text if start is not None else "TIMESTAMP '0001-01-01 00:00:00'"
+    stamps = f"{origin_time} + to_microseconds((g.__kql_lo + b.i) * {step_us})"
     lists = [
         f"CAST(to_json(list({d} ORDER BY b.i)) AS JSON) AS {quote_identifier(c.name)}"
         for d, c in zip(defaults, series_columns, strict=True)
@@ -106,8 +151,9 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     select_keys = [f"g.{k}" for k in key_names]
     sql = (
         f"SELECT {', '.join([*select_keys, *lists])} FROM {groups.name} AS g "
-        f"CROSS JOIN range(0, {bins}) AS b(i) LEFT JOIN {grouped.name} AS x ON {join_keys}"
-        + f" GROUP BY {', '.join(select_keys) or 'g.__kql_one'}"
+        f"CROSS JOIN LATERAL (SELECT range AS i FROM range(0, greatest(g.__kql_hi - g.__kql_lo, 0))) AS b "
+        f"LEFT JOIN {grouped.name} AS x ON {join_keys}"
+        + f" GROUP BY {', '.join([*select_keys, 'g.__kql_lo', 'g.__kql_hi'])}"
     )
     return t.ctes.add(sql, output)
 
@@ -124,24 +170,17 @@ def _guard_groups(
     """The reference says an empty input makes no series (one of default values with `kind=nonempty`).
     It does not say whether a group whose rows all fall outside [from, to) gets a series of defaults, nor
     what `kind=nonempty` makes of an empty input grouped `by` keys: such inputs are refused at run time."""
-    line, col = t.position.at(node)
     listed = t.ctes.add(f"SELECT DISTINCT {', '.join(key_parts) or '1 AS __kql_one'} FROM {source.name}", [])
     match = " AND ".join(f"u.{k} IS NOT DISTINCT FROM p.{k}" for k in keys) or "TRUE"
-    t.guards.append(
-        (
-            f"SELECT count(*) FROM {listed.name} AS u WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {present.name} AS p WHERE {match})",
-            "make-series of a group whose rows all fall outside its range",
-            line,
-            col,
-        )
+    t.guard(
+        node,
+        f"SELECT count(*) FROM {listed.name} AS u WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {present.name} AS p WHERE {match})",
+        "make-series of a group whose rows all fall outside its range",
     )
     if nonempty and keys:
-        t.guards.append(
-            (
-                f"SELECT NOT EXISTS (SELECT 1 FROM {source.name})",
-                "make-series kind=nonempty by keys of an empty input",
-                line,
-                col,
-            )
+        t.guard(
+            node,
+            f"SELECT NOT EXISTS (SELECT 1 FROM {source.name})",
+            "make-series kind=nonempty by keys of an empty input",
         )

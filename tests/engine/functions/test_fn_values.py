@@ -306,11 +306,11 @@ def test_geo_polygon_perimeter_of_an_invalid_ring_is_null(scalar: Any) -> None:
     assert scalar("geo_polygon_perimeter", bowtie) is None
 
 
-def test_geo_polygon_perimeter_of_several_polygons_stops_the_query(scalar: Any) -> None:
+def test_geo_polygon_perimeter_of_a_multipolygon_is_the_boundary_of_the_union(scalar: Any) -> None:
     square = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
-    shapes = lit({"type": "MultiPolygon", "coordinates": [[square], [square]]}, "dynamic")
-    with pytest.raises(Exception, match="kqlrules-refuses: geo_polygon_perimeter"):
-        scalar("geo_polygon_perimeter", shapes)
+    twice = lit({"type": "MultiPolygon", "coordinates": [[square], [square]]}, "dynamic")
+    once = lit({"type": "Polygon", "coordinates": [square]}, "dynamic")
+    assert scalar("geo_polygon_perimeter", twice) == pytest.approx(scalar("geo_polygon_perimeter", once))
 
 
 def test_extract_json_reads_a_path(scalar: Any) -> None:

@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions.support import Refusal
 
 MAX_RANGE = 1_048_576
@@ -703,26 +702,4 @@ def _ring(value: Any) -> list[list[float]] | None:
     return ring
 
 
-def geo_polygon_perimeter(text: str) -> float | None:
-    """The length in meters of the boundary of a GeoJSON polygon of one ring (valid rings only).
-
-    Kusto measures the boundary of the union of a MultiPolygon's parts (overlaps removed) and of rings with
-    holes, which is not computed here: such shapes stop the query instead of giving a wrong length.
-    """
-    shape = _load(text)
-    if not isinstance(shape, dict):
-        return None
-    kind, coordinates = shape.get("type"), shape.get("coordinates")
-    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
-    if not isinstance(polygons, list) or not polygons:
-        return None
-    if len(polygons) > 1 or not isinstance(polygons[0], list) or len(polygons[0]) > 1:
-        raise RefusedAtRunTime("geo_polygon_perimeter() of several polygons or of a polygon with holes")
-    if not polygons[0]:
-        return None
-    ring = _ring(polygons[0][0])
-    return None if ring is None else sum(_great_circle(a, b) for a, b in itertools.pairwise(ring))
-
-
 PYTHON_FUNCTIONS.append(("kql_geo_intersects_2lines", geo_intersects_2lines, [_T, _T], _B))
-PYTHON_FUNCTIONS.append(("kql_geo_polygon_perimeter", geo_polygon_perimeter, [_T], _D))

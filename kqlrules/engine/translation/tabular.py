@@ -1,0 +1,96 @@
+"""Tabular expressions: pipes, names of tables and `let` tables, `materialize`, `table()`, and the dispatch
+to the tabular operators (`kqlrules.engine.operators`, one module per family)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kqlrules.engine import patterns
+from kqlrules.engine.context import Row
+from kqlrules.engine.names import name_text
+from kqlrules.engine.relation import Relation
+from kqlrules.engine.sql import quote_identifier
+from kqlrules.engine.translation.nodes import describe, only
+from kqlrules.engine.translation.scopes import call_user_function, relation_binding
+from kqlrules.engine.translation.special_calls import TIME_COLUMN
+from kqlrules.engine.tree import Node
+
+if TYPE_CHECKING:
+    from kqlrules.engine.translator import Translator
+
+
+def tabular_or_graph(t: Translator, node: Node, source: Relation | None = None) -> Relation:
+    """A tabular expression, or a graph (make-graph), which only graph operators take."""
+    from kqlrules.engine.operators import OPERATORS
+
+    if node.kind == "PipeExpression":
+        left = tabular_or_graph(t, only(node, "Expression"), source)
+        return tabular_or_graph(t, only(node, "Operator"), left)
+    if node.kind == "ParenthesizedExpression":
+        return tabular_or_graph(t, only(node, "Expression"), source)
+    if patterns.is_invocation(node):
+        return patterns.invoke(t, node, t.patterns)
+    if node.kind in ("FunctionCallExpression", "NameReference") and node.expansion is not None:
+        result = call_user_function(t, node, node.expansion, Row.empty(), source)
+        if not isinstance(result, Relation):
+            raise t.position.unsupported("a scalar function used as a table", node)
+        return result
+    if node.kind == "NameReference":
+        return named_relation(t, node)
+    if node.kind == "FunctionCallExpression":
+        return _table_function(t, node)
+    if node.kind == "MaterializeExpression":
+        inner = t.tabular(only(node, "Expression"), source)
+        columns = ", ".join([quote_identifier(c.name) for c in inner.columns] + inner.order_column())
+        kept = t.ctes.add(f"SELECT {columns} FROM {inner.name}", inner.columns, ordered=inner.ordered)
+        t.ctes.materialized.add(kept.name)
+        return kept
+    handler = OPERATORS.get(node.kind)
+    if handler is None:
+        raise t.position.unsupported(describe(node), node)
+    if source is not None and source.is_graph and not node.kind.startswith("Graph"):
+        raise t.position.unsupported(f"{describe(node)} over a graph", node)
+    t.position.node = node
+    return handler(t, node, source)
+
+
+def _table_function(t: Translator, node: Node) -> Relation:
+    name_node = node.get("Name")
+    name = name_text(name_node) if name_node is not None else ""
+    if name == "table":
+        args = node.arguments()
+        value = t.expr(args[0], Row.empty()) if args else None
+        if value is None or not value.constant or not isinstance(value.value, str):
+            raise t.position.unsupported("table() with a computed name", node)
+        return table(t, value.value, node)
+    raise t.position.unsupported(f"the function {name}() as a table", node)
+
+
+def named_relation(t: Translator, node: Node) -> Relation:
+    name = name_text(node)
+    symbol = node.symbol
+    if symbol and symbol[1] in ("Variable", "Parameter"):
+        binding = t.scope.find(name)
+        if binding is None:
+            raise t.position.semantic(f"{name} is not defined", node)
+        return relation_binding(t, name, binding, node)
+    if symbol and symbol[1] == "Table":
+        return table(t, name, node)
+    raise t.position.unsupported(f"the name {name} as a table", node)
+
+
+def table(t: Translator, name: str, node: Node) -> Relation:
+    """A loaded table; in a windowed query, only its rows of [$span_start, $span_end)."""
+    found = t.tables.get(name)
+    if found is None:
+        raise t.position.semantic(f"the table {name} is not loaded", node)
+    t.used_tables.add(found.name)
+    relation = Relation(quote_identifier(found.name), list(found.columns), sources=(found.name,))
+    if t.windowed and any(c.name == TIME_COLUMN for c in found.columns):
+        time = quote_identifier(TIME_COLUMN)
+        return t.ctes.add(
+            f"SELECT * FROM {relation.name} WHERE {time} >= $span_start AND {time} < $span_end",
+            relation.columns,
+            sources=relation.sources,
+        )
+    return relation

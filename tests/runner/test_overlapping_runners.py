@@ -1,0 +1,100 @@
+"""Several `kqlrules run --once` processes started together over one `--state` (the cron-overlap case): every
+window runs once, every alert is made once and each sink takes it once, whatever the interleaving."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
+from tests.runner.conftest import DAY, expected_alerts, signins
+from tests.runner.test_crash_recovery import HOURS, delivered, runner_command
+from tests.runner.test_sinks import Receiver
+from tests.workspace.tiny_engine import TinyEngine
+
+# More detections than one runner queries at a time (5), so the overlapping processes share the work.
+RULES = {
+    f"rule{i}": (str(uuid.uuid5(uuid.NAMESPACE_URL, f"overlap/{i}")), "50126" if i % 2 else None)
+    for i in range(8)
+}
+
+
+def write_repo(root: Path) -> Path:
+    folder = root / "queries" / "identity"
+    folder.mkdir(parents=True)
+    for name, (guid, result) in RULES.items():
+        (folder / f"{name}.yaml").write_text(
+            f"id: {guid}\nname: {name}\nseverity: Medium\nschedule:\n  frequency: 5m\n  period: 5m\n"
+            "entities:\n  Account: UserPrincipalName\ncustom_details:\n  Result: ResultType\n"
+        )
+        where = f' | where ResultType == "{result}"' if result else ""
+        (folder / f"{name}.kql").write_text(f"SigninLogs{where}\n")
+    return root
+
+
+def expected() -> set[tuple[str, str, str]]:
+    end = DAY + timedelta(hours=HOURS)
+    return {
+        (guid, window_end, user)
+        for guid, result in RULES.values()
+        for window_end, user in expected_alerts(signins(), timedelta(minutes=5), DAY, end, result=result)
+    }
+
+
+@pytest.fixture
+def server() -> Iterator[WorkspaceServer]:
+    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)}, engine=TinyEngine)
+    faults = Faults(throttle=0.05, retry_after=1, server_error=0.03, latency=0.002, seed=5)
+    with WorkspaceServer(workspace, faults=faults) as running:
+        yield running
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver("hook-secret")
+    yield running
+    running.server.shutdown()
+    running.server.server_close()
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_overlapping_runs_over_one_state_do_each_window_once_and_deliver_each_alert_once_per_sink(
+    processes: int, server: WorkspaceServer, receiver: Receiver, tmp_path: Path, project_root: Path
+) -> None:
+    repo = write_repo(tmp_path / "repo")
+    (repo / "kqlrules.toml").write_text(
+        f'[sinks.soc]\ntarget = "webhook:{receiver.url}"\nsecret_env = "SOC_SECRET"\n'
+    )
+    command = [*runner_command(repo, server, tmp_path), "--sink", "soc"]
+    environment = {**os.environ, "SOC_SECRET": "hook-secret"}
+    log_files = [tmp_path / f"runner{i}.log" for i in range(processes)]
+    running = []
+    for log_file in log_files:
+        with log_file.open("w") as log:
+            running.append(
+                subprocess.Popen(
+                    command, cwd=project_root, env=environment, stdout=subprocess.DEVNULL, stderr=log
+                )
+            )
+    for process in running:
+        process.wait(timeout=60)
+    logs = [log_file.read_text() for log_file in log_files]
+    assert [p.returncode for p in running] == [0] * processes, logs
+    finished = [json.loads(line) for log in logs for line in log.splitlines() if '"run finished"' in line]
+    windows = sum(f["windows_completed"] for f in finished)
+    assert windows == len(RULES) * HOURS * 12, "every window ran exactly once across the processes"
+    assert sum(1 for f in finished if f["windows_completed"]) >= 2, "the processes did share the work"
+    lines = delivered(tmp_path / "alerts.jsonl")
+    print(f"{processes} processes: {len(lines)} alert lines for {len(set(lines))} distinct alerts")
+    assert len(lines) == len(set(lines)) == len(expected()), (len(lines), len(set(lines)))
+    assert set(lines) == expected()
+    posts = Counter(receiver.keys)
+    assert len(posts) == len(expected()) and max(posts.values()) == 1, "the webhook got each alert once"

@@ -15,6 +15,7 @@ import yaml
 from kqlrules.kusto import Analyzer, AnalyzerMissing, SchemaSet
 from kqlrules.kusto.install import ensure_installed
 from kqlrules.rules import Detection, Repository, find_detection, load_repository
+from kqlrules.watchlists import load_watchlists, watchlist_schemas
 
 PACK = (
     "audit/guest_invited_then_elevated",
@@ -97,7 +98,10 @@ def schemas(shared_dir: Path, project_root: Path) -> SchemaSet:
     published = SchemaSet.load(shared_dir / "schemas" / "tables")
     # Only the tables the pack reads: the analyzer starts faster with a few tables than with all of them.
     used = {table for key in PACK for table in _raw(project_root, key)["tables"]}
-    return SchemaSet({name: published.tables[name] for name in sorted(used)})
+    # The repository's watchlists, as lint gives them (`_GetWatchlist('alias')` binds to their columns).
+    return SchemaSet({name: published.tables[name] for name in sorted(used)}).merged(
+        watchlist_schemas(load_watchlists(project_root))
+    )
 
 
 @pytest.mark.parametrize("key", PACK)

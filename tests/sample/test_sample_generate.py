@@ -19,9 +19,15 @@ ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 TABLES = {
     "SigninLogs",
     "AADNonInteractiveUserSignInLogs",
+    "AADServicePrincipalSignInLogs",
+    "AADManagedIdentitySignInLogs",
     "AuditLogs",
     "AzureActivity",
     "AzureDiagnostics",
+    "IntuneAuditLogs",
+    "IntuneDevices",
+    "AADUserRiskEvents",
+    "AADRiskyUsers",
     "SecurityAlert",
 }
 

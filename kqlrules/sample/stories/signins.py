@@ -100,8 +100,8 @@ def legacy_auth_blocked(scene: Scene) -> Played:
 def admin_powershell_with_mfa(scene: Scene) -> Played:
     """The cloud admin uses Azure AD PowerShell with MFA: on the first morning, right after his browser
     sign-in (so both agents are in his baseline from the start), and again later in the week."""
+    # Not reserved: his ordinary day 0 (browser, phone) belongs in his baseline too.
     user = scene.user("pradeep.gupta")
-    scene.time.reserve(user.name, 0)
     scene.log.sign_in(user, scene.at(0, "08:05"), ip=SEATTLE_OFFICE_IP, app=OFFICE_HOME)
     first = scene.at(0, "08:25")
     last = scene.at(-3, "10:40")

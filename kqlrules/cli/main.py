@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kqlrules.cli.sample",  # sample generate
     "kqlrules.cli.run",  # run, workspace serve
     "kqlrules.cli.deploy",
+    "kqlrules.cli.sources",  # sources plan, apply, check
     "kqlrules.cli.workflow",  # init, import, export, coverage, version
     "kqlrules.cli.backtest",
     "kqlrules.cli.demo",

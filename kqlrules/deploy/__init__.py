@@ -5,7 +5,15 @@ repository is loaded.
 """
 
 from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
-from kqlrules.deploy.arm import ArmError, ConcurrencyConflict, LiveRule, RuleStore, open_stores
+from kqlrules.deploy.arm import (
+    ArmError,
+    ConcurrencyConflict,
+    LiveRule,
+    RuleStore,
+    arm_pipeline_client,
+    open_stores,
+    send_arm,
+)
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment, environment_from_config, environment_from_table
 from kqlrules.deploy.plan import (
@@ -34,10 +42,12 @@ __all__ = [
     "PreflightError",
     "RuleStore",
     "apply_plan",
+    "arm_pipeline_client",
     "build_plan",
     "drift",
     "environment_from_config",
     "environment_from_table",
     "open_stores",
     "preflight",
+    "send_arm",
 ]

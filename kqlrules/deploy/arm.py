@@ -162,6 +162,44 @@ def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> Json:
     return body
 
 
+def arm_pipeline_client(
+    environment: Environment, credential: TokenCredential, **client_options: Any
+) -> ARMPipelineClient[HttpRequest, HttpResponse]:
+    """A raw ARM client for the APIs no maintained SDK covers (Sentinel, Entra ID diagnostic settings):
+    the same policies, in the same order, as the generated management clients use."""
+    pipeline: list[Any] = [
+        policies.RequestIdPolicy(**client_options),
+        policies.HeadersPolicy(**client_options),
+        policies.UserAgentPolicy(sdk_moniker="kqlrules", **client_options),
+        policies.ContentDecodePolicy(**client_options),
+        ARMAutoResourceProviderRegistrationPolicy(),
+        policies.RedirectPolicy(**client_options),
+        policies.RetryPolicy(**client_options),
+        ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE),
+        policies.CustomHookPolicy(**client_options),
+        policies.NetworkTraceLoggingPolicy(**client_options),
+        ARMHttpLoggingPolicy(**client_options),
+    ]
+    return ARMPipelineClient(base_url=environment.arm_endpoint, policies=pipeline, **client_options)
+
+
+def send_arm(
+    client: ARMPipelineClient[HttpRequest, HttpResponse],
+    environment: Environment,
+    request: HttpRequest,
+    what: str,
+    ok: tuple[int, ...],
+) -> HttpResponse:
+    """Send one request; an `ArmError` (with ARM's code and message) for any other status."""
+    try:
+        response = client.send_request(request, **_request_options(environment))
+        if response.status_code not in ok:
+            raise HttpResponseError(response=response)
+    except AzureError as exc:
+        raise _error(exc, what) from None
+    return response
+
+
 class SentinelStore:
     """The analytics rules kqlrules deploys (Scheduled, NRT, MicrosoftSecurityIncidentCreation) of one
     Sentinel workspace; each request with the api-version kqlrules/deploy/api_versions.py chooses."""
@@ -170,23 +208,7 @@ class SentinelStore:
         self.target = TARGETS["sentinel"]
         self._env = environment
         self._options = _request_options(environment)
-        # The same policies, in the same order, as the generated management clients use.
-        pipeline: list[Any] = [
-            policies.RequestIdPolicy(**client_options),
-            policies.HeadersPolicy(**client_options),
-            policies.UserAgentPolicy(sdk_moniker="kqlrules", **client_options),
-            policies.ContentDecodePolicy(**client_options),
-            ARMAutoResourceProviderRegistrationPolicy(),
-            policies.RedirectPolicy(**client_options),
-            policies.RetryPolicy(**client_options),
-            ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE),
-            policies.CustomHookPolicy(**client_options),
-            policies.NetworkTraceLoggingPolicy(**client_options),
-            ARMHttpLoggingPolicy(**client_options),
-        ]
-        self._client: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
-            base_url=environment.arm_endpoint, policies=pipeline, **client_options
-        )
+        self._client = arm_pipeline_client(environment, credential, **client_options)
         self._base = f"{environment.workspace_id}/providers/{self.target.resource_type}"
 
     def _url(self, name: str = "", version: str = SENTINEL_STABLE) -> str:
@@ -194,13 +216,7 @@ class SentinelStore:
         return self._client.format_url(f"{path}?api-version={version}")
 
     def _send(self, request: HttpRequest, what: str, ok: tuple[int, ...]) -> HttpResponse:
-        try:
-            response = self._client.send_request(request, **self._options)
-            if response.status_code not in ok:
-                raise HttpResponseError(response=response)
-        except AzureError as exc:
-            raise _error(exc, what) from None
-        return response
+        return send_arm(self._client, self._env, request, what, ok)
 
     def _pages(self) -> Iterator[Json]:
         url: str | None = self._url(version=SENTINEL_LIST)

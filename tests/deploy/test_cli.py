@@ -192,3 +192,20 @@ def test_plan_lists_owned_rules_that_left_the_repository(repo: Path) -> None:
     assert "2 owned rules are no longer in the repository: --prune deletes them" in out
     assert "0 to delete" in out
     assert "2 to delete" in kqlrules(repo, "plan", "--prune")[1]
+
+
+def test_watchlists_are_planned_and_applied_with_the_rules(repo: Path) -> None:
+    (repo / "watchlists").mkdir()
+    (repo / "watchlists" / "breakglass.csv").write_text("UserPrincipalName\nbg1@contoso.com\n")
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "5 to create" in out and "breakglass" in out
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "5 applied, 0 failed" in err
+    code, out, _ = kqlrules(repo, "plan")
+    assert "No changes: Azure matches the repository." in out
+    (repo / "watchlists" / "breakglass.csv").write_text(
+        "UserPrincipalName\nbg1@contoso.com\nbg2@contoso.com\n"
+    )
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "1 to update" in out and "bg2@contoso.com" in out

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
     SENTINEL_STABLE,
@@ -152,6 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._handle("PUT")
 
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
@@ -193,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme != "Bearer" or not token.strip():
             return (*_error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "bearer token required"), {})
+        sources = route_sources(self, method, path, query, body)  # kqlrules.deploy.emulator.sources
+        if sources is not None:
+            return sources
         watchlists = route_watchlists(self, method, path, query, body)  # kqlrules.deploy.emulator.watchlists
         if watchlists is not None:
             return watchlists

@@ -1,0 +1,211 @@
+"""`kqlrules sources`: plan, apply and check the log collection the detections depend on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from kqlrules.cli.backtest import workspace_spec
+from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
+
+sources_app = typer.Typer(
+    name="sources",
+    help="The log collection detections need: diagnostic settings and retention (plan, apply, check).",
+    no_args_is_help=True,
+)
+ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml (default: the only one).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sources_app, name="sources")
+
+
+def _context(ctx: typer.Context, env: str | None) -> Any:
+    """Repository, environment, its sources configuration, what each detection reads, the store."""
+    from kqlrules.deploy import environment_from_config
+    from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
+    from kqlrules.rules import load_config, load_repository
+    from kqlrules.sources import ArmSourcesStore, sources_config
+    from kqlrules.workflow import tables_read
+
+    root = app_context(ctx).repo
+    environment = environment_from_config(load_config(root), env, root)
+    repository = load_repository(root, environment.name)
+    config = sources_config(environment.name, environment.extra)
+    read = tables_read(repository.detections, shared_analyzer(), resolve_schemas(root), AnalysisCache())
+    store = ArmSourcesStore(environment, _credential(environment))
+    return repository, environment, config, read, store
+
+
+def _credential(environment: Any) -> Any:
+    if environment.is_loopback:
+        from kqlrules.deploy.emulator import EmulatorCredential
+
+        return EmulatorCredential()
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def _plan(ctx: typer.Context, env: str | None) -> Any:
+    from kqlrules.sources import build_sources_plan, read_live, scopes_of
+
+    _, environment, config, read, store = _context(ctx, env)
+    tables = sorted({table for detection in read for table in detection.tables})
+    live = read_live(store, scopes_of(tables, config, environment))
+    return build_sources_plan(tables, config, environment, live), store
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    return {
+        "settings": [
+            {
+                "action": str(c.action),
+                "scope": c.wanted.scope or "Entra ID",
+                "name": c.wanted.name,
+                "categories": sorted(c.wanted.categories),
+                "adds": sorted(c.added),
+            }
+            for c in plan.settings
+        ],
+        "retention": [
+            {
+                "action": str(c.action),
+                "table": c.wanted.table,
+                "total_days": c.wanted.total_days,
+                "interactive_days": c.wanted.interactive_days,
+                "current_total_days": c.current.total_days if c.current else None,
+            }
+            for c in plan.retention
+        ],
+        "checked_only": [{"table": f.table, "collected_by": f.describe} for f in plan.unmanaged],
+        "changes": len(plan.changes),
+    }
+
+
+def _print_plan(plan: Any) -> None:
+    for change in plan.settings:
+        if change.action.value == "no change":
+            continue
+        where = escape(change.wanted.scope or "Entra ID (tenant)")
+        console.print(f"[bold]{change.action}[/] diagnostic setting {escape(change.wanted.name)} on {where}")
+        console.print(f"    export {', '.join(sorted(change.added)) or '(destinations change)'}")
+    for retention in plan.retention:
+        if retention.action.value == "no change":
+            continue
+        before = f"{retention.current.total_days}d" if retention.current else "the workspace default"
+        console.print(
+            f"[bold]{retention.action}[/] retention of {escape(retention.wanted.table)}: {before} -> "
+            f"{retention.wanted.total_days}d total, {retention.wanted.interactive_days}d interactive"
+        )
+    for feed in plan.unmanaged:
+        console.print(f"check only: {escape(feed.table)} is collected by the {escape(feed.describe)}")
+    count = len(plan.changes)
+    console.print(
+        f"{count} change{'s' if count != 1 else ''}" if count else "No changes: collection is as declared."
+    )
+
+
+@sources_app.command("plan")
+@user_errors
+def plan_command(
+    ctx: typer.Context,
+    env: str | None = ENV_OPTION,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 2 when there are changes (0: none), as terraform plan."
+    ),
+) -> None:
+    """What collection the detections need, what exists, and what `sources apply` would change."""
+    plan, _ = _plan(ctx, env)
+    if app_context(ctx).format is OutputFormat.json:
+        print_json(_plan_json(plan))
+    else:
+        _print_plan(plan)
+    if detailed_exitcode and plan.changes:
+        raise typer.Exit(2)
+
+
+@sources_app.command("apply")
+@user_errors
+def apply_command(ctx: typer.Context, env: str | None = ENV_OPTION) -> None:
+    """Create or update the diagnostic settings kqlrules owns and the tables' retention."""
+    from kqlrules.sources import apply_sources
+
+    plan, store = _plan(ctx, env)
+    made = apply_sources(plan, store)
+    if app_context(ctx).format is OutputFormat.json:
+        print_json({**_plan_json(plan), "applied": made})
+    else:
+        _print_plan(plan)
+        console.print(f"Applied {made} change{'s' if made != 1 else ''}.")
+
+
+@sources_app.command("check")
+@user_errors
+def check_command(
+    ctx: typer.Context,
+    env: str | None = ENV_OPTION,
+    workspace: str | None = typer.Option(
+        None,
+        "--workspace",
+        help="local:DIR or a workspace id to count rows in (default: the --env's workspace_id).",
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
+    ),
+    now: str | None = typer.Option(None, "--now", help="Look back from this instant (default: now)."),
+) -> None:
+    """For every detection: are the tables it reads exported, fed within its lookback, kept long enough?
+    Exits 1 when a detection is blind."""
+    from kqlrules.sources import check_detection, read_live, scopes_of
+    from kqlrules.workflow import rows_per_table
+    from kqlrules.workspace import open_workspace
+
+    repository, environment, config, read, store = _context(ctx, env)
+    tables = sorted({table for detection in read for table in detection.tables})
+    live = read_live(store, scopes_of(tables, config, environment))
+    moment = instant_option(now, "--now") if now else datetime.now(UTC)
+    spec = workspace_spec(workspace, repository.config, environment.name)
+    source = open_workspace(spec, endpoint=endpoint)
+    by_key = {detection.key: detection for detection in repository.detections}
+    counted: dict[Any, dict[str, int]] = {}
+    states = []
+    for detection in read:
+        lookback = by_key[detection.key].meta.schedule.period
+        if lookback not in counted:  # one count per table per distinct lookback
+            counted[lookback] = rows_per_table(source, moment - lookback, moment)
+        states.append(
+            check_detection(
+                detection.key, detection.name, detection.tables, lookback, counted[lookback], live,
+                environment, config.resources,
+            )
+        )  # fmt: skip
+    blind = [state for state in states if state.blind]
+    if app_context(ctx).format is OutputFormat.json:
+        print_json({"detections": [s.to_json() for s in states], "blind": [s.key for s in blind]})
+    else:
+        table = Table("detection", "table", "collected by", "exported", "rows", "retention", "problems")
+        for state in states:
+            for t in state.tables:
+                exported = "?" if t.exported is None else "yes" if t.exported else "no"
+                retention = f"{t.retention_days}d" if t.retention_days is not None else "?"
+                problems = "; ".join(t.problems) or "ok"
+                table.add_row(
+                    escape(state.key),
+                    t.table,
+                    escape(t.collected_by),
+                    exported,
+                    str(t.rows),
+                    retention,
+                    problems,
+                )
+        console.print(table)
+        console.print(
+            f"{len(blind)} of {len(states)} detections blind" if blind else "No detection is blind."
+        )
+    if blind:
+        raise typer.Exit(1)

@@ -18,17 +18,17 @@ from typing import Any
 
 from kqlrules.rules import LoadedDetection, Repository
 from kqlrules.runner import (
+    FileSink,
     Runner,
     RunnerConfig,
     RunnerState,
     RunSummary,
     ScheduledDetection,
     SimulatedClock,
+    Sink,
     WindowTemplate,
 )
-from kqlrules.runner.sinks import FileSink, Sink
-from kqlrules.sample import GeneratedTenant, Story, generate
-from kqlrules.sample.scoring import DetectionScore, matches, score
+from kqlrules.sample import DetectionScore, GeneratedTenant, Story, generate, matches, score
 from kqlrules.workspace import AzureWorkspace, LocalCredential, LocalWorkspace, WorkspaceServer
 
 # The demo's workspace id: the local server answers any id, like a workspace of one's own.

@@ -20,11 +20,11 @@ from kqlrules.cli.common import (
 from kqlrules.cli.demo import precision_table
 from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
 from kqlrules.cli.progress import progress_for
-from kqlrules.sample.scoring import DetectionScore, read_manifest, score
+from kqlrules.sample import DetectionScore, read_manifest, score
 
 if TYPE_CHECKING:
     from kqlrules.rules import LoadedDetection, RepoConfig
-    from kqlrules.workflow.backtest import Backtest, DetectionBacktest
+    from kqlrules.workflow import Backtest, DetectionBacktest
 
 
 def register(app: typer.Typer) -> None:
@@ -59,8 +59,7 @@ def backtest_command(
 ) -> None:
     """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
     from kqlrules.rules import find_detection, load_repository, parse_param_options
-    from kqlrules.workflow.backtest import backtest, check_interval
-    from kqlrules.workflow.backtest_report import html_report
+    from kqlrules.workflow import backtest, check_interval, html_report
     from kqlrules.workspace import now_is_timespan_end, open_workspace
 
     start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
@@ -129,7 +128,7 @@ def _print(result: Backtest) -> None:
     from rich.table import Table
 
     from kqlrules.timespan import format_timespan
-    from kqlrules.workflow.backtest_report import sparkline
+    from kqlrules.workflow import sparkline
 
     days = result.days
     summary = Table(
@@ -160,7 +159,7 @@ def _print_detection(detection: DetectionBacktest) -> None:
     from rich.table import Table
 
     from kqlrules.cli.common import print_error
-    from kqlrules.workflow.backtest_report import schedule_text
+    from kqlrules.workflow import schedule_text
 
     console.print(
         f"\n[bold]{escape(detection.key)}[/]: {escape(detection.name)} ({escape(schedule_text(detection))})",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from kqlrules.demo import DemoResult
-    from kqlrules.sample.scoring import DetectionScore
+    from kqlrules.sample import DetectionScore
 
 DEFAULT_OUT = Path(".kqlrules/demo")
 _SEVERITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Informational": "dim"}

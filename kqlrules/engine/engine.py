@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 from collections import OrderedDict
@@ -242,11 +241,9 @@ class LocalEngine:
 
 def register_helpers(connection: Any) -> None:
     """The function library's `kql_*` helpers (Python UDFs and SQL macros), once per connection."""
-    try:
-        udfs = importlib.import_module("kqlrules.engine.udfs")
-    except ModuleNotFoundError:
-        return
-    udfs.register_udfs(connection)
+    from kqlrules.engine.udfs import register_udfs
+
+    register_udfs(connection)
 
 
 def _distinct_columns(schema: TableSchema) -> TableSchema:

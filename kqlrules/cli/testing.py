@@ -235,7 +235,7 @@ def record_command(
     """Record redacted fixture rows for the tables a detection reads, from a workspace."""
     from kqlrules.cli.common import UsageProblem, instant_option
     from kqlrules.rules import find_detection, load_repository
-    from kqlrules.testing import Redactor, describe, record, repository_schemas
+    from kqlrules.testing import Redactor, describe, record_fixtures, repository_schemas
     from kqlrules.timespan import TimespanError, parse_timespan
     from kqlrules.workspace import open_workspace
 
@@ -260,7 +260,7 @@ def record_command(
     repo = load_repository(app.repo)
     detection = find_detection(repo, name)
     target = open_workspace(workspace, endpoint=endpoint)
-    recording = record(
+    recording = record_fixtures(
         detection,
         target,
         repository_schemas(app.repo, schemas),

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from kqlrules.testing.errors import FixtureError, TestFileError, UnknownDetection
     from kqlrules.testing.expectations import Failure
     from kqlrules.testing.local_backend import LocalBackend
-    from kqlrules.testing.mutants import Mutant, mutants
+    from kqlrules.testing.mutants import Mutant, mutants_of
     from kqlrules.testing.mutation import MutantResult, run_mutants
-    from kqlrules.testing.record import describe, record
+    from kqlrules.testing.record import describe, record_fixtures
     from kqlrules.testing.redaction import Redactor
     from kqlrules.testing.report import summary, to_json, to_junit
     from kqlrules.testing.report_sarif import to_sarif
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "LocalBackend": "kqlrules.testing.local_backend",
     "describe": "kqlrules.testing.record",
-    "record": "kqlrules.testing.record",
+    "record_fixtures": "kqlrules.testing.record",
     "summary": "kqlrules.testing.report",
     "to_json": "kqlrules.testing.report",
     "to_junit": "kqlrules.testing.report",
@@ -49,7 +49,7 @@ _HOMES = {
     "UnknownDetection": "kqlrules.testing.errors",
     "Failure": "kqlrules.testing.expectations",
     "Mutant": "kqlrules.testing.mutants",
-    "mutants": "kqlrules.testing.mutants",
+    "mutants_of": "kqlrules.testing.mutants",
     "MutantResult": "kqlrules.testing.mutation",
     "run_mutants": "kqlrules.testing.mutation",
     "Redactor": "kqlrules.testing.redaction",
@@ -97,10 +97,10 @@ __all__ = [
     "WorkspaceBackend",
     "describe",
     "load_test_file",
-    "mutants",
+    "mutants_of",
     "parse_time",
     "plan_tests",
-    "record",
+    "record_fixtures",
     "repository_schemas",
     "run_mutants",
     "run_plan",

@@ -205,3 +205,7 @@ def _drop_where(node: Node, parent: Node, text: str, at: _Offsets) -> Iterator[M
 def _short(text: str, limit: int = 80) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# The name the package exports: `kqlrules.testing.mutants` is this module, so the function goes by another.
+mutants_of = mutants

@@ -112,3 +112,7 @@ def describe(recording: Recording) -> list[str]:
     return [
         f"{shown(path)}: {recording.rows[table]} row(s) of {table}" for table, path in recording.files.items()
     ]
+
+
+# The name the package exports: `kqlrules.testing.record` is this module, so the function goes by another.
+record_fixtures = record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
     arity,
@@ -141,7 +141,7 @@ def has_any_ipv4(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"COALESCE({fn('kql_' + call.name, as_string(source), listed)}, FALSE)", "bool")
 
 
-def _text_function(helper: str, result: str = "string") -> object:
+def _text_function(helper: str, result: str = "string") -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         text = fn(helper, as_string(value))
@@ -152,21 +152,21 @@ def _text_function(helper: str, result: str = "string") -> object:
     return translate
 
 
-scalar("parse_url")(_text_function("kql_parse_url", "dynamic"))  # type: ignore[arg-type]
-scalar("parse_urlquery")(_text_function("kql_parse_urlquery", "dynamic"))  # type: ignore[arg-type]
-scalar("parse_path")(_text_function("kql_parse_path", "dynamic"))  # type: ignore[arg-type]
-scalar("parse_xml")(_text_function("kql_parse_xml", "dynamic"))  # type: ignore[arg-type]
-scalar("parse_csv")(_text_function("kql_parse_csv", "dynamic"))  # type: ignore[arg-type]
-scalar("zlib_compress_to_base64_string")(_text_function("kql_zlib_compress_to_base64_string"))  # type: ignore[arg-type]
-scalar("zlib_decompress_from_base64_string")(_text_function("kql_zlib_decompress_from_base64_string"))  # type: ignore[arg-type]
-scalar("gzip_compress_to_base64_string")(_text_function("kql_gzip_compress_to_base64_string"))  # type: ignore[arg-type]
-scalar("gzip_decompress_from_base64_string")(_text_function("kql_gzip_decompress_from_base64_string"))  # type: ignore[arg-type]
-scalar("url_encode")(_text_function("kql_url_encode"))  # type: ignore[arg-type]
-scalar("url_encode_component")(_text_function("kql_url_encode_component"))  # type: ignore[arg-type]
-scalar("url_decode")(_text_function("kql_url_decode"))  # type: ignore[arg-type]
-scalar("base64_encode_tostring", "base64_encodestring")(_text_function("kql_base64_encode_tostring"))  # type: ignore[arg-type]
-scalar("base64_decode_tostring", "base64_decodestring")(_text_function("kql_base64_decode_tostring"))  # type: ignore[arg-type]
-scalar("base64_decode_toarray")(_text_function("kql_base64_decode_toarray", "dynamic"))  # type: ignore[arg-type]
+scalar("parse_url")(_text_function("kql_parse_url", "dynamic"))
+scalar("parse_urlquery")(_text_function("kql_parse_urlquery", "dynamic"))
+scalar("parse_path")(_text_function("kql_parse_path", "dynamic"))
+scalar("parse_xml")(_text_function("kql_parse_xml", "dynamic"))
+scalar("parse_csv")(_text_function("kql_parse_csv", "dynamic"))
+scalar("zlib_compress_to_base64_string")(_text_function("kql_zlib_compress_to_base64_string"))
+scalar("zlib_decompress_from_base64_string")(_text_function("kql_zlib_decompress_from_base64_string"))
+scalar("gzip_compress_to_base64_string")(_text_function("kql_gzip_compress_to_base64_string"))
+scalar("gzip_decompress_from_base64_string")(_text_function("kql_gzip_decompress_from_base64_string"))
+scalar("url_encode")(_text_function("kql_url_encode"))
+scalar("url_encode_component")(_text_function("kql_url_encode_component"))
+scalar("url_decode")(_text_function("kql_url_decode"))
+scalar("base64_encode_tostring", "base64_encodestring")(_text_function("kql_base64_encode_tostring"))
+scalar("base64_decode_tostring", "base64_decodestring")(_text_function("kql_base64_decode_tostring"))
+scalar("base64_decode_toarray")(_text_function("kql_base64_decode_toarray", "dynamic"))
 
 
 @scalar("base64_encode_fromarray")

@@ -8,7 +8,7 @@ Multi-column aggregates (`arg_max`, `arg_min`, `percentiles`, `take_any(a, b)`) 
 
 from __future__ import annotations
 
-from kqlrules.engine.functions.registry import Call, TranslationContext, aggregate
+from kqlrules.engine.functions.registry import AggregateTranslator, Call, TranslationContext, aggregate
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -362,7 +362,7 @@ def percentiles(ctx: TranslationContext, call: Call) -> Sql:
     return _percentile(ctx, call, args[0], args[1])
 
 
-def _spread(function: str) -> object:
+def _spread(function: str) -> AggregateTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = _args(ctx, call, 1, 2)
         value = args[0]
@@ -375,7 +375,7 @@ def _spread(function: str) -> object:
     return translate
 
 
-def _covariance(function: str) -> object:
+def _covariance(function: str) -> AggregateTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = _args(ctx, call, 2, 3)
         predicate = args[2] if len(args) == 3 else None
@@ -386,18 +386,18 @@ def _covariance(function: str) -> object:
     return translate
 
 
-aggregate("covariance", "covarianceif")(_covariance("covar_samp"))  # type: ignore[arg-type]
-aggregate("covariancep", "covariancepif")(_covariance("covar_pop"))  # type: ignore[arg-type]
+aggregate("covariance", "covarianceif")(_covariance("covar_samp"))
+aggregate("covariancep", "covariancepif")(_covariance("covar_pop"))
 
 
-aggregate("stdev")(_spread("stddev_samp"))  # type: ignore[arg-type]
-aggregate("stdevif")(_spread("stddev_samp"))  # type: ignore[arg-type]
-aggregate("stdevp")(_spread("stddev_pop"))  # type: ignore[arg-type]
-aggregate("stdevpif")(_spread("stddev_pop"))  # type: ignore[arg-type]
-aggregate("variance")(_spread("var_samp"))  # type: ignore[arg-type]
-aggregate("varianceif")(_spread("var_samp"))  # type: ignore[arg-type]
-aggregate("variancep")(_spread("var_pop"))  # type: ignore[arg-type]
-aggregate("variancepif")(_spread("var_pop"))  # type: ignore[arg-type]
+aggregate("stdev")(_spread("stddev_samp"))
+aggregate("stdevif")(_spread("stddev_samp"))
+aggregate("stdevp")(_spread("stddev_pop"))
+aggregate("stdevpif")(_spread("stddev_pop"))
+aggregate("variance")(_spread("var_samp"))
+aggregate("varianceif")(_spread("var_samp"))
+aggregate("variancep")(_spread("var_pop"))
+aggregate("variancepif")(_spread("var_pop"))
 
 
 @aggregate("hll", "hll_if")

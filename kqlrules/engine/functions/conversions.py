@@ -4,7 +4,7 @@ todynamic/parse_json. Each returns null (the empty string for `tostring`) when K
 
 from __future__ import annotations
 
-from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_string, coerce, fn
 from kqlrules.engine.sql import Sql, quote_string
 
@@ -19,7 +19,7 @@ def tostring(ctx: TranslationContext, call: Call) -> Sql:
     return as_string(value)
 
 
-def _to(target: str, accepted: frozenset[str]) -> object:
+def _to(target: str, accepted: frozenset[str]) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         if value.type not in accepted:
@@ -31,13 +31,13 @@ def _to(target: str, accepted: frozenset[str]) -> object:
 
 _NUMBER_SOURCES = frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})
 
-scalar("tolong")(_to("long", _NUMBER_SOURCES | {"timespan"}))  # type: ignore[arg-type]
-scalar("toint")(_to("int", _NUMBER_SOURCES))  # type: ignore[arg-type]
-scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))  # type: ignore[arg-type]
-scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))  # type: ignore[arg-type]
-scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))  # type: ignore[arg-type]
-scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "timespan"})))  # type: ignore[arg-type]
-scalar("toguid")(_to("guid", frozenset({"string", "dynamic", "guid"})))  # type: ignore[arg-type]
+scalar("tolong")(_to("long", _NUMBER_SOURCES | {"timespan"}))
+scalar("toint")(_to("int", _NUMBER_SOURCES))
+scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))
+scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))
+scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))
+scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "timespan"})))
+scalar("toguid")(_to("guid", frozenset({"string", "dynamic", "guid"})))
 
 
 @scalar("todynamic", "parse_json", "toobject", "parsejson")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.formatting import datetime_format_tokens, timespan_format_tokens
-from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -149,7 +149,7 @@ def datetime_part(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"CAST({_PARTS[part].format(d=_datetime_arg(ctx, call, value))} AS INTEGER)", "int")
 
 
-def _getter(template: str, kind: str = "int") -> object:
+def _getter(template: str, kind: str = "int") -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         duck = "INTEGER" if kind == "int" else "BIGINT"
@@ -158,12 +158,12 @@ def _getter(template: str, kind: str = "int") -> object:
     return translate
 
 
-scalar("getyear")(_getter("year({d})"))  # type: ignore[arg-type]
-scalar("getmonth", "monthofyear")(_getter("month({d})"))  # type: ignore[arg-type]
-scalar("dayofmonth")(_getter("day({d})"))  # type: ignore[arg-type]
-scalar("dayofyear")(_getter("dayofyear({d})"))  # type: ignore[arg-type]
-scalar("hourofday")(_getter("hour({d})"))  # type: ignore[arg-type]
-scalar("week_of_year", "weekofyear")(_getter("weekofyear({d})"))  # type: ignore[arg-type]
+scalar("getyear")(_getter("year({d})"))
+scalar("getmonth", "monthofyear")(_getter("month({d})"))
+scalar("dayofmonth")(_getter("day({d})"))
+scalar("dayofyear")(_getter("dayofyear({d})"))
+scalar("hourofday")(_getter("hour({d})"))
+scalar("week_of_year", "weekofyear")(_getter("weekofyear({d})"))
 
 
 @scalar("dayofweek")
@@ -175,7 +175,7 @@ def dayofweek(ctx: TranslationContext, call: Call) -> Sql:
     )
 
 
-def _start_of(unit: str) -> object:
+def _start_of(unit: str) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = arity(ctx, call, 1, 2)
         value = _datetime_arg(ctx, call, args[0])
@@ -192,10 +192,10 @@ def _start_of(unit: str) -> object:
     return translate
 
 
-scalar("startofday")(_start_of("day"))  # type: ignore[arg-type]
-scalar("startofweek")(_start_of("week"))  # type: ignore[arg-type]
-scalar("startofmonth")(_start_of("month"))  # type: ignore[arg-type]
-scalar("startofyear")(_start_of("year"))  # type: ignore[arg-type]
+scalar("startofday")(_start_of("day"))
+scalar("startofweek")(_start_of("week"))
+scalar("startofmonth")(_start_of("month"))
+scalar("startofyear")(_start_of("year"))
 
 
 @scalar("endofday", "endofweek", "endofmonth", "endofyear")
@@ -304,7 +304,7 @@ def make_timespan(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"TRY_CAST(round({' + '.join(terms)}) AS BIGINT)", "timespan")
 
 
-def _unixtime(ticks_per_unit: float) -> object:
+def _unixtime(ticks_per_unit: float) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         if value.type not in NUMERIC_TYPES and value.type != "dynamic":
@@ -315,10 +315,10 @@ def _unixtime(ticks_per_unit: float) -> object:
     return translate
 
 
-scalar("unixtime_seconds_todatetime")(_unixtime(TICKS_PER_SECOND))  # type: ignore[arg-type]
-scalar("unixtime_milliseconds_todatetime")(_unixtime(10_000))  # type: ignore[arg-type]
-scalar("unixtime_microseconds_todatetime")(_unixtime(10))  # type: ignore[arg-type]
-scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))  # type: ignore[arg-type]
+scalar("unixtime_seconds_todatetime")(_unixtime(TICKS_PER_SECOND))
+scalar("unixtime_milliseconds_todatetime")(_unixtime(10_000))
+scalar("unixtime_microseconds_todatetime")(_unixtime(10))
+scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))
 
 
 @scalar("datetime_utc_to_local")

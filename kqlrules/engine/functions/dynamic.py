@@ -7,7 +7,7 @@ the way Kusto stores them (datetimes as ISO strings, timespans as `d.hh:mm:ss`).
 from __future__ import annotations
 
 from kqlrules.engine.functions import series
-from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -75,7 +75,7 @@ def array_index_of(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(fn("kql_array_index_of", _text(args[0]), _text(args[1]), start, length, occurrence), "long")
 
 
-def _sort(descending: bool) -> object:
+def _sort(descending: bool) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = arity(ctx, call, 1, 64)
         nulls_last = "TRUE"
@@ -91,8 +91,8 @@ def _sort(descending: bool) -> object:
     return translate
 
 
-scalar("array_sort_asc")(_sort(False))  # type: ignore[arg-type]
-scalar("array_sort_desc")(_sort(True))  # type: ignore[arg-type]
+scalar("array_sort_asc")(_sort(False))
+scalar("array_sort_desc")(_sort(True))
 
 
 @scalar("array_sum")

@@ -6,7 +6,7 @@ Kusto follows IEEE doubles: log(0) is -infinity, log(-1) and sqrt(-1) are NaN (D
 from __future__ import annotations
 
 from kqlrules.engine.errors import refusal_sql
-from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
+from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -26,7 +26,7 @@ def _numeric_arg(ctx: TranslationContext, call: Call, value: Sql) -> Sql:
     return value
 
 
-def _real_function(sql_name: str) -> object:
+def _real_function(sql_name: str) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         return Sql(fn(sql_name, as_real(_numeric_arg(ctx, call, value))), "real")
@@ -52,7 +52,7 @@ for _kusto, _duck in {
     "gamma": "gamma",
     "loggamma": "lgamma",
 }.items():
-    scalar(_kusto)(_real_function(_duck))  # type: ignore[arg-type]
+    scalar(_kusto)(_real_function(_duck))
 
 
 @scalar("exp2")
@@ -133,7 +133,7 @@ def round_(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(check, "real")
 
 
-def _extreme(sql_name: str) -> object:
+def _extreme(sql_name: str) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = arity(ctx, call, 1, 64)
         kinds = {a.type for a in args}
@@ -148,8 +148,8 @@ def _extreme(sql_name: str) -> object:
     return translate
 
 
-scalar("max_of")(_extreme("greatest"))  # type: ignore[arg-type]
-scalar("min_of")(_extreme("least"))  # type: ignore[arg-type]
+scalar("max_of")(_extreme("greatest"))
+scalar("min_of")(_extreme("least"))
 
 
 @scalar("rand")

@@ -147,9 +147,7 @@ def run_command(
     repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
-    opened = open_workspace(
-        workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root
-    )
+    opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     default_nrt_delay = AZURE_NRT_DELAY if anchor_now else timedelta(0)
     detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
@@ -332,10 +330,15 @@ def serve_command(
         None, "--faults", help="JSON file of faults to inject (for tests)."
     ),
 ) -> None:
-    """Serve a local workspace over the Log Analytics query API on 127.0.0.1 (bearer token required)."""
+    """Serve a local workspace over the Log Analytics query API on 127.0.0.1.
+
+    Each start draws a new bearer token and writes it to a file only you can read."""
     faults = Faults.from_file(faults_file) if faults_file else Faults()
     server = WorkspaceServer(LocalWorkspace(folder), port=port, faults=faults, workspace_id=workspace_id)
-    sys.stdout.write(f"serving {folder} at {server.url} (query API v1; Ctrl-C stops)\n")
+    sys.stdout.write(
+        f"serving {folder} at {server.url} (query API v1; Ctrl-C stops);"
+        f" bearer token in {server.token_file} (readable only by you)\n"
+    )
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -77,9 +77,7 @@ def test_the_token_file_is_readable_only_by_the_user_and_removed_at_stop(workspa
 
 def test_an_anonymous_client_is_refused_before_its_body_is_read(server: WorkspaceServer) -> None:
     # A 2 GB Content-Length and no body: the server answers from the headers alone, at once.
-    request = (
-        f"POST {QUERY_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000000\r\n\r\n".encode()
-    )
+    request = f"POST {QUERY_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000000\r\n\r\n".encode()
     answer = raw_exchange(server, request)
     assert answer.startswith(b"HTTP/1.1 401")
 
@@ -114,9 +112,7 @@ def test_a_client_that_stops_sending_is_cut_off(workspace: LocalWorkspace) -> No
         assert connection.recv(65536) == b""  # closed by the server; a hang fails on the 10 s guard
 
 
-@pytest.mark.parametrize(
-    "headers", ["not an object", ["Prefer", "wait=5"], {"Prefer": 5}, {"Prefer": None}]
-)
+@pytest.mark.parametrize("headers", ["not an object", ["Prefer", "wait=5"], {"Prefer": 5}, {"Prefer": None}])
 def test_batch_requests_with_malformed_headers_are_a_400(server: WorkspaceServer, headers: object) -> None:
     batch = {
         "requests": [
@@ -144,9 +140,11 @@ def test_a_full_server_answers_429_with_retry_after_and_drops_nobody(workspace: 
         status, headers, _ = post(running, QUERY_PATH, QUERY_BODY)
         return status, headers
 
-    with WorkspaceServer(workspace, faults=Faults(latency=0.3), max_concurrent=2) as running:
-        with ThreadPoolExecutor(clients) as pool:
-            answers = list(pool.map(one, range(clients)))  # a reset connection raises here
+    with (
+        WorkspaceServer(workspace, faults=Faults(latency=0.3), max_concurrent=2) as running,
+        ThreadPoolExecutor(clients) as pool,
+    ):
+        answers = list(pool.map(one, range(clients)))  # a reset connection raises here
     statuses = [status for status, _ in answers]
     assert set(statuses) == {200, 429}
     assert all(headers.get("Retry-After") == "1" for status, headers in answers if status == 429)

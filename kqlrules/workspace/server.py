@@ -71,6 +71,7 @@ DEFAULT_MAX_CONCURRENT = 16
 LISTEN_BACKLOG = 128
 DEFAULT_CLIENT_TIMEOUT_SECONDS = 30.0
 BUSY_RETRY_AFTER_SECONDS = 1
+ALLOW = {"Allow": "GET, POST"}
 
 
 @dataclass
@@ -386,6 +387,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    # Methods the API does not take on any path: 405 with the ones it does (RFC 9110 15.5.6), as for a
+    # method nobody knows (see `send_error`): a client error either way, never a server one.
+    def do_PUT(self) -> None:
+        self._not_allowed()
+
+    do_DELETE = do_PATCH = do_OPTIONS = do_PUT
+
+    def _not_allowed(self) -> None:
+        length = _content_length(self.headers.get_all("Content-Length") or [])
+        reply = Reply(405, error_body("MethodNotAllowed", f"{self.command} is not allowed"), ALLOW)
+        self._refuse(reply, MAX_BODY_BYTES + 1 if length is None else length)
+
     def _serve(self, method: str) -> None:
         length = _content_length(self.headers.get_all("Content-Length") or [])
         if length is None:
@@ -440,6 +453,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.close_connection = True
         self._send(reply)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line it cannot parse, an unknown method) as the API's JSON
+        errors, with a status line even for a one-word "HTTP/0.9" request, which no client here speaks."""
+        self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        if code == 501:  # http.server's answer to a method it has no do_ for: the API allows GET and POST
+            self._send(Reply(405, error_body("MethodNotAllowed", f"{self.command} is not allowed"), ALLOW))
+            return
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._send(Reply(code, error_body("BadRequest", reason)))
 
     def _send(self, reply: Reply) -> None:
         body = reply.body or {}

@@ -1,6 +1,8 @@
-"""Run every Sentinel rule of the reference corpus on empty tables and tally what fails, by construct.
+"""Run every Sentinel rule of the reference corpus and tally what fails, by construct: on empty tables, or
+with --data on tables holding rows (the sample tenant's week plus rows made from every schema), which counts
+the refusals only a row triggers too.
 
-python benchmarks/corpus.py [SHARED_DIR] [--show CONSTRUCT] [--jobs N]
+python benchmarks/corpus.py [SHARED_DIR] [--data] [--show CONSTRUCT] [--jobs N]
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ def main() -> None:
     parser.add_argument("--show", default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--data", action="store_true", help="run over tables holding rows")
     parser.add_argument(
         "--markdown", action="store_true", help="the failures table of docs/engine-coverage.md"
     )
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run_corpus(Path(args.shared), jobs=args.jobs)
+    results = run_corpus(Path(args.shared), jobs=args.jobs, data=args.data)
     elapsed = time.perf_counter() - started
     if args.markdown:
         markdown(results)

@@ -4,26 +4,41 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
-from kqlrules.deploy.contracts.repository_check import contract_problems
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LoadedDetection, find_detection, load_repository, parse_param_options
-from kqlrules.timespan import format_timespan
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    check_param_names,
+    console,
+    err_console,
+    print_json,
+    user_errors,
+)
+from kqlrules.cli.options import ENV_OPTION, PARAM_OPTION
 
-ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply.")
-PARAM_OPTION = typer.Option([], "--param", help="Template parameter name=value (repeatable).")
+if TYPE_CHECKING:
+    from kqlrules.errors import KqlrulesError
+    from kqlrules.rules import LoadedDetection
 
 
 def register(app: typer.Typer) -> None:
     app.command("list")(list_command)
     app.command("render")(render_command)
     app.command("validate")(validate_command)
+    from kqlrules.cli.new import new_command
+
+    app.command("new")(new_command)
+
+
+def format_timespan(value: timedelta) -> str:
+    from kqlrules.timespan import format_timespan as formatted
+
+    return formatted(value)
 
 
 def _schedule(detection: LoadedDetection) -> str:
@@ -49,6 +64,8 @@ def _summary(detection: LoadedDetection) -> dict[str, Any]:
 
 
 def _order(problem: KqlrulesError) -> tuple[str, int, int, str]:
+    from kqlrules.errors import Location
+
     where = problem.location or Location("")
     return (where.path, where.line, where.col, problem.message)
 
@@ -67,6 +84,10 @@ def _problem(error: KqlrulesError) -> dict[str, Any]:
 @user_errors
 def list_command(ctx: typer.Context) -> None:
     """List every detection: id, name, severity, schedule, tactics."""
+    from rich.table import Table
+
+    from kqlrules.rules import load_repository
+
     app = app_context(ctx)
     repo = load_repository(app.repo)
     if app.format is OutputFormat.json:
@@ -81,8 +102,8 @@ def list_command(ctx: typer.Context) -> None:
             meta = detection.meta
             table.add_row(
                 meta.id,
-                detection.key,
-                meta.name,
+                escape(detection.key),
+                escape(meta.name),
                 str(meta.severity),
                 _schedule(detection),
                 ", ".join(meta.tactics),
@@ -104,9 +125,13 @@ def render_command(
     param: list[str] = PARAM_OPTION,
 ) -> None:
     """Print a detection's rendered KQL."""
+    from kqlrules.rules import find_detection, load_repository, parse_param_options
+
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    given = parse_param_options(param)
+    repo = load_repository(app.repo, env=env, params=given)
     found = find_detection(repo, detection)
+    check_param_names(given, [found])
     rendered = found.render()
     if app.format is OutputFormat.json:
         print_json(
@@ -132,9 +157,15 @@ def validate_command(
     param: list[str] = PARAM_OPTION,
 ) -> None:
     """Check every detection's metadata and render its template; list every problem, exit 1 if any."""
+    from kqlrules.rules import load_repository, parse_param_options
+
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(param))
+    given = parse_param_options(param)
+    repo = load_repository(app.repo, env=env, params=given)
+    check_param_names(given, repo.detections)
     problems = repo.validate()
+    from kqlrules.deploy.contracts.repository_check import contract_problems
+
     # What each deploy target accepts (Sentinel, Azure Monitor), so that what validates here deploys.
     problems = sorted([*problems, *contract_problems(repo)], key=_order)
     if app.format is OutputFormat.json:
@@ -151,6 +182,9 @@ def validate_command(
         if problems:
             err_console.print(f"[bold red]{len(problems)} problem(s)[/] found.", highlight=False)
         else:
-            console.print(f"[green]{len(repo.detections)} detections valid.[/]", highlight=False)
+            rules = (
+                f" and {len(repo.incident_rules)} incident-creation rule(s)" if repo.incident_rules else ""
+            )
+            console.print(f"[green]{len(repo.detections)} detections{rules} valid.[/]", highlight=False)
     if problems:
         raise typer.Exit(1)

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
+    check_param_names,
     console,
-    err_console,
     instant_option,
     print_json,
     user_errors,
 )
-from kqlrules.errors import KqlrulesError
-from kqlrules.rules import LoadedDetection, RepoConfig, find_detection, load_repository, parse_param_options
-from kqlrules.timespan import format_timespan
-from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
-from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
-from kqlrules.workspace import now_is_timespan_end, open_workspace
+from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
+from kqlrules.cli.progress import progress_for
+
+if TYPE_CHECKING:
+    from kqlrules.rules import LoadedDetection, RepoConfig
+    from kqlrules.workflow.backtest import Backtest, DetectionBacktest
 
 
 def register(app: typer.Typer) -> None:
@@ -30,11 +31,13 @@ def register(app: typer.Typer) -> None:
 
 def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
     """`--workspace`, else the `workspace_id` of the `--env` environment."""
+    from kqlrules.cli.common import UsageProblem
+
     if workspace:
         return workspace
     if env is not None and config.environment(env).workspace_id:
         return str(config.environment(env).workspace_id)
-    raise KqlrulesError(
+    raise UsageProblem(
         "no workspace to look at",
         hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
     )
@@ -46,29 +49,43 @@ def backtest_command(
     names: list[str] = typer.Argument(..., help="Detections: name, area/name, id or file path."),
     start_text: str = typer.Option(..., "--from", help="Start of the interval (ISO 8601, UTC by default)."),
     end_text: str = typer.Option(..., "--to", help="End of the interval (exclusive)."),
-    workspace: str | None = typer.Option(
-        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
-    ),
+    workspace: str | None = workspace_option(default_help="Default: the --env's workspace_id."),
+    endpoint: str | None = ENDPOINT_OPTION,
     html_path: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
-    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
-    params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
+    env: str | None = ENV_OPTION,
+    params: list[str] = PARAM_OPTION,
 ) -> None:
     """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
+    from kqlrules.rules import find_detection, load_repository, parse_param_options
+    from kqlrules.workflow.backtest import backtest, check_interval
+    from kqlrules.workflow.backtest_report import html_report
+    from kqlrules.workspace import now_is_timespan_end, open_workspace
+
     start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
     check_interval(start, end)
     app = app_context(ctx)
-    repo = load_repository(app.repo, env=env, params=parse_param_options(params))
+    given = parse_param_options(params)
+    repo = load_repository(app.repo, env=env, params=given)
     detections = _unique([find_detection(repo, name) for name in names])
+    check_param_names(given, detections)
     spec = workspace_spec(workspace, repo.config, env)
     opened = open_workspace(spec, endpoint=endpoint, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     quiet = app.format is OutputFormat.json
-    result = backtest(
-        detections, opened, start, end, anchor_now=anchor_now, progress=None if quiet else _progress
-    )
+    with progress_for("replaying", 0, show=not quiet) as advance:
+
+        def replaying(detection: LoadedDetection, windows: int) -> None:
+            advance(0, description=detection.key, more=windows)
+
+        result = backtest(
+            detections,
+            opened,
+            start,
+            end,
+            anchor_now=anchor_now,
+            progress=replaying,
+            on_window=advance,
+        )
     if html_path is not None:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(html_report(result), encoding="utf-8")
@@ -77,7 +94,7 @@ def backtest_command(
     else:
         _print(result)
         if html_path is not None:
-            console.print(f"wrote {html_path}", highlight=False)
+            console.print(f"wrote {html_path}", highlight=False, markup=False)
     if result.failed:
         raise typer.Exit(1)
 
@@ -89,11 +106,12 @@ def _unique(detections: list[LoadedDetection]) -> list[LoadedDetection]:
     return list(seen.values())
 
 
-def _progress(detection: LoadedDetection, windows: int) -> None:
-    err_console.print(f"replaying {detection.key}: {windows} window(s)", highlight=False)
-
-
 def _print(result: Backtest) -> None:
+    from rich.table import Table
+
+    from kqlrules.timespan import format_timespan
+    from kqlrules.workflow.backtest_report import sparkline
+
     days = result.days
     summary = Table(
         title=f"backtest {days[0].isoformat()} .. {days[-1].isoformat()} ({len(days)} day(s))",
@@ -106,7 +124,7 @@ def _print(result: Backtest) -> None:
     summary.add_column("per day", no_wrap=True)
     for detection in result.detections:
         summary.add_row(
-            detection.key,
+            escape(detection.key),
             f"{format_timespan(detection.frequency)}/{format_timespan(detection.period)}",
             str(detection.windows),
             str(detection.windows_fired),
@@ -120,11 +138,17 @@ def _print(result: Backtest) -> None:
 
 
 def _print_detection(detection: DetectionBacktest) -> None:
+    from rich.table import Table
+
+    from kqlrules.cli.common import print_error
+    from kqlrules.workflow.backtest_report import schedule_text
+
     console.print(
-        f"\n[bold]{detection.key}[/]: {detection.name} ({schedule_text(detection)})", highlight=False
+        f"\n[bold]{escape(detection.key)}[/]: {escape(detection.name)} ({escape(schedule_text(detection))})",
+        highlight=False,
     )
     if detection.error:
-        err_console.print(f"[bold red]error:[/] {detection.error}", highlight=False, soft_wrap=True)
+        print_error(str(detection.error))
     per_day = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
     per_day.add_column("day")
     per_day.add_column("alerts", justify="right")
@@ -137,4 +161,4 @@ def _print_detection(detection: DetectionBacktest) -> None:
     if entities:
         console.print("top entities:")
         for entity in entities:
-            console.print(f"  {entity.alerts:>5}  {entity.label}", highlight=False)
+            console.print(f"  {entity.alerts:>5}  {entity.label}", highlight=False, markup=False)

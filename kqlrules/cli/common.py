@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from kqlrules.cli.options import OutputFormat
 from kqlrules.errors import KqlrulesError
+
+__all__ = ["AppContext", "OutputFormat", "UsageProblem", "app_context", "user_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,21 +27,22 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
 @dataclass
 class AppContext:
     repo_option: Path | None
-    format: OutputFormat
+    format: OutputFormat = OutputFormat.text
 
     @property
     def repo(self) -> Path:
         """The `--repo` folder, or the nearest folder upwards that has `queries/`."""
         if self.repo_option is not None:
-            return self.repo_option.resolve()
+            folder = self.repo_option.expanduser().resolve()
+            if not folder.is_dir():
+                raise KqlrulesError(
+                    f"--repo {self.repo_option}: no such folder ({folder})",
+                    hint="pass the folder of a detection repository (the one with queries/)",
+                )
+            return folder
         here = Path.cwd().resolve()
         for folder in (here, *here.parents):
             if (folder / "queries").is_dir():
@@ -58,6 +62,71 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj
 
 
+def set_repo(ctx: typer.Context, value: Path) -> None:
+    """`--repo` given after the command: the same as before it."""
+    app_context(ctx).repo_option = value
+
+
+def set_format(ctx: typer.Context, value: OutputFormat | None, allowed: tuple[OutputFormat, ...]) -> None:
+    """`--format` after the command wins over one before it; either must be one the command writes."""
+    context = app_context(ctx)
+    if value is not None:
+        context.format = value
+    if context.format not in allowed:
+        command = ctx.command_path.removeprefix(ctx.find_root().command_path).strip() or "kqlrules"
+        raise typer.BadParameter(
+            f"{command} writes {', '.join(allowed)}, not {context.format}", param_hint="'--format'"
+        )
+
+
+class UsageProblem(KqlrulesError):
+    """The command line itself is wrong (options that exclude each other, a missing choice): exit 2."""
+
+
+# The whole CLI's exit codes (docs/cli.md): 0 ok, 1 a failure or findings, 2 a usage error.
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+# With --detailed-exitcode (Terraform's `plan -detailed-exitcode`): 2 means "there are differences".
+EXIT_DIFFERENCES = 2
+
+
+def exit_for_differences(differences: bool, *, detailed: bool, differences_fail: bool) -> None:
+    """End a command that compares (deploy plan/drift, schema diff) with the CLI's one convention.
+
+    Without `--detailed-exitcode`, differences exit 1 where they are findings (`differences_fail`: drift,
+    schema diff) and 0 where they are the expected output (a plan). With it: 0 none, 2 some, as
+    Terraform's plan does (https://developer.hashicorp.com/terraform/cli/commands/plan#detailed-exitcode)."""
+    if not differences:
+        return
+    if detailed:
+        raise typer.Exit(EXIT_DIFFERENCES)
+    if differences_fail:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def check_param_names(given: Iterable[str], detections: Iterable[Any]) -> None:
+    """`--param NAME=...` must name a parameter one of `detections` has (its own, the repository's or
+    `lookback`): a misspelt name would otherwise change nothing, silently."""
+    import difflib
+
+    known: set[str] = {"lookback"}
+    for detection in detections:
+        known.update(detection.meta.params)
+        # Its layers are the repository's params, the environment's, then the command line's own.
+        for layer in detection.layers[:-1]:
+            known.update(layer)
+    for name in given:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = (
+                "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+                if close
+                else "parameters here: " + (", ".join(sorted(known)) or "none")
+            )
+            raise UsageProblem(f"--param {name}: no detection here has a parameter {name!r}", hint=hint)
+
+
 def instant_option(value: str, option: str) -> datetime:
     """An option's ISO 8601 date or date-time (`2026-11-02`, `2026-11-02T06:00Z`); no zone means UTC."""
     try:
@@ -73,6 +142,27 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def arm_credential(environment: Any) -> Any:
+    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy and
+    import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
+    if environment.is_loopback:
+        from kqlrules.deploy.emulator import EmulatorCredential
+
+        return EmulatorCredential()
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def print_error(message: str) -> None:
+    """`error: message` on stderr; the message is the user's text, never read as rich markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def print_warning(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Report a `KqlrulesError` (or a file system error on a path the user gave) as a message and exit 1:
     a user's mistake is never a traceback."""
@@ -81,23 +171,16 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except UsageProblem as error:
+            print_error(str(error))
+            raise typer.Exit(EXIT_USAGE) from None
         except KqlrulesError as error:
-            err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            print_error(str(error))
+            raise typer.Exit(EXIT_FAILURE) from None
         except OSError as error:
             # A folder that cannot be made, a file that cannot be written: the user's path, not our bug.
             where = f"{error.filename}: " if error.filename else ""
-            message = f"{where}{error.strerror or error}"
-            err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            print_error(f"{where}{error.strerror or error}")
+            raise typer.Exit(EXIT_FAILURE) from None
 
     return wrapper
-
-
-def not_available(feature: str) -> Callable[..., None]:
-    def command() -> None:
-        err_console.print(f"kqlrules {feature}: not available yet in this version.")
-        raise typer.Exit(2)
-
-    command.__doc__ = f"{feature.capitalize()} (not available yet)."
-    return command

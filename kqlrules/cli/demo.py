@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
-from kqlrules.demo import DemoResult, run_demo
-from kqlrules.rules import load_repository
+from kqlrules.cli.options import output_option
+from kqlrules.cli.progress import progress_for
+
+if TYPE_CHECKING:
+    from kqlrules.demo import DemoResult
 
 DEFAULT_OUT = Path(".kqlrules/demo")
 _SEVERITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Informational": "dim"}
@@ -22,21 +26,28 @@ def register(app: typer.Typer) -> None:
 @user_errors
 def demo_command(
     ctx: typer.Context,
-    out: Path = typer.Option(
-        DEFAULT_OUT, "--out", help="Folder for the sample workspace, the runner's state and alerts.jsonl."
+    output: Path = output_option(
+        "Folder for the sample workspace, the runner's state and alerts.jsonl.", DEFAULT_OUT
     ),
 ) -> None:
     """Run every detection over the sample tenant's week (simulated clock, catching up window by window)
     through the Log Analytics query API served on 127.0.0.1; print the alerts and the stories caught."""
+    from kqlrules.cli.run import counting_windows
+    from kqlrules.demo import run_demo
+    from kqlrules.rules import load_repository
+
     context = app_context(ctx)
+    people = context.format is OutputFormat.text
     repo = load_repository(context.repo)
     for problem in repo.problems:
-        err_console.print(f"[yellow]skipped[/] {problem}")
-    result = run_demo(
-        repo,
-        out,
-        progress=lambda message: err_console.print(f"[dim]{message}[/]"),
-    )
+        err_console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False)
+
+    def say(message: str) -> None:
+        if people:
+            err_console.print(f"[dim]{escape(message)}[/]", highlight=False)
+
+    with progress_for("windows", None, show=people) as advance:
+        result = run_demo(repo, output, render=counting_windows(advance), progress=say)
     if context.format is OutputFormat.json:
         print_json(_as_json(result))
     else:
@@ -46,36 +57,39 @@ def demo_command(
 
 
 def _print(result: DemoResult) -> None:
-    table = Table(title=f"{len(result.alerts)} alerts", title_justify="left")
-    for column in ("window end (UTC)", "severity", "detection", "alert", "entities"):
-        table.add_column(column, overflow="fold")
+    from rich.table import Table
+
+    # One line per alert, so the table fits 80 columns: the entities are in alerts.jsonl and --format json.
+    table = Table(title=f"{len(result.alerts)} alerts", title_justify="left", box=None, padding=(0, 1))
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("detection", no_wrap=True, overflow="ellipsis", ratio=1)
+    table.add_column("alert", no_wrap=True, overflow="ellipsis", ratio=2)
     for alert in sorted(result.alerts, key=lambda a: (a["window"]["end"], a["detection"]["name"])):
         severity = alert["detection"]["severity"]
-        entities = ", ".join(
-            str(value) for entity in alert["entities"] for key, value in entity.items() if key != "type"
-        )
+        when = alert["window"]["end"].replace("T", " ").removesuffix(":00Z")
         table.add_row(
-            alert["window"]["end"].replace("T", " ").removesuffix(":00Z"),
-            f"[{_SEVERITY_STYLE.get(severity, '')}]{severity}[/]",
-            alert["detection"]["name"],
-            alert["title"],
-            entities,
+            when[5:] if len(when) > 5 else when,
+            f"[{_SEVERITY_STYLE.get(severity, '')}]{escape(severity)}[/]",
+            escape(alert["detection"]["name"]),
+            escape(alert["title"]),
         )
     console.print(table)
-    stories = Table(title="the sample tenant's stories", title_justify="left")
-    for column in ("story", "", "result"):
-        stories.add_column(column, overflow="fold")
+    stories = Table(title="the sample tenant's stories", title_justify="left", box=None, padding=(0, 1))
+    stories.add_column("story", no_wrap=True, overflow="ellipsis", ratio=3)
+    stories.add_column("", no_wrap=True)
+    stories.add_column("result", no_wrap=True, overflow="ellipsis", ratio=2)
     for check in sorted(result.checks, key=lambda c: c.story.start):
         story = check.story
         if not check.ok:
             parts = [f"missed by {', '.join(check.missed)}"] if check.missed else []
             parts += [f"false alert from {', '.join(check.false_positives)}"] if check.false_positives else []
-            outcome = f"[red]{'; '.join(parts)}[/]"
+            outcome = f"[red]{escape('; '.join(parts))}[/]"
         elif story.fires:
-            outcome = f"[green]caught[/] by {', '.join(story.fires)}"
+            outcome = f"[green]caught[/] by {escape(', '.join(story.fires))}"
         else:
-            outcome = f"[green]quiet[/]: {', '.join(story.must_not_fire)}"
-        stories.add_row(story.title, "attack" if story.malicious else "benign", outcome)
+            outcome = f"[green]quiet[/]: {escape(', '.join(story.must_not_fire))}"
+        stories.add_row(escape(story.title), "attack" if story.malicious else "benign", outcome)
     console.print(stories)
     caught = sum(1 for c in result.checks if c.story.fires and c.ok)
     quiet = sum(1 for c in result.checks if not c.story.fires and c.ok)

@@ -1,91 +1,69 @@
-"""`kqlrules deploy`: plan, apply, export and drift of the repository's detections as Azure rules."""
+"""`kqlrules deploy`: plan, apply, export and drift of the repository's detections as Azure rules.
+
+The CLI loads, asks `kqlrules.deploy`, and prints; the deploy room does the work. Its imports (the Azure
+SDK) happen inside the commands, so that `kqlrules --help` stays fast."""
 
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
-from kqlrules.cli.common import app_context, console, err_console, print_json, user_errors
-from kqlrules.deploy import (
-    Action,
-    Deployable,
-    Environment,
-    Outcome,
-    Plan,
-    RuleStore,
-    apply_plan,
-    build_plan,
-    drift,
-    environment_from_config,
-    open_stores,
-    preflight,
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    arm_credential,
+    console,
+    err_console,
+    exit_for_differences,
+    print_json,
+    print_warning,
+    user_errors,
 )
-from kqlrules.deploy.contracts.repository_check import facts_for
-from kqlrules.deploy.deployable import deployables
-from kqlrules.deploy.export import export_arm
-from kqlrules.deploy.render import as_markdown, as_text
-from kqlrules.deploy.watchlists import add_watchlists
+from kqlrules.cli.options import DETAILED_EXITCODE_OPTION, ENV_OPTION, formats, output_option
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import Repository, find_detection, load_config, load_repository
+
+if TYPE_CHECKING:
+    from kqlrules.deploy import Deployable, Environment, Outcome, Plan, RuleStore
+    from kqlrules.rules import Repository
 
 deploy_app = typer.Typer(
     name="deploy",
     help="Deploy detections to Microsoft Sentinel and Azure Monitor: plan, apply, export, drift.",
     no_args_is_help=True,
 )
-ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml (default: the only one).")
-# Exit status of `drift` when live rules differ from the repository, for CI to act on.
-DRIFT_EXIT = 2
-# `plan --detailed-exitcode`: 2 when there are changes, as `terraform plan -detailed-exitcode`.
-PLAN_CHANGES_EXIT = 2
-
-
-class PlanFormat(StrEnum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
-FORMAT_OPTION = typer.Option(None, "--format", help="text, markdown (for a PR comment) or json.")
+PLAN_FORMATS = (OutputFormat.text, OutputFormat.markdown, OutputFormat.json)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(deploy_app, name="deploy")
 
 
-def _format(ctx: typer.Context, chosen: PlanFormat | None) -> PlanFormat:
-    if chosen is not None:
-        return chosen
-    return PlanFormat.json if app_context(ctx).format.value == "json" else PlanFormat.text
-
-
 def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment, list[Deployable]]:
+    from kqlrules.deploy import environment_from_config
+    from kqlrules.deploy.deployable import deployables
+    from kqlrules.rules import load_config, load_repository
+
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
     repository = load_repository(root, environment.name, strict=True)
     return repository, environment, deployables(repository)
 
 
-def _credential(environment: Environment) -> Any:
-    if environment.is_loopback:
-        from kqlrules.deploy.emulator import EmulatorCredential
-
-        return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
-
-
 def _plan(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore]]:
+    from kqlrules.deploy import build_plan, open_stores, preflight
+    from kqlrules.deploy.contracts.repository_check import facts_for
+    from kqlrules.deploy.watchlists import add_watchlists
+
     repository, environment, items = _load(ctx, env)
     preflight(items, environment, facts_for(repository.root))
-    credential = _credential(environment)
+    credential = arm_credential(environment)
     stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
     plan = build_plan(items, environment, live, prune=prune)
@@ -95,6 +73,8 @@ def _plan(
 
 def _ids_of(repository: Repository, names: list[str]) -> set[str]:
     """The detection ids `--only` names: a detection's name, area/name, id or file."""
+    from kqlrules.rules import find_detection
+
     ids = set()
     for name in names:
         rules = [r for r in repository.incident_rules if name in (r.name, r.key, r.meta.id)]
@@ -102,57 +82,66 @@ def _ids_of(repository: Repository, names: list[str]) -> set[str]:
     return ids
 
 
-def _show(plan: Plan, output: PlanFormat, *, is_drift: bool = False) -> None:
-    if output is PlanFormat.json:
+def _show(plan: Plan, output: OutputFormat, *, is_drift: bool = False) -> None:
+    from kqlrules.deploy.render import as_markdown, as_text
+
+    if output is OutputFormat.json:
         print_json(plan.as_json())
-    elif output is PlanFormat.markdown:
+    elif output is OutputFormat.markdown:
         sys.stdout.write(as_markdown(plan, drift=is_drift) + "\n")
     else:
         console.print(as_text(plan, drift=is_drift), markup=False, highlight=False, soft_wrap=True)
 
 
+def _changes(plan: Plan) -> bool:
+    from kqlrules.deploy import Action
+
+    return bool(plan.pending or plan.count(Action.blocked))
+
+
 @deploy_app.command("plan")
+@formats(*PLAN_FORMATS)
 @user_errors
 def plan_command(
     ctx: typer.Context,
     env: str | None = ENV_OPTION,
     prune: bool = typer.Option(False, "--prune", help="Also plan deleting owned rules that left the repo."),
-    output: PlanFormat | None = FORMAT_OPTION,
-    detailed_exitcode: bool = typer.Option(
-        False, "--detailed-exitcode", help="Exit 0: no changes, 2: changes, 1: error (as Terraform)."
-    ),
+    detailed_exitcode: bool = DETAILED_EXITCODE_OPTION,
 ) -> None:
-    """Show what apply would create, update (field by field) and delete; change nothing."""
+    """Show what apply would create, update (field by field) and delete; change nothing. Exit 0 with or
+    without changes (2 when there are changes with --detailed-exitcode)."""
     plan, _ = _plan(ctx, env, prune)
-    _show(plan, _format(ctx, output))
-    if detailed_exitcode and (plan.pending or plan.count(Action.blocked)):
-        raise typer.Exit(PLAN_CHANGES_EXIT)
+    _show(plan, app_context(ctx).format)
+    exit_for_differences(_changes(plan), detailed=detailed_exitcode, differences_fail=False)
 
 
 def _progress(outcome: Outcome) -> None:
     change = outcome.change
-    label = f"{change.action.value:<7} {change.target:<9} {change.title} ({change.name})"
+    label = escape(f"{change.action.value:<7} {change.target:<9} {change.title} ({change.name})")
     if outcome.ok:
         err_console.print(f"[green]ok[/]     {label}", highlight=False, soft_wrap=True)
     else:
-        err_console.print(f"[red]failed[/] {label}\n       {outcome.error}", highlight=False, soft_wrap=True)
+        error = escape(str(outcome.error))
+        err_console.print(f"[red]failed[/] {label}\n       {error}", highlight=False, soft_wrap=True)
 
 
 @deploy_app.command("apply")
+@formats(*PLAN_FORMATS)
 @user_errors
 def apply_command(
     ctx: typer.Context,
     env: str | None = ENV_OPTION,
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking."),
     prune: bool = typer.Option(False, "--prune", help="Delete rules kqlrules owns that left the repository."),
-    output: PlanFormat | None = FORMAT_OPTION,
     only: list[str] = typer.Option(
         [], "--only", help="Apply only this detection's rules (name, area/name or id; repeatable)."
     ),
 ) -> None:
     """Apply exactly the plan shown: each change conditional on the etag the plan read."""
+    from kqlrules.deploy import Action, apply_plan
+
     plan, stores = _plan(ctx, env, prune, only)
-    _show(plan, _format(ctx, output))
+    _show(plan, app_context(ctx).format)
     blocked = plan.count(Action.blocked)
     if not plan.pending and not blocked:
         return
@@ -171,41 +160,70 @@ def apply_command(
 
 
 @deploy_app.command("drift")
+@formats(*PLAN_FORMATS)
 @user_errors
 def drift_command(
-    ctx: typer.Context, env: str | None = ENV_OPTION, output: PlanFormat | None = FORMAT_OPTION
+    ctx: typer.Context,
+    env: str | None = ENV_OPTION,
+    detailed_exitcode: bool = DETAILED_EXITCODE_OPTION,
 ) -> None:
-    """Show live edits made outside kqlrules (the portal), as a plan in reverse; exit 2 if any."""
+    """Show live edits made outside kqlrules (the portal), as a plan in reverse; exit 1 if any (2 with
+    --detailed-exitcode)."""
+    from kqlrules.deploy import drift
+
     plan, _ = _plan(ctx, env, prune=False)
     reported = drift(plan)
-    _show(reported, _format(ctx, output), is_drift=True)
-    if reported.pending:
-        raise typer.Exit(DRIFT_EXIT)
-
-
-class ExportFormat(StrEnum):
-    arm = "arm"
+    _show(reported, app_context(ctx).format, is_drift=True)
+    exit_for_differences(bool(reported.pending), detailed=detailed_exitcode, differences_fail=True)
 
 
 @deploy_app.command("export")
 @user_errors
 def export_command(
     ctx: typer.Context,
-    export_format: ExportFormat = typer.Option(ExportFormat.arm, "--format", help="arm: ARM templates."),
-    out: Path = typer.Option(Path("build/arm"), "--out", help="Folder for the templates."),
+    output: Path = output_option("Folder for the ARM templates.", Path("build/arm")),
     env: str | None = ENV_OPTION,
+    template: str = typer.Option("arm", "--template", help="Template kind: arm (the one there is)."),
+    per_rule: bool = typer.Option(False, "--per-rule", help="One template per rule (under <target>/)."),
 ) -> None:
-    """Write ARM templates (one per target) of every detection; no Azure call."""
+    """Write ARM templates of every detection (split to stay under ARM's 800 resources); no Azure call.
+
+    The pre-deploy checks run first, with or without --env: a template that Azure would refuse is not
+    written."""
+    from kqlrules.deploy import environment_from_config, preflight
+    from kqlrules.deploy.contracts.repository_check import facts_for
+    from kqlrules.deploy.deployable import deployables
+    from kqlrules.deploy.environment import configured_repository, environment_from_table
+    from kqlrules.deploy.export import export_arm
+    from kqlrules.rules import load_config, load_repository
+
+    if template != "arm":
+        from kqlrules.cli.common import UsageProblem
+
+        raise UsageProblem(f"--template {template!r}: the one template kind is arm")
     root = app_context(ctx).repo
     config = load_config(root)
     chosen = env is not None or len(config.environments) == 1
     environment = environment_from_config(config, env, root) if chosen else None
     repository = load_repository(root, environment.name if environment else None, strict=True)
     items = deployables(repository)
-    repository_name = environment.repository if environment else root.resolve().name
-    if environment is not None:
-        for warning in preflight(items, environment, facts_for(root), export=True):
-            err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
+    repository_name = environment.repository if environment else configured_repository(config, root)
+    checked = environment or environment_from_table(
+        "export",
+        {"subscription": "-", "resource_group": "-", "workspace": "-", "location": "-"},
+    )
+    checked = replace(checked, repository=repository_name)
+    warnings = preflight(
+        items, checked, facts_for(root), export=True, check_environment=environment is not None
+    )
+    for warning in warnings:
+        print_warning(str(warning))
     targets = environment.targets if environment else ("sentinel", "monitor")
-    for path in export_arm(items, out, repository=repository_name, environment=environment, targets=targets):
-        console.print(f"wrote {path}", highlight=False)
+    written = export_arm(
+        items, output, repository=repository_name, environment=environment, targets=targets, per_rule=per_rule
+    )
+    if app_context(ctx).format is OutputFormat.json:
+        print_json({"written": [str(path) for path in written]})
+        return
+    for path in written:
+        console.print(f"wrote {path}", highlight=False, markup=False)

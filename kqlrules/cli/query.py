@@ -7,38 +7,47 @@ import io
 import json
 import sys
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kqlrules.cli.common import console, instant_option, user_errors
+from kqlrules.cli.common import UsageProblem, console, instant_option, user_errors
+from kqlrules.cli.options import (
+    ENDPOINT_OPTION,
+    NOW_OPTION,
+    SCHEMAS_OPTION,
+    OutputFormat,
+    formats,
+    workspace_option,
+)
+from kqlrules.cli.records import print_table
 from kqlrules.errors import KqlrulesError
-from kqlrules.table import Table
 
-
-class QueryFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+if TYPE_CHECKING:
+    from kqlrules.table import Table
 
 
 def register(app: typer.Typer) -> None:
     app.command("query")(query)
 
 
+@formats(OutputFormat.text, OutputFormat.json, OutputFormat.csv)
 @user_errors
 def query(
+    ctx: typer.Context,
     text: str | None = typer.Argument(None, metavar="QUERY", help="The KQL to run."),
     file: Path | None = typer.Option(None, "-f", "--file", help="Read the query from FILE."),
     jsonl: Path | None = typer.Option(
         None, "--jsonl", help='Run each line {"id", "query"} of FILE; write one JSON line per query.'
     ),
-    workspace: str | None = typer.Option(None, "--workspace", help="local:DIR, a folder of table files."),
-    schemas: list[Path] = typer.Option([], "--schemas", help="Schema folder (ours or Sentinel's JSON)."),
-    now: str | None = typer.Option(None, "--now", help="The instant now() and ago() use (ISO 8601)."),
-    output: QueryFormat = typer.Option(QueryFormat.table, "--format", help="table, json or csv."),
+    workspace: str | None = workspace_option(default_help="Default: no tables (only --schemas)."),
+    endpoint: str | None = ENDPOINT_OPTION,
+    schemas: list[Path] = SCHEMAS_OPTION,
+    now: str | None = NOW_OPTION,
+    columns: str | None = typer.Option(
+        None, "--columns", metavar="A,B,...", help="Show only these columns, in this order."
+    ),
     externaldata: list[str] = typer.Option(
         [], "--externaldata", metavar="URL=FILE", help="Read an externaldata URL from a local FILE."
     ),
@@ -46,19 +55,31 @@ def query(
         False, "--empty-externaldata", help="Read every other externaldata URL as no rows."
     ),
 ) -> None:
-    """Run KQL locally over a workspace folder (tables from files, or empty tables from schemas)."""
+    """Run KQL locally over a workspace folder (tables from files, or empty tables from schemas), or on
+    a workspace through the query API. Text output is a table when it fits the terminal, else one record
+    per row; --format json or csv for machines."""
+    from kqlrules.cli.common import app_context
+
+    sources = [s for s in (text, file, jsonl) if s is not None]
+    if len(sources) != 1:
+        raise UsageProblem("give exactly one of QUERY, -f FILE or --jsonl FILE")
+    output = app_context(ctx).format
+    instant = _instant(now)
+    if workspace is not None and not workspace.startswith("local:"):
+        if jsonl is not None or externaldata or empty_externaldata or now is not None:
+            raise UsageProblem("--jsonl, --externaldata and --now run on the local engine (local:DIR)")
+        from kqlrules.workspace import open_workspace
+
+        kql = text if text is not None else _read_text(file)
+        result = open_workspace(workspace, endpoint=endpoint).query(kql, None)
+        _print(_chosen(result, columns), output)
+        return
     from kqlrules.engine import ExternalData, LocalEngine
     from kqlrules.kusto import SchemaSet
     from kqlrules.workspace import load_workspace_folder
 
-    sources = [s for s in (text, file, jsonl) if s is not None]
-    if len(sources) != 1:
-        raise KqlrulesError("give exactly one of QUERY, -f FILE or --jsonl FILE")
-    instant = _instant(now)
     tables = {}
     if workspace is not None:
-        if not workspace.startswith("local:"):
-            raise KqlrulesError(f"unknown workspace {workspace!r}", hint="use --workspace local:DIR")
         tables = load_workspace_folder(Path(workspace[len("local:") :]))
     external = ExternalData(_external_files(externaldata), "empty" if empty_externaldata else "refuse")
     engine = LocalEngine(tables, SchemaSet.load(*schemas) if schemas else None, externaldata=external)
@@ -67,7 +88,26 @@ def query(
         return
     kql = text if text is not None else _read_text(file)
     result = engine.query(kql, now=instant)
-    _print(result, output)
+    _print(_chosen(result, columns), output)
+
+
+def _chosen(result: Table, columns: str | None) -> Table:
+    """`--columns A,B`: those columns in that order; a name the result lacks is an error with candidates."""
+    if columns is None:
+        return result
+    from difflib import get_close_matches
+
+    from kqlrules.table import Table
+
+    names = [name.strip() for name in columns.split(",") if name.strip()]
+    index = {name: i for i, name in enumerate(result.column_names)}
+    for name in names:
+        if name not in index:
+            close = get_close_matches(name, list(index), n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else None
+            raise UsageProblem(f"--columns: the result has no column {name!r}", hint=hint)
+    picked = [index[name] for name in names]
+    return Table([result.columns[i] for i in picked], [[row[i] for i in picked] for row in result.rows])
 
 
 def _external_files(pairs: list[str]) -> dict[str, str]:
@@ -122,11 +162,11 @@ def table_json(table: Table) -> dict[str, Any]:
     }
 
 
-def _print(result: Table, output: QueryFormat) -> None:
-    if output is QueryFormat.json:
+def _print(result: Table, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
         sys.stdout.write(json.dumps(table_json(result), ensure_ascii=False) + "\n")
         return
-    if output is QueryFormat.csv:
+    if output is OutputFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.column_names)
@@ -134,13 +174,7 @@ def _print(result: Table, output: QueryFormat) -> None:
             writer.writerow([_text(v) for v in row])
         sys.stdout.write(buffer.getvalue())
         return
-    from rich.table import Table as RichTable
-
-    view = RichTable(*result.column_names, show_lines=False)
-    for row in result.rows:
-        view.add_row(*(_text(v) for v in row))
-    console.print(view)
-    console.print(f"{len(result.rows)} row(s)", style="dim")
+    print_table(console, result.column_names, [[_text(v) for v in row] for row in result.rows])
 
 
 def _text(value: Any) -> str:

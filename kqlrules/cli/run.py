@@ -5,42 +5,34 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
+    UsageProblem,
     app_context,
+    check_param_names,
     console,
     err_console,
     instant_option,
     print_json,
     user_errors,
 )
+from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, NOW_OPTION, PARAM_OPTION, workspace_option
+from kqlrules.cli.progress import Advance, progress_for
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules import load_repository, parse_param_options
-from kqlrules.rules.config import SinkConfig
-from kqlrules.runner import (
-    Limits,
-    Runner,
-    RunnerConfig,
-    SimulatedClock,
-    Sink,
-    SystemClock,
-    WindowTemplate,
-    open_sink,
-    open_state,
-)
-from kqlrules.runner.logs import configure, event
-from kqlrules.runner.store import is_database_url, shown_state
-from kqlrules.timespan import TimespanError, parse_timespan
-from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer, now_is_timespan_end, open_workspace
+
+if TYPE_CHECKING:
+    from kqlrules.rules import LoadedDetection
+    from kqlrules.rules.config import SinkConfig
+    from kqlrules.runner import ScheduledDetection, Sink, Window
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 # Azure: a row is stamped with its ingestion time before it can be queried; a minute covers the usual gap.
@@ -70,16 +62,30 @@ def _instant(value: str | None, option: str) -> datetime | None:
     return None if value is None else instant_option(value, option)
 
 
+def counting_windows(
+    advance: Advance, *, anchor_now: bool = False
+) -> Callable[[LoadedDetection], ScheduledDetection]:
+    """Detections scheduled as the runner's `WindowTemplate`s, advancing a progress bar once per window."""
+    from kqlrules.runner import ScheduledDetection, WindowTemplate
+
+    def schedule(detection: LoadedDetection) -> ScheduledDetection:
+        template = WindowTemplate(detection, anchor_now=anchor_now)
+
+        def render(window: Window) -> str:
+            advance(description=detection.key)
+            return template.render(window)
+
+        return ScheduledDetection(detection.meta, render, template.locate)
+
+    return schedule
+
+
 @run_app.callback(invoke_without_command=True)
 @user_errors
 def run_command(
     ctx: typer.Context,
-    workspace: str | None = typer.Option(
-        None, "--workspace", help="local:DIR (a folder of tables) or a Log Analytics workspace id."
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
-    ),
+    workspace: str | None = workspace_option(),
+    endpoint: str | None = ENDPOINT_OPTION,
     once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
     state_path: str = typer.Option(
         str(DEFAULT_STATE), "--state", help="The runner's state: a SQLite file, or postgresql://USER@HOST/DB."
@@ -121,39 +127,45 @@ def run_command(
         " `run status`; `--once` then exits 1). Default: every missed window runs.",
     ),
     since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
-    now: str | None = typer.Option(None, "--now", help="Run on a simulated clock starting at this instant."),
+    now: str | None = NOW_OPTION,
     until: str | None = typer.Option(None, "--until", help="Stop once the clock reaches this instant."),
     max_attempts: int = typer.Option(
         5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
     ),
     server_timeout: int = typer.Option(180, "--server-timeout", min=1, max=600, help="Query timeout (s)."),
-    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
-    params: list[str] = typer.Option([], "--param", help="Template parameter name=value (repeatable)."),
+    env: str | None = ENV_OPTION,
+    params: list[str] = PARAM_OPTION,
     log_format: LogFormat = typer.Option(
         LogFormat.text, "--log-format", help="Logs on stderr: text or json."
     ),
 ) -> None:
-    """Run the enabled detections at their frequency over aligned windows, into alerts and sinks."""
+    """Run the enabled detections at their frequency over aligned windows, into alerts and sinks.
+    With --now the clock is simulated from that instant (and needs --once or --until)."""
     if ctx.invoked_subcommand is not None:
         return
+    from kqlrules.rules import load_repository, parse_param_options
+    from kqlrules.runner import Limits, Runner, RunnerConfig, SimulatedClock, SystemClock
+    from kqlrules.runner.logs import configure, event
+    from kqlrules.runner.store import open_state
+    from kqlrules.workspace import now_is_timespan_end, open_workspace
+
     if workspace is None:
-        raise KqlrulesError(
-            "no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id"
-        )
+        raise UsageProblem("no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id")
     ingestion_delay = _timespan(delay, "--delay")
     lease_time = _timespan(lease, "--lease")
     lookback_time = _timespan(lookback, "--lookback")
     configure(log_format.value)
-    repo = load_repository(app_context(ctx).repo, env=env, params=parse_param_options(params))
+    given = parse_param_options(params)
+    repo = load_repository(app_context(ctx).repo, env=env, params=given)
+    check_param_names(given, repo.detections)
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
     opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root)
     anchor_now = not now_is_timespan_end(opened)
     default_nrt_delay = AZURE_NRT_DELAY if anchor_now else timedelta(0)
-    detections = [WindowTemplate(d, anchor_now=anchor_now).scheduled() for d in repo.detections]
     start = _instant(now, "--now")
     if start is not None and not once and until is None:
-        raise KqlrulesError(
+        raise UsageProblem(
             "--now runs on a simulated clock, which needs an end", hint="add --once or --until"
         )
     clock = SimulatedClock(start) if start is not None else SystemClock()
@@ -171,23 +183,22 @@ def run_command(
     )
     opened_sinks = open_sinks(sinks, repo.config.sinks)
     state = open_state(state_path)
-    runner = Runner(
-        detections,
-        opened,
-        state,
-        opened_sinks,
-        clock=clock,
-        config=config,
-    )
-    previous = {sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        summary = runner.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for sink in opened_sinks:
-            sink.close()
-        state.close()
+    # A bar for --once (catching up, then exit) when logs are for people; a long-running runner logs.
+    show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text
+    with progress_for("windows", None, show=show) as advance:
+        detections = [counting_windows(advance, anchor_now=anchor_now)(d) for d in repo.detections]
+        runner = Runner(detections, opened, state, opened_sinks, clock=clock, config=config)
+        previous = {
+            sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            summary = runner.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            for sink in opened_sinks:
+                sink.close()
+            state.close()
     if once and not summary.ok:
         problems = [
             f"{summary.windows_failed} window(s) failed" if summary.windows_failed else "",
@@ -199,15 +210,19 @@ def run_command(
 
 
 def _timespan(text: str, option: str) -> timedelta:
+    from kqlrules.timespan import TimespanError, parse_timespan
+
     try:
         return parse_timespan(text)
     except TimespanError as error:
-        raise KqlrulesError(f"{option}: {error}") from None
+        raise UsageProblem(f"{option}: {error}") from None
 
 
 def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
     """`--sink` values: a name from kqlrules.toml (the outbox keys on it, so its target may change), or a
     spec (its own name)."""
+    from kqlrules.runner import open_sink
+
     opened: list[Sink] = []
     for spec in specs:
         config = named.get(spec)
@@ -232,6 +247,10 @@ def status_command(
     ),
 ) -> None:
     """Each detection's last completed window, next run, failures and last error."""
+    from rich.table import Table
+
+    from kqlrules.runner.store import is_database_url, open_state, shown_state
+
     if not is_database_url(state_path) and not Path(state_path).exists():
         raise KqlrulesError(
             f"no runner state at {state_path}", hint="run `kqlrules run` first, or pass --state"
@@ -282,30 +301,32 @@ def status_command(
         )
         return
     by_id = {s.id: s for s in statuses}
-    table = Table(title=f"{len(rows)} detections in {shown_state(state_path)}")
+    table = Table(title=escape(f"{len(rows)} detections in {shown_state(state_path)}"))
     for column in ("name", "last window end", "next run", "failures", "skipped", "last error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         status = by_id[row["id"]]
         table.add_row(
-            row["name"],
+            escape(row["name"]),
             _short(status.last_window_end) or "never",
             _short(status.next_run_at) or "-",
             str(row["failures"]),
             str(row["skipped_windows"]),
-            row["last_error"] or "",
+            escape(row["last_error"] or ""),
         )
     console.print(table)
     sinks = Table(title="sinks")
     for column in ("sink", "undelivered", "oldest window end", "last error"):
         sinks.add_column(column, overflow="fold")
     for b in backlog:
-        sinks.add_row(b.sink, str(b.undelivered), _short(b.oldest_window_end) or "-", b.last_error or "")
+        sinks.add_row(
+            escape(b.sink), str(b.undelivered), _short(b.oldest_window_end) or "-", escape(b.last_error or "")
+        )
     if backlog:
         console.print(sinks)
     for r in skipped:
         console.print(
-            f"[yellow]skipped[/] {r.name}: {r.windows} window(s) ending {_short(r.first_window_end)}"
+            f"[yellow]skipped[/] {escape(r.name)}: {r.windows} window(s) ending {_short(r.first_window_end)}"
             f" .. {_short(r.last_window_end)} (catch-up cap)"
         )
 
@@ -333,6 +354,8 @@ def serve_command(
     """Serve a local workspace over the Log Analytics query API on 127.0.0.1.
 
     Each start draws a new bearer token and writes it to a file only you can read."""
+    from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
+
     faults = Faults.from_file(faults_file) if faults_file else Faults()
     server = WorkspaceServer(LocalWorkspace(folder), port=port, faults=faults, workspace_id=workspace_id)
     sys.stdout.write(

@@ -8,10 +8,13 @@ import typer
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
-from kqlrules.sample import DEFAULT_DAYS, DEFAULT_SEED, generate
-from kqlrules.sample.timeline import format_datetime
+from kqlrules.cli.options import output_option
 
 DEFAULT_OUT = Path("sample-workspace")
+# kqlrules.sample's DEFAULT_SEED and DEFAULT_DAYS (tests/cli checks they agree), kept here so that
+# `kqlrules --help` does not import the sample tenant's generators.
+DEFAULT_SEED = 7
+DEFAULT_DAYS = 7
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +25,7 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def generate_command(
         ctx: typer.Context,
-        out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder to write <Table>.jsonl files into."),
+        output: Path = output_option("Folder to write <Table>.jsonl files into.", DEFAULT_OUT),
         seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same bytes."),
         start: str | None = typer.Option(
             None, "--start", help="First day, ISO 8601 (default: a fixed Monday, 2026-11-02)."
@@ -30,8 +33,11 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(DEFAULT_DAYS, "--days", help="Length of the week (at least 4)."),
     ) -> None:
         """Write a deterministic week of the tenant "contoso", with the stories the pack must catch."""
+        from kqlrules.sample import generate
+        from kqlrules.sample.timeline import format_datetime
+
         begin = instant_option(start, "--start") if start is not None else None
-        result = generate(out, seed=seed, start=begin, days=days)
+        result = generate(output, seed=seed, start=begin, days=days)
         if app_context(ctx).format is OutputFormat.json:
             print_json(
                 {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from kqlrules.cli.common import console, user_errors
-from kqlrules.kusto import install
 
 
 def register(app: typer.Typer) -> None:
@@ -13,5 +12,7 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def setup(force: bool = typer.Option(False, "--force", help="Reinstall even if present.")) -> None:
         """Install the pinned Kusto analyzer (npm @kusto/language-service-next) for lint, test and query."""
+        from kqlrules.kusto import install
+
         home = install(force=force)
         console.print(f"Kusto analyzer ready in {home}")

@@ -10,14 +10,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from kqlrules.cli.backtest import workspace_spec
-from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    arm_credential,
+    console,
+    instant_option,
+    print_json,
+    user_errors,
+)
+from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, NOW_OPTION, workspace_option
 
 sources_app = typer.Typer(
     name="sources",
     help="The log collection detections need: diagnostic settings and retention (plan, apply, check).",
     no_args_is_help=True,
 )
-ENV_OPTION = typer.Option(None, "--env", help="Environment from kqlrules.toml (default: the only one).")
 
 
 def register(app: typer.Typer) -> None:
@@ -37,18 +45,8 @@ def _context(ctx: typer.Context, env: str | None) -> Any:
     repository = load_repository(root, environment.name)
     config = sources_config(environment.name, environment.extra)
     read = tables_read(repository.detections, shared_analyzer(), resolve_schemas(root), AnalysisCache())
-    store = ArmSourcesStore(environment, _credential(environment))
+    store = ArmSourcesStore(environment, arm_credential(environment))
     return repository, environment, config, read, store
-
-
-def _credential(environment: Any) -> Any:
-    if environment.is_loopback:
-        from kqlrules.deploy.emulator import EmulatorCredential
-
-        return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
 
 
 def _plan(ctx: typer.Context, env: str | None) -> Any:
@@ -149,15 +147,9 @@ def apply_command(ctx: typer.Context, env: str | None = ENV_OPTION) -> None:
 def check_command(
     ctx: typer.Context,
     env: str | None = ENV_OPTION,
-    workspace: str | None = typer.Option(
-        None,
-        "--workspace",
-        help="local:DIR or a workspace id to count rows in (default: the --env's workspace_id).",
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
-    ),
-    now: str | None = typer.Option(None, "--now", help="Look back from this instant (default: now)."),
+    workspace: str | None = workspace_option(default_help="Default: the --env's workspace_id."),
+    endpoint: str | None = ENDPOINT_OPTION,
+    now: str | None = NOW_OPTION,
 ) -> None:
     """For every detection: are the tables it reads exported, fed within its lookback, kept long enough?
     Exits 1 when a detection is blind."""

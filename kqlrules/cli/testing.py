@@ -3,36 +3,40 @@ fixture rows from a workspace."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from kqlrules.cli.common import (
+from kqlrules.cli.common import app_context, console, err_console, user_errors
+from kqlrules.cli.options import (
+    ENDPOINT_OPTION,
+    ENV_OPTION,
+    NOW_OPTION,
+    SCHEMAS_OPTION,
     OutputFormat,
-    app_context,
-    console,
-    err_console,
-    print_json,
-    user_errors,
+    formats,
+    output_option,
+    workspace_option,
 )
+from kqlrules.cli.progress import progress_for
 from kqlrules.errors import KqlrulesError
-from kqlrules.testing.mutation import MutantResult
-from kqlrules.testing.record import DEFAULT_LIMIT
-from kqlrules.testing.report import summary, to_json, to_junit
-from kqlrules.testing.runner import Backend, CaseResult, RunReport
-from kqlrules.testing.session import TestPlan, plan_tests, run_plan, run_plan_mutants
+
+if TYPE_CHECKING:
+    from kqlrules.testing.mutation import MutantResult
+    from kqlrules.testing.runner import Backend, CaseResult, RunReport
+    from kqlrules.testing.session import TestPlan
 
 # One by default: the engine's Python UDFs hold the GIL, so threads contend more than they help.
 # Two DuckDB connections side by side: 1,000 pack cases in 16 s against 25 s for one (docs/benchmarks.md).
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+# Rows per table `record` takes by default (kqlrules.testing.record.DEFAULT_LIMIT; kept here so that
+# `kqlrules --help` does not import the testing room).
+DEFAULT_RECORD_LIMIT = 100
 
 
 class Engine(StrEnum):
@@ -40,18 +44,12 @@ class Engine(StrEnum):
     workspace = "workspace"
 
 
-class TestFormat(StrEnum):
-    __test__ = False
-    text = "text"
-    json = "json"
-    junit = "junit"
-
-
 def register(app: typer.Typer) -> None:
     app.command("test")(test_command)
     app.command("record")(record_command)
 
 
+@formats(OutputFormat.text, OutputFormat.json, OutputFormat.junit, OutputFormat.sarif)
 @user_errors
 def test_command(
     ctx: typer.Context,
@@ -59,22 +57,15 @@ def test_command(
         None, help="Detections to test (name, area/name, id or path); default: all."
     ),
     engine: Engine = typer.Option(Engine.local, "--engine", help="Run cases locally or on a workspace."),
-    workspace: str | None = typer.Option(
-        None, "--workspace", help="For --engine workspace: a workspace id, or local:DIR."
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure; http://127.0.0.1:PORT for a local one)."
-    ),
-    output_format: TestFormat | None = typer.Option(
-        None, "--format", help="text, json or junit (default: the global --format)."
-    ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the json/junit report here."),
+    workspace: str | None = workspace_option(default_help="For --engine workspace."),
+    endpoint: str | None = ENDPOINT_OPTION,
+    output: Path | None = output_option("Write the json, junit or sarif report to this file."),
     min_cases: int = typer.Option(
         1, "--min-cases", help="Cases each detection needs that fire, and that must not (0: no check)."
     ),
     mutants: bool = typer.Option(False, "--mutants", help="Also run mutants; report those no case kills."),
-    schemas: list[Path] = typer.Option([], "--schemas", help="Extra schema folder (repeatable)."),
-    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml whose params apply."),
+    schemas: list[Path] = SCHEMAS_OPTION,
+    env: str | None = ENV_OPTION,
     jobs: int = typer.Option(
         DEFAULT_JOBS,
         "--jobs",
@@ -83,88 +74,90 @@ def test_command(
     ),
 ) -> None:
     """Run each detection's test cases (`<name>.tests.yaml`); exit 1 if any fails."""
+    from kqlrules.testing.report import to_json, to_junit
+    from kqlrules.testing.report_sarif import to_sarif
+    from kqlrules.testing.session import plan_tests
+
     app = app_context(ctx)
-    fmt = output_format or (TestFormat.json if app.format is OutputFormat.json else TestFormat.text)
+    fmt = app.format
     plan = plan_tests(app.repo, names or [], env=env, schema_folders=schemas)
     backend = _backend(engine, workspace, endpoint, plan, max(jobs, 1))
-    report = _run(plan, backend, min_cases, show_progress=fmt is TestFormat.text)
+    report = _run(plan, backend, min_cases, show_progress=fmt is OutputFormat.text)
     mutant_results = _mutants(plan, backend, report, fmt) if mutants else None
-    if fmt is TestFormat.text:
+    if fmt is OutputFormat.text:
         _print_text(plan, report, mutant_results)
     else:
-        text = to_junit(report, mutant_results) if fmt is TestFormat.junit else None
-        if output is not None:
-            output.write_text(text if text is not None else _json_text(report, mutant_results))
-        elif text is not None:
-            sys.stdout.write(text)
+        import json
+
+        if fmt is OutputFormat.junit:
+            text = to_junit(report, mutant_results)
+        elif fmt is OutputFormat.sarif:
+            text = json.dumps(to_sarif(report, mutant_results), indent=2) + "\n"
         else:
-            print_json(to_json(report, mutant_results))
+            text = json.dumps(to_json(report, mutant_results), indent=2, default=str) + "\n"
+        if output is not None:
+            # The report to its file, the summary for people to the terminal or the CI log: one run.
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+            _print_text(plan, report, mutant_results)
+        else:
+            sys.stdout.write(text)
     survivors = [m for m in mutant_results or [] if m.status == "survived"]
     if not report.ok or survivors:
         raise typer.Exit(1)
 
 
-def _json_text(report: RunReport, mutant_results: list[MutantResult] | None) -> str:
-    import json
-
-    return json.dumps(to_json(report, mutant_results), indent=2, default=str) + "\n"
-
-
 def _backend(
     engine: Engine, workspace: str | None, endpoint: str | None, plan: TestPlan, jobs: int
 ) -> Backend:
+    from kqlrules.cli.common import UsageProblem
+
     if engine is Engine.local:
         from kqlrules.testing.local_backend import LocalBackend
 
         return LocalBackend(plan.schemas, parallel=jobs)
     if not workspace:
-        raise KqlrulesError(
+        raise UsageProblem(
             "--engine workspace needs --workspace", hint="a Log Analytics workspace id, or local:DIR"
         )
     from kqlrules.testing.workspace_backend import WorkspaceBackend
+    from kqlrules.workspace import open_workspace
 
-    return WorkspaceBackend(_open_workspace(workspace, endpoint, plan.repo.root))
-
-
-def _open_workspace(spec: str, endpoint: str | None, repo: Path | None = None) -> Any:
-    # Resolved at run time: the workspace room is optional for local testing.
-    open_workspace: Any = importlib.import_module("kqlrules.workspace").__dict__.get("open_workspace")
-    if open_workspace is None:
-        raise KqlrulesError("this kqlrules has no workspace support yet")
-    return open_workspace(spec, endpoint=endpoint, watchlists=repo)
+    return WorkspaceBackend(open_workspace(workspace, endpoint=endpoint, watchlists=plan.repo.root))
 
 
 def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: bool) -> RunReport:
-    if not show_progress:
-        return run_plan(plan, backend, min_cases=min_cases)
-    with Progress(
-        TextColumn("[bold]testing[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=plan.case_count)
+    from kqlrules.testing.session import run_plan
 
-        def advance(result: CaseResult) -> None:
-            progress.update(task, advance=1, description=escape(result.detection))
+    with progress_for("testing", plan.case_count, show=show_progress) as advance:
 
-        return run_plan(plan, backend, min_cases=min_cases, on_result=advance)
+        def on_result(result: CaseResult) -> None:
+            advance(description=result.detection)
+
+        return run_plan(plan, backend, min_cases=min_cases, on_result=on_result)
 
 
-def _mutants(plan: TestPlan, backend: Backend, report: RunReport, fmt: TestFormat) -> list[MutantResult]:
-    if fmt is not TestFormat.text:
-        return run_plan_mutants(plan, backend, report)
-    with err_console.status("running mutants..."):
-        return run_plan_mutants(plan, backend, report)
+def _mutants(
+    plan: TestPlan, backend: Backend, report: RunReport, fmt: OutputFormat
+) -> list[MutantResult]:
+    from kqlrules.testing.session import run_plan_mutants
+
+    with progress_for("mutants", None, show=fmt is OutputFormat.text) as advance:
+
+        def on_result(result: MutantResult) -> None:
+            advance(description=result.detection)
+
+        return run_plan_mutants(plan, backend, report, on_result=on_result)
 
 
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow"}
 
 
 def _print_text(plan: TestPlan, report: RunReport, mutant_results: list[MutantResult] | None) -> None:
+    from rich.table import Table
+
+    from kqlrules.testing.report import summary
+
     for result in report.results:
         if result.status in ("failed", "error"):
             _print_failure(result)
@@ -230,47 +223,57 @@ def _print_mutants(results: list[MutantResult]) -> None:
 def record_command(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="The detection (name, area/name, id or path)."),
-    workspace: str = typer.Option(..., "--workspace", help="A workspace id, or local:DIR."),
-    endpoint: str | None = typer.Option(None, "--endpoint", help="Query API endpoint (default Azure)."),
+    workspace: str = workspace_option(required=True),
+    endpoint: str | None = ENDPOINT_OPTION,
     since: str = typer.Option("7d", "--since", help="How far back to record (a timespan: 1h, 7d)."),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help="Rows per table, newest first."),
+    now: str | None = NOW_OPTION,
+    limit: int = typer.Option(DEFAULT_RECORD_LIMIT, "--limit", help="Rows per table, newest first."),
     redact: list[str] = typer.Option(
         [], "--redact", help="Column=mode (upn, ip, host, hash, keep, drop); repeatable."
     ),
     salt: str | None = typer.Option(
         None, "--salt", envvar="KQLRULES_REDACTION_SALT", help="Keeps pseudonyms the same across recordings."
     ),
-    schemas: list[Path] = typer.Option([], "--schemas", help="Extra schema folder (repeatable)."),
+    schemas: list[Path] = SCHEMAS_OPTION,
 ) -> None:
     """Record redacted fixture rows for the tables a detection reads, from a workspace."""
+    from kqlrules.cli.common import UsageProblem, instant_option
     from kqlrules.rules import find_detection, load_repository
     from kqlrules.testing.record import describe, record
     from kqlrules.testing.redaction import Redactor
     from kqlrules.testing.session import repository_schemas
     from kqlrules.timespan import TimespanError, parse_timespan
+    from kqlrules.workspace import open_workspace
 
     app = app_context(ctx)
     try:
         span = parse_timespan(since)
     except TimespanError as error:
-        raise KqlrulesError(f"--since: {error}") from None
+        raise UsageProblem(f"--since: {error}") from None
     if limit < 1:
-        raise KqlrulesError("--limit must be 1 or more")
+        raise UsageProblem("--limit must be 1 or more")
     columns = {}
     for item in redact:
         column, _, mode = item.partition("=")
         if not column or not mode:
-            raise KqlrulesError(f"--redact {item!r}: write Column=mode")
+            raise UsageProblem(f"--redact {item!r}: write Column=mode")
         columns[column.strip()] = mode.strip()
     try:
         redactor = Redactor(salt, columns)
     except ValueError as error:
         raise KqlrulesError(str(error)) from None
+    instant = instant_option(now, "--now") if now is not None else None
     repo = load_repository(app.repo)
     detection = find_detection(repo, name)
-    target = _open_workspace(workspace, endpoint)
+    target = open_workspace(workspace, endpoint=endpoint)
     recording = record(
-        detection, target, repository_schemas(app.repo, schemas), since=span, limit=limit, redactor=redactor
+        detection,
+        target,
+        repository_schemas(app.repo, schemas),
+        since=span,
+        limit=limit,
+        redactor=redactor,
+        now=instant,
     )
     for line in describe(recording):
         err_console.print(f"recorded {escape(line)}", highlight=False)

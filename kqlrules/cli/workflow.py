@@ -8,38 +8,43 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from azure.core.credentials import TokenCredential
-from rich.table import Table
+from rich.markup import escape
 
-from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
+    UsageProblem,
     app_context,
+    arm_credential,
     console,
     err_console,
     instant_option,
     print_json,
+    print_warning,
     user_errors,
 )
-from kqlrules.deploy import Environment, environment_from_config, environment_from_table, open_stores
-from kqlrules.deploy.environment import PUBLIC_ARM_ENDPOINT
+from kqlrules.cli.options import (
+    ARM_ENDPOINT_HELP,
+    ENDPOINT_OPTION,
+    ENV_OPTION,
+    NOW_OPTION,
+    WORKSPACE_NAME_HELP,
+    output_option,
+    workspace_option,
+)
+from kqlrules.cli.progress import progress_for
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import AnalysisCache, Analyzer, resolve_schemas, shared_analyzer
-from kqlrules.rules import load_config, load_repository
-from kqlrules.rules.paths import shown
-from kqlrules.workflow.connectors import tables_named_in
-from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
-from kqlrules.workflow.data_coverage import DataCoverage, data_coverage
-from kqlrules.workflow.importer import import_sentinel
-from kqlrules.workflow.scaffold_repo import scaffold
-from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
-from kqlrules.workflow.sentinel_format import to_sentinel
-from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
-from kqlrules.workflow.workspace_import import DEFAULT_AREA, import_workspace
-from kqlrules.workflow.yaml_out import dump_yaml
-from kqlrules.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from kqlrules.deploy import Environment
+    from kqlrules.kusto import Analyzer
+    from kqlrules.workflow.data_coverage import DataCoverage
+
+# The public cloud's ARM endpoint (kqlrules.deploy.environment.PUBLIC_ARM_ENDPOINT).
+PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
+DEFAULT_IMPORT_AREA = "imported"  # kqlrules.workflow.workspace_import.DEFAULT_AREA
 
 import_app = typer.Typer(help="Bring existing rules into the repository.", no_args_is_help=True)
 export_app = typer.Typer(help="Write the detections in another tool's format.", no_args_is_help=True)
@@ -60,6 +65,8 @@ def init_command(
     directory: Path = typer.Argument(..., help="Folder for the new detection repository."),
 ) -> None:
     """Scaffold a detection repository: config, queries/ with an example and its tests, the CI workflow."""
+    from kqlrules.workflow.scaffold_repo import scaffold
+
     written = scaffold(directory)
     for path in written:
         console.print(f"created {path}", highlight=False)
@@ -71,14 +78,18 @@ def init_command(
 def import_sentinel_command(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Sentinel analytic rule YAML files or folders."),
-    out: Path | None = typer.Option(None, "--out", help="Folder for the detections (default: queries/)."),
+    output: Path | None = output_option("Folder for the detections (default: queries/)."),
 ) -> None:
     """Microsoft Sentinel analytic rule YAML -> kqlrules detections (metadata + query template)."""
+    from kqlrules.workflow.importer import import_sentinel, sentinel_files
+
     app = app_context(ctx)
-    target = out or app.repo / "queries"
-    report = import_sentinel(paths, target)
+    target = output or app.repo / "queries"
+    files = sentinel_files(paths)
+    with progress_for("importing", len(files), show=app.format is OutputFormat.text) as advance:
+        report = import_sentinel(files, target, on_file=lambda path: advance(description=path.name))
     for problem in report.skipped:
-        err_console.print(f"skipped {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"skipped {escape(str(problem))}", highlight=False, soft_wrap=True)
     if app.format is OutputFormat.json:
         print_json(
             {
@@ -87,35 +98,47 @@ def import_sentinel_command(
             }
         )
     else:
-        console.print(f"imported {len(report.written)} rule(s) into {target}; skipped {len(report.skipped)}")
+        for path, _rule in report.written:
+            console.print(f"wrote {path}", highlight=False, markup=False)
+        console.print(
+            f"imported {len(report.written)} rule(s) into {target}; skipped {len(report.skipped)}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @import_app.command("workspace")
 @user_errors
 def import_workspace_command(
     ctx: typer.Context,
-    env: str | None = typer.Option(None, "--env", help="Environment from kqlrules.toml to read rules from."),
+    env: str | None = ENV_OPTION,
     subscription: str | None = typer.Option(None, "--subscription", help="Subscription id (without --env)."),
     resource_group: str | None = typer.Option(
         None, "--resource-group", help="Resource group (without --env)."
     ),
-    workspace: str | None = typer.Option(None, "--workspace", help="Workspace name (without --env)."),
-    arm_endpoint: str = typer.Option(
-        PUBLIC_ARM_ENDPOINT, "--arm-endpoint", help="ARM endpoint (without --env; http only on 127.0.0.1)."
-    ),
+    workspace_name: str | None = typer.Option(None, "--workspace-name", help=WORKSPACE_NAME_HELP),
+    arm_endpoint: str = typer.Option(PUBLIC_ARM_ENDPOINT, "--arm-endpoint", help=ARM_ENDPOINT_HELP),
     targets: list[str] = typer.Option(
         [], "--target", help="sentinel or monitor (repeatable; default: the environment's, else both)."
     ),
-    area: str = typer.Option(DEFAULT_AREA, "--area", help="Folder under queries/ for the detections."),
+    area: str = typer.Option(DEFAULT_IMPORT_AREA, "--area", help="Folder under queries/ for the detections."),
+    legacy_workspace: str | None = typer.Option(None, "--workspace", hidden=True),
 ) -> None:
     """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
+    from kqlrules.deploy import open_stores
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.workspace_import import import_workspace
+
     app = app_context(ctx)
     root = app.repo
-    environment = _import_environment(root, env, subscription, resource_group, workspace, arm_endpoint)
+    if workspace_name is None and legacy_workspace is not None:
+        print_warning("--workspace NAME is now --workspace-name NAME (--workspace is a workspace to query)")
+        workspace_name = legacy_workspace
+    environment = _import_environment(root, env, subscription, resource_group, workspace_name, arm_endpoint)
     if targets:
         unknown = [t for t in targets if t not in ("sentinel", "monitor")]
         if unknown:
-            raise KqlrulesError(f"--target {unknown[0]!r}: one of sentinel, monitor")
+            raise UsageProblem(f"--target {unknown[0]!r}: one of sentinel, monitor")
         environment = replace(environment, targets=tuple(targets))
     repo = load_repository(root)
     existing = {d.meta.id: d.yaml_path for d in repo.detections}
@@ -124,7 +147,7 @@ def import_workspace_command(
         stores, environment, repo.queries_dir, existing=existing, area=area, tables_of=_tables_of(root)
     )
     for problem in report.skipped:
-        err_console.print(f"skipped {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"skipped {escape(str(problem))}", highlight=False, soft_wrap=True)
     if app.format is OutputFormat.json:
         print_json(
             {
@@ -136,23 +159,13 @@ def import_workspace_command(
             }
         )
         return
-    for path, rule in report.written:
-        console.print(f"{rule.target:<9} {rule.name} -> {path}", highlight=False, soft_wrap=True)
+    for path, _rule in report.written:
+        console.print(f"wrote {path}", highlight=False, markup=False)
     console.print(
         f"imported {len(report.written)} rule(s) from {environment.workspace}; skipped {len(report.skipped)}",
         highlight=False,
+        markup=False,
     )
-
-
-def arm_credential(environment: Environment) -> TokenCredential:
-    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (as deploy does)."""
-    if environment.is_loopback:
-        from kqlrules.deploy.emulator import EmulatorCredential
-
-        return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
 
 
 def _import_environment(
@@ -163,17 +176,25 @@ def _import_environment(
     workspace: str | None,
     arm_endpoint: str,
 ) -> Environment:
+    from kqlrules.deploy import environment_from_config, environment_from_table
+    from kqlrules.rules import load_config
+
     direct = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
+    flags = {
+        "subscription": "--subscription",
+        "resource_group": "--resource-group",
+        "workspace": "--workspace-name",
+    }
     if env is not None:
         if any(direct.values()):
-            raise KqlrulesError("give --env or --subscription/--resource-group/--workspace, not both")
+            raise UsageProblem("give --env or --subscription/--resource-group/--workspace-name, not both")
         return environment_from_config(load_config(root), env, root)
-    missing = [f"--{key.replace('_', '-')}" for key, value in direct.items() if not value]
+    missing = [flags[key] for key, value in direct.items() if not value]
     if missing:
-        raise KqlrulesError(
+        raise UsageProblem(
             f"no workspace to import from: missing {', '.join(missing)}",
             hint="pass --env E (an environment of kqlrules.toml) or all of --subscription, "
-            "--resource-group and --workspace",
+            "--resource-group and --workspace-name",
         )
     table = {**direct, "arm_endpoint": arm_endpoint, "location": "-"}
     return environment_from_table("command line", table)
@@ -181,6 +202,8 @@ def _import_environment(
 
 def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
     """The tables a query reads, by the analyzer; None when the analyzer does not run here."""
+    from kqlrules.kusto import resolve_schemas
+
     analyzer = _analyzer()
     if analyzer is None:
         return None
@@ -200,12 +223,19 @@ def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
 @user_errors
 def export_sentinel_command(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="Folder for the Sentinel rule YAML files."),
-    env: str | None = typer.Option(None, "--env", help="Environment whose params render the queries."),
+    output: Path = output_option("Folder for the Sentinel rule YAML files.", Path("build/sentinel")),
+    env: str | None = ENV_OPTION,
 ) -> None:
     """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape).
 
     Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
+    from kqlrules.rules import load_repository
+    from kqlrules.rules.paths import shown
+    from kqlrules.workflow.connectors import tables_named_in
+    from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
+    from kqlrules.workflow.sentinel_format import to_sentinel
+    from kqlrules.workflow.yaml_out import dump_yaml
+
     root = app_context(ctx).repo
     repo = load_repository(root, env=env, strict=True)
     tables_of = _tables_of(root)
@@ -214,15 +244,15 @@ def export_sentinel_command(
         query = detection.render().text
         tables = detection.meta.tables or (tables_of(query) if tables_of else []) or tables_named_in(query)
         rule = to_sentinel(detection.meta, query, tables=tables)
-        target = out / detection.area / f"{detection.name}.yaml"
+        target = output / detection.area / f"{detection.name}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dump_yaml(rule), encoding="utf-8")
         for problem in ci_problems(rule):
-            err_console.print(f"warning: {shown(target)}: {problem}", highlight=False, soft_wrap=True)
+            print_warning(f"{shown(target)}: {problem}")
         exported.append((shown(target), rule))
     for problem in duplicate_ids(exported):
-        err_console.print(f"warning: {problem}", highlight=False, soft_wrap=True)
-    console.print(f"exported {len(exported)} rule(s) to {out}")
+        print_warning(str(problem))
+    console.print(f"exported {len(exported)} rule(s) to {output}", highlight=False, markup=False)
 
 
 @coverage_app.command("attack")
@@ -236,6 +266,9 @@ def coverage_attack_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when a mapping does not match ATT&CK."),
 ) -> None:
     """ATT&CK coverage: a Navigator layer (format 4.5) and a matrix of tactics x techniques."""
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
+
     app = app_context(ctx)
     repo = load_repository(app.repo)
     coverage = compute_coverage([d.meta for d in repo.detections])
@@ -248,7 +281,7 @@ def coverage_attack_command(
     elif not layer and not markdown:
         sys.stdout.write(markdown_matrix(coverage))
     for problem in coverage.problems:
-        err_console.print(f"warning: {problem.detection}: {problem.message}", highlight=False)
+        print_warning(f"{problem.detection}: {problem.message}")
     if strict and coverage.problems:
         raise typer.Exit(1)
 
@@ -257,18 +290,20 @@ def coverage_attack_command(
 @user_errors
 def coverage_data_command(
     ctx: typer.Context,
-    workspace: str | None = typer.Option(
-        None, "--workspace", help="local:DIR or a workspace id (default: the --env's workspace_id)."
-    ),
-    endpoint: str | None = typer.Option(
-        None, "--endpoint", help="Query API endpoint (default Azure); a 127.0.0.1 URL is the local server."
-    ),
-    env: str | None = typer.Option(None, "--env", help="Environment whose params and workspace_id apply."),
+    workspace: str | None = workspace_option(default_help="Default: the --env's workspace_id."),
+    endpoint: str | None = ENDPOINT_OPTION,
+    env: str | None = ENV_OPTION,
     days: int = typer.Option(7, "--days", min=1, help="How far back a table's rows count as data."),
-    now: str | None = typer.Option(None, "--now", help="Look back from this instant (default: now)."),
+    now: str | None = NOW_OPTION,
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when a detection is blind."),
 ) -> None:
     """Blind detections (a table they read has no data) and tables with data that no detection reads."""
+    from kqlrules.cli.backtest import workspace_spec
+    from kqlrules.kusto import AnalysisCache, resolve_schemas
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.data_coverage import data_coverage
+    from kqlrules.workspace import open_workspace
+
     app = app_context(ctx)
     repo = load_repository(app.repo, env=env)
     spec = workspace_spec(workspace, repo.config, env)
@@ -292,14 +327,18 @@ def coverage_data_command(
 
 def _analyzer() -> Analyzer | None:
     """The analyzer when it runs here; without it the detections' declared tables stand in."""
+    from kqlrules.kusto import shared_analyzer
+
     try:
         return shared_analyzer()
     except KqlrulesError as error:
-        err_console.print(f"warning: {error}; using each detection's declared tables", highlight=False)
+        print_warning(f"{error}; using each detection's declared tables")
         return None
 
 
 def _print_data_coverage(coverage: DataCoverage) -> None:
+    from rich.table import Table
+
     span = f"{coverage.start:%Y-%m-%d %H:%MZ} .. {coverage.end:%Y-%m-%d %H:%MZ}"
     table = Table(
         title=f"data for {len(coverage.detections)} enabled detection(s), {span}", title_justify="left"
@@ -310,8 +349,8 @@ def _print_data_coverage(coverage: DataCoverage) -> None:
     for detection in coverage.detections:
         missing = coverage.missing(detection)
         reads = ", ".join(f"{name} ({coverage.rows.get(name, 0):,})" for name in detection.tables)
-        status = "[red]blind[/]: no " + ", ".join(missing) if missing else "[green]ok[/]"
-        table.add_row(detection.key, reads, status)
+        status = "[red]blind[/]: no " + escape(", ".join(missing)) if missing else "[green]ok[/]"
+        table.add_row(escape(detection.key), escape(reads), status)
     console.print(table)
     blind = coverage.blind
     console.print(f"{len(blind)} blind detection(s)", highlight=False)
@@ -333,13 +372,35 @@ def _print_data_coverage(coverage: DataCoverage) -> None:
 @user_errors
 def version_check_command(ctx: typer.Context) -> None:
     """Fail when a detection changed without a version bump, went down a version, or changed its id."""
-    repo = load_repository(app_context(ctx).repo, strict=True)
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.versions import check_versions
+
+    app = app_context(ctx)
+    repo = load_repository(app.repo, strict=True)
     problems = check_versions(repo.queries_dir, repo.detections)
-    for problem in problems:
-        err_console.print(str(problem), highlight=False, soft_wrap=True)
+    if app.format is OutputFormat.json:
+        print_json(
+            {
+                "ok": not problems,
+                "detections": len(repo.detections),
+                "problems": [
+                    {
+                        "path": p.location.path,
+                        "line": p.location.line,
+                        "col": p.location.col,
+                        "message": p.message,
+                    }
+                    for p in problems
+                ],
+            }
+        )
+    else:
+        for problem in problems:
+            err_console.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+        if not problems:
+            console.print(f"{len(repo.detections)} detection(s) match queries/.lock.json")
     if problems:
         raise typer.Exit(1)
-    console.print(f"{len(repo.detections)} detection(s) match queries/.lock.json")
 
 
 @version_app.command("bump")
@@ -350,8 +411,11 @@ def version_bump_command(
     part: str = typer.Option("patch", "--part", help="major, minor or patch."),
 ) -> None:
     """Bump the version of changed detections (or those named) and record them in the lock."""
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.versions import Part, bump_version, changed, write_lock
+
     if part not in ("major", "minor", "patch"):
-        raise KqlrulesError(f"--part must be major, minor or patch, not {part!r}")
+        raise UsageProblem(f"--part must be major, minor or patch, not {part!r}")
     level: Part = part  # type: ignore[assignment]
     app = app_context(ctx)
     repo = load_repository(app.repo, strict=True)
@@ -369,6 +433,9 @@ def version_bump_command(
 @user_errors
 def version_lock_command(ctx: typer.Context) -> None:
     """Record every detection's current content hash and version in queries/.lock.json."""
+    from kqlrules.rules import load_repository
+    from kqlrules.workflow.versions import write_lock
+
     repo = load_repository(app_context(ctx).repo, strict=True)
     path = write_lock(repo.queries_dir, repo.detections)
     console.print(f"wrote {path} ({len(repo.detections)} detections)")

@@ -11,6 +11,9 @@
   defines both (specification/securityinsights/resource-manager/Microsoft.SecurityInsights/preview/
   2025-07-01-preview/AlertRules.json).
 - Listing Sentinel rules uses the preview too: it returns every kind with every field.
+- Sentinel watchlists and their items: 2025-09-01, the newest stable version of Watchlists.json
+  (specification/securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2025-09-01/
+  Watchlists.json); watchlists need nothing a preview adds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ MONITOR = "2023-12-01"
 SENTINEL_STABLE = "2025-09-01"
 SENTINEL_PREVIEW = "2025-07-01-preview"
 SENTINEL_LIST = SENTINEL_PREVIEW
+WATCHLISTS = SENTINEL_STABLE
 
 
 def sentinel_api_version(body: Json) -> str:

@@ -126,6 +126,16 @@ def environment_from_config(config: RepoConfig, name: str | None, root: Path) ->
     return replace(environment, repository=repository_identity(git_origin(root) or root.resolve().name))
 
 
+def configured_repository(config: RepoConfig, root: Path) -> str:
+    """The repository identity the ownership marks carry when no environment is chosen: the `repository`
+    the environments configure (when they agree), else the git origin's `owner/name`, else the folder."""
+    named = {str((env.model_extra or {}).get("repository") or "") for env in config.environments.values()}
+    named.discard("")
+    if len(named) == 1:
+        return repository_identity(named.pop())
+    return repository_identity(git_origin(root) or root.resolve().name)
+
+
 def git_origin(root: Path) -> str | None:
     """`owner/name` of the origin remote, the most stable identity a clone has."""
     try:

@@ -105,6 +105,7 @@ def preflight(
     facts_of: Callable[[Deployable], QueryFacts] | None = None,
     *,
     export: bool = False,
+    check_environment: bool = True,
 ) -> list[str]:
     """Check every target's contract (kqlrules/deploy/contracts/) before any call; raise all problems at
     once. `facts_of` gives the analyzer's facts about a query (without it, column and syntax rules are
@@ -114,7 +115,7 @@ def preflight(
     problems: list[str] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
-    if "monitor" in environment.targets:
+    if check_environment and "monitor" in environment.targets:
         for violation in monitor_environment(environment.workspace_id, environment.location):
             problems.append(f"environment {environment.name}: monitor: {violation.message}")
     for item in items:

@@ -1,8 +1,8 @@
 """The repository's watchlists (`watchlists/<alias>.csv`) in Microsoft Sentinel, planned and applied like
 rules: create, update (field by field, item by item), delete with `--prune`.
 
-API: `Microsoft.SecurityInsights/watchlists` and `.../watchlists/{alias}/watchlistItems` of the Sentinel
-api-version deploy uses (Watchlists.json, Azure/azure-rest-api-specs, securityinsights stable 2025-09-01):
+API: `Microsoft.SecurityInsights/watchlists` and `.../watchlists/{alias}/watchlistItems`, at the api-version
+`kqlrules.deploy.api_versions.WATCHLISTS` (Watchlists.json, Azure/azure-rest-api-specs, stable 2025-09-01):
 - a watchlist is created with its items in one PUT (`rawContent` CSV, `contentType: text/csv`);
   `displayName`, `provider` and `itemsSearchKey` are required;
 - an existing one is updated in place: its properties by a PUT without `rawContent`, its items one by one
@@ -28,6 +28,7 @@ from urllib.parse import quote
 from azure.core.credentials import TokenCredential
 from azure.core.rest import HttpRequest
 
+from kqlrules.deploy.api_versions import WATCHLISTS
 from kqlrules.deploy.arm import ArmError, LiveRule, SentinelStore
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
@@ -93,6 +94,9 @@ class WatchlistStore(SentinelStore):
     def __init__(self, environment: Environment, credential: TokenCredential, **client_options: Any):
         super().__init__(environment, credential, **client_options)
         self._base = f"{environment.workspace_id}/providers/{RESOURCE_TYPE}"
+
+    def _url(self, name: str = "", version: str = WATCHLISTS) -> str:
+        return super()._url(name, version)
 
     def watchlists(self) -> builtins.list[LiveWatchlist]:
         live = []

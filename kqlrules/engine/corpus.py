@@ -19,6 +19,7 @@ from kqlrules.engine.errors import KqlEngineError, KqlSemanticError, Unsupported
 from kqlrules.engine.external import ExternalData
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import SchemaSet
+from kqlrules.table import Table
 
 
 @dataclass(frozen=True)
@@ -81,26 +82,44 @@ def _construct(message: str) -> str:
     return text[:90]
 
 
-def _run_chunk(args: tuple[str, list[tuple[str, str]], bool]) -> list[CorpusResult]:
+def _run_chunk(args: tuple[str, list[tuple[str, str]], str]) -> list[tuple[CorpusResult, ...]]:
+    """Each rule's result on empty tables, on tables holding rows, or both (`mode`); in "both" the second
+    engine reuses the first one's translations (the schemas are the same)."""
     from kqlrules.engine.corpus_data import tables_with_rows
     from kqlrules.engine.engine import LocalEngine
     from kqlrules.kusto import Analyzer
 
-    shared, items, data = args
+    shared, items, mode = args
     schemas = SchemaSet.load(Path(shared) / "schemas")
-    tables, now = None, None
-    if data:
-        everything = [query for _, query in rule_queries(Path(shared) / "corpus" / "sentinel-rules")]
-        tables, now = tables_with_rows(schemas, everything)
     with Analyzer() as analyzer:
-        engine = LocalEngine(
-            tables,
-            schemas=schemas,
-            analyzer=analyzer,
-            type_column=True,
-            externaldata=ExternalData(unmapped="empty"),
-        )
-        return [run_one(engine, path, query, now) for path, query in items]
+
+        def engine(tables: dict[str, Table] | None) -> LocalEngine:
+            return LocalEngine(
+                tables,
+                schemas=schemas,
+                analyzer=analyzer,
+                type_column=True,
+                externaldata=ExternalData(unmapped="empty"),
+            )
+
+        runs: list[tuple[LocalEngine, datetime | None]] = []
+        if mode in ("empty", "both"):
+            runs.append((engine(None), None))
+        if mode in ("data", "both"):
+            everything = [query for _, query in rule_queries(Path(shared) / "corpus" / "sentinel-rules")]
+            tables, now = tables_with_rows(schemas, everything)
+            runs.append((engine(tables), now))
+        return [tuple(run_one(e, path, query, now) for e, now in runs) for path, query in items]
+
+
+def _run(shared: Path, jobs: int, limit: int | None, mode: str) -> list[tuple[CorpusResult, ...]]:
+    items = list(rule_queries(shared / "corpus" / "sentinel-rules"))[:limit]
+    if jobs <= 1:
+        return _run_chunk((str(shared), items, mode))
+    chunks = [items[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(jobs) as pool:
+        parts = list(pool.map(_run_chunk, [(str(shared), c, mode) for c in chunks]))
+    return sorted((r for part in parts for r in part), key=lambda r: r[0].path)
 
 
 def acceptable(result: CorpusResult) -> bool:
@@ -112,10 +131,12 @@ def run_corpus(
     shared: Path, *, jobs: int = 1, limit: int | None = None, data: bool = False
 ) -> list[CorpusResult]:
     """Run every rule; on empty tables, or with `data` on tables holding rows."""
-    items = list(rule_queries(shared / "corpus" / "sentinel-rules"))[:limit]
-    if jobs <= 1:
-        return _run_chunk((str(shared), items, data))
-    chunks = [items[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(jobs) as pool:
-        parts = list(pool.map(_run_chunk, [(str(shared), c, data) for c in chunks]))
-    return sorted((r for part in parts for r in part), key=lambda r: r.path)
+    return [r[0] for r in _run(shared, jobs, limit, "data" if data else "empty")]
+
+
+def run_corpus_both(
+    shared: Path, *, jobs: int = 1, limit: int | None = None
+) -> tuple[list[CorpusResult], list[CorpusResult]]:
+    """Every rule on empty tables and on tables holding rows, in one pass: (on empty, on data)."""
+    pairs = _run(shared, jobs, limit, "both")
+    return [p[0] for p in pairs], [p[1] for p in pairs]

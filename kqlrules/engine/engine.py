@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -83,8 +84,8 @@ class LocalEngine:
     ) -> None:
         """`externaldata` says where the URLs of `externaldata` operators are read from: a mapping of URL to
         local file or `EMPTY`, or an `ExternalData` (which can also read every unmapped URL as empty). With
-        `type_column`, a table without a `Type` column gets one holding its name, as every Log Analytics
-        table has."""
+        `type_column`, a table without the standard columns every Log Analytics table has gets them: `Type`
+        holding its name, `_ResourceId` and `_SubscriptionId` empty."""
         self._analyzer = analyzer
         given = schemas or SchemaSet()
         merged = SchemaSet(dict(given.tables), dict(given.functions))
@@ -93,15 +94,19 @@ class LocalEngine:
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
-        # Every Log Analytics table has `Type`, the table's name; published schemas often leave it out.
-        self._typed: set[str] = set()
+        # Every Log Analytics table has the standard columns `Type` (the table's name), `_ResourceId` and
+        # `_SubscriptionId` (Azure Monitor, "Standard columns in Azure Monitor Logs"); published schemas often
+        # leave them out. Rows given without them hold the table's name and empty strings (no value).
+        self._standard: dict[str, list[Column]] = {}
         if type_column:
             for name, schema in list(tables_.items()):
                 if name in given.data:
                     continue  # a watchlist is not a workspace table: `_GetWatchlist` returns no `Type`
-                if not any(c.name.lower() == "type" for c in schema.columns):
-                    tables_[name] = TableSchema(name, (*schema.columns, Column("Type", "string")))
-                    self._typed.add(name)
+                present = {c.name.lower() for c in schema.columns}
+                missing = [c for c in _STANDARD_COLUMNS if c.name.lower() not in present]
+                if missing:
+                    tables_[name] = TableSchema(name, (*schema.columns, *missing))
+                    self._standard[name] = missing
         self.schemas: SchemaSet = _FrozenSchemas(tables_, merged.functions)
         self._external = ExternalData.of(externaldata)
         self._fingerprint = self.schemas.fingerprint() + self._external.fingerprint()
@@ -170,10 +175,10 @@ class LocalEngine:
             self._check_guards(cursor, compiled, params)
             rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
         except duckdb.Error as error:
-            construct = refused_construct(str(error))
+            construct = _refusal_of(error)
             if construct is not None:
                 raise UnsupportedKql(construct) from None
-            raise KqlRuntimeError(_runtime_message(error)) from None
+            raise KqlRuntimeError(_runtime_message(error)) from error
         return to_table(compiled.columns, rows)
 
     def _with_schema(self, kql: str, staged: SchemaFromData, params: dict[str, datetime]) -> str:
@@ -218,9 +223,10 @@ class LocalEngine:
             create_table(self._connection, name, self._base[name].columns)
             data = self._data.get(name)
             if data is not None:
-                if name in self._typed:
-                    columns = [*data.columns, Column("Type", "string")]
-                    data = Table(columns, [[*row, name] for row in data.rows])
+                added = self._standard.get(name)
+                if added:
+                    values = [name if c.name == "Type" else "" for c in added]
+                    data = Table([*data.columns, *added], [[*row, *values] for row in data.rows])
                 insert_rows(self._connection, name, data)
             self._created.add(name)
 
@@ -266,5 +272,53 @@ def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
 
 
 def _runtime_message(error: Exception) -> str:
+    """What failed, in Kusto's terms: DuckDB's own message names SQL the user never wrote."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"the query failed while running: {text}"
+    for pattern, construct in _DUCKDB_FAILURES:
+        found = pattern.search(text)
+        if found is not None:
+            return f"the query failed while running: {construct.format(*found.groups())}"
+    return "the local engine failed while running this query (please report it with the query)"
+
+
+def _refusal_of(error: Exception) -> str | None:
+    """The construct a DuckDB failure shows the engine cannot answer for, or None for another failure."""
+    text = str(error)
+    construct = refused_construct(text)
+    if construct is not None:
+        return construct
+    for pattern, what in _DUCKDB_REFUSALS:
+        found = pattern.search(text)
+        if found is not None:
+            return what.format(*found.groups())
+    return None
+
+
+_STANDARD_COLUMNS = (
+    Column("Type", "string"),
+    Column("_ResourceId", "string"),
+    Column("_SubscriptionId", "string"),
+)
+# Integer arithmetic beyond the range of long: Kusto's reference does not say what it gives (the service
+# wraps around, which no page documents), so the engine refuses rather than pick a value.
+_DUCKDB_REFUSALS = [
+    (re.compile(r"Overflow in (\w+) of INT(?:64|32|128)"), "long arithmetic ({0}) beyond the range of long"),
+    (re.compile(r"Overflow on abs\("), "abs() of the smallest long"),
+    (re.compile(r"Overflow in (?:negation|unary minus)|Overflow on negat"), "negating the smallest long"),
+    (
+        re.compile(r"Out of Range Error: (?:Cannot|cannot) (?:cast|convert)"),
+        "a conversion beyond its type's range",
+    ),
+    (re.compile(r"Out of Range Error"), "a value beyond the range of its type"),
+    (
+        re.compile(r"value is out of range for the destination type INT(?:64|32)"),
+        "a long beyond the range of long",
+    ),
+    # Kusto's reference does not say what an integer division or modulo by zero gives.
+    (re.compile(r"Division by zero in expression \(.*%"), "an integer modulo by zero"),
+    (re.compile(r"Division by zero"), "an integer division by zero"),
+]
+_DUCKDB_FAILURES = [
+    (re.compile(r"Conversion Error"), "a value could not be converted to its type"),
+    (re.compile(r"Invalid Input Error: Malformed JSON"), "a dynamic value is not valid JSON"),
+]

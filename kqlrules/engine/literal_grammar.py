@@ -104,7 +104,7 @@ def _integer(text: str, name: str, bounds: tuple[int, int], bare: bool) -> Readi
         if _DIGITS.fullmatch(digits):
             return Reading(_in_range(sign * int(digits), bounds, name))
         if _HEX.fullmatch(digits):
-            return Reading(_in_range(sign * int(digits, 16), bounds, name))
+            return Reading(_in_range(sign * _bits(int(digits, 16), bounds), bounds, name))
         raise Unreadable(f"not a {name} literal")
     if inner == "null":
         return Reading(None)
@@ -112,8 +112,23 @@ def _integer(text: str, name: str, bounds: tuple[int, int], bare: bool) -> Readi
     if found is None:
         raise Unreadable(f"the reference gives {name}() an integer or null")
     digits = found.group(2)
-    value = int(digits, 16) if digits[:2].lower() == "0x" else int(digits)
+    if digits[:2].lower() == "0x":
+        return Reading(
+            _in_range(
+                -_bits(int(digits, 16), bounds) if found.group(1) == "-" else _bits(int(digits, 16), bounds),
+                bounds,
+                name,
+            )
+        )
+    value = int(digits)
     return Reading(_in_range(-value if found.group(1) == "-" else value, bounds, name))
+
+
+def _bits(value: int, bounds: tuple[int, int]) -> int:
+    """A hex literal as the bit pattern of its type: `int(0xf090013d)` is negative. The analyzer's own value
+    must agree (the translator compares the two readings), as the reference gives no example."""
+    width = 2 * (bounds[1] + 1)
+    return value - width if bounds[1] < value < width else value
 
 
 def _signed(text: str) -> tuple[int, str, str]:

@@ -66,6 +66,9 @@ class Translator:
         # The request properties the query sets (`set query_bin_auto_size=1h;`): their value expressions,
         # translated only by a function that reads them.
         self.options: dict[str, Node] = {}
+        # While `summarize` translates its aggregates over a serialized input: the input's row order (SQL),
+        # which order-keeping aggregates (make_list) follow.
+        self.input_order: str | None = None
         # One frame per scalar expression being translated: the flags of its sub-expressions.
         self._frames: list[_Flags] = []
 

@@ -28,7 +28,9 @@ def _arguments(t: Translator, node: Node, row: Row, least: int, most: int) -> tu
         raise t.position.semantic(f"{name}() needs a serialized input (serialize, sort, top, range...)", node)
     nodes = node.arguments()
     if not least <= len(nodes) <= most:
-        raise t.position.semantic(f"{name}() takes {least} to {most} arguments", node)
+        raise t.position.unsupported(
+            f"{name}() with {len(nodes)} arguments (it reads {least} to {most})", node
+        )
     return name, row.window, [t.expr(argument, row) for argument in nodes]
 
 

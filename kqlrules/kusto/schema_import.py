@@ -17,10 +17,21 @@ from typing import Any
 
 from kqlrules.kusto.schemas import FunctionSchema, SchemaError, SchemaSet, TableSchema
 
-# The tables and functions detections hit first; the built-in set carries exactly these.
+# The tables and functions detections hit first; the built-in set (kqlrules.kusto.builtin_schemas) carries
+# every table of its sources, and at least these.
 BUILTIN_TABLES = (
+    "AADManagedIdentitySignInLogs",
     "AADNonInteractiveUserSignInLogs",
+    "AADProvisioningLogs",
+    "AADRiskyUsers",
     "AADServicePrincipalSignInLogs",
+    "AADUserRiskEvents",
+    "ADFSSignInLogs",
+    "IntuneAuditLogs",
+    "IntuneDeviceComplianceOrg",
+    "IntuneDevices",
+    "IntuneOperationalLogs",
+    "MicrosoftGraphActivityLogs",
     "AuditLogs",
     "AWSCloudTrail",
     "AzureActivity",

@@ -430,3 +430,56 @@ def _timespan_value(node: Node | None, lets: dict[str, Node]) -> timedelta | Non
         return parse_timespan(token.token or "") if token else None
     except TimespanError:
         return None
+
+
+# -- KQR009 ----------------------------------------------------------------------------------------------
+@rule(
+    "KQR009",
+    "declared-tables-differ",
+    "`tables:` in the metadata is what export derives Sentinel's data connectors from; it must "
+    "name exactly the tables the query reads.",
+    Severity.warning,
+)
+def declared_tables_differ(context: RuleContext) -> Iterator[Hit]:
+    declared = context.unit.declared_tables
+    if declared is None:
+        return
+    # Table names are case-sensitive in KQL (https://learn.microsoft.com/kusto/query/schema-entities/
+    # entity-names); a casing difference is a different table.
+    read = list(dict.fromkeys(context.analysis.tables))
+    unread = [name for name in declared if name not in read]
+    undeclared = [name for name in read if name not in declared]
+    where = context.unit.tables_location
+    if undeclared:
+        yield Hit(
+            f"the query reads {', '.join(undeclared)}, which `tables:` does not list "
+            f"(it lists {', '.join(declared)})",
+            location=where,
+        )
+    if unread:
+        yield Hit(f"`tables:` lists {', '.join(unread)}, which the query does not read", location=where)
+
+
+# -- KQR020 ----------------------------------------------------------------------------------------------
+@rule(
+    "KQR020",
+    "unknown-watchlist",
+    "`_GetWatchlist('alias')` names a watchlist the repository's watchlists/ folder does not define.",
+    Severity.error,
+)
+def unknown_watchlist(context: RuleContext) -> Iterator[Hit]:
+    function = context.schemas.functions.get("_GetWatchlist")
+    if function is None or function.body is None:
+        return  # no watchlists/ folder: the workspace's watchlists are not known here
+    aliases = {name.lower() for name in context.schemas.data}
+    for call in context.tree.find("FunctionCallExpression"):
+        if call.symbol is None or call.symbol[0] != "_GetWatchlist":
+            continue
+        argument = _first_argument(call)
+        alias = _string_literal(argument) if argument is not None else None
+        if alias is not None and alias.lower() not in aliases:
+            yield Hit(
+                f"no watchlist {alias!r}: add watchlists/{alias}.csv (known: {', '.join(sorted(aliases))})",
+                call.start,
+                call.end,
+            )

@@ -3,6 +3,7 @@ rule's hits into findings at the user's file:line:col, then drop what the user d
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from collections import deque
@@ -15,6 +16,7 @@ from kqlrules.kusto import (
     AnalysisCache,
     Analyzer,
     AnalyzerMissing,
+    Diagnostic,
     LineIndex,
     SchemaSet,
     TreeTooDeep,
@@ -106,7 +108,7 @@ def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> l
         severity = _ANALYZER_SEVERITIES.get(diagnostic.severity)
         if severity is None or diagnostic.start in explained:
             continue
-        message = diagnostic.message
+        message = diagnostic.message + _candidates(diagnostic, analysis, schemas)
         if diagnostic.code in (UNKNOWN_NAME, UNKNOWN_TABLE):
             message += unknown_name_hint(diagnostic.code, analysis.tables, schemas)
         hit = Hit(message, diagnostic.start, diagnostic.start + diagnostic.length)
@@ -118,6 +120,29 @@ def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> l
         for finding, line in found
         if finding.code not in unit.disabled and finding.code not in silenced.get(line or 0, ())
     ]
+
+
+# KS142: "The name 'X' does not refer to any known column, table, variable or function."
+_UNKNOWN_NAME = re.compile(r"^The name '([^']+)' does not refer to any known")
+
+
+def _candidates(diagnostic: Diagnostic, analysis: Analysis, schemas: SchemaSet) -> str:
+    """For an unknown name, the closest columns of the tables the query reads (then tables and functions):
+    ` (did you mean 'UserPrincipalName'?)`; empty when nothing is close (difflib's ratio >= 0.6)."""
+    match = _UNKNOWN_NAME.match(diagnostic.message)
+    if match is None:
+        return ""
+    columns = {
+        column.name
+        for table in analysis.tables
+        if table in schemas.tables
+        for column in schemas.tables[table].columns
+    }
+    for pool in (columns, set(schemas.tables) | set(schemas.functions)):
+        close = difflib.get_close_matches(match.group(1), sorted(pool), n=3)
+        if close:
+            return " (did you mean " + " or ".join(f"'{name}'" for name in close) + "?)"
+    return ""
 
 
 def _hits(rule: Rule, context: RuleContext) -> Iterable[Hit]:

@@ -86,6 +86,8 @@ def detection_unit(detection: LoadedDetection) -> LintUnit:
         "column_uses": _column_uses(detection),
         "disabled": frozenset(code.upper() for code in meta.lint.disable),
         "anchor": anchor,
+        "declared_tables": tuple(meta.tables) if meta.tables else None,
+        "tables_location": detection.location("tables") if meta.tables else None,
     }
     try:
         rendered = detection.render()

@@ -38,6 +38,9 @@ class LintUnit:
     problems: list[Finding] = field(default_factory=list)
     # Where a whole-query finding is reported (the query's first character in the user's file).
     anchor: Location | None = None
+    # The metadata's `tables:` and where it is written; None when the detection declares none.
+    declared_tables: tuple[str, ...] | None = None
+    tables_location: Location | None = None
 
 
 def identity_origin(path: str) -> Origin:

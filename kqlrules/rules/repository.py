@@ -19,6 +19,7 @@ from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
 from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateRenderer
+from kqlrules.rules.yaml_bounds import shape_problem
 
 QUERIES = "queries"
 # `<name>.tests.yaml` files and `fixtures/` folders belong to a detection's tests, not to its metadata.
@@ -45,7 +46,15 @@ class LoadedDetection:
     renderer: TemplateRenderer = field(repr=False)
     # Parameter layers above the detection's defaults: repository config, environment, command line.
     layers: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
-    document: Any = field(default=None, repr=False)
+    # The position-keeping YAML document; None until first asked for (see `check_metadata`).
+    parsed_document: Any = field(default=None, repr=False)
+
+    @property
+    def document(self) -> Any:
+        """The YAML with every value's line:col (ruamel round-trip nodes), parsed on first use."""
+        if self.parsed_document is None:
+            self.parsed_document = read_yaml(self.yaml_path)
+        return self.parsed_document
 
     @property
     def name(self) -> str:
@@ -76,7 +85,8 @@ class LoadedDetection:
 
     def location(self, *keys: str | int) -> Location:
         """Where `keys` (such as `"id"` or `"schedule", "period"`) is written in the YAML file."""
-        line, col = position(self.document, tuple(keys)) if self.document is not None else (0, 0)
+        document = self.document
+        line, col = position(document, tuple(keys)) if document is not None else (0, 0)
         return Location.of(shown(self.yaml_path), line, col)
 
 
@@ -87,7 +97,14 @@ class LoadedIncidentRule:
     meta: IncidentCreationRule
     yaml_path: Path
     area: str
-    document: Any = field(default=None, repr=False)
+    # The position-keeping YAML document; None until first asked for (see `check_metadata`).
+    parsed_document: Any = field(default=None, repr=False)
+
+    @property
+    def document(self) -> Any:
+        if self.parsed_document is None:
+            self.parsed_document = read_yaml(self.yaml_path)
+        return self.parsed_document
 
     @property
     def name(self) -> str:
@@ -98,7 +115,8 @@ class LoadedIncidentRule:
         return f"{self.area}/{self.name}" if self.area else self.name
 
     def location(self, *keys: str | int) -> Location:
-        line, col = position(self.document, tuple(keys)) if self.document is not None else (0, 0)
+        document = self.document
+        line, col = position(document, tuple(keys)) if document is not None else (0, 0)
         return Location.of(shown(self.yaml_path), line, col)
 
 
@@ -225,10 +243,17 @@ def _pairs(queries_dir: Path, problems: list[KqlrulesError]) -> list[tuple[Path,
 
 
 def _is_incident_rule(path: Path) -> bool:
+    from kqlrules.rules.fast_yaml import load_core12
+
     try:
-        document = read_yaml(path)
-    except KqlrulesError:
-        return False
+        text = path.read_text(encoding="utf-8")
+        # The fast read (libyaml) when the text is within bounds; else the strict one.
+        document = load_core12(text) if shape_problem(text) is None else read_yaml(path)
+    except Exception:
+        try:
+            document = read_yaml(path)
+        except KqlrulesError:
+            return False
     return isinstance(document, dict) and document.get("kind") == INCIDENT_CREATION
 
 

@@ -3,8 +3,10 @@ shared macros from `queries/_macros/`, and a line map back to the template text.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +19,7 @@ from jinja2 import (
     StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
+    Undefined,
 )
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
@@ -139,8 +142,10 @@ class TemplateRenderer:
             keep_trailing_newline=False,
             autoescape=False,
         )
-        self.environment.filters.update(FILTERS)
-        self.environment.globals.update(GLOBALS)
+        self.environment.filters.update({name: _strict(check) for name, check in FILTERS.items()})
+        self.environment.globals.update(
+            {name: _strict(value) if callable(value) else value for name, value in GLOBALS.items()}
+        )
 
     def render(self, template_path: Path, context: Mapping[str, Any]) -> RenderedQuery:
         name = self._name(template_path)
@@ -148,7 +153,9 @@ class TemplateRenderer:
             marked = self.environment.get_template(name).render(dict(context))
         except TemplateSyntaxError as error:
             raise TemplateError(
-                f"template syntax error: {error.message}", self._syntax_location(error, template_path)
+                f"template syntax error: {error.message}",
+                self._syntax_location(error, template_path),
+                hint=_suggestion(str(error.message), self.environment.filters),
             ) from None
         except TemplateNotFound as error:
             outside = error.message if error.message and "outside" in error.message else None
@@ -160,8 +167,11 @@ class TemplateRenderer:
             message = f"template error: {error}" + (f" (parameter {named!r})" if named else "")
             raise TemplateError(message, self._runtime_location(error, template_path)) from None
         except Exception as error:
+            known = [*context, *self.environment.globals]
             raise TemplateError(
-                f"template error: {_describe(error)}", self._runtime_location(error, template_path)
+                f"template error: {_describe(error)}",
+                self._runtime_location(error, template_path),
+                hint=_suggestion(str(error), known),
             ) from None
         text, anchors = strip_anchors(marked)
         paths = {anchor_.template: shown(self.queries_dir / anchor_.template) for anchor_ in anchors}
@@ -191,6 +201,33 @@ class TemplateRenderer:
             return Location.of(shown(fallback))
         filename, line = found
         return Location.of(shown(Path(filename)), line, _column(error, Path(filename), line))
+
+
+def _strict(function: Any) -> Any:
+    """A filter that, given an undefined name, reports the name (`'users' is undefined`, with its place
+    and a suggestion) rather than its own type complaint about an Undefined value."""
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+        return function(*args, **kwargs)
+
+    return checked
+
+
+_UNKNOWN_FILTER = re.compile(r"No filter named '([^']+)'")
+
+
+def _suggestion(message: str, known: Iterable[str]) -> str | None:
+    """For an undefined name or an unknown filter, the closest known ones (difflib's ratio >= 0.6)."""
+    match = _UNDEFINED_NAME.search(message) or _UNKNOWN_FILTER.search(message)
+    if match is None:
+        return None
+    names = sorted({name for name in known if not name.startswith("_")})
+    close = difflib.get_close_matches(match.group(1), names, n=3)
+    return "did you mean " + " or ".join(f"'{name}'" for name in close) + "?" if close else None
 
 
 def _parameter_named(context: Mapping[str, Any], value: object) -> str | None:

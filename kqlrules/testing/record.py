@@ -18,7 +18,7 @@ from kqlrules.testing.redaction import Redactor
 from kqlrules.testing.workspace_backend import QueryTarget
 from kqlrules.timespan import format_timespan
 
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 100  # kqlrules.cli.testing.DEFAULT_RECORD_LIMIT says the same
 
 
 @dataclass
@@ -48,9 +48,12 @@ def tables_read(
     return list(analysis.tables)
 
 
-def recording_query(table: str, since: timedelta, limit: int) -> str:
+def recording_query(table: str, since: timedelta, limit: int, *, start: datetime | None = None) -> str:
+    """The newest `limit` rows of `table`: since `ago(since)`, or since `start` when recording as of a
+    given instant (`record --now`), where `now()` on Azure would be the real time."""
+    bound = f"ago({format_timespan(since)})" if start is None else f"datetime({start:%Y-%m-%dT%H:%M:%SZ})"
     return (
-        f"{name_literal(table)}\n| where TimeGenerated > ago({format_timespan(since)})\n"
+        f"{name_literal(table)}\n| where TimeGenerated > {bound}\n"
         f"| sort by TimeGenerated desc\n| take {limit}"
     )
 
@@ -71,7 +74,11 @@ def record(
     files: dict[str, Path] = {}
     counts: dict[str, int] = {}
     for table in tables_read(detection, schemas, analyzer):
-        result = workspace.query(recording_query(table, since, limit), since)
+        if now is None:
+            result = workspace.query(recording_query(table, since, limit), since)
+        else:
+            start = instant - since
+            result = workspace.query(recording_query(table, since, limit, start=start), (start, instant))
         path = folder / f"{detection.name}.{table}.jsonl"
         counts[table] = write_jsonl(path, result, redactor)
         files[table] = path

@@ -164,6 +164,7 @@ def backtest(
     limits: Limits | None = None,
     anchor_now: bool = False,
     progress: Callable[[LoadedDetection, int], None] | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> Backtest:
     """Replay each detection over [start, end); a query error stops that detection, not the others.
     `anchor_now` is for workspaces whose `now()` is the real time (Azure), as the runner's."""
@@ -182,7 +183,9 @@ def backtest(
     for detection, windows in plans:
         if progress is not None:
             progress(detection, len(windows))
-        results.append(_replay(detection, windows, workspace, start, end, limits or Limits(), anchor_now))
+        results.append(
+            _replay(detection, windows, workspace, start, end, limits or Limits(), anchor_now, on_window)
+        )
     return Backtest(start, end, results)
 
 
@@ -194,6 +197,7 @@ def _replay(
     end: datetime,
     limits: Limits,
     anchor_now: bool,
+    on_window: Callable[[], None] | None = None,
 ) -> DetectionBacktest:
     meta = detection.meta
     result = DetectionBacktest(
@@ -210,6 +214,8 @@ def _replay(
     rng = random.Random(0)
     template = WindowTemplate(detection, anchor_now=anchor_now)
     for window in windows:
+        if on_window is not None:
+            on_window()
         try:
             text = template.render(window)
             table = _query(workspace, text, window, limits, rng)

@@ -65,10 +65,30 @@ def compute_coverage(detections: Sequence[Detection], matrix: Matrix | None = No
     return coverage
 
 
+ENTERPRISE_PLATFORMS = (
+    "Windows",
+    "macOS",
+    "Linux",
+    "PRE",
+    "Containers",
+    "ESXi",
+    "IaaS",
+    "Identity Provider",
+    "Network Devices",
+    "Office Suite",
+    "SaaS",
+)
+
+
 def navigator_layer(coverage: Coverage, name: str = "kqlrules coverage") -> dict[str, Any]:
     """An ATT&CK Navigator layer (format 4.5): an entry per (technique, tactic), scored by detection count."""
     techniques = []
     top = max((len(v) for v in coverage.cells.values()), default=1)
+    # A parent technique opens in the Navigator to show its covered sub-techniques (its cell is collapsed
+    # otherwise, and the covered sub-technique is hidden): `showSubtechniques` on the parent's entry.
+    expanded = {
+        (tactic, technique_id.split(".")[0]) for tactic, technique_id in coverage.cells if "." in technique_id
+    }
     for (tactic, technique_id), names in sorted(coverage.cells.items()):
         techniques.append(
             {
@@ -79,7 +99,16 @@ def navigator_layer(coverage: Coverage, name: str = "kqlrules coverage") -> dict
                 "comment": "; ".join(sorted(names)),
                 "enabled": True,
                 "metadata": [{"name": "detection", "value": n} for n in sorted(names)],
-                "showSubtechniques": False,
+                "showSubtechniques": (tactic, technique_id) in expanded,
+            }
+        )
+    for tactic, parent in sorted(expanded - set(coverage.cells)):
+        techniques.append(
+            {
+                "techniqueID": parent,
+                "tactic": NAVIGATOR_TACTICS.get(tactic, tactic.lower()),
+                "enabled": True,
+                "showSubtechniques": True,
             }
         )
     return {
@@ -92,16 +121,9 @@ def navigator_layer(coverage: Coverage, name: str = "kqlrules coverage") -> dict
         "domain": "enterprise-attack",
         "description": "Techniques covered by this repository's detections (score = number of detections).",
         "filters": {
-            "platforms": [
-                "Azure AD",
-                "Office 365",
-                "SaaS",
-                "IaaS",
-                "Identity Provider",
-                "Windows",
-                "Linux",
-                "macOS",
-            ]
+            # The Enterprise matrix's platforms in ATT&CK v18 (https://attack.mitre.org/matrices/enterprise/):
+            # "Azure AD" is now "Identity Provider", "Office 365" and "Google Workspace" are "Office Suite".
+            "platforms": list(ENTERPRISE_PLATFORMS)
         },
         "sorting": 0,
         "layout": {"layout": "side", "aggregateFunction": "average", "showID": True, "showName": True},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,14 +32,23 @@ def read_sentinel_rule(path: Path, shown: str | None = None) -> dict[str, Any]:
         raise SentinelImportError(error.message, error.location) from None
 
 
-def import_sentinel(paths: Iterable[Path], out: Path, *, base: Path | None = None) -> ImportReport:
+def import_sentinel(
+    paths: Iterable[Path],
+    out: Path,
+    *,
+    base: Path | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> ImportReport:
     """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing.
 
     A file that is not a rule, or that the detection model refuses, is reported and skipped (so the
-    repository stays loadable); a second file with an id already imported is reported naming both files."""
+    repository stays loadable); a second file with an id already imported is reported naming both files.
+    `on_file` hears of each file as it is read (a progress bar)."""
     report = ImportReport()
     seen_ids: dict[str, Path] = {}
     for path in sentinel_files(paths):
+        if on_file is not None:
+            on_file(path)
         relative = path.relative_to(base) if base else path
         try:
             rule = from_sentinel(read_sentinel_rule(path, str(relative)), relative)

@@ -26,6 +26,8 @@ def scaffold(directory: Path) -> list[Path]:
         Path("kqlrules.toml"): (SCAFFOLD / "kqlrules.toml").read_text(encoding="utf-8"),
         Path("README.md"): (SCAFFOLD / "README.md").read_text(encoding="utf-8"),
         Path("schemas/.gitkeep"): "",
+        # The runner's state, the demo's output and analysis caches live in .kqlrules/: not content.
+        Path(".gitignore"): ".kqlrules/\n",
         Path(".github/workflows/detections.yml"): workflow_text(
             f'pip install "kqlrules=={__version__}" && kqlrules setup'
         ),

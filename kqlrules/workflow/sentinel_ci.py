@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from kqlrules.deploy.contracts.entities import ENTITY_CONTRACTS
 from kqlrules.workflow.connectors import valid_connector_ids
 
 # AttackTactic.cs
@@ -26,64 +27,16 @@ SEVERITIES = ("Informational", "Low", "Medium", "High")  # QueryBasedTemplateInt
 KINDS = ("Scheduled", "NRT")  # AnalyticsTemplateConverter.cs: the kinds with a template model
 # ScheduledTemplateTriggerOperatorConverter.cs
 TRIGGER_OPERATORS = ("GreaterThan", "LessThan", "Equal", "NotEqual", "gt", "lt", "eq", "ne")
-# EntityMappingIdentifiers.cs: each entity type's identifiers and the sets of which one must be complete.
+# EntityMappingIdentifiers.cs: each entity type's identifiers and the sets of which one must be complete. The
+# table is the deploy contract's (the service's, from the same CI file), plus IoTDevice, which the CI knows
+# and the alert rules API does not.
 ENTITY_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
-    "Account": (
-        ("Name", "FullName", "NTDomain", "DnsDomain", "UPNSuffix", "Sid", "AadTenantId", "AadUserId", "PUID",
-         "IsDomainJoined", "DisplayName", "ObjectGuid"),
-        (("FullName",), ("Sid",), ("Name",), ("AadUserId",), ("PUID",), ("ObjectGuid",)),
-    ),
-    "AzureResource": (("ResourceId",), (("ResourceId",),)),
-    "CloudApplication": (("AppId", "Name", "InstanceName"), (("AppId",), ("Name",))),
-    "DNS": (("DomainName",), (("DomainName",),)),
-    "File": (("Directory", "Name"), (("Name",),)),
-    "FileHash": (("Algorithm", "Value"), (("Algorithm", "Value"),)),
-    "Host": (
-        ("DnsDomain", "NTDomain", "HostName", "FullName", "NetBiosName", "AzureID", "OMSAgentID", "OSFamily",
-         "OSVersion", "IsDomainJoined"),
-        (("FullName",), ("HostName",), ("NetBiosName",), ("AzureID",), ("OMSAgentID",)),
-    ),
+    **{name: (contract.identifiers, contract.required) for name, contract in ENTITY_CONTRACTS.items()},
     "IoTDevice": (
         ("DeviceId", "DeviceName", "Manufacturer", "Model", "FirmwareVersion", "OperatingSystem",
          "MacAddress", "Protocols", "SerialNumber", "Source", "IoTSecurityAgentId", "DeviceType"),
         (("DeviceId",),),
     ),
-    "IP": (("Address",), (("Address",),)),
-    "Mailbox": (
-        ("MailboxPrimaryAddress", "DisplayName", "Upn", "ExternalDirectoryObjectId", "RiskLevel"),
-        (("MailboxPrimaryAddress",),),
-    ),
-    "MailCluster": (
-        ("NetworkMessageIds", "CountByDeliveryStatus", "CountByThreatType", "CountByProtectionStatus",
-         "Threats", "Query", "QueryTime", "MailCount", "IsVolumeAnomaly", "Source", "ClusterSourceIdentifier",
-         "ClusterSourceType", "ClusterQueryStartTime", "ClusterQueryEndTime", "ClusterGroup"),
-        (("Query",), ("Source",)),
-    ),
-    "MailMessage": (
-        ("Recipient", "Urls", "Threats", "Sender", "P1Sender", "P1SenderDisplayName", "P1SenderDomain",
-         "SenderIP", "P2Sender", "P2SenderDisplayName", "P2SenderDomain", "ReceivedDate", "NetworkMessageId",
-         "InternetMessageId", "Subject", "BodyFingerprintBin1", "BodyFingerprintBin2", "BodyFingerprintBin3",
-         "BodyFingerprintBin4", "BodyFingerprintBin5", "AntispamDirection", "DeliveryAction",
-         "DeliveryLocation", "Language", "ThreatDetectionMethods"),
-        (("NetworkMessageId",), ("Recipient",)),
-    ),
-    "Malware": (("Name", "Category"), (("Name",),)),
-    "Process": (
-        ("ProcessId", "CommandLine", "ElevationToken", "CreationTimeUtc"),
-        (("CommandLine",), ("ProcessId",)),
-    ),
-    "RegistryKey": (("Hive", "Key"), (("Key",), ("Hive",))),
-    "RegistryValue": (("Name", "Value", "ValueType"), (("Name",),)),
-    "SecurityGroup": (
-        ("DistinguishedName", "SID", "ObjectGuid"),
-        (("DistinguishedName",), ("SID",), ("ObjectGuid",)),
-    ),
-    "SubmissionMail": (
-        ("NetworkMessageId", "Timestamp", "Recipient", "Sender", "SenderIp", "Subject", "ReportType",
-         "SubmissionId", "SubmissionDate", "Submitter"),
-        (("SubmissionId",), ("NetworkMessageId",), ("Recipient",), ("Submitter",)),
-    ),
-    "URL": (("Url",), (("Url",),)),
 }  # fmt: skip
 # ScheduledTemplateInternalModel.cs's ValidEntityMappings(1, 5, 1, 3) for scheduled rules (the service allows
 # 10, QueryBasedTemplateInternalModel.cs; the repository CI keeps scheduled rules at 5).

@@ -71,6 +71,16 @@ def area_for(source: Path) -> str:
     return _slug(source.parent.name) or "imported"
 
 
+def file_stem(display_name: str) -> str:
+    """A detection's file name from its rule's display name, for every import (Sentinel files, a live
+    workspace): `MFA fatigue - denied prompts` -> `mfa_fatigue_denied_prompts` (at most 60 characters),
+    the snake_case the repository's own detections use."""
+    slug = re.sub(r"[^a-z0-9]+", "_", display_name.lower()).strip("_") or "rule"
+    if len(slug) > 60:
+        slug = slug[:60].rsplit("_", 1)[0]
+    return slug
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -110,7 +120,8 @@ def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
         extra.pop("techniques", None)  # written back under the name Sentinel's CI reads
     if extra:
         meta.setdefault("sentinel", {})["extra"] = extra
-    return ImportedRule(meta, template_for(query) + "\n", query, area_for(source), _slug(source.stem), source)
+    name = file_stem(str(data.get("name") or source.stem))
+    return ImportedRule(meta, template_for(query) + "\n", query, area_for(source), name, source)
 
 
 def _metadata(data: dict[str, Any], where: Location) -> dict[str, Any]:
@@ -270,7 +281,8 @@ def to_sentinel(detection: Detection, query: str, *, tables: list[str] | None = 
         rule["relevantTechniques"] = list(detection.techniques)
     if detection.tags:
         rule["tags"] = list(detection.tags)
-    rule["query"] = query
+    # Written as a `query: |` block, which ends with a newline as the Azure-Sentinel files' queries do.
+    rule["query"] = query if query.endswith("\n") else query + "\n"
     if detection.entities:
         rule["entityMappings"] = [
             {

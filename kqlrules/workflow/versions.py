@@ -67,20 +67,42 @@ def read_lock(queries: Path) -> dict[str, dict[str, str]]:
     return {str(k): dict(v) for k, v in data.get("detections", {}).items()}
 
 
-def write_lock(queries: Path, detections: Iterable[VersionedDetection]) -> Path:
-    entries = {
-        d.meta.id: {
-            "name": d.meta.name,
-            "path": d.yaml_path.relative_to(queries).as_posix(),
-            "version": d.meta.version,
-            "hash": content_hash(d),
-        }
-        for d in detections
+def _entry(queries: Path, detection: VersionedDetection) -> dict[str, str]:
+    return {
+        "name": detection.meta.name,
+        "path": detection.yaml_path.relative_to(queries).as_posix(),
+        "version": detection.meta.version,
+        "hash": content_hash(detection),
     }
+
+
+def _write(queries: Path, entries: dict[str, dict[str, str]]) -> Path:
     path = queries / LOCK_FILE
     body = {"lock_version": 1, "detections": dict(sorted(entries.items()))}
     path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def write_lock(queries: Path, detections: Iterable[VersionedDetection]) -> Path:
+    return _write(queries, {d.meta.id: _entry(queries, d) for d in detections})
+
+
+def lock_detection(queries: Path, detection: VersionedDetection) -> Path:
+    """Add one (new) detection to the lock, leaving every other entry as it is: recording a new detection
+    must not approve someone else's unbumped change."""
+    entries = read_lock(queries)
+    entries[detection.meta.id] = _entry(queries, detection)
+    return _write(queries, entries)
+
+
+def _where(queries: Path, detection: VersionedDetection, key: str) -> Location:
+    """`queries/area/name.yaml:line:col` of `key`, relative to the repository (not to where we run)."""
+    path = detection.yaml_path.relative_to(queries.parent).as_posix()
+    locate = getattr(detection, "location", None)
+    if locate is None:
+        return Location.of(path)
+    found: Location = locate(key)
+    return Location.of(path, found.line, found.col)
 
 
 def check_versions(queries: Path, detections: Sequence[VersionedDetection]) -> list[VersionProblem]:
@@ -88,15 +110,15 @@ def check_versions(queries: Path, detections: Sequence[VersionedDetection]) -> l
     problems: list[VersionProblem] = []
     by_path = {entry["path"]: (rule_id, entry) for rule_id, entry in lock.items()}
     for detection in detections:
-        where = Location.of(detection.yaml_path)
         relative = detection.yaml_path.relative_to(queries).as_posix()
+        where = _where(queries, detection, "version")
         entry = lock.get(detection.meta.id)
         if entry is None:
             previous = by_path.get(relative)
             if previous is not None:
                 problems.append(
                     VersionProblem(
-                        where,
+                        _where(queries, detection, "id"),
                         f"id changed from {previous[0]} to {detection.meta.id}: an id is immutable "
                         "(deployed rules and alerts are keyed by it); restore it, or add a new detection",
                     )

@@ -28,7 +28,7 @@ from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules.model import Detection
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 from kqlrules.workflow.importer import write_detection
-from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, from_sentinel
+from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, file_stem, from_sentinel
 
 DEFAULT_AREA = "imported"
 _MARKER_LINE = re.compile(r"\n*\[kqlrules repository=[^\]]*\]\s*$")
@@ -113,7 +113,7 @@ def detection_of(shaped: dict[str, Any], rule: LiveRule, tables_of: TablesOf | N
 
 
 def sentinel_rule_file(rule: LiveRule) -> dict[str, Any]:
-    """A Sentinel `alertRules` resource (kind Scheduled) as a Sentinel analytic rule file."""
+    """A Sentinel `alertRules` resource (kind Scheduled or NRT) as a Sentinel analytic rule file."""
     body = rule.body
     p: dict[str, Any] = body.get("properties") or {}
     owner = owner_from_description(p.get("description"))
@@ -125,8 +125,6 @@ def sentinel_rule_file(rule: LiveRule) -> dict[str, Any]:
         "severity": p.get("severity") or "Medium",
         "enabled": p.get("enabled", True),
         "kind": body.get("kind") or "Scheduled",
-        "queryFrequency": _timespan(p.get("queryFrequency"), "queryFrequency", rule),
-        "queryPeriod": _timespan(p.get("queryPeriod"), "queryPeriod", rule),
         "triggerOperator": p.get("triggerOperator") or "GreaterThan",
         "triggerThreshold": p.get("triggerThreshold") or 0,
         "tactics": p.get("tactics") or [],
@@ -138,6 +136,9 @@ def sentinel_rule_file(rule: LiveRule) -> dict[str, Any]:
         "eventGroupingSettings": p.get("eventGroupingSettings") or {},
         "version": p.get("templateVersion") or "1.0.0",
     }
+    if shaped["kind"] != "NRT":  # an NRT rule has no schedule (it runs every minute)
+        shaped["queryFrequency"] = _timespan(p.get("queryFrequency"), "queryFrequency", rule)
+        shaped["queryPeriod"] = _timespan(p.get("queryPeriod"), "queryPeriod", rule)
     if p.get("suppressionEnabled"):
         shaped["suppressionEnabled"] = True
         shaped["suppressionDuration"] = _timespan(p.get("suppressionDuration"), "suppressionDuration", rule)
@@ -231,14 +232,6 @@ def _timespan(value: Any, key: str, rule: LiveRule) -> str:
         return format_timespan(parse_timespan(str(value)))
     except TimespanError:
         raise SentinelImportError(f"{key} {value!r} is not a duration", rule_location(rule)) from None
-
-
-def file_stem(display_name: str) -> str:
-    """`MFA fatigue - denied prompts` -> `mfa_fatigue_denied_prompts` (at most 60 characters)."""
-    slug = re.sub(r"[^a-z0-9]+", "_", display_name.lower()).strip("_") or "rule"
-    if len(slug) > 60:
-        slug = slug[:60].rsplit("_", 1)[0]
-    return slug
 
 
 def _with_tables(metadata: dict[str, Any], tables: list[str]) -> dict[str, Any]:

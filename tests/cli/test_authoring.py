@@ -146,3 +146,20 @@ def test_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_the_seed_pack_validates(project_root: Path) -> None:
     code, out, _ = invoke("--repo", str(project_root), "validate")
     assert code == 0, out
+
+
+def test_a_param_no_detection_has_is_refused_with_the_name_meant(repo: Path) -> None:
+    code, _, err = invoke("render", "example", "--param", "user=bob")
+    assert code == 2
+    assert "--param user: no detection here has a parameter 'user'" in err
+    assert "did you mean 'users'?" in err
+
+
+def test_validate_refuses_an_unknown_param_too(repo: Path) -> None:
+    code, _, err = invoke("validate", "--param", "nosuch=1")
+    assert code == 2 and "'nosuch'" in err
+
+
+def test_lookback_is_a_param_every_detection_has(repo: Path) -> None:
+    code, out, _ = invoke("render", "example", "--param", "lookback=2h")
+    assert code == 0 and "ago(2h)" in out

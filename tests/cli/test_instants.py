@@ -19,7 +19,7 @@ EXPECTED = "is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-0
         ["run", "--workspace", "local:.", "--once", "--now", "yesterday"],
         ["run", "--workspace", "local:.", "--once", "--since", "yesterday"],
         ["coverage", "data", "--workspace", "local:.", "--now", "yesterday"],
-        ["sample", "generate", "--out", "sample", "--start", "yesterday"],
+        ["sample", "generate", "--output", "sample", "--start", "yesterday"],
     ],
     ids=["query --now", "run --now", "run --since", "coverage data --now", "sample generate --start"],
 )

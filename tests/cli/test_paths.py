@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from kqlrules.cli.main import app
 
 
-@pytest.mark.parametrize("command", [["sample", "generate", "--out"], ["demo", "--out"]])
+@pytest.mark.parametrize("command", [["sample", "generate", "--output"], ["demo", "--output"]])
 def test_an_output_folder_under_a_file_is_reported(
     command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -72,6 +72,7 @@ DOC_ERRATA = [
         "names the right side's column `Value1`; the right side has Value2",
     ),
     ("mv-apply-operator.md", "NewArr1=Arr1, NewArr2=Arr2", "names the column `Val1`; the table's is `Val`"),
+    ("trim-end-function.md", 'strcat("-  ","Te st",x,', "uses a name `x` the query never defines"),
     (
         "variancepif-aggregation-function.md",
         "variancepif",

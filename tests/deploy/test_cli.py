@@ -87,19 +87,28 @@ def test_plan_as_json_is_machine_readable(repo: Path) -> None:
     assert json.loads(out)["summary"]["create"] == 4
 
 
-def test_drift_shows_a_portal_edit_and_exits_2(repo: Path, emulator: ArmEmulator) -> None:
+def test_drift_shows_a_portal_edit_and_exits_1(repo: Path, emulator: ArmEmulator) -> None:
     kqlrules(repo, "apply", "--auto-approve")
     Portal(emulator, make_environment(emulator.url)).edit("sentinel", IDS["spray"], queryFrequency="PT30M")
     code, out, _ = kqlrules(repo, "drift")
-    assert code == 2
+    assert code == 1  # drift is a finding: the CLI's one convention
     assert "edited in Azure" in out
     assert "properties.queryFrequency" in out and "PT30M" in out
+    assert kqlrules(repo, "drift", "--detailed-exitcode")[0] == 2
+
+
+def test_plan_exits_0_with_changes_and_2_with_detailed_exitcode(repo: Path) -> None:
+    assert kqlrules(repo, "plan")[0] == 0
+    assert kqlrules(repo, "plan", "--detailed-exitcode")[0] == 2
+    kqlrules(repo, "apply", "--auto-approve")
+    assert kqlrules(repo, "plan", "--detailed-exitcode")[0] == 0
 
 
 def test_drift_is_quiet_when_azure_matches(repo: Path) -> None:
     kqlrules(repo, "apply", "--auto-approve")
     code, out, _ = kqlrules(repo, "drift")
     assert (code, "No drift." in out) == (0, True)
+    assert kqlrules(repo, "drift", "--detailed-exitcode")[0] == 0
 
 
 def test_apply_with_prune_deletes_the_owned_rules_of_a_removed_detection(repo: Path) -> None:
@@ -145,10 +154,18 @@ def test_a_rejected_rule_fails_the_apply_but_the_others_are_deployed(
 
 def test_export_writes_arm_templates(repo: Path, emulator: ArmEmulator, tmp_path: Path) -> None:
     out = tmp_path / "arm"
-    code, stdout, _ = kqlrules(repo, "export", "--format", "arm", "--out", str(out))
+    code, stdout, _ = kqlrules(repo, "export", "--output", str(out))
     assert code == 0, stdout
     assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "sentinel.json"]
     assert emulator.requests == []
+
+
+def test_export_reads_its_old_spelling(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "arm"
+    code, stdout, err = kqlrules(repo, "export", "--format", "arm", "--out", str(out))
+    assert code == 0, stdout + err
+    assert sorted(p.name for p in out.iterdir()) == ["monitor.json", "sentinel.json"]
+    assert "--out is now --output" in err
 
 
 def test_an_unknown_environment_is_a_clear_error(repo: Path) -> None:
@@ -192,3 +209,44 @@ def test_plan_lists_owned_rules_that_left_the_repository(repo: Path) -> None:
     assert "2 owned rules are no longer in the repository: --prune deletes them" in out
     assert "0 to delete" in out
     assert "2 to delete" in kqlrules(repo, "plan", "--prune")[1]
+
+
+def _two_environments(repo: Path) -> None:
+    text = (repo / "kqlrules.toml").read_text()
+    prod = text.replace("[environments.dev]", "[environments.prod]")
+    (repo / "kqlrules.toml").write_text(text + "\n" + prod)
+
+
+def test_export_without_env_marks_rules_with_the_configured_repository(repo: Path, tmp_path: Path) -> None:
+    _two_environments(repo)
+    code, _, err = kqlrules(repo, "export", "--out", str(tmp_path / "arm"))
+    assert code == 0, err
+    template = json.loads((tmp_path / "arm" / "sentinel.json").read_text())
+    description = template["resources"][0]["properties"]["description"]
+    assert "repository=acme/detections" in description and repo.name not in description
+
+
+def test_export_without_env_still_runs_the_pre_deploy_checks(repo: Path, tmp_path: Path) -> None:
+    _two_environments(repo)
+    path = repo / "queries/identity/spray.yaml"
+    path.write_text(path.read_text() + 'alert: {title: "{{A}} {{B}} {{C}} {{D}}"}\n')
+    code, _, err = kqlrules(repo, "export", "--out", str(tmp_path / "arm"))
+    assert code == 1 and "nothing was sent" in err and "placeholders" in err
+    assert not (tmp_path / "arm").exists()
+
+
+def test_watchlists_are_planned_and_applied_with_the_rules(repo: Path) -> None:
+    (repo / "watchlists").mkdir()
+    (repo / "watchlists" / "breakglass.csv").write_text("UserPrincipalName\nbg1@contoso.com\n")
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "5 to create" in out and "breakglass" in out
+    code, _, err = kqlrules(repo, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "5 applied, 0 failed" in err
+    code, out, _ = kqlrules(repo, "plan")
+    assert "No changes: Azure matches the repository." in out
+    (repo / "watchlists" / "breakglass.csv").write_text(
+        "UserPrincipalName\nbg1@contoso.com\nbg2@contoso.com\n"
+    )
+    code, out, _ = kqlrules(repo, "plan")
+    assert code == 0 and "1 to update" in out and "bg2@contoso.com" in out

@@ -56,14 +56,17 @@ def test_export_writes_one_deployment_template_per_target(templates: dict[str, A
     assert sorted(templates) == ["monitor", "sentinel"]
     for template in templates.values():
         assert template["$schema"].endswith("deploymentTemplate.json#")
-        assert len(template["resources"]) == len(ITEMS)
+    assert len(templates["monitor"]["resources"]) == len(ITEMS)
+    # Each Sentinel rule comes with its Content Hub metadata.
+    assert len(templates["sentinel"]["resources"]) == 2 * len(ITEMS)
 
 
 def test_exported_sentinel_rules_validate_against_the_alert_rules_spec(
     templates: dict[str, Any], shared_dir: Path
 ) -> None:
-    for resource in templates["sentinel"]["resources"]:
-        assert resource["type"] == "Microsoft.OperationalInsights/workspaces/providers/alertRules"
+    rules = [r for r in templates["sentinel"]["resources"] if r["type"].endswith("/alertRules")]
+    assert len(rules) == len(ITEMS)
+    for resource in rules:
         # Sub-techniques go through the preview (kqlrules/deploy/api_versions.py); the stable spec in
         # shared/specs knows every other field.
         has_sub = bool(resource["properties"].get("subTechniques"))
@@ -98,3 +101,54 @@ def test_an_environment_gives_the_parameters_their_defaults(tmp_path: Path) -> N
     template = json.loads((tmp_path / "monitor.json").read_text())
     assert template["parameters"]["workspaceResourceId"]["defaultValue"] == environment.workspace_id
     assert not (tmp_path / "sentinel.json").exists()
+
+
+def test_metadata_names_source_author_support_and_version(templates: dict[str, Any]) -> None:
+    resources = templates["sentinel"]["resources"]
+    for rule, metadata in zip(resources[::2], resources[1::2], strict=True):
+        assert metadata["type"] == "Microsoft.OperationalInsights/workspaces/providers/metadata"
+        properties = metadata["properties"]
+        assert properties["kind"] == "AnalyticsRule" and properties["version"] == "1.0.0"
+        assert properties["source"] == {
+            "kind": "SourceRepository",
+            "name": "acme/detections",
+            "sourceId": "acme/detections",
+        }
+        assert properties["author"]["name"] == "acme/detections" and properties["support"]["tier"]
+        assert metadata["dependsOn"] == [properties["parentId"]]
+        assert rule["name"].split("'")[-2] in properties["parentId"]
+
+
+def test_a_string_arm_would_read_as_an_expression_is_escaped(tmp_path: Path) -> None:
+    item = deployable(4, description="", alert={"title": "[x] {{IPAddress}}", "description": "[lit]"})
+    [path, _] = export_arm([item], tmp_path, repository="acme/detections")
+    rule = json.loads(path.read_text())["resources"][0]
+    # An empty description is just the ownership marker `[kqlrules ...]`: ARM would evaluate it.
+    assert rule["properties"]["description"].startswith("[[kqlrules repository=acme/detections")
+    assert rule["properties"]["alertDetailsOverride"]["alertDescriptionFormat"] == "[[lit]"
+    assert rule["properties"]["alertDetailsOverride"]["alertDisplayNameFormat"] == "[x] {{IPAddress}}"
+
+
+def test_templates_are_split_under_the_resource_limit_and_one_file_per_rule_on_request(
+    tmp_path: Path,
+) -> None:
+    items = [deployable(n) for n in range(1, 8)]
+    paths = export_arm(items, tmp_path / "split", repository="r", targets=["sentinel"], max_resources=4)
+    assert [p.name for p in paths] == [
+        "sentinel-1.json",
+        "sentinel-2.json",
+        "sentinel-3.json",
+        "sentinel-4.json",
+    ]
+    counts = [len(json.loads(p.read_text())["resources"]) for p in paths]
+    assert counts == [4, 4, 4, 2] and all(c <= 4 for c in counts)
+    paths = export_arm(items, tmp_path / "each", repository="r", per_rule=True)
+    assert len(paths) == 2 * len(items)
+    assert sorted(p.parent.name for p in paths) == ["monitor"] * 7 + ["sentinel"] * 7
+
+
+def test_the_default_limit_is_arms_800(tmp_path: Path) -> None:
+    items = [deployable(n) for n in range(1, 402)]  # 802 Sentinel resources with the metadata
+    paths = export_arm(items, tmp_path, repository="r", targets=["sentinel"])
+    counts = [len(json.loads(p.read_text())["resources"]) for p in paths]
+    assert counts == [800, 2]

@@ -82,3 +82,45 @@ def test_an_unmapped_url_is_a_message_naming_it() -> None:
     result = CliRunner().invoke(app, ["query", query])
     assert result.exit_code == 1
     assert "https://example.com/feed.csv" in result.output
+
+
+def _wide_workspace(tmp_path: Path, columns: int) -> Path:
+    row = {f"Column{i:02d}": f"value-{i}" for i in range(columns)}
+    (tmp_path / "Wide.jsonl").write_text(json.dumps(row) + "\n")
+    return tmp_path
+
+
+def test_a_result_too_wide_for_the_terminal_prints_one_record_per_row(tmp_path: Path) -> None:
+    args = ["query", "--workspace", f"local:{_wide_workspace(tmp_path, 30)}", "Wide"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("-- row 1 --")
+    assert any(line.split() == ["Column29", "value-29"] for line in lines)
+
+
+def test_a_narrow_result_is_a_table(tmp_path: Path) -> None:
+    args = ["query", "--workspace", f"local:{_wide_workspace(tmp_path, 2)}", "Wide"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0 and "-- row" not in result.stdout
+    assert "Column01" in result.stdout.splitlines()[1]
+
+
+def test_columns_chooses_and_orders_the_columns(tmp_path: Path) -> None:
+    workspace = f"local:{_wide_workspace(tmp_path, 30)}"
+    args = ["query", "--workspace", workspace, "--columns", "Column07,Column02", "--format", "csv", "Wide"]
+    result = CliRunner().invoke(app, args)
+    assert result.stdout.splitlines() == ["Column07,Column02", "value-7,value-2"]
+
+
+def test_a_column_the_result_lacks_is_a_usage_error_with_candidates(tmp_path: Path) -> None:
+    args = ["query", "--workspace", f"local:{_wide_workspace(tmp_path, 3)}", "--columns", "Colum01", "Wide"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "no column 'Colum01'" in result.stderr and "Column01" in result.stderr
+
+
+def test_the_old_table_format_name_still_reads_as_text(tmp_path: Path) -> None:
+    args = ["query", "--workspace", f"local:{_wide_workspace(tmp_path, 2)}", "--format", "table", "Wide"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and "value-1" in result.stdout

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.engine.corpus import acceptable, run_corpus
+from kqlrules.engine.corpus import CorpusResult, acceptable, run_corpus_both
 
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
+# Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the
+# floor is the rate reached so far (987 of 1055), most of the rest naming tables or functions the published
+# schemas do not have.
+EXECUTED_BAR = 0.99
+EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_EXECUTED_FLOOR", "0.935"))
 RULES_WITH_QUERIES = 1055
 
 
@@ -25,18 +30,52 @@ def _library_present() -> bool:
     return len(SCALARS) > 50
 
 
-def test_corpus_execution_rate(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture(scope="module")
+def corpus_results(shared_dir: Path) -> tuple[list[CorpusResult], list[CorpusResult]]:
+    """Every rule on empty tables and on tables holding rows, in one pass (translations are shared)."""
     if not _library_present():
         pytest.skip("the function library is not merged: the rate would measure it, not the engine")
-    results = run_corpus(shared_dir, jobs=2)
+    return run_corpus_both(shared_dir, jobs=2)
+
+
+def test_corpus_execution_rate(
+    corpus_results: tuple[list[CorpusResult], list[CorpusResult]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = corpus_results[0]
     handled = sum(1 for r in results if acceptable(r))
     rate = handled / RULES_WITH_QUERIES
+    executed = sum(1 for r in results if r.ok) / RULES_WITH_QUERIES
     failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
     with capsys.disabled():
         print(
             f"\nlocal engine: {handled}/{RULES_WITH_QUERIES} Sentinel rules handled"
-            f" ({rate:.1%}; bar {BAR:.0%})"
+            f" ({rate:.1%}; bar {BAR:.0%}); executed {executed:.1%} (bar {EXECUTED_BAR:.0%})"
         )
         for construct, count in failures.most_common(10):
             print(f"  {count:4d}  {construct}")
     assert rate >= FLOOR
+    assert executed >= EXECUTED_FLOOR
+
+
+# On tables holding rows (kqlrules.engine.corpus_data), refusals that only a row triggers count too. The
+# floor is the rate of real executions reached so far; docs/engine-coverage.md reports both measures side
+# by side.
+DATA_EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.92"))  # 973 of 1055
+
+
+def test_corpus_execution_rate_on_data(
+    corpus_results: tuple[list[CorpusResult], list[CorpusResult]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = corpus_results[1]
+    executed = sum(1 for r in results if r.ok)
+    handled = sum(1 for r in results if acceptable(r))
+    failures = Counter(f"{r.kind}: {r.construct}" for r in results if not acceptable(r))
+    with capsys.disabled():
+        print(
+            f"\nlocal engine on data: {executed}/{RULES_WITH_QUERIES} Sentinel rules executed,"
+            f" {handled} handled"
+        )
+        for construct, count in failures.most_common(10):
+            print(f"  {count:4d}  {construct}")
+    assert not [r for r in results if r.kind == "internal"], "an engine bug surfaced on data"
+    assert executed / RULES_WITH_QUERIES >= DATA_EXECUTED_FLOOR

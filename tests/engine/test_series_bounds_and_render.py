@@ -109,3 +109,72 @@ def test_ipv4_lookup_of_a_masked_source_address_is_refused(engine: LocalEngine) 
         engine.query(
             f"{IP_DATA} datatable(ip: string)['5.8.1.0/24'] | evaluate ipv4_lookup(IP_Data, ip, network)"
         )
+
+
+def test_geo_info_from_ip_address_runs_on_no_rows_and_is_refused_on_one(engine: LocalEngine) -> None:
+    assert engine.query("datatable(ip: string)[] | extend g = geo_info_from_ip_address(ip)").rows == []
+    with pytest.raises(UnsupportedKql, match="geolocation"):
+        engine.query("print geo_info_from_ip_address('20.53.203.50')")
+
+
+@pytest.mark.parametrize("plugin", ["autocluster()", "basket()"])
+def test_pattern_mining_plugins_are_refused_with_the_reason(engine: LocalEngine, plugin: str) -> None:
+    with pytest.raises(UnsupportedKql, match="not specified"):
+        engine.query(f"datatable(a: string, b: long)['x', 1, 'y', 2] | evaluate {plugin}")
+
+
+FIND_TABLES = (
+    "let T1 = datatable(a: string, b: long, c: string)['x', 1, 'c1', 'y', 2, 'c2'];"
+    "let T2 = datatable(a: string, d: real)['x', 1.5];"
+)
+
+
+def test_find_names_each_rows_table_and_nulls_the_columns_it_lacks(engine: LocalEngine) -> None:
+    query = f"{FIND_TABLES} find withsource=S in (T1, T2) where a == 'x' project b, d"
+    result = engine.query(query)
+    assert result.column_names == ["S", "b", "d"]
+    assert sorted(result.rows, key=repr) == [["T1", 1, None], ["T2", None, 1.5]]
+
+
+def test_find_project_smart_over_one_table(engine: LocalEngine) -> None:
+    result = engine.query(f"{FIND_TABLES} find in (T1) where b > 1 project-smart")
+    assert result.column_names == ["source_", "a", "b", "c"]
+    assert result.rows == [["T1", "y", 2, "c2"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("find in (T1, T2) where a == 'x'", "pack_"),
+        ("find in (T1, T2) where b == 1 project a", "predicate"),
+    ],
+)
+def test_find_refuses_what_it_does_not_reproduce(engine: LocalEngine, query: str, reason: str) -> None:
+    with pytest.raises(UnsupportedKql, match=reason):
+        engine.query(FIND_TABLES + query)
+
+
+@pytest.mark.parametrize(
+    ("query", "rows"),
+    [
+        ("T | where u !in (known)", [["b"], ["A"]]),
+        ("T | where u in~ (known)", [["a"], ["A"]]),
+    ],
+)
+def test_in_a_tabular_list_of_arrays_flattens_them(
+    engine: LocalEngine, query: str, rows: list[list[str]]
+) -> None:
+    """The Sentinel idiom `let known = ... | summarize make_set(x); ... | where x !in (known)`: the reference
+    (in-operator) flattens nested arrays into one list of values."""
+    lets = (
+        "let T = datatable(u: string)['a', 'b', 'A']; let known = T | where u == 'a' | summarize make_set(u);"
+    )
+    assert sorted(engine.query(lets + query).rows) == sorted(rows)
+
+
+def test_the_obsolete_replace_takes_regex_rewrite_source(engine: LocalEngine) -> None:
+    """Kusto.Language declares replace(regex, rewrite, source), an obsolete alias of replace_regex() with
+    its arguments in another order; the engine read them in replace_regex()'s order (a wrong answer)."""
+    obsolete = 'replace("([A-Fa-f]{4,})", "x", "abcdef-zz")'
+    query = f'print a = {obsolete}, b = replace_regex("abcdef-zz", "[a-f]{{4,}}", "x")'
+    assert engine.query(query).rows == [["x-zz", "x-zz"]]

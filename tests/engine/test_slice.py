@@ -106,3 +106,14 @@ def test_type_column_names_the_table_when_asked() -> None:
     table = Table([Column("User", "string")], [["alice"]])
     result = LocalEngine({"SigninLogs": table}, type_column=True).query("SigninLogs | project Type")
     assert result.rows == [["SigninLogs"]]
+
+
+def test_standard_columns_are_there_when_asked_and_empty_for_rows_without_them() -> None:
+    from kqlrules.table import Column, Table
+
+    table = Table([Column("User", "string")], [["alice"]])
+    engine = LocalEngine({"SigninLogs": table}, type_column=True)
+    result = engine.query("SigninLogs | project Type, _ResourceId, _SubscriptionId")
+    assert result.rows == [["SigninLogs", "", ""]]
+    with pytest.raises(KqlSemanticError):
+        LocalEngine({"SigninLogs": table}).query("SigninLogs | project _ResourceId")

@@ -133,6 +133,13 @@ def test_diff_reports_added_removed_and_retyped_columns() -> None:
 
 def cli(arm: ArmServer, repo: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("KQLRULES_ARM_TOKEN", TOKEN)
+    base = ["--repo", str(repo), "schema", *args, "--workspace-resource-id", WORKSPACE_ID]
+    return CliRunner().invoke(app, [*base, "--arm-endpoint", arm.url])
+
+
+def legacy_cli(arm: ArmServer, repo: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The spelling before `--workspace` meant one thing everywhere: still read, with a note."""
+    monkeypatch.setenv("KQLRULES_ARM_TOKEN", TOKEN)
     base = ["--repo", str(repo), "schema", *args, "--workspace", WORKSPACE_ID, "--arm-endpoint", arm.url]
     return CliRunner().invoke(app, base)
 
@@ -171,3 +178,34 @@ def test_diff_shows_drift_and_exits_1(
     result = cli(arm, tmp_path, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 1
     assert "- Old: string" in result.output and "+ DurationMs: long" in result.output
+
+
+def test_diff_with_detailed_exitcode_exits_2_on_drift(
+    arm: ArmServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "MyApp_CL.json").write_text(json.dumps({"table": "MyApp_CL", "columns": {"Old": "string"}}))
+    assert cli(arm, tmp_path, "diff", "--detailed-exitcode", monkeypatch=monkeypatch).exit_code == 2
+
+
+def test_diff_with_detailed_exitcode_exits_0_without_drift(
+    arm: ArmServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli(arm, tmp_path, "pull", "--table", "SigninLogs", monkeypatch=monkeypatch)
+    assert cli(arm, tmp_path, "diff", "--detailed-exitcode", monkeypatch=monkeypatch).exit_code == 0
+
+
+def test_the_old_workspace_spelling_still_pulls(
+    arm: ArmServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = legacy_cli(arm, tmp_path, "pull", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "--workspace-resource-id" in result.stderr
+
+
+def test_pull_without_a_resource_id_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KQLRULES_WORKSPACE_RESOURCE_ID", raising=False)
+    result = CliRunner().invoke(app, ["--repo", str(tmp_path), "schema", "pull"])
+    assert result.exit_code == 2
+    assert "--workspace-resource-id" in result.stderr

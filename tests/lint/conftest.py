@@ -53,12 +53,20 @@ def lint_query(analyzer: Analyzer, schemas: SchemaSet) -> LintQuery:
         period: timedelta | None = None,
         columns: list[str] = (),  # type: ignore[assignment]
         disabled: frozenset[str] = frozenset(),
+        tables: tuple[str, ...] | None = None,
     ) -> list[Finding]:
         uses = [
             ColumnUse(name, f"entity Account.{name}", identity_origin("q.yaml")(1, 1)) for name in columns
         ]
         unit = LintUnit(
-            "q.kql", text, identity_origin("q.kql"), period=period, column_uses=uses, disabled=disabled
+            "q.kql",
+            text,
+            identity_origin("q.kql"),
+            period=period,
+            column_uses=uses,
+            disabled=disabled,
+            declared_tables=tables,
+            tables_location=identity_origin("q.yaml")(14, 9) if tables is not None else None,
         )
         return lint_unit(unit, analyzer, schemas)
 

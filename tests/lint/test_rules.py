@@ -145,3 +145,35 @@ def test_a_query_nested_too_deep_for_the_tree_still_gets_the_analyzers_diagnosti
     assert (findings[0].code, findings[0].severity.value) == ("KQR000", "warning")
     assert findings[1:] and all(f.source == "analyzer" for f in findings[1:])
     assert "nests too deeply" in findings[0].message
+
+
+def test_a_table_read_but_not_declared_is_flagged_at_tables(lint_query: LintQuery) -> None:
+    audit = "AuditLogs | where TimeGenerated > ago(1d)"
+    query = f"{RECENT} | join kind=inner ({audit}) on $left.IPAddress == $right.Identity"
+    [finding] = [f for f in lint_query(query, tables=("SigninLogs",)) if f.code == "KQR009"]
+    assert "reads AuditLogs, which `tables:` does not list" in finding.message
+    assert (finding.location.path, finding.location.line) == ("q.yaml", 14)
+
+
+def test_a_declared_table_the_query_does_not_read_is_flagged(lint_query: LintQuery) -> None:
+    findings = lint_query(RECENT, tables=("SigninLogs", "AuditLogs"))
+    assert [f.message for f in findings if f.code == "KQR009"] == [
+        "`tables:` lists AuditLogs, which the query does not read"
+    ]
+
+
+def test_tables_that_match_or_are_not_declared_say_nothing(lint_query: LintQuery) -> None:
+    assert "KQR009" not in codes(lint_query(RECENT, tables=("SigninLogs",)))
+    assert "KQR009" not in codes(lint_query(RECENT))
+    assert "KQR009" in codes(lint_query(RECENT, tables=("signinlogs",)))  # names are case-sensitive
+
+
+def test_an_unknown_column_names_the_columns_meant(lint_query: LintQuery) -> None:
+    [finding] = lint_query(f"{RECENT} | where UserPrincipalNam == 'x'")
+    assert finding.code == "KS142"
+    assert finding.message.endswith("(did you mean 'UserPrincipalName'?)")
+
+
+def test_an_unknown_name_with_nothing_close_has_no_guess(lint_query: LintQuery) -> None:
+    [finding] = lint_query(f"{RECENT} | where Zebra == 'x'")
+    assert finding.code == "KS142" and "did you mean" not in finding.message

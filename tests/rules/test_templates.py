@@ -81,3 +81,25 @@ def test_block_tags_leave_no_blank_lines(repo: Path, detection: Callable[..., No
     detection(kql="T\n{% if true %}\n| take 1\n{% endif %}\n| count\n")
     [loaded] = load_repository(repo).detections
     assert loaded.render().text == "T\n| take 1\n| count"
+
+
+def test_a_misspelt_parameter_suggests_the_one_meant(repo: Path, detection: Callable[..., None]) -> None:
+    detection(kql="SigninLogs\n| where TimeGenerated > {{ ago(lokback) }}\n")
+    assert render_error(repo) == (
+        f"{KQL_PATH}:2:32: template error: 'lokback' is undefined\n  hint: did you mean 'lookback'?"
+    )
+
+
+def test_an_undefined_name_given_to_a_filter_is_named_not_the_filters_complaint(
+    repo: Path, detection: Callable[..., None]
+) -> None:
+    detection(kql="SigninLogs\n| where UserPrincipalName in ({{ lokback | kql_list }})\n")
+    message = render_error(repo)
+    assert "'lokback' is undefined" in message and "did you mean 'lookback'?" in message
+    assert "expected a list" not in message
+
+
+def test_a_misspelt_filter_suggests_the_one_meant(repo: Path, detection: Callable[..., None]) -> None:
+    detection(kql="SigninLogs\n| where TimeGenerated > ago({{ lookback | kql_timespam }})\n")
+    message = render_error(repo)
+    assert "No filter named 'kql_timespam'" in message and "did you mean 'kql_timespan'" in message

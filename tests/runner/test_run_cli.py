@@ -61,7 +61,7 @@ def test_run_status_without_state_says_how_to_get_one(tmp_path: Path) -> None:
 
 def test_run_without_a_workspace_is_a_clear_error(tmp_path: Path) -> None:
     result = cli.invoke(app, ["--repo", str(write_repo(tmp_path / "repo")), "run", "--once"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert "no workspace given" in result.output
 
 

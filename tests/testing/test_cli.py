@@ -125,7 +125,7 @@ def test_mutants_report_the_survivors(passing: Repo) -> None:
 
 def test_the_workspace_engine_needs_a_workspace(passing: Repo) -> None:
     code, _, err = invoke("test", "--engine", "workspace")
-    assert code == 1 and "--engine workspace needs --workspace" in err
+    assert code == 2 and "--engine workspace needs --workspace" in err  # a usage error
 
 
 def test_a_detection_that_does_not_load_is_reported_not_skipped(passing: Repo) -> None:
@@ -144,3 +144,35 @@ def test_load_problems_are_in_the_json_report(passing: Repo) -> None:
     [problem] = [r for r in report["results"] if r["case"] == "(load)"]
     assert problem["location"] == "queries/identity/retired.tests.yaml"
     assert "test file for unknown detection 'retired'" in problem["error"]
+
+
+def test_format_is_accepted_before_or_after_the_command(passing: Repo) -> None:
+    before = invoke("--format", "json", "test")
+    after = invoke("test", "--format", "json")
+    assert before[0] == after[0] == 0
+    assert json.loads(before[1])["summary"] == json.loads(after[1])["summary"]
+
+
+def test_sarif_has_no_results_when_every_case_passes(passing: Repo) -> None:
+    code, out, _ = invoke("test", "--format", "sarif")
+    assert code == 0
+    document = json.loads(out)
+    assert document["version"] == "2.1.0" and document["runs"][0]["results"] == []
+
+
+def test_a_format_the_command_does_not_write_is_a_usage_error(passing: Repo) -> None:
+    code, _, err = invoke("test", "--format", "markdown")
+    flat = " ".join(err.replace("│", " ").split())  # rich boxes and wraps the message
+    assert code == 2 and "test writes text, json, junit, sarif, not markdown" in flat
+
+
+def test_sarif_points_at_the_failed_expectation(passing: Repo) -> None:
+    passing.tests(FIRES.replace("SignIns: 1", "SignIns: 5") + QUIET)
+    code, out, _ = invoke("test", "--format", "sarif")
+    assert code == 1
+    [result] = json.loads(out)["runs"][0]["results"]
+    assert result["ruleId"] == "test-failed" and result["level"] == "error"
+    assert "identity/risky::fires" in result["message"]["text"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("risky.tests.yaml")
+    assert location["region"]["startLine"] > 0

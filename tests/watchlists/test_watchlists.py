@@ -190,3 +190,12 @@ def test_a_local_workspace_serves_the_repositorys_watchlists(tmp_path: Path) -> 
         "_GetWatchlist('admins') | summarize n = count()", (now - timedelta(hours=1), now)
     )
     assert result.rows == [[2]]
+
+
+def test_lint_flags_an_alias_no_csv_defines(repo: Repo) -> None:
+    repo.write("watchlists/admins.csv", ADMINS)
+    repo.detection("allow", yaml=ALLOW_YAML, kql=ALLOW_KQL.replace("'admins'", "'admin'"))
+    result = CliRunner().invoke(app, ["lint"])
+    assert result.exit_code == 1
+    flat = " ".join(result.output.split())
+    assert "KQR020 no watchlist 'admin': add watchlists/admin.csv (known: admins)" in flat

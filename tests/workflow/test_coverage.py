@@ -50,8 +50,31 @@ def test_navigator_layer_has_format_4_5_and_scores_by_detection_count() -> None:
     layer = navigator_layer(coverage)
     assert layer["versions"]["layer"] == "4.5"
     assert layer["domain"] == "enterprise-attack"
-    [entry] = layer["techniques"]
+    entry, parent = layer["techniques"]
     assert (entry["techniqueID"], entry["tactic"], entry["score"]) == ("T1110.003", "credential-access", 2)
+    # The parent's cell opens, so the covered sub-technique shows; the parent itself has no score.
+    assert (parent["techniqueID"], parent["tactic"], parent["showSubtechniques"]) == (
+        "T1110",
+        "credential-access",
+        True,
+    )
+    assert "score" not in parent
+
+
+def test_a_covered_parent_with_a_covered_sub_technique_opens_without_a_second_entry() -> None:
+    coverage = compute_coverage(
+        [detection(["CredentialAccess"], ["T1110"], "Brute"), detection(["CredentialAccess"], ["T1110.003"])]
+    )
+    entries = {e["techniqueID"]: e for e in navigator_layer(coverage)["techniques"]}
+    assert sorted(entries) == ["T1110", "T1110.003"]
+    assert entries["T1110"]["showSubtechniques"] is True and entries["T1110"]["score"] == 1
+    assert entries["T1110.003"]["showSubtechniques"] is False
+
+
+def test_the_layer_filters_on_the_platforms_of_attack_v18() -> None:
+    platforms = navigator_layer(compute_coverage([]))["filters"]["platforms"]
+    assert {"Identity Provider", "Office Suite", "SaaS", "IaaS", "ESXi", "Network Devices"} <= set(platforms)
+    assert not {"Azure AD", "Office 365", "Google Workspace", "AWS", "GCP", "Azure"} & set(platforms)
 
 
 def test_the_pack_maps_only_real_techniques_to_their_tactics(project_root: Path, tmp_path: Path) -> None:

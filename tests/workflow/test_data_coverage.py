@@ -87,7 +87,7 @@ def test_the_text_report_names_the_blind_detection_and_the_missing_table(
 
 def test_without_a_workspace_the_error_says_how_to_name_one(project_root: Path) -> None:
     code, _, stderr = invoke("--repo", str(project_root), "coverage", "data")
-    assert code == 1
+    assert code == 2  # a usage error
     assert "no workspace to look at" in stderr and "--workspace" in stderr
 
 

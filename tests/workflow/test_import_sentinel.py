@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kqlrules.cli.main import app
+from kqlrules.deploy.deployable import deployables
+from kqlrules.deploy.export import export_arm
 from kqlrules.rules import load_repository
 from kqlrules.rules.model import TACTICS
 from kqlrules.rules.sentinel_yaml import read_rule
@@ -117,7 +120,7 @@ def test_broken_yaml_is_reported_at_line_and_column_and_the_rest_imports(tmp_pat
     (tmp_path / "in" / "bad.yaml").write_text("id: 1\nname: [unclosed\n")
     result = CliRunner().invoke(
         app,
-        ["--repo", str(tmp_path), "import", "sentinel", str(tmp_path / "in"), "--out", str(tmp_path / "q")],
+        ["--repo", str(tmp_path), "import", "sentinel", str(tmp_path / "in"), "-o", str(tmp_path / "q")],
     )
     assert result.exit_code == 0
     assert "bad.yaml:3:1: invalid YAML" in result.output.replace("\n", "")
@@ -184,3 +187,78 @@ def test_round_trip_of_the_corpus_is_field_by_field_identical(
 
 def _without_query_end(rule: dict[str, Any]) -> dict[str, Any]:
     return {**rule, "query": str(rule.get("query")).rstrip()}
+
+
+LOSSY_BEFORE = """\
+id: 4D1C5F7E-0F6A-4C1E-9B8E-2F1D3C4B5A69
+name: From a Microsoft template
+description: |
+  Keeps everything.
+severity: Medium
+requiredDataConnectors: []
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+tactics:
+  - InitialAccess
+relevantTechniques:
+  - T1078.004
+tags:
+  - Schema: ASimAuthentication
+    SchemaVersion: 0.1.1
+  - Entra
+query: |
+  SigninLogs
+  | project UserPrincipalName
+entityMappings:
+  - entityType: Account
+    fieldMappings:
+      - identifier: FullName
+        columnName: UserPrincipalName
+sentinelEntitiesMappings:
+  - columnName: UserPrincipalName
+eventGroupingSettings:
+  aggregationKind: SingleAlert
+alertRuleTemplateName: 0b1c2d3e-0000-4000-8000-000000000001
+templateVersion: 1.2.3
+metadata:
+  source: {kind: Community}
+enabled: true
+version: 1.0.1
+kind: Scheduled
+"""
+
+
+def test_import_keeps_every_field_and_export_gives_it_back(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "odd name. yaml"
+    source.parent.mkdir()
+    source.write_text(LOSSY_BEFORE)
+    refused = tmp_path / "in" / "refused.yaml"
+    refused.write_text(
+        LOSSY_BEFORE.replace("4D1C5F7E", "5D1C5F7E").replace("severity: Medium", "severity: Huge")
+    )
+    report = import_sentinel([tmp_path / "in"], tmp_path / "repo" / "queries")
+    assert [str(p) for p in report.skipped] == [
+        f"{refused}: not importable: severity: Input should be 'Informational', 'Low', 'Medium' or 'High'"
+    ]
+    repo = load_repository(tmp_path / "repo", strict=True)  # the refused file never made it unloadable
+    [detection] = repo.detections
+    assert detection.meta.id == "4D1C5F7E-0F6A-4C1E-9B8E-2F1D3C4B5A69"  # case kept
+    assert (
+        detection.meta.sentinel.template is not None and detection.meta.sentinel.template.version == "1.2.3"
+    )
+    exported = to_sentinel(detection.meta, detection.render().text)
+    original = read_rule(source)
+    assert exported == original
+
+
+def test_the_imported_corpus_exports_as_arm_templates_under_the_resource_limit(
+    imported: tuple[Path, ImportReport], tmp_path: Path
+) -> None:
+    root, report = imported
+    items = deployables(load_repository(root, strict=True))
+    paths = export_arm(items, tmp_path, repository="acme/detections", targets=["sentinel"])
+    counts = [len(json.loads(path.read_text())["resources"]) for path in paths]
+    assert sum(counts) == 2 * len(report.written)  # each rule with its metadata
+    assert len(paths) == 3 and max(counts) <= 800

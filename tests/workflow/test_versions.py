@@ -38,7 +38,10 @@ def test_a_query_change_without_a_bump_fails_with_the_file(repo: Path) -> None:
         handle.write("| where AccountCount > 20\n")
     code, output = run(repo, "version", "check")
     assert code == 1
-    assert "password_spray.yaml: content changed but version is still 1.0.0" in output.replace("\n", "")
+    # Relative to the repository, at the version key's line:col, wherever the command runs from.
+    line = example(repo, ".yaml").read_text().splitlines().index("version: 1.0.0") + 1
+    expected = f"queries/identity/password_spray.yaml:{line}:10: content changed but version is still 1.0.0"
+    assert expected in output.replace("\n", "")
 
 
 def test_bump_raises_the_version_and_check_passes_again(repo: Path) -> None:

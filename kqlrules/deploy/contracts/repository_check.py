@@ -7,13 +7,15 @@ from functools import cache
 from pathlib import Path
 
 from kqlrules.deploy.contracts import check_detection, check_repository, deploys_to
+from kqlrules.deploy.contracts.monitor import environment_violations as monitor_environment
 from kqlrules.deploy.contracts.query import query_facts
 from kqlrules.deploy.contracts.violation import QueryFacts
 from kqlrules.deploy.deployable import Deployable, deployable
 from kqlrules.deploy.environment import TARGETS, environment_from_config, git_origin
 from kqlrules.deploy.ownership import repository_identity
-from kqlrules.errors import KqlrulesError, ValidationError
+from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.kusto import resolve_schemas
+from kqlrules.rules.paths import shown
 from kqlrules.rules.repository import LoadedDetection, LoadedIncidentRule, Repository
 
 
@@ -36,8 +38,9 @@ def contract_problems(repository: Repository, *, analyze: bool = True) -> list[K
     """Every contract violation of every detection, against each target it may deploy to: the targets of
     the repository's environments (both when none is configured), narrowed by the detection's `targets`."""
     targets, identity = _targets_and_identity(repository)
+    problems_here: list[KqlrulesError] = _environment_problems(repository)
     facts_of = facts_for(repository.root) if analyze else None
-    problems: list[KqlrulesError] = []
+    problems: list[KqlrulesError] = problems_here
     items: list[Deployable] = []
     loaded_items: list[LoadedDetection | LoadedIncidentRule] = [
         *repository.detections,
@@ -61,6 +64,24 @@ def contract_problems(repository: Repository, *, analyze: bool = True) -> list[K
         wanted = [i for i in items if deploys_to(i, target, targets)]
         problems += [ContractError(f"{target}: {v.message}") for v in check_repository(wanted, target)]
     return problems
+
+
+def _environment_problems(repository: Repository) -> list[KqlrulesError]:
+    """Where each environment's Monitor rules go: a workspace scope and an Azure region."""
+    found: list[KqlrulesError] = []
+    where = Location.of(shown(repository.config.path)) if repository.config.path else None
+    for name in repository.config.environments:
+        try:
+            environment = environment_from_config(repository.config, name, repository.root)
+        except KqlrulesError as error:
+            found.append(error)
+            continue
+        if "monitor" in environment.targets:
+            for v in monitor_environment(environment.workspace_id, environment.location):
+                found.append(
+                    ContractError(f"environment {name}: monitor: {v.message}", where, hint=v.hint or None)
+                )
+    return found
 
 
 def _targets_and_identity(repository: Repository) -> tuple[tuple[str, ...], str]:

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from kqlrules.deploy.api_versions import WATCHLISTS
+
 _SCOPE = (
     r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<ws>[^/]+)"
@@ -35,7 +37,7 @@ _SCOPE = (
 )
 WATCHLIST = re.compile(_SCOPE + r"(?:/(?P<alias>[^/]+))?$", re.I)
 ITEM = re.compile(_SCOPE + r"/(?P<alias>[^/]+)/watchlistItems(?:/(?P<item>[^/]+))?$", re.I)
-API_VERSION = "2025-09-01"
+API_VERSION = WATCHLISTS
 MAX_RAW_CONTENT = 3_800_000
 
 Result = tuple[int, Any, dict[str, str]]

@@ -100,6 +100,10 @@ class SentinelTarget:
                 for entity in d.entities
             ],
             "customDetails": dict(d.custom_details),
+            # The Microsoft template the rule came from (kept by `import sentinel`): Sentinel offers the
+            # template's updates to rules that carry this link (AlertRules.json, 2025-09-01).
+            "alertRuleTemplateName": d.sentinel.template.name if d.sentinel.template else None,
+            "templateVersion": d.sentinel.template.version if d.sentinel.template else None,
             "eventGroupingSettings": {"aggregationKind": d.sentinel.event_grouping},
             "incidentConfiguration": _incidents(item),
             "alertDetailsOverride": {

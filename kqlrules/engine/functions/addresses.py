@@ -236,7 +236,7 @@ def unsupported_hash(ctx: TranslationContext, call: Call) -> Sql:
     raise ctx.unsupported(f"{call.name}() (Kusto's exact hash values are not reproduced)")
 
 
-@scalar("parse_user_agent", "geo_info_from_ip_address", "current_principal",
+@scalar("parse_user_agent", "current_principal",
         "current_principal_details", "current_principal_is_member_of", "current_cluster_endpoint",
         "current_database", "cursor_current", "estimate_data_size",
         "series_fir", "series_fit_2lines",

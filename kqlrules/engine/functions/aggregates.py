@@ -25,7 +25,7 @@ MAX_LIST = 1_048_576
 
 def _args(ctx: TranslationContext, call: Call, low: int, high: int) -> list[Sql]:
     if not low <= len(call.args) <= high:
-        raise ctx.error(f"{call.name}(): expects {low} to {high} arguments, got {len(call.args)}")
+        raise ctx.unsupported(f"{call.name}() with {len(call.args)} arguments (it reads {low} to {high})")
     return call.args
 
 
@@ -91,7 +91,9 @@ def _avg(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None)
     if value.type == "timespan":
         return Sql(f"CAST(avg({value}){_filter(predicate)} AS BIGINT)", "timespan")
     if value.type in NUMERIC_TYPES or value.type in ("dynamic", "bool"):
-        # The average of no values is NaN in Kusto.
+        # The average of no values is NaN: summarize-operator.md's example over an empty table prints NaN,
+        # while its table of defaults says "null" for every aggregate it does not list; the engine follows
+        # the example (the service's output) and docs/engine-coverage.md states the choice.
         return Sql(f"COALESCE(avg({as_real(value)}){_filter(predicate)}, CAST('nan' AS DOUBLE))", "real")
     raise ctx.unsupported(f"{call.name}() of {value.type} values")
 
@@ -142,7 +144,14 @@ def _limit(ctx: TranslationContext, call: Call, value: Sql | None) -> int:
     return value.value
 
 
-def _list(value: Sql, predicate: Sql | None, limit: int, distinct: bool, keep_nulls: bool = False) -> Sql:
+def _list(
+    value: Sql,
+    predicate: Sql | None,
+    limit: int,
+    distinct: bool,
+    keep_nulls: bool = False,
+    order: str | None = None,
+) -> Sql:
     if distinct and value.type == "dynamic":
         return _set_of_elements(value, predicate, limit)
     condition = [] if keep_nulls else [_present(value)]
@@ -150,7 +159,10 @@ def _list(value: Sql, predicate: Sql | None, limit: int, distinct: bool, keep_nu
         condition.append(str(coerce(predicate, "bool")))
     where = f" FILTER (WHERE {' AND '.join(condition)})" if condition else ""
     element = as_dynamic(value)
-    collected = f"list({'DISTINCT ' if distinct else ''}{element}){where}"
+    # Over a serialized input (after sort, serialize, top...) a list keeps the rows' order, which queries
+    # that sort before make_list() rely on; over an unordered input nothing fixes its order.
+    ordered = f" ORDER BY {order}" if order is not None and not distinct else ""
+    collected = f"list({'DISTINCT ' if distinct else ''}{element}{ordered}){where}"
     return Sql(f"CAST(COALESCE(to_json(({collected})[1:{limit}]), '[]') AS JSON)", "dynamic")
 
 
@@ -163,23 +175,41 @@ def _set_of_elements(value: Sql, predicate: Sql | None, limit: int) -> Sql:
     return Sql(f"CAST(COALESCE(to_json(list_distinct({present})[1:{limit}]), '[]') AS JSON)", "dynamic")
 
 
+def _input_order(ctx: TranslationContext) -> str | None:
+    """The SQL key of the aggregated input's row order when the input is serialized, else None."""
+    order = getattr(ctx, "input_order", None)
+    return order if isinstance(order, str) else None
+
+
 @aggregate("make_list", "makelist")
 def make_list(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 1, 2)
-    return _list(args[0], None, _limit(ctx, call, args[1] if len(args) == 2 else None), distinct=False)
+    return _list(
+        args[0],
+        None,
+        _limit(ctx, call, args[1] if len(args) == 2 else None),
+        distinct=False,
+        order=_input_order(ctx),
+    )
 
 
 @aggregate("make_list_if", "makelist_if")
 def make_list_if(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 2, 3)
-    return _list(args[0], args[1], _limit(ctx, call, args[2] if len(args) == 3 else None), distinct=False)
+    return _list(
+        args[0],
+        args[1],
+        _limit(ctx, call, args[2] if len(args) == 3 else None),
+        distinct=False,
+        order=_input_order(ctx),
+    )
 
 
 @aggregate("make_list_with_nulls")
 def make_list_with_nulls(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 1, 2)
     limit = _limit(ctx, call, args[1] if len(args) == 2 else None)
-    return _list(args[0], None, limit, distinct=False, keep_nulls=True)
+    return _list(args[0], None, limit, distinct=False, keep_nulls=True, order=_input_order(ctx))
 
 
 @aggregate("make_set", "makeset")

@@ -34,7 +34,7 @@ def iff(ctx: TranslationContext, call: Call) -> Sql:
 def case(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 3, 1001)
     if len(args) % 2 == 0:
-        raise ctx.error("case(): expects predicate/value pairs and a final else value")
+        raise ctx.unsupported("case() without predicate/value pairs and a final else value")
     values = [args[i] for i in range(1, len(args), 2)] + [args[-1]]
     kind = _common_type(ctx, call, values)
     branches = " ".join(

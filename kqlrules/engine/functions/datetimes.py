@@ -270,7 +270,7 @@ def format_timespan(ctx: TranslationContext, call: Call) -> Sql:
 def make_datetime(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 3, 7)
     if len(args) == 4:
-        raise ctx.error("make_datetime(): expects 3, 5, 6 or 7 arguments")
+        raise ctx.unsupported(f"make_datetime() with {len(call.args)} arguments (it reads 3, 5, 6 or 7)")
     parts = [f"CAST({as_long(a)} AS BIGINT)" for a in args[:5]]
     while len(parts) < 5:
         parts.append("0")

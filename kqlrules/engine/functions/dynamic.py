@@ -174,7 +174,7 @@ def bag_zip(ctx: TranslationContext, call: Call) -> Sql:
 def bag_pack(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 0, 128)
     if len(args) % 2:
-        raise ctx.error(f"{call.name}(): expects key/value pairs")
+        raise ctx.unsupported(f"{call.name}() of an odd number of arguments (it reads key/value pairs)")
     pairs = ", ".join(f"{as_string(args[i])}, {as_dynamic(args[i + 1])}" for i in range(0, len(args), 2))
     return _json(f"json_object({pairs})")
 

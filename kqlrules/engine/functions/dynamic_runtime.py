@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -89,7 +90,7 @@ def array_index_of(text: str, lookup: str, start: int, length: int, occurrence: 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, bool):
-        return (1, int(value))
+        return (3, _dump(value))
     if isinstance(value, int | float):
         return (1, value)
     if isinstance(value, str):
@@ -98,21 +99,39 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def array_sort(args: str, descending: bool, nulls_last: bool) -> str | None:
-    """Sorts the first array; further arrays are reordered the same way. Returns the arrays as one array."""
+    """Sorts the first array; further arrays are reordered the same way, and each that differs in length from
+    the first is null. Returns the arrays as one array. Mixed elements sort numbers first, then strings, then
+    the others (array-sort-asc-function.md); a string that may be a datetime, a timespan or a guid (which sort
+    with the numbers, or after the strings) among other kinds is refused: dynamic JSON does not tell them
+    apart."""
     arrays = _load(args)
-    if not arrays or not all(isinstance(a, list) for a in arrays):
+    if not arrays or not isinstance(arrays[0], list):
         return None
     first = arrays[0]
-    if any(len(a) != len(first) for a in arrays):
-        return None
     kinds = {_sort_key(v)[0] for v in first if v is not None}
-    if len(kinds) > 1:
-        return None
+    if len(kinds) > 1 and any(isinstance(v, str) and _TYPED_STRING.match(v) for v in first):
+        raise Refusal(
+            "array_sort_asc()/array_sort_desc() of mixed elements with datetime, timespan or guid text"
+        )
     present = [i for i, v in enumerate(first) if v is not None]
     missing = [i for i, v in enumerate(first) if v is None]
-    present.sort(key=lambda i: _sort_key(first[i]), reverse=descending)
+    # Each kind sorts apart, in the documented order of kinds whichever the direction.
+    groups: dict[int, list[int]] = {}
+    for index in present:
+        groups.setdefault(_sort_key(first[index])[0], []).append(index)
+    present = []
+    for kind in sorted(groups):
+        present += sorted(groups[kind], key=lambda i: _sort_key(first[i])[1], reverse=descending)
     order = present + missing if nulls_last else missing + present
-    return _dump([[a[i] for i in order] for a in arrays])
+    return _dump(
+        [[a[i] for i in order] if isinstance(a, list) and len(a) == len(first) else None for a in arrays]
+    )
+
+
+# ISO datetimes, clock timespans and guids, as they appear inside dynamic values.
+_TYPED_STRING = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T|^-?(\d+\.)?\d{2}:\d{2}:\d{2}|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+)
 
 
 def array_sum(text: str) -> float | None:

@@ -7,9 +7,10 @@ distance on that sphere. Coordinates out of range (longitude -180..180, latitude
 
 from __future__ import annotations
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_real
-from kqlrules.engine.sql import Sql
+from kqlrules.engine.sql import Sql, quote_string
 
 EARTH_RADIUS_METERS = 6_371_010.0
 
@@ -134,3 +135,12 @@ def geo_closest_point_on_line(ctx: TranslationContext, call: Call) -> Sql:
 def geo_intersects_2lines(ctx: TranslationContext, call: Call) -> Sql:
     first, second = arity(ctx, call, 2)
     return Sql(f"kql_geo_intersects_2lines(CAST({first} AS VARCHAR), CAST({second} AS VARCHAR))", "bool")
+
+
+@scalar("geo_info_from_ip_address")
+def geo_info_from_ip_address(ctx: TranslationContext, call: Call) -> Sql:
+    """The location of an IP address comes from Microsoft's IP geolocation database, which is not available
+    locally: the plan runs, and a row that needs the value stops the query with a refusal."""
+    arity(ctx, call, 1)
+    reason = quote_string("geo_info_from_ip_address() over rows (Kusto's IP geolocation data is not local)")
+    return Sql(f"CAST({refusal_sql(reason)} AS JSON)", "dynamic")

@@ -28,6 +28,7 @@ from typing import Any
 import h3
 import s2sphere
 
+from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions import geohash
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
@@ -191,7 +192,12 @@ def h3cell_children(token: str, resolution: int) -> str | None:
 def _rings(cell: str, distance: int) -> list[list[str]]:
     rings: list[list[str]] = [[] for _ in range(distance + 1)]
     for other in h3.grid_disk(cell, distance):
-        rings[h3.grid_distance(cell, other)].append(str(other))
+        try:
+            rings[h3.grid_distance(cell, other)].append(str(other))
+        except h3.H3BaseException:
+            # H3 cannot measure some distances across a pentagon's distortion: which ring Kusto puts such a
+            # cell in is not documented.
+            raise RefusedAtRunTime("geo_h3cell_rings() across a pentagon's distortion") from None
     return rings
 
 

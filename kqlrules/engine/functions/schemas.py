@@ -84,7 +84,7 @@ def build_schema(values_text: str) -> str | None:
 @aggregate("buildschema")
 def buildschema(ctx: TranslationContext, call: Call) -> Sql:
     if len(call.args) != 1:
-        raise ctx.error(f"buildschema(): expects 1 argument, got {len(call.args)}")
+        raise ctx.unsupported(f"buildschema() with {len(call.args)} arguments")
     value = as_dynamic(call.args[0])
     collected = f"CAST(to_json(list({value})) AS VARCHAR)"
     return Sql(f"CAST(kql_build_schema({collected}) AS JSON)", "dynamic")

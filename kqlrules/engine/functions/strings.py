@@ -168,11 +168,20 @@ def replace_string(ctx: TranslationContext, call: Call) -> Sql:
     return never_null(f"(CASE WHEN {lookup} = '' THEN {text} ELSE replace({text}, {lookup}, {rewrite}) END)")
 
 
-@scalar("replace_regex", "replace")
+@scalar("replace_regex")
 def replace_regex(ctx: TranslationContext, call: Call) -> Sql:
     text, regex, rewrite = arity(ctx, call, 3)
     pattern = constant_string(ctx, call, regex, "regular expression")
     return never_null(fn("regexp_replace", as_string(text), quote_string(pattern), as_string(rewrite), "'g'"))
+
+
+@scalar("replace")
+def replace_obsolete(ctx: TranslationContext, call: Call) -> Sql:
+    """The obsolete replace(regex, rewrite, source): replace_regex() with its arguments in another order
+    (Kusto.Language's `Functions.Replace` names them regex, rewrite, source; the Sentinel corpus writes
+    `replace("([A-Fa-f]{4,})", "x", UserAgent)`)."""
+    regex, rewrite, text = arity(ctx, call, 3)
+    return replace_regex(ctx, Call(call.name, [text, regex, rewrite], call.result_type, call.named))
 
 
 def _group_count(pattern: str) -> int:

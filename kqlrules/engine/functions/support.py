@@ -28,11 +28,12 @@ NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
 
 
 def arity(ctx: TranslationContext, call: Call, low: int, high: int | None = None) -> list[Sql]:
-    """The call's arguments, or a Kusto-style error when their count is outside `low..high`."""
+    """The call's arguments, or a refusal when their count is outside `low..high`: the analyzer has accepted
+    the call, so a count the engine does not expect is a form it does not know, not an error in the query."""
     high = low if high is None else high
     if not low <= len(call.args) <= high:
         expected = str(low) if low == high else f"{low} to {high}"
-        raise ctx.error(f"{call.name}(): expects {expected} arguments, got {len(call.args)}")
+        raise ctx.unsupported(f"{call.name}() with {len(call.args)} arguments (it reads {expected})")
     return call.args
 
 

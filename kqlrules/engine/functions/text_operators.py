@@ -136,6 +136,8 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     # The analyzer names `in~` InCsExpression and `in` InExpression.
     ignore_case = "Cs" in kind
     negate = kind.startswith("Not")
+    if isinstance(right, SqlSubquery) and right.type == "dynamic" and left.type != "dynamic":
+        return _in_dynamic_column(left, right, ignore_case, negate)
     if isinstance(right, SqlSubquery):
         needle = as_string(left) if ignore_case or right.type == "string" else left
         if ignore_case:
@@ -144,6 +146,8 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
             condition = f"{needle} IN {right.text}"
         return Sql(f"(NOT {condition})" if negate else f"({condition})", "bool")
     listed_items = _items(right)
+    if listed_items is None and right.type == "dynamic" and left.type != "dynamic":
+        return _in_dynamic_column(left, right, ignore_case, negate)
     if listed_items is None:
         return _in_duckdb_list(left, right, ignore_case, negate)
     items = listed_items
@@ -186,6 +190,25 @@ def in_list(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     condition = " OR ".join(parts) if parts else "FALSE"
     # A null value is in no list (and not in every list), where SQL would give null.
     test = f"COALESCE(({condition}), FALSE)"
+    return Sql(f"(NOT {test})" if negate else f"({test})", "bool")
+
+
+def _in_dynamic_column(left: Sql, right: Sql, ignore_case: bool, negate: bool) -> Sql:
+    """`x in (T | summarize make_set(c))`: a tabular list whose column is dynamic. The reference
+    (in-operator): nested arrays are flattened into one list of values, so each row's array gives its
+    elements, compared as `in` compares a dynamic array's elements."""
+    rows = right.text if right.text.startswith("ARRAY(") else f"ARRAY(SELECT v FROM {right.text} AS s(v))"
+    as_list = "CASE WHEN json_type(v) = 'ARRAY' THEN CAST(v AS JSON[]) ELSE [v] END"
+    elements = f"flatten(list_transform({rows}, lambda v: {as_list}))"
+    if left.type in NUMERIC_TYPES and not ignore_case:
+        reals = f"list_transform({elements}, lambda e: kql_dynamic_to_real(e))"
+        test = f"list_contains({reals}, CAST({left} AS DOUBLE))"
+    else:
+        needle, value = as_string(left), "COALESCE(kql_dynamic_to_string(e), '')"
+        if ignore_case:
+            needle, value = Sql(f"lower({needle})", "string"), f"lower({value})"
+        test = f"list_contains(list_transform({elements}, lambda e: {value}), {needle})"
+    test = f"COALESCE({test}, FALSE)"
     return Sql(f"(NOT {test})" if negate else f"({test})", "bool")
 
 

@@ -5,6 +5,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     evaluate,
     external,
     filtering,
+    find,
     graph,
     graph_match,
     ipv4_lookup,

@@ -25,7 +25,18 @@ def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
     translate = PLUGINS.get(name)
     if call is not None and translate is not None:
         return translate(t, node, call, need_input(t, node, source))
+    reason = _NOT_REPRODUCED.get(name)
+    if reason is not None:
+        raise t.position.unsupported(f"evaluate {name} ({reason})", node)
     raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
+
+
+# Plugins whose output the reference does not pin down (learn.microsoft.com/kusto/query/<name>-plugin).
+_NOT_REPRODUCED = {
+    "autocluster": "its seed-and-grow search for segments is not specified to the point of giving its rows",
+    "basket": "which frequent patterns it keeps and how it orders them are not specified",
+    "diffpatterns": "its search for the differing segments is not specified to the point of giving its rows",
+}
 
 
 def pivot(t: Translator, node: Node, source: Relation) -> Relation:

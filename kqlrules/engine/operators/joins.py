@@ -30,11 +30,11 @@ _KINDS = {
 }
 
 
-def _keys(t: Translator, clause: Node, left: Relation, right: Relation) -> list[tuple[str, str]]:
-    """(left SQL, right SQL) equalities of an `on` clause."""
+def _keys(t: Translator, clause: Node, left: Relation, right: Relation) -> list[tuple[str, str, str]]:
+    """(left SQL, right SQL, type) of each equality of an `on` clause."""
     sides = {"$left": Row.of(left, "l"), "$right": Row.of(right, "r")}
     row = Row({}, sides=sides)
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, str]] = []
 
     def visit(item: Node) -> None:
         if item.kind == "NameReference":
@@ -66,20 +66,21 @@ def _keys(t: Translator, clause: Node, left: Relation, right: Relation) -> list[
     return pairs
 
 
-def _equal(t: Translator, at: Node, a: str, a_type: str, b: str, b_type: str) -> tuple[str, str]:
+def _equal(t: Translator, at: Node, a: str, a_type: str, b: str, b_type: str) -> tuple[str, str, str]:
+    """(left SQL, right SQL, the left key's type) of one equality."""
     numbers = {"long", "int", "real", "decimal"}
     if a_type != b_type and not {a_type, b_type} <= numbers:
         raise t.position.unsupported(f"joining {a_type} with {b_type}", at)
     if a_type == "dynamic":
         raise t.position.unsupported("joining on dynamic values", at)
-    return a, b
+    return a, b, a_type
 
 
 def _join(
-    t: Translator, node: Node, left: Relation, right: Relation, kind: str, pairs: list[tuple[str, str]]
+    t: Translator, node: Node, left: Relation, right: Relation, kind: str, pairs: list[tuple[str, str, str]]
 ) -> Relation:
     output = t.output_columns(node)
-    on = " AND ".join(f"{a} = {b}" for a, b in pairs) or "TRUE"
+    on = " AND ".join(f"{a} = {b}" for a, b, _ in pairs) or "TRUE"
     if kind in ("leftsemi", "leftanti", "rightsemi", "rightanti"):
         keep, other, keep_alias, other_alias = (
             (left, right, "l", "r") if kind.startswith("left") else (right, left, "r", "l")
@@ -97,7 +98,7 @@ def _join(
         raise t.position.unsupported("the columns of this join", node)
     left_source = left.name
     if kind == "innerunique":
-        left_source = _one_row_per_key(left, [a for a, _ in pairs])
+        left_source = _one_row_per_key(left, [a for a, _, _ in pairs])
     join = {
         "innerunique": "JOIN",
         "inner": "JOIN",
@@ -150,7 +151,26 @@ def join(t: Translator, node: Node, source: Relation | None) -> Relation:
     if clause.kind != "JoinOnClause":
         raise t.position.unsupported("join ... where", clause)
     right = t.tabular(right_node)
-    return _join(t, node, left, right, kind, _keys(t, clause, left, right))
+    pairs = _keys(t, clause, left, right)
+    _refuse_null_keys(t, node, left, right, pairs)
+    return _join(t, node, left, right, kind, pairs)
+
+
+def _refuse_null_keys(
+    t: Translator, node: Node, left: Relation, right: Relation, pairs: list[tuple[str, str, str]]
+) -> None:
+    """Whether a null key on one side matches a null key on the other is not documented (join-operator.md,
+    null-values.md say nothing of keys): where both sides hold a null in the same key, the query is refused
+    when it runs. A null never matches a value, and strings are never null, so nothing else is at stake."""
+    for a, b, kusto_type in pairs:
+        if kusto_type == "string":
+            continue
+        t.guard(
+            node,
+            f"SELECT EXISTS (SELECT 1 FROM {left.name} AS l WHERE {a} IS NULL) "
+            f"AND EXISTS (SELECT 1 FROM {right.name} AS r WHERE {b} IS NULL)",
+            "join on a key that is null on both sides",
+        )
 
 
 @operator("LookupOperator")
@@ -166,10 +186,11 @@ def lookup(t: Translator, node: Node, source: Relation | None) -> Relation:
         raise t.position.unsupported("a lookup without an on clause", node)
     right = t.tabular(right_node)
     pairs = _keys(t, clause, left, right)
+    _refuse_null_keys(t, node, left, right, pairs)
     output = t.output_columns(node)
     # The right side's key columns are not repeated: each output column comes from the left if the left has
     # it, else from the right.
-    on = " AND ".join(f"{a} = {b}" for a, b in pairs) or "TRUE"
+    on = " AND ".join(f"{a} = {b}" for a, b, _ in pairs) or "TRUE"
     left_names = {c.name for c in left.columns}
     right_names = {c.name for c in right.columns}
     parts = []

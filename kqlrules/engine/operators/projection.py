@@ -93,9 +93,9 @@ def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
     output = t.output_columns(node)
     row = row_of(source)
-    if any(_fields_of(t, e) for _, e in named_items(t, node, compound=True)):
+    if any(fields_of(t, e) for _, e in named_items(t, node, compound=True)):
         fresh = [c for c in output if c.name not in {s.name for s in source.columns}]
-        values = _with_fields(t, named_items(t, node, compound=True), fresh, row, node)
+        values = with_fields(t, named_items(t, node, compound=True), fresh, row, node)
         chosen = [(c, values[c.name] if c.name in values else quote_identifier(c.name)) for c in output]
         return select(t, source, chosen)
     pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
@@ -117,8 +117,8 @@ def project(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
     output = t.output_columns(node)
     row = row_of(source)
-    if any(_fields_of(t, e) for _, e in named_items(t, node, compound=True)):
-        values = _with_fields(t, named_items(t, node, compound=True), output, row, node)
+    if any(fields_of(t, e) for _, e in named_items(t, node, compound=True)):
+        values = with_fields(t, named_items(t, node, compound=True), output, row, node)
         return select(t, source, [(c, values[c.name]) for c in output])
     items = named_items(t, node)
     if len(items) != len(output):
@@ -203,14 +203,22 @@ _MULTI_COLUMN = {
 }
 
 
-def _fields_of(t: Translator, expression: Node) -> tuple[str, list[str]] | None:
+def fields_of(t: Translator, expression: Node) -> tuple[str, list[str]] | None:
+    """(the function computing the columns as one dynamic value, the JSON path step of each column)."""
     if expression.kind != "FunctionCallExpression" or expression.expansion is not None:
         return None
     name_node = expression.get("Name")
-    return _MULTI_COLUMN.get(name_text(name_node)) if name_node is not None else None
+    name = name_text(name_node) if name_node is not None else ""
+    if name in ("array_sort_asc", "array_sort_desc"):
+        # Several arrays make one column each, the first sorted and the others in its order
+        # (array-sort-asc-function.md): the function returns them as one array of arrays.
+        arrays = [a for a in expression.arguments() if a.type != "bool"]
+        return (name, [f"[{i}]" for i in range(len(arrays))]) if len(arrays) > 1 else None
+    found = _MULTI_COLUMN.get(name)
+    return (found[0], [f".{key}" for key in found[1]]) if found is not None else None
 
 
-def _with_fields(
+def with_fields(
     t: Translator, items: list[tuple[str | None, Node]], columns: list[Column], row: Row, node: Node
 ) -> dict[str, str]:
     """The SQL of each new column, for a list whose items may make several columns each (taken in order
@@ -218,7 +226,7 @@ def _with_fields(
     values: dict[str, str] = {}
     pending = list(columns)
     for name, expression in items:
-        fields = _fields_of(t, expression)
+        fields = fields_of(t, expression)
         if fields is None:
             if not pending or (name is not None and pending[0].name != name):
                 raise t.position.unsupported("the columns of this list", node)
@@ -234,7 +242,7 @@ def _with_fields(
         bag = t.call_scalar(function, arguments, "dynamic", expression)
         for key in keys:
             column = pending.pop(0)
-            element = Sql(f"json_extract({bag.text}, '$.{key}')", "dynamic")
+            element = Sql(f"json_extract({bag.text}, '${key}')", "dynamic")
             if column.type == "dynamic":
                 value = element
             else:

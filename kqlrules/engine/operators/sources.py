@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kqlrules.engine.context import Row
 from kqlrules.engine.operators.common import cast_to
-from kqlrules.engine.operators.projection import assign_names, named_items
+from kqlrules.engine.operators.projection import assign_names, fields_of, named_items, with_fields
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
@@ -22,6 +22,13 @@ def _no_input(t: Translator, node: Node, source: Relation | None) -> None:
 def print_(t: Translator, node: Node, source: Relation | None) -> Relation:
     _no_input(t, node, source)
     output = t.output_columns(node)
+    compound = named_items(t, node, compound=True)
+    if any(fields_of(t, e) for _, e in compound):
+        # A function making several columns (series_stats, array_sort_asc of several arrays...).
+        values = with_fields(t, compound, output, Row.empty(), node)
+        return t.ctes.add(
+            f"SELECT {', '.join(f'{values[c.name]} AS {quote_identifier(c.name)}' for c in output)}", output
+        )
     pairs = assign_names(t, named_items(t, node), set(), output)
     by_name = {name: expression for name, expression in pairs}
     row = Row.empty()

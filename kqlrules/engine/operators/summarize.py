@@ -7,7 +7,7 @@ from kqlrules.engine.names import name_text
 from kqlrules.engine.operators.common import cast_to, need_input, row_of
 from kqlrules.engine.operators.projection import implicit_name, named_items
 from kqlrules.engine.operators.registry import operator
-from kqlrules.engine.relation import Relation
+from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
 from kqlrules.engine.tree import Node
@@ -38,36 +38,11 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     agg_row = Row(dict(row.columns), aggregates=True)
     unpack: list[tuple[Column, str]] = []
     remaining = list(aggregate_columns)
-    for name, expression in aggregates:
-        call = _call_name(expression)
-        if call in _ARG_EXTREMES:
-            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
-            used, parts, unpacked = _arg_extreme(t, expression, name, remaining, agg_row, source, key_names)
-            remaining = remaining[used:]
-            select_parts.extend(parts)
-            unpack.extend(unpacked)
-            continue
-        if call in ("take_any", "any") and any(a.kind == "StarExpression" for a in expression.arguments()):
-            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
-            used, parts, unpacked = _any_row(t, expression, remaining, agg_row, source, key_names)
-            remaining = remaining[used:]
-            select_parts.extend(parts)
-            unpack.extend(unpacked)
-            continue
-        if call in _MULTI_PERCENTILES and name is None:
-            used, parts, unpacked = _percentiles(t, call, expression, remaining, agg_row)
-            remaining = remaining[used:]
-            select_parts.extend(parts)
-            unpack.extend(unpacked)
-            continue
-        if not remaining or expression.columns is not None:
-            raise t.position.unsupported("this aggregate's output columns", expression)
-        column = remaining.pop(0)
-        if name is None and call in _PAIR_AGGREGATES:
-            column = Column(_pair_name(t, call, expression), column.type)
-        value = t.expr(expression, agg_row)
-        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
-        unpack.append((column, quote_identifier(column.name)))
+    t.input_order = ORDER if source.ordered else None
+    try:
+        select_parts, unpack = _aggregates(t, aggregates, keys, remaining, agg_row, source, select_parts)
+    finally:
+        t.input_order = None
     sql = f"SELECT {', '.join(select_parts) or 'count(*) AS __kql_count'} FROM {source.name}"
     if group:
         sql += " GROUP BY " + ", ".join(f"{i}" for i in range(1, len(group) + 1))
@@ -157,7 +132,7 @@ def _arg_extreme(
     func = _call_name(expression) or ""
     args = expression.arguments()
     if not args:
-        raise t.position.semantic(f"{func}() needs arguments", expression)
+        raise t.position.unsupported(f"{func}() without arguments", expression)
     by = t.expr(args[0], row)
     if by.type == "dynamic":
         raise t.position.unsupported(f"{func}() by a dynamic value", expression)
@@ -187,3 +162,48 @@ def _arg_extreme(
     for index, column in enumerate(columns[1:]):
         unpacked.append((column, f"{alias}.f{index}"))
     return len(columns), parts, unpacked
+
+
+def _aggregates(
+    t: Translator,
+    aggregates: list[tuple[str | None, Node]],
+    keys: list[tuple[str | None, Node]],
+    remaining: list[Column],
+    agg_row: Row,
+    source: Relation,
+    select_parts: list[str],
+) -> tuple[list[str], list[tuple[Column, str]]]:
+    """The select list's aggregate parts, and the (column, SQL) each output column is read back with."""
+    select_parts = list(select_parts)
+    unpack: list[tuple[Column, str]] = []
+    for name, expression in aggregates:
+        call = _call_name(expression)
+        if call in _ARG_EXTREMES:
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
+            used, parts, unpacked = _arg_extreme(t, expression, name, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if call in ("take_any", "any") and any(a.kind == "StarExpression" for a in expression.arguments()):
+            key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
+            used, parts, unpacked = _any_row(t, expression, remaining, agg_row, source, key_names)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if call in _MULTI_PERCENTILES and name is None:
+            used, parts, unpacked = _percentiles(t, call, expression, remaining, agg_row)
+            remaining = remaining[used:]
+            select_parts.extend(parts)
+            unpack.extend(unpacked)
+            continue
+        if not remaining or expression.columns is not None:
+            raise t.position.unsupported("this aggregate's output columns", expression)
+        column = remaining.pop(0)
+        if name is None and call in _PAIR_AGGREGATES:
+            column = Column(_pair_name(t, call, expression), column.type)
+        value = t.expr(expression, agg_row)
+        select_parts.append(f"{cast_to(value, column.type)} AS {quote_identifier(column.name)}")
+        unpack.append((column, quote_identifier(column.name)))
+    return select_parts, unpack

@@ -61,7 +61,12 @@ def _unary_minus(t: Translator, node: Node, row: Row) -> Sql:
     inner = t.expr(only(node, "Expression"), row)
     if inner.constant and isinstance(inner.value, int | float) and not isinstance(inner.value, bool):
         value = -inner.value
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise t.position.unsupported("negating the smallest long", node)
         return Sql(f"CAST({value!r} AS {DUCKDB_TYPES[inner.type]})", inner.type, True, value)
+    if inner.type in ("long", "int"):
+        # DuckDB widens -x of a BIGINT past the range of long (to HUGEINT); Kusto's result is a long.
+        return Sql(f"CAST(-({inner.text}) AS {DUCKDB_TYPES[inner.type]})", inner.type)
     return Sql(f"(-{inner.text})", inner.type)
 
 
@@ -138,6 +143,9 @@ def _path(t: Translator, node: Node, row: Row) -> Sql:
         if side_row is None:
             raise t.position.unsupported(f"{t.source(target)} outside a join condition", target)
         return name_reference(t, selector, side_row)
+    if selector.kind == "BracketedExpression":
+        # d.[expr] reads the member the expression names (d.["a b"], d.[k] with k a string).
+        return _element(t, node, row)
     base = t.expr(target, row)
     if base.type != "dynamic":
         raise t.position.unsupported(f"member access on {base.type}", node)

@@ -76,7 +76,7 @@ def _bin_auto(t: Translator, node: Node, row: Row) -> Sql:
     the epoch for datetimes) by default."""
     args = node.arguments()
     if len(args) != 1:
-        raise t.position.semantic("bin_auto(): expects 1 argument", node)
+        raise t.position.unsupported(f"bin_auto() with {len(args)} arguments", node)
     size_node = t.options.get("query_bin_auto_size")
     if size_node is None:
         raise t.position.unsupported("bin_auto() without `set query_bin_auto_size`", node)

@@ -128,3 +128,25 @@ def test_winding_does_not_matter_the_smaller_region_is_meant(engine: LocalEngine
 def test_an_invalid_polygon_gives_null(engine: LocalEngine, shape: str) -> None:
     assert one(engine, f"geo_polygon_area({shape})") is None
     assert one(engine, f"geo_point_in_polygon(0, 0, {shape})") is None
+
+
+def test_closest_point_on_polygon(engine: LocalEngine) -> None:
+    outside = one(engine, f"geo_closest_point_on_polygon(-73.9839, 40.7705, {CENTRAL_PARK})")
+    assert outside["coordinates"] == pytest.approx([-73.981205580153926, 40.769359452843211], rel=1e-12)
+    inside = one(engine, f"geo_closest_point_on_polygon(-73.9656, 40.7826, {CENTRAL_PARK})")
+    assert inside["coordinates"] == [-73.9656, 40.7826]  # a point the polygon holds is its own closest
+
+
+def test_from_wkt(engine: LocalEngine) -> None:
+    assert one(engine, 'geo_from_wkt("POLYGON ((0 0, 2 0, 2 2, 0 0))")') == {
+        "type": "Polygon",
+        "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 0]]],
+    }
+    assert one(engine, 'geo_from_wkt("LINESTRING (1 1, 2 2)")')["type"] == "LineString"
+    assert one(engine, 'geo_from_wkt("POLYGON ((0 0, 2 0")') is None
+    assert one(engine, 'geo_from_wkt("POINT Z (1 2 3)")') is None  # 2-D only
+
+
+def test_a_ring_with_an_edge_of_180_degrees_is_invalid(engine: LocalEngine) -> None:
+    antipodal = 'dynamic({"type":"Polygon","coordinates":[[[0,0],[180,0],[90,45],[0,0]]]})'
+    assert one(engine, f"geo_polygon_area({antipodal})") is None

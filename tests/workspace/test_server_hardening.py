@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from kqlrules.table import Table
-from kqlrules.workspace import Faults, LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import LocalCredential, LocalWorkspace, WorkspaceServer
 from kqlrules.workspace.credential import local_token_file
 from kqlrules.workspace.protocol import Timespan
 from kqlrules.workspace.server import MAX_BODY_BYTES
@@ -131,25 +131,6 @@ def test_batch_requests_with_malformed_headers_are_a_400(server: WorkspaceServer
     assert json.loads(body)["error"]["code"] == "BadArgumentError"
 
 
-def test_a_full_server_answers_429_with_retry_after_and_drops_nobody(workspace: LocalWorkspace) -> None:
-    clients = 50
-    start = threading.Barrier(clients)
-
-    def one(_: int) -> tuple[int, dict[str, str]]:
-        start.wait()
-        status, headers, _ = post(running, QUERY_PATH, QUERY_BODY)
-        return status, headers
-
-    with (
-        WorkspaceServer(workspace, faults=Faults(latency=0.3), max_concurrent=2) as running,
-        ThreadPoolExecutor(clients) as pool,
-    ):
-        answers = list(pool.map(one, range(clients)))  # a reset connection raises here
-    statuses = [status for status, _ in answers]
-    assert set(statuses) == {200, 429}
-    assert all(headers.get("Retry-After") == "1" for status, headers in answers if status == 429)
-
-
 class _StuckWorkspace:
     """A workspace whose query runs until the test lets it go: a slow query without a clock."""
 
@@ -174,3 +155,30 @@ def test_a_slow_query_beyond_prefer_wait_is_a_504(stuck: _StuckWorkspace) -> Non
         stuck.release.set()
     assert status == 504
     assert json.loads(body)["error"]["code"] == "GatewayTimeout"
+
+
+def test_a_full_server_answers_429_with_retry_after_and_drops_nobody(stuck: _StuckWorkspace) -> None:
+    burst = 48
+    start = threading.Barrier(burst)
+
+    def one(wait_for_the_others: bool) -> tuple[int, dict[str, str]]:
+        if wait_for_the_others:
+            start.wait()
+        status, headers, _ = post(running, "/v1/workspaces/any/query", QUERY_BODY)
+        return status, headers
+
+    with (
+        WorkspaceServer(stuck, max_concurrent=2) as running,
+        ThreadPoolExecutor(burst + 2) as pool,
+    ):
+        holders = [pool.submit(one, False) for _ in range(2)]
+        for _ in range(6000):  # until both workers are held by queries that wait for the test
+            if running.stats.in_flight == 2:
+                break
+            threading.Event().wait(0.01)
+        answers = list(pool.map(one, [True] * burst))  # a reset connection raises here
+        stuck.release.set()
+        held = [holder.result() for holder in holders]
+    assert [status for status, _ in answers] == [429] * burst
+    assert all(headers.get("Retry-After") == "1" for _, headers in answers)
+    assert [status for status, _ in held] == [200, 200]

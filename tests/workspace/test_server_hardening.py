@@ -11,12 +11,14 @@ import stat
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+from kqlrules.errors import KqlrulesError
 from kqlrules.table import Table
-from kqlrules.workspace import LocalCredential, LocalWorkspace, WorkspaceServer
-from kqlrules.workspace.credential import local_token_file
+from kqlrules.workspace import LocalCredential, LocalWorkspace, WorkspaceServer, open_workspace
+from kqlrules.workspace.credential import TOKEN_ENV, local_token_file
 from kqlrules.workspace.protocol import Timespan
 from kqlrules.workspace.server import MAX_BODY_BYTES
 from tests.workspace.conftest import WORKSPACE_ID
@@ -182,3 +184,22 @@ def test_a_full_server_answers_429_with_retry_after_and_drops_nobody(stuck: _Stu
     assert [status for status, _ in answers] == [429] * burst
     assert all(headers.get("Retry-After") == "1" for _, headers in answers)
     assert [status for status, _ in held] == [200, 200]
+
+
+def test_a_client_of_a_server_that_is_not_running_is_told_how_to_start_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with pytest.raises(KqlrulesError, match="no token for the local workspace server") as raised:
+        open_workspace("any", endpoint="http://127.0.0.1:9")
+    assert raised.value.hint is not None and "kqlrules workspace serve" in raised.value.hint
+
+
+def test_a_token_given_in_the_environment_opens_a_server_started_elsewhere(
+    workspace: LocalWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with WorkspaceServer(workspace) as running:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))  # its token file is out of sight
+        monkeypatch.setenv(TOKEN_ENV, running.token)
+        assert LocalCredential.for_endpoint(running.url).get_token("scope").token == running.token

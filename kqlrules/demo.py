@@ -12,22 +12,23 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from kqlrules.rules import LoadedDetection, Repository
 from kqlrules.runner import (
+    FileSink,
     Runner,
     RunnerConfig,
     RunnerState,
     RunSummary,
     ScheduledDetection,
     SimulatedClock,
+    Sink,
     WindowTemplate,
 )
-from kqlrules.runner.sinks import FileSink, Sink
-from kqlrules.sample import GeneratedTenant, Story, generate
+from kqlrules.sample import DetectionScore, GeneratedTenant, Story, generate, matches, score
 from kqlrules.workspace import AzureWorkspace, LocalWorkspace, WorkspaceServer
 
 # The demo's workspace id: the local server answers any id, like a workspace of one's own.
@@ -54,6 +55,7 @@ class DemoResult:
     alerts: list[dict[str, Any]]
     alerts_file: Path
     checks: list[StoryCheck]
+    scores: list[DetectionScore]
 
 
 def run_demo(
@@ -94,7 +96,15 @@ def run_demo(
     alerts = [
         json.loads(line) for line in alerts_file.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-    return DemoResult(tenant, summary, alerts, alerts_file, check_stories(tenant.stories, alerts, repo))
+    stems = {d.meta.id: d.name for d in repo.detections}
+    return DemoResult(
+        tenant,
+        summary,
+        alerts,
+        alerts_file,
+        check_stories(tenant.stories, alerts, repo),
+        score(alerts, stems, tenant.stories),
+    )
 
 
 def check_stories(
@@ -112,18 +122,4 @@ def check_stories(
 
 
 def _alerted(detection_id: str | None, story: Story, alerts: list[dict[str, Any]]) -> bool:
-    actors = [a.lower() for a in story.actors]
-    for alert in alerts:
-        if alert["detection"]["id"] != detection_id:
-            continue
-        start, end = (_instant(alert["window"][k]) for k in ("start", "end"))
-        if start > story.end or end <= story.start:
-            continue
-        text = json.dumps(alert).lower()
-        if not actors or any(actor in text for actor in actors):
-            return True
-    return False
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return any(alert["detection"]["id"] == detection_id and matches(alert, story) for alert in alerts)

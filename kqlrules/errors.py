@@ -1,7 +1,30 @@
 """Errors a user can cause, each with the place in their files where it happened.
 
-Every room raises a subclass of `KqlrulesError` for a user's mistake; the CLI prints `str(error)` and exits
-non-zero, never a traceback.
+Every room raises a subclass of `KqlrulesError` for a user's mistake; the CLI prints `str(error)` (with
+`path:line:col` and a hint where there is one) and exits non-zero, never a traceback. Catch
+`KqlrulesError` to handle them all. The hierarchy, by room:
+
+```text
+KqlrulesError
++-- ValidationError             rules: a detection, template or configuration is invalid
+|   +-- MetadataError, TemplateError, ConfigError, SentinelYamlError, ContractError
++-- ParamError, RepositoryProblems, UsageProblem
++-- SchemaError, WorkspaceSchemaError, AnalyzerMissing        kusto: schemas, the analyzer's install
++-- AnalyzerError               the analyzer process failed
+|   +-- AnalyzerTimeout, TreeTooDeep
++-- KqlEngineError              engine: the local KQL engine
+|   +-- KqlSyntaxError, KqlSemanticError, KqlRuntimeError
+|   +-- UnsupportedKql          a construct the engine cannot answer exactly (never a wrong answer)
++-- WorkspaceError              workspace: a query through the Log Analytics API failed
+|   +-- AuthenticationFailed, QueryRejected, QueryThrottled, QueryTimedOut, PartialResult,
+|       ServiceUnavailable, ConnectionDropped
++-- WorkspaceDataError, IngestionRejected, WatchlistError     table files, ingestion, watchlists
++-- TestFileError, FixtureError, UnknownDetection, ResultShapeError, SampleError    testing, sample
++-- DeliveryFailed, LeaseLost    runner: alert delivery, a lease taken over
++-- ArmError                    deploy: Azure (or the emulator) refused a request
+|   +-- ConcurrencyConflict     the resource changed since the plan read it
++-- DeployConfigError, PreflightError, SentinelImportError, SourcesConfigError
+```
 """
 
 from __future__ import annotations
@@ -48,7 +71,3 @@ class KqlrulesError(Exception):
 
 class ValidationError(KqlrulesError):
     """Detection metadata, template or repository configuration is invalid."""
-
-
-class NotAvailableYet(KqlrulesError):
-    """A command group exists in the CLI but is not built yet."""

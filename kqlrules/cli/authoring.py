@@ -164,7 +164,7 @@ def validate_command(
     repo = load_repository(app.repo, env=env, params=given)
     check_param_names(given, repo.detections)
     problems = repo.validate()
-    from kqlrules.deploy.contracts.repository_check import contract_problems
+    from kqlrules.deploy import contract_problems
 
     # What each deploy target accepts (Sentinel, Azure Monitor), so that what validates here deploys.
     problems = sorted([*problems, *contract_problems(repo)], key=_order)

@@ -17,12 +17,14 @@ from kqlrules.cli.common import (
     print_json,
     user_errors,
 )
+from kqlrules.cli.demo import precision_table
 from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
 from kqlrules.cli.progress import progress_for
+from kqlrules.sample import DetectionScore, read_manifest, score
 
 if TYPE_CHECKING:
     from kqlrules.rules import LoadedDetection, RepoConfig
-    from kqlrules.workflow.backtest import Backtest, DetectionBacktest
+    from kqlrules.workflow import Backtest, DetectionBacktest
 
 
 def register(app: typer.Typer) -> None:
@@ -57,8 +59,7 @@ def backtest_command(
 ) -> None:
     """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
     from kqlrules.rules import find_detection, load_repository, parse_param_options
-    from kqlrules.workflow.backtest import backtest, check_interval
-    from kqlrules.workflow.backtest_report import html_report
+    from kqlrules.workflow import backtest, check_interval, html_report
     from kqlrules.workspace import now_is_timespan_end, open_workspace
 
     start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
@@ -89,14 +90,31 @@ def backtest_command(
     if html_path is not None:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(html_report(result), encoding="utf-8")
+    scores = _sample_scores(spec, detections, result)
     if quiet:
-        print_json(result.to_json())
+        print_json({**result.to_json(), **({"precision": [e.as_dict() for e in scores]} if scores else {})})
     else:
         _print(result)
+        if scores:
+            console.print(precision_table(scores))
         if html_path is not None:
             console.print(f"wrote {html_path}", highlight=False, markup=False)
     if result.failed:
         raise typer.Exit(1)
+
+
+def _sample_scores(
+    spec: str, detections: list[LoadedDetection], result: Backtest
+) -> list[DetectionScore]:
+    """Over a folder `kqlrules sample generate` wrote: each detection's alerts split into those on the
+    stories it is for, on look-alikes and on the background week."""
+    if not spec.startswith("local:"):
+        return []
+    stories = read_manifest(Path(spec.removeprefix("local:")))
+    if stories is None:
+        return []
+    alerts = [alert.payload() for detection in result.detections for alert in detection.alerts]
+    return score(alerts, {d.meta.id: d.name for d in detections}, stories)
 
 
 def _unique(detections: list[LoadedDetection]) -> list[LoadedDetection]:
@@ -110,7 +128,7 @@ def _print(result: Backtest) -> None:
     from rich.table import Table
 
     from kqlrules.timespan import format_timespan
-    from kqlrules.workflow.backtest_report import sparkline
+    from kqlrules.workflow import sparkline
 
     days = result.days
     summary = Table(
@@ -141,7 +159,7 @@ def _print_detection(detection: DetectionBacktest) -> None:
     from rich.table import Table
 
     from kqlrules.cli.common import print_error
-    from kqlrules.workflow.backtest_report import schedule_text
+    from kqlrules.workflow import schedule_text
 
     console.print(
         f"\n[bold]{escape(detection.key)}[/]: {escape(detection.name)} ({escape(schedule_text(detection))})",

@@ -146,7 +146,7 @@ def arm_credential(environment: Any) -> Any:
     """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy and
     import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
     if environment.is_loopback:
-        from kqlrules.deploy.emulator import EmulatorCredential
+        from kqlrules.deploy import EmulatorCredential
 
         return EmulatorCredential()
     from azure.identity import DefaultAzureCredential

@@ -13,7 +13,10 @@ from kqlrules.cli.options import output_option
 from kqlrules.cli.progress import progress_for
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from kqlrules.demo import DemoResult
+    from kqlrules.sample import DetectionScore
 
 DEFAULT_OUT = Path(".kqlrules/demo")
 _SEVERITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Informational": "dim"}
@@ -91,6 +94,7 @@ def _print(result: DemoResult) -> None:
             outcome = f"[green]quiet[/]: {escape(', '.join(story.must_not_fire))}"
         stories.add_row(escape(story.title), "attack" if story.malicious else "benign", outcome)
     console.print(stories)
+    console.print(precision_table(result.scores))
     caught = sum(1 for c in result.checks if c.story.fires and c.ok)
     quiet = sum(1 for c in result.checks if not c.story.fires and c.ok)
     summary = result.summary
@@ -102,8 +106,42 @@ def _print(result: DemoResult) -> None:
     )
 
 
+def precision_table(scores: list[DetectionScore]) -> Table:
+    """Per detection: alerts on the stories it is for, on look-alikes, on the ordinary week's background."""
+    from rich.table import Table
+
+    table = Table(title="precision on the sample week", title_justify="left")
+    table.add_column("detection", no_wrap=True)
+    for column in ("alerts", "on stories", "on look-alikes", "on background", "precision"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for entry in scores:
+        precision = "-" if entry.precision is None else f"{entry.precision:.0%}"
+        style = "" if not entry.false_alerts else "yellow"
+        table.add_row(
+            entry.detection,
+            str(entry.alerts),
+            str(entry.on_stories),
+            f"[{style}]{entry.on_look_alikes}[/]" if style else str(entry.on_look_alikes),
+            f"[{style}]{entry.on_background}[/]" if style else str(entry.on_background),
+            precision,
+        )
+    total = sum(e.alerts for e in scores)
+    on_stories = sum(e.on_stories for e in scores)
+    table.add_row(
+        "all detections",
+        str(total),
+        str(on_stories),
+        str(sum(e.on_look_alikes for e in scores)),
+        str(sum(e.on_background for e in scores)),
+        f"{on_stories / total:.0%}" if total else "-",
+        style="bold",
+    )
+    return table
+
+
 def _as_json(result: DemoResult) -> dict[str, object]:
     return {
+        "precision": [entry.as_dict() for entry in result.scores],
         "alerts": result.alerts,
         "alerts_file": str(result.alerts_file),
         "windows_completed": result.summary.windows_completed,

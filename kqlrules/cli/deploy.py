@@ -44,8 +44,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment, list[Deployable]]:
-    from kqlrules.deploy import environment_from_config
-    from kqlrules.deploy.deployable import deployables
+    from kqlrules.deploy import deployables, environment_from_config
     from kqlrules.rules import load_config, load_repository
 
     root = app_context(ctx).repo
@@ -57,9 +56,7 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
 def _plan(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore]]:
-    from kqlrules.deploy import build_plan, open_stores, preflight
-    from kqlrules.deploy.contracts.repository_check import facts_for
-    from kqlrules.deploy.watchlists import add_watchlists
+    from kqlrules.deploy import add_watchlists, build_plan, facts_for, open_stores, preflight
 
     repository, environment, items = _load(ctx, env)
     preflight(items, environment, facts_for(repository.root))
@@ -83,7 +80,7 @@ def _ids_of(repository: Repository, names: list[str]) -> set[str]:
 
 
 def _show(plan: Plan, output: OutputFormat, *, is_drift: bool = False) -> None:
-    from kqlrules.deploy.render import as_markdown, as_text
+    from kqlrules.deploy import as_markdown, as_text
 
     if output is OutputFormat.json:
         print_json(plan.as_json())
@@ -190,11 +187,15 @@ def export_command(
 
     The pre-deploy checks run first, with or without --env: a template that Azure would refuse is not
     written."""
-    from kqlrules.deploy import environment_from_config, preflight
-    from kqlrules.deploy.contracts.repository_check import facts_for
-    from kqlrules.deploy.deployable import deployables
-    from kqlrules.deploy.environment import configured_repository, environment_from_table
-    from kqlrules.deploy.export import export_arm
+    from kqlrules.deploy import (
+        configured_repository,
+        deployables,
+        environment_from_config,
+        environment_from_table,
+        export_arm,
+        facts_for,
+        preflight,
+    )
     from kqlrules.rules import load_config, load_repository
 
     if template != "arm":

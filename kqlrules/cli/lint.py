@@ -32,8 +32,7 @@ def lint(
     """Check queries with Microsoft's Kusto analyzer and kqlrules' rules (see docs/lint.md)."""
     from kqlrules.cli.schema import command_schemas, repository_or_none
     from kqlrules.kusto import AnalysisCache, shared_analyzer
-    from kqlrules.lint import discover, lint_units
-    from kqlrules.lint.report import render_json, render_sarif, render_text
+    from kqlrules.lint import discover, lint_units, render_json, render_sarif, render_text
 
     context = app_context(ctx)
     repo = repository_or_none(context)

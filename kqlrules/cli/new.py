@@ -20,7 +20,7 @@ def new_command(
 ) -> None:
     """Write a new detection (.kql, .yaml with a fresh id, .tests.yaml with a firing and a quiet case that
     pass) and record it in queries/.lock.json."""
-    from kqlrules.workflow.new_detection import new_detection
+    from kqlrules.workflow import new_detection
 
     context = app_context(ctx)
     written = new_detection(context.repo, key, table=table, title=title)

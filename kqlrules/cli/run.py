@@ -30,8 +30,7 @@ from kqlrules.cli.progress import Advance, progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.rules import LoadedDetection
-    from kqlrules.rules.config import SinkConfig
+    from kqlrules.rules import LoadedDetection, SinkConfig
     from kqlrules.runner import ScheduledDetection, Sink, Window
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
@@ -144,9 +143,16 @@ def run_command(
     if ctx.invoked_subcommand is not None:
         return
     from kqlrules.rules import load_repository, parse_param_options
-    from kqlrules.runner import Limits, Runner, RunnerConfig, SimulatedClock, SystemClock
-    from kqlrules.runner.logs import configure, event
-    from kqlrules.runner.store import open_state
+    from kqlrules.runner import (
+        Limits,
+        Runner,
+        RunnerConfig,
+        SimulatedClock,
+        SystemClock,
+        configure,
+        event,
+        open_state,
+    )
     from kqlrules.workspace import now_is_timespan_end, open_workspace
 
     if workspace is None:
@@ -249,7 +255,7 @@ def status_command(
     """Each detection's last completed window, next run, failures and last error."""
     from rich.table import Table
 
-    from kqlrules.runner.store import is_database_url, open_state, shown_state
+    from kqlrules.runner import is_database_url, open_state, shown_state
 
     if not is_database_url(state_path) and not Path(state_path).exists():
         raise KqlrulesError(

@@ -33,8 +33,7 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(DEFAULT_DAYS, "--days", help="Length of the week (at least 4)."),
     ) -> None:
         """Write a deterministic week of the tenant "contoso", with the stories the pack must catch."""
-        from kqlrules.sample import generate
-        from kqlrules.sample.timeline import format_datetime
+        from kqlrules.sample import format_datetime, generate
 
         begin = instant_option(start, "--start") if start is not None else None
         result = generate(output, seed=seed, start=begin, days=days)

@@ -12,7 +12,7 @@ from kqlrules.cli.options import SCHEMAS_OPTION, OutputFormat, output_option
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.kusto.schemas import SchemaSet
+    from kqlrules.kusto import SchemaSet
 
 
 # -- for every command that binds queries (lint, query, test) ---------------------------------------------
@@ -32,7 +32,7 @@ def repository_or_none(context: AppContext) -> Path | None:
 
 def command_schemas(ctx: typer.Context, extra: list[Path]) -> SchemaSet:
     """The schemas a command binds against: built-in, the repository's `schemas/`, then `--schemas`."""
-    from kqlrules.kusto.schemas import resolve_schemas
+    from kqlrules.kusto import resolve_schemas
 
     return resolve_schemas(repository_or_none(app_context(ctx)), extra)
 
@@ -53,13 +53,12 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Convert a folder of schema files (Sentinel CI's JSON shape) into kqlrules' format."""
-        from kqlrules.kusto.schema_import import import_folders
-        from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER
+        from kqlrules.kusto import REPO_SCHEMA_FOLDER, import_folders
 
         target = output if output is not None else app_context(ctx).repo / REPO_SCHEMA_FOLDER
         selection: list[str] | None = list(only) or None
         if builtin:
-            from kqlrules.kusto.builtin_schemas import build_builtin
+            from kqlrules.kusto import build_builtin
 
             written = build_builtin(list(sources), target)
         else:

@@ -25,7 +25,7 @@ from kqlrules.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from kqlrules.kusto.workspace_schema import SchemaDrift, WorkspaceRef
+    from kqlrules.kusto import SchemaDrift, WorkspaceRef
 
 
 def _arm_endpoint_option() -> str | None:
@@ -43,7 +43,7 @@ def _legacy_workspace_option() -> str | None:
 
 def _workspace_ref(resource_id: str | None, legacy: str | None) -> WorkspaceRef:
     from kqlrules.cli.common import UsageProblem
-    from kqlrules.kusto.workspace_schema import WorkspaceRef
+    from kqlrules.kusto import WorkspaceRef
 
     if resource_id is None and legacy is not None:
         print_warning("--workspace with a resource id is now --workspace-resource-id")
@@ -73,9 +73,7 @@ def register_workspace_commands(group: typer.Typer) -> None:
         legacy_workspace: str | None = _legacy_workspace_option(),
     ) -> None:
         """Fetch a workspace's table schemas (Tables - List By Workspace) into the repository."""
-        from kqlrules.kusto.schema_import import write_schemas
-        from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER
-        from kqlrules.kusto.workspace_schema import default_credential, fetch_tables
+        from kqlrules.kusto import REPO_SCHEMA_FOLDER, default_credential, fetch_tables, write_schemas
 
         ref = _workspace_ref(resource_id, legacy_workspace)
         target = output if output is not None else app_context(ctx).repo / REPO_SCHEMA_FOLDER
@@ -106,8 +104,13 @@ def register_workspace_commands(group: typer.Typer) -> None:
     ) -> None:
         """Show drift between the committed schemas and the workspace; exit 1 when there is any
         (2 with --detailed-exitcode)."""
-        from kqlrules.kusto.schemas import REPO_SCHEMA_FOLDER, SchemaSet
-        from kqlrules.kusto.workspace_schema import default_credential, diff_schemas, fetch_tables
+        from kqlrules.kusto import (
+            REPO_SCHEMA_FOLDER,
+            SchemaSet,
+            default_credential,
+            diff_schemas,
+            fetch_tables,
+        )
 
         ref = _workspace_ref(resource_id, legacy_workspace)
         committed = SchemaSet.load(

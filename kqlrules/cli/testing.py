@@ -27,9 +27,7 @@ from kqlrules.cli.progress import progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.testing.mutation import MutantResult
-    from kqlrules.testing.runner import Backend, CaseResult, RunReport
-    from kqlrules.testing.session import TestPlan
+    from kqlrules.testing import Backend, CaseResult, MutantResult, RunReport, TestPlan
 
 # One by default: the engine's Python UDFs hold the GIL, so threads contend more than they help.
 # Two DuckDB connections side by side: 1,000 pack cases in 16 s against 25 s for one (docs/benchmarks.md).
@@ -74,9 +72,7 @@ def test_command(
     ),
 ) -> None:
     """Run each detection's test cases (`<name>.tests.yaml`); exit 1 if any fails."""
-    from kqlrules.testing.report import to_json, to_junit
-    from kqlrules.testing.report_sarif import to_sarif
-    from kqlrules.testing.session import plan_tests
+    from kqlrules.testing import plan_tests, to_json, to_junit, to_sarif
 
     app = app_context(ctx)
     fmt = app.format
@@ -113,21 +109,21 @@ def _backend(
     from kqlrules.cli.common import UsageProblem
 
     if engine is Engine.local:
-        from kqlrules.testing.local_backend import LocalBackend
+        from kqlrules.testing import LocalBackend
 
         return LocalBackend(plan.schemas, parallel=jobs)
     if not workspace:
         raise UsageProblem(
             "--engine workspace needs --workspace", hint="a Log Analytics workspace id, or local:DIR"
         )
-    from kqlrules.testing.workspace_backend import WorkspaceBackend
+    from kqlrules.testing import WorkspaceBackend
     from kqlrules.workspace import open_workspace
 
     return WorkspaceBackend(open_workspace(workspace, endpoint=endpoint, watchlists=plan.repo.root))
 
 
 def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: bool) -> RunReport:
-    from kqlrules.testing.session import run_plan
+    from kqlrules.testing import run_plan
 
     with progress_for("testing", plan.case_count, show=show_progress) as advance:
 
@@ -140,7 +136,7 @@ def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: boo
 def _mutants(
     plan: TestPlan, backend: Backend, report: RunReport, fmt: OutputFormat
 ) -> list[MutantResult]:
-    from kqlrules.testing.session import run_plan_mutants
+    from kqlrules.testing import run_plan_mutants
 
     with progress_for("mutants", None, show=fmt is OutputFormat.text) as advance:
 
@@ -156,7 +152,7 @@ _STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow
 def _print_text(plan: TestPlan, report: RunReport, mutant_results: list[MutantResult] | None) -> None:
     from rich.table import Table
 
-    from kqlrules.testing.report import summary
+    from kqlrules.testing import summary
 
     for result in report.results:
         if result.status in ("failed", "error"):
@@ -239,9 +235,7 @@ def record_command(
     """Record redacted fixture rows for the tables a detection reads, from a workspace."""
     from kqlrules.cli.common import UsageProblem, instant_option
     from kqlrules.rules import find_detection, load_repository
-    from kqlrules.testing.record import describe, record
-    from kqlrules.testing.redaction import Redactor
-    from kqlrules.testing.session import repository_schemas
+    from kqlrules.testing import Redactor, describe, record, repository_schemas
     from kqlrules.timespan import TimespanError, parse_timespan
     from kqlrules.workspace import open_workspace
 

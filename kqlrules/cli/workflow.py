@@ -40,7 +40,7 @@ from kqlrules.errors import KqlrulesError
 if TYPE_CHECKING:
     from kqlrules.deploy import Environment
     from kqlrules.kusto import Analyzer
-    from kqlrules.workflow.data_coverage import DataCoverage
+    from kqlrules.workflow import DataCoverage
 
 # The public cloud's ARM endpoint (kqlrules.deploy.environment.PUBLIC_ARM_ENDPOINT).
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
@@ -65,7 +65,7 @@ def init_command(
     directory: Path = typer.Argument(..., help="Folder for the new detection repository."),
 ) -> None:
     """Scaffold a detection repository: config, queries/ with an example and its tests, the CI workflow."""
-    from kqlrules.workflow.scaffold_repo import scaffold
+    from kqlrules.workflow import scaffold
 
     written = scaffold(directory)
     for path in written:
@@ -81,7 +81,7 @@ def import_sentinel_command(
     output: Path | None = output_option("Folder for the detections (default: queries/)."),
 ) -> None:
     """Microsoft Sentinel analytic rule YAML -> kqlrules detections (metadata + query template)."""
-    from kqlrules.workflow.importer import import_sentinel, sentinel_files
+    from kqlrules.workflow import import_sentinel, sentinel_files
 
     app = app_context(ctx)
     target = output or app.repo / "queries"
@@ -127,7 +127,7 @@ def import_workspace_command(
     """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
     from kqlrules.deploy import open_stores
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.workspace_import import import_workspace
+    from kqlrules.workflow import import_workspace
 
     app = app_context(ctx)
     root = app.repo
@@ -229,12 +229,8 @@ def export_sentinel_command(
     """kqlrules detections -> Microsoft Sentinel analytic rule YAML (the Azure-Sentinel repository shape).
 
     Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
-    from kqlrules.rules import load_repository
-    from kqlrules.rules.paths import shown
-    from kqlrules.workflow.connectors import tables_named_in
-    from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
-    from kqlrules.workflow.sentinel_format import to_sentinel
-    from kqlrules.workflow.yaml_out import dump_yaml
+    from kqlrules.rules import load_repository, shown
+    from kqlrules.workflow import ci_problems, dump_yaml, duplicate_ids, tables_named_in, to_sentinel
 
     root = app_context(ctx).repo
     repo = load_repository(root, env=env, strict=True)
@@ -267,7 +263,7 @@ def coverage_attack_command(
 ) -> None:
     """ATT&CK coverage: a Navigator layer (format 4.5) and a matrix of tactics x techniques."""
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
+    from kqlrules.workflow import compute_coverage, markdown_matrix, navigator_layer
 
     app = app_context(ctx)
     repo = load_repository(app.repo)
@@ -301,7 +297,7 @@ def coverage_data_command(
     from kqlrules.cli.backtest import workspace_spec
     from kqlrules.kusto import AnalysisCache, resolve_schemas
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.data_coverage import data_coverage
+    from kqlrules.workflow import data_coverage
     from kqlrules.workspace import open_workspace
 
     app = app_context(ctx)
@@ -373,7 +369,7 @@ def _print_data_coverage(coverage: DataCoverage) -> None:
 def version_check_command(ctx: typer.Context) -> None:
     """Fail when a detection changed without a version bump, went down a version, or changed its id."""
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.versions import check_versions
+    from kqlrules.workflow import check_versions
 
     app = app_context(ctx)
     repo = load_repository(app.repo, strict=True)
@@ -412,7 +408,7 @@ def version_bump_command(
 ) -> None:
     """Bump the version of changed detections (or those named) and record them in the lock."""
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.versions import Part, bump_version, changed, write_lock
+    from kqlrules.workflow import Part, bump_version, changed, write_lock
 
     if part not in ("major", "minor", "patch"):
         raise UsageProblem(f"--part must be major, minor or patch, not {part!r}")
@@ -434,7 +430,7 @@ def version_bump_command(
 def version_lock_command(ctx: typer.Context) -> None:
     """Record every detection's current content hash and version in queries/.lock.json."""
     from kqlrules.rules import load_repository
-    from kqlrules.workflow.versions import write_lock
+    from kqlrules.workflow import write_lock
 
     repo = load_repository(app_context(ctx).repo, strict=True)
     path = write_lock(repo.queries_dir, repo.detections)

@@ -17,8 +17,18 @@ from kqlrules.deploy.arm import (
     send_arm,
 )
 from kqlrules.deploy.contracts import ContractViolation, QueryFacts, check_detection, deploys_to, query_facts
+from kqlrules.deploy.contracts.entities import ENTITY_CONTRACTS
+from kqlrules.deploy.contracts.repository_check import contract_problems, facts_for
 from kqlrules.deploy.deployable import Deployable, deployable, deployables
-from kqlrules.deploy.environment import Environment, environment_from_config, environment_from_table
+from kqlrules.deploy.emulator import EmulatorCredential
+from kqlrules.deploy.environment import (
+    Environment,
+    configured_repository,
+    environment_from_config,
+    environment_from_table,
+)
+from kqlrules.deploy.export import export_arm
+from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
 from kqlrules.deploy.plan import (
     Action,
     Change,
@@ -29,8 +39,11 @@ from kqlrules.deploy.plan import (
     drift,
     preflight,
 )
+from kqlrules.deploy.render import as_markdown, as_text
+from kqlrules.deploy.watchlists import add_watchlists
 
 __all__ = [
+    "ENTITY_CONTRACTS",
     "Action",
     "ApplyReport",
     "ArmError",
@@ -38,6 +51,7 @@ __all__ = [
     "ConcurrencyConflict",
     "ContractViolation",
     "Deployable",
+    "EmulatorCredential",
     "Environment",
     "FieldChange",
     "LiveRule",
@@ -46,17 +60,26 @@ __all__ = [
     "PreflightError",
     "QueryFacts",
     "RuleStore",
+    "add_watchlists",
     "apply_plan",
     "arm_pipeline_client",
+    "as_markdown",
+    "as_text",
     "build_plan",
     "check_detection",
+    "configured_repository",
+    "contract_problems",
     "deployable",
     "deployables",
     "deploys_to",
     "drift",
     "environment_from_config",
     "environment_from_table",
+    "export_arm",
+    "facts_for",
     "open_stores",
+    "owner_from_description",
+    "owner_from_tags",
     "preflight",
     "query_facts",
     "send_arm",

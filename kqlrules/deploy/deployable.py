@@ -6,10 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kqlrules.errors import Location
-from kqlrules.rules.incident_creation import IncidentCreationRule
-from kqlrules.rules.model import Detection
-from kqlrules.rules.paths import shown
-from kqlrules.rules.repository import LoadedDetection, LoadedIncidentRule, Repository
+from kqlrules.rules import (
+    Detection,
+    IncidentCreationRule,
+    LoadedDetection,
+    LoadedIncidentRule,
+    Repository,
+    shown,
+)
 
 
 @dataclass(frozen=True)

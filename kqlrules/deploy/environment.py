@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from kqlrules.deploy.ownership import repository_identity
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.config import RepoConfig
+from kqlrules.rules import RepoConfig
 
 TARGETS = ("sentinel", "monitor")
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"

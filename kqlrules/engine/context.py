@@ -9,7 +9,7 @@ from kqlrules.engine.errors import KqlSemanticError, UnsupportedKql
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.tree import Node
-from kqlrules.kusto.analysis import LineIndex
+from kqlrules.kusto import LineIndex
 from kqlrules.table import Column
 
 

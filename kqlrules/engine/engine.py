@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 from collections import OrderedDict
@@ -242,11 +241,9 @@ class LocalEngine:
 
 def register_helpers(connection: Any) -> None:
     """The function library's `kql_*` helpers (Python UDFs and SQL macros), once per connection."""
-    try:
-        udfs = importlib.import_module("kqlrules.engine.udfs")
-    except ModuleNotFoundError:
-        return
-    udfs.register_udfs(connection)
+    from kqlrules.engine.udfs import register_udfs
+
+    register_udfs(connection)
 
 
 def _distinct_columns(schema: TableSchema) -> TableSchema:
@@ -274,6 +271,9 @@ def _used(sql: str, params: dict[str, datetime]) -> dict[str, datetime] | None:
 def _runtime_message(error: Exception) -> str:
     """What failed, in Kusto's terms: DuckDB's own message names SQL the user never wrote."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    asserted = text.find("assert() has failed")
+    if asserted >= 0:  # the query's own assert(): Kusto's message, as assert-function.md gives it
+        return f"the query failed while running: {text[asserted:]}"
     for pattern, construct in _DUCKDB_FAILURES:
         found = pattern.search(text)
         if found is not None:

@@ -13,7 +13,7 @@ from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
 from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
-from kqlrules.kusto.analysis import Analysis
+from kqlrules.kusto import Analysis
 from kqlrules.table import Column
 
 

@@ -15,18 +15,31 @@ from kqlrules.kusto.bridge import (
     TreeTooDeep,
     shared_analyzer,
 )
+from kqlrules.kusto.builtin_schemas import build_builtin
 from kqlrules.kusto.cache import AnalysisCache
 from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
+from kqlrules.kusto.schema_import import import_folders, write_schemas
 from kqlrules.kusto.schemas import (
+    REPO_SCHEMA_FOLDER,
     FunctionSchema,
+    Parameter,
     SchemaError,
     SchemaSet,
     TableSchema,
     kusto_type,
     resolve_schemas,
+    with_watchlists,
+)
+from kqlrules.kusto.workspace_schema import (
+    SchemaDrift,
+    WorkspaceRef,
+    default_credential,
+    diff_schemas,
+    fetch_tables,
 )
 
 __all__ = [
+    "REPO_SCHEMA_FOLDER",
     "Analysis",
     "AnalysisCache",
     "Analyzer",
@@ -36,13 +49,23 @@ __all__ = [
     "Diagnostic",
     "FunctionSchema",
     "LineIndex",
+    "Parameter",
+    "SchemaDrift",
     "SchemaError",
     "SchemaSet",
     "TableSchema",
     "TreeTooDeep",
+    "WorkspaceRef",
+    "build_builtin",
+    "default_credential",
+    "diff_schemas",
     "ensure_installed",
+    "fetch_tables",
+    "import_folders",
     "install",
     "kusto_type",
     "resolve_schemas",
     "shared_analyzer",
+    "with_watchlists",
+    "write_schemas",
 ]

@@ -9,10 +9,12 @@ print(render_text(run))
 """
 
 from kqlrules.lint.findings import Finding, Severity, counts
+from kqlrules.lint.report import render_json, render_sarif, render_text
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Rule
 from kqlrules.lint.runner import LintRun, lint_unit, lint_units
 from kqlrules.lint.sentinel import read_sentinel_rule
 from kqlrules.lint.sources import discover, file_unit
+from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import ColumnUse, LintUnit, block_origin, identity_origin
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Finding",
     "LintRun",
     "LintUnit",
+    "Node",
     "Rule",
     "Severity",
     "block_origin",
@@ -32,4 +35,7 @@ __all__ = [
     "lint_unit",
     "lint_units",
     "read_sentinel_rule",
+    "render_json",
+    "render_sarif",
+    "render_text",
 ]

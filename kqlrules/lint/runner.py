@@ -26,7 +26,7 @@ from kqlrules.lint.provenance import UNKNOWN_NAME, UNKNOWN_TABLE, unknown_name_h
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
 from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
-from kqlrules.rules.model import MAX_QUERY_LENGTH
+from kqlrules.rules import MAX_QUERY_LENGTH
 
 # Rule queries are limited to 10,000 characters; anything 10x that is not a query to lint but a mistake, and
 # would keep the analyzer busy for minutes.

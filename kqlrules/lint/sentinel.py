@@ -14,7 +14,7 @@ from kqlrules.errors import Location
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT
 from kqlrules.lint.unit import ColumnUse, LintUnit, Origin, block_origin
-from kqlrules.rules.sentinel_yaml import SentinelYamlError, compose_rule, read_text
+from kqlrules.rules import SentinelYamlError, compose_rule, read_text
 from kqlrules.timespan import TimespanError, parse_timespan
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

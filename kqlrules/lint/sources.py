@@ -12,9 +12,7 @@ from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.rules import INVALID_INPUT
 from kqlrules.lint.sentinel import read_sentinel_rule
 from kqlrules.lint.unit import ColumnUse, LintUnit, identity_origin
-from kqlrules.rules import LoadedDetection, load_repository
-from kqlrules.rules.paths import shown
-from kqlrules.rules.sentinel_yaml import is_rule_file
+from kqlrules.rules import LoadedDetection, is_rule_file, load_repository, shown
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _SKIPPED_FOLDERS = {".git", "node_modules", "__pycache__", ".venv"}

@@ -8,38 +8,62 @@ query.line_map.to_template(3, 7)                        # -> Location in the .kq
 ```
 """
 
-from kqlrules.rules.config import ConfigError, EnvironmentConfig, RepoConfig, load_config
+from kqlrules.rules.clock import QUERY_NOW
+from kqlrules.rules.config import ConfigError, EnvironmentConfig, RepoConfig, SinkConfig, load_config
 from kqlrules.rules.filters import kql_datetime, kql_list, kql_string, kql_timespan
+from kqlrules.rules.incident_creation import KIND, PRODUCTS, IncidentCreationRule
 from kqlrules.rules.linemap import LineMap
 from kqlrules.rules.loader import MetadataError
-from kqlrules.rules.model import Detection, Severity
+from kqlrules.rules.model import MAX_QUERY_LENGTH, TACTICS, Detection, Severity, Trigger
 from kqlrules.rules.params import ParamError, parse_param_options
+from kqlrules.rules.paths import shown
 from kqlrules.rules.repository import (
     LoadedDetection,
+    LoadedIncidentRule,
     Repository,
     RepositoryProblems,
     find_detection,
     load_repository,
 )
+from kqlrules.rules.sentinel_yaml import (
+    SentinelYamlError,
+    compose_rule,
+    is_rule_file,
+    read_rule,
+    read_text,
+    rule_files,
+)
 from kqlrules.rules.templates import RenderedQuery, TemplateError
 from kqlrules.rules.yaml_bounds import YamlShapeProblem, shape_problem
 
 __all__ = [
+    "KIND",
+    "MAX_QUERY_LENGTH",
+    "PRODUCTS",
+    "QUERY_NOW",
+    "TACTICS",
     "ConfigError",
     "Detection",
     "EnvironmentConfig",
+    "IncidentCreationRule",
     "LineMap",
     "LoadedDetection",
+    "LoadedIncidentRule",
     "MetadataError",
     "ParamError",
     "RenderedQuery",
     "RepoConfig",
     "Repository",
     "RepositoryProblems",
+    "SentinelYamlError",
     "Severity",
+    "SinkConfig",
     "TemplateError",
+    "Trigger",
     "YamlShapeProblem",
+    "compose_rule",
     "find_detection",
+    "is_rule_file",
     "kql_datetime",
     "kql_list",
     "kql_string",
@@ -47,5 +71,9 @@ __all__ = [
     "load_config",
     "load_repository",
     "parse_param_options",
+    "read_rule",
+    "read_text",
+    "rule_files",
     "shape_problem",
+    "shown",
 ]

@@ -3,14 +3,15 @@
 See `kqlrules.runner.runner` for how windows reach queries and how crashes are survived.
 """
 
-from kqlrules.runner.alerts import Alert, TriggerEvaluation, evaluate
+from kqlrules.runner.alerts import Alert, TriggerEvaluation, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SimulatedClock, SystemClock
-from kqlrules.runner.limits import Limits
+from kqlrules.runner.limits import Limits, backoff
+from kqlrules.runner.logs import configure, event
 from kqlrules.runner.runner import Runner, RunnerConfig, RunSummary, ScheduledDetection
-from kqlrules.runner.schedule import DEFAULT_DELAY, Window
-from kqlrules.runner.sinks import SINKS, DeliveryFailed, Sink, open_sink, register_sink
+from kqlrules.runner.schedule import DEFAULT_DELAY, Window, first_end, window_ending
+from kqlrules.runner.sinks import SINKS, DeliveryFailed, FileSink, Sink, open_sink, register_sink
 from kqlrules.runner.state import DetectionStatus, RunnerState
-from kqlrules.runner.store import StateStore, open_state
+from kqlrules.runner.store import StateStore, is_database_url, open_state, shown_state
 from kqlrules.runner.templates import WindowTemplate
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Clock",
     "DeliveryFailed",
     "DetectionStatus",
+    "FileSink",
     "Limits",
     "RunSummary",
     "Runner",
@@ -33,8 +35,16 @@ __all__ = [
     "TriggerEvaluation",
     "Window",
     "WindowTemplate",
+    "backoff",
+    "configure",
     "evaluate",
+    "event",
+    "first_end",
+    "is_database_url",
     "open_sink",
     "open_state",
     "register_sink",
+    "shown_state",
+    "suppressed_by",
+    "window_ending",
 ]

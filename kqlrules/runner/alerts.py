@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 from kqlrules.runner.schedule import Window
 from kqlrules.table import Table
-from kqlrules.workspace.wire import format_datetime
+from kqlrules.workspace import format_datetime
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TIME_COLUMN = "TimeGenerated"

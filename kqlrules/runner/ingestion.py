@@ -14,7 +14,7 @@ import re
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.schedule import Window
-from kqlrules.workspace.wire import format_datetime
+from kqlrules.workspace import format_datetime
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMMENT = re.compile(r"//[^\n]*")

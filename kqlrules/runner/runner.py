@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 from kqlrules.runner.alerts import ResultShapeError, evaluate, suppressed_by
 from kqlrules.runner.clock import Clock, SystemClock
 from kqlrules.runner.delivery import Deliverers, DeliveryPolicy
@@ -59,8 +59,7 @@ from kqlrules.runner.sinks import Sink
 from kqlrules.runner.state import LeaseLost
 from kqlrules.runner.store import StateStore
 from kqlrules.table import Table
-from kqlrules.workspace.errors import PartialResult, QueryThrottled, WorkspaceError
-from kqlrules.workspace.protocol import Workspace
+from kqlrules.workspace import PartialResult, QueryThrottled, Workspace, WorkspaceError
 
 _REAL_WAIT_CAP = 0.5  # seconds: how late a stop request may be noticed while queries are in flight
 DEFAULT_LEASE = timedelta(minutes=2)

@@ -2,17 +2,20 @@
 profiles, Intune checks devices, the cloud team starts VMs and ships deployments.
 
 Nothing here may look like a story: every user signs in from their own country with their own device's
-user agent (first on day 0, so every later sign-in has a baseline), typos come one at a time, and no
-background event is a group, role, policy, credential or account change.
+browser (first on day 0, so every later sign-in has a baseline; the browser updates itself mid-week) and
+typos come one at a time. The directory's own churn (sync, PIM, dynamic groups, security info, devices,
+apps, Identity Protection) is in `churn.py`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kqlrules.sample.churn import generate_churn
 from kqlrules.sample.directory import (
     ADMINS,
     BROWSER_APPS,
+    BROWSER_UPDATES,
     OUTLOOK_IOS,
     OUTLOOK_MOBILE,
     User,
@@ -32,6 +35,14 @@ def generate_background(scene: Scene) -> None:
                 _user_day(scene, user, day)
         _directory_day(scene, day)
         _azure_day(scene, day)
+    generate_churn(scene)
+
+
+def _agent(scene: Scene, user: User, day: int) -> str:
+    """The user's browser, updated to the next major version on a day of its own (2, 3 or 4)."""
+    update_day = 2 + scene.tenant.users.index(user) % 3
+    agent = user.device.user_agent
+    return BROWSER_UPDATES.get(agent, agent) if day >= update_day else agent
 
 
 def _moment(scene: Scene, day: int, first_hour: int, last_hour: int) -> datetime:
@@ -61,18 +72,21 @@ def _user_day(scene: Scene, user: User, day: int) -> None:
             times[0] - timedelta(seconds=rng.randint(30, 90)),
             ip=ip,
             app=BROWSER_APPS[0],
+            user_agent=_agent(scene, user, day),
             result="50126",
             mfa=False,
         )
     for when in times:
         app = rng.choice(BROWSER_APPS)
-        scene.log.sign_in(user, when, ip=ip, app=app)
+        agent = _agent(scene, user, day)
+        scene.log.sign_in(user, when, ip=ip, app=app, user_agent=agent)
         for refresh in range(rng.randint(1, 2)):
             scene.log.sign_in(
                 user,
                 when + timedelta(minutes=rng.randint(20, 55) * (refresh + 1)),
                 ip=ip,
                 app=app,
+                user_agent=agent,
                 interactive=False,
             )
     # The phone's mail app refreshes its token from wherever the user is.

@@ -68,6 +68,41 @@ TABLES: dict[str, TableColumns] = {
         identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s SourceSystem Type
         _ResourceId"""
     ),
+    # Service principals and managed identities signing in: nested values as JSON text.
+    "AADServicePrincipalSignInLogs": _table(
+        """TenantId SourceSystem TimeGenerated OperationName OperationVersion Category ResultType
+        ResultSignature ResultDescription DurationMs CorrelationId ResourceGroup Identity Level Location AppId
+        ConditionalAccessStatus Id IPAddress LocationDetails ResourceDisplayName ResourceIdentity
+        ServicePrincipalCredentialKeyId ServicePrincipalId ServicePrincipalName UniqueTokenIdentifier Type"""
+    ),
+    "AADManagedIdentitySignInLogs": _table(
+        """TenantId SourceSystem TimeGenerated OperationName OperationVersion Category ResultType
+        ResultSignature ResultDescription DurationMs CorrelationId ResourceGroup Identity Level Location AppId
+        Id IPAddress LocationDetails ResourceDisplayName ResourceIdentity ServicePrincipalId
+        ServicePrincipalName UniqueTokenIdentifier Type"""
+    ),
+    # Intune: the audit log keeps its details as JSON text in Properties; IntuneDevices is a daily snapshot.
+    "IntuneAuditLogs": _table(
+        """TenantId SourceSystem TimeGenerated Category CorrelationId Identity OperationName Properties
+        ResultDescription ResultType Type"""
+    ),
+    "IntuneDevices": _table(
+        """TenantId SourceSystem TimeGenerated DeviceName DeviceId CreatedDate LastContact UPN UserName UserId
+        OS OSVersion Ownership CompliantState ManagedBy JoinType SerialNumber Model Manufacturer
+        EncryptionStatusString DeviceRegistrationState Type"""
+    ),
+    # Identity Protection: one row per risk detection (updated as it changes) and per risky-user change.
+    "AADUserRiskEvents": _table(
+        """TenantId SourceSystem TimeGenerated Activity ActivityDateTime AdditionalInfo CorrelationId
+        DetectedDateTime DetectionTimingType Id IpAddress LastUpdatedDateTime Location OperationName RequestId
+        RiskDetail RiskEventType RiskLevel RiskState Source TokenIssuerType UserDisplayName UserId
+        UserPrincipalName Type""",
+        "AdditionalInfo Location",
+    ),
+    "AADRiskyUsers": _table(
+        """TenantId SourceSystem TimeGenerated CorrelationId Id IsDeleted IsProcessing OperationName
+        RiskDetail RiskLastUpdatedDateTime RiskLevel RiskState UserDisplayName UserPrincipalName Type"""
+    ),
     "SecurityAlert": _table(
         """TenantId TimeGenerated DisplayName AlertName AlertSeverity Description ProviderName VendorName
         VendorOriginalId SystemAlertId ResourceId AlertType ConfidenceLevel IsIncident StartTime EndTime

@@ -57,6 +57,8 @@ SAFARI_MAC = (
 )
 OUTLOOK_IOS = "Outlook-iOS/709.2226530.prod.iphone (4.2444.0)"
 POWERSHELL = "Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.22621.4391"
+GRAPH_POWERSHELL_AGENT = "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) PowerShell/7.4.6"
+AZURE_CLI_AGENT = "python/3.11.9 (Windows-10-10.0.22631-SP0) msal/1.31.0 azure-cli/2.66.0"
 PYTHON_REQUESTS = "python-requests/2.32.3"
 
 
@@ -88,7 +90,31 @@ AZURE_PORTAL = App(
     "Windows Azure Service Management API",
     "797f4846-ba00-4fd7-ba43-dac1f8f63013",
 )
-AZURE_AD_POWERSHELL = App("Azure Active Directory PowerShell", "1b730954-1685-4b74-9bfa-f7d9c2f4f8c5")
+AZURE_AD_POWERSHELL = App("Azure Active Directory PowerShell", "1b730954-1685-4b74-9bfd-dac224a7b894")
+AZURE_POWERSHELL = App(
+    "Microsoft Azure PowerShell",
+    "1950a258-227b-4e31-a9cf-717495945fc2",
+    "Windows Azure Service Management API",
+    "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+)
+GRAPH_POWERSHELL = App(
+    "Microsoft Graph Command Line Tools",
+    "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+    "Microsoft Graph",
+    "00000003-0000-0000-c000-000000000000",
+)
+AZURE_CLI = App(
+    "Microsoft Azure CLI",
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    "Windows Azure Service Management API",
+    "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+)
+MICROSOFT_AUTHENTICATOR = App(
+    "Microsoft Authenticator App",
+    "4813382a-8fa7-425e-ab75-3b753aab3abb",
+    "Microsoft Graph",
+    "00000003-0000-0000-c000-000000000000",
+)
 OUTLOOK_MOBILE = App(
     "Outlook Mobile",
     "27922004-5251-4030-b22d-91ecd9a37ea4",
@@ -96,6 +122,14 @@ OUTLOOK_MOBILE = App(
     "00000002-0000-0ff1-ce00-000000000000",
 )
 BROWSER_APPS = (OFFICE_HOME, OUTLOOK_WEB, TEAMS)
+
+
+# Each browser ships an update during the week (the major version moves, as auto-updates do).
+BROWSER_UPDATES = {
+    EDGE_WINDOWS: EDGE_WINDOWS.replace("130.0.0.0", "131.0.0.0"),
+    CHROME_WINDOWS: CHROME_WINDOWS.replace("130.0.0.0", "131.0.0.0"),
+    SAFARI_MAC: SAFARI_MAC.replace("Version/18.1", "Version/18.2"),
+}
 
 
 @dataclass(frozen=True)
@@ -211,6 +245,18 @@ PEOPLE = (
 
 ADMINS = ("nestor.wilke", "pradeep.gupta", "patti.fernandez")
 
+# Entra Connect's sync account (on-premises directory sync writes as this user), and the services
+# that change the directory on their own.
+SYNC_ACCOUNT = "Sync_CONTOSO-DC01_4f1c2d3e5a6b@contoso.onmicrosoft.com"
+
+# Microsoft's own services keep their application ids in every tenant.
+FIRST_PARTY_APP_IDS = {
+    "MS-PIM": "01fc33a7-78ba-4d2f-a4b7-768e336e890e",
+    "Microsoft Approval Management": "65d91a3d-ab74-42e6-8a2f-0add61688c74",
+    "Device Registration Service": "01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9",
+    "Microsoft Intune": "0000000a-0000-0000-c000-000000000000",
+}
+
 SERVICE_PRINCIPAL_NAMES = (
     "contoso-deploy-pipeline",
     "Contoso HR Sync",
@@ -218,6 +264,10 @@ SERVICE_PRINCIPAL_NAMES = (
     "Microsoft Intune",
     "Contoso Expenses",
     "Mail Backup Pro",
+    "MS-PIM",
+    "Microsoft Approval Management",
+    "Device Registration Service",
+    "id-contoso-web",
 )
 
 _BROWSERS = (
@@ -256,5 +306,8 @@ def build_tenant(rng: random.Random) -> Tenant:
                 department=department,
             )
         )
-    principals = tuple(ServicePrincipal(n, new_guid(rng), new_guid(rng)) for n in SERVICE_PRINCIPAL_NAMES)
+    principals = tuple(
+        ServicePrincipal(n, FIRST_PARTY_APP_IDS.get(n) or new_guid(rng), new_guid(rng))
+        for n in SERVICE_PRINCIPAL_NAMES
+    )
     return Tenant(new_guid(rng), new_guid(rng), tuple(users), principals)

@@ -13,6 +13,7 @@ from kqlrules.sample.background import generate_background
 from kqlrules.sample.columns import TABLES
 from kqlrules.sample.directory import Tenant, build_tenant
 from kqlrules.sample.records import Recorder, Row
+from kqlrules.sample.scoring import write_manifest
 from kqlrules.sample.stories import STORIES, Scene, Story
 from kqlrules.sample.timeline import DEFAULT_START, Timeline, format_datetime
 
@@ -62,6 +63,7 @@ def generate(
         path = out / f"{table}.jsonl"
         path.write_text("".join(_line(table, row) for row in _in_time_order(rows)), encoding="utf-8")
         files[table], counts[table] = path, len(rows)
+    write_manifest(out, stories)
     return GeneratedTenant(out, seed, time.start, time.end, tenant, files, counts, stories)
 
 

@@ -20,15 +20,26 @@ if TYPE_CHECKING:
     from kqlrules.testing.cases import Expectation, TestCase, TestFile, load_test_file
     from kqlrules.testing.errors import FixtureError, TestFileError, UnknownDetection
     from kqlrules.testing.expectations import Failure
+    from kqlrules.testing.local_backend import LocalBackend
     from kqlrules.testing.mutants import Mutant, mutants
     from kqlrules.testing.mutation import MutantResult, run_mutants
+    from kqlrules.testing.record import describe, record
     from kqlrules.testing.redaction import Redactor
+    from kqlrules.testing.report import summary, to_json, to_junit
+    from kqlrules.testing.report_sarif import to_sarif
     from kqlrules.testing.runner import Backend, CaseResult, PreparedQuery, RunReport, TestSession
     from kqlrules.testing.session import TestPlan, plan_tests, repository_schemas, run_plan, run_plan_mutants
     from kqlrules.testing.times import parse_time
     from kqlrules.testing.workspace_backend import RateLimiter, WorkspaceBackend
 
 _HOMES = {
+    "LocalBackend": "kqlrules.testing.local_backend",
+    "describe": "kqlrules.testing.record",
+    "record": "kqlrules.testing.record",
+    "summary": "kqlrules.testing.report",
+    "to_json": "kqlrules.testing.report",
+    "to_junit": "kqlrules.testing.report",
+    "to_sarif": "kqlrules.testing.report_sarif",
     "Expectation": "kqlrules.testing.cases",
     "TestCase": "kqlrules.testing.cases",
     "TestFile": "kqlrules.testing.cases",
@@ -70,6 +81,7 @@ __all__ = [
     "Expectation",
     "Failure",
     "FixtureError",
+    "LocalBackend",
     "Mutant",
     "MutantResult",
     "PreparedQuery",
@@ -83,12 +95,18 @@ __all__ = [
     "TestSession",
     "UnknownDetection",
     "WorkspaceBackend",
+    "describe",
     "load_test_file",
     "mutants",
     "parse_time",
     "plan_tests",
+    "record",
     "repository_schemas",
     "run_mutants",
     "run_plan",
     "run_plan_mutants",
+    "summary",
+    "to_json",
+    "to_junit",
+    "to_sarif",
 ]

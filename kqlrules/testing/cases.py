@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import Location
-from kqlrules.rules import shape_problem
-from kqlrules.rules.paths import shown
+from kqlrules.rules import shape_problem, shown
 from kqlrules.testing.errors import TestFileError
 from kqlrules.testing.times import TimeFormatError, parse_time
 

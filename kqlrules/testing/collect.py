@@ -9,8 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import LoadedDetection, Repository, find_detection
-from kqlrules.rules.paths import shown
+from kqlrules.rules import LoadedDetection, Repository, find_detection, shown
 from kqlrules.testing.cases import TESTS_SUFFIX, TestFile, detection_name_of, load_test_file, tests_path_for
 from kqlrules.testing.errors import UnknownDetection
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kqlrules.errors import Location
-from kqlrules.rules.model import Trigger
+from kqlrules.rules import Trigger
 from kqlrules.table import Table
 from kqlrules.testing.cases import Expectation, RowSource, TestCase
 from kqlrules.testing.values import ValueTypeError, coerce

@@ -21,7 +21,7 @@ from typing import Any
 
 from kqlrules.errors import Location
 from kqlrules.kusto import SchemaSet, TableSchema
-from kqlrules.rules.paths import shown
+from kqlrules.rules import shown
 from kqlrules.table import Column, Table
 from kqlrules.testing.cases import FixtureFile, InlineRows, RowSource, TableInput, TestCase
 from kqlrules.testing.errors import FixtureError

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kqlrules.errors import Location
-from kqlrules.rules.paths import shown
+from kqlrules.rules import shown
 from kqlrules.testing.cases import TestCase
 from kqlrules.testing.collect import DetectionTests
 from kqlrules.testing.mutants import KINDS, Mutant, location_of, mutants

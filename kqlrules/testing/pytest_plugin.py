@@ -124,7 +124,7 @@ class CaseCollectionError(Exception):
     """A test file pytest cannot collect; shown as its message, not a traceback."""
 
     def __init__(self, error: KqlrulesError, path: Path) -> None:
-        from kqlrules.rules.paths import shown
+        from kqlrules.rules import shown
 
         super().__init__(str(error) if error.location else f"{shown(path)}: {error}")
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
-from kqlrules.rules import LoadedDetection
-from kqlrules.rules.paths import shown
+from kqlrules.rules import LoadedDetection, shown
 from kqlrules.table import Table
 from kqlrules.testing.inject import name_literal
 from kqlrules.testing.redaction import Redactor

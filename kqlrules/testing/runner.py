@@ -18,9 +18,7 @@ from typing import Literal, Protocol
 
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
-from kqlrules.rules import LoadedDetection
-from kqlrules.rules.linemap import LineMap
-from kqlrules.rules.paths import shown
+from kqlrules.rules import LineMap, LoadedDetection, shown
 from kqlrules.table import Table
 from kqlrules.testing.cases import TestCase
 from kqlrules.testing.collect import DetectionTests

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import SchemaSet
-from kqlrules.kusto.schemas import with_watchlists
+from kqlrules.kusto import SchemaSet, with_watchlists
 from kqlrules.rules import Repository, load_repository
 from kqlrules.testing.collect import DetectionTests, collect, orphan_test_files, select_detections
 from kqlrules.testing.mutation import MutantResult, run_mutants

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from kqlrules.kusto.schemas import FunctionSchema, Parameter, SchemaSet
+from kqlrules.kusto import FunctionSchema, Parameter, SchemaSet
 from kqlrules.table import Column, Table
 from kqlrules.watchlists.files import Watchlist
 

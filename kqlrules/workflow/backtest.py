@@ -23,13 +23,19 @@ from typing import Any
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection
-from kqlrules.runner import Alert, Limits, Window, WindowTemplate, evaluate
-from kqlrules.runner.alerts import suppressed_by
-from kqlrules.runner.limits import backoff
-from kqlrules.runner.schedule import first_end, window_ending
+from kqlrules.runner import (
+    Alert,
+    Limits,
+    Window,
+    WindowTemplate,
+    backoff,
+    evaluate,
+    first_end,
+    suppressed_by,
+    window_ending,
+)
 from kqlrules.table import Table
-from kqlrules.workspace import Workspace, WorkspaceError
-from kqlrules.workspace.wire import format_datetime
+from kqlrules.workspace import Workspace, WorkspaceError, format_datetime
 
 MAX_WINDOWS = 20_000
 TOP_ENTITIES = 10

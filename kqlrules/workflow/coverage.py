@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 from kqlrules.workflow.attack import NAVIGATOR_TACTICS, Matrix, enterprise_matrix
 
 LAYER_FORMAT = "4.5"

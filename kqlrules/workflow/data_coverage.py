@@ -19,9 +19,7 @@ from typing import Any, Literal
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import Analysis, AnalysisCache, Analyzer, SchemaSet
 from kqlrules.rules import LoadedDetection
-from kqlrules.workspace import LocalWorkspace, Workspace
-from kqlrules.workspace.local import within
-from kqlrules.workspace.wire import format_datetime
+from kqlrules.workspace import LocalWorkspace, Workspace, format_datetime, within
 
 ROWS_PER_TABLE = "union withsource=SourceTable * | summarize Rows = count() by SourceTable"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.sentinel_yaml import SentinelYamlError, read_rule, rule_files
+from kqlrules.rules import SentinelYamlError, read_rule, rule_files
 from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, from_sentinel
 from kqlrules.workflow.yaml_out import dump_yaml
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from kqlrules.deploy.contracts.entities import ENTITY_CONTRACTS
+from kqlrules.deploy import ENTITY_CONTRACTS
 from kqlrules.workflow.connectors import valid_connector_ids
 
 # AttackTactic.cs

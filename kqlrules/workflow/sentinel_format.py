@@ -18,7 +18,7 @@ from typing import Any
 import pydantic
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.model import TACTICS, Detection
+from kqlrules.rules import TACTICS, Detection
 from kqlrules.timespan import format_timespan
 from kqlrules.workflow.connectors import required_data_connectors
 

@@ -17,7 +17,7 @@ from typing import Literal, Protocol, TypeVar
 from ruamel.yaml import YAML
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 
 LOCK_FILE = ".lock.json"
 Part = Literal["major", "minor", "patch"]

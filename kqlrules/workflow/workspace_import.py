@@ -22,10 +22,9 @@ from typing import Any
 
 import pydantic
 
-from kqlrules.deploy import Environment, LiveRule, RuleStore
-from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
+from kqlrules.deploy import Environment, LiveRule, RuleStore, owner_from_description, owner_from_tags
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 from kqlrules.workflow.importer import write_detection
 from kqlrules.workflow.sentinel_format import ImportedRule, SentinelImportError, file_stem, from_sentinel

@@ -18,10 +18,11 @@ from kqlrules.workspace.errors import (
 )
 from kqlrules.workspace.faults import Faults
 from kqlrules.workspace.folder import WorkspaceDataError, load_workspace_folder
-from kqlrules.workspace.local import LocalWorkspace
+from kqlrules.workspace.local import LocalWorkspace, within
 from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
 from kqlrules.workspace.server import WorkspaceServer
+from kqlrules.workspace.wire import format_datetime
 
 __all__ = [
     "AuthenticationFailed",
@@ -40,7 +41,9 @@ __all__ = [
     "WorkspaceDataError",
     "WorkspaceError",
     "WorkspaceServer",
+    "format_datetime",
     "load_workspace_folder",
     "now_is_timespan_end",
     "open_workspace",
+    "within",
 ]

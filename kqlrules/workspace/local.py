@@ -164,8 +164,7 @@ class LocalWorkspace:
     def _watchlist_schemas(self) -> Any:
         if self._watchlists is None:
             return None
-        from kqlrules.kusto import SchemaSet
-        from kqlrules.kusto.schemas import with_watchlists
+        from kqlrules.kusto import SchemaSet, with_watchlists
 
         return with_watchlists(SchemaSet(), self._watchlists)
 

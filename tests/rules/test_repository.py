@@ -140,7 +140,7 @@ def test_validate_collects_load_and_render_problems(repo: Path, detection: Calla
 def test_the_seed_pack_is_valid(project_root: Path) -> None:
     repository = load_repository(project_root)
     assert repository.validate() == []
-    assert {item.area for item in repository.detections} == {"identity", "audit", "azure"}
+    assert {item.area for item in repository.detections} == {"identity", "audit", "azure", "intune", "risk"}
 
 
 def test_every_seed_query_filters_time_by_its_schedule_period(project_root: Path) -> None:

@@ -15,6 +15,7 @@ import yaml
 from kqlrules.kusto import Analyzer, AnalyzerMissing, SchemaSet
 from kqlrules.kusto.install import ensure_installed
 from kqlrules.rules import Detection, Repository, find_detection, load_repository
+from kqlrules.watchlists import load_watchlists, watchlist_schemas
 
 PACK = (
     "audit/guest_invited_then_elevated",
@@ -97,7 +98,10 @@ def schemas(shared_dir: Path, project_root: Path) -> SchemaSet:
     published = SchemaSet.load(shared_dir / "schemas" / "tables")
     # Only the tables the pack reads: the analyzer starts faster with a few tables than with all of them.
     used = {table for key in PACK for table in _raw(project_root, key)["tables"]}
-    return SchemaSet({name: published.tables[name] for name in sorted(used)})
+    # The repository's watchlists, as lint gives them (`_GetWatchlist('alias')` binds to their columns).
+    return SchemaSet({name: published.tables[name] for name in sorted(used)}).merged(
+        watchlist_schemas(load_watchlists(project_root))
+    )
 
 
 @pytest.mark.parametrize("key", PACK)
@@ -108,7 +112,12 @@ def test_query_binds_and_returns_every_mapped_column(
     analysis = analyzer.analyze(find_detection(repository, key).render().text, schemas)
     assert [(d.line, d.col, d.message) for d in analysis.errors] == []
     produced = {column.name for column in analysis.result_columns or []}
-    mapped = [c for fields in meta.get("entities", {}).values() for c in fields.values()]
+    entities = meta.get("entities", {})
+    # {Type: Column}, {Type: {Identifier: Column}}, or a list of {type, fields} (one type mapped twice).
+    mappings = (
+        [entity["fields"] for entity in entities] if isinstance(entities, list) else list(entities.values())
+    )
+    mapped = [c for fields in mappings for c in ([fields] if isinstance(fields, str) else fields.values())]
     mapped += list(meta.get("custom_details", {}).values())
     for text in (meta.get("alert") or {}).values():
         mapped += PLACEHOLDER.findall(text)

@@ -19,15 +19,21 @@ ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 TABLES = {
     "SigninLogs",
     "AADNonInteractiveUserSignInLogs",
+    "AADServicePrincipalSignInLogs",
+    "AADManagedIdentitySignInLogs",
     "AuditLogs",
     "AzureActivity",
     "AzureDiagnostics",
+    "IntuneAuditLogs",
+    "IntuneDevices",
+    "AADUserRiskEvents",
+    "AADRiskyUsers",
     "SecurityAlert",
 }
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
@@ -43,7 +49,10 @@ def test_another_seed_writes_another_week(tmp_path: Path) -> None:
 
 
 def test_one_jsonl_file_per_table(week: GeneratedTenant) -> None:
-    assert sorted(path.name for path in week.folder.iterdir()) == sorted(f"{t}.jsonl" for t in TABLES)
+    # Beside the tables, the stories the week holds (for `kqlrules backtest` to score against).
+    files = sorted(path.name for path in week.folder.iterdir() if path.is_file())
+    assert files == sorted(f"{t}.jsonl" for t in TABLES)
+    assert (week.folder / "_sample" / "stories.json").is_file()
     assert all(count > 0 for count in week.row_counts.values())
 
 

@@ -65,7 +65,7 @@ def test_story_names_are_unique(week: GeneratedTenant) -> None:
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("index", range(44))
+@pytest.mark.parametrize("index", range(56))
 def test_each_story_leaves_its_actors_in_its_tables(week: GeneratedTenant, rows: Rows, index: int) -> None:
     story = week.stories[index]
     during = [
@@ -81,7 +81,7 @@ def test_each_story_leaves_its_actors_in_its_tables(week: GeneratedTenant, rows:
 
 
 def test_there_are_as_many_stories_as_the_parametrised_test_expects(week: GeneratedTenant) -> None:
-    assert len(week.stories) == 44
+    assert len(week.stories) == 56
 
 
 def test_every_detection_a_story_names_exists(week: GeneratedTenant, project_root: Path) -> None:

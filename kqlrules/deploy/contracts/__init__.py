@@ -21,7 +21,7 @@ from kqlrules.deploy.contracts.query import query_facts
 from kqlrules.deploy.contracts.violation import ContractViolation, QueryFacts
 from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.ownership import HASH_LENGTH, Ownership
-from kqlrules.rules.incident_creation import IncidentCreationRule
+from kqlrules.rules import IncidentCreationRule
 
 TARGETS = ("sentinel", "monitor")
 

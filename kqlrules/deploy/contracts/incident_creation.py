@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kqlrules.deploy.contracts.violation import ContractViolation
 from kqlrules.deploy.ownership import Ownership, with_marker
-from kqlrules.rules.incident_creation import PRODUCTS, IncidentCreationRule
+from kqlrules.rules import PRODUCTS, IncidentCreationRule
 
 TARGET = "sentinel"
 MAX_TITLE, MAX_DESCRIPTION = 256, 5000

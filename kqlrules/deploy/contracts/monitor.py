@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 
 from kqlrules.deploy.contracts.violation import ContractViolation, Keys, QueryFacts
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 from kqlrules.timespan import format_timespan
 
 TARGET = "monitor"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kqlrules.deploy.contracts.violation import QueryFacts
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import SchemaSet, shared_analyzer
-from kqlrules.lint.syntax import Node
+from kqlrules.lint import Node
 
 
 def query_facts(query: str, schemas: SchemaSet) -> QueryFacts:

@@ -15,8 +15,7 @@ from kqlrules.deploy.environment import TARGETS, environment_from_config, git_or
 from kqlrules.deploy.ownership import repository_identity
 from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.kusto import resolve_schemas
-from kqlrules.rules.paths import shown
-from kqlrules.rules.repository import LoadedDetection, LoadedIncidentRule, Repository
+from kqlrules.rules import LoadedDetection, LoadedIncidentRule, Repository, shown
 
 
 class ContractError(ValidationError):

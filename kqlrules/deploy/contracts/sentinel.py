@@ -18,7 +18,7 @@ from typing import Protocol
 from kqlrules.deploy.contracts.entities import entity_problems
 from kqlrules.deploy.contracts.violation import ContractViolation, Keys, QueryFacts
 from kqlrules.deploy.ownership import Ownership, with_marker
-from kqlrules.rules.model import Detection
+from kqlrules.rules import Detection
 
 TARGET = "sentinel"
 # [CI] MaxAmountOfDynamicContentPlaceHoldersAttribute: `{{([^{}]*)}}`, every occurrence counted;

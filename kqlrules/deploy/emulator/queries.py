@@ -10,7 +10,7 @@ from functools import lru_cache
 from kqlrules.deploy.emulator.validation import QueryInfo
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import SchemaSet, shared_analyzer
-from kqlrules.lint.syntax import Node
+from kqlrules.lint import Node
 
 
 def analyzer_validation(schemas: SchemaSet | None = None) -> Callable[[str], QueryInfo]:

@@ -10,7 +10,7 @@ from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, monitor_tags, owner_from_tags
-from kqlrules.rules.model import Detection, Severity
+from kqlrules.rules import Detection, Severity
 from kqlrules.timespan import to_iso8601
 
 API_VERSION = MONITOR

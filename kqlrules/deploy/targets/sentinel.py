@@ -15,9 +15,8 @@ from kqlrules.deploy.deployable import Deployable
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.ownership import Ownership, owner_from_description, with_marker
-from kqlrules.rules.incident_creation import KIND as INCIDENT_CREATION
-from kqlrules.rules.incident_creation import IncidentCreationRule
-from kqlrules.rules.model import Detection
+from kqlrules.rules import KIND as INCIDENT_CREATION
+from kqlrules.rules import Detection, IncidentCreationRule
 from kqlrules.timespan import to_iso8601
 
 API_VERSION = SENTINEL_STABLE

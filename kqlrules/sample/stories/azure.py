@@ -293,3 +293,56 @@ def mass_resource_deletion(scene: Scene) -> Played:
         )
         when = when + timedelta(seconds=scene.time.rng.randint(50, 90))
     return Played(start, when, (user.upn, ATTACKER_AZURE_IP))
+
+
+@story(
+    "A whole NSG rewritten with an inline rule opening SSH and RDP to the internet",
+    malicious=True,
+    fires=("nsg_open_to_internet",),
+)
+def nsg_inline_rules_opened(scene: Scene) -> Played:
+    """The intruder rewrites the batch subnet's NSG in one PUT: its rules inline, one of them a port list."""
+    when = scene.at(-1, "04:20")
+    caller = scene.user("isaiah.langer").upn
+    resource = scene.log.resource_id("rg-batch", "Microsoft.Network/networkSecurityGroups/nsg-batch")
+    rules: list[tuple[str, dict[str, object]]] = [
+        ("allow-https", {"sourceAddressPrefix": "*", "destinationPortRange": "443", "access": "Allow"}),
+        (
+            "mgmt",
+            {
+                "sourceAddressPrefixes": ["0.0.0.0/0"],
+                "destinationPortRanges": ["22", "3389"],
+                "access": "Allow",
+            },
+        ),
+        ("deny-smb", {"sourceAddressPrefix": "*", "destinationPortRange": "445", "access": "Deny"}),
+    ]
+    body = {
+        "location": "westeurope",
+        "properties": {
+            "securityRules": [
+                {
+                    "name": name,
+                    "properties": {
+                        "protocol": "Tcp",
+                        "sourcePortRange": "*",
+                        "destinationAddressPrefix": "*",
+                        "priority": 100 + index * 10,
+                        "direction": "Inbound",
+                        **rule,
+                    },
+                }
+                for index, (name, rule) in enumerate(rules)
+            ]
+        },
+    }
+    scene.log.azure_operation(
+        when,
+        "Microsoft.Network/networkSecurityGroups/write",
+        resource,
+        caller=caller,
+        ip=ATTACKER_AZURE_IP,
+        request=body,
+        status_code="OK",
+    )
+    return Played(when, minutes_after(when, 1), (caller,))

@@ -146,7 +146,8 @@ def _compliance_change(scene: Scene, when: datetime, user: User, compliant: bool
 
 
 @story(
-    "A non-privileged directory role (Reports Reader) assigned", must_not_fire=("privileged_role_assigned",)
+    "A non-privileged directory role (Reports Reader) assigned",
+    must_not_fire=("privileged_role_assigned", "privileged_role_assigned_nrt"),
 )
 def reports_reader_assigned(scene: Scene) -> Played:
     """The helpdesk grants a finance analyst the Reports Reader role: a role, but not a privileged one."""
@@ -300,7 +301,7 @@ def risky_app_consent(scene: Scene) -> Played:
 @story(
     "A Conditional Access policy deleted by an administrator",
     malicious=True,
-    fires=("conditional_access_policy_changed",),
+    fires=("conditional_access_policy_changed", "conditional_access_policy_changed_nrt"),
 )
 def ca_policy_deleted(scene: Scene) -> Played:
     """Late on Saturday, the 'Require MFA for admins' Conditional Access policy is deleted."""
@@ -328,7 +329,7 @@ def ca_policy_deleted(scene: Scene) -> Played:
     return Played(when, when, (admin.upn,))
 
 
-@story("An MFA method deleted for a user", malicious=True, fires=("mfa_disabled",))
+@story("An MFA method deleted for a user", malicious=True, fires=("mfa_disabled", "mfa_disabled_nrt"))
 def mfa_method_deleted(scene: Scene) -> Played:
     """A helpdesk admin deletes Christie's authenticator app registration."""
     admin, user = scene.user("patti.fernandez"), scene.user("christie.cline")
@@ -345,7 +346,11 @@ def mfa_method_deleted(scene: Scene) -> Played:
     return Played(when, when, (admin.upn, user.upn))
 
 
-@story("A user added to the Global Administrator role", malicious=True, fires=("privileged_role_assigned",))
+@story(
+    "A user added to the Global Administrator role",
+    malicious=True,
+    fires=("privileged_role_assigned", "privileged_role_assigned_nrt"),
+)
 def global_admin_assigned(scene: Scene) -> Played:
     """At 3 a.m. on Sunday, Isaiah (a salesperson) becomes Global Administrator."""
     admin, member = scene.user("nestor.wilke"), scene.user("isaiah.langer")
@@ -378,7 +383,12 @@ def service_principal_credential(scene: Scene) -> Played:
 @story(
     "A guest invited and given a directory role",
     malicious=True,
-    fires=("guest_invited_then_elevated", "privileged_role_assigned", "user_or_device_added"),
+    fires=(
+        "guest_invited_then_elevated",
+        "privileged_role_assigned",
+        "privileged_role_assigned_nrt",
+        "user_or_device_added",
+    ),
 )
 def guest_invited_then_elevated(scene: Scene) -> Played:
     """A guest from outside is invited and, fifteen minutes later, made Privileged Role Administrator."""
@@ -443,3 +453,31 @@ def account_disabled(scene: Scene) -> Played:
         operation_type="Update",
     )
     return Played(when, when, (admin.upn, user.upn))
+
+
+@story(
+    "A salesperson made eligible for Global Administrator through PIM, late at night",
+    malicious=True,
+    fires=("privileged_role_assigned", "privileged_role_assigned_nrt"),
+)
+def pim_eligible_global_admin(scene: Scene) -> Played:
+    """With the stolen Global Administrator rights, the intruder makes Lee eligible for the role in PIM:
+    PIM's own shape, the role as a target, no Role.DisplayName property."""
+    admin, member = scene.user("isaiah.langer"), scene.user("lee.gu")
+    when = scene.at(-1, "03:40")
+    request = target("Request", scene.log.guid(), None)
+    scene.log.audit(
+        when,
+        "Add eligible member to role in PIM completed (permanent)",
+        category="RoleManagement",
+        service="PIM",
+        by=Initiator.user(admin, "192.0.2.77"),
+        targets=[
+            target("Role", GLOBAL_ADMINISTRATOR[0], GLOBAL_ADMINISTRATOR[1]),
+            request,
+            target("User", member.id, member.display_name, member.upn),
+        ],
+        operation_type="Assign",
+        details=[("Justification", "coverage"), ("RoleDefinitionOriginId", GLOBAL_ADMINISTRATOR[0])],
+    )
+    return Played(when, when, (admin.upn, member.upn))

@@ -9,8 +9,12 @@ from kqlrules.sample.directory import (
     AMSTERDAM,
     ASHBURN,
     AZURE_AD_POWERSHELL,
+    AZURE_CLI,
+    AZURE_CLI_AGENT,
     AZURE_PORTAL,
     DOMAIN,
+    GRAPH_POWERSHELL,
+    GRAPH_POWERSHELL_AGENT,
     LAGOS,
     LONDON,
     LONDON_OFFICE_IP,
@@ -96,8 +100,8 @@ def legacy_auth_blocked(scene: Scene) -> Played:
 def admin_powershell_with_mfa(scene: Scene) -> Played:
     """The cloud admin uses Azure AD PowerShell with MFA: on the first morning, right after his browser
     sign-in (so both agents are in his baseline from the start), and again later in the week."""
+    # Not reserved: his ordinary day 0 (browser, phone) belongs in his baseline too.
     user = scene.user("pradeep.gupta")
-    scene.time.reserve(user.name, 0)
     scene.log.sign_in(user, scene.at(0, "08:05"), ip=SEATTLE_OFFICE_IP, app=OFFICE_HOME)
     first = scene.at(0, "08:25")
     last = scene.at(-3, "10:40")
@@ -376,3 +380,54 @@ def disabled_account_token_reuse(scene: Scene) -> Played:
         )
         when = when + timedelta(seconds=scene.time.rng.randint(200, 320))
     return Played(start, when, (user.upn, ATTACKER_AZURE_IP))
+
+
+@story(
+    "A single-factor Microsoft Graph PowerShell session replayed from a cloud host, non-interactive only",
+    malicious=True,
+    fires=("powershell_single_factor_signin", "anomalous_user_agent", "new_country_signin"),
+)
+def graph_powershell_token_replay(scene: Scene) -> Played:
+    """A refresh token stolen from Alex's single-factor Graph PowerShell session is replayed from a cloud
+    host: the sign-ins show up only in the non-interactive table."""
+    user = scene.user("alex.wilber")
+    scene.time.reserve(user.name, -1)
+    start = scene.at(-1, "14:10")
+    for minutes in (0, 17, 41):
+        scene.log.sign_in(
+            user,
+            minutes_after(start, minutes),
+            ip="192.0.2.91",
+            place=AMSTERDAM,
+            app=GRAPH_POWERSHELL,
+            user_agent=GRAPH_POWERSHELL_AGENT,
+            mfa=False,
+            client_app="Mobile Apps and Desktop clients",
+            device=unmanaged(),
+            interactive=False,
+        )
+    return Played(start, minutes_after(start, 41), (user.upn, "192.0.2.91"))
+
+
+@story(
+    "A single-factor Azure CLI sign-in",
+    malicious=True,
+    fires=("powershell_single_factor_signin", "anomalous_user_agent"),
+)
+def azure_cli_single_factor(scene: Scene) -> Played:
+    """Grady's password alone signs in to the Azure CLI from an unknown address."""
+    user = scene.user("grady.archie")
+    scene.time.reserve(user.name, -2)
+    when = scene.at(-2, "15:45")
+    scene.log.sign_in(
+        user,
+        when,
+        ip="192.0.2.230",
+        place=ASHBURN,
+        app=AZURE_CLI,
+        user_agent=AZURE_CLI_AGENT,
+        mfa=False,
+        client_app="Mobile Apps and Desktop clients",
+        device=unmanaged(),
+    )
+    return Played(when, when, (user.upn, "192.0.2.230"))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kqlrules.workspace import LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 
 RULE = """id: 6a1f0a3e-8a3c-4d55-9c1e-2f3e4d5c6b7a
 name: nrt_failed_signin
@@ -57,7 +57,6 @@ def main() -> None:
     (rules / "nrt_failed_signin.yaml").write_text(RULE)
     (rules / "nrt_failed_signin.kql").write_text('SigninLogs\n| where ResultType == "50126"\n')
     alerts = root / "alerts.jsonl"
-    token = LocalCredential().get_token("https://monitor.azure.com/.default").token
     with WorkspaceServer(LocalWorkspace(root / "ws")) as server:
         runner = subprocess.Popen(
             [sys.executable, "-m", "kqlrules", "--repo", str(root / "repo"), "run", "--workspace", "local",
@@ -86,7 +85,7 @@ def main() -> None:
             request = urllib.request.Request(
                 url,
                 json.dumps([row]).encode(),
-                {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                {"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
                 method="POST",
             )
             urllib.request.urlopen(request, timeout=10).close()

@@ -96,7 +96,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kqlrules-bench-"))
     state = RunnerState(folder / "state.db")
     sink = open_sink(f"file:{folder / 'alerts.jsonl'}")
-    workspace = AzureWorkspace("benchmark", LocalCredential(), url)
+    workspace = AzureWorkspace("benchmark", LocalCredential.for_endpoint(url), url)
     config = RunnerConfig(delay=timedelta(0), once=True, since=DAY, max_catch_up=100_000)
     clock = SimulatedClock(DAY + timedelta(hours=args.hours))
     runner = Runner(detections(args.detections), workspace, state, [sink], clock=clock, config=config)

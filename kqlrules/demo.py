@@ -1,9 +1,9 @@
 """The demo: the detection pack run by the scheduled runner over the sample tenant's week, through the Log
 Analytics query API served locally, with each attack story checked against the alerts it should raise.
 
-Everything is the production path: `LogsQueryClient` against the local query-API server (bearer token from
-`LocalCredential`), the runner's windows, state and file sink. Only the clock is simulated, so the week runs
-in a minute rather than a week.
+Everything is the production path: `LogsQueryClient` against the local query-API server (with the
+token that server drew at its start), the runner's windows, state and file sink. Only the clock is
+simulated, so the week runs in a minute rather than a week.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from kqlrules.runner import (
     WindowTemplate,
 )
 from kqlrules.sample import DetectionScore, GeneratedTenant, Story, generate, matches, score
-from kqlrules.workspace import AzureWorkspace, LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import AzureWorkspace, LocalWorkspace, WorkspaceServer
 
 # The demo's workspace id: the local server answers any id, like a workspace of one's own.
 DEMO_WORKSPACE_ID = "00000000-0000-0000-0000-00000000demo"
@@ -77,7 +77,7 @@ def run_demo(
     logging.getLogger("kqlrules").setLevel(logging.WARNING)
     with WorkspaceServer(LocalWorkspace(tenant.folder, watchlists=repo.root)) as server:
         progress(f"serving it over the Log Analytics query API at {server.url}")
-        workspace = AzureWorkspace(DEMO_WORKSPACE_ID, LocalCredential(), server.url)
+        workspace = AzureWorkspace(DEMO_WORKSPACE_ID, server.credential(), server.url)
         state = RunnerState(state_path)
         sinks: list[Sink] = [FileSink("file", alerts_file)]
         config = RunnerConfig(since=tenant.start, once=True)

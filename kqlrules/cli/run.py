@@ -357,12 +357,17 @@ def serve_command(
         None, "--faults", help="JSON file of faults to inject (for tests)."
     ),
 ) -> None:
-    """Serve a local workspace over the Log Analytics query API on 127.0.0.1 (bearer token required)."""
+    """Serve a local workspace over the Log Analytics query API on 127.0.0.1.
+
+    Each start draws a new bearer token and writes it to a file only you can read."""
     from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
 
     faults = Faults.from_file(faults_file) if faults_file else Faults()
     server = WorkspaceServer(LocalWorkspace(folder), port=port, faults=faults, workspace_id=workspace_id)
-    sys.stdout.write(f"serving {folder} at {server.url} (query API v1; Ctrl-C stops)\n")
+    sys.stdout.write(
+        f"serving {folder} at {server.url} (query API v1; Ctrl-C stops);"
+        f" bearer token in {server.token_file} (readable only by you)\n"
+    )
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _interrupt)
     try:

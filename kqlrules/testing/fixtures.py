@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from kqlrules.table import Column, Table
 from kqlrules.testing.cases import FixtureFile, InlineRows, RowSource, TableInput, TestCase
 from kqlrules.testing.errors import FixtureError
 from kqlrules.testing.values import ValueTypeError, coerce
+from kqlrules.text_files import NotUtf8, decode_utf8
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,7 @@ def read_fixture_file(path: Path, case: TestCase) -> _FileRows:
 def _jsonl(path: Path, case: TestCase) -> list[RowSource]:
     shown_path = shown(path)
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise FixtureError(f"{case.where()}: cannot read fixture: {error}", Location(shown_path)) from None
+    lines = _fixture_text(path, case).splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -170,7 +169,7 @@ def _csv(path: Path, case: TestCase) -> list[RowSource]:
     shown_path = shown(path)
     rows = []
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with io.StringIO(_fixture_text(path, case), newline="") as handle:
             reader = csv.reader(handle, strict=True)
             header = next(reader, None)
             if not header:
@@ -195,6 +194,19 @@ def _csv(path: Path, case: TestCase) -> list[RowSource]:
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise FixtureError(f"{case.where()}: malformed CSV: {error}", Location(shown_path)) from None
     return rows
+
+
+def _fixture_text(path: Path, case: TestCase) -> str:
+    try:
+        return decode_utf8(path.read_bytes())
+    except OSError as error:
+        raise FixtureError(f"{case.where()}: cannot read fixture: {error}", Location(shown(path))) from None
+    except NotUtf8 as error:
+        raise FixtureError(
+            f"{case.where()}: fixture is {error}",
+            Location(shown(path), error.line, error.col),
+            hint="save the fixture as UTF-8",
+        ) from None
 
 
 def _column_starts(header: list[str]) -> list[int]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kqlrules.testing.times import TimeFormatError, parse_time
+from kqlrules.text_files import fits_long
 from kqlrules.timespan import TimespanError, parse_timespan
 
 
@@ -42,9 +43,9 @@ def coerce(value: object, kusto_type: str, now: datetime | None, *, from_text: b
         raise ValueTypeError(f"expected a string, got {describe(value)}")
     if kusto_type in ("long", "int"):
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return _whole(value, kusto_type)
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            return _whole(int(value), kusto_type)
         raise ValueTypeError(f"expected a whole number ({kusto_type}), got {describe(value)}")
     if kusto_type in ("real", "decimal"):
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -82,6 +83,12 @@ def coerce(value: object, kusto_type: str, now: datetime | None, *, from_text: b
     raise ValueTypeError(f"unknown column type {kusto_type!r}")
 
 
+def _whole(value: int, kusto_type: str) -> int:
+    if not fits_long(value):
+        raise ValueTypeError(f"{value} is outside the range of a {kusto_type} (a signed 64-bit integer)")
+    return value
+
+
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -93,9 +100,10 @@ def _from_text(text: str, kusto_type: str, now: datetime | None) -> Any:
         return None
     if kusto_type in ("long", "int"):
         try:
-            return int(text)
+            whole = int(text)
         except ValueError:
             raise ValueTypeError(f"expected a whole number ({kusto_type}), got {text!r}") from None
+        return _whole(whole, kusto_type)
     if kusto_type in ("real", "decimal"):
         try:
             number = float(text)

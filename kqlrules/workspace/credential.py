@@ -1,23 +1,94 @@
-"""The credential for the local query-API server: any token it issues opens the local server, nothing else.
+"""The credential for the local query-API server: the random token that one server start issued.
 
-The local server runs on the loopback interface only; the token proves the client went through azure-core's
-ordinary bearer-token pipeline (exactly what it does against Azure), not that the caller is anybody.
+Each `WorkspaceServer` draws a fresh token when it starts (`secrets.token_urlsafe`), keeps it in memory for
+in-process users (`server.credential()`), and writes it to a file only the user can read
+(`local_token_file(port)`), so another process of the same user (`kqlrules run --endpoint
+http://127.0.0.1:PORT`) can present it. The server compares tokens in constant time. The token proves the
+client is the user who started the server (or was given the token), which is what the loopback bind alone
+cannot: every local user can reach 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken
 
-LOCAL_TOKEN_PREFIX = "kqlrules-local."
+from kqlrules.errors import KqlrulesError
+
+# Set it to the token of a local server started elsewhere (another user's, a container's).
+TOKEN_ENV = "KQLRULES_LOCAL_TOKEN"
 _LIFETIME_SECONDS = 3600
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def local_token_dir() -> Path:
+    """Where token files live: `$XDG_RUNTIME_DIR/kqlrules` (a per-user tmpfs on systemd systems), else
+    `~/.kqlrules/run`; created with mode 0700."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime) / "kqlrules" if runtime else Path.home() / ".kqlrules" / "run"
+
+
+def local_token_file(port: int) -> Path:
+    return local_token_dir() / f"local-server-{port}.token"
+
+
+def write_token_file(port: int, token: str) -> Path:
+    folder = local_token_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = local_token_file(port)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # a crashed server's leftover, or a file someone else made readable
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return path
+
+
+def remove_token_file(port: int, token: str) -> None:
+    """Remove the file if it still holds this server's token (a newer server on the port keeps its own)."""
+    path = local_token_file(port)
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="ascii").strip() == token:
+            path.unlink()
+
+
+def read_local_token(endpoint: str) -> str:
+    """The token of the local server at `endpoint`: `$KQLRULES_LOCAL_TOKEN`, else its token file."""
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV]
+    port = urlsplit(endpoint).port or 80
+    path = local_token_file(port)
+    try:
+        token = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        token = ""
+    if not token:
+        raise KqlrulesError(
+            f"no token for the local workspace server at {endpoint} (looked in {path})",
+            hint=f"start it with `kqlrules workspace serve DIR --port {port}`, or set {TOKEN_ENV}",
+        )
+    return token
+
+
 class LocalCredential:
-    """A `TokenCredential` for `kqlrules workspace serve`; pass it to `LogsQueryClient` as the credential."""
+    """A `TokenCredential` that presents a local server's token; pass it to `LogsQueryClient`."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    @classmethod
+    def for_endpoint(cls, endpoint: str) -> LocalCredential:
+        return cls(read_local_token(endpoint))
 
     def get_token(
         self,
@@ -27,13 +98,10 @@ class LocalCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        return AccessToken(
-            LOCAL_TOKEN_PREFIX + secrets.token_urlsafe(16), int(time.time()) + _LIFETIME_SECONDS
-        )
+        return AccessToken(self._token, int(time.time()) + _LIFETIME_SECONDS)
 
     def close(self) -> None:
         pass
 
-
-def is_local_token(token: str) -> bool:
-    return token.startswith(LOCAL_TOKEN_PREFIX) and len(token) > len(LOCAL_TOKEN_PREFIX)
+    def __repr__(self) -> str:  # never print the token
+        return "LocalCredential(<token>)"

@@ -8,6 +8,7 @@ rates. `latency` delays every query; a delay beyond the request's `Prefer: wait=
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 from collections import deque
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import KqlrulesError, Location
+from kqlrules.text_files import NotUtf8, decode_utf8
 
 FAULT_KINDS = ("ok", "throttle", "server_error", "drop", "partial", "timeout")
 
@@ -34,6 +36,18 @@ class Faults:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        for name in ("latency", "retry_after", "throttle", "server_error", "drop", "partial", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise KqlrulesError(f"fault setting {name}={value!r} must be a number")
+            if value < 0:
+                raise KqlrulesError(f"fault setting {name}={value!r} must not be negative")
+        if isinstance(self.server_error_status, bool) or not isinstance(self.server_error_status, int):
+            raise KqlrulesError(f"server_error_status {self.server_error_status!r} must be a whole number")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+            raise KqlrulesError(f"seed {self.seed!r} must be a whole number")
+        if not isinstance(self.script, list):
+            raise KqlrulesError(f"script must be a list of faults, not {self.script!r}")
         for kind in self.script:
             if kind not in FAULT_KINDS:
                 raise KqlrulesError(f"unknown fault {kind!r}; one of: {', '.join(FAULT_KINDS)}")
@@ -60,9 +74,13 @@ class Faults:
     @classmethod
     def from_file(cls, path: Path) -> Faults:
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(decode_utf8(path.read_bytes()))
         except OSError as error:
             raise KqlrulesError(f"cannot read fault settings: {error.strerror}", Location.of(path)) from None
+        except NotUtf8 as error:
+            raise KqlrulesError(
+                f"fault settings are {error}", Location.of(path, error.line, error.col)
+            ) from None
         except json.JSONDecodeError as error:
             raise KqlrulesError(
                 f"fault settings are not JSON: {error.msg}", Location.of(path, error.lineno, error.colno)

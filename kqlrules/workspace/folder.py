@@ -6,6 +6,7 @@ its file:line with its column."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.kusto import SchemaSet
 from kqlrules.table import Column, Table
+from kqlrules.text_files import NotUtf8, decode_utf8, fits_long
 from kqlrules.timespan import parse_timespan
 
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -56,7 +58,7 @@ def jsonl_records(file: Path, start: int) -> tuple[list[tuple[int, dict[str, Any
         data = handle.read()
     whole = data[: data.rfind(b"\n") + 1]
     records = []
-    for number, text in enumerate(whole.decode("utf-8-sig").splitlines(), start=1):
+    for number, text in enumerate(_text(file, whole).splitlines(), start=1):
         if not text.strip():
             continue
         try:
@@ -98,27 +100,45 @@ def _read(file: Path, columns: list[Column] | None) -> Table:
     return Table(columns, rows)
 
 
+def _text(file: Path, data: bytes) -> str:
+    try:
+        return decode_utf8(data)
+    except NotUtf8 as error:
+        raise WorkspaceDataError(
+            f"{error}", Location.of(file, error.line, error.col), hint="save the table file as UTF-8"
+        ) from None
+
+
+def _read_text(file: Path) -> str:
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise WorkspaceDataError(f"cannot read the table file: {error.strerror}", Location.of(file)) from None
+    return _text(file, data)
+
+
 def _jsonl(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with file.open(encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise WorkspaceDataError(
-                    f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
-                ) from None
-            if not isinstance(record, dict):
-                raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
-            yield number, record
+    for number, text in enumerate(_read_text(file).splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise WorkspaceDataError(
+                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+            ) from None
+        if not isinstance(record, dict):
+            raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
+        yield number, record
 
 
 def _csv(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with file.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
+    reader = csv.DictReader(io.StringIO(_read_text(file), newline=""))
+    try:
         for record in reader:
             yield reader.line_num, {k: (None if v == "" else v) for k, v in record.items() if k is not None}
+    except csv.Error as error:
+        raise WorkspaceDataError(f"malformed CSV: {error}", Location.of(file, reader.line_num)) from None
 
 
 def _parquet(file: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -206,7 +226,10 @@ def _long(value: Any) -> int:
         raise ValueError(value)
     if isinstance(value, float) and not value.is_integer():
         raise ValueError(value)
-    return int(value)
+    whole = int(value)
+    if not fits_long(whole):
+        raise OverflowError(value)
+    return whole
 
 
 def _dynamic(value: Any) -> Any:
@@ -245,7 +268,12 @@ def _coerce(value: Any, column: Column, file: Path, line: int) -> Any:
         return "" if column.type == "string" else None
     try:
         return _COERCE[column.type](value)
-    except (ValueError, TypeError, OverflowError):
+    except OverflowError:
+        raise WorkspaceDataError(
+            f"column {column.name}: {value!r} is outside the range of a {column.type}",
+            Location.of(file, line),
+        ) from None
+    except (ValueError, TypeError):
         raise WorkspaceDataError(
             f"column {column.name}: {value!r} is not a {column.type}", Location.of(file, line)
         ) from None

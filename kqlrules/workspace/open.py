@@ -17,7 +17,8 @@ def open_workspace(
     spec: str, *, endpoint: str | None = None, server_timeout: int = 180, watchlists: Path | None = None
 ) -> Workspace:
     """`local:DIR` -> `LocalWorkspace`; a workspace id -> `AzureWorkspace` (the local server when `endpoint`
-    is a loopback URL, with `LocalCredential`; otherwise Azure with `DefaultAzureCredential`). A local
+    is a loopback URL, with that server's token,
+    `LocalCredential.for_endpoint`; otherwise Azure with `DefaultAzureCredential`). A local
     workspace serves the watchlists of the repository `watchlists` (in Azure, Sentinel has them)."""
     if spec.startswith("local:"):
         folder = Path(spec.removeprefix("local:"))
@@ -30,7 +31,7 @@ def open_workspace(
         )
     credential: TokenCredential
     if endpoint is not None and is_loopback(endpoint):
-        credential = LocalCredential()
+        credential = LocalCredential.for_endpoint(endpoint)
     else:
         from azure.identity import DefaultAzureCredential
 

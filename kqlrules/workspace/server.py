@@ -3,8 +3,15 @@
 Speaks what `azure.monitor.query.LogsQueryClient` speaks: `POST /v1/workspaces/{id}/query` (and `GET` with
 `query`/`timespan` parameters), `POST /v1/$batch`, `Prefer: wait=N` as the server timeout, results as
 `{"tables": [...]}`, partial results as tables plus a `PartialError`, errors as `{"error": {...}}` with the
-service's status codes (400, 401, 404, 429 with `Retry-After`, 5xx, 504). Binds the loopback interface only
-and refuses any request without a bearer token from `LocalCredential`. `Faults` inject the service's bad days.
+service's status codes (400, 401, 404, 413, 429 with `Retry-After`, 5xx, 504). Binds the loopback interface
+only and refuses any request without the bearer token drawn at this server's start (`server.credential()`
+in-process, `local_token_file(port)` for other processes). `Faults` inject the service's bad days.
+
+Under load it behaves as the service does: at most `max_concurrent` requests are worked on at once and the
+rest are answered 429 with `Retry-After` (Log Analytics throttles the same way,
+https://learn.microsoft.com/azure/azure-monitor/service-limits#la-query-api); the token is checked before
+the body is read; a body above `MAX_BODY_BYTES` is refused with 413; a client that stops sending is cut
+off after `client_timeout` seconds.
 
 Rows can be sent in as Azure Monitor's Logs Ingestion API takes them
 (https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview):
@@ -24,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +40,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.table import Table
-from kqlrules.workspace.credential import is_local_token
+from kqlrules.workspace.credential import (
+    LocalCredential,
+    new_token,
+    remove_token_file,
+    write_token_file,
+)
 from kqlrules.workspace.errors import (
     AuthenticationFailed,
     PartialResult,
@@ -49,6 +62,16 @@ log = logging.getLogger("kqlrules.workspace.server")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 DEFAULT_WAIT_SECONDS = 180
 MAX_WAIT_SECONDS = 600
+# The Logs Ingestion API takes at most 1 MB per call
+# (https://learn.microsoft.com/azure/azure-monitor/logs/logs-ingestion-api-overview#limits-and-restrictions);
+# a query or a batch of them is far smaller. One cap for every endpoint.
+MAX_BODY_BYTES = 1024 * 1024
+# The runner keeps 5 queries in flight; tests and a user's ad-hoc queries come on top.
+DEFAULT_MAX_CONCURRENT = 16
+LISTEN_BACKLOG = 128
+DEFAULT_CLIENT_TIMEOUT_SECONDS = 30.0
+BUSY_RETRY_AFTER_SECONDS = 1
+ALLOW = {"Allow": "GET, POST"}
 
 
 @dataclass
@@ -68,6 +91,13 @@ class ServerStats:
     max_in_flight: int = 0
     # time.monotonic() of the latest query requests
     started_at: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+
+
+UNAUTHORIZED = Reply(
+    401,
+    {"error": {"code": "AuthorizationRequiredError", "message": "Valid authentication was not provided"}},
+    {"WWW-Authenticate": 'Bearer authorization_uri="local", error="invalid_token"'},
+)
 
 
 def error_body(code: str, message: str, inner: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -90,7 +120,7 @@ class QueryService:
     ) -> None:
         self.workspace = workspace
         self.workspace_id = workspace_id
-        self.token = token
+        self.token = token or new_token()
         self.stats = ServerStats()
         self._stats_lock = threading.Lock()
         self.set_faults(faults or Faults())
@@ -103,12 +133,15 @@ class QueryService:
         return self._draw.faults
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
-        if not self._authorized(headers.get("authorization", "")):
-            return Reply(
-                401,
-                error_body("AuthorizationRequiredError", "Valid authentication was not provided"),
-                {"WWW-Authenticate": 'Bearer authorization_uri="local", error="invalid_token"'},
-            )
+        if not self.authorized(headers.get("authorization", "")):
+            return UNAUTHORIZED
+        try:
+            return self._route(method, target, headers, body)
+        except Exception:  # a bug here must still answer, not drop the connection
+            log.exception("the local workspace server failed a request")
+            return Reply(500, error_body("InternalServerError", "The local server failed the request"))
+
+    def _route(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         url = urlsplit(target)
         parts = [unquote(p) for p in url.path.strip("/").split("/")]
         if parts == ["v1", "$batch"] and method == "POST":
@@ -154,11 +187,12 @@ class QueryService:
             return Reply(400, error_body("InvalidPayload", str(error)))
         return Reply(204, {})
 
-    def _authorized(self, authorization: str) -> bool:
+    def authorized(self, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return False
-        return hmac.compare_digest(token, self.token) if self.token else is_local_token(token)
+        # Constant time: the comparison must not tell an attacker how many leading characters were right.
+        return hmac.compare_digest(token.encode(), self.token.encode())
 
     def _known(self, workspace_id: str) -> bool:
         return self.workspace_id is None or workspace_id == self.workspace_id
@@ -204,16 +238,22 @@ class QueryService:
             time.sleep(latency)
         if not isinstance(request, dict) or not isinstance(request.get("query"), str) or not request["query"]:
             return Reply(400, error_body("BadArgumentError", "The request had no query"))
+        timespan = request.get("timespan")
+        if timespan is not None and not isinstance(timespan, str):
+            return Reply(400, error_body("BadArgumentError", "timespan must be an ISO 8601 interval string"))
         started = time.perf_counter()
         try:
-            span = parse_timespan_param(request.get("timespan"), datetime.now(UTC))
-            table = self.workspace.query(request["query"], span)
+            span = parse_timespan_param(timespan, datetime.now(UTC))
         except TimespanFormatError as error:
             return Reply(400, error_body("BadArgumentError", str(error)))
-        except KqlrulesError as error:
-            return _error_reply(error)
-        except Exception:
-            log.exception("local workspace failed a query")
+        outcome = _run_with_deadline(lambda: self.workspace.query(request["query"], span), wait - latency)
+        if outcome is None:
+            return _gateway_timeout(wait)
+        table, failure = outcome
+        if isinstance(failure, KqlrulesError):
+            return _error_reply(failure)
+        if failure is not None or table is None:
+            log.error("local workspace failed a query", exc_info=failure)
             return Reply(500, error_body("InternalServerError", "The local workspace failed the query"))
         body: dict[str, Any] = {"tables": [encode_table(table)]}
         if "include-statistics=true" in prefer:
@@ -237,7 +277,15 @@ class QueryService:
             if not self._known(str(item.get("workspace"))):
                 reply = Reply(404, error_body("WorkspaceNotFoundError", f"Workspace {item.get('workspace')}"))
             else:
-                headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+                raw_headers = item.get("headers") or {}
+                if not isinstance(raw_headers, dict) or not all(
+                    isinstance(v, str) for v in raw_headers.values()
+                ):
+                    return Reply(
+                        400,
+                        error_body("BadArgumentError", f"Batch request {item_id}: headers must be strings"),
+                    )
+                headers = {str(k).lower(): v for k, v in raw_headers.items()}
                 reply = self._query(item.get("body"), headers.get("prefer", ""))
             if reply.body is None:  # a dropped connection drops the whole batch
                 return reply
@@ -245,6 +293,32 @@ class QueryService:
                 {"id": item_id, "status": reply.status, "body": reply.body, "headers": reply.headers}
             )
         return Reply(200, {"responses": responses})
+
+
+def _run_with_deadline(
+    query: Callable[[], Table], seconds: float
+) -> tuple[Table | None, BaseException | None] | None:
+    """Run `query` for at most `seconds`: its table or its exception, or None when the deadline passed.
+
+    The service cancels a query that outlives `Prefer: wait`; a local engine cannot be interrupted
+    safely from outside, so the query finishes on its own thread and its result is dropped. The client
+    gets its 504 on time and the request's worker slot is freed; the abandoned query still uses CPU until
+    it ends."""
+    done = threading.Event()
+    outcome: list[tuple[Table | None, BaseException | None]] = []
+
+    def work() -> None:
+        try:
+            outcome.append((query(), None))
+        except Exception as error:  # handed to the request thread, which answers for it
+            outcome.append((None, error))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="workspace-query", daemon=True).start()
+    if not done.wait(max(seconds, 0.0)):
+        return None
+    return outcome[0]
 
 
 def _prefer_wait(prefer: str) -> float:
@@ -303,6 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.settimeout(self.server.client_timeout)  # a client that stops sending is cut off
         # Headers and body leave in two writes; without this, Nagle + delayed ACK add ~40 ms per answer.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -312,20 +387,93 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    # Methods the API does not take on any path: 405 with the ones it does (RFC 9110 15.5.6), as for a
+    # method nobody knows (see `send_error`): a client error either way, never a server one.
+    def do_PUT(self) -> None:
+        self._not_allowed()
+
+    do_DELETE = do_PATCH = do_OPTIONS = do_PUT
+
+    def _not_allowed(self) -> None:
+        length = _content_length(self.headers.get_all("Content-Length") or [])
+        reply = Reply(405, error_body("MethodNotAllowed", f"{self.command} is not allowed"), ALLOW)
+        self._refuse(reply, MAX_BODY_BYTES + 1 if length is None else length)
+
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.server.service.handle(method, self.path, headers, body)
+        length = _content_length(self.headers.get_all("Content-Length") or [])
+        if length is None:
+            self.close_connection = True
+            bad = error_body("BadArgumentError", "Content-Length must be one whole number >= 0")
+            self._send(Reply(400, bad))
+            return
+        service = self.server.service
+        # Authenticate on the headers alone: an anonymous client never gets the server to hold its body.
+        if not service.authorized(self.headers.get("Authorization", "")):
+            self._refuse(UNAUTHORIZED, length)
+            return
+        if length > MAX_BODY_BYTES:
+            self._refuse(
+                Reply(413, error_body("PayloadTooLarge", f"The body is over {MAX_BODY_BYTES} bytes")), length
+            )
+            return
+        if not self.server.slots.acquire(blocking=False):
+            busy = Reply(
+                429,
+                error_body("ThrottledError", "Too many requests in flight, retry after the given interval"),
+                {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+            )
+            self._refuse(busy, length)
+            return
+        try:
+            body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client hung up mid-body
+                self.close_connection = True
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            reply = service.handle(method, self.path, headers, body)
+        finally:
+            self.server.slots.release()
         if reply.body is None:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        payload = b"" if reply.status == 204 else json.dumps(reply.body, separators=(",", ":")).encode()
+        self._send(reply)
+
+    def _refuse(self, reply: Reply, length: int) -> None:
+        """Answer without reading the body into memory; a small body is drained so the connection can be
+        reused (closing on unread bytes makes the kernel send a reset that can swallow the answer)."""
+        if length <= MAX_BODY_BYTES:
+            remaining = length
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        else:
+            self.close_connection = True
+        self._send(reply)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line it cannot parse, an unknown method) as the API's JSON
+        errors, with a status line even for a one-word "HTTP/0.9" request, which no client here speaks."""
+        self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        if code == 501:  # http.server's answer to a method it has no do_ for: the API allows GET and POST
+            self._send(Reply(405, error_body("MethodNotAllowed", f"{self.command} is not allowed"), ALLOW))
+            return
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._send(Reply(code, error_body("BadRequest", reason)))
+
+    def _send(self, reply: Reply) -> None:
+        body = reply.body or {}
+        payload = b"" if reply.status == 204 else json.dumps(body, separators=(",", ":")).encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -335,9 +483,22 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
 
+def _content_length(values: list[str]) -> int | None:
+    """The body's length; None for a malformed, negative or repeated-and-different header (RFC 9110 8.6)."""
+    if not values:
+        return 0
+    if len(set(values)) != 1 or not values[0].strip().isdigit() or not values[0].strip().isascii():
+        return None
+    return int(values[0])
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The kernel's queue of connections not yet accepted; the default 5 reset connections under a burst.
+    request_queue_size = LISTEN_BACKLOG
     service: QueryService
+    slots: threading.BoundedSemaphore
+    client_timeout: float
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that vanished mid-request (killed, timed out) is routine here, not worth a traceback.
@@ -345,7 +506,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class WorkspaceServer:
-    """Serves a `Workspace` at `url` (`http://127.0.0.1:PORT`); use with `LogsQueryClient(endpoint=url)`."""
+    """Serves a `Workspace` at `url` (`http://127.0.0.1:PORT`); use with `LogsQueryClient(server.credential(),
+    endpoint=server.url)`. The token is drawn per start and written to `token_file` (mode 0600) for other
+    processes of the same user; `stop()` removes the file."""
 
     def __init__(
         self,
@@ -356,11 +519,13 @@ class WorkspaceServer:
         faults: Faults | None = None,
         workspace_id: str | None = None,
         token: str | None = None,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+        client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
             raise KqlrulesError(
                 f"the local workspace server binds the loopback interface only, not {host!r}",
-                hint="it has no TLS and accepts local tokens; use 127.0.0.1",
+                hint="it has no TLS; use 127.0.0.1",
             )
         self.service = QueryService(workspace, faults=faults, workspace_id=workspace_id, token=token)
         try:
@@ -368,7 +533,22 @@ class WorkspaceServer:
         except OSError as error:
             raise KqlrulesError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         self._server.service = self.service
+        self._server.slots = threading.BoundedSemaphore(max_concurrent)
+        self._server.client_timeout = client_timeout
         self._thread: threading.Thread | None = None
+        try:
+            self.token_file = write_token_file(self.port, self.service.token)
+        except OSError as error:
+            self._server.server_close()
+            raise KqlrulesError(f"cannot write the server's token file: {error}") from None
+
+    @property
+    def token(self) -> str:
+        return self.service.token
+
+    def credential(self) -> LocalCredential:
+        """The credential in-process clients (the demo, tests) present to this server."""
+        return LocalCredential(self.service.token)
 
     @property
     def port(self) -> int:
@@ -396,10 +576,12 @@ class WorkspaceServer:
         self._server.serve_forever()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:
+            self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+        remove_token_file(self.port, self.service.token)
 
     def __enter__(self) -> WorkspaceServer:
         return self.start()

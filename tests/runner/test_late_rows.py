@@ -15,7 +15,7 @@ import pytest
 from kqlrules.runner import Runner, RunnerConfig, RunnerState, SimulatedClock, open_sink
 from kqlrules.runner.schedule import Window, template_params
 from kqlrules.table import Column, Table
-from kqlrules.workspace import LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, FAILED_SIGNINS, detection
 
 LAGS = {
@@ -130,14 +130,13 @@ def post(url: str, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, A
 
 def test_the_local_server_takes_rows_as_the_logs_ingestion_api_does(tmp_path: Path) -> None:
     workspace = LocalWorkspace(tables={"SigninLogs": late_signins()})
-    token = LocalCredential().get_token("https://monitor.azure.com/.default").token
-    headers = {"Authorization": f"Bearer {token}"}
     row = {
         "TimeGenerated": "2024-05-01T02:00:00Z",
         "UserPrincipalName": "new@contoso.com",
         "ResultType": "50126",
     }
     with WorkspaceServer(workspace) as server:
+        headers = {"Authorization": f"Bearer {server.token}"}
         url = f"{server.url}/dataCollectionRules/dcr-0000/streams/Custom-SigninLogs?api-version=2023-01-01"
         before = datetime.now(UTC)
         assert post(url, [row], headers)[0] == 204

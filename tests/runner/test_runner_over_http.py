@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kqlrules.runner import Limits, Runner, RunnerConfig, RunnerState, RunSummary, SimulatedClock, open_sink
-from kqlrules.workspace import AzureWorkspace, Faults, LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import AzureWorkspace, Faults, LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, delivered, detection, expected_alerts, signins
 
 FIVE = timedelta(minutes=5)
@@ -25,7 +25,7 @@ def server(workspace: LocalWorkspace) -> Iterator[WorkspaceServer]:
 
 @pytest.fixture
 def remote(server: WorkspaceServer) -> Iterator[AzureWorkspace]:
-    over_http = AzureWorkspace("local", LocalCredential(), server.url, server_timeout=5)
+    over_http = AzureWorkspace("local", server.credential(), server.url, server_timeout=5)
     yield over_http
     over_http.close()
 

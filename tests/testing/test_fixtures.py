@@ -199,3 +199,26 @@ def test_a_file_that_is_not_parquet_is_malformed(repo: Repo) -> None:
     with pytest.raises(FixtureError, match=r'case "p".*malformed Parquet') as raised:
         FixtureLoader(repo.schemas).tables_for(case)
     assert str(raised.value.location) == "queries/identity/fixtures/s.parquet"
+
+
+def test_a_fixture_that_is_not_utf8_is_reported_at_its_line_and_column(repo: Repo) -> None:
+    path = repo.write("queries/identity/fixtures/s.jsonl", "")
+    path.write_bytes(b'{"Attempts": 1}\n{"UserPrincipalName": "\xe9"}\n')
+    case = only_case(repo, "- name: j\n  tables: {SigninLogs: fixtures/s.jsonl}\n  expect: {alerts: 1}\n")
+    with pytest.raises(FixtureError) as raised:
+        FixtureLoader(repo.schemas).tables_for(case)
+    assert str(raised.value.location) == "queries/identity/fixtures/s.jsonl:2:24"
+    assert "not UTF-8" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("s.jsonl", '{"Attempts": 9223372036854775808}\n'), ("s.csv", "Attempts\n-9223372036854775809\n")],
+)
+def test_a_fixture_number_beyond_a_long_is_refused_at_its_line(repo: Repo, name: str, text: str) -> None:
+    repo.write(f"queries/identity/fixtures/{name}", text)
+    case = only_case(repo, f"- name: j\n  tables: {{SigninLogs: fixtures/{name}}}\n  expect: {{alerts: 1}}\n")
+    with pytest.raises(FixtureError) as raised:
+        FixtureLoader(repo.schemas).tables_for(case)
+    assert str(raised.value.location).startswith(f"queries/identity/fixtures/{name}:")
+    assert "outside the range of a long" in raised.value.message

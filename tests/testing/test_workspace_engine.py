@@ -48,7 +48,7 @@ def server() -> Iterator[object]:
 
 
 def remote(server: object) -> object:
-    return workspace_room.AzureWorkspace(WORKSPACE_ID, workspace_room.LocalCredential(), server.url)  # type: ignore[attr-defined]
+    return workspace_room.AzureWorkspace(WORKSPACE_ID, server.credential(), server.url)  # type: ignore[attr-defined]
 
 
 def test_cases_pass_on_the_workspace_as_they_do_locally(repo: Repo, server: object) -> None:

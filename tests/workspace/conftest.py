@@ -7,7 +7,7 @@ import pytest
 from azure.monitor.query import LogsQueryClient
 
 from kqlrules.table import Column, Table
-from kqlrules.workspace import AzureWorkspace, LocalCredential, LocalWorkspace, WorkspaceServer
+from kqlrules.workspace import AzureWorkspace, LocalWorkspace, WorkspaceServer
 from tests.workspace.tiny_engine import TinyEngine
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
@@ -50,13 +50,13 @@ def server(workspace: LocalWorkspace) -> Iterator[WorkspaceServer]:
 
 @pytest.fixture
 def client(server: WorkspaceServer) -> Iterator[LogsQueryClient]:
-    logs = LogsQueryClient(LocalCredential(), endpoint=server.url, retry_total=0)
+    logs = LogsQueryClient(server.credential(), endpoint=server.url, retry_total=0)
     yield logs
     logs.close()
 
 
 @pytest.fixture
 def remote(server: WorkspaceServer) -> Iterator[AzureWorkspace]:
-    over_http = AzureWorkspace(WORKSPACE_ID, LocalCredential(), server.url, server_timeout=5)
+    over_http = AzureWorkspace(WORKSPACE_ID, server.credential(), server.url, server_timeout=5)
     yield over_http
     over_http.close()

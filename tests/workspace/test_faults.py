@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,28 @@ def test_a_fault_file_that_is_not_json_points_at_the_mistake(tmp_path: Path) -> 
 def test_a_rate_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(KqlrulesError, match="between 0 and 1"):
         Faults(drop=1.5)
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"latency": "slow"}, "latency='slow' must be a number"),
+        ({"latency": -1}, "must not be negative"),
+        ({"retry_after": True}, "must be a number"),
+        ({"server_error_status": "503"}, "must be a whole number"),
+        ({"seed": 1.5}, "must be a whole number"),
+        ({"script": "drop"}, "must be a list"),
+    ],
+)
+def test_a_fault_setting_of_the_wrong_type_is_refused_by_name(settings: dict[str, object], says: str) -> None:
+    with pytest.raises(KqlrulesError, match=re.escape(says)):
+        Faults.from_mapping(settings)
+
+
+def test_a_fault_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "faults.json"
+    path.write_bytes(b'{"throttle": 0.1,\n "script": ["\xff"]}')
+    with pytest.raises(KqlrulesError) as raised:
+        Faults.from_file(path)
+    assert raised.value.location is not None and raised.value.location.line == 2
+    assert "not UTF-8" in raised.value.message

@@ -58,5 +58,5 @@ def test_the_timespan_reaches_tables_read_inside_mv_apply_and_joins() -> None:
 
 def test_only_azure_itself_needs_the_window_end_written_into_the_query() -> None:
     assert now_is_timespan_end(workspace())
-    assert now_is_timespan_end(AzureWorkspace("w", LocalCredential(), "http://127.0.0.1:8080"))
-    assert not now_is_timespan_end(AzureWorkspace("w", LocalCredential()))
+    assert now_is_timespan_end(AzureWorkspace("w", LocalCredential("unused"), "http://127.0.0.1:8080"))
+    assert not now_is_timespan_end(AzureWorkspace("w", LocalCredential("unused")))

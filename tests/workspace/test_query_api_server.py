@@ -19,7 +19,6 @@ from kqlrules.workspace import (
     AzureWorkspace,
     ConnectionDropped,
     Faults,
-    LocalCredential,
     LocalWorkspace,
     PartialResult,
     QueryRejected,
@@ -174,7 +173,7 @@ def test_a_duration_timespan_ends_now(remote: AzureWorkspace) -> None:
 
 
 def test_a_get_query_takes_query_and_timespan_as_url_parameters(server: WorkspaceServer) -> None:
-    token = LocalCredential().get_token("scope").token
+    token = server.token
     connection = http.client.HTTPConnection("127.0.0.1", server.port)
     params = urlencode({"query": "SigninLogs", "timespan": "2024-05-01T10:00:00Z/PT3M"})
     connection.request(

@@ -48,7 +48,7 @@ def served(tmp_path: Path, project_root: Path) -> Iterator[str]:
 
 
 def test_the_served_folder_answers_logs_query_client_within_the_timespan(served: str) -> None:
-    client = LogsQueryClient(LocalCredential(), endpoint=served)
+    client = LogsQueryClient(LocalCredential.for_endpoint(served), endpoint=served)
     window = (T0 + timedelta(minutes=1), T0 + timedelta(minutes=4))
     result = client.query_workspace(
         "any", "SigninLogs | summarize n = count()", timespan=window, enforce_https=False

@@ -12,7 +12,10 @@ from kqlrules.kusto import SchemaSet
 # "... does not refer to any known table, tabular variable or function."
 UNKNOWN_NAME = "KS142"
 UNKNOWN_TABLE = "KS204"
-_PULL = "`kqlrules schema pull --workspace <resource id>` writes your workspace's own tables to schemas/"
+_PULL = (
+    "`kqlrules schema pull --workspace-resource-id <resource id>` writes your workspace's own tables to "
+    "schemas/"
+)
 
 
 def unknown_name_hint(code: str, tables: Iterable[str], schemas: SchemaSet) -> str:

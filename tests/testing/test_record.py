@@ -61,7 +61,8 @@ def test_recorded_rows_are_redacted_and_run_as_a_case(repo: Repo) -> None:
     [row] = [json.loads(line) for line in path.read_text().splitlines()]
     assert row["TimeGenerated"] == "2024-05-01T11:50:00Z"
     assert "contoso" not in row["UserPrincipalName"] and row["IPAddress"] != "203.0.113.7"
-    assert "ago(7d)" in workspace.queries[0]
+    # Recorded as of NOW (a fixed instant): bounded by the instant seven days before it, not by ago().
+    assert f"datetime({NOW - timedelta(days=7):%Y-%m-%dT%H:%M:%SZ})" in workspace.queries[0]
 
     repo.tests(recording.case_stub().replace("{alerts: 0}", "{alerts: 1}"))
     [case] = load_test_file(repo.root / "queries/identity/risky.tests.yaml").cases

@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -27,8 +28,10 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TextIO
+from urllib.parse import urlsplit
 
 from kqlrules.errors import KqlrulesError
+from kqlrules.runner.logs import event
 
 WEBHOOK_SECRET_ENV = "KQLRULES_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Kqlrules-Signature"
@@ -73,6 +76,23 @@ def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) 
     if name is not None:
         sink.name = name
     return sink
+
+
+def redacted_url(url: str) -> str:
+    """A webhook URL as logs, errors and the state may show it: scheme and host only, plus a short digest
+    of the whole URL so two webhooks on one host stay apart. Webhook URLs carry their credentials in the
+    path or query (Teams, Slack, Logic Apps) or as `user:password@`; none of it is ever written out."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return f"{parts.scheme}://{host}{port}/…#{digest}"
+
+
+def _shown_spec(spec: str) -> str:
+    """A sink spec with a webhook's URL redacted (the default name the outbox and the logs use)."""
+    kind, _, argument = spec.partition(":")
+    return f"{kind}:{redacted_url(argument)}" if kind == "webhook" and argument else spec
 
 
 def _line(alert: dict[str, Any]) -> str:
@@ -204,10 +224,18 @@ class WebhookSink:
         timeout: float = 10.0,
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise KqlrulesError(f"webhook sink needs an http(s) URL, not {url!r}")
-        self.name = name
+            raise KqlrulesError(f"webhook sink needs an http(s) URL, not {redacted_url(url)!r}")
+        self.name = _shown_spec(name)
         self.url = url
+        self.shown_url = redacted_url(url)
         self._secret = secret if secret is not None else os.environ.get(WEBHOOK_SECRET_ENV)
+        if not self._secret:
+            event(
+                "webhook sink is unsigned",
+                logging.WARNING,
+                sink=self.name,
+                hint=f"set {WEBHOOK_SECRET_ENV} (or the sink's secret_env) so receivers can verify alerts",
+            )
         self._attempts = attempts
         self._backoff = backoff
         self._timeout = timeout
@@ -237,7 +265,7 @@ class WebhookSink:
                     break
             except (urllib.error.URLError, OSError) as error:
                 last = str(getattr(error, "reason", error))
-        raise DeliveryFailed(f"webhook {self.url} did not take alert {key}: {last}")
+        raise DeliveryFailed(f"webhook {self.shown_url} did not take alert {key}: {last}")
 
     def close(self) -> None:
         pass

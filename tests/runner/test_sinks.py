@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -141,3 +142,32 @@ def test_alerts_a_sink_did_not_take_stay_in_the_outbox_for_the_next_run(
     finally:
         up.server.shutdown()
         up.server.server_close()
+
+
+def test_a_webhooks_credentials_never_appear_in_its_name_errors_or_the_state(
+    workspace: LocalWorkspace, state: RunnerState, tmp_path: Path
+) -> None:
+    # A port nothing listens on: every delivery fails and is reported.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://bob:hunter2@127.0.0.1:{port}/services/T00/B00/s3cretpath?sig=s3cretquery"
+    sink = open_sink(f"webhook:{url}")
+    assert all(secret not in sink.name for secret in ("hunter2", "s3cretpath", "s3cretquery"))
+    with pytest.raises(DeliveryFailed) as failed:
+        sink.deliver("key", {"a": 1})
+    assert all(secret not in str(failed.value) for secret in ("hunter2", "s3cretpath", "s3cretquery"))
+    config = RunnerConfig(delay=timedelta(0), once=True, since=DAY)
+    clock = SimulatedClock(DAY + timedelta(hours=1))
+    Runner([detection("failed")], workspace, state, [sink], clock=clock, config=config).run()
+    state.close()
+    stored = Path(tmp_path).glob("**/*.db")
+    for database in stored:
+        text = database.read_bytes()
+        assert b"hunter2" not in text and b"s3cretpath" not in text and b"s3cretquery" not in text
+
+
+def test_two_webhooks_on_one_host_keep_apart_names() -> None:
+    first = open_sink("webhook:https://hooks.example.com/a?token=1")
+    second = open_sink("webhook:https://hooks.example.com/b?token=2")
+    assert first.name != second.name and first.name.startswith("webhook:https://hooks.example.com/")

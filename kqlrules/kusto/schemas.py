@@ -230,6 +230,9 @@ def _read(path: Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
+    from kqlrules.yaml_bounds import bounded
+
+    bounded(text, lambda message, line, col: SchemaError(message, Location.of(path, line, col)))
     try:
         return YAML(typ="safe").load(text)
     except MarkedYAMLError as error:

@@ -34,7 +34,6 @@ from kqlrules.rules.sentinel_yaml import (
     rule_files,
 )
 from kqlrules.rules.templates import RenderedQuery, TemplateError
-from kqlrules.rules.yaml_bounds import YamlShapeProblem, shape_problem
 
 __all__ = [
     "KIND",
@@ -60,7 +59,6 @@ __all__ = [
     "SinkConfig",
     "TemplateError",
     "Trigger",
-    "YamlShapeProblem",
     "compose_rule",
     "find_detection",
     "is_rule_file",
@@ -74,6 +72,5 @@ __all__ = [
     "read_rule",
     "read_text",
     "rule_files",
-    "shape_problem",
     "shown",
 ]

@@ -15,7 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.model import Detection
 from kqlrules.rules.paths import shown
-from kqlrules.rules.yaml_bounds import shape_problem
+from kqlrules.yaml_bounds import shape_problem
 
 
 class MetadataError(ValidationError):

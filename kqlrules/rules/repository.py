@@ -19,7 +19,7 @@ from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
 from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateRenderer
-from kqlrules.rules.yaml_bounds import shape_problem
+from kqlrules.yaml_bounds import shape_problem
 
 QUERIES = "queries"
 # `<name>.tests.yaml` files and `fixtures/` folders belong to a detection's tests, not to its metadata.

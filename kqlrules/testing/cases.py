@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from kqlrules.errors import Location
-from kqlrules.rules import shape_problem, shown
+from kqlrules.rules import shown
 from kqlrules.testing.errors import TestFileError
 from kqlrules.testing.times import TimeFormatError, parse_time
+from kqlrules.yaml_bounds import shape_problem
 
 TESTS_SUFFIX = ".tests.yaml"
 FIXTURE_SUFFIXES = (".jsonl", ".csv", ".parquet")

@@ -173,8 +173,15 @@ def _side_file(path: Path) -> Mapping[str, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from kqlrules.yaml_bounds import bounded
+
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WatchlistError(f"cannot read file: {error}", Location.of(path)) from None
+    bounded(text, lambda message, line, col: WatchlistError(message, Location.of(path, line, col)))
+    try:
+        data = YAML(typ="safe").load(text)
     except YAMLError as error:
         raise WatchlistError(f"invalid YAML: {error}", Location.of(path)) from None
     if data is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kqlrules.errors import KqlrulesError
 from kqlrules.rules import TemplateError, load_repository
 from kqlrules.rules.filters import FilterValueError, finalize, kql_list, kql_string
 from tests.rules.conftest import GOOD_YAML, WriteFile
@@ -161,3 +162,44 @@ def test_a_configuration_that_is_not_utf8_is_a_clean_error(repo: Path) -> None:
     with pytest.raises(Exception, match="cannot read file") as raised:
         load_repository(repo)
     assert "kqlrules.toml" in str(raised.value)
+
+
+BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]\n" for level in range(1, 10)
+)
+
+
+@pytest.mark.parametrize("read", ["parse_rule", "compose_rule"])
+def test_a_sentinel_rule_file_with_an_alias_bomb_is_refused_at_its_line(read: str) -> None:
+    from kqlrules.rules import sentinel_yaml
+
+    with pytest.raises(KqlrulesError) as raised:
+        getattr(sentinel_yaml, read)("id: x\n" + BOMB, "rule.yaml")
+    assert str(raised.value).startswith("rule.yaml:") and "aliases expand it" in str(raised.value)
+
+
+def test_a_schema_file_nested_too_deep_is_refused(tmp_path: Path) -> None:
+    from kqlrules.kusto import SchemaSet
+
+    (tmp_path / "T.yaml").write_text("Name: T\nProperties: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(KqlrulesError, match="nesting deeper than 64 levels"):
+        SchemaSet.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        (b"display_name: '\xff'\n", "cannot read file"),
+        (("k: " + "[" * 200 + "]" * 200 + "\n").encode(), "nesting"),
+    ],
+)
+def test_a_watchlists_side_file_that_is_not_readable_yaml_is_a_clean_error(
+    tmp_path: Path, side: bytes, message: str
+) -> None:
+    from kqlrules.watchlists import parse_watchlist
+
+    (tmp_path / "vips.csv").write_text("upn\nalice@contoso.com\n", encoding="utf-8")
+    (tmp_path / "vips.yaml").write_bytes(side)
+    with pytest.raises(KqlrulesError, match=message) as raised:
+        parse_watchlist(tmp_path / "vips.csv")
+    assert "vips.yaml" in str(raised.value)

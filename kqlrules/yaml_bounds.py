@@ -9,6 +9,7 @@ test file or Sentinel rule needs anything near these limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ruamel.yaml import YAML
@@ -65,6 +66,15 @@ def shape_problem(text: str) -> YamlShapeProblem | None:
     except YAMLError:
         return None
     return None
+
+
+def bounded(text: str, refuse: Callable[[str, int, int], Exception]) -> str:
+    """`text` itself when it keeps to the limits; else `refuse(message, line, col)` is raised. Every
+    reader of a YAML file a user gives calls this before loading it."""
+    problem = shape_problem(text)
+    if problem is not None:
+        raise refuse(problem.message, problem.line, problem.col)
+    return text
 
 
 def _at(event: object, what: str) -> YamlShapeProblem:

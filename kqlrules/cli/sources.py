@@ -15,11 +15,18 @@ from kqlrules.cli.common import (
     app_context,
     arm_credential,
     console,
+    exit_for_differences,
     instant_option,
     print_json,
     user_errors,
 )
-from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, NOW_OPTION, workspace_option
+from kqlrules.cli.options import (
+    DETAILED_EXITCODE_OPTION,
+    ENDPOINT_OPTION,
+    ENV_OPTION,
+    NOW_OPTION,
+    workspace_option,
+)
 
 sources_app = typer.Typer(
     name="sources",
@@ -113,9 +120,7 @@ def _print_plan(plan: Any) -> None:
 def plan_command(
     ctx: typer.Context,
     env: str | None = ENV_OPTION,
-    detailed_exitcode: bool = typer.Option(
-        False, "--detailed-exitcode", help="Exit 2 when there are changes (0: none), as terraform plan."
-    ),
+    detailed_exitcode: bool = DETAILED_EXITCODE_OPTION,
 ) -> None:
     """What collection the detections need, what exists, and what `sources apply` would change."""
     plan, _ = _plan(ctx, env)
@@ -123,8 +128,7 @@ def plan_command(
         print_json(_plan_json(plan))
     else:
         _print_plan(plan)
-    if detailed_exitcode and plan.changes:
-        raise typer.Exit(2)
+    exit_for_differences(bool(plan.changes), detailed=detailed_exitcode, differences_fail=False)
 
 
 @sources_app.command("apply")

@@ -68,7 +68,8 @@ def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) 
     factory = SINKS.get(kind)
     if factory is None:
         raise KqlrulesError(
-            f"unknown sink {spec!r}", hint=f"one of: {', '.join(f'{k}[:ARG]' for k in sorted(SINKS))}"
+            f"unknown sink {_shown_spec(spec)!r}",
+            hint=f"one of: {', '.join(f'{k}[:ARG]' for k in sorted(SINKS))}",
         )
     sink = factory(spec, argument)
     if secret is not None and isinstance(sink, WebhookSink):
@@ -90,9 +91,10 @@ def redacted_url(url: str) -> str:
 
 
 def _shown_spec(spec: str) -> str:
-    """A sink spec with a webhook's URL redacted (the default name the outbox and the logs use)."""
+    """A sink spec with any URL in it redacted: the default name the outbox and the logs use, and what
+    an error about the spec (a misspelt kind, say) shows."""
     kind, _, argument = spec.partition(":")
-    return f"{kind}:{redacted_url(argument)}" if kind == "webhook" and argument else spec
+    return f"{kind}:{redacted_url(argument)}" if "://" in argument else spec
 
 
 def _line(alert: dict[str, Any]) -> str:

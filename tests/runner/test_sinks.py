@@ -171,3 +171,9 @@ def test_two_webhooks_on_one_host_keep_apart_names() -> None:
     first = open_sink("webhook:https://hooks.example.com/a?token=1")
     second = open_sink("webhook:https://hooks.example.com/b?token=2")
     assert first.name != second.name and first.name.startswith("webhook:https://hooks.example.com/")
+
+
+def test_a_misspelt_sink_kind_does_not_echo_the_url_it_carries() -> None:
+    with pytest.raises(KqlrulesError) as raised:
+        open_sink("webhok:https://hooks.example.com/services/s3cretpath")
+    assert "s3cretpath" not in str(raised.value) and "webhok:https://hooks.example.com/" in str(raised.value)

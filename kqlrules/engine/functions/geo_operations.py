@@ -78,6 +78,38 @@ def _geojson(geography: Any) -> dict[str, Any]:
     return result
 
 
+def _vertices(value: Any) -> dict[tuple[float, float], list[Any]]:
+    """Every [longitude, latitude] pair of a GeoJSON value, keyed by its rounding to 1e-9 degrees."""
+    found: dict[tuple[float, float], list[Any]] = {}
+    if isinstance(value, dict):
+        for item in value.values():
+            found.update(_vertices(item))
+    elif isinstance(value, list):
+        if len(value) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            found[(round(float(value[0]), 9), round(float(value[1]), 9))] = value
+        else:
+            for item in value:
+                found.update(_vertices(item))
+    return found
+
+
+def _snapped(value: Any, inputs: dict[tuple[float, float], list[Any]]) -> Any:
+    """A result's vertices that are the inputs' own, as the input wrote them: S2 computes on unit vectors,
+    and the round trip leaves the last bit of a degree off (0.9999999999999998 for 1)."""
+    if isinstance(value, dict):
+        return {k: _snapped(v, inputs) for k, v in value.items()}
+    if isinstance(value, list):
+        if len(value) == 2 and all(isinstance(v, float) for v in value):
+            original = inputs.get((round(value[0], 9), round(value[1], 9)))
+            if original is not None and all(
+                abs(float(o) - v) <= 1e-12 * max(1.0, abs(v)) for o, v in zip(original, value, strict=True)
+            ):
+                return list(original)
+            return value
+        return [_snapped(v, inputs) for v in value]
+    return value
+
+
 def _line(text: str) -> list[list[list[float]]] | None:
     """A valid (Multi)LineString's lines; its edges shorter than 180 degrees, as the pages require."""
     lines = _line_points(text)
@@ -135,7 +167,8 @@ def intersection_2lines(first: str, second: str) -> str | None:
     a, b = _line(first), _line(second)
     if a is None or b is None:
         return None
-    result = _geojson(spherely.intersection(_geography_of_lines(a), _geography_of_lines(b)))
+    inputs = {**_vertices(_load(first)), **_vertices(_load(second))}
+    result = _snapped(_geojson(spherely.intersection(_geography_of_lines(a), _geography_of_lines(b))), inputs)
     kind = result["type"]
     if kind == "GeometryCollection" and not result["geometries"]:
         return _dump(result)
@@ -193,15 +226,17 @@ def intersection_2polygons(first: str, second: str) -> str | None:
     a, b = polygon(first), polygon(second)
     if a is None or b is None:
         return None
+    inputs = {**_vertices(_load(first)), **_vertices(_load(second))}
     area = spherely.intersection(a, b)
     extra = _contacts_outside(area, spherely.intersection(spherely.boundary(a), spherely.boundary(b)))
     if extra == []:
-        return _dump(_polygon_result(area))
+        return _dump(_snapped(_polygon_result(area), inputs))
     if extra is not None and len(extra) == 1:
-        point = {"type": "Point", "coordinates": extra[0]}
+        point = _snapped({"type": "Point", "coordinates": extra[0]}, inputs)
         if spherely.is_empty(area):
             return _dump(point)
-        return _dump({"type": "GeometryCollection", "geometries": [point, _polygon_result(area)]})
+        collection = {"type": "GeometryCollection", "geometries": [point, _polygon_result(area)]}
+        return _dump(_snapped(collection, inputs))
     raise RefusedShape(
         "geo_intersection_2polygons() of polygons whose boundaries meet outside their overlap at several "
         "points or along a stretch (the form of that part of the result is not documented)"
@@ -224,7 +259,7 @@ def union_polygons_array(text: str) -> str | None:
         return None
     if not shapes:
         raise RefusedShape("geo_union_polygons_array() of an empty array (not documented)")
-    return _dump(_polygon_result(reduce(spherely.union, shapes)))
+    return _dump(_snapped(_polygon_result(reduce(spherely.union, shapes)), _vertices(_load(text))))
 
 
 # --- validity only: the result's vertices are not documented ---------------------------------------------

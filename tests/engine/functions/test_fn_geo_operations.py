@@ -1,0 +1,284 @@
+"""Shape-building geospatial functions and the geo lookup plugins: the rules each reference page states
+(invalid input is null; the sphere's geodesic edges; a refusal where the page leaves the result open)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from kqlrules.engine import LocalEngine, UnsupportedKql
+
+
+@pytest.fixture(scope="module")
+def engine() -> LocalEngine:
+    return LocalEngine()
+
+
+def one(engine: LocalEngine, expression: str) -> Any:
+    return engine.query(f"print r = {expression}").rows[0][0]
+
+
+def line(*points: tuple[float, float]) -> str:
+    return f"dynamic({json.dumps({'type': 'LineString', 'coordinates': [list(p) for p in points]})})"
+
+
+def square(x0: float, y0: float, x1: float, y1: float) -> str:
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    return f"dynamic({json.dumps({'type': 'Polygon', 'coordinates': [ring]})})"
+
+
+def inside(engine: LocalEngine, shape: Any, lon: float, lat: float) -> bool:
+    return bool(one(engine, f"geo_point_in_polygon({lon}, {lat}, dynamic({json.dumps(shape)}))"))
+
+
+# --- geo_intersection_2lines ----------------------------------------------------------------------------
+
+
+def test_two_crossing_lines_meet_at_one_point_on_both_geodesics(engine: LocalEngine) -> None:
+    point = one(engine, f"geo_intersection_2lines({line((-1, -1), (1, 1))}, {line((-1, 1), (1, -1))})")
+    assert point["type"] == "Point"
+    lon, lat = point["coordinates"]
+    assert abs(lon) < 1e-12 and abs(lat) < 1e-12  # symmetric about the origin on the sphere too
+
+
+def test_lines_that_do_not_meet_give_an_empty_collection(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_intersection_2lines({line((1, 1), (2, 2))}, {line((3, 3), (4, 4))})")
+    assert result == {"type": "GeometryCollection", "geometries": []}
+
+
+def test_a_line_with_itself_is_that_line(engine: LocalEngine) -> None:
+    shape = line((10, 10), (11, 12), (13, 12))
+    result = one(engine, f"geo_intersection_2lines({shape}, {shape})")
+    assert result == {"type": "LineString", "coordinates": [[10, 10], [11, 12], [13, 12]]}
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        line((3, 3)),  # a LineString needs two points
+        line((300, 1), (1, 1)),  # longitude out of range
+        line((0, 0), (180, 0)),  # antipodal vertices: no one shortest edge
+        square(0, 0, 1, 1),  # not a line
+        "dynamic(null)",
+    ],
+)
+def test_an_invalid_line_gives_null(engine: LocalEngine, other: str) -> None:
+    assert one(engine, f"geo_intersection_2lines({line((1, 1), (2, 2))}, {other})") is None
+
+
+def test_lines_meeting_at_several_points_are_refused(engine: LocalEngine) -> None:
+    zigzag = line((0, 1), (1, -1), (2, 1))
+    with pytest.raises(UnsupportedKql, match="geo_intersection_2lines"):
+        one(engine, f"geo_intersection_2lines({zigzag}, {line((-1, 0), (3, 0))})")
+
+
+# --- geo_intersection_2polygons and geo_union_polygons_array --------------------------------------------
+
+
+def test_the_intersection_of_overlapping_polygons_is_their_common_area(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_intersection_2polygons({square(0, 0, 2, 2)}, {square(1, 1, 3, 3)})")
+    assert result["type"] == "Polygon"
+    assert inside(engine, result, 1.5, 1.5)
+    assert not inside(engine, result, 0.5, 0.5) and not inside(engine, result, 2.5, 2.5)
+
+
+def test_disjoint_polygons_intersect_in_an_empty_collection(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_intersection_2polygons({square(0, 0, 1, 1)}, {square(5, 5, 6, 6)})")
+    assert result == {"type": "GeometryCollection", "geometries": []}
+
+
+def test_polygons_touching_at_a_vertex_intersect_in_that_point(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_intersection_2polygons({square(0, 0, 1, 1)}, {square(1, 1, 2, 2)})")
+    assert result == {"type": "Point", "coordinates": [1.0, 1.0]}
+
+
+def test_polygons_sharing_an_edge_are_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="geo_intersection_2polygons"):
+        one(engine, f"geo_intersection_2polygons({square(0, 0, 1, 1)}, {square(1, 0, 2, 1)})")
+
+
+def test_an_invalid_polygon_intersects_to_null(engine: LocalEngine) -> None:
+    bad = 'dynamic({"type":"Polygon","coordinates":[[[0,0],[1,1]]]})'
+    assert one(engine, f"geo_intersection_2polygons({square(0, 0, 1, 1)}, {bad})") is None
+
+
+def test_the_union_covers_every_polygon(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_union_polygons_array(pack_array({square(0, 0, 2, 2)}, {square(1, 1, 3, 3)}))")
+    assert result["type"] == "Polygon"
+    assert all(inside(engine, result, x, y) for x, y in [(0.5, 0.5), (1.5, 1.5), (2.5, 2.5)])
+    assert not inside(engine, result, 2.5, 0.5)
+
+
+def test_the_union_of_disjoint_polygons_is_a_multipolygon(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_union_polygons_array(pack_array({square(0, 0, 1, 1)}, {square(5, 5, 6, 6)}))")
+    assert result["type"] == "MultiPolygon" and len(result["coordinates"]) == 2
+
+
+def test_one_invalid_polygon_makes_the_union_null(engine: LocalEngine) -> None:
+    bad = 'dynamic({"type":"Polygon","coordinates":[[[0,0]]]})'
+    assert one(engine, f"geo_union_polygons_array(pack_array({square(0, 0, 1, 1)}, {bad}))") is None
+    assert one(engine, "geo_union_polygons_array(dynamic([1, 2]))") is None
+
+
+def test_the_union_of_no_polygons_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="empty array"):
+        one(engine, "geo_union_polygons_array(dynamic([]))")
+
+
+# --- buffers, simplification, unions of lines, H3 coverings: null for invalid input, refused otherwise ---
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'geo_line_buffer(dynamic({"type":"LineString"}), 5)',
+        f"geo_line_buffer({line((0, 0), (1, 1))}, 0)",  # the radius must be positive
+        f"geo_line_buffer({line((0, 0), (1, 1))}, -3)",
+        f"geo_line_buffer({line((0, 0), (1, 1))}, 1000, 0.0001)",  # tolerance below 0.0001% of the radius
+        f"geo_polygon_buffer({square(0, 0, 1, 1)}, 0)",
+        'geo_polygon_buffer(dynamic({"type":"p"}), 1)',
+        "geo_point_buffer(200, 10, 100)",
+        "geo_point_buffer(10, 10, 0)",
+        'geo_polygon_simplify(dynamic({"type":"Polygon","coordinates":[[[5,48],[5,48]]]}))',
+        f"geo_polygon_simplify({square(0, 0, 1, 1)}, -0.1)",  # tolerance 0.1..10000
+        f"geo_polygon_simplify({square(0, 0, 1, 1)}, 10001)",
+        f"geo_line_simplify({line((0, 0), (1, 1))}, 0.05)",
+        f"geo_simplify_polygons_array(pack_array({square(0, 0, 1, 1)}, dynamic(1)))",
+        f"geo_union_lines_array(pack_array({line((0, 0), (1, 1))}, {line((1, 1))}))",
+        'geo_polygon_to_h3cells(dynamic({"type":"Polygon","coordinates":[[[0,0],[1,1]]]}))',
+        f"geo_polygon_to_h3cells({square(0, 0, 1, 1)}, 16)",  # resolution 0..15
+        f"geo_polygon_to_h3cells({square(0, 0, 1, 1)}, 6, -1.0)",  # the radius is not negative
+    ],
+)
+def test_invalid_input_gives_null(engine: LocalEngine, expression: str) -> None:
+    assert one(engine, expression) is None
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        f"geo_line_buffer({line((0, 0), (1, 1))}, 4)",
+        f"geo_polygon_buffer({square(0, 0, 1, 1)}, 100, 1)",
+        "geo_point_buffer(10, 10, 20000)",
+        f"geo_polygon_simplify({square(0, 0, 1, 1)})",
+        f"geo_line_simplify({line((0, 0), (1, 1))}, 10)",
+        f"geo_simplify_polygons_array(pack_array({square(0, 0, 1, 1)}))",
+        f"geo_union_lines_array(pack_array({line((0, 0), (1, 1))}, {line((1, 1), (2, 1))}))",
+        f"geo_polygon_to_h3cells({square(0, 0, 1, 1)})",
+    ],
+)
+def test_a_valid_shape_whose_vertices_the_reference_leaves_open_is_refused(
+    engine: LocalEngine, expression: str
+) -> None:
+    with pytest.raises(UnsupportedKql, match="not documented"):
+        one(engine, expression)
+
+
+# --- densification ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        line((-73.949247, 40.79686), (-73.973017, 40.764323)),  # 4 km: the gap is far below 10 m
+        line((10, 0), (10, 40)),  # a meridian is its own geodesic
+        line((0, 0), (40, 0)),  # so is the equator
+    ],
+)
+def test_an_edge_within_the_tolerance_of_its_geodesic_is_kept(engine: LocalEngine, shape: str) -> None:
+    assert one(engine, f"geo_line_densify({shape})") == json.loads(shape[len("dynamic(") : -1])
+
+
+def test_a_polygon_within_the_tolerance_is_kept(engine: LocalEngine) -> None:
+    shape = square(10, 0, 10.001, 0.001)
+    assert one(engine, f"geo_polygon_densify({shape}, 10)") == json.loads(shape[len("dynamic(") : -1])
+
+
+def test_an_edge_that_needs_points_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="geo_line_densify"):
+        one(engine, f"geo_line_densify({line((50, 50), (51, 51))})")
+    with pytest.raises(UnsupportedKql, match="geo_polygon_densify"):
+        one(engine, f"geo_polygon_densify({square(10, 10, 11, 11)})")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        f"geo_line_densify({line((300, 1), (1, 1))})",
+        f"geo_line_densify({line((1, 1), (2, 2))}, 0)",  # tolerance 0.1..10000
+        f"geo_polygon_densify({square(10, 10, 11, 11)}, 0)",
+        'geo_polygon_densify(dynamic({"type":"Polygon","coordinates":[[[10,900],[11,10],[11,11],[10,10]]]}))',
+    ],
+)
+def test_densifying_invalid_input_gives_null(engine: LocalEngine, expression: str) -> None:
+    assert one(engine, expression) is None
+
+
+# --- evaluate geo_line_lookup / geo_polygon_lookup ---------------------------------------------------------
+
+_ROADS = f"""let roads = datatable(road_name:string, road:dynamic)
+[
+    "east-west", {line((0, 0), (1, 0))},
+    "north-south", {line((0.5, -1), (0.5, 1))},
+    "broken", dynamic({{"type":"LineString","coordinates":[[0, 0]]}}),
+];
+let places = datatable(place:string, lon:real, lat:real)
+[
+    "crossing", 0.5, 0.0005,
+    "near east-west", 0.2, 0.0005,
+    "far", 5.0, 5.0,
+    "invalid", 500.0, 0.0,
+];
+"""
+
+
+def lookup_rows(engine: LocalEngine, query: str) -> list[tuple[Any, ...]]:
+    return sorted(tuple(r) for r in engine.query(query).rows)
+
+
+def test_a_location_matches_every_line_within_the_radius(engine: LocalEngine) -> None:
+    rows = lookup_rows(
+        engine,
+        _ROADS + "places | evaluate geo_line_lookup(roads, road, lon, lat, 100) | project place, road_name",
+    )
+    # 0.0005 degrees of latitude is about 56 m from the east-west line; "crossing" is on both lines.
+    assert rows == [("crossing", "east-west"), ("crossing", "north-south"), ("near east-west", "east-west")]
+
+
+def test_unmatched_locations_are_kept_on_request(engine: LocalEngine) -> None:
+    rows = lookup_rows(
+        engine,
+        _ROADS + "places | evaluate geo_line_lookup(roads, road, lon, lat, 10, return_unmatched = true) "
+        "| project place, road_name",
+    )
+    assert rows == [("crossing", "north-south"), ("far", ""), ("invalid", ""), ("near east-west", "")]
+
+
+def test_a_location_matches_the_polygons_that_hold_it_or_lie_within_the_radius(engine: LocalEngine) -> None:
+    query = f"""let zones = datatable(zone:string, shape:dynamic)
+    [ "a", {square(0, 0, 1, 1)}, "b", {square(2, 2, 3, 3)} ];
+    datatable(place:string, lon:real, lat:real) [ "in a", 0.5, 0.5, "next to b", 3.0005, 2.5 ]
+    """
+    project = " | project place, zone"
+    held = lookup_rows(engine, query + "| evaluate geo_polygon_lookup(zones, shape, lon, lat)" + project)
+    assert held == [("in a", "a")]
+    near = lookup_rows(
+        engine, query + "| evaluate geo_polygon_lookup(zones, shape, lon, lat, radius = 100)" + project
+    )
+    assert near == [("in a", "a"), ("next to b", "b")]
+
+
+def test_a_distance_equal_to_the_radius_is_refused() -> None:
+    from kqlrules.engine.errors import RefusedAtRunTime
+    from kqlrules.engine.functions import geo_matching
+    from kqlrules.engine.functions.dynamic_runtime import geo_distance_point_to_line
+
+    shape = json.dumps({"type": "LineString", "coordinates": [[0, 0], [1, 0]]})
+    distance = geo_distance_point_to_line(0.5, 0.001, shape)
+    assert distance is not None
+    assert geo_matching.line_within(0.5, 0.001, shape, distance * 2) is True
+    assert geo_matching.line_within(0.5, 0.001, shape, distance / 2) is False
+    with pytest.raises(RefusedAtRunTime, match="exactly at the radius"):
+        geo_matching.line_within(0.5, 0.001, shape, distance)

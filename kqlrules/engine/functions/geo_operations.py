@@ -243,6 +243,39 @@ def intersection_2polygons(first: str, second: str) -> str | None:
     )
 
 
+def intersection_line_with_polygon(line_text: str, polygon_text: str) -> str | None:
+    """geo-intersection-line-with-polygon-function: the parts of a (multi)line inside a (multi)polygon, by
+    S2's boolean intersection; invalid input gives null. The page says the polygon contains its vertices
+    (a closed polygon): where the line meets the boundary outside those parts (touching it at a point or
+    running along it) the engine refuses, S2's default model keeping the boundary out."""
+    lines, shape = _line(line_text), polygon(polygon_text)
+    if lines is None or shape is None:
+        return None
+    inputs = {**_vertices(_load(line_text)), **_vertices(_load(polygon_text))}
+    geography = _geography_of_lines(lines)
+    inside = spherely.intersection(geography, shape)
+    contact = _geojson(spherely.intersection(geography, spherely.boundary(shape)))
+    kind = contact["type"]
+    points: list[list[float]] | None = None
+    if kind == "GeometryCollection" and not contact["geometries"]:
+        points = []
+    if kind in ("Point", "MultiPoint"):
+        points = [contact["coordinates"]] if kind == "Point" else contact["coordinates"]
+    if points is None or any(
+        spherely.is_empty(inside)
+        or float(spherely.distance(inside, spherely.create_point(p[0], p[1]))) > _ON_BOUNDARY_METERS
+        for p in points
+    ):
+        raise RefusedShape(
+            "geo_intersection_line_with_polygon() of a line that meets the polygon's boundary outside the "
+            "parts inside it (the form of that part of the result is not documented)"
+        )
+    result = _geojson(inside)
+    if result["type"] not in ("LineString", "MultiLineString", "GeometryCollection"):
+        raise RefusedShape("geo_intersection_line_with_polygon() whose result is not a line")
+    return _dump(_snapped(result, inputs))
+
+
 def _polygons(text: str) -> list[Any] | None:
     items = _load(text)
     if not isinstance(items, list):
@@ -389,6 +422,7 @@ _T, _D, _L = "VARCHAR", "DOUBLE", "BIGINT"
 PYTHON_FUNCTIONS: list[tuple[str, Any, list[str], str]] = [
     ("kql_geo_intersection_2lines", intersection_2lines, [_T, _T], _T),
     ("kql_geo_intersection_2polygons", intersection_2polygons, [_T, _T], _T),
+    ("kql_geo_intersection_line_with_polygon", intersection_line_with_polygon, [_T, _T], _T),
     ("kql_geo_union_polygons_array", union_polygons_array, [_T], _T),
     ("kql_geo_union_lines_array", union_lines_array, [_T], _T),
     ("kql_geo_line_buffer", line_buffer, [_T, _D, _D], _T),
@@ -443,6 +477,7 @@ _FLAG = ("flag", "false")
 _TRANSLATED: list[tuple[str, str, _Spec]] = [
     ("geo_intersection_2lines", "kql_geo_intersection_2lines", [_SHAPE, _SHAPE]),
     ("geo_intersection_2polygons", "kql_geo_intersection_2polygons", [_SHAPE, _SHAPE]),
+    ("geo_intersection_line_with_polygon", "kql_geo_intersection_line_with_polygon", [_SHAPE, _SHAPE]),
     ("geo_union_polygons_array", "kql_geo_union_polygons_array", [_SHAPE]),
     ("geo_union_lines_array", "kql_geo_union_lines_array", [_SHAPE]),
     ("geo_line_buffer", "kql_geo_line_buffer", [_SHAPE, _NUMBER, _TOLERANCE]),

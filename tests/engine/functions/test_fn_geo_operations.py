@@ -282,3 +282,81 @@ def test_a_distance_equal_to_the_radius_is_refused() -> None:
     assert geo_matching.line_within(0.5, 0.001, shape, distance / 2) is False
     with pytest.raises(RefusedAtRunTime, match="exactly at the radius"):
         geo_matching.line_within(0.5, 0.001, shape, distance)
+
+
+# --- geo_intersection_line_with_polygon ---------------------------------------------------------------------
+
+
+def test_the_part_of_a_line_inside_a_polygon(engine: LocalEngine) -> None:
+    result = one(
+        engine, f"geo_intersection_line_with_polygon({line((-1, 0.5), (0.5, 0.5))}, {square(0, 0, 1, 1)})"
+    )
+    assert result["type"] == "LineString"
+    (start, end) = result["coordinates"]
+    assert abs(start[0]) < 1e-9 and end == [0.5, 0.5]  # enters on the 0 meridian, ends at its own vertex
+
+
+def test_a_line_crossing_a_hole_gives_the_parts_outside_it(engine: LocalEngine) -> None:
+    ring = [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]
+    hole = [[1, 1], [1, 3], [3, 3], [3, 1], [1, 1]]
+    holed = f"dynamic({json.dumps({'type': 'Polygon', 'coordinates': [ring, hole]})})"
+    result = one(engine, f"geo_intersection_line_with_polygon({line((-1, 2), (5, 2))}, {holed})")
+    assert result["type"] == "MultiLineString" and len(result["coordinates"]) == 2
+
+
+def test_a_line_outside_the_polygon_gives_an_empty_collection(engine: LocalEngine) -> None:
+    result = one(engine, f"geo_intersection_line_with_polygon({line((5, 5), (6, 6))}, {square(0, 0, 1, 1)})")
+    assert result == {"type": "GeometryCollection", "geometries": []}
+
+
+def test_a_line_touching_the_polygon_at_a_vertex_only_is_refused(engine: LocalEngine) -> None:
+    # By symmetry the geodesic from (-1, 1) to (1, -1) passes through (0, 0), the square's corner.
+    with pytest.raises(UnsupportedKql, match="geo_intersection_line_with_polygon"):
+        one(engine, f"geo_intersection_line_with_polygon({line((-1, 1), (1, -1))}, {square(0, 0, 1, 1)})")
+
+
+@pytest.mark.parametrize(
+    ("shape", "other"),
+    [
+        (line((1, 1)), square(0, 0, 1, 1)),
+        (line((1, 1), (2, 2)), 'dynamic({"type":"Polygon","coordinates":[]})'),
+    ],
+)
+def test_an_invalid_line_or_polygon_intersects_to_null(engine: LocalEngine, shape: str, other: str) -> None:
+    assert one(engine, f"geo_intersection_line_with_polygon({shape}, {other})") is None
+
+
+# --- geo_polygon_to_s2cells / geo_line_to_s2cells -----------------------------------------------------------
+
+
+def test_the_covering_holds_the_cell_of_every_point_of_the_polygon(engine: LocalEngine) -> None:
+    cells = one(engine, f"geo_polygon_to_s2cells({square(10.1, 10.1, 10.9, 10.9)}, 8)")
+    assert cells == sorted(cells, key=lambda token: int(token.ljust(16, "0"), 16))  # S2 cell id order
+    for lon, lat in [(10.2, 10.2), (10.5, 10.5), (10.85, 10.15)]:
+        assert one(engine, f"geo_point_to_s2cell({lon}, {lat}, 8)") in cells
+    assert one(engine, "geo_point_to_s2cell(12, 12, 8)") not in cells
+    assert len(set(cells)) == len(cells)
+
+
+def test_a_radius_widens_the_covering(engine: LocalEngine) -> None:
+    shape = line((10.1, 10.1), (10.2, 10.2))
+    narrow = one(engine, f"geo_line_to_s2cells({shape}, 12)")
+    wide = one(engine, f"geo_line_to_s2cells({shape}, 12, 5000)")
+    assert set(narrow) < set(wide)
+    assert one(engine, "geo_point_to_s2cell(10.15, 10.15, 12)") in narrow
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        f"geo_polygon_to_s2cells({square(0, 0, 1, 1)}, 31)",  # level 0..30
+        f"geo_polygon_to_s2cells({square(0, 0, 1, 1)}, -1)",
+        f"geo_polygon_to_s2cells({square(0, 0, 1, 1)}, 30)",  # more than 65,536 cells
+        'geo_polygon_to_s2cells(dynamic({"type":"Polygon","coordinates":[[[0,0],[1,1]]]}))',
+        f"geo_line_to_s2cells({line((1, 1))}, 5)",
+        f"geo_line_to_s2cells({line((0, 0), (1, 1))}, 5, -1)",  # the radius is not negative
+        f"geo_line_to_s2cells({line((0, 0), (10, 10))}, 30)",
+    ],
+)
+def test_an_invalid_covering_is_null(engine: LocalEngine, expression: str) -> None:
+    assert one(engine, expression) is None

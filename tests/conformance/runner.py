@@ -37,9 +37,11 @@ _ORDERED = re.compile(
     r"\b(sort|order)\s+by\b|\|\s*(top(?!-)|serialize|range|scan|make-series)\b|^\s*range\b|\bprint\b",
     re.IGNORECASE | re.MULTILINE,
 )
-# The grid neighbours' order is not documented either (geo-s2cell-neighbors, geo-geohash-neighbors pages).
+# The grid neighbours' order is not documented either (geo-s2cell-neighbors, geo-geohash-neighbors pages),
+# nor the order of the cells covering a polygon (geo-polygon-to-h3cells).
 _UNORDERED_SETS = re.compile(
-    r"\bmake_set|set_union|set_intersect|set_difference|bag_keys|hll\b|geo_s2cell_neighbors|geo_geohash_neighbors"
+    r"\bmake_set|set_union|set_intersect|set_difference|bag_keys|hll\b|geo_s2cell_neighbors"
+    r"|geo_geohash_neighbors|geo_polygon_to_h3cells"
 )
 
 

@@ -26,6 +26,7 @@ import math
 from functools import reduce
 from typing import Any
 
+import h3
 import shapely
 import shapely.geometry
 import spherely
@@ -358,13 +359,32 @@ def union_lines_array(text: str) -> str | None:
     raise _refuse("geo_union_lines_array", "how the union chains the lines")
 
 
+# geo-polygon-to-h3cells-function: at most 61,680 cells, else null.
+MAX_H3_CELLS = 61_680
+
+
 def polygon_to_h3cells(text: str, resolution: int, radius: float) -> str | None:
-    """geo-polygon-to-h3cells-function: resolution 0..15, radius not negative; an invalid polygon,
-    resolution or radius gives null. The cells are those whose centroids the polygon holds, but the order
-    of the array the page prints is not documented, so a valid polygon is refused."""
+    """geo-polygon-to-h3cells-function: the H3 cells of the resolution (0..15, default 6) whose centroids
+    the polygon holds, its edges straight lines in longitude and latitude (H3's polygon-to-cells rule);
+    an invalid polygon, resolution or radius (negative), or more than 61,680 cells give null. A positive
+    radius buffers the polygon first, and where a buffer puts its vertices is not documented: refused. The
+    page does not document the order of the array: the engine gives H3's."""
     if polygon(text) is None or not 0 <= resolution <= 15 or not (math.isfinite(radius) and radius >= 0):
         return None
-    raise _refuse("geo_polygon_to_h3cells", "the order of the cells")
+    if radius > 0:
+        raise _refuse("geo_polygon_to_h3cells", "where the buffer of a positive radius places its vertices")
+    shape = _load(text)
+    parts = [shape["coordinates"]] if shape["type"] == "Polygon" else shape["coordinates"]
+    area = float(spherely.area(polygon(text)))
+    if area / h3.average_hexagon_area(resolution, unit="m^2") > 2 * MAX_H3_CELLS:
+        return None  # far more cells than the limit
+    cells: dict[str, None] = {}  # a MultiPolygon's parts may share cells; each comes once
+    for part in parts:
+        rings = [[(p[1], p[0]) for p in ring[:-1]] for ring in part]
+        cells.update(dict.fromkeys(h3.polygon_to_cells(h3.LatLngPoly(*rings), resolution)))
+        if len(cells) > MAX_H3_CELLS:
+            return None
+    return _dump(list(cells))
 
 
 # --- densification ------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def test_invalid_input_gives_null(engine: LocalEngine, expression: str) -> None:
         f"geo_line_simplify({line((0, 0), (1, 1))}, 10)",
         f"geo_simplify_polygons_array(pack_array({square(0, 0, 1, 1)}))",
         f"geo_union_lines_array(pack_array({line((0, 0), (1, 1))}, {line((1, 1), (2, 1))}))",
-        f"geo_polygon_to_h3cells({square(0, 0, 1, 1)})",
+        f"geo_polygon_to_h3cells({square(0, 0, 1, 1)}, 6, 100.0)",  # a buffer first
     ],
 )
 def test_a_valid_shape_whose_vertices_the_reference_leaves_open_is_refused(
@@ -360,3 +360,37 @@ def test_a_radius_widens_the_covering(engine: LocalEngine) -> None:
 )
 def test_an_invalid_covering_is_null(engine: LocalEngine, expression: str) -> None:
     assert one(engine, expression) is None
+
+
+# --- geo_polygon_to_h3cells --------------------------------------------------------------------------------
+
+
+def test_the_h3_cells_are_those_whose_centroid_the_polygon_holds(engine: LocalEngine) -> None:
+    import h3
+
+    cells = one(engine, f"geo_polygon_to_h3cells({square(10, 10, 11, 11)}, 5)")
+    assert cells and len(set(cells)) == len(cells)
+    for cell in cells:
+        lat, lon = h3.cell_to_latlng(cell)
+        assert 10 <= lon <= 11 and 10 <= lat <= 11
+    # Every cell of the area whose centroid lies well inside is there.
+    for lat, lon in [(10.5, 10.5), (10.2, 10.8)]:
+        cell = h3.latlng_to_cell(lat, lon, 5)
+        centre_lat, centre_lon = h3.cell_to_latlng(cell)
+        if 10.05 < centre_lat < 10.95 and 10.05 < centre_lon < 10.95:
+            assert cell in cells
+
+
+def test_a_hole_leaves_its_cells_out(engine: LocalEngine) -> None:
+    ring = [[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]
+    hole = [[10.3, 10.3], [10.3, 10.7], [10.7, 10.7], [10.7, 10.3], [10.3, 10.3]]
+    holed = f"dynamic({json.dumps({'type': 'Polygon', 'coordinates': [ring, hole]})})"
+    import h3
+
+    cells = one(engine, f"geo_polygon_to_h3cells({holed}, 6)")
+    assert h3.latlng_to_cell(10.5, 10.5, 6) not in cells
+    assert h3.latlng_to_cell(10.1, 10.1, 6) in cells
+
+
+def test_more_h3_cells_than_the_limit_give_null(engine: LocalEngine) -> None:
+    assert one(engine, f"geo_polygon_to_h3cells({square(0, 0, 10, 10)}, 12)") is None

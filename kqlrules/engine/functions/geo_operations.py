@@ -186,6 +186,26 @@ def intersection_2lines(first: str, second: str) -> str | None:
     )
 
 
+def line_centroid(text: str) -> str | None:
+    """geo-line-centroid-function: the centroid of a line, or of the union of a multiline's lines, on the
+    sphere (S2's length-weighted centroid of the geodesic edges), as a GeoJSON Point; invalid gives null.
+    Lines of a multiline that share a stretch would count it once in their union: refused. A line of no
+    length has no centroid: refused (not documented)."""
+    lines = _line(text)
+    if lines is None:
+        return None
+    parts = [_geography_of_lines([one]) for one in lines]
+    for first, second in itertools.combinations(parts, 2):
+        shared = _geojson(spherely.intersection(first, second))["type"]
+        if shared in ("LineString", "MultiLineString"):
+            raise RefusedShape("geo_line_centroid() of a multiline whose lines overlap (not documented)")
+    if not any(a != b for line in lines for a, b in itertools.pairwise(line)):
+        raise RefusedShape("geo_line_centroid() of a line of no length (not documented)")
+    centre = spherely.centroid(_geography_of_lines(lines))
+    point = [float(spherely.get_x(centre)), float(spherely.get_y(centre))]
+    return _dump({"type": "Point", "coordinates": point})
+
+
 def _polygon_result(area: Any) -> dict[str, Any]:
     result = _geojson(area)
     if result["type"] not in ("Polygon", "MultiPolygon", "GeometryCollection"):
@@ -444,6 +464,7 @@ PYTHON_FUNCTIONS: list[tuple[str, Any, list[str], str]] = [
     ("kql_geo_intersection_2polygons", intersection_2polygons, [_T, _T], _T),
     ("kql_geo_intersection_line_with_polygon", intersection_line_with_polygon, [_T, _T], _T),
     ("kql_geo_union_polygons_array", union_polygons_array, [_T], _T),
+    ("kql_geo_line_centroid", line_centroid, [_T], _T),
     ("kql_geo_union_lines_array", union_lines_array, [_T], _T),
     ("kql_geo_line_buffer", line_buffer, [_T, _D, _D], _T),
     ("kql_geo_polygon_buffer", polygon_buffer, [_T, _D, _D], _T),
@@ -499,6 +520,7 @@ _TRANSLATED: list[tuple[str, str, _Spec]] = [
     ("geo_intersection_2polygons", "kql_geo_intersection_2polygons", [_SHAPE, _SHAPE]),
     ("geo_intersection_line_with_polygon", "kql_geo_intersection_line_with_polygon", [_SHAPE, _SHAPE]),
     ("geo_union_polygons_array", "kql_geo_union_polygons_array", [_SHAPE]),
+    ("geo_line_centroid", "kql_geo_line_centroid", [_SHAPE]),
     ("geo_union_lines_array", "kql_geo_union_lines_array", [_SHAPE]),
     ("geo_line_buffer", "kql_geo_line_buffer", [_SHAPE, _NUMBER, _TOLERANCE]),
     ("geo_polygon_buffer", "kql_geo_polygon_buffer", [_SHAPE, _NUMBER, _TOLERANCE]),

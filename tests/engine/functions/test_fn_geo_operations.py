@@ -394,3 +394,30 @@ def test_a_hole_leaves_its_cells_out(engine: LocalEngine) -> None:
 
 def test_more_h3_cells_than_the_limit_give_null(engine: LocalEngine) -> None:
     assert one(engine, f"geo_polygon_to_h3cells({square(0, 0, 10, 10)}, 12)") is None
+
+
+# --- geo_line_centroid ---------------------------------------------------------------------------------
+
+
+def test_the_centroid_of_a_symmetric_line_is_its_middle(engine: LocalEngine) -> None:
+    point = one(engine, f"geo_line_centroid({line((-1, 0), (1, 0))})")
+    assert point["type"] == "Point"
+    assert all(abs(c) < 1e-12 for c in point["coordinates"])
+
+
+def test_the_centroid_weighs_edges_by_length(engine: LocalEngine) -> None:
+    # Two edges along the equator, 1 and 3 degrees long: the centroid lies in the longer one, past its start.
+    point = one(engine, f"geo_line_centroid({line((0, 0), (1, 0), (4, 0))})")
+    assert 1.9 < point["coordinates"][0] < 2.1 and abs(point["coordinates"][1]) < 1e-12
+
+
+def test_the_centroid_of_an_invalid_line_is_null(engine: LocalEngine) -> None:
+    assert one(engine, f"geo_line_centroid({line((1, 1))})") is None
+
+
+def test_overlapping_lines_and_a_line_of_no_length_are_refused(engine: LocalEngine) -> None:
+    overlapping = {"type": "MultiLineString", "coordinates": [[[0, 0], [2, 0]], [[1, 0], [3, 0]]]}
+    with pytest.raises(UnsupportedKql, match="overlap"):
+        one(engine, f"geo_line_centroid(dynamic({json.dumps(overlapping)}))")
+    with pytest.raises(UnsupportedKql, match="no length"):
+        one(engine, f"geo_line_centroid({line((1, 1), (1, 1))})")

@@ -34,8 +34,12 @@ import spherely
 from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions.dynamic_runtime import (
     _EARTH_RADIUS_METERS,
+    _angle,
     _angle_to_edge,
+    _cross,
+    _dot,
     _line_points,
+    _on_arc,
     _point,
     _unit_vector,
 )
@@ -124,6 +128,42 @@ def _line(text: str) -> list[list[list[float]]] | None:
     return lines
 
 
+def _overlap_in_a_stretch(a: list[list[float]], b: list[list[float]]) -> bool:
+    """Whether two edges run along the same great circle over a stretch (S2's polyline intersection reports
+    such an overlap as a single point, so the engine tests it itself)."""
+    a0, a1, b0, b1 = (_unit_vector(p) for p in (a[0], a[1], b[0], b[1]))
+    na, nb = _cross(a0, a1), _cross(b0, b1)
+    size_a, size_b = math.sqrt(_dot(na, na)), math.sqrt(_dot(nb, nb))
+    if size_a == 0 or size_b == 0:
+        return False
+    between = _cross(na, nb)
+    if math.sqrt(_dot(between, between)) > 1e-12 * size_a * size_b:
+        return False  # not on one great circle
+    if {_key(a[0]), _key(a[1])} == {_key(b[0]), _key(b[1])}:
+        return True
+
+    def strictly_inside(p: tuple[float, ...], x: tuple[float, ...], y: tuple[float, ...]) -> bool:
+        return _on_arc(p, x, y) and min(_angle(p, x), _angle(p, y)) > 1e-12
+
+    return any(strictly_inside(p, a0, a1) for p in (b0, b1)) or any(
+        strictly_inside(p, b0, b1) for p in (a0, a1)
+    )
+
+
+def _ring_edges(text: str) -> list[list[list[float]]]:
+    shape = _load(text)
+    parts = [shape["coordinates"]] if shape["type"] == "Polygon" else shape["coordinates"]
+    return [[p, q] for part in parts for ring in part for p, q in itertools.pairwise(ring)]
+
+
+def _share_a_stretch(edges_a: list[list[list[float]]], edges_b: list[list[list[float]]]) -> bool:
+    return any(_overlap_in_a_stretch(a, b) for a, b in itertools.product(edges_a, edges_b))
+
+
+def _key(point: list[float]) -> tuple[float, float]:
+    return (round(float(point[0]), 9), round(float(point[1]), 9))
+
+
 def _geography_of_lines(lines: list[list[list[float]]]) -> Any:
     parts = [spherely.create_linestring([(p[0], p[1]) for p in line]) for line in lines]
     return parts[0] if len(parts) == 1 else spherely.create_multilinestring(parts)
@@ -168,6 +208,15 @@ def intersection_2lines(first: str, second: str) -> str | None:
     a, b = _line(first), _line(second)
     if a is None or b is None:
         return None
+    edges_a = [[p, q] for line in a for p, q in itertools.pairwise(line)]
+    edges_b = [[p, q] for line in b for p, q in itertools.pairwise(line)]
+    for edge_a, edge_b in itertools.product(edges_a, edges_b):
+        identical = {_key(edge_a[0]), _key(edge_a[1])} == {_key(edge_b[0]), _key(edge_b[1])}
+        if not identical and _overlap_in_a_stretch(edge_a, edge_b):
+            raise RefusedShape(
+                "geo_intersection_2lines() of lines that overlap along part of an edge (how Kusto splits "
+                "the shared stretch is not documented)"
+            )
     inputs = {**_vertices(_load(first)), **_vertices(_load(second))}
     result = _snapped(_geojson(spherely.intersection(_geography_of_lines(a), _geography_of_lines(b))), inputs)
     kind = result["type"]
@@ -194,10 +243,12 @@ def line_centroid(text: str) -> str | None:
     lines = _line(text)
     if lines is None:
         return None
-    parts = [_geography_of_lines([one]) for one in lines]
-    for first, second in itertools.combinations(parts, 2):
-        shared = _geojson(spherely.intersection(first, second))["type"]
-        if shared in ("LineString", "MultiLineString"):
+    for first, second in itertools.combinations(lines, 2):
+        if any(
+            _overlap_in_a_stretch([p, q], [r, t])
+            for p, q in itertools.pairwise(first)
+            for r, t in itertools.pairwise(second)
+        ):
             raise RefusedShape("geo_line_centroid() of a multiline whose lines overlap (not documented)")
     if not any(a != b for line in lines for a, b in itertools.pairwise(line)):
         raise RefusedShape("geo_line_centroid() of a line of no length (not documented)")
@@ -247,6 +298,11 @@ def intersection_2polygons(first: str, second: str) -> str | None:
     a, b = polygon(first), polygon(second)
     if a is None or b is None:
         return None
+    if _share_a_stretch(_ring_edges(first), _ring_edges(second)):
+        raise RefusedShape(
+            "geo_intersection_2polygons() of polygons whose boundaries share a stretch (the form of that "
+            "part of the result is not documented)"
+        )
     inputs = {**_vertices(_load(first)), **_vertices(_load(second))}
     area = spherely.intersection(a, b)
     extra = _contacts_outside(area, spherely.intersection(spherely.boundary(a), spherely.boundary(b)))
@@ -272,6 +328,12 @@ def intersection_line_with_polygon(line_text: str, polygon_text: str) -> str | N
     lines, shape = _line(line_text), polygon(polygon_text)
     if lines is None or shape is None:
         return None
+    line_edges = [[p, q] for line in lines for p, q in itertools.pairwise(line)]
+    if _share_a_stretch(line_edges, _ring_edges(polygon_text)):
+        raise RefusedShape(
+            "geo_intersection_line_with_polygon() of a line running along the polygon's boundary (the form "
+            "of that part of the result is not documented)"
+        )
     inputs = {**_vertices(_load(line_text)), **_vertices(_load(polygon_text))}
     geography = _geography_of_lines(lines)
     inside = spherely.intersection(geography, shape)
@@ -370,13 +432,68 @@ def simplify_polygons_array(text: str, tolerance: float) -> str | None:
     raise _refuse("geo_simplify_polygons_array", "which vertices simplification keeps")
 
 
+def _edges_meet_inside(a: list[list[float]], b: list[list[float]]) -> bool:
+    """Whether two distinct edges meet anywhere but at a shared end vertex."""
+    if _overlap_in_a_stretch(a, b):
+        return True
+    meeting = _geojson(spherely.intersection(_geography_of_lines([a]), _geography_of_lines([b])))
+    if meeting["type"] == "GeometryCollection" and not meeting["geometries"]:
+        return False
+    if meeting["type"] != "Point":
+        return True
+    shared = {_key(a[0]), _key(a[1])} & {_key(b[0]), _key(b[1])}
+    return _key(meeting["coordinates"]) not in shared
+
+
 def union_lines_array(text: str) -> str | None:
+    """geo-union-lines-array-function: the union of an array of lines or multilines; any invalid gives
+    null. The union is answered where it is one chain: the input's edges, each counted once, form a single
+    path from the first line's first vertex; it is that LineString (the page's example). Lines that branch,
+    cross, overlap in part, form a loop or fall apart are refused: how Kusto splits and orders those parts
+    is not documented."""
     items = _load(text)
-    if not isinstance(items, list) or any(
-        not isinstance(item, dict) or _line(json.dumps(item)) is None for item in items
-    ):
+    if not isinstance(items, list) or any(not isinstance(item, dict) for item in items):
         return None
-    raise _refuse("geo_union_lines_array", "how the union chains the lines")
+    parsed = [_line(json.dumps(item)) for item in items]
+    if any(p is None for p in parsed):
+        return None
+    lines = [line for p in parsed if p is not None for line in p]
+    if not lines:
+        raise RefusedShape("geo_union_lines_array() of an empty array (not documented)")
+    refusal = RefusedShape(
+        "geo_union_lines_array() of lines that branch, cross, overlap in part or do not form one chain "
+        "(how Kusto splits and orders the parts is not documented)"
+    )
+    vertices: dict[tuple[float, float], list[float]] = {}
+    edges: dict[frozenset[tuple[float, float]], list[list[float]]] = {}
+    for line in lines:
+        for a, b in itertools.pairwise(line):
+            if _key(a) == _key(b):
+                continue
+            vertices.setdefault(_key(a), a)
+            vertices.setdefault(_key(b), b)
+            edges.setdefault(frozenset((_key(a), _key(b))), [a, b])
+    distinct = list(edges.values())
+    if any(_edges_meet_inside(a, b) for a, b in itertools.combinations(distinct, 2)):
+        raise refusal
+    neighbours: dict[tuple[float, float], list[tuple[float, float]]] = {k: [] for k in vertices}
+    for pair in edges:
+        end_a, end_b = tuple(pair)
+        neighbours[end_a].append(end_b)
+        neighbours[end_b].append(end_a)
+    start = _key(lines[0][0])
+    if any(len(n) > 2 for n in neighbours.values()) or len(neighbours.get(start, [])) != 1:
+        raise refusal
+    path, previous = [start], None
+    while True:
+        following = [n for n in neighbours[path[-1]] if n != previous]
+        if not following:
+            break
+        previous = path[-1]
+        path.append(following[0])
+    if len(path) != len(vertices):
+        raise refusal
+    return _dump({"type": "LineString", "coordinates": [vertices[k] for k in path]})
 
 
 # geo-polygon-to-h3cells-function: at most 61,680 cells, else null.

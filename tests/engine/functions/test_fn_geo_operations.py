@@ -165,7 +165,8 @@ def test_invalid_input_gives_null(engine: LocalEngine, expression: str) -> None:
         f"geo_polygon_simplify({square(0, 0, 1, 1)})",
         f"geo_line_simplify({line((0, 0), (1, 1))}, 10)",
         f"geo_simplify_polygons_array(pack_array({square(0, 0, 1, 1)}))",
-        f"geo_union_lines_array(pack_array({line((0, 0), (1, 1))}, {line((1, 1), (2, 1))}))",
+        "geo_union_lines_array(pack_array("  # a branch
+        f"{line((0, 0), (1, 1))}, {line((1, 1), (2, 1))}, {line((1, 1), (1, 2))}))",
         f"geo_polygon_to_h3cells({square(0, 0, 1, 1)}, 6, 100.0)",  # a buffer first
     ],
 )
@@ -421,3 +422,42 @@ def test_overlapping_lines_and_a_line_of_no_length_are_refused(engine: LocalEngi
         one(engine, f"geo_line_centroid(dynamic({json.dumps(overlapping)}))")
     with pytest.raises(UnsupportedKql, match="no length"):
         one(engine, f"geo_line_centroid({line((1, 1), (1, 1))})")
+
+
+# --- geo_union_lines_array --------------------------------------------------------------------------------
+
+
+def test_lines_that_continue_each_other_unite_into_one_chain(engine: LocalEngine) -> None:
+    lines = (
+        f"pack_array({line((0, 0), (1, 1), (2, 1))}, {line((1, 1), (2, 1), (3, 0))}, {line((1, 1), (2, 1))})"
+    )
+    result = one(engine, f"geo_union_lines_array({lines})")
+    assert result == {"type": "LineString", "coordinates": [[0, 0], [1, 1], [2, 1], [3, 0]]}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        f"pack_array({line((0, 0), (2, 0))}, {line((1, 0), (3, 0))})",  # overlap in part
+        f"pack_array({line((0, -1), (0, 1))}, {line((-1, 0), (1, 0))})",  # cross
+        f"pack_array({line((0, 0), (1, 0))}, {line((5, 5), (6, 5))})",  # apart
+        f"pack_array({line((1, 0), (2, 0))}, {line((0, 0), (1, 0))})",  # the first vertex inside the chain
+    ],
+)
+def test_a_union_that_is_not_one_chain_is_refused(engine: LocalEngine, lines: str) -> None:
+    with pytest.raises(UnsupportedKql, match="geo_union_lines_array"):
+        one(engine, f"geo_union_lines_array({lines})")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        # S2's polyline intersection reports a partial overlap as one point: the engine refuses it instead.
+        f"geo_intersection_2lines({line((0, 0), (2, 0))}, {line((1, 0), (3, 0))})",
+        f"geo_intersection_line_with_polygon({line((-1, 0), (2, 0))}, {square(0, 0, 1, 1)})",
+        f"geo_intersection_2polygons({square(0, 0, 2, 2)}, {square(1, 0, 3, 2)})",
+    ],
+)
+def test_shapes_sharing_a_stretch_are_refused(engine: LocalEngine, expression: str) -> None:
+    with pytest.raises(UnsupportedKql, match="stretch|along"):
+        one(engine, expression)

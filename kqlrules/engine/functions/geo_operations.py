@@ -38,6 +38,7 @@ from kqlrules.engine.functions.dynamic_runtime import (
     _angle_to_edge,
     _cross,
     _dot,
+    _great_circle,
     _line_points,
     _on_arc,
     _point,
@@ -413,8 +414,30 @@ def _tolerance_valid(tolerance: float) -> bool:
     return 0.1 <= tolerance <= 10_000
 
 
+# Beyond this many vertices the engine does not compare every pair (the disappearance test below).
+_MAX_VERTICES_COMPARED = 2_000
+
+
+def _all_within(vertices: list[list[float]], tolerance: float) -> bool:
+    """Whether every two vertices are closer than the tolerance (clearly, not within a rounding of it)."""
+    if len(vertices) > _MAX_VERTICES_COMPARED:
+        return False
+    return all(_great_circle(a, b) < tolerance * (1 - 1e-9) for a, b in itertools.combinations(vertices, 2))
+
+
+def _disappears(texts: list[str], tolerance: float) -> bool:
+    """geo-polygon-simplify-function: the result has "no two vertices with distance less than tolerance",
+    its vertices are input vertices (chains of short edges become one long edge), and "high tolerance may
+    cause small polygon to disappear" (null, as the page's example prints). When every two vertices of the
+    input are closer than the tolerance, no ring of three can remain: the result is null."""
+    vertices = [v for text in texts for v in _vertices(_load(text)).values()]
+    return _all_within(vertices, tolerance)
+
+
 def polygon_simplify(text: str, tolerance: float) -> str | None:
     if polygon(text) is None or not _tolerance_valid(tolerance):
+        return None
+    if _disappears([text], tolerance):
         return None
     raise _refuse("geo_polygon_simplify", "which vertices simplification keeps")
 
@@ -429,6 +452,8 @@ def simplify_polygons_array(text: str, tolerance: float) -> str | None:
     shapes = _polygons(text)
     if shapes is None or not _tolerance_valid(tolerance):
         return None
+    if shapes and _disappears([text], tolerance):
+        return None  # every polygon disappears (geo-simplify-polygons-array-function's example: null)
     raise _refuse("geo_simplify_polygons_array", "which vertices simplification keeps")
 
 

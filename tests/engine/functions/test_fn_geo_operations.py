@@ -459,5 +459,19 @@ def test_a_union_that_is_not_one_chain_is_refused(engine: LocalEngine, lines: st
     ],
 )
 def test_shapes_sharing_a_stretch_are_refused(engine: LocalEngine, expression: str) -> None:
-    with pytest.raises(UnsupportedKql, match="stretch|along"):
+    with pytest.raises(UnsupportedKql, match=r"stretch|along"):
         one(engine, expression)
+
+
+def test_a_polygon_smaller_than_the_tolerance_disappears(engine: LocalEngine) -> None:
+    small = square(10, 10, 10.001, 10.001)  # about 155 m across its diagonal
+    assert one(engine, f"geo_polygon_simplify({small}, 1000)") is None
+    assert (
+        one(
+            engine,
+            f"geo_simplify_polygons_array(pack_array({small}, {square(10.002, 10, 10.003, 10.001)}), 1000)",
+        )
+        is None
+    )
+    with pytest.raises(UnsupportedKql, match="geo_polygon_simplify"):
+        one(engine, f"geo_polygon_simplify({small}, 100)")  # a diagonal longer than the tolerance remains

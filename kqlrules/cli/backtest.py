@@ -103,7 +103,9 @@ def backtest_command(
         raise typer.Exit(1)
 
 
-def _sample_scores(spec: str, detections: list[LoadedDetection], result: Backtest) -> list[DetectionScore]:
+def _sample_scores(
+    spec: str, detections: list[LoadedDetection], result: Backtest
+) -> list[DetectionScore]:
     """Over a folder `kqlrules sample generate` wrote: each detection's alerts split into those on the
     stories it is for, on look-alikes and on the background week."""
     if not spec.startswith("local:"):

@@ -66,14 +66,11 @@ def test_one_name_per_concept_and_one_meaning_per_name(path: tuple[str, ...], co
     assert named["--format"].help.startswith("Output: ")
     for name in ("--env", "--param", "--now"):
         if name in named:
-            assert (
-                named[name].help
-                == {
-                    "--env": "Environment of kqlrules.toml whose params (and workspace, targets) apply.",
-                    "--param": "Template parameter (repeatable); the name must exist.",
-                    "--now": NOW_HELP,
-                }[name]
-            )
+            assert named[name].help == {
+                "--env": "Environment of kqlrules.toml whose params (and workspace, targets) apply.",
+                "--param": "Template parameter (repeatable); the name must exist.",
+                "--now": NOW_HELP,
+            }[name]
 
 
 @pytest.mark.parametrize(("path", "command"), LEAVES, ids=LEAF_IDS)

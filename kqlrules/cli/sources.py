@@ -106,6 +106,10 @@ def _plan_json(plan: Any) -> dict[str, Any]:
             for c in plan.retention
         ],
         "checked_only": [{"table": f.table, "collected_by": f.describe} for f in plan.unmanaged],
+        "undeclared": [
+            {"table": f.table, "resource_type": f.resource_type, "category": f.category}
+            for f in plan.undeclared
+        ],
         "changes": len(plan.changes),
     }
 
@@ -137,6 +141,11 @@ def _print_plan(plan: Any) -> None:
         )
     for feed in plan.unmanaged:
         console.print(f"check only: {escape(feed.table)} is collected by the {escape(feed.describe)}")
+    for feed in plan.undeclared:
+        console.print(
+            f"[yellow]not collected:[/] {escape(feed.table)} needs the {escape(feed.describe)}; list the "
+            f"{escape(feed.resource_type or '')} resources in sources.resources"
+        )
     count = len(plan.changes)
     console.print(
         f"{count} change{'s' if count != 1 else ''}" if count else "No changes: collection is as declared."

@@ -60,6 +60,9 @@ class SourcesPlan:
     retention: list[RetentionChange] = field(default_factory=list)
     unmanaged: list[Feed] = field(default_factory=list)  # needed feeds kqlrules can only check
     exports: list[ExportChange] = field(default_factory=list)
+    # Resource-log feeds a detection needs while no resource of their type is declared in `resources`:
+    # kqlrules cannot guess which vault or account to collect from.
+    undeclared: list[Feed] = field(default_factory=list)
 
     @property
     def changes(self) -> list[Change]:
@@ -110,6 +113,10 @@ def build_sources_plan(
     tables = sorted(set(tables))
     feeds = needed_feeds(tables)
     plan = SourcesPlan(unmanaged=[f for f in feeds if not f.managed])
+    declared_types = {resource_type(resource) for resource in config.resources}
+    plan.undeclared = [
+        f for f in feeds if f.source is Source.resource and (f.resource_type or "") not in declared_types
+    ]
     for scope, categories in sorted(wanted_categories(feeds, config, environment).items()):
         settings = live.settings.get(scope, [])
         ours = next((s for s in settings if s.name.lower() == config.setting_name.lower()), None)

@@ -19,12 +19,15 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.loganalytics import LogAnalyticsManagementClient
 from azure.mgmt.loganalytics.models import Table, TableProperties
 
-from kqlrules.deploy import ArmError, Environment, arm_pipeline_client, send_arm
-from kqlrules.deploy.api_versions import (
+from kqlrules.deploy import (
     ENTRA_DIAGNOSTIC_SETTINGS,
     INSIGHTS_DIAGNOSTIC_SETTINGS,
     INTUNE_DIAGNOSTIC_SETTINGS,
     SECURITY_AUTOMATIONS,
+    ArmError,
+    Environment,
+    arm_pipeline_client,
+    send_arm,
 )
 
 ENTRA_SCOPE = "/providers/microsoft.aadiam"

@@ -6,6 +6,12 @@ room does not depend on how a repository is loaded. What each target accepts is
 (kqlrules/deploy/contracts/), which `preflight` runs before any call.
 """
 
+from kqlrules.deploy.api_versions import (
+    ENTRA_DIAGNOSTIC_SETTINGS,
+    INSIGHTS_DIAGNOSTIC_SETTINGS,
+    INTUNE_DIAGNOSTIC_SETTINGS,
+    SECURITY_AUTOMATIONS,
+)
 from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
 from kqlrules.deploy.arm import (
     ArmError,
@@ -26,6 +32,7 @@ from kqlrules.deploy.environment import (
     configured_repository,
     environment_from_config,
     environment_from_table,
+    require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
@@ -44,6 +51,10 @@ from kqlrules.deploy.watchlists import add_watchlists
 
 __all__ = [
     "ENTITY_CONTRACTS",
+    "ENTRA_DIAGNOSTIC_SETTINGS",
+    "INSIGHTS_DIAGNOSTIC_SETTINGS",
+    "INTUNE_DIAGNOSTIC_SETTINGS",
+    "SECURITY_AUTOMATIONS",
     "Action",
     "ApplyReport",
     "ArmError",
@@ -82,5 +93,6 @@ __all__ = [
     "owner_from_tags",
     "preflight",
     "query_facts",
+    "require_explicit_repository",
     "send_arm",
 ]

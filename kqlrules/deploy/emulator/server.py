@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.deploy.emulator.automations import route_automations
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
@@ -200,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
         sources = route_sources(self, method, path, query, body)  # kqlrules.deploy.emulator.sources
         if sources is not None:
             return sources
+        automations = route_automations(self, method, path, query, body)  # emulator.automations
+        if automations is not None:
+            return automations
         watchlists = route_watchlists(self, method, path, query, body)  # kqlrules.deploy.emulator.watchlists
         if watchlists is not None:
             return watchlists

@@ -63,3 +63,8 @@ def test_series_pow_of_a_negative_base_to_a_fraction_is_refused(engine: LocalEng
 def test_scalar_pow_gives_ieee_special_values(engine: LocalEngine) -> None:
     row = engine.query("print pow(0, -3), pow(-27, 0.5)").rows[0]
     assert row[0] == math.inf and math.isnan(row[1])
+
+
+# isutf8.md: "true if the argument is a valid utf8 string"; every string the engine holds is valid UTF-8.
+def test_isutf8_is_true_for_any_string_the_engine_holds(engine: LocalEngine) -> None:
+    assert engine.query("print isutf8('plain'), isutf8(''), isutf8('añb €')").rows == [[True, True, True]]

@@ -68,3 +68,29 @@ def test_scalar_pow_gives_ieee_special_values(engine: LocalEngine) -> None:
 # isutf8.md: "true if the argument is a valid utf8 string"; every string the engine holds is valid UTF-8.
 def test_isutf8_is_true_for_any_string_the_engine_holds(engine: LocalEngine) -> None:
     assert engine.query("print isutf8('plain'), isutf8(''), isutf8('añb €')").rows == [[True, True, True]]
+
+
+# where-operator.md: `where * has "cow"` keeps "the rows in which the word appears in any column".
+ROWS = (
+    'datatable(n:long, s:string, d:dynamic)[1, "a cow", dynamic(null), 2, "b", dynamic({"k": "cow"}),'
+    ' 3, "Cowboy", dynamic(null)]'
+)
+
+
+def test_star_has_keeps_rows_where_any_column_holds_the_term(engine: LocalEngine) -> None:
+    rows = engine.query(f"{ROWS} | where * has 'cow' | project n").rows
+    assert sorted(r[0] for r in rows) == [1, 2]
+
+
+def test_star_contains_matches_inside_words_of_any_column(engine: LocalEngine) -> None:
+    rows = engine.query(f"{ROWS} | where * contains 'cow' | project n").rows
+    assert sorted(r[0] for r in rows) == [1, 2, 3]
+
+
+def test_star_matches_columns_of_other_types_as_their_text(engine: LocalEngine) -> None:
+    assert engine.query(f"{ROWS} | where * has '3' | project n").rows == [[3]]
+
+
+def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="every column"):
+        engine.query(f"{ROWS} | where * !has 'cow'")

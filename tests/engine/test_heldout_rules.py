@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from kqlrules.engine import LocalEngine, UnsupportedKql
+from kqlrules.engine import KqlRuntimeError, LocalEngine, UnsupportedKql
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,28 @@ def test_star_matches_columns_of_other_types_as_their_text(engine: LocalEngine) 
 def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
     with pytest.raises(UnsupportedKql, match="every column"):
         engine.query(f"{ROWS} | where * !has 'cow'")
+
+
+# scalar-data-types/datetime.md: datetimes end at 9999-12-31; an instant past it is refused, not a crash.
+@pytest.mark.parametrize(
+    "kql",
+    ["print datetime(9999-12-31) + 2d", "print datetime_add('year', 9000, datetime(2020-01-01))"],
+)
+def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str) -> None:
+    with pytest.raises(UnsupportedKql, match="past the year 9999"):
+        engine.query(kql)
+
+
+# re2.md: Kusto's regular expressions are RE2; a pattern RE2 cannot compile fails the query with a message
+# naming the regular expression, never DuckDB's text or an internal failure.
+@pytest.mark.parametrize(
+    "kql",
+    [
+        'print extract("(x", 0, "a")',
+        'print replace_regex("a", "[b", "c")',
+        'print "a" matches regex "a{3,1}"',
+    ],
+)
+def test_an_invalid_regular_expression_fails_with_a_clear_message(engine: LocalEngine, kql: str) -> None:
+    with pytest.raises(KqlRuntimeError, match="regular expression is not valid"):
+        engine.query(kql)

@@ -64,9 +64,18 @@ def _planned(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore], Repository, Environment]:
     """The plan, the stores it read, and the repository and environment it was made for."""
-    from kqlrules.deploy import add_watchlists, build_plan, facts_for, open_stores, preflight
+    from kqlrules.deploy import (
+        add_watchlists,
+        build_plan,
+        facts_for,
+        open_stores,
+        preflight,
+        require_explicit_repository,
+    )
 
     repository, environment, items = _load(ctx, env)
+    if prune:  # before any Azure call: without an identity the user chose, nothing may be deleted
+        require_explicit_repository(environment)
     preflight(items, environment, facts_for(repository.root))
     credential = arm_credential(environment)
     stores = open_stores(environment, credential)

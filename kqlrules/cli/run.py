@@ -151,6 +151,7 @@ def run_command(
         SystemClock,
         configure,
         event,
+        is_database_url,
         open_state,
     )
     from kqlrules.workspace import now_is_timespan_end, open_workspace
@@ -187,7 +188,8 @@ def run_command(
         lookback=lookback_time,
         ingestion_delay=_timespan(nrt_delay, "--nrt-delay") if nrt_delay else default_nrt_delay,
     )
-    opened_sinks = open_sinks(sinks, repo.config.sinks)
+    state_file = None if is_database_url(state_path) else Path(state_path)
+    opened_sinks = open_sinks(sinks, repo.config.sinks, state_file)
     state = open_state(state_path)
     # A bar for --once (catching up, then exit) when logs are for people; a long-running runner logs.
     show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text
@@ -224,24 +226,35 @@ def _timespan(text: str, option: str) -> timedelta:
         raise UsageProblem(f"{option}: {error}") from None
 
 
-def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
+def open_sinks(
+    specs: list[str], named: Mapping[str, SinkConfig], state_file: Path | None = None
+) -> list[Sink]:
     """`--sink` values: a name from kqlrules.toml (the outbox keys on it, so its target may change), or a
-    spec (its own name)."""
+    spec (its own name). None may write into `state_file`, the runner's own state. If one cannot be opened,
+    those opened before it are closed."""
+    opened: list[Sink] = []
+    try:
+        for spec in specs:
+            opened.append(_open_one(spec, named, state_file))
+    except BaseException:
+        for sink in opened:
+            sink.close()
+        raise
+    return opened
+
+
+def _open_one(spec: str, named: Mapping[str, SinkConfig], state_file: Path | None) -> Sink:
     from kqlrules.runner import open_sink
 
-    opened: list[Sink] = []
-    for spec in specs:
-        config = named.get(spec)
-        if config is None:
-            opened.append(open_sink(spec))
-            continue
-        secret = os.environ.get(config.secret_env) if config.secret_env else None
-        if config.secret_env and secret is None:
-            raise KqlrulesError(
-                f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
-            )
-        opened.append(open_sink(config.target, name=spec, secret=secret))
-    return opened
+    config = named.get(spec)
+    if config is None:
+        return open_sink(spec, state_file=state_file)
+    secret = os.environ.get(config.secret_env) if config.secret_env else None
+    if config.secret_env and secret is None:
+        raise KqlrulesError(
+            f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
+        )
+    return open_sink(config.target, name=spec, secret=secret, state_file=state_file)
 
 
 @run_app.command("status")

@@ -32,6 +32,7 @@ from kqlrules.deploy.environment import (
     configured_repository,
     environment_from_config,
     environment_from_table,
+    require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
 from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
@@ -92,5 +93,6 @@ __all__ = [
     "owner_from_tags",
     "preflight",
     "query_facts",
+    "require_explicit_repository",
     "send_arm",
 ]

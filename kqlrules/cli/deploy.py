@@ -132,13 +132,20 @@ def plan_command(
         print_json({**plan.as_json(), "blind": [state.to_json() for state in blind]})
     else:
         _show(plan, output)
-    for state in blind or []:
-        problems = "; ".join(f"{t.table}: {', '.join(t.problems)}" for t in state.tables if t.problems)
-        print_warning(
-            f"{state.key} would be blind once deployed: {problems or '; '.join(state.problems)} "
-            "(kqlrules sources plan / apply set collection up)"
+    warnings = [f"{state.key} would be blind once deployed: {_why_blind(state)}" for state in blind or []]
+    if output is OutputFormat.markdown and warnings:  # the pull-request comment says it too
+        sys.stdout.write(
+            "\n**Blind once deployed** (`kqlrules sources plan`, `apply` set collection up):\n\n"
         )
+        sys.stdout.write("".join(f"- {line}\n" for line in warnings))
+    for line in warnings:
+        print_warning(f"{line} (kqlrules sources plan / apply set collection up)")
     exit_for_differences(_changes(plan), detailed=detailed_exitcode, differences_fail=False)
+
+
+def _why_blind(state: Any) -> str:
+    problems = "; ".join(f"{t.table}: {', '.join(t.problems)}" for t in state.tables if t.problems)
+    return problems or "; ".join(state.problems)
 
 
 def _blind(plan: Plan, repository: Repository, environment: Environment) -> list[Any] | None:

@@ -32,10 +32,11 @@ from kqlrules.deploy.environment import (
     configured_repository,
     environment_from_config,
     environment_from_table,
+    git_origin,
     require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
-from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
+from kqlrules.deploy.ownership import owner_from_description, owner_from_tags, repository_identity
 from kqlrules.deploy.plan import (
     Action,
     Change,
@@ -88,11 +89,13 @@ __all__ = [
     "environment_from_table",
     "export_arm",
     "facts_for",
+    "git_origin",
     "open_stores",
     "owner_from_description",
     "owner_from_tags",
     "preflight",
     "query_facts",
+    "repository_identity",
     "require_explicit_repository",
     "send_arm",
 ]

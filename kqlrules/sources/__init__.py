@@ -2,7 +2,7 @@
 
 ```python
 config = sources_config(environment.name, environment.extra)
-live = read_live(store, scopes_of(tables, config, environment))
+live = read_live(store, scopes_of(tables, config, environment), exports=reads_exports(tables, config))
 plan = build_sources_plan(tables, config, environment, live)   # what to create or change
 apply_sources(plan, store)
 state = check_detection(key, name, tables, lookback, rows, live, environment, config.resources)

@@ -72,6 +72,13 @@ def test_deploy_plan_warns_about_each_blind_detection_without_failing(
     assert "identity/legacy_auth_signin would be blind once deployed: SigninLogs: not exported" in err
     assert "intune/device_wiped_or_retired would be blind once deployed: IntuneAuditLogs: not exported" in err
 
+    code, out, err = _deploy_plan(repo, "--format", "markdown")
+    assert code == 0, err
+    assert "**Blind once deployed**" in out
+    assert (
+        "- intune/device_wiped_or_retired would be blind once deployed: IntuneAuditLogs: not exported" in out
+    )
+
     code, out, err = _deploy_plan(repo, "--format", "json")
     assert code == 0, err
     report = json.loads(out)

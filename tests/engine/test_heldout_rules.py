@@ -119,3 +119,34 @@ def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str)
 def test_an_invalid_regular_expression_fails_with_a_clear_message(engine: LocalEngine, kql: str) -> None:
     with pytest.raises(KqlRuntimeError, match="regular expression is not valid"):
         engine.query(kql)
+
+
+# take-any-aggregation-function.md: given one value, take_any() "will attempt to return a non-null/non-empty
+# value, if such value is present".
+def test_take_any_prefers_a_non_empty_string(engine: LocalEngine) -> None:
+    query = (
+        'datatable(g:string, s:string)["a", "", "a", "kept", "a", "", "b", ""] | summarize take_any(s) by g'
+    )
+    assert sorted(engine.query(query).rows) == [["a", "kept"], ["b", ""]]
+
+
+def test_take_any_prefers_a_dynamic_value_that_is_not_null(engine: LocalEngine) -> None:
+    query = 'datatable(d:dynamic)[dynamic(null), dynamic({"k": 1}), dynamic(null)] | summarize take_any(d)'
+    assert engine.query(query).rows == [[{"k": 1}]]
+
+
+# make-bag-aggregation-function.md: maxSize is "the limit on the maximum number of elements returned".
+def test_make_bag_within_its_size_limit_returns_every_key(engine: LocalEngine) -> None:
+    query = "range x from 1 to 3 step 1 | summarize make_bag(bag_pack(tostring(x), x), 3)"
+    assert engine.query(query).rows == [[{"1": 1, "2": 2, "3": 3}]]
+
+
+@pytest.mark.parametrize(
+    "aggregate",
+    ["make_bag(bag_pack(tostring(x), x), 2)", "make_bag_if(bag_pack(tostring(x), x), x > 0, 1)"],
+)
+def test_make_bag_over_its_size_limit_is_refused_not_returned_whole(
+    engine: LocalEngine, aggregate: str
+) -> None:
+    with pytest.raises(UnsupportedKql, match="more keys than its size limit"):
+        engine.query(f"range x from 1 to 3 step 1 | summarize {aggregate}")

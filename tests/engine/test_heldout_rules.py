@@ -150,3 +150,44 @@ def test_make_bag_over_its_size_limit_is_refused_not_returned_whole(
 ) -> None:
     with pytest.raises(UnsupportedKql, match="more keys than its size limit"):
         engine.query(f"range x from 1 to 3 step 1 | summarize {aggregate}")
+
+
+# sort-operator.md, "Using special floating-point values": NaN goes with the nulls, between them and the
+# numbers, in both directions; nulls first for asc and last for desc unless stated.
+SPECIALS = "datatable(x:real)[2.5, real(nan), real(-inf), real(null), -1, real(+inf)]"
+
+
+def _order(engine: LocalEngine, query: str) -> list[str]:
+    return [
+        "null" if r[0] is None else "nan" if math.isnan(r[0]) else str(r[0]) for r in engine.query(query).rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("asc", ["null", "nan", "-inf", "-1.0", "2.5", "inf"]),
+        ("desc", ["inf", "2.5", "-1.0", "-inf", "nan", "null"]),
+        ("asc nulls last", ["-inf", "-1.0", "2.5", "inf", "nan", "null"]),
+        ("desc nulls first", ["null", "nan", "inf", "2.5", "-1.0", "-inf"]),
+    ],
+)
+def test_sort_puts_nan_with_the_nulls(engine: LocalEngine, ordering: str, expected: list[str]) -> None:
+    assert _order(engine, f"{SPECIALS} | sort by x {ordering}") == expected
+
+
+def test_top_puts_nan_with_the_nulls(engine: LocalEngine) -> None:
+    assert _order(engine, f"{SPECIALS} | top 2 by x") == ["inf", "2.5"]
+
+
+# arg-max-aggregation-function.md (null handling): a group whose measured values are all null still gives
+# one of its rows, with the measured value null.
+def test_arg_max_of_a_group_of_nulls_gives_one_of_its_rows(engine: LocalEngine) -> None:
+    rows = 'datatable(g:string, v:long, c:string)["a", long(null), "p", "b", 3, "q"]'
+    query = f"{rows} | summarize arg_max(v, c) by g"
+    assert sorted(engine.query(query).rows) == [["a", None, "p"], ["b", 3, "q"]]
+
+
+def test_arg_min_skips_null_values_when_a_value_is_present(engine: LocalEngine) -> None:
+    query = 'datatable(v:long, c:string)[long(null), "p", 4, "q", long(null), "r"] | summarize arg_min(v, c)'
+    assert engine.query(query).rows == [[4, "q"]]

@@ -191,3 +191,11 @@ def test_arg_max_of_a_group_of_nulls_gives_one_of_its_rows(engine: LocalEngine) 
 def test_arg_min_skips_null_values_when_a_value_is_present(engine: LocalEngine) -> None:
     query = 'datatable(v:long, c:string)[long(null), "p", 4, "q", long(null), "r"] | summarize arg_min(v, c)'
     assert engine.query(query).rows == [[4, "q"]]
+
+
+# take-anyif-aggregation-function.md: among the rows whose predicate is true it "attempts to return a
+# non-null/non-empty value"; a row whose predicate is false is never the answer.
+def test_take_anyif_prefers_a_non_empty_value_among_the_rows_it_may_take(engine: LocalEngine) -> None:
+    rows = 'datatable(s:string, n:long)["", 1, "b", 2, "c", 0]'
+    query = f"{rows} | summarize take_anyif(s, n > 0), take_anyif(s, n > 9)"
+    assert engine.query(query).rows == [["b", ""]]

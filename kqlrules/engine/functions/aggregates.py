@@ -270,9 +270,15 @@ def take_any(ctx: TranslationContext, call: Call) -> Sql:
 
 @aggregate("take_anyif", "anyif")
 def take_anyif(ctx: TranslationContext, call: Call) -> Sql:
+    """take-anyif-aggregation-function.md: among the rows where the predicate is true, "the function attempts
+    to return a non-null/non-empty value" if there is one; no such row gives null."""
     value, predicate = _args(ctx, call, 2, 2)
+    condition = coerce(predicate, "bool")
     if value.type == "string":
-        return Sql(f"COALESCE(any_value({value}){_filter(predicate)}, '')", "string")
+        return Sql(f"COALESCE(any_value({value}) FILTER (WHERE {condition} AND {value} <> ''), '')", "string")
+    if value.type == "dynamic":
+        present = f"any_value({value}) FILTER (WHERE {condition} AND json_type({value}) <> 'NULL')"
+        return Sql(f"COALESCE({present}, any_value({value}){_filter(predicate)})", "dynamic")
     return Sql(f"any_value({value}){_filter(predicate)}", value.type)
 
 

@@ -199,3 +199,11 @@ def test_take_anyif_prefers_a_non_empty_value_among_the_rows_it_may_take(engine:
     rows = 'datatable(s:string, n:long)["", 1, "b", 2, "c", 0]'
     query = f"{rows} | summarize take_anyif(s, n > 0), take_anyif(s, n > 9)"
     assert engine.query(query).rows == [["b", ""]]
+
+
+# toupper(): Unicode's simple case mapping (UnicodeData.txt) gives 'ß' no upper case, so it stays, where
+# DuckDB alone would give 'ẞ'.
+def test_toupper_keeps_sharp_s_and_upper_cases_around_it(engine: LocalEngine) -> None:
+    assert engine.query("print toupper('straße'), toupper('ßa'), toupper('abc')").rows == [
+        ["STRAßE", "ßA", "ABC"]
+    ]

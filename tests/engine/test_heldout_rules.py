@@ -99,7 +99,13 @@ def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
 # scalar-data-types/datetime.md: datetimes end at 9999-12-31; an instant past it is refused, not a crash.
 @pytest.mark.parametrize(
     "kql",
-    ["print datetime(9999-12-31) + 2d", "print datetime_add('year', 9000, datetime(2020-01-01))"],
+    [
+        "print datetime(9999-12-31) + 2d",
+        "print datetime_add('year', 9000, datetime(2020-01-01))",
+        "print tostring(datetime(9999-12-31) + 2d)",
+        "print pack_array(datetime(9999-12-31) + 2d)",
+        "print format_datetime(datetime(9999-12-31) + 2d, 'yyyy')",
+    ],
 )
 def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str) -> None:
     with pytest.raises(UnsupportedKql, match="past the year 9999"):

@@ -141,7 +141,7 @@ def as_string(arg: Sql) -> Sql:
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
     if kind == "datetime":
         # ISO 8601 with seven fraction digits (the engine holds six; the seventh is 0).
-        return never_null(f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')")
+        return never_null(datetime_text(arg))
     if kind == "timespan":
         return never_null(fn("kql_format_timespan", arg))
     if kind == "dynamic":
@@ -176,6 +176,14 @@ def as_long(arg: Sql) -> Sql:
     if arg.type == "bool":
         return Sql(f"CAST({arg} AS BIGINT)", "long")
     return Sql(f"TRY_CAST({arg} AS BIGINT)", "long")
+
+
+def datetime_text(arg: Sql | str) -> str:
+    """ISO 8601 with seven fraction digits; an instant past 9999-12-31 (the end of Kusto's datetime range)
+    is refused rather than printed with a five-digit year."""
+    text = f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')"
+    refuse = sql_refusal("a datetime past the year 9999")
+    return f"(CASE WHEN year({arg}) > 9999 THEN {refuse} ELSE {text} END)"
 
 
 def as_dynamic(arg: Sql) -> Sql:

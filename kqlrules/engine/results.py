@@ -64,7 +64,17 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
         if column.type == "datetime":
             # combine() is several times faster than replace(tzinfo=...), and gives the same value.
             combine = datetime.combine
-            values[index] = [None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]]
+            try:
+                values[index] = [
+                    None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]
+                ]
+            except AttributeError:
+                # DuckDB hands back text for an instant outside years 1-9999: Kusto's datetime spans
+                # 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond gives is
+                # not documented.
+                raise UnsupportedKql(
+                    "a datetime outside the range of datetime (0001-01-01 to 9999-12-31)"
+                ) from None
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already
                 values[index] = ["" if v is None else v for v in values[index]]

@@ -247,8 +247,10 @@ def numeric_result_type(left: Sql, right: Sql) -> str:
 
 
 def interval_from_ticks(ticks: Sql | str) -> str:
-    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution)."""
-    return f"to_microseconds(CAST(({ticks}) // 10 AS BIGINT))"
+    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution). A timespan
+    that is not a whole number of microseconds stops the query (`kql_whole_microseconds`): a datetime moved
+    by it would silently lose its last ticks (`datetime(2024-01-01) + 1tick` read as the same instant)."""
+    return f"to_microseconds(kql_whole_microseconds({ticks}))"
 
 
 def ticks_between(later: Sql | str, earlier: Sql | str) -> str:
@@ -260,7 +262,7 @@ def epoch_ticks(value: Sql | str) -> str:
 
 
 def datetime_from_ticks(ticks: Sql | str) -> str:
-    return f"make_timestamp(CAST(({ticks}) // 10 AS BIGINT))"
+    return f"make_timestamp(kql_whole_microseconds({ticks}))"
 
 
 def json_elements(value: Sql | str) -> str:

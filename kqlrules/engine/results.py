@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from kqlrules.engine.errors import UnsupportedKql
@@ -41,6 +42,15 @@ def _real(value: Any) -> Any:
     return None if value is None else float(value)
 
 
+def _decimal(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite() and Decimal(float(value)) != value:
+        # An exact decimal (parse_version's) that a float cannot hold: rounded, it would be a wrong answer.
+        if value == value.to_integral_value():
+            return int(value)
+        raise UnsupportedKql("a decimal with more digits than a real holds, in the result")
+    return _real(value)
+
+
 def _bool(value: Any) -> Any:
     return None if value is None else bool(value)
 
@@ -50,7 +60,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "timespan": _timespan,
     "dynamic": _dynamic,
     "real": _real,
-    "decimal": _real,
+    "decimal": _decimal,
     "bool": _bool,
 }
 

@@ -132,7 +132,14 @@ def as_string(arg: Sql) -> Sql:
         return arg
     if kind in INTEGER_TYPES or kind == "guid":
         return never_null(f"CAST({arg} AS VARCHAR)")
-    if kind in ("real", "decimal"):
+    if kind == "decimal":
+        # A decimal held exactly (parse_version's DECIMAL(38, 0)) prints all its digits; one held as a double
+        # prints as a real does.
+        return never_null(
+            f"(CASE WHEN typeof({arg}) LIKE 'DECIMAL%' THEN CAST({arg} AS VARCHAR) "
+            f"ELSE {fn('kql_format_real', arg)} END)"
+        )
+    if kind == "real":
         return never_null(fn("kql_format_real", arg))
     if kind == "bool":
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")

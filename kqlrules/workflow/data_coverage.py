@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import Analysis, AnalysisCache, Analyzer, SchemaSet
 from kqlrules.rules import LoadedDetection
-from kqlrules.workspace import LocalWorkspace, Workspace, format_datetime, within
+from kqlrules.workspace import LocalWorkspace, Workspace, within
 
 ROWS_PER_TABLE = "union withsource=SourceTable * | summarize Rows = count() by SourceTable"
 

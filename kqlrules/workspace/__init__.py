@@ -22,7 +22,6 @@ from kqlrules.workspace.local import LocalWorkspace, within
 from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
 from kqlrules.workspace.server import WorkspaceServer
-from kqlrules.workspace.wire import format_datetime
 
 __all__ = [
     "AuthenticationFailed",
@@ -41,7 +40,6 @@ __all__ = [
     "WorkspaceDataError",
     "WorkspaceError",
     "WorkspaceServer",
-    "format_datetime",
     "load_workspace_folder",
     "now_is_timespan_end",
     "open_workspace",

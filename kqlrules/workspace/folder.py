@@ -10,15 +10,16 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import parse_datetime
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.kusto import SchemaSet
 from kqlrules.table import Column, Table
 from kqlrules.text_files import NotUtf8, decode_utf8, fits_long
-from kqlrules.timespan import parse_timespan
+from kqlrules.timespan import from_ticks, is_dotnet_timespan, parse_dotnet_timespan, parse_timespan
 
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
@@ -186,28 +187,14 @@ def _kind_of(value: Any) -> str:
     return "string"
 
 
-def parse_datetime(value: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
-    # Python reads at most microseconds: Kusto's 7-digit fractions are cut to 6.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _timespan(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(microseconds=value / 10)  # a number is ticks, as Kusto exports them
+        return from_ticks(value)  # a number is ticks, as Kusto exports them
     text = str(value).strip()
-    match = re.fullmatch(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?", text)
-    if match:
-        sign, days, hours, minutes, seconds, fraction = match.groups()
-        ticks = int((fraction or "0").ljust(7, "0"))
-        span = timedelta(
-            days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds)
-        ) + timedelta(microseconds=ticks / 10)
-        return -span if sign else span
+    if is_dotnet_timespan(text):
+        return parse_dotnet_timespan(text)
     return parse_timespan(text)
 
 

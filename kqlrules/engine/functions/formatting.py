@@ -12,8 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-TICKS_PER_SECOND = 10_000_000
-TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
+from kqlrules.timespan import TICKS_PER_DAY, TICKS_PER_SECOND, format_dotnet_ticks
 
 
 def format_real(value: float) -> str:
@@ -62,14 +61,7 @@ def format_datetime_iso(value: datetime) -> str:
 
 def format_timespan_constant(ticks: int) -> str:
     """.NET's constant timespan format: `[-][d.]hh:mm:ss[.fffffff]`."""
-    sign = "-" if ticks < 0 else ""
-    ticks = abs(ticks)
-    days, rest = divmod(ticks, TICKS_PER_DAY)
-    seconds, fraction = divmod(rest, TICKS_PER_SECOND)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return text + (f".{fraction:07d}" if fraction else "")
+    return format_dotnet_ticks(ticks)
 
 
 def dynamic_to_string(text: str) -> str:

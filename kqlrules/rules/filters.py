@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from kqlrules.datetimes import format_datetime, parse_datetime
+from kqlrules.datetimes import format_datetime, format_datetime_microseconds, parse_datetime
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -167,7 +167,10 @@ def kql_datetime(value: Any) -> str:
             raise FilterValueError(f"kql_datetime: not an ISO 8601 datetime: {value!r}", value) from None
     else:
         raise FilterValueError(f"kql_datetime: expected a datetime, got {value!r}", value)
-    return f"datetime({format_datetime(moment)})"
+    # Whole seconds as Log Analytics prints them; a fraction with all six digits, as rendered queries always
+    # have had it (a deployed rule's text, and so its content hash, does not change).
+    text = format_datetime_microseconds(moment) if moment.microsecond else format_datetime(moment)
+    return f"datetime({text})"
 
 
 FILTERS: dict[str, Callable[[Any], str]] = {

@@ -17,7 +17,7 @@ from kqlrules.workspace.errors import (
     WorkspaceError,
 )
 from kqlrules.workspace.faults import Faults
-from kqlrules.workspace.folder import WorkspaceDataError, load_workspace_folder
+from kqlrules.workspace.folder import TableFile, WorkspaceDataError, load_workspace_folder, read_table_file
 from kqlrules.workspace.local import LocalWorkspace, within
 from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
@@ -35,6 +35,7 @@ __all__ = [
     "QueryThrottled",
     "QueryTimedOut",
     "ServiceUnavailable",
+    "TableFile",
     "Timespan",
     "Workspace",
     "WorkspaceDataError",
@@ -43,5 +44,6 @@ __all__ = [
     "load_workspace_folder",
     "now_is_timespan_end",
     "open_workspace",
+    "read_table_file",
     "within",
 ]

@@ -110,14 +110,19 @@ def ticks(value: timedelta) -> int:
     return (value.days * 86_400 + value.seconds) * TICKS_PER_SECOND + value.microseconds * 10
 
 
-def format_dotnet_ticks(count: int) -> str:
-    """.NET's constant format of a tick count: `[-][d.]hh:mm:ss[.fffffff]` (no days or fraction when 0)."""
+def split_ticks(count: int) -> tuple[str, int, int, int, int, int]:
+    """A tick count as its sign (`-` or empty), days, hours, minutes, seconds and fraction (in ticks)."""
     sign = "-" if count < 0 else ""
-    count = abs(count)
-    days, rest = divmod(count, TICKS_PER_DAY)
+    days, rest = divmod(abs(count), TICKS_PER_DAY)
     seconds, fraction = divmod(rest, TICKS_PER_SECOND)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
+    return sign, days, hours, minutes, seconds, fraction
+
+
+def format_dotnet_ticks(count: int) -> str:
+    """.NET's constant format of a tick count: `[-][d.]hh:mm:ss[.fffffff]` (no days or fraction when 0)."""
+    sign, days, hours, minutes, seconds, fraction = split_ticks(count)
     text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
     return text + (f".{fraction:07d}" if fraction else "")
 

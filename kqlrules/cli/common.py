@@ -142,18 +142,6 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def arm_credential(environment: Any) -> Any:
-    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy and
-    import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
-    if environment.is_loopback:
-        from kqlrules.deploy import EmulatorCredential
-
-        return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
-
-
 def print_error(message: str) -> None:
     """`error: message` on stderr; the message is the user's text, never read as rich markup."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)

@@ -16,7 +16,6 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     err_console,
     exit_for_differences,
@@ -56,7 +55,7 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
 def _plan(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore]]:
-    from kqlrules.deploy import add_watchlists, build_plan, facts_for, open_stores, preflight
+    from kqlrules.deploy import add_watchlists, arm_credential, build_plan, facts_for, open_stores, preflight
 
     repository, environment, items = _load(ctx, env)
     preflight(items, environment, facts_for(repository.root))

@@ -99,17 +99,13 @@ def _chosen(result: Table, columns: str | None) -> Table:
         return result
     from difflib import get_close_matches
 
-    from kqlrules.table import Table
-
     names = [name.strip() for name in columns.split(",") if name.strip()]
-    index = {name: i for i, name in enumerate(result.column_names)}
     for name in names:
-        if name not in index:
-            close = get_close_matches(name, list(index), n=3)
+        if name not in result.column_names:
+            close = get_close_matches(name, result.column_names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else None
             raise UsageProblem(f"--columns: the result has no column {name!r}", hint=hint)
-    picked = [index[name] for name in names]
-    return Table([result.columns[i] for i in picked], [[row[i] for i in picked] for row in result.rows])
+    return result.select(names)
 
 
 def _external_files(pairs: list[str]) -> dict[str, str]:

@@ -25,13 +25,16 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.logs import event
+
+if TYPE_CHECKING:
+    from kqlrules.rules import SinkConfig
 
 WEBHOOK_SECRET_ENV = "KQLRULES_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Kqlrules-Signature"
@@ -59,6 +62,24 @@ def register_sink(kind: str) -> Callable[[SinkFactory], SinkFactory]:
         return factory
 
     return add
+
+
+def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
+    """Each of `specs`: a sink named in kqlrules.toml (`named`; the outbox keys on the name, so its target
+    may change), or a spec (its own name). A named sink's secret is read from its `secret_env` variable."""
+    opened: list[Sink] = []
+    for spec in specs:
+        config = named.get(spec)
+        if config is None:
+            opened.append(open_sink(spec))
+            continue
+        secret = os.environ.get(config.secret_env) if config.secret_env else None
+        if config.secret_env and secret is None:
+            raise KqlrulesError(
+                f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
+            )
+        opened.append(open_sink(config.target, name=spec, secret=secret))
+    return opened
 
 
 def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) -> Sink:

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.datetimes import format_datetime_microseconds
 from kqlrules.deploy.emulator.automations import route_automations
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
@@ -326,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_datetime_microseconds(datetime.now(UTC))
 
 
 def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None) -> Any:

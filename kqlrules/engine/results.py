@@ -64,6 +64,11 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
         if column.type == "datetime":
             # combine() is several times faster than replace(tzinfo=...), and gives the same value.
             combine = datetime.combine
+            if any(isinstance(v, str) for v in values[index]):
+                # DuckDB hands back text for an instant past Python's year 9999, which is also the end of
+                # Kusto's datetime range (scalar-data-types/datetime.md); what Kusto gives there is not
+                # documented, so the query is refused.
+                raise UnsupportedKql("a datetime past the year 9999")
             values[index] = [None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]]
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already

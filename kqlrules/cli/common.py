@@ -143,12 +143,13 @@ def print_json(data: Any) -> None:
 
 
 def arm_credential(environment: Any) -> Any:
-    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy and
-    import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
+    """The emulator's credential for a loopback ARM endpoint (the token its start wrote for this user),
+    else DefaultAzureCredential (deploy and import workspace alike); imported here, not at start-up,
+    because the Azure SDK is slow to load."""
     if environment.is_loopback:
         from kqlrules.deploy import EmulatorCredential
 
-        return EmulatorCredential()
+        return EmulatorCredential.for_endpoint(environment.arm_endpoint)
     from azure.identity import DefaultAzureCredential
 
     return DefaultAzureCredential()

@@ -38,14 +38,18 @@ def local_token_dir() -> Path:
     return Path(runtime) / "kqlrules" if runtime else Path.home() / ".kqlrules" / "run"
 
 
-def local_token_file(port: int) -> Path:
-    return local_token_dir() / f"local-server-{port}.token"
+# The query-API server's token files; the ARM emulator's are `arm-emulator-<port>.token` beside them.
+SERVER_TOKENS = "local-server"
 
 
-def write_token_file(port: int, token: str) -> Path:
+def local_token_file(port: int, kind: str = SERVER_TOKENS) -> Path:
+    return local_token_dir() / f"{kind}-{port}.token"
+
+
+def write_token_file(port: int, token: str, kind: str = SERVER_TOKENS) -> Path:
     folder = local_token_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = local_token_file(port)
+    path = local_token_file(port, kind)
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a crashed server's leftover, or a file someone else made readable
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -54,9 +58,9 @@ def write_token_file(port: int, token: str) -> Path:
     return path
 
 
-def remove_token_file(port: int, token: str) -> None:
+def remove_token_file(port: int, token: str, kind: str = SERVER_TOKENS) -> None:
     """Remove the file if it still holds this server's token (a newer server on the port keeps its own)."""
-    path = local_token_file(port)
+    path = local_token_file(port, kind)
     with contextlib.suppress(OSError):
         if path.read_text(encoding="ascii").strip() == token:
             path.unlink()
@@ -68,16 +72,21 @@ def read_local_token(endpoint: str) -> str:
         return os.environ[TOKEN_ENV]
     port = urlsplit(endpoint).port or 80
     path = local_token_file(port)
-    try:
-        token = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        token = ""
+    token = read_token_file(path)
     if not token:
         raise KqlrulesError(
             f"no token for the local workspace server at {endpoint} (looked in {path})",
             hint=f"start it with `kqlrules workspace serve DIR --port {port}`, or set {TOKEN_ENV}",
         )
     return token
+
+
+def read_token_file(path: Path) -> str:
+    """A token file's token, or "" when there is none to read."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 class LocalCredential:

@@ -13,7 +13,9 @@ def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8089
     emulator = ArmEmulator(port=port, action_groups=sys.argv[2:])
     print(
-        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment)', flush=True
+        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment); its token'
+        " for this start is in a file only you can read, where kqlrules deploy finds it",
+        flush=True,
     )
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()

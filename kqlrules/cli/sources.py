@@ -98,7 +98,8 @@ def _print_plan(plan: Any) -> None:
             continue
         where = escape(change.wanted.scope or "Entra ID (tenant)")
         console.print(f"[bold]{change.action}[/] diagnostic setting {escape(change.wanted.name)} on {where}")
-        console.print(f"    export {', '.join(sorted(change.added)) or '(destinations change)'}")
+        exported = ", ".join(sorted(change.added)) or "(destinations change)"
+        console.print(f"    export {exported}", markup=False)
     for retention in plan.retention:
         if retention.action.value == "no change":
             continue
@@ -192,12 +193,12 @@ def check_command(
                 problems = "; ".join(t.problems) or "ok"
                 table.add_row(
                     escape(state.key),
-                    t.table,
+                    escape(t.table),
                     escape(t.collected_by),
                     exported,
                     str(t.rows),
                     retention,
-                    problems,
+                    escape(problems),
                 )
         console.print(table)
         console.print(

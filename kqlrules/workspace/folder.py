@@ -67,6 +67,8 @@ def jsonl_records(file: Path, start: int) -> tuple[list[tuple[int, dict[str, Any
             raise WorkspaceDataError(
                 f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
             ) from None
+        except RecursionError:
+            raise WorkspaceDataError("JSON nested too deeply", Location.of(file, number, 1)) from None
         if not isinstance(record, dict):
             raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
         records.append((number, record))
@@ -127,6 +129,8 @@ def _jsonl(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise WorkspaceDataError(
                 f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
             ) from None
+        except RecursionError:
+            raise WorkspaceDataError("JSON nested too deeply", Location.of(file, number, 1)) from None
         if not isinstance(record, dict):
             raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
         yield number, record
@@ -236,7 +240,7 @@ def _dynamic(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value
 

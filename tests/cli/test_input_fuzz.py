@@ -9,6 +9,7 @@ fast; hypothesis keeps failures it finds in its example database and replays the
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from kqlrules.cli.main import app
 from kqlrules.errors import KqlrulesError
 from kqlrules.workspace.faults import Faults
 
+# A longer campaign: KQLRULES_FUZZ_EXAMPLES=500 pytest tests/cli/test_input_fuzz.py
+EXAMPLES = int(os.environ.get("KQLRULES_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -252,7 +255,7 @@ def test_any_macro_file(repo: Path, content: bytes) -> None:
     with_file(path, content, lambda: cli("--repo", str(repo), "render", "fuzzed"))
 
 
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=max(1, EXAMPLES * 3 // 5))
 @given(content=contents(TESTS))
 def test_any_tests_yaml(repo: Path, content: bytes) -> None:
     path = repo / "queries" / "identity" / "fuzzed.tests.yaml"
@@ -281,7 +284,7 @@ def test_any_watchlist(repo: Path, csv: bytes, meta: bytes) -> None:
         (folder / "breakglass.yaml").write_bytes(original[1])
 
 
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=max(1, EXAMPLES * 3 // 5))
 @given(
     name=st.sampled_from(["T.jsonl", "T.csv"]),
     table=contents(TABLE_JSONL, as_json=True) | contents(TABLE_CSV),

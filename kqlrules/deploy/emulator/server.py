@@ -128,7 +128,10 @@ class ArmEmulator:
         """The credential this emulator accepts, for clients in this process."""
         return EmulatorCredential(self.token)
 
-    def _write_token_file(self) -> None:
+    def write_token_file(self) -> None:
+        """Write this start's token for other processes of the user (done by `start` and `serve_forever`)."""
+        if self.token_file is not None:
+            return
         try:
             self.token_file = write_token_file(self.port, self.token, EMULATOR_TOKENS)
         except OSError as error:
@@ -136,7 +139,7 @@ class ArmEmulator:
             raise KqlrulesError(f"cannot write the emulator's token file: {error}") from None
 
     def start(self) -> ArmEmulator:
-        self._write_token_file()
+        self.write_token_file()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -147,7 +150,7 @@ class ArmEmulator:
         return self
 
     def serve_forever(self) -> None:
-        self._write_token_file()
+        self.write_token_file()
         try:
             self._server.serve_forever()
         finally:

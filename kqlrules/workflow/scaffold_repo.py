@@ -24,8 +24,7 @@ def workflow_text(install: str) -> str:
 def new_repository_identity(directory: Path) -> str:
     """A new repository's deploy identity: its git origin's `owner/name` when it is a clone, else its
     folder's name with a random suffix, so two new repositories in folders of one name never share it."""
-    from kqlrules.deploy.environment import git_origin
-    from kqlrules.deploy.ownership import repository_identity
+    from kqlrules.deploy import git_origin, repository_identity
 
     origin = git_origin(directory) if directory.is_dir() else None
     return repository_identity(origin or f"{directory.resolve().name}-{secrets.token_hex(4)}")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from azure.core.credentials import AccessToken
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.workspace.credential import local_token_file, read_token_file
+from kqlrules.local_tokens import local_token_file, read_token_file
 
 EMULATOR_TOKENS = "arm-emulator"
 # Set it to the token of an emulator started elsewhere (another user's, a container's).

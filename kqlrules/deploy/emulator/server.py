@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.deploy.emulator.automations import route_automations
 from kqlrules.deploy.emulator.credential import EMULATOR_TOKENS, EmulatorCredential
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
@@ -37,7 +38,7 @@ from kqlrules.deploy.emulator.validation import (
 )
 from kqlrules.deploy.emulator.watchlists import route_watchlists
 from kqlrules.errors import KqlrulesError
-from kqlrules.workspace.credential import new_token, remove_token_file, write_token_file
+from kqlrules.local_tokens import new_token, remove_token_file, write_token_file
 
 _SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
 MONITOR = re.compile(
@@ -264,6 +265,9 @@ class _Handler(BaseHTTPRequestHandler):
         sources = route_sources(self, method, path, query, body)  # kqlrules.deploy.emulator.sources
         if sources is not None:
             return sources
+        automations = route_automations(self, method, path, query, body)  # emulator.automations
+        if automations is not None:
+            return automations
         watchlists = route_watchlists(self, method, path, query, body)  # kqlrules.deploy.emulator.watchlists
         if watchlists is not None:
             return watchlists

@@ -121,7 +121,8 @@ def _print_plan(plan: Any) -> None:
             continue
         where = escape(scope_label(change.wanted.scope))
         console.print(f"[bold]{change.action}[/] diagnostic setting {escape(change.wanted.name)} on {where}")
-        console.print(f"    export {', '.join(sorted(change.added)) or '(destinations change)'}")
+        exported = ", ".join(sorted(change.added)) or "(destinations change)"
+        console.print(f"    export {exported}", markup=False)
     for export in plan.exports:
         if export.action.value == "no change":
             continue
@@ -129,7 +130,8 @@ def _print_plan(plan: Any) -> None:
             f"[bold]{export.action}[/] Defender for Cloud continuous export {escape(export.wanted.name)} "
             f"in resource group {escape(export.wanted.resource_group)}"
         )
-        console.print(f"    export {', '.join(sorted(export.added)) or '(scope or workspace changes)'}")
+        exported = ", ".join(sorted(export.added)) or "(scope or workspace changes)"
+        console.print(f"    export {exported}", markup=False)
     for retention in plan.retention:
         if retention.action.value == "no change":
             continue
@@ -210,12 +212,12 @@ def check_command(
                 problems = "; ".join(t.problems) or "ok"
                 table.add_row(
                     escape(state.key),
-                    t.table,
+                    escape(t.table),
                     escape(t.collected_by),
                     exported,
                     str(t.rows),
                     retention,
-                    problems,
+                    escape(problems),
                 )
         console.print(table)
         console.print(

@@ -54,12 +54,13 @@ class Environment:
 
 
 def arm_credential(environment: Environment) -> Any:
-    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy, sources
-    and import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
+    """The emulator's credential for a loopback ARM endpoint (the token its start wrote for this user),
+    else DefaultAzureCredential (deploy, sources and import workspace alike); imported here, not at
+    start-up, because the Azure SDK is slow to load."""
     if environment.is_loopback:
         from kqlrules.deploy.emulator import EmulatorCredential
 
-        return EmulatorCredential()
+        return EmulatorCredential.for_endpoint(environment.arm_endpoint)
     from azure.identity import DefaultAzureCredential
 
     return DefaultAzureCredential()

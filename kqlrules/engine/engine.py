@@ -332,4 +332,9 @@ _DUCKDB_FAILURES = [
     ),
     (re.compile(r"Conversion Error"), "a value could not be converted to its type"),
     (re.compile(r"Invalid Input Error: Malformed JSON"), "a dynamic value is not valid JSON"),
+    # RE2's own messages for a pattern it cannot compile (Kusto's regular expressions are RE2: re2.md).
+    (
+        re.compile(r"Invalid Input Error: ((?:missing|invalid|bad|trailing|no argument|unexpected)[^\n]*)"),
+        "the regular expression is not valid ({0})",
+    ),
 ]

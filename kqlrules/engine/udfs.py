@@ -19,6 +19,9 @@ from kqlrules.engine.functions import (
     filters,
     formatting,
     geo_cells,
+    geo_coverings,
+    geo_matching,
+    geo_operations,
     geo_shapes,
     network,
     parsing,
@@ -40,6 +43,7 @@ from kqlrules.engine.functions import (
 from kqlrules.engine.functions.support import RUNTIME_REFUSAL
 from kqlrules.engine.operators.kvtext import parse_kv
 from kqlrules.engine.windows import window_sessions
+from kqlrules.timespan import format_dotnet_ticks
 
 _BIGINT = "BIGINT"
 _DOUBLE = "DOUBLE"
@@ -51,7 +55,7 @@ _TIME = "TIMESTAMP"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_format_real", formatting.format_real, [_DOUBLE], _TEXT),
     ("kql_format_datetime", formatting.format_datetime_iso, [_TIME], _TEXT),
-    ("kql_format_timespan", formatting.format_timespan_constant, [_BIGINT], _TEXT),
+    ("kql_format_timespan", format_dotnet_ticks, [_BIGINT], _TEXT),
     ("kql_format_datetime_custom", formatting.format_datetime_custom, [_TIME, _TEXT], _TEXT),
     ("kql_format_timespan_custom", formatting.format_timespan_custom, [_BIGINT, _TEXT], _TEXT),
     ("kql_dynamic_to_string", formatting.dynamic_to_string, [_TEXT], _TEXT),
@@ -75,6 +79,9 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     *series_anomaly.PYTHON_FUNCTIONS,
     *geo_cells.PYTHON_FUNCTIONS,
     *geo_shapes.PYTHON_FUNCTIONS,
+    *geo_operations.PYTHON_FUNCTIONS,
+    *geo_coverings.PYTHON_FUNCTIONS,
+    *geo_matching.PYTHON_FUNCTIONS,
     *series_fit.PYTHON_FUNCTIONS,
     *series_fit_poly.PYTHON_FUNCTIONS,
     *series_fourier.PYTHON_FUNCTIONS,

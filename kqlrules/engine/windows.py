@@ -15,8 +15,8 @@ from kqlrules.engine.context import Row
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

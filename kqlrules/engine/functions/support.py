@@ -24,6 +24,9 @@ def sql_refusal(what: str) -> str:
     return refusal_sql(quote_string(what))
 
 
+# What the engine cannot store in a dynamic value (its dynamic values are JSON text).
+NON_FINITE_IN_DYNAMIC = "an infinity or NaN inside a dynamic value"
+
 NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
 
 
@@ -190,9 +193,11 @@ def as_dynamic(arg: Sql) -> Sql:
     if kind == "string" or kind == "guid":
         inner = f"to_json({arg})"
     elif kind in INTEGER_TYPES or kind in ("real", "decimal") or kind == "bool":
-        # Non-finite reals have no JSON form: they become null.
+        # Kusto's dynamic values hold infinities and NaN (series-divide-function.md: "2/0 yields
+        # double(+inf)"), JSON has no form for them: the query is refused rather than answered with null.
         inner = (
-            f"to_json(CASE WHEN isfinite({arg}) THEN {arg} END)"
+            f"to_json(CASE WHEN {arg} IS NULL OR isfinite({arg}) THEN {arg} "
+            f"ELSE {sql_refusal(NON_FINITE_IN_DYNAMIC)} END)"
             if kind in ("real", "decimal")
             else (f"to_json({arg})")
         )

@@ -18,8 +18,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 
 def _clause(node: Node, *path: str) -> Node | None:

@@ -9,8 +9,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.kusto import Node
 
 
 def _no_input(t: Translator, node: Node, source: Relation | None) -> None:

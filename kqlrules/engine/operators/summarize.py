@@ -10,7 +10,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 _ARG_EXTREMES = {"arg_max": "arg_max", "arg_min": "arg_min"}

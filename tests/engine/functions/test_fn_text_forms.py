@@ -8,8 +8,9 @@ from datetime import datetime
 import pytest
 
 from kqlrules.engine.errors import RefusedAtRunTime
-from kqlrules.engine.functions.formatting import format_real, format_timespan_constant
+from kqlrules.engine.functions.formatting import format_real
 from kqlrules.engine.functions.parsing import parse_datetime, parse_long, parse_real, parse_timespan_ticks
+from kqlrules.timespan import format_dotnet_ticks
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,7 @@ def test_reals_print_like_dotnet(value: float, text: str) -> None:
     ],
 )
 def test_timespans_print_in_the_constant_format(ticks: int, text: str) -> None:
-    assert format_timespan_constant(ticks) == text
+    assert format_dotnet_ticks(ticks) == text
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,14 @@ def as_string(arg: Sql) -> Sql:
         return arg
     if kind in INTEGER_TYPES or kind == "guid":
         return never_null(f"CAST({arg} AS VARCHAR)")
-    if kind in ("real", "decimal"):
+    if kind == "decimal":
+        # A decimal held exactly (parse_version's DECIMAL(38, 0)) prints all its digits; one held as a double
+        # prints as a real does.
+        return never_null(
+            f"(CASE WHEN typeof({arg}) LIKE 'DECIMAL%' THEN CAST({arg} AS VARCHAR) "
+            f"ELSE {fn('kql_format_real', arg)} END)"
+        )
+    if kind == "real":
         return never_null(fn("kql_format_real", arg))
     if kind == "bool":
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
@@ -260,8 +267,10 @@ def numeric_result_type(left: Sql, right: Sql) -> str:
 
 
 def interval_from_ticks(ticks: Sql | str) -> str:
-    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution)."""
-    return f"to_microseconds(CAST(({ticks}) // 10 AS BIGINT))"
+    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution). A timespan
+    that is not a whole number of microseconds stops the query (`kql_whole_microseconds`): a datetime moved
+    by it would silently lose its last ticks (`datetime(2024-01-01) + 1tick` read as the same instant)."""
+    return f"to_microseconds(kql_whole_microseconds({ticks}))"
 
 
 def ticks_between(later: Sql | str, earlier: Sql | str) -> str:
@@ -273,7 +282,7 @@ def epoch_ticks(value: Sql | str) -> str:
 
 
 def datetime_from_ticks(ticks: Sql | str) -> str:
-    return f"make_timestamp(CAST(({ticks}) // 10 AS BIGINT))"
+    return f"make_timestamp(kql_whole_microseconds({ticks}))"
 
 
 def json_elements(value: Sql | str) -> str:

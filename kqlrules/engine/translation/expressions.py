@@ -22,8 +22,8 @@ from kqlrules.engine.translation.literal_nodes import LITERAL_KINDS, literal
 from kqlrules.engine.translation.nodes import describe, kusto_type, only, operator_text, typed
 from kqlrules.engine.translation.scopes import call_user_function, name_reference
 from kqlrules.engine.translation.special_calls import SPECIAL_CALLS
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

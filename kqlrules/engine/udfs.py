@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
-from kqlrules.engine.errors import RefusedAtRunTime
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RefusedAtRunTime
 from kqlrules.engine.functions import (
     distributions,
     dynamic_runtime,
@@ -138,9 +138,9 @@ def _null_in_null_out(
     def call(*args: Any) -> Any:
         if any(a is None for a in args):
             return None
-        # DuckDB hands a TIMESTAMP past Python's year 9999 (the end of Kusto's datetime range too) as text.
+        # DuckDB hands a TIMESTAMP outside Python's years 1-9999 (Kusto's datetime range too) as text.
         if any(isinstance(args[i], str) for i in times if i < len(args)):
-            raise RefusedAtRunTime("a datetime past the year 9999")
+            raise RefusedAtRunTime(DATETIME_OUT_OF_RANGE)
         return function(*args)
 
     return call

@@ -7,7 +7,7 @@ TIMESTAMPs, dynamic values JSON).
 
 from __future__ import annotations
 
-from kqlrules.engine.errors import RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext
 from kqlrules.engine.sql import Sql, constant_json_path, quote_string
 
@@ -186,11 +186,11 @@ def as_long(arg: Sql) -> Sql:
 
 
 def datetime_text(arg: Sql | str) -> str:
-    """ISO 8601 with seven fraction digits; an instant past 9999-12-31 (the end of Kusto's datetime range)
-    is refused rather than printed with a five-digit year."""
+    """ISO 8601 with seven fraction digits; an instant outside Kusto's datetime range is refused rather than
+    printed with a year of five digits or a negative one."""
     text = f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')"
-    refuse = sql_refusal("a datetime past the year 9999")
-    return f"(CASE WHEN year({arg}) > 9999 THEN {refuse} ELSE {text} END)"
+    refuse = sql_refusal(DATETIME_OUT_OF_RANGE)
+    return f"(CASE WHEN year({arg}) NOT BETWEEN 1 AND 9999 THEN {refuse} ELSE {text} END)"
 
 
 def as_dynamic(arg: Sql) -> Sql:

@@ -22,8 +22,8 @@ from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, work
 from kqlrules.cli.progress import progress_for
 
 if TYPE_CHECKING:
-    from kqlrules.sample import DetectionScore
     from kqlrules.rules import LoadedDetection, RepoConfig
+    from kqlrules.sample import DetectionScore
     from kqlrules.workflow import Backtest, DetectionBacktest
 
 

@@ -18,15 +18,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kqlrules.kusto import Analysis, AnalysisCache, Diagnostic, SchemaSet
+from kqlrules.kusto import Analysis, AnalysisCache, Diagnostic, Node, SchemaSet
 from kqlrules.lint.rules import RULES, Hit, Lookback, Rule, RuleContext, lookbacks
-from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
 from kqlrules.table import Column
 
 # The sources whose change changes the facts (with the analyzer's version and bridge, which the analysis
 # cache's own key covers).
-_SOURCES = ("lint/facts.py", "lint/rules.py", "lint/syntax.py", "timespan.py")
+_SOURCES = ("lint/facts.py", "lint/rules.py", "kusto/tree.py", "timespan.py")
 _FORMAT = 1
 
 

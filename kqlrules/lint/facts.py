@@ -9,9 +9,11 @@ walked again: the rules that read the unit's metadata run on these facts.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -26,7 +28,7 @@ from kqlrules.table import Column
 # The sources whose change changes the facts (with the analyzer's version and bridge, which the analysis
 # cache's own key covers).
 _SOURCES = ("lint/facts.py", "lint/rules.py", "kusto/tree.py", "timespan.py")
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass
@@ -36,6 +38,8 @@ class QueryFacts:
     hits: dict[str, list[Hit]] = field(default_factory=dict)  # query-only rules' hits, by code
     failures: dict[str, str] = field(default_factory=dict)  # a rule that raised: what it raised
     lookbacks: list[Lookback] = field(default_factory=list)
+    # For each of the analysis' diagnostics, the names it may have meant (" (did you mean 'X'?)") or "".
+    suggestions: list[str] = field(default_factory=list)
 
 
 def query_facts(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> QueryFacts:
@@ -49,9 +53,10 @@ def query_facts(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> Query
         analysis.tables,
         analysis.functions,
     )
+    suggestions = [suggestion(diagnostic, analysis, schemas) for diagnostic in analysis.diagnostics]
     if analysis.tree is None:
-        return QueryFacts(stripped, has_tree=False)
-    facts = QueryFacts(stripped, has_tree=True)
+        return QueryFacts(stripped, has_tree=False, suggestions=suggestions)
+    facts = QueryFacts(stripped, has_tree=True, suggestions=suggestions)
     if analysis.syntax_errors:
         return facts
     tree = Node.build(analysis.tree)
@@ -68,6 +73,29 @@ def query_facts(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> Query
     return facts
 
 
+# KS142: "The name 'X' does not refer to any known column, table, variable or function."
+_UNKNOWN_NAME = re.compile(r"^The name '([^']+)' does not refer to any known")
+
+
+def suggestion(diagnostic: Diagnostic, analysis: Analysis, schemas: SchemaSet) -> str:
+    """For an unknown name, the closest columns of the tables the query reads (then tables and functions):
+    ` (did you mean 'UserPrincipalName'?)`; empty when nothing is close (difflib's ratio >= 0.6)."""
+    match = _UNKNOWN_NAME.match(diagnostic.message)
+    if match is None:
+        return ""
+    columns = {
+        column.name
+        for table in analysis.tables
+        if table in schemas.tables
+        for column in schemas.tables[table].columns
+    }
+    for pool in (columns, set(schemas.tables) | set(schemas.functions)):
+        close = difflib.get_close_matches(match.group(1), sorted(pool), n=3)
+        if close:
+            return " (did you mean " + " or ".join(f"'{name}'" for name in close) + "?)"
+    return ""
+
+
 def _query_only_rules() -> Iterable[Rule]:
     return (rule for rule in RULES.values() if rule.query_only)
 
@@ -78,11 +106,22 @@ def _failure(rule: Rule, error: Exception) -> str:
 
 # -- the cache ---------------------------------------------------------------------------------------------
 def facts_key(cache: AnalysisCache, text: str, schemas: SchemaSet) -> str:
-    """The analysis' key, plus lint's own code and the watchlist aliases KQR020 checks (the schema
-    fingerprint covers tables and functions, not the watchlists' contents)."""
+    return facts_keys(cache, schemas)(text)
+
+
+def facts_keys(cache: AnalysisCache, schemas: SchemaSet) -> Callable[[str], str]:
+    """Query text -> its facts' key: the analysis' key, plus lint's own code and the watchlist aliases
+    KQR020 checks (the schema fingerprint covers tables and functions, not the watchlists' contents).
+    The schemas are hashed once, not once a query."""
     aliases = ",".join(sorted(name.lower() for name in schemas.data))
-    base = cache.key(text, schemas.fingerprint(), True)
-    return hashlib.sha256(f"{base}\0{_lint_version()}\0{aliases}".encode()).hexdigest()
+    fingerprint = schemas.fingerprint()
+    version = _lint_version()
+
+    def key(text: str) -> str:
+        base = cache.key(text, fingerprint, True)
+        return hashlib.sha256(f"{base}\0{version}\0{aliases}".encode()).hexdigest()
+
+    return key
 
 
 @cache
@@ -116,6 +155,7 @@ def encode(facts: QueryFacts) -> str:
             },
             "failures": facts.failures,
             "lookbacks": [[item.start, item.end, _microseconds(item.span)] for item in facts.lookbacks],
+            "suggestions": facts.suggestions,
         },
         separators=(",", ":"),
     )
@@ -134,7 +174,7 @@ def decode(text: str, line: str) -> QueryFacts | None:
             [str(name) for name in data["tables"]],
             [str(name) for name in data["functions"]],
         )
-        return QueryFacts(
+        facts = QueryFacts(
             analysis,
             bool(data["has_tree"]),
             {
@@ -146,9 +186,13 @@ def decode(text: str, line: str) -> QueryFacts | None:
                 Lookback(int(start), int(end), timedelta(microseconds=int(us)))
                 for start, end, us in data["lookbacks"]
             ],
+            [str(text) for text in data["suggestions"]],
         )
     except (ValueError, TypeError, KeyError):
         return None
+    if len(facts.suggestions) != len(facts.analysis.diagnostics):
+        return None
+    return facts
 
 
 def _microseconds(span: timedelta) -> int:

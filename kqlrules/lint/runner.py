@@ -6,7 +6,6 @@ then linted from them without the analyzer (which is not even started when every
 
 from __future__ import annotations
 
-import difflib
 import re
 import time
 from collections import deque
@@ -19,7 +18,6 @@ from kqlrules.kusto import (
     AnalysisCache,
     Analyzer,
     AnalyzerMissing,
-    Diagnostic,
     LineIndex,
     SchemaSet,
     TreeTooDeep,
@@ -115,11 +113,11 @@ def _query_findings(unit: LintUnit, facts: QueryFacts, schemas: SchemaSet) -> li
                 found.append(place.finding(rule, hit))
                 if rule.explains_analyzer_error:
                     explained.add(hit.start)
-    for diagnostic in analysis.diagnostics:
+    for diagnostic, suggestion in zip(analysis.diagnostics, facts.suggestions, strict=True):
         severity = _ANALYZER_SEVERITIES.get(diagnostic.severity)
         if severity is None or diagnostic.start in explained:
             continue
-        message = diagnostic.message + _candidates(diagnostic, analysis, schemas)
+        message = diagnostic.message + suggestion
         if diagnostic.code in (UNKNOWN_NAME, UNKNOWN_TABLE):
             message += unknown_name_hint(diagnostic.code, analysis.tables, schemas)
         hit = Hit(message, diagnostic.start, diagnostic.start + diagnostic.length)
@@ -131,29 +129,6 @@ def _query_findings(unit: LintUnit, facts: QueryFacts, schemas: SchemaSet) -> li
         for finding, line in found
         if finding.code not in unit.disabled and finding.code not in silenced.get(line or 0, ())
     ]
-
-
-# KS142: "The name 'X' does not refer to any known column, table, variable or function."
-_UNKNOWN_NAME = re.compile(r"^The name '([^']+)' does not refer to any known")
-
-
-def _candidates(diagnostic: Diagnostic, analysis: Analysis, schemas: SchemaSet) -> str:
-    """For an unknown name, the closest columns of the tables the query reads (then tables and functions):
-    ` (did you mean 'UserPrincipalName'?)`; empty when nothing is close (difflib's ratio >= 0.6)."""
-    match = _UNKNOWN_NAME.match(diagnostic.message)
-    if match is None:
-        return ""
-    columns = {
-        column.name
-        for table in analysis.tables
-        if table in schemas.tables
-        for column in schemas.tables[table].columns
-    }
-    for pool in (columns, set(schemas.tables) | set(schemas.functions)):
-        close = difflib.get_close_matches(match.group(1), sorted(pool), n=3)
-        if close:
-            return " (did you mean " + " or ".join(f"'{name}'" for name in close) + "?)"
-    return ""
 
 
 def _rule_hits(rule: Rule, context: RuleContext, facts: QueryFacts) -> Iterable[Hit]:
@@ -239,6 +214,7 @@ def lint_units(
     began = time.perf_counter()
     own = 0.0  # time kqlrules spends outside the analyzer: reading units, rules, findings
     waiting: deque[tuple[LintUnit, str | None]] = deque()
+    keys = stored.facts_keys(cache, schemas) if cache is not None else None
 
     def texts() -> Iterator[str]:
         nonlocal own
@@ -256,7 +232,7 @@ def lint_units(
                 own += time.perf_counter() - started
                 continue
             run.queries += 1
-            key = stored.facts_key(cache, unit.text, schemas) if cache is not None else None
+            key = keys(unit.text) if keys is not None else None
             line = cache.get(key) if cache is not None and key is not None else None
             known = stored.decode(unit.text, line) if line is not None else None
             if known is not None:

@@ -141,7 +141,7 @@ def _json_lines(file: Path, lines: str) -> list[tuple[int, dict[str, Any]]]:
             record = json.loads(text)
         except json.JSONDecodeError as error:
             raise WorkspaceDataError(
-                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+                f"malformed JSON line: {error.msg}", Location.of(file, number, error.colno)
             ) from None
         if not isinstance(record, dict):
             raise WorkspaceDataError("each line must be a JSON object (a row)", Location.of(file, number, 1))

@@ -96,12 +96,12 @@ def list_command(ctx: typer.Context) -> None:
         for detection in repo.detections:
             meta = detection.meta
             table.add_row(
-                meta.id,
+                escape(meta.id),
                 escape(detection.key),
                 escape(meta.name),
-                str(meta.severity),
-                _schedule(detection),
-                ", ".join(meta.tactics),
+                escape(str(meta.severity)),
+                escape(_schedule(detection)),
+                escape(", ".join(meta.tactics)),
             )
         # Piped output has no terminal width; a table folded to 80 columns would be unreadable.
         (console if console.is_terminal else Console(width=max(console.width, 160))).print(table)

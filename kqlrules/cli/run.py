@@ -146,6 +146,7 @@ def run_command(
         SystemClock,
         configure,
         event,
+        is_database_url,
         open_sinks,
         open_state,
     )
@@ -183,7 +184,8 @@ def run_command(
         lookback=lookback_time,
         ingestion_delay=_timespan(nrt_delay, "--nrt-delay") if nrt_delay else default_nrt_delay,
     )
-    opened_sinks = open_sinks(sinks, repo.config.sinks)
+    state_file = None if is_database_url(state_path) else Path(state_path)
+    opened_sinks = open_sinks(sinks, repo.config.sinks, state_file)
     state = open_state(state_path)
     # A bar for --once (catching up, then exit) when logs are for people; a long-running runner logs.
     show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
@@ -53,13 +54,14 @@ def register(app: typer.Typer) -> None:
         table = Table("story", "when (UTC)", "fires", "must not fire", box=None)
         for story in sorted(result.stories, key=lambda s: s.start):
             table.add_row(
-                story.name,
+                escape(story.name),
                 f"{story.start:%a %Y-%m-%d %H:%M}",
-                ", ".join(story.fires) or "-",
-                ", ".join(story.must_not_fire) or "-",
+                escape(", ".join(story.fires) or "-"),
+                escape(", ".join(story.must_not_fire) or "-"),
             )
         console.print(table)
         rows = ", ".join(f"{name} {count}" for name, count in result.row_counts.items())
         console.print(
-            f"Wrote {result.folder}: {rows} rows ({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d})."
+            f"Wrote {result.folder}: {rows} rows ({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}).",
+            markup=False,
         )

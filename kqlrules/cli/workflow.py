@@ -68,8 +68,9 @@ def init_command(
 
     written = scaffold(directory)
     for path in written:
-        console.print(f"created {path}", highlight=False)
-    console.print(f"\nNext: cd {directory} && kqlrules validate && kqlrules test", highlight=False)
+        console.print(f"created {path}", highlight=False, markup=False, soft_wrap=True)
+    next_step = f"\nNext: cd {directory} && kqlrules validate && kqlrules test"
+    console.print(next_step, highlight=False, markup=False, soft_wrap=True)
 
 
 @import_app.command("sentinel")
@@ -333,13 +334,16 @@ def _print_data_coverage(coverage: DataCoverage) -> None:
     console.print(f"{len(blind)} blind detection(s)", highlight=False)
     for detection in blind:
         without = ", ".join(coverage.missing(detection))
-        console.print(f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True, markup=False
+        )
     unwatched = coverage.unwatched
     if unwatched:
         console.print(
             "tables with data that no detection reads: "
             + ", ".join(f"{name} ({coverage.rows[name]:,} rows)" for name in unwatched),
             highlight=False,
+            markup=False,
         )
     else:
         console.print("every table with data is read by a detection", highlight=False)
@@ -402,7 +406,8 @@ def version_bump_command(
         else changed(repo.queries_dir, repo.detections)
     )
     for detection in targets:
-        console.print(f"{detection.key}: {detection.meta.version} -> {bump_version(detection, level)}")
+        bumped = f"{detection.key}: {detection.meta.version} -> {bump_version(detection, level)}"
+        console.print(bumped, highlight=False, markup=False)
     write_lock(repo.queries_dir, load_repository(app.repo, strict=True).detections)
 
 
@@ -415,4 +420,4 @@ def version_lock_command(ctx: typer.Context) -> None:
 
     repo = load_repository(app_context(ctx).repo, strict=True)
     path = write_lock(repo.queries_dir, repo.detections)
-    console.print(f"wrote {path} ({len(repo.detections)} detections)")
+    console.print(f"wrote {path} ({len(repo.detections)} detections)", highlight=False, markup=False)

@@ -143,6 +143,8 @@ def _json_lines(file: Path, lines: str) -> list[tuple[int, dict[str, Any]]]:
             raise WorkspaceDataError(
                 f"malformed JSON line: {error.msg}", Location.of(file, number, error.colno)
             ) from None
+        except RecursionError:
+            raise WorkspaceDataError("JSON nested too deeply", Location.of(file, number, 1)) from None
         if not isinstance(record, dict):
             raise WorkspaceDataError("each line must be a JSON object (a row)", Location.of(file, number, 1))
         records.append((number, record))
@@ -257,7 +259,7 @@ def _dynamic(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value
 

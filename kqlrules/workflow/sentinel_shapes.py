@@ -7,6 +7,7 @@ not a crash. The shapes are those of the rule template the Azure-Sentinel reposi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 # Where each kind of value must be; "*" stands for every item of a list.
@@ -41,11 +42,12 @@ _WHOLE_NUMBERS = (("triggerThreshold",),)
 
 def shape_problem(data: dict[str, Any]) -> str | None:
     """The first field of `data` whose value has the wrong kind, as `field: what it should be`."""
-    for paths, wanted, fits in (
+    checks: tuple[tuple[tuple[tuple[str, ...], ...], str, Callable[[Any], bool]], ...] = (
         (_LISTS, "a list", lambda v: isinstance(v, list)),
         (_OBJECTS, "an object", lambda v: isinstance(v, dict)),
         (_WHOLE_NUMBERS, "a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-    ):
+    )
+    for paths, wanted, fits in checks:
         for path in paths:
             for where, value in _values(data, path, ""):
                 # A field left empty (null) is absent; an item of a list that is null is still wrong.

@@ -20,6 +20,7 @@ from kqlrules.cli.common import (
     user_errors,
 )
 from kqlrules.cli.options import ENV_OPTION, PARAM_OPTION
+from kqlrules.timespan import format_timespan
 
 if TYPE_CHECKING:
     from kqlrules.errors import KqlrulesError
@@ -33,12 +34,6 @@ def register(app: typer.Typer) -> None:
     from kqlrules.cli.new import new_command
 
     app.command("new")(new_command)
-
-
-def format_timespan(value: timedelta) -> str:
-    from kqlrules.timespan import format_timespan as formatted
-
-    return formatted(value)
 
 
 def _schedule(detection: LoadedDetection) -> str:

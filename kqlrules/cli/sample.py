@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(DEFAULT_DAYS, "--days", help="Length of the week (at least 4)."),
     ) -> None:
         """Write a deterministic week of the tenant "contoso", with the stories the pack must catch."""
-        from kqlrules.sample import format_datetime, generate
+        from kqlrules.datetimes import format_datetime_milliseconds
+        from kqlrules.sample import generate
 
         begin = instant_option(start, "--start") if start is not None else None
         result = generate(output, seed=seed, start=begin, days=days)
@@ -43,8 +44,8 @@ def register(app: typer.Typer) -> None:
                 {
                     "folder": str(result.folder),
                     "seed": result.seed,
-                    "start": format_datetime(result.start),
-                    "end": format_datetime(result.end),
+                    "start": format_datetime_milliseconds(result.start),
+                    "end": format_datetime_milliseconds(result.end),
                     "rows": result.row_counts,
                     "stories": [story.as_dict() for story in result.stories],
                 }

@@ -13,7 +13,6 @@ from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     exit_for_differences,
     instant_option,
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 def _context(ctx: typer.Context, env: str | None) -> Any:
     """Repository, environment, its sources configuration, what each detection reads, the store."""
-    from kqlrules.deploy import environment_from_config
+    from kqlrules.deploy import arm_credential, environment_from_config
     from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
     from kqlrules.rules import load_config, load_repository
     from kqlrules.sources import ArmSourcesStore, sources_config
@@ -268,6 +267,7 @@ def detection_states(
 def blind_before_deploy(repository: Any, environment: Any, detection_ids: set[str]) -> list[Any] | None:
     """The detections among `detection_ids` (lower-case ids) that would be blind once deployed, by the
     `sources check` rules; None when the environment names no workspace_id to count rows in."""
+    from kqlrules.deploy import arm_credential
     from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
     from kqlrules.sources import ArmSourcesStore, sources_config
     from kqlrules.workflow import tables_read

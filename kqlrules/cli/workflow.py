@@ -17,7 +17,6 @@ from kqlrules.cli.common import (
     OutputFormat,
     UsageProblem,
     app_context,
-    arm_credential,
     console,
     err_console,
     instant_option,
@@ -126,7 +125,7 @@ def import_workspace_command(
     legacy_workspace: str | None = typer.Option(None, "--workspace", hidden=True),
 ) -> None:
     """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
-    from kqlrules.deploy import open_stores
+    from kqlrules.deploy import arm_credential, open_stores
     from kqlrules.rules import load_repository
     from kqlrules.workflow import import_workspace
 
@@ -204,20 +203,10 @@ def _import_environment(
 def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
     """The tables a query reads, by the analyzer; None when the analyzer does not run here."""
     from kqlrules.kusto import resolve_schemas
+    from kqlrules.workflow import query_tables
 
     analyzer = _analyzer()
-    if analyzer is None:
-        return None
-    schemas = resolve_schemas(root)
-
-    def tables(query: str) -> list[str]:
-        try:
-            analysis = analyzer.analyze(query, schemas)
-        except KqlrulesError:
-            return []
-        return [] if analysis.errors else list(analysis.tables)
-
-    return tables
+    return None if analyzer is None else query_tables(analyzer, resolve_schemas(root))
 
 
 @export_app.command("sentinel")

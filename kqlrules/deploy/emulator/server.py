@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.datetimes import format_datetime_microseconds
 from kqlrules.deploy.emulator.automations import route_automations
 from kqlrules.deploy.emulator.credential import EMULATOR_TOKENS, EmulatorCredential
 from kqlrules.deploy.emulator.sources import route_sources
@@ -393,7 +394,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_datetime_microseconds(datetime.now(UTC))
 
 
 def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None) -> Any:

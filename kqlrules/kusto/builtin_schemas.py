@@ -56,7 +56,11 @@ def build_builtin(sources: list[Path], out: Path) -> list[Path]:
 
 
 def _merge(tables: dict[str, tuple[dict[str, Column], list[str]]], table: TableSchema, origin: str) -> None:
-    newer = {c.name: c for c in table.columns}
+    # A name a file lists twice keeps its first type, as the local engine does (Sentinel CI's ProofpointPOD
+    # lists NetworkBytes as Double, then String; the solution's parser makes it with toreal()).
+    newer: dict[str, Column] = {}
+    for column in table.columns:
+        newer.setdefault(column.name, column)
     if table.name not in tables:
         tables[table.name] = (newer, [origin])
         return

@@ -42,3 +42,14 @@ def test_a_column_whose_name_differs_from_another_only_by_case_is_refused_as_suc
         engine.query("Waf | project clientIp_s")
     with pytest.raises(KqlSemanticError, match="known column"):
         engine.query("Waf | project clientIpAddress")
+
+
+@pytest.mark.parametrize("plugin", ["basket(0.2)", "autocluster()", "diffpatterns(a, \"x\", \"y\")"])
+def test_a_pattern_plugin_answers_an_input_with_no_row_and_refuses_rows(plugin: str) -> None:
+    from kqlrules.engine import UnsupportedKql
+
+    engine = LocalEngine(None)
+    empty = engine.query(f"datatable(a: string, b: long)[] | evaluate {plugin}")
+    assert empty.rows == [] and empty.columns
+    with pytest.raises(UnsupportedKql, match="over rows"):
+        engine.query(f'datatable(a: string, b: long)["x", 1, "y", 2] | evaluate {plugin}')

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -16,7 +16,6 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     err_console,
     exit_for_differences,
@@ -56,16 +55,34 @@ def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment,
 def _plan(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore]]:
-    from kqlrules.deploy import add_watchlists, build_plan, facts_for, open_stores, preflight
+    plan, stores, _, _ = _planned(ctx, env, prune, only)
+    return plan, stores
+
+
+def _planned(
+    ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
+) -> tuple[Plan, dict[str, RuleStore], Repository, Environment]:
+    """The plan, the stores it read, and the repository and environment it was made for."""
+    from kqlrules.deploy import (
+        add_watchlists,
+        arm_credential,
+        build_plan,
+        facts_for,
+        open_stores,
+        preflight,
+        require_explicit_repository,
+    )
 
     repository, environment, items = _load(ctx, env)
+    if prune:  # before any Azure call: without an identity the user chose, nothing may be deleted
+        require_explicit_repository(environment)
     preflight(items, environment, facts_for(repository.root))
     credential = arm_credential(environment)
     stores = open_stores(environment, credential)
     live = {name: store.list() for name, store in stores.items()}
     plan = build_plan(items, environment, live, prune=prune)
     add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
-    return (plan.only(_ids_of(repository, only)) if only else plan), stores
+    return (plan.only(_ids_of(repository, only)) if only else plan), stores, repository, environment
 
 
 def _ids_of(repository: Repository, names: list[str]) -> set[str]:
@@ -106,10 +123,46 @@ def plan_command(
     detailed_exitcode: bool = DETAILED_EXITCODE_OPTION,
 ) -> None:
     """Show what apply would create, update (field by field) and delete; change nothing. Exit 0 with or
-    without changes (2 when there are changes with --detailed-exitcode)."""
-    plan, _ = _plan(ctx, env, prune)
-    _show(plan, app_context(ctx).format)
+    without changes (2 when there are changes with --detailed-exitcode). Warns about each detection it would
+    create or update that would be blind (`kqlrules sources check`), without failing."""
+    plan, _, repository, environment = _planned(ctx, env, prune)
+    blind = _blind(plan, repository, environment)
+    output = app_context(ctx).format
+    if output is OutputFormat.json and blind is not None:
+        print_json({**plan.as_json(), "blind": [state.to_json() for state in blind]})
+    else:
+        _show(plan, output)
+    warnings = [f"{state.key} would be blind once deployed: {_why_blind(state)}" for state in blind or []]
+    if output is OutputFormat.markdown and warnings:  # the pull-request comment says it too
+        sys.stdout.write(
+            "\n**Blind once deployed** (`kqlrules sources plan`, `apply` set collection up):\n\n"
+        )
+        sys.stdout.write("".join(f"- {line}\n" for line in warnings))
+    for line in warnings:
+        print_warning(f"{line} (kqlrules sources plan / apply set collection up)")
     exit_for_differences(_changes(plan), detailed=detailed_exitcode, differences_fail=False)
+
+
+def _why_blind(state: Any) -> str:
+    problems = "; ".join(f"{t.table}: {', '.join(t.problems)}" for t in state.tables if t.problems)
+    return problems or "; ".join(state.problems)
+
+
+def _blind(plan: Plan, repository: Repository, environment: Environment) -> list[Any] | None:
+    """The detections the plan creates or updates that `sources check` finds blind; None when not checked
+    (no workspace_id to count rows in). A failure to check is a warning: the plan stands on its own."""
+    from kqlrules.cli.sources import blind_before_deploy
+    from kqlrules.deploy import Action
+
+    writes = (Action.create, Action.update)
+    ids = {c.detection_id for c in plan.changes if c.action in writes and c.detection_id}
+    if not ids:
+        return None
+    try:
+        return blind_before_deploy(repository, environment, ids)
+    except KqlrulesError as error:
+        print_warning(f"could not check whether the detections would be blind: {error}")
+        return None
 
 
 def _progress(outcome: Outcome) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,8 @@ from kqlrules.cli.progress import Advance, progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.rules import LoadedDetection, SinkConfig
-    from kqlrules.runner import ScheduledDetection, Sink, Window
+    from kqlrules.rules import LoadedDetection
+    from kqlrules.runner import ScheduledDetection
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 # Azure: a row is stamped with its ingestion time before it can be queried; a minute covers the usual gap.
@@ -65,16 +65,11 @@ def counting_windows(
     advance: Advance, *, anchor_now: bool = False
 ) -> Callable[[LoadedDetection], ScheduledDetection]:
     """Detections scheduled as the runner's `WindowTemplate`s, advancing a progress bar once per window."""
-    from kqlrules.runner import ScheduledDetection, WindowTemplate
+    from kqlrules.runner import WindowTemplate
 
     def schedule(detection: LoadedDetection) -> ScheduledDetection:
-        template = WindowTemplate(detection, anchor_now=anchor_now)
-
-        def render(window: Window) -> str:
-            advance(description=detection.key)
-            return template.render(window)
-
-        return ScheduledDetection(detection.meta, render, template.locate)
+        step = partial(advance, description=detection.key)
+        return WindowTemplate(detection, anchor_now=anchor_now).scheduled(on_render=step)
 
     return schedule
 
@@ -151,6 +146,8 @@ def run_command(
         SystemClock,
         configure,
         event,
+        is_database_url,
+        open_sinks,
         open_state,
     )
     from kqlrules.workspace import now_is_timespan_end, open_workspace
@@ -187,7 +184,8 @@ def run_command(
         lookback=lookback_time,
         ingestion_delay=_timespan(nrt_delay, "--nrt-delay") if nrt_delay else default_nrt_delay,
     )
-    opened_sinks = open_sinks(sinks, repo.config.sinks)
+    state_file = None if is_database_url(state_path) else Path(state_path)
+    opened_sinks = open_sinks(sinks, repo.config.sinks, state_file)
     state = open_state(state_path)
     # A bar for --once (catching up, then exit) when logs are for people; a long-running runner logs.
     show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text
@@ -222,26 +220,6 @@ def _timespan(text: str, option: str) -> timedelta:
         return parse_timespan(text)
     except TimespanError as error:
         raise UsageProblem(f"{option}: {error}") from None
-
-
-def open_sinks(specs: list[str], named: Mapping[str, SinkConfig]) -> list[Sink]:
-    """`--sink` values: a name from kqlrules.toml (the outbox keys on it, so its target may change), or a
-    spec (its own name)."""
-    from kqlrules.runner import open_sink
-
-    opened: list[Sink] = []
-    for spec in specs:
-        config = named.get(spec)
-        if config is None:
-            opened.append(open_sink(spec))
-            continue
-        secret = os.environ.get(config.secret_env) if config.secret_env else None
-        if config.secret_env and secret is None:
-            raise KqlrulesError(
-                f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
-            )
-        opened.append(open_sink(config.target, name=spec, secret=secret))
-    return opened
 
 
 @run_app.command("status")

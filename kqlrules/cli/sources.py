@@ -13,7 +13,6 @@ from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     exit_for_differences,
     instant_option,
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 def _context(ctx: typer.Context, env: str | None) -> Any:
     """Repository, environment, its sources configuration, what each detection reads, the store."""
-    from kqlrules.deploy import environment_from_config
+    from kqlrules.deploy import arm_credential, environment_from_config
     from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
     from kqlrules.rules import load_config, load_repository
     from kqlrules.sources import ArmSourcesStore, sources_config
@@ -56,26 +55,44 @@ def _context(ctx: typer.Context, env: str | None) -> Any:
     return repository, environment, config, read, store
 
 
+def _live(store: Any, tables: list[str], config: Any, environment: Any) -> Any:
+    from kqlrules.sources import read_live, reads_exports, scopes_of
+
+    return read_live(store, scopes_of(tables, config, environment), exports=reads_exports(tables, config))
+
+
 def _plan(ctx: typer.Context, env: str | None) -> Any:
-    from kqlrules.sources import build_sources_plan, read_live, scopes_of
+    from kqlrules.sources import build_sources_plan
 
     _, environment, config, read, store = _context(ctx, env)
     tables = sorted({table for detection in read for table in detection.tables})
-    live = read_live(store, scopes_of(tables, config, environment))
+    live = _live(store, tables, config, environment)
     return build_sources_plan(tables, config, environment, live), store
 
 
 def _plan_json(plan: Any) -> dict[str, Any]:
+    from kqlrules.sources import scope_label
+
     return {
         "settings": [
             {
                 "action": str(c.action),
-                "scope": c.wanted.scope or "Entra ID",
+                "scope": scope_label(c.wanted.scope),
                 "name": c.wanted.name,
                 "categories": sorted(c.wanted.categories),
                 "adds": sorted(c.added),
             }
             for c in plan.settings
+        ],
+        "exports": [
+            {
+                "action": str(c.action),
+                "resource_group": c.wanted.resource_group,
+                "name": c.wanted.name,
+                "event_sources": sorted(c.wanted.event_sources),
+                "adds": sorted(c.added),
+            }
+            for c in plan.exports
         ],
         "retention": [
             {
@@ -88,17 +105,33 @@ def _plan_json(plan: Any) -> dict[str, Any]:
             for c in plan.retention
         ],
         "checked_only": [{"table": f.table, "collected_by": f.describe} for f in plan.unmanaged],
+        "undeclared": [
+            {"table": f.table, "resource_type": f.resource_type, "category": f.category}
+            for f in plan.undeclared
+        ],
         "changes": len(plan.changes),
     }
 
 
 def _print_plan(plan: Any) -> None:
+    from kqlrules.sources import scope_label
+
     for change in plan.settings:
         if change.action.value == "no change":
             continue
-        where = escape(change.wanted.scope or "Entra ID (tenant)")
+        where = escape(scope_label(change.wanted.scope))
         console.print(f"[bold]{change.action}[/] diagnostic setting {escape(change.wanted.name)} on {where}")
-        console.print(f"    export {', '.join(sorted(change.added)) or '(destinations change)'}")
+        exported = ", ".join(sorted(change.added)) or "(destinations change)"
+        console.print(f"    export {exported}", markup=False)
+    for export in plan.exports:
+        if export.action.value == "no change":
+            continue
+        console.print(
+            f"[bold]{export.action}[/] Defender for Cloud continuous export {escape(export.wanted.name)} "
+            f"in resource group {escape(export.wanted.resource_group)}"
+        )
+        exported = ", ".join(sorted(export.added)) or "(scope or workspace changes)"
+        console.print(f"    export {exported}", markup=False)
     for retention in plan.retention:
         if retention.action.value == "no change":
             continue
@@ -109,6 +142,11 @@ def _print_plan(plan: Any) -> None:
         )
     for feed in plan.unmanaged:
         console.print(f"check only: {escape(feed.table)} is collected by the {escape(feed.describe)}")
+    for feed in plan.undeclared:
+        console.print(
+            f"[yellow]not collected:[/] {escape(feed.table)} needs the {escape(feed.describe)}; list the "
+            f"{escape(feed.resource_type or '')} resources in sources.resources"
+        )
     count = len(plan.changes)
     console.print(
         f"{count} change{'s' if count != 1 else ''}" if count else "No changes: collection is as declared."
@@ -157,14 +195,57 @@ def check_command(
 ) -> None:
     """For every detection: are the tables it reads exported, fed within its lookback, kept long enough?
     Exits 1 when a detection is blind."""
-    from kqlrules.sources import check_detection, read_live, scopes_of
+    repository, environment, config, read, store = _context(ctx, env)
+    moment = instant_option(now, "--now") if now else datetime.now(UTC)
+    states = detection_states(
+        repository, environment, config, read, store, workspace=workspace, endpoint=endpoint, moment=moment
+    )
+    blind = [state for state in states if state.blind]
+    if app_context(ctx).format is OutputFormat.json:
+        print_json({"detections": [s.to_json() for s in states], "blind": [s.key for s in blind]})
+    else:
+        table = Table("detection", "table", "collected by", "exported", "rows", "retention", "problems")
+        for state in states:
+            for t in state.tables:
+                exported = "?" if t.exported is None else "yes" if t.exported else "no"
+                retention = f"{t.retention_days}d" if t.retention_days is not None else "?"
+                problems = "; ".join(t.problems) or "ok"
+                table.add_row(
+                    escape(state.key),
+                    escape(t.table),
+                    escape(t.collected_by),
+                    exported,
+                    str(t.rows),
+                    retention,
+                    escape(problems),
+                )
+        console.print(table)
+        console.print(
+            f"{len(blind)} of {len(states)} detections blind" if blind else "No detection is blind."
+        )
+    if blind:
+        raise typer.Exit(1)
+
+
+def detection_states(
+    repository: Any,
+    environment: Any,
+    config: Any,
+    read: Any,
+    store: Any,
+    *,
+    workspace: str | None,
+    endpoint: str | None,
+    moment: datetime,
+) -> list[Any]:
+    """`sources check` for the detections in `read` (what each reads, from `tables_read`): one row count
+    per table per distinct lookback, the live settings, exports and retention."""
+    from kqlrules.sources import check_detection
     from kqlrules.workflow import rows_per_table
     from kqlrules.workspace import open_workspace
 
-    repository, environment, config, read, store = _context(ctx, env)
     tables = sorted({table for detection in read for table in detection.tables})
-    live = read_live(store, scopes_of(tables, config, environment))
-    moment = instant_option(now, "--now") if now else datetime.now(UTC)
+    live = _live(store, tables, config, environment)
     spec = workspace_spec(workspace, repository.config, environment.name)
     source = open_workspace(spec, endpoint=endpoint)
     by_key = {detection.key: detection for detection in repository.detections}
@@ -180,28 +261,26 @@ def check_command(
                 environment, config.resources,
             )
         )  # fmt: skip
-    blind = [state for state in states if state.blind]
-    if app_context(ctx).format is OutputFormat.json:
-        print_json({"detections": [s.to_json() for s in states], "blind": [s.key for s in blind]})
-    else:
-        table = Table("detection", "table", "collected by", "exported", "rows", "retention", "problems")
-        for state in states:
-            for t in state.tables:
-                exported = "?" if t.exported is None else "yes" if t.exported else "no"
-                retention = f"{t.retention_days}d" if t.retention_days is not None else "?"
-                problems = "; ".join(t.problems) or "ok"
-                table.add_row(
-                    escape(state.key),
-                    t.table,
-                    escape(t.collected_by),
-                    exported,
-                    str(t.rows),
-                    retention,
-                    problems,
-                )
-        console.print(table)
-        console.print(
-            f"{len(blind)} of {len(states)} detections blind" if blind else "No detection is blind."
-        )
-    if blind:
-        raise typer.Exit(1)
+    return states
+
+
+def blind_before_deploy(repository: Any, environment: Any, detection_ids: set[str]) -> list[Any] | None:
+    """The detections among `detection_ids` (lower-case ids) that would be blind once deployed, by the
+    `sources check` rules; None when the environment names no workspace_id to count rows in."""
+    from kqlrules.deploy import arm_credential
+    from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
+    from kqlrules.sources import ArmSourcesStore, sources_config
+    from kqlrules.workflow import tables_read
+
+    if not detection_ids or not repository.config.environment(environment.name).workspace_id:
+        return None
+    chosen = [d for d in repository.detections if d.meta.id.lower() in detection_ids]
+    if not chosen:
+        return []
+    config = sources_config(environment.name, environment.extra)
+    read = tables_read(chosen, shared_analyzer(), resolve_schemas(repository.root), AnalysisCache())
+    store = ArmSourcesStore(environment, arm_credential(environment))
+    states = detection_states(
+        repository, environment, config, read, store, workspace=None, endpoint=None, moment=datetime.now(UTC)
+    )
+    return [state for state in states if state.blind]

@@ -6,6 +6,12 @@ room does not depend on how a repository is loaded. What each target accepts is
 (kqlrules/deploy/contracts/), which `preflight` runs before any call.
 """
 
+from kqlrules.deploy.api_versions import (
+    ENTRA_DIAGNOSTIC_SETTINGS,
+    INSIGHTS_DIAGNOSTIC_SETTINGS,
+    INTUNE_DIAGNOSTIC_SETTINGS,
+    SECURITY_AUTOMATIONS,
+)
 from kqlrules.deploy.apply import ApplyReport, Outcome, apply_plan
 from kqlrules.deploy.arm import (
     ArmError,
@@ -23,12 +29,15 @@ from kqlrules.deploy.deployable import Deployable, deployable, deployables
 from kqlrules.deploy.emulator import EmulatorCredential
 from kqlrules.deploy.environment import (
     Environment,
+    arm_credential,
     configured_repository,
     environment_from_config,
     environment_from_table,
+    git_origin,
+    require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
-from kqlrules.deploy.ownership import owner_from_description, owner_from_tags
+from kqlrules.deploy.ownership import owner_from_description, owner_from_tags, repository_identity
 from kqlrules.deploy.plan import (
     Action,
     Change,
@@ -44,6 +53,10 @@ from kqlrules.deploy.watchlists import add_watchlists
 
 __all__ = [
     "ENTITY_CONTRACTS",
+    "ENTRA_DIAGNOSTIC_SETTINGS",
+    "INSIGHTS_DIAGNOSTIC_SETTINGS",
+    "INTUNE_DIAGNOSTIC_SETTINGS",
+    "SECURITY_AUTOMATIONS",
     "Action",
     "ApplyReport",
     "ArmError",
@@ -62,6 +75,7 @@ __all__ = [
     "RuleStore",
     "add_watchlists",
     "apply_plan",
+    "arm_credential",
     "arm_pipeline_client",
     "as_markdown",
     "as_text",
@@ -77,10 +91,13 @@ __all__ = [
     "environment_from_table",
     "export_arm",
     "facts_for",
+    "git_origin",
     "open_stores",
     "owner_from_description",
     "owner_from_tags",
     "preflight",
     "query_facts",
+    "repository_identity",
+    "require_explicit_repository",
     "send_arm",
 ]

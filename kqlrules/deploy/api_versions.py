@@ -14,6 +14,22 @@
 - Sentinel watchlists and their items: 2025-09-01, the newest stable version of Watchlists.json
   (specification/securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2025-09-01/
   Watchlists.json); watchlists need nothing a preview adds.
+
+Log sources (`kqlrules sources`):
+- Entra ID diagnostic settings, `microsoft.aadiam/diagnosticSettings`: 2017-04-01, the only stable version
+  (specification/azureactivedirectory/.../stable/2017-04-01/azureactivedirectory.json).
+- Subscription and resource diagnostic settings, `Microsoft.Insights/diagnosticSettings`:
+  2021-05-01-preview, the newest version of that resource
+  (specification/monitor/.../preview/2021-05-01-preview/diagnosticsSettings_API.json).
+- Intune diagnostic settings, `microsoft.intune/diagnosticSettings` (tenant scope, like Entra ID):
+  2017-04-01-preview. azure-rest-api-specs publishes no spec for it (specification/intune holds only the
+  retired 2015 MAM API); the version is the one the Intune admin center's "Diagnostic settings" blade calls,
+  and the body is the Entra ID shape ("Send Intune log data to Azure Monitor",
+  mem/intune/fundamentals/review-logs-using-azure-monitor).
+- Defender for Cloud continuous export, `Microsoft.Security/automations`: 2023-12-01-preview. The resource
+  has no stable version; 2023-12-01-preview is the newest
+  (specification/security/.../Automations.Management/preview/2023-12-01-preview/openapi.json).
+- Workspace tables: azure-mgmt-loganalytics' `tables` operations, its default (2025-07-01).
 """
 
 from __future__ import annotations
@@ -25,6 +41,10 @@ SENTINEL_STABLE = "2025-09-01"
 SENTINEL_PREVIEW = "2025-07-01-preview"
 SENTINEL_LIST = SENTINEL_PREVIEW
 WATCHLISTS = SENTINEL_STABLE
+ENTRA_DIAGNOSTIC_SETTINGS = "2017-04-01"
+INSIGHTS_DIAGNOSTIC_SETTINGS = "2021-05-01-preview"
+INTUNE_DIAGNOSTIC_SETTINGS = "2017-04-01-preview"
+SECURITY_AUTOMATIONS = "2023-12-01-preview"
 
 
 def sentinel_api_version(body: Json) -> str:

@@ -35,6 +35,9 @@ class Environment:
     action_groups: tuple[str, ...] = ()
     arm_endpoint: str = PUBLIC_ARM_ENDPOINT
     repository: str = ""
+    # Whether `repository` was set in kqlrules.toml (else it is the git origin or the folder's name, which
+    # another repository may share): `--prune` deletes only with an identity the user chose.
+    repository_explicit: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -48,6 +51,19 @@ class Environment:
     def is_loopback(self) -> bool:
         """True for an emulator on this machine: the only place plain http is allowed."""
         return urlparse(self.arm_endpoint).hostname in _LOOPBACK_HOSTS
+
+
+def arm_credential(environment: Environment) -> Any:
+    """The emulator's credential for a loopback ARM endpoint (the token its start wrote for this user),
+    else DefaultAzureCredential (deploy, sources and import workspace alike); imported here, not at
+    start-up, because the Azure SDK is slow to load."""
+    if environment.is_loopback:
+        from kqlrules.deploy.emulator import EmulatorCredential
+
+        return EmulatorCredential.for_endpoint(environment.arm_endpoint)
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
 
 
 def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:
@@ -87,6 +103,7 @@ def environment_from_table(name: str, table: dict[str, Any], where: Location | N
         action_groups=tuple(str(a) for a in table.get("action_groups", ())),
         arm_endpoint=endpoint,
         repository=repository_identity(str(table["repository"])) if table.get("repository") else "",
+        repository_explicit=bool(table.get("repository")),
         extra={k: v for k, v in table.items() if k not in _KNOWN},
     )
 
@@ -120,20 +137,43 @@ def environment_from_config(config: RepoConfig, name: str | None, root: Path) ->
     table.pop("workspace_id", None)
     if not table.get("targets"):
         table.pop("targets", None)
+    if not table.get("repository") and config.repository:
+        table["repository"] = config.repository
     environment = environment_from_table(name, table, where)
     if environment.repository:
         return environment
-    return replace(environment, repository=repository_identity(git_origin(root) or root.resolve().name))
+    return replace(environment, repository=implicit_repository(root))
 
 
 def configured_repository(config: RepoConfig, root: Path) -> str:
     """The repository identity the ownership marks carry when no environment is chosen: the `repository`
-    the environments configure (when they agree), else the git origin's `owner/name`, else the folder."""
+    the environments configure (when they agree), else the top-level `repository`, else the implicit one."""
     named = {str((env.model_extra or {}).get("repository") or "") for env in config.environments.values()}
     named.discard("")
     if len(named) == 1:
         return repository_identity(named.pop())
+    if config.repository:
+        return repository_identity(config.repository)
+    return implicit_repository(root)
+
+
+def implicit_repository(root: Path) -> str:
+    """The identity of a repository that names none: its git origin's `owner/name`, else its folder's name.
+    Good enough to mark what apply creates; not enough to prune by (another clone may share it)."""
     return repository_identity(git_origin(root) or root.resolve().name)
+
+
+def require_explicit_repository(environment: Environment) -> None:
+    """`--prune` deletes the rules whose marks name this repository: refuse unless the user named it, so
+    two repositories in folders of the same name never delete each other's rules."""
+    if environment.repository_explicit:
+        return
+    raise DeployConfigError(
+        f"--prune needs this repository's identity in kqlrules.toml (now it is only the implicit"
+        f" {environment.repository!r}, which another repository can share, and then prune its rules)",
+        hint=f'add repository = "{environment.repository}" at the top of kqlrules.toml (the identity the'
+        " rules deployed so far carry; choose a name no other repository uses)",
+    )
 
 
 def git_origin(root: Path) -> str | None:

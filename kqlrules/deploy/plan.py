@@ -11,7 +11,7 @@ from kqlrules.deploy.arm import LiveRule
 from kqlrules.deploy.contracts import QueryFacts, check_detection, check_repository, deploys_to
 from kqlrules.deploy.contracts.monitor import environment_violations as monitor_environment
 from kqlrules.deploy.deployable import Deployable
-from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.environment import Environment, require_explicit_repository
 from kqlrules.deploy.normalise import Json, flatten
 from kqlrules.deploy.ownership import Ownership, content_hash, without_hash
 from kqlrules.deploy.targets import TARGETS
@@ -166,6 +166,8 @@ def build_plan(
     them deletes. Only the rule kqlrules created counts: a live rule with our marks under another name is a
     copy someone made in the portal, and is left alone.
     """
+    if prune:
+        require_explicit_repository(environment)
     items = list(items)
     plan = Plan(environment.name)
     for target_name in environment.targets:

@@ -30,7 +30,7 @@ from azure.core.rest import HttpRequest
 
 from kqlrules.deploy.api_versions import WATCHLISTS
 from kqlrules.deploy.arm import ArmError, LiveRule, SentinelStore
-from kqlrules.deploy.environment import Environment
+from kqlrules.deploy.environment import Environment, require_explicit_repository
 from kqlrules.deploy.normalise import Json
 from kqlrules.deploy.plan import Action, Change, Plan, diff
 from kqlrules.watchlists import Watchlist, load_watchlists
@@ -226,6 +226,8 @@ def add_watchlists(
     `stores`, so that `apply_plan` carries them out with the rules."""
     if "sentinel" not in environment.targets:
         return
+    if prune:
+        require_explicit_repository(environment)
     watchlists = load_watchlists(root)
     if not watchlists and not prune:
         return

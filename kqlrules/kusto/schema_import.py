@@ -23,6 +23,7 @@ BUILTIN_TABLES = (
     "AADManagedIdentitySignInLogs",
     "AADNonInteractiveUserSignInLogs",
     "AADProvisioningLogs",
+    "AADRiskyAgents",
     "AADRiskyUsers",
     "AADServicePrincipalSignInLogs",
     "AADUserRiskEvents",

@@ -1,6 +1,8 @@
 """The repository's configuration: `kqlrules.toml`, or `[tool.kqlrules]` in `pyproject.toml`.
 
 ```toml
+repository = "acme/detections" # who owns what `kqlrules deploy` creates; `--prune` needs it
+
 [params]                       # every detection's template sees these
 allowed_countries = ["NL", "BE"]
 
@@ -66,6 +68,8 @@ class SinkConfig(BaseModel):
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The identity deployed rules carry as their owner (an environment's own `repository` overrides it).
+    repository: str | None = pydantic.Field(default=None, pattern=r"\S")
     params: dict[str, Any] = {}
     environments: dict[str, EnvironmentConfig] = {}
     sinks: dict[str, SinkConfig] = {}

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kqlrules.errors import KqlrulesError
 from kqlrules.runner.failpoints import failpoint
 from kqlrules.runner.logs import event
 from kqlrules.runner.sinks import Sink
@@ -147,7 +146,7 @@ class _SinkDeliverer(threading.Thread):
                 return
             try:
                 self.sink.deliver(pending.fingerprint, pending.payload)
-            except (KqlrulesError, OSError) as error:
+            except Exception as error:  # whatever a sink raises, the alert was not taken: retry it later
                 self._failed(pending, error)
                 continue
             failpoint("alert-written")

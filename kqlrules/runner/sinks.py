@@ -22,16 +22,20 @@ import logging
 import os
 import random
 import sqlite3
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.logs import event
+
+if TYPE_CHECKING:
+    from kqlrules.rules import SinkConfig
 
 WEBHOOK_SECRET_ENV = "KQLRULES_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Kqlrules-Signature"
@@ -61,9 +65,42 @@ def register_sink(kind: str) -> Callable[[SinkFactory], SinkFactory]:
     return add
 
 
-def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) -> Sink:
+def open_sinks(
+    specs: list[str], named: Mapping[str, SinkConfig], state_file: Path | None = None
+) -> list[Sink]:
+    """Each of `specs`: a sink named in kqlrules.toml (`named`; the outbox keys on the name, so its target
+    may change), or a spec (its own name). A named sink's secret is read from its `secret_env` variable.
+    None may write into `state_file`, the runner's own state. If one cannot be opened, those opened before
+    it are closed."""
+    opened: list[Sink] = []
+    try:
+        for spec in specs:
+            opened.append(_open_named(spec, named, state_file))
+    except BaseException:
+        for sink in opened:
+            sink.close()
+        raise
+    return opened
+
+
+def _open_named(spec: str, named: Mapping[str, SinkConfig], state_file: Path | None) -> Sink:
+    config = named.get(spec)
+    if config is None:
+        return open_sink(spec, state_file=state_file)
+    secret = os.environ.get(config.secret_env) if config.secret_env else None
+    if config.secret_env and secret is None:
+        raise KqlrulesError(
+            f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
+        )
+    return open_sink(config.target, name=spec, secret=secret, state_file=state_file)
+
+
+def open_sink(
+    spec: str, *, name: str | None = None, secret: str | None = None, state_file: Path | None = None
+) -> Sink:
     """The sink `spec` names, known to the outbox as `name` (default: the spec itself); `secret` signs a
-    webhook's bodies (default: `KQLRULES_WEBHOOK_SECRET`)."""
+    webhook's bodies (default: `KQLRULES_WEBHOOK_SECRET`); `state_file` is the runner's own SQLite state,
+    which no sink may write to."""
     kind, _, argument = spec.partition(":")
     factory = SINKS.get(kind)
     if factory is None:
@@ -71,12 +108,33 @@ def open_sink(spec: str, *, name: str | None = None, secret: str | None = None) 
             f"unknown sink {_shown_spec(spec)!r}",
             hint=f"one of: {', '.join(f'{k}[:ARG]' for k in sorted(SINKS))}",
         )
+    if state_file is not None and kind in FILE_KINDS and argument:
+        _refuse_state_file(spec, Path(argument), state_file)
     sink = factory(spec, argument)
     if secret is not None and isinstance(sink, WebhookSink):
         sink.use_secret(secret)
     if name is not None:
         sink.name = name
     return sink
+
+
+FILE_KINDS = ("file", "sqlite")
+# The first 16 bytes of every SQLite database file (https://www.sqlite.org/fileformat.html, 1.3).
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The files SQLite keeps beside a database: its write-ahead log, shared memory and rollback journal.
+_SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _refuse_state_file(spec: str, target: Path, state_file: Path) -> None:
+    """Writing alerts into the runner's state (or the files SQLite keeps beside it) would corrupt it."""
+    own = {Path(f"{state_file.resolve()}{suffix}") for suffix in _SQLITE_SIDE_FILES}
+    if target.resolve() in own or (
+        target.exists() and state_file.exists() and os.path.samefile(target, state_file)
+    ):
+        raise KqlrulesError(
+            f"sink {spec!r} is the runner's state ({state_file}): alerts need a file of their own",
+            hint="for example --sink file:alerts.jsonl or --sink sqlite:alerts.db",
+        )
 
 
 def redacted_url(url: str) -> str:
@@ -122,7 +180,12 @@ class StdoutSink:
 
 class FileSink:
     """JSON lines, appended and fsync'd one alert at a time. Several runners may append to one file: each
-    write holds an exclusive `flock` and first reads what others appended since, so a key is written once."""
+    write holds an exclusive `flock` and first reads what others appended since, so a key is written once.
+
+    The sink only appends, and only to its own format: a file with anything but kqlrules alerts in it (a
+    note, another tool's JSON lines, a binary or SQLite file) is refused when opened, and a foreign line
+    appended later fails the delivery rather than being built on. The one thing ever cut is the sink's own
+    unfinished last line after a crash mid-write (its alert is still in the outbox and is written again)."""
 
     def __init__(self, name: str, path: Path) -> None:
         self.name = name
@@ -134,35 +197,62 @@ class FileSink:
             raise KqlrulesError(f"cannot open alert file {path}: {error.strerror}") from None
         self._seen: set[str] = set()
         self._read_to = 0
-        with self._locked():
-            self._catch_up(cut_torn=True)
+        self._lines = 0
+        try:
+            with self._locked():
+                self._catch_up(opening=True)
+        except BaseException:
+            os.close(self._fd)
+            raise
 
     def _locked(self) -> _FileLock:
         return _FileLock(self._fd)
 
-    def _catch_up(self, *, cut_torn: bool = False) -> None:
-        # A crash mid-write can leave a torn last line: cut it (the outbox sends that alert again).
+    def _catch_up(self, *, opening: bool = False) -> None:
         size = os.fstat(self._fd).st_size
         if size <= self._read_to:
             return
         data = os.pread(self._fd, size - self._read_to, self._read_to)
-        whole = data[: data.rfind(b"\n") + 1]
-        if cut_torn and len(whole) != len(data):
+        if opening and data.startswith(SQLITE_HEADER):
+            raise KqlrulesError(
+                f"{self.path} is a SQLite database, not an alert file: the file sink writes JSON lines",
+                hint="give the file sink a file of its own (or use --sink sqlite: for a database)",
+            )
+        end = data.rfind(b"\n") + 1
+        whole, tail = data[:end], data[end:]
+        keys: list[str] = []
+        for number, line in enumerate(whole.split(b"\n")[:-1], start=self._lines + 1):
+            key = _alert_key(line)
+            if key is None and line.strip():
+                raise self._foreign(number, opening)
+            if key is not None:
+                keys.append(key)
+        if tail and not _torn_alert(tail):
+            raise self._foreign(self._lines + whole.count(b"\n") + 1, opening)
+        if tail:
+            # Only the sink's own line torn by a crash mid-write is cut: the outbox sends that alert again.
             os.ftruncate(self._fd, self._read_to + len(whole))
-        for line in whole.splitlines():
-            try:
-                key = json.loads(line).get("idempotency_key")
-            except (ValueError, AttributeError):
-                continue
-            if isinstance(key, str):
-                self._seen.add(key)
+        self._seen.update(keys)
+        self._lines += whole.count(b"\n")
         self._read_to += len(whole)
+
+    def _foreign(self, line: int, opening: bool) -> KqlrulesError:
+        if opening:
+            return KqlrulesError(
+                f"{self.path}:{line}: not an alert file kqlrules wrote (line {line} is not one of its JSON"
+                " alerts); the file sink only appends to its own files and leaves this one as it is",
+                hint="give the file sink a new file, for example --sink file:alerts.jsonl",
+            )
+        return DeliveryFailed(
+            f"{self.path}:{line}: not an alert line (something else wrote to the alert file); nothing was"
+            " appended, the alert stays in the outbox"
+        )
 
     def deliver(self, key: str, alert: dict[str, Any]) -> None:
         if key in self._seen:
             return
         with self._locked():
-            self._catch_up(cut_torn=True)
+            self._catch_up()
             if key in self._seen:
                 return
             data = _line(alert).encode()
@@ -171,10 +261,26 @@ class FileSink:
                 written += os.write(self._fd, data[written:])
             os.fsync(self._fd)
             self._read_to = os.fstat(self._fd).st_size
+            self._lines += 1
             self._seen.add(key)
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+def _alert_key(line: bytes) -> str | None:
+    """The idempotency key of one of the file sink's lines, or None for a line it did not write."""
+    try:
+        alert = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past Python's recursion limit
+        return None
+    key = alert.get("idempotency_key") if isinstance(alert, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _torn_alert(tail: bytes) -> bool:
+    """An unfinished last line that can only be the start of one of the sink's own alerts."""
+    return tail.startswith(b"{") and b"\x00" not in tail and _alert_key(tail) is None
 
 
 class _FileLock:
@@ -189,24 +295,93 @@ class _FileLock:
 
 
 class SqliteSink:
-    def __init__(self, name: str, path: Path) -> None:
+    """Alerts as rows of an `alerts` table keyed on the idempotency key. The database must be a SQLite file
+    holding only that table (or a new file): any other file or database is refused, not written into. A
+    database another process holds locked is a failed delivery (retried by the runner), never a crash."""
+
+    COLUMNS = ("idempotency_key", "detection_id", "window_end", "payload")
+
+    def __init__(self, name: str, path: Path, *, busy_timeout: float = 2.0) -> None:
         self.name = name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self.path = path
+        _refuse_non_database(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Opened here, used by the sink's deliverer thread (one at a time, under `_lock`).
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=busy_timeout, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise KqlrulesError(f"cannot open alert database {path}: {error}") from None
+        self._lock = threading.Lock()
+        self._ready = False
+        try:
+            self._prepare()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname not in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                self._db.close()
+                raise KqlrulesError(f"cannot use alert database {path}: {error}") from None
+            # Locked by another process now: the first delivery prepares it (and fails, to be retried).
+        except sqlite3.Error as error:
+            self._db.close()
+            raise KqlrulesError(f"{path} is not a SQLite database the sink can use: {error}") from None
+        except KqlrulesError:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        tables = [row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if tables:
+            columns = tuple(row[1] for row in self._db.execute("PRAGMA table_info(alerts)"))
+            if tables != ["alerts"] or columns != self.COLUMNS:
+                raise KqlrulesError(
+                    f"{self.path} is not an alert database kqlrules made (it has tables"
+                    f" {', '.join(sorted(tables))}); the sqlite sink writes only into its own",
+                    hint="give the sqlite sink a new file, for example --sink sqlite:alerts.db",
+                )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS alerts (idempotency_key TEXT PRIMARY KEY, detection_id TEXT,"
             " window_end TEXT, payload TEXT NOT NULL)"
         )
+        self._ready = True
 
     def deliver(self, key: str, alert: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)",
-            (key, alert.get("detection", {}).get("id"), alert.get("window", {}).get("end"), _line(alert)),
-        )
+        detection, window = alert.get("detection"), alert.get("window")
+        try:
+            with self._lock:
+                if not self._ready:
+                    self._prepare()
+                self._db.execute(
+                    "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)",
+                    (
+                        key,
+                        detection.get("id") if isinstance(detection, dict) else None,
+                        window.get("end") if isinstance(window, dict) else None,
+                        _line(alert),
+                    ),
+                )
+        except sqlite3.Error as error:
+            raise DeliveryFailed(f"alert database {self.path} did not take alert {key}: {error}") from None
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
+
+
+def _refuse_non_database(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise KqlrulesError(f"cannot open alert database {path}: {error.strerror}") from None
+    if head and head != SQLITE_HEADER:
+        raise KqlrulesError(
+            f"{path} is not a SQLite database: the sqlite sink writes only into its own database",
+            hint="give the sqlite sink a new file, for example --sink sqlite:alerts.db",
+        )
 
 
 class WebhookSink:

@@ -2,32 +2,45 @@
 
 ```python
 config = sources_config(environment.name, environment.extra)
-live = read_live(store, scopes_of(tables, config, environment))
+live = read_live(store, scopes_of(tables, config, environment), exports=reads_exports(tables, config))
 plan = build_sources_plan(tables, config, environment, live)   # what to create or change
 apply_sources(plan, store)
 state = check_detection(key, name, tables, lookback, rows, live, environment, config.resources)
 ```
 """
 
-from kqlrules.sources.apply import apply_sources, scopes_of
+from kqlrules.sources.apply import apply_sources, reads_exports, scopes_of
 from kqlrules.sources.catalogue import FEEDS, Feed, Source, feed_for
 from kqlrules.sources.check import DetectionState, TableState, check_detection
 from kqlrules.sources.declared import SourcesConfig, SourcesConfigError, sources_config
 from kqlrules.sources.live import (
+    INTUNE_SCOPE,
     ArmSourcesStore,
+    Export,
     LiveSources,
     Setting,
     SourcesStore,
     TableRetention,
     read_live,
+    scope_label,
 )
-from kqlrules.sources.plan import Action, RetentionChange, SettingChange, SourcesPlan, build_sources_plan
+from kqlrules.sources.plan import (
+    Action,
+    ExportChange,
+    RetentionChange,
+    SettingChange,
+    SourcesPlan,
+    build_sources_plan,
+)
 
 __all__ = [
     "FEEDS",
+    "INTUNE_SCOPE",
     "Action",
     "ArmSourcesStore",
     "DetectionState",
+    "Export",
+    "ExportChange",
     "Feed",
     "LiveSources",
     "RetentionChange",
@@ -45,6 +58,8 @@ __all__ = [
     "check_detection",
     "feed_for",
     "read_live",
+    "reads_exports",
+    "scope_label",
     "scopes_of",
     "sources_config",
 ]

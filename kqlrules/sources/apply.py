@@ -1,4 +1,4 @@
-"""Carry out a sources plan: each setting and retention change, in order; the first refusal stops."""
+"""Carry out a sources plan: each setting, export and retention change, in order; the first refusal stops."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from kqlrules.deploy import Environment
 from kqlrules.sources.declared import SourcesConfig
 from kqlrules.sources.live import SourcesStore
-from kqlrules.sources.plan import Action, SourcesPlan, needed_feeds, subscription_scope, wanted_categories
+from kqlrules.sources.plan import (
+    Action,
+    SourcesPlan,
+    needed_feeds,
+    subscription_scope,
+    wanted_categories,
+    wanted_event_sources,
+)
 
 
 def scopes_of(tables: Iterable[str], config: SourcesConfig, environment: Environment) -> list[str]:
@@ -17,12 +24,21 @@ def scopes_of(tables: Iterable[str], config: SourcesConfig, environment: Environ
     return sorted(scopes)
 
 
+def reads_exports(tables: Iterable[str], config: SourcesConfig) -> bool:
+    """Whether the plan and the check need the subscription's Defender for Cloud automations."""
+    return bool(wanted_event_sources(needed_feeds(tables), config))
+
+
 def apply_sources(plan: SourcesPlan, store: SourcesStore) -> int:
     """The number of changes made."""
     made = 0
     for setting in plan.settings:
         if setting.action is not Action.noop:
             store.put_setting(setting.wanted)
+            made += 1
+    for export in plan.exports:
+        if export.action is not Action.noop:
+            store.put_export(export.wanted)
             made += 1
     for retention in plan.retention:
         if retention.action is not Action.noop:

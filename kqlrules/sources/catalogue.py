@@ -14,10 +14,15 @@ Sources:
 - Resource logs (resource scope, `Microsoft.Insights/diagnosticSettings`): categories per resource type from
   "Supported categories for Azure Monitor resource logs" (azure-monitor/reference/logs-index); Key Vault's
   AuditEvent lands in AzureDiagnostics, storage blob logs only in their resource-specific table.
-- Intune (Intune admin center > Tenant administration > Diagnostic settings; "Send Intune log data to Azure
-  Monitor", mem/intune/fundamentals/review-logs-using-azure-monitor) and Defender for Cloud (continuous
-  export or the Sentinel data connector, defender-for-cloud/continuous-export): no management API that
-  kqlrules drives here, so they are checked, not applied.
+- Intune diagnostic settings (tenant scope, `/providers/microsoft.intune/diagnosticSettings`, the shape of
+  Entra ID's): categories AuditLogs, OperationalLogs, DeviceComplianceOrg and Devices fill IntuneAuditLogs,
+  IntuneOperationalLogs, IntuneDeviceComplianceOrg and IntuneDevices ("Send Intune log data to Azure
+  Monitor", mem/intune/fundamentals/review-logs-using-azure-monitor).
+- Defender for Cloud continuous export (`Microsoft.Security/automations` with a `Workspace` action): event
+  source Alerts fills SecurityAlert, Assessments fills SecurityRecommendation (the spec's
+  AutomationActionWorkspace description; defender-for-cloud/continuous-export). Sentinel's Defender for
+  Cloud data connector is the other route to SecurityAlert; kqlrules cannot see it, and counts the table's
+  data instead.
 """
 
 from __future__ import annotations
@@ -52,11 +57,14 @@ class Feed:
             Source.entra: "Entra ID diagnostic setting",
             Source.activity: "subscription activity log setting",
             Source.resource: f"{self.resource_type} diagnostic setting",
-            Source.intune: "Intune diagnostic setting (Intune admin center)",
+            Source.intune: "Intune diagnostic setting",
             Source.defender: "Defender for Cloud continuous export",
             Source.sentinel: "Microsoft Sentinel itself",
         }[self.source]
-        return f"{where}, category {self.category}" if self.source is not Source.sentinel else where
+        if self.source is Source.sentinel:
+            return where
+        kind = "event source" if self.source is Source.defender else "category"
+        return f"{where}, {kind} {self.category}"
 
 
 _ENTRA = {
@@ -95,6 +103,24 @@ ACTIVITY_CATEGORIES = (
     "Autoscale",
     "ResourceHealth",
 )
+# The Intune setting's categories ("Send Intune log data to Azure Monitor").
+INTUNE_CATEGORIES = frozenset({"AuditLogs", "OperationalLogs", "DeviceComplianceOrg", "Devices"})
+# Continuous export's event sources (EventSource in the automations spec, 2023-12-01-preview).
+DEFENDER_EVENT_SOURCES = (
+    "Alerts",
+    "Assessments",
+    "AssessmentsSnapshot",
+    "SubAssessments",
+    "SubAssessmentsSnapshot",
+    "SecureScores",
+    "SecureScoresSnapshot",
+    "SecureScoreControls",
+    "SecureScoreControlsSnapshot",
+    "RegulatoryComplianceAssessment",
+    "RegulatoryComplianceAssessmentSnapshot",
+    "AttackPaths",
+    "AttackPathsSnapshot",
+)
 # Resource log categories per resource type (logs-index), for the types the seed collects.
 RESOURCE_CATEGORIES: dict[str, frozenset[str]] = {
     "microsoft.keyvault/vaults": frozenset({"AuditEvent", "AzurePolicyEvaluationDetails"}),
@@ -118,15 +144,15 @@ FEEDS: dict[str, Feed] = {
     "StorageBlobLogs": Feed(
         "StorageBlobLogs", Source.resource, "StorageRead", "microsoft.storage/storageaccounts/blobservices"
     ),
-    "IntuneAuditLogs": Feed("IntuneAuditLogs", Source.intune, "AuditLogs", managed=False),
-    "IntuneOperationalLogs": Feed("IntuneOperationalLogs", Source.intune, "OperationalLogs", managed=False),
-    "IntuneDeviceComplianceOrg": Feed(
-        "IntuneDeviceComplianceOrg", Source.intune, "DeviceComplianceOrg", managed=False
-    ),
-    "IntuneDevices": Feed("IntuneDevices", Source.intune, "Devices", managed=False),
-    # Defender for Cloud's alerts reach SecurityAlert through continuous export or Sentinel's connector;
-    # Security alerts are free to ingest in Sentinel ("Free data sources", sentinel/billing).
-    "SecurityAlert": Feed("SecurityAlert", Source.defender, "Alerts", managed=False, billed_by_volume=False),
+    "IntuneAuditLogs": Feed("IntuneAuditLogs", Source.intune, "AuditLogs"),
+    "IntuneOperationalLogs": Feed("IntuneOperationalLogs", Source.intune, "OperationalLogs"),
+    "IntuneDeviceComplianceOrg": Feed("IntuneDeviceComplianceOrg", Source.intune, "DeviceComplianceOrg"),
+    "IntuneDevices": Feed("IntuneDevices", Source.intune, "Devices"),
+    # Defender for Cloud's alerts reach SecurityAlert through continuous export (or Sentinel's connector);
+    # security alerts are free to ingest in Sentinel ("Free data sources", sentinel/billing), exported
+    # recommendations are billed like any table.
+    "SecurityAlert": Feed("SecurityAlert", Source.defender, "Alerts", billed_by_volume=False),
+    "SecurityRecommendation": Feed("SecurityRecommendation", Source.defender, "Assessments"),
     "SecurityIncident": Feed(
         "SecurityIncident", Source.sentinel, "Incidents", managed=False, billed_by_volume=False
     ),

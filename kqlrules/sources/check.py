@@ -10,7 +10,7 @@ from typing import Any
 
 from kqlrules.deploy import Environment
 from kqlrules.sources.catalogue import Source, feed_for
-from kqlrules.sources.live import LiveSources
+from kqlrules.sources.live import INTUNE_SCOPE, LiveSources
 from kqlrules.sources.plan import subscription_scope
 
 
@@ -83,13 +83,19 @@ def exported(
     feed = feed_for(table)
     if feed is None or not feed.managed:
         return None
+    workspace = environment.workspace_id.lower()
+    if feed.source is Source.defender:
+        return any(
+            feed.category in export.exports_to(workspace, environment.subscription) for export in live.exports
+        )
     if feed.source is Source.entra:
         scopes = [""]
+    elif feed.source is Source.intune:
+        scopes = [INTUNE_SCOPE]
     elif feed.source is Source.activity:
         scopes = [subscription_scope(environment)]
     else:
         scopes = list(resources)
-    workspace = environment.workspace_id.lower()
     return any(
         feed.category in setting.categories and (setting.workspace_id or "").lower() == workspace
         for scope in scopes

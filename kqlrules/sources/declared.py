@@ -8,6 +8,9 @@ interactive_retention_days = 90        # of which queryable at full speed
 resources = ["/subscriptions/.../providers/Microsoft.KeyVault/vaults/kv-prod"]
 activity_log_categories = ["Administrative", "Security", "Policy"]
 entra_categories = ["RiskyUsers"]      # exported even if no detection reads them yet
+intune_categories = ["Devices"]        # likewise for the Intune setting
+defender_event_sources = ["Assessments"]  # continuous export: SecurityRecommendation as well as alerts
+export_location = "westeurope"         # the automation's region (default: the environment's location)
 storage_account_id = "/subscriptions/.../storageAccounts/archive"        # optional second destination
 event_hub_authorization_rule_id = "/subscriptions/.../authorizationRules/RootManageSharedAccessKey"
 event_hub_name = "security-logs"
@@ -25,7 +28,12 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from kqlrules.errors import KqlrulesError, Location
-from kqlrules.sources.catalogue import ACTIVITY_CATEGORIES, ENTRA_CATEGORIES
+from kqlrules.sources.catalogue import (
+    ACTIVITY_CATEGORIES,
+    DEFENDER_EVENT_SOURCES,
+    ENTRA_CATEGORIES,
+    INTUNE_CATEGORIES,
+)
 
 
 class SourcesConfigError(KqlrulesError):
@@ -43,6 +51,9 @@ class SourcesConfig(BaseModel):
     resources: tuple[str, ...] = ()
     activity_log_categories: tuple[str, ...] = ACTIVITY_CATEGORIES
     entra_categories: tuple[str, ...] = ()
+    intune_categories: tuple[str, ...] = ()
+    defender_event_sources: tuple[str, ...] = ()
+    export_location: str | None = None
     storage_account_id: str | None = None
     event_hub_authorization_rule_id: str | None = None
     event_hub_name: str | None = None
@@ -60,6 +71,17 @@ class SourcesConfig(BaseModel):
         if unknown:
             raise ValueError(
                 f"unknown Entra ID category {unknown[0]!r}; one of {', '.join(sorted(ENTRA_CATEGORIES))}"
+            )
+        unknown = [c for c in self.intune_categories if c not in INTUNE_CATEGORIES]
+        if unknown:
+            raise ValueError(
+                f"unknown Intune category {unknown[0]!r}; one of {', '.join(sorted(INTUNE_CATEGORIES))}"
+            )
+        unknown = [c for c in self.defender_event_sources if c not in DEFENDER_EVENT_SOURCES]
+        if unknown:
+            raise ValueError(
+                f"unknown Defender for Cloud event source {unknown[0]!r}; "
+                f"one of {', '.join(DEFENDER_EVENT_SOURCES)}"
             )
         for resource in self.resources:
             if "/providers/" not in resource.lower() or not resource.startswith("/subscriptions/"):

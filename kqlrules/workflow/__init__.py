@@ -8,6 +8,7 @@ from kqlrules.workflow.data_coverage import (
     DataCoverage,
     DetectionTables,
     data_coverage,
+    query_tables,
     rows_per_table,
     tables_read,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "markdown_matrix",
     "navigator_layer",
     "new_detection",
+    "query_tables",
     "rows_per_table",
     "scaffold",
     "schedule_text",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from pathlib import Path
 
@@ -20,10 +21,21 @@ def workflow_text(install: str) -> str:
     return WORKFLOW_TEMPLATE.read_text(encoding="utf-8").replace("__INSTALL__", install)
 
 
+def new_repository_identity(directory: Path) -> str:
+    """A new repository's deploy identity: its git origin's `owner/name` when it is a clone, else its
+    folder's name with a random suffix, so two new repositories in folders of one name never share it."""
+    from kqlrules.deploy import git_origin, repository_identity
+
+    origin = git_origin(directory) if directory.is_dir() else None
+    return repository_identity(origin or f"{directory.resolve().name}-{secrets.token_hex(4)}")
+
+
 def scaffold(directory: Path) -> list[Path]:
     """Write the repository's files; refuses to overwrite anything that exists."""
     files: dict[Path, str] = {
-        Path("kqlrules.toml"): (SCAFFOLD / "kqlrules.toml").read_text(encoding="utf-8"),
+        Path("kqlrules.toml"): (SCAFFOLD / "kqlrules.toml")
+        .read_text(encoding="utf-8")
+        .replace("__REPOSITORY__", new_repository_identity(directory)),
         Path("README.md"): (SCAFFOLD / "README.md").read_text(encoding="utf-8"),
         Path("schemas/.gitkeep"): "",
         # The runner's state, the demo's output and analysis caches live in .kqlrules/: not content.

@@ -115,7 +115,7 @@ def store(emulator: ArmEmulator) -> ArmSourcesStore:
             "arm_endpoint": emulator.url,
         },
     )
-    return ArmSourcesStore(environment, EmulatorCredential())
+    return ArmSourcesStore(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint))
 
 
 def test_a_fresh_environment_goes_from_every_detection_blind_to_none(repo: Path) -> None:
@@ -243,3 +243,17 @@ def test_the_emulator_refuses_retention_outside_the_service_ranges(
 
     with pytest.raises(ArmError, match=message):
         store(emulator).put_retention(TableRetention("SigninLogs", interactive, total))
+
+
+def test_a_resource_log_need_without_a_declared_resource_is_named_in_the_plan(repo: Path) -> None:
+    config = repo / "kqlrules.toml"
+    config.write_text(config.read_text().replace(f'resources = ["{KEY_VAULT}"]', "resources = []"))
+    code, plan = kqlrules(repo, "plan")
+    assert code == 0
+    assert plan["undeclared"] == [
+        {"table": "AzureDiagnostics", "resource_type": "microsoft.keyvault/vaults", "category": "AuditEvent"}
+    ]
+    assert KEY_VAULT not in {s["scope"] for s in plan["settings"]}
+    text = CliRunner().invoke(app, ["--repo", str(repo), "sources", "plan"])
+    words = " ".join(text.stdout.split())  # as wide as the terminal happens to be
+    assert "not collected: AzureDiagnostics needs the microsoft.keyvault/vaults diagnostic setting" in words

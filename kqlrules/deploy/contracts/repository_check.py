@@ -11,8 +11,7 @@ from kqlrules.deploy.contracts.monitor import environment_violations as monitor_
 from kqlrules.deploy.contracts.query import query_facts
 from kqlrules.deploy.contracts.violation import QueryFacts
 from kqlrules.deploy.deployable import Deployable, deployable
-from kqlrules.deploy.environment import TARGETS, environment_from_config, git_origin
-from kqlrules.deploy.ownership import repository_identity
+from kqlrules.deploy.environment import TARGETS, configured_repository, environment_from_config
 from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.kusto import resolve_schemas
 from kqlrules.rules import LoadedDetection, LoadedIncidentRule, Repository, shown
@@ -95,6 +94,6 @@ def _targets_and_identity(repository: Repository) -> tuple[tuple[str, ...], str]
         identities.append(environment.repository)
     # The longest marker any environment writes is the one that must fit Sentinel's description limit.
     if not identities:
-        identities.append(repository_identity(git_origin(repository.root) or repository.root.resolve().name))
+        identities.append(configured_repository(repository.config, repository.root))
     identity = max(identities, key=len)
     return (tuple(targets) or TARGETS), identity

@@ -4,6 +4,9 @@ specs and service pages define. Written apart from `kqlrules.sources` on purpose
 Routes (registered in server.py by one call, `route_sources(...)`, which returns None for other paths):
 - `/providers/microsoft.aadiam/diagnosticSettings[/{name}]`, api-version 2017-04-01 (Entra ID, tenant scope;
   specification/azureactivedirectory/.../stable/2017-04-01/azureactivedirectory.json);
+- `/providers/microsoft.intune/diagnosticSettings[/{name}]`, api-version 2017-04-01-preview (Intune, tenant
+  scope; no public spec: the Entra ID shape, with the categories of "Send Intune log data to Azure Monitor",
+  mem/intune/fundamentals/review-logs-using-azure-monitor);
 - `{subscription or resource id}/providers/Microsoft.Insights/diagnosticSettings[/{name}]`, api-version
   2021-05-01-preview (specification/monitor/.../2021-05-01-preview/diagnosticsSettings_API.json);
 - `.../Microsoft.OperationalInsights/workspaces/{ws}/tables[/{name}]`, api-version 2025-07-01 (GET, PUT,
@@ -14,8 +17,8 @@ Rules, each with its source:
   workspace resource id; an event hub name needs the authorization rule ("Diagnostic settings in Azure
   Monitor", azure-monitor/essentials/diagnostic-settings: "Destinations");
 - each category is one the resource type offers (Entra ID: "Configure Microsoft Entra diagnostic
-  settings"; activity log: "Azure Monitor activity log schema"; resources: "Supported categories for Azure
-  Monitor resource logs"), listed once;
+  settings"; Intune: "Send Intune log data to Azure Monitor"; activity log: "Azure Monitor activity log
+  schema"; resources: "Supported categories for Azure Monitor resource logs"), listed once;
 - at most five settings per resource, and a category goes to one destination through one setting only
   ("Diagnostic settings in Azure Monitor", Limitations: "five diagnostic settings"; "Data sinks can't be
   reused in different settings on the same category for the same resource");
@@ -34,6 +37,8 @@ from typing import Any
 Result = tuple[int, Any, dict[str, str]]
 
 ENTRA = re.compile(r"^/providers/microsoft\.aadiam/diagnosticSettings(?:/(?P<name>[^/]+))?$", re.I)
+INTUNE = re.compile(r"^/providers/microsoft\.intune/diagnosticSettings(?:/(?P<name>[^/]+))?$", re.I)
+INTUNE_SCOPE = "/providers/microsoft.intune"
 INSIGHTS = re.compile(
     r"^(?P<scope>/subscriptions/.+?)/providers/Microsoft\.Insights/diagnosticSettings(?:/(?P<name>[^/]+))?$",
     re.I,
@@ -50,7 +55,12 @@ WORKSPACE_ID = re.compile(
 STORAGE_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/[^/]+$", re.I
 )
-API_VERSIONS = {"entra": "2017-04-01", "insights": "2021-05-01-preview", "tables": "2025-07-01"}
+API_VERSIONS = {
+    "entra": "2017-04-01",
+    "intune": "2017-04-01-preview",
+    "insights": "2021-05-01-preview",
+    "tables": "2025-07-01",
+}
 MAX_SETTINGS = 5
 
 ENTRA_CATEGORIES = {
@@ -60,6 +70,7 @@ ENTRA_CATEGORIES = {
     "EnrichedOffice365AuditLogs", "MicrosoftGraphActivityLogs", "RemoteNetworkHealthLogs",
     "NetworkAccessAlerts",
 }  # fmt: skip
+INTUNE_CATEGORIES = {"AuditLogs", "OperationalLogs", "DeviceComplianceOrg", "Devices"}
 ACTIVITY_CATEGORIES = {
     "Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale",
     "ResourceHealth",
@@ -88,10 +99,11 @@ def _error(status: HTTPStatus, code: str, message: str) -> Result:
 
 
 def route_sources(handler: Any, method: str, path: str, query: dict[str, str], body: Any) -> Result | None:
-    entra, insights, tables = ENTRA.match(path), INSIGHTS.match(path), TABLES.match(path)
-    if entra is None and insights is None and tables is None:
+    entra, intune = ENTRA.match(path), INTUNE.match(path)
+    insights, tables = INSIGHTS.match(path), TABLES.match(path)
+    if entra is None and intune is None and insights is None and tables is None:
         return None
-    kind = "entra" if entra else "insights" if insights else "tables"
+    kind = "entra" if entra else "intune" if intune else "insights" if insights else "tables"
     if query.get("api-version") != API_VERSIONS[kind]:
         return _error(
             HTTPStatus.BAD_REQUEST,
@@ -101,9 +113,9 @@ def route_sources(handler: Any, method: str, path: str, query: dict[str, str], b
     resources = handler.emulator.state.resources
     if tables is not None:
         return _table(resources, method, path, tables["name"], body)
-    match = entra or insights
+    match = entra or intune or insights
     assert match is not None
-    scope = "" if entra else match["scope"]
+    scope = "" if entra else INTUNE_SCOPE if intune else match["scope"]
     name = match["name"]
     prefix = path.lower().rsplit("/diagnosticsettings", 1)[0] + "/diagnosticsettings/"
     siblings = {k: v for k, v in resources.items() if k.startswith(prefix) and "/" not in k[len(prefix) :]}
@@ -129,12 +141,11 @@ def route_sources(handler: Any, method: str, path: str, query: dict[str, str], b
         problem = problem or f"a resource has at most {MAX_SETTINGS} diagnostic settings"
     if problem:
         return _error(HTTPStatus.BAD_REQUEST, "BadRequest", problem)
+    provider = "microsoft.aadiam" if entra else "microsoft.intune" if intune else "Microsoft.Insights"
     stored = {
-        "id": path if scope else f"/providers/microsoft.aadiam/diagnosticSettings/{name}",
+        "id": path if insights else f"/providers/{provider}/diagnosticSettings/{name}",
         "name": name,
-        "type": "microsoft.aadiam/diagnosticSettings"
-        if not scope
-        else "Microsoft.Insights/diagnosticSettings",
+        "type": f"{provider}/diagnosticSettings",
         "properties": body["properties"],
     }
     resources[key] = _Stored(stored, f'"{uuid.uuid4()}"')
@@ -144,6 +155,8 @@ def route_sources(handler: Any, method: str, path: str, query: dict[str, str], b
 def _categories_of(scope: str) -> set[str] | None:
     if not scope:
         return ENTRA_CATEGORIES
+    if scope == INTUNE_SCOPE:
+        return INTUNE_CATEGORIES
     parts = scope.strip("/").split("/")
     if len(parts) == 2:  # subscriptions/{id}: the activity log
         return ACTIVITY_CATEGORIES

@@ -12,6 +12,8 @@ from kqlrules.engine.functions import (  # noqa: F401  (each module registers it
     filters,
     geo,
     geo_cells,
+    geo_coverings,
+    geo_operations,
     geo_shapes,
     numeric,
     punycode,

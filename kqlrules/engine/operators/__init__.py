@@ -6,6 +6,7 @@ from kqlrules.engine.operators import (  # noqa: F401  (imported to register)
     external,
     filtering,
     find,
+    geo_lookup,
     graph,
     graph_match,
     ipv4_lookup,

@@ -104,7 +104,7 @@ def range_(t: Translator, node: Node, source: Relation | None) -> Relation:
             )
     elif kind == "datetime" and step.type == "timespan":
         sql = (
-            f"SELECT {start.text} + to_microseconds(CAST(i * {step.text} // 10 AS BIGINT)) AS {name} FROM "
+            f"SELECT {start.text} + to_microseconds(kql_whole_microseconds(i * {step.text})) AS {name} FROM "
             f"range(0, CAST(floor((epoch_us({stop.text}) - epoch_us({start.text})) * 10 / {step.text})"
             " AS BIGINT) + 1) AS r(i)"
         )

@@ -220,25 +220,17 @@ def export_sentinel_command(
 
     Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
     from kqlrules.rules import load_repository, shown
-    from kqlrules.workflow import ci_problems, dump_yaml, duplicate_ids, tables_named_in, to_sentinel
+    from kqlrules.workflow import export_sentinel
 
     root = app_context(ctx).repo
     repo = load_repository(root, env=env, strict=True)
-    tables_of = _tables_of(root)
-    exported: list[tuple[str, dict[str, object]]] = []
-    for detection in repo.detections:
-        query = detection.render().text
-        tables = detection.meta.tables or (tables_of(query) if tables_of else []) or tables_named_in(query)
-        rule = to_sentinel(detection.meta, query, tables=tables)
-        target = output / detection.area / f"{detection.name}.yaml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dump_yaml(rule), encoding="utf-8")
-        for problem in ci_problems(rule):
-            print_warning(f"{shown(target)}: {problem}")
-        exported.append((shown(target), rule))
-    for problem in duplicate_ids(exported):
-        print_warning(str(problem))
-    console.print(f"exported {len(exported)} rule(s) to {output}", highlight=False, markup=False)
+    exported = export_sentinel(repo.detections, output, _tables_of(root))
+    for item in exported.rules:
+        for problem in item.problems:
+            print_warning(f"{shown(item.path)}: {problem}")
+    for problem in exported.duplicate_ids:
+        print_warning(problem)
+    console.print(f"exported {len(exported.rules)} rule(s) to {output}", highlight=False, markup=False)
 
 
 @coverage_app.command("attack")

@@ -16,6 +16,7 @@ from kqlrules.workflow.importer import import_sentinel, sentinel_files
 from kqlrules.workflow.new_detection import new_detection
 from kqlrules.workflow.scaffold_repo import scaffold
 from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
+from kqlrules.workflow.sentinel_export import ExportedRule, SentinelExport, export_sentinel
 from kqlrules.workflow.sentinel_format import to_sentinel
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
 from kqlrules.workflow.workspace_import import import_workspace
@@ -26,7 +27,9 @@ __all__ = [
     "DataCoverage",
     "DetectionBacktest",
     "DetectionTables",
+    "ExportedRule",
     "Part",
+    "SentinelExport",
     "backtest",
     "bump_version",
     "changed",
@@ -37,6 +40,7 @@ __all__ = [
     "data_coverage",
     "dump_yaml",
     "duplicate_ids",
+    "export_sentinel",
     "html_report",
     "import_sentinel",
     "import_workspace",

@@ -141,7 +141,7 @@ def _json_lines(file: Path, lines: str) -> list[tuple[int, dict[str, Any]]]:
             record = json.loads(text)
         except json.JSONDecodeError as error:
             raise WorkspaceDataError(
-                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+                f"malformed JSON line: {error.msg}", Location.of(file, number, error.colno)
             ) from None
         except RecursionError:
             raise WorkspaceDataError("JSON nested too deeply", Location.of(file, number, 1)) from None

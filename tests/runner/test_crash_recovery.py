@@ -95,7 +95,12 @@ def test_kill_9_at_random_moments_loses_no_alert_and_repeats_none(
             command, cwd=project_root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         # A random moment inside the work: after a random number of further queries, plus a random instant.
-        target = server.stats.queries + rng.randint(10, 100)
+        # The count starts at the process's first query, so a slow start (a loaded machine) is not "work".
+        before = server.stats.queries
+        started = time.monotonic() + 120
+        while server.stats.queries == before and process.poll() is None and time.monotonic() < started:
+            time.sleep(0.005)
+        target = before + rng.randint(10, 100)
         deadline = time.monotonic() + 20
         while server.stats.queries < target and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)

@@ -115,6 +115,14 @@ def _extreme(ctx: TranslationContext, call: Call, function: str, value: Sql, pre
         raise ctx.unsupported(f"{call.name}() of dynamic values")
     if value.type == "string":
         return Sql(f"COALESCE({function}({value}){_filter(predicate)}, '')", "string")
+    if value.type == "real":
+        # Where NaN falls among the reals is not documented (min-aggregation-function.md,
+        # max-aggregation-function.md): a group holding one is refused rather than answered by DuckDB's order,
+        # which puts NaN above infinity.
+        nan = f"bool_or(isnan({value})){_filter(predicate)}"
+        refuse = sql_refusal(f"{call.name}() of reals that include NaN")
+        extreme = f"{function}({value}){_filter(predicate)}"
+        return Sql(f"(CASE WHEN {nan} THEN {refuse} ELSE {extreme} END)", "real")
     return Sql(f"{function}({value}){_filter(predicate)}", value.type)
 
 

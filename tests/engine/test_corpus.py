@@ -20,7 +20,7 @@ pytestmark = pytest.mark.sweep
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
 # Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the
-# floor is the rate reached so far (1035 of 1055, over kqlrules' bundled schemas). Of the other 20, 14 the
+# floor is the rate reached so far (1034 of 1055, over kqlrules' bundled schemas). Of the other 21, 14 the
 # analyzer or Kusto itself refuses (rule defects, columns only the data makes); docs/engine-coverage.md
 # lists them.
 EXECUTED_BAR = 0.99

@@ -149,9 +149,9 @@ def arm_credential(environment: Any) -> Any:
         from kqlrules.deploy import EmulatorCredential
 
         return EmulatorCredential()
-    from azure.identity import DefaultAzureCredential
+    from kqlrules.azure_credential import DefaultCredential
 
-    return DefaultAzureCredential()
+    return DefaultCredential()
 
 
 def print_error(message: str) -> None:

@@ -407,7 +407,7 @@ def version_bump_command(
     part: str = typer.Option("patch", "--part", help="major, minor or patch."),
 ) -> None:
     """Bump the version of changed detections (or those named) and record them in the lock."""
-    from kqlrules.rules import load_repository
+    from kqlrules.rules import find_detection, load_repository
     from kqlrules.workflow import Part, bump_version, changed, write_lock
 
     if part not in ("major", "minor", "patch"):
@@ -415,14 +415,25 @@ def version_bump_command(
     level: Part = part  # type: ignore[assignment]
     app = app_context(ctx)
     repo = load_repository(app.repo, strict=True)
+    # A name that matches nothing is a mistake to report, not a bump of nothing (find_detection says
+    # which names exist, or the one meant).
     targets = (
-        [d for d in repo.detections if d.name in names or d.key in names or d.meta.id in names]
+        list({find_detection(repo, name).key: find_detection(repo, name) for name in names}.values())
         if names
         else changed(repo.queries_dir, repo.detections)
     )
-    for detection in targets:
-        console.print(f"{detection.key}: {detection.meta.version} -> {bump_version(detection, level)}")
+    bumps = [
+        {"detection": detection.key, "from": detection.meta.version, "to": bump_version(detection, level)}
+        for detection in targets
+    ]
     write_lock(repo.queries_dir, load_repository(app.repo, strict=True).detections)
+    if app.format is OutputFormat.json:
+        print_json({"bumped": bumps})
+        return
+    for bump in bumps:
+        console.print(f"{bump['detection']}: {bump['from']} -> {bump['to']}")
+    if not bumps:
+        console.print("no detection changed since queries/.lock.json: nothing to bump")
 
 
 @version_app.command("lock")

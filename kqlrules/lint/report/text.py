@@ -19,7 +19,10 @@ def render_text(run: LintRun, console: Console) -> None:
         console.print(f"[bold]{escape(path)}[/]", soft_wrap=True)
         for finding in group:
             where = finding.location
-            position = f"{where.line}:{where.col}" if where.line > 0 else "-"
+            # As Location prints it: no column when none is known (a template error knows only its line).
+            position = (
+                "-" if where.line <= 0 else f"{where.line}:{where.col}" if where.col > 0 else f"{where.line}"
+            )
             style = _STYLE[finding.severity]
             console.print(
                 f"  {position}: [{style}]{finding.severity.value}[/] [dim]{finding.code}[/] "

@@ -39,7 +39,12 @@ def render_text(run: LintRun, console: Console) -> None:
         console.print()
     total = counts(run.findings)
     console.print(
-        f"{run.units} files, {run.queries} queries: {total['error']} errors, "
-        f"{total['warning']} warnings, {total['note']} notes",
+        f"{_count(run.units, 'file')}, {_count(run.queries, 'query', 'queries')}: "
+        f"{_count(total['error'], 'error')}, {_count(total['warning'], 'warning')}, "
+        f"{_count(total['note'], 'note')}",
         highlight=False,
     )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"

@@ -32,3 +32,9 @@ def test_short_help_is_the_first_sentence_without_its_asides() -> None:
         short_help("For every detection: is it fed?\nExits 1 when blind.")
         == "For every detection: is it fed?"
     )
+
+
+def test_a_negative_case_minimum_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["test", "--min-cases", "-1"])
+    assert result.exit_code == 2
+    assert "--min-cases" in result.output

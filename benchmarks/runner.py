@@ -1,11 +1,11 @@
 """Runner overhead: N detections at a 5-minute frequency over a simulated day, against the local query-API
 server (in its own process) through `LogsQueryClient`.
 
-    python benchmarks/runner.py [--detections 500] [--hours 24] [--engine local|tiny]
+    python benchmarks/runner.py [--detections 500] [--hours 24]
 
 Reports the runner's own time per execution beyond the query (scheduling, rendering, alert evaluation, state
-commits, delivery; target < 50 ms) and the runner process's peak memory. `--engine tiny` uses the test
-suite's stand-in engine (two query shapes) when the local KQL engine is not available.
+commits, delivery; target < 50 ms) and the runner process's peak memory. The server answers with the local
+KQL engine.
 """
 
 from __future__ import annotations
@@ -49,13 +49,8 @@ def sample_table(hours: int) -> Table:
     return Table(columns, rows)
 
 
-def serve(engine: str, hours: int, port_queue: Any) -> None:
-    if engine == "tiny":
-        from tests.workspace.tiny_engine import TinyEngine
-
-        workspace = LocalWorkspace(tables={"SigninLogs": sample_table(hours)}, engine=TinyEngine)
-    else:
-        workspace = LocalWorkspace(tables={"SigninLogs": sample_table(hours)})
+def serve(hours: int, port_queue: Any) -> None:
+    workspace = LocalWorkspace(tables={"SigninLogs": sample_table(hours)})
     server = WorkspaceServer(workspace)
     port_queue.put(server.url)
     server.serve_forever()
@@ -85,12 +80,11 @@ def main() -> None:
     )
     parser.add_argument("--detections", type=int, default=500)
     parser.add_argument("--hours", type=int, default=24)
-    parser.add_argument("--engine", choices=("local", "tiny"), default="local")
     args = parser.parse_args()
 
     context = multiprocessing.get_context("fork")
     urls = context.Queue()
-    server = context.Process(target=serve, args=(args.engine, args.hours, urls), daemon=True)
+    server = context.Process(target=serve, args=(args.hours, urls), daemon=True)
     server.start()
     url = urls.get(timeout=60)
     folder = Path(tempfile.mkdtemp(prefix="kqlrules-bench-"))
@@ -105,7 +99,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     server.terminate()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    what = f"{args.detections} at 5m over {args.hours} simulated hours ({args.engine} engine)"
+    what = f"{args.detections} at 5m over {args.hours} simulated hours (local engine)"
     print(f"detections            {what}")
     work = f"{summary.windows_completed} windows, {summary.retries} retries"
     print(f"executions            {summary.executions} ({work})")

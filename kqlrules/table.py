@@ -32,6 +32,12 @@ class Table:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def select(self, names: list[str]) -> Table:
+        """Those columns, in that order (a name the table lacks is a KeyError)."""
+        index = {name: i for i, name in enumerate(self.column_names)}
+        picked = [index[name] for name in names]
+        return Table([self.columns[i] for i in picked], [[row[i] for i in picked] for row in self.rows])
+
     def records(self) -> Iterator[dict[str, Any]]:
         names = self.column_names
         for row in self.rows:

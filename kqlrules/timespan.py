@@ -1,4 +1,11 @@
-"""KQL timespan literals (`5m`, `1h`, `14d`, `90s`, `1.5h`) and their ISO 8601 forms (`PT5M`, `P1D`)."""
+"""Durations as text, in the three forms kqlrules reads and writes; the one home of each:
+
+- KQL timespan literals: `5m`, `1h`, `14d`, `90s`, `1.5h`, `2hours`
+  (https://learn.microsoft.com/kusto/query/scalar-data-types/timespan);
+- ISO 8601 durations as the Azure APIs print them: `PT5M`, `P1D`, `PT1H30M`;
+- .NET constant timespans as Log Analytics prints timespan cells and `timespan()` reads them:
+  `[-][d.]hh:mm:ss[.fffffff]` (.NET "c" format; one tick is 100 ns).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +43,11 @@ _LITERAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$", re.IGNORECASE)
 _ISO = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
+# .NET TimeSpan's invariant forms (TimeSpan.Parse): `[-][d.]hh:mm[:ss[.fffffff]]`, hours < 24, minutes and
+# seconds < 60, at most seven fraction digits (ticks).
+_DOTNET = re.compile(r"^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?$")
+TICKS_PER_SECOND = 10_000_000
+TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
 
 
 class TimespanError(ValueError):
@@ -48,11 +60,10 @@ def parse_timespan(text: str) -> timedelta:
     match = _LITERAL.match(raw)
     if match and match.group(2).lower() in _UNITS:
         return float(match.group(1)) * _UNITS[match.group(2).lower()]
-    iso = _ISO.match(raw.upper())
-    if iso and raw.upper() not in ("P", "PT"):
-        parts = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
-        return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
-    raise TimespanError(f"not a timespan: {text!r} (write it as KQL does: 30s, 5m, 1h, 14d)")
+    try:
+        return parse_iso8601_duration(raw)
+    except TimespanError:
+        raise TimespanError(f"not a timespan: {text!r} (write it as KQL does: 30s, 5m, 1h, 14d)") from None
 
 
 def format_timespan(value: timedelta) -> str:
@@ -62,6 +73,16 @@ def format_timespan(value: timedelta) -> str:
         if total and total % seconds == 0:
             return f"{int(total // seconds)}{unit}"
     return f"{round(total * 1000)}ms"
+
+
+def parse_iso8601_duration(text: str) -> timedelta:
+    """An ISO 8601 duration (`PT5M`, `P1D`, `PT3600.0S`; days, hours, minutes, seconds only)."""
+    raw = str(text).strip().upper()
+    iso = _ISO.match(raw)
+    if iso is None or raw in ("P", "PT") or raw.endswith("T"):
+        raise TimespanError(f"not an ISO 8601 duration: {text!r} (such as PT5M or P1D)")
+    parts = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
+    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
 
 
 def to_iso8601(value: timedelta) -> str:
@@ -82,3 +103,54 @@ def to_iso8601(value: timedelta) -> str:
         if seconds or (not hours and not minutes):
             out += f"{seconds}S"
     return out
+
+
+def ticks(value: timedelta) -> int:
+    """A duration in .NET ticks (100 ns), the unit Kusto stores timespans in."""
+    return (value.days * 86_400 + value.seconds) * TICKS_PER_SECOND + value.microseconds * 10
+
+
+def split_ticks(count: int) -> tuple[str, int, int, int, int, int]:
+    """A tick count as its sign (`-` or empty), days, hours, minutes, seconds and fraction (in ticks)."""
+    sign = "-" if count < 0 else ""
+    days, rest = divmod(abs(count), TICKS_PER_DAY)
+    seconds, fraction = divmod(rest, TICKS_PER_SECOND)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return sign, days, hours, minutes, seconds, fraction
+
+
+def format_dotnet_ticks(count: int) -> str:
+    """.NET's constant format of a tick count: `[-][d.]hh:mm:ss[.fffffff]` (no days or fraction when 0)."""
+    sign, days, hours, minutes, seconds, fraction = split_ticks(count)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
+
+
+def format_dotnet_timespan(value: timedelta) -> str:
+    """A duration as Log Analytics prints a timespan cell: `00:05:00`, `2.03:00:00`, `00:00:01.0005000`."""
+    return format_dotnet_ticks(ticks(value))
+
+
+def is_dotnet_timespan(text: str) -> bool:
+    return _DOTNET.match(text.strip()) is not None
+
+
+def parse_dotnet_timespan(text: str) -> timedelta:
+    """`[-][d.]hh:mm[:ss[.fffffff]]` (TimeSpan.Parse's invariant form) as a duration."""
+    match = _DOTNET.match(str(text).strip())
+    if match is None:
+        raise TimespanError(f"not a timespan: {text!r} (such as 00:05:00 or 1.02:00:00)")
+    sign, days, hours, minutes, seconds, fraction = match.groups()
+    if int(hours) > 23 or int(minutes) > 59 or int(seconds or 0) > 59:
+        raise TimespanError(f"not a timespan: {text!r} (hours < 24, minutes and seconds < 60)")
+    count = (
+        int(days or 0) * 86_400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
+    ) * TICKS_PER_SECOND + int((fraction or "0").ljust(7, "0"))
+    span = from_ticks(count)
+    return -span if sign else span
+
+
+def from_ticks(count: int | float) -> timedelta:
+    """A tick count (100 ns) as a duration; Python keeps microseconds, so a lone tick rounds."""
+    return timedelta(microseconds=count / 10)

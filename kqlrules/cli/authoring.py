@@ -20,6 +20,7 @@ from kqlrules.cli.common import (
     user_errors,
 )
 from kqlrules.cli.options import ENV_OPTION, PARAM_OPTION
+from kqlrules.timespan import format_timespan
 
 if TYPE_CHECKING:
     from kqlrules.errors import KqlrulesError
@@ -33,12 +34,6 @@ def register(app: typer.Typer) -> None:
     from kqlrules.cli.new import new_command
 
     app.command("new")(new_command)
-
-
-def format_timespan(value: timedelta) -> str:
-    from kqlrules.timespan import format_timespan as formatted
-
-    return formatted(value)
 
 
 def _schedule(detection: LoadedDetection) -> str:
@@ -101,12 +96,12 @@ def list_command(ctx: typer.Context) -> None:
         for detection in repo.detections:
             meta = detection.meta
             table.add_row(
-                meta.id,
+                escape(meta.id),
                 escape(detection.key),
                 escape(meta.name),
-                str(meta.severity),
-                _schedule(detection),
-                ", ".join(meta.tactics),
+                escape(str(meta.severity)),
+                escape(_schedule(detection)),
+                escape(", ".join(meta.tactics)),
             )
         # Piped output has no terminal width; a table folded to 80 columns would be unreadable.
         (console if console.is_terminal else Console(width=max(console.width, 160))).print(table)

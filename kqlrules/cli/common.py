@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from kqlrules.cli.options import OutputFormat
+from kqlrules.datetimes import parse_datetime
 from kqlrules.errors import KqlrulesError
 
 __all__ = ["AppContext", "OutputFormat", "UsageProblem", "app_context", "user_errors"]
@@ -130,28 +131,15 @@ def check_param_names(given: Iterable[str], detections: Iterable[Any]) -> None:
 def instant_option(value: str, option: str) -> datetime:
     """An option's ISO 8601 date or date-time (`2026-11-02`, `2026-11-02T06:00Z`); no zone means UTC."""
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_datetime(value)
     except ValueError:
         raise KqlrulesError(
             f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def arm_credential(environment: Any) -> Any:
-    """The emulator's credential for a loopback ARM endpoint, else DefaultAzureCredential (deploy and
-    import workspace alike); imported here, not at start-up, because the Azure SDK is slow to load."""
-    if environment.is_loopback:
-        from kqlrules.deploy import EmulatorCredential
-
-        return EmulatorCredential()
-    from kqlrules.azure_credential import DefaultCredential
-
-    return DefaultCredential()
 
 
 def print_error(message: str) -> None:

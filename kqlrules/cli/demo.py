@@ -102,7 +102,7 @@ def _print(result: DemoResult) -> None:
         f"{summary.windows_completed} windows run ({summary.windows_failed} failed); "
         f"{caught}/{sum(1 for c in result.checks if c.story.fires)} stories caught, "
         f"{quiet}/{sum(1 for c in result.checks if not c.story.fires)} look-alikes quiet. "
-        f"Alerts also in {result.alerts_file}."
+        f"Alerts also in {escape(str(result.alerts_file))}."
     )
     console.print(next_steps(result), highlight=False, markup=False)
 
@@ -134,7 +134,7 @@ def precision_table(scores: list[DetectionScore]) -> Table:
         precision = "-" if entry.precision is None else f"{entry.precision:.0%}"
         style = "" if not entry.false_alerts else "yellow"
         table.add_row(
-            entry.detection,
+            escape(entry.detection),
             str(entry.alerts),
             str(entry.on_stories),
             f"[{style}]{entry.on_look_alikes}[/]" if style else str(entry.on_look_alikes),

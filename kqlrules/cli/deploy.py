@@ -16,7 +16,6 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     err_console,
     exit_for_differences,
@@ -66,6 +65,7 @@ def _planned(
     """The plan, the stores it read, and the repository and environment it was made for."""
     from kqlrules.deploy import (
         add_watchlists,
+        arm_credential,
         build_plan,
         facts_for,
         open_stores,

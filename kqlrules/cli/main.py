@@ -53,7 +53,7 @@ class KqlrulesGroup(typer.core.TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         def warn(message: str) -> None:
-            err_console.print(f"note: {message}", highlight=False)
+            err_console.print(f"note: {message}", highlight=False, markup=False)
 
         renamed: Sequence[str] = rewrite_renamed(args, warn)
         return super().parse_args(ctx, list(renamed))

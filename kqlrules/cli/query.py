@@ -22,7 +22,9 @@ from kqlrules.cli.options import (
     workspace_option,
 )
 from kqlrules.cli.records import print_table
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
+from kqlrules.timespan import format_dotnet_timespan
 
 if TYPE_CHECKING:
     from kqlrules.table import Table
@@ -97,17 +99,13 @@ def _chosen(result: Table, columns: str | None) -> Table:
         return result
     from difflib import get_close_matches
 
-    from kqlrules.table import Table
-
     names = [name.strip() for name in columns.split(",") if name.strip()]
-    index = {name: i for i, name in enumerate(result.column_names)}
     for name in names:
-        if name not in index:
-            close = get_close_matches(name, list(index), n=3)
+        if name not in result.column_names:
+            close = get_close_matches(name, result.column_names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else None
             raise UsageProblem(f"--columns: the result has no column {name!r}", hint=hint)
-    picked = [index[name] for name in names]
-    return Table([result.columns[i] for i in picked], [[row[i] for i in picked] for row in result.rows])
+    return result.select(names)
 
 
 def _external_files(pairs: list[str]) -> dict[str, str]:
@@ -137,22 +135,10 @@ def _instant(now: str | None) -> datetime:
 def cell(value: Any) -> Any:
     """A value as JSON: datetimes ISO 8601 UTC, timespans as Kusto prints them, dynamic as itself."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return format_datetime(value)
     if isinstance(value, timedelta):
-        return _timespan_text(value)
+        return format_dotnet_timespan(value)
     return value
-
-
-def _timespan_text(value: timedelta) -> str:
-    ticks = (value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds) * 10
-    sign = "-" if ticks < 0 else ""
-    ticks = abs(ticks)
-    days, rest = divmod(ticks, 864_000_000_000)
-    hours, rest = divmod(rest, 36_000_000_000)
-    minutes, rest = divmod(rest, 600_000_000)
-    seconds, fraction = divmod(rest, 10_000_000)
-    text = f"{sign}{str(days) + '.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def table_json(table: Table) -> dict[str, Any]:

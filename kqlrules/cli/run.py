@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,8 @@ from kqlrules.cli.progress import Advance, progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.rules import LoadedDetection, SinkConfig
-    from kqlrules.runner import ScheduledDetection, Sink, Window
+    from kqlrules.rules import LoadedDetection
+    from kqlrules.runner import ScheduledDetection
 
 DEFAULT_STATE = Path(".kqlrules/runner.db")
 # Azure: a row is stamped with its ingestion time before it can be queried; a minute covers the usual gap.
@@ -65,16 +65,11 @@ def counting_windows(
     advance: Advance, *, anchor_now: bool = False
 ) -> Callable[[LoadedDetection], ScheduledDetection]:
     """Detections scheduled as the runner's `WindowTemplate`s, advancing a progress bar once per window."""
-    from kqlrules.runner import ScheduledDetection, WindowTemplate
+    from kqlrules.runner import WindowTemplate
 
     def schedule(detection: LoadedDetection) -> ScheduledDetection:
-        template = WindowTemplate(detection, anchor_now=anchor_now)
-
-        def render(window: Window) -> str:
-            advance(description=detection.key)
-            return template.render(window)
-
-        return ScheduledDetection(detection.meta, render, template.locate)
+        step = partial(advance, description=detection.key)
+        return WindowTemplate(detection, anchor_now=anchor_now).scheduled(on_render=step)
 
     return schedule
 
@@ -153,6 +148,7 @@ def run_command(
         configure,
         event,
         is_database_url,
+        open_sinks,
         open_state,
     )
     from kqlrules.workspace import now_is_timespan_end, open_workspace
@@ -225,37 +221,6 @@ def _timespan(text: str, option: str) -> timedelta:
         return parse_timespan(text)
     except TimespanError as error:
         raise UsageProblem(f"{option}: {error}") from None
-
-
-def open_sinks(
-    specs: list[str], named: Mapping[str, SinkConfig], state_file: Path | None = None
-) -> list[Sink]:
-    """`--sink` values: a name from kqlrules.toml (the outbox keys on it, so its target may change), or a
-    spec (its own name). None may write into `state_file`, the runner's own state. If one cannot be opened,
-    those opened before it are closed."""
-    opened: list[Sink] = []
-    try:
-        for spec in specs:
-            opened.append(_open_one(spec, named, state_file))
-    except BaseException:
-        for sink in opened:
-            sink.close()
-        raise
-    return opened
-
-
-def _open_one(spec: str, named: Mapping[str, SinkConfig], state_file: Path | None) -> Sink:
-    from kqlrules.runner import open_sink
-
-    config = named.get(spec)
-    if config is None:
-        return open_sink(spec, state_file=state_file)
-    secret = os.environ.get(config.secret_env) if config.secret_env else None
-    if config.secret_env and secret is None:
-        raise KqlrulesError(
-            f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
-        )
-    return open_sink(config.target, name=spec, secret=secret, state_file=state_file)
 
 
 @run_app.command("status")

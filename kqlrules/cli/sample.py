@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
@@ -33,7 +34,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(DEFAULT_DAYS, "--days", help="Length of the week (at least 4)."),
     ) -> None:
         """Write a deterministic week of the tenant "contoso", with the stories the pack must catch."""
-        from kqlrules.sample import format_datetime, generate
+        from kqlrules.datetimes import format_datetime_milliseconds
+        from kqlrules.sample import generate
 
         begin = instant_option(start, "--start") if start is not None else None
         result = generate(output, seed=seed, start=begin, days=days)
@@ -42,8 +44,8 @@ def register(app: typer.Typer) -> None:
                 {
                     "folder": str(result.folder),
                     "seed": result.seed,
-                    "start": format_datetime(result.start),
-                    "end": format_datetime(result.end),
+                    "start": format_datetime_milliseconds(result.start),
+                    "end": format_datetime_milliseconds(result.end),
                     "rows": result.row_counts,
                     "stories": [story.as_dict() for story in result.stories],
                 }
@@ -52,13 +54,14 @@ def register(app: typer.Typer) -> None:
         table = Table("story", "when (UTC)", "fires", "must not fire", box=None)
         for story in sorted(result.stories, key=lambda s: s.start):
             table.add_row(
-                story.name,
+                escape(story.name),
                 f"{story.start:%a %Y-%m-%d %H:%M}",
-                ", ".join(story.fires) or "-",
-                ", ".join(story.must_not_fire) or "-",
+                escape(", ".join(story.fires) or "-"),
+                escape(", ".join(story.must_not_fire) or "-"),
             )
         console.print(table)
         rows = ", ".join(f"{name} {count}" for name, count in result.row_counts.items())
         console.print(
-            f"Wrote {result.folder}: {rows} rows ({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d})."
+            f"Wrote {result.folder}: {rows} rows ({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}).",
+            markup=False,
         )

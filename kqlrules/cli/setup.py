@@ -15,4 +15,4 @@ def register(app: typer.Typer) -> None:
         from kqlrules.kusto import install
 
         home = install(force=force)
-        console.print(f"Kusto analyzer ready in {home}")
+        console.print(f"Kusto analyzer ready in {home}", markup=False)

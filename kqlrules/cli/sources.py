@@ -13,7 +13,6 @@ from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    arm_credential,
     console,
     exit_for_differences,
     instant_option,
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 def _context(ctx: typer.Context, env: str | None) -> Any:
     """Repository, environment, its sources configuration, what each detection reads, the store."""
-    from kqlrules.deploy import environment_from_config
+    from kqlrules.deploy import arm_credential, environment_from_config
     from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
     from kqlrules.rules import load_config, load_repository
     from kqlrules.sources import ArmSourcesStore, sources_config
@@ -122,7 +121,8 @@ def _print_plan(plan: Any) -> None:
             continue
         where = escape(scope_label(change.wanted.scope))
         console.print(f"[bold]{change.action}[/] diagnostic setting {escape(change.wanted.name)} on {where}")
-        console.print(f"    export {', '.join(sorted(change.added)) or '(destinations change)'}")
+        exported = ", ".join(sorted(change.added)) or "(destinations change)"
+        console.print(f"    export {exported}", markup=False)
     for export in plan.exports:
         if export.action.value == "no change":
             continue
@@ -130,7 +130,8 @@ def _print_plan(plan: Any) -> None:
             f"[bold]{export.action}[/] Defender for Cloud continuous export {escape(export.wanted.name)} "
             f"in resource group {escape(export.wanted.resource_group)}"
         )
-        console.print(f"    export {', '.join(sorted(export.added)) or '(scope or workspace changes)'}")
+        exported = ", ".join(sorted(export.added)) or "(scope or workspace changes)"
+        console.print(f"    export {exported}", markup=False)
     for retention in plan.retention:
         if retention.action.value == "no change":
             continue
@@ -211,12 +212,12 @@ def check_command(
                 problems = "; ".join(t.problems) or "ok"
                 table.add_row(
                     escape(state.key),
-                    t.table,
+                    escape(t.table),
                     escape(t.collected_by),
                     exported,
                     str(t.rows),
                     retention,
-                    problems,
+                    escape(problems),
                 )
         console.print(table)
         console.print(
@@ -266,6 +267,7 @@ def detection_states(
 def blind_before_deploy(repository: Any, environment: Any, detection_ids: set[str]) -> list[Any] | None:
     """The detections among `detection_ids` (lower-case ids) that would be blind once deployed, by the
     `sources check` rules; None when the environment names no workspace_id to count rows in."""
+    from kqlrules.deploy import arm_credential
     from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
     from kqlrules.sources import ArmSourcesStore, sources_config
     from kqlrules.workflow import tables_read

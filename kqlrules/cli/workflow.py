@@ -17,7 +17,6 @@ from kqlrules.cli.common import (
     OutputFormat,
     UsageProblem,
     app_context,
-    arm_credential,
     console,
     err_console,
     instant_option,
@@ -69,8 +68,9 @@ def init_command(
 
     written = scaffold(directory)
     for path in written:
-        console.print(f"created {path}", highlight=False)
-    console.print(f"\nNext: cd {directory} && kqlrules validate && kqlrules test", highlight=False)
+        console.print(f"created {path}", highlight=False, markup=False, soft_wrap=True)
+    next_step = f"\nNext: cd {directory} && kqlrules validate && kqlrules test"
+    console.print(next_step, highlight=False, markup=False, soft_wrap=True)
 
 
 @import_app.command("sentinel")
@@ -125,7 +125,7 @@ def import_workspace_command(
     legacy_workspace: str | None = typer.Option(None, "--workspace", hidden=True),
 ) -> None:
     """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
-    from kqlrules.deploy import open_stores
+    from kqlrules.deploy import arm_credential, open_stores
     from kqlrules.rules import load_repository
     from kqlrules.workflow import import_workspace
 
@@ -203,20 +203,10 @@ def _import_environment(
 def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
     """The tables a query reads, by the analyzer; None when the analyzer does not run here."""
     from kqlrules.kusto import resolve_schemas
+    from kqlrules.workflow import query_tables
 
     analyzer = _analyzer()
-    if analyzer is None:
-        return None
-    schemas = resolve_schemas(root)
-
-    def tables(query: str) -> list[str]:
-        try:
-            analysis = analyzer.analyze(query, schemas)
-        except KqlrulesError:
-            return []
-        return [] if analysis.errors else list(analysis.tables)
-
-    return tables
+    return None if analyzer is None else query_tables(analyzer, resolve_schemas(root))
 
 
 @export_app.command("sentinel")
@@ -230,25 +220,17 @@ def export_sentinel_command(
 
     Each rule is checked against Azure-Sentinel's repository CI rules; what it would refuse is a warning."""
     from kqlrules.rules import load_repository, shown
-    from kqlrules.workflow import ci_problems, dump_yaml, duplicate_ids, tables_named_in, to_sentinel
+    from kqlrules.workflow import export_sentinel
 
     root = app_context(ctx).repo
     repo = load_repository(root, env=env, strict=True)
-    tables_of = _tables_of(root)
-    exported: list[tuple[str, dict[str, object]]] = []
-    for detection in repo.detections:
-        query = detection.render().text
-        tables = detection.meta.tables or (tables_of(query) if tables_of else []) or tables_named_in(query)
-        rule = to_sentinel(detection.meta, query, tables=tables)
-        target = output / detection.area / f"{detection.name}.yaml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dump_yaml(rule), encoding="utf-8")
-        for problem in ci_problems(rule):
-            print_warning(f"{shown(target)}: {problem}")
-        exported.append((shown(target), rule))
-    for problem in duplicate_ids(exported):
-        print_warning(str(problem))
-    console.print(f"exported {len(exported)} rule(s) to {output}", highlight=False, markup=False)
+    exported = export_sentinel(repo.detections, output, _tables_of(root))
+    for item in exported.rules:
+        for problem in item.problems:
+            print_warning(f"{shown(item.path)}: {problem}")
+    for problem in exported.duplicate_ids:
+        print_warning(problem)
+    console.print(f"exported {len(exported.rules)} rule(s) to {output}", highlight=False, markup=False)
 
 
 @coverage_app.command("attack")
@@ -352,13 +334,16 @@ def _print_data_coverage(coverage: DataCoverage) -> None:
     console.print(f"{len(blind)} blind detection(s)", highlight=False)
     for detection in blind:
         without = ", ".join(coverage.missing(detection))
-        console.print(f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  {detection.key}: no data in {without}", highlight=False, soft_wrap=True, markup=False
+        )
     unwatched = coverage.unwatched
     if unwatched:
         console.print(
             "tables with data that no detection reads: "
             + ", ".join(f"{name} ({coverage.rows[name]:,} rows)" for name in unwatched),
             highlight=False,
+            markup=False,
         )
     else:
         console.print("every table with data is read by a detection", highlight=False)
@@ -431,7 +416,7 @@ def version_bump_command(
         print_json({"bumped": bumps})
         return
     for bump in bumps:
-        console.print(f"{bump['detection']}: {bump['from']} -> {bump['to']}")
+        console.print(f"{bump['detection']}: {bump['from']} -> {bump['to']}", highlight=False, markup=False)
     if not bumps:
         console.print("no detection changed since queries/.lock.json: nothing to bump")
 
@@ -445,4 +430,4 @@ def version_lock_command(ctx: typer.Context) -> None:
 
     repo = load_repository(app_context(ctx).repo, strict=True)
     path = write_lock(repo.queries_dir, repo.detections)
-    console.print(f"wrote {path} ({len(repo.detections)} detections)")
+    console.print(f"wrote {path} ({len(repo.detections)} detections)", highlight=False, markup=False)

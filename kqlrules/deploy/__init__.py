@@ -29,6 +29,7 @@ from kqlrules.deploy.deployable import Deployable, deployable, deployables
 from kqlrules.deploy.emulator import EmulatorCredential
 from kqlrules.deploy.environment import (
     Environment,
+    arm_credential,
     configured_repository,
     environment_from_config,
     environment_from_table,
@@ -74,6 +75,7 @@ __all__ = [
     "RuleStore",
     "add_watchlists",
     "apply_plan",
+    "arm_credential",
     "arm_pipeline_client",
     "as_markdown",
     "as_text",

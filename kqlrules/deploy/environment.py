@@ -53,6 +53,19 @@ class Environment:
         return urlparse(self.arm_endpoint).hostname in _LOOPBACK_HOSTS
 
 
+def arm_credential(environment: Environment) -> Any:
+    """The emulator's credential for a loopback ARM endpoint (the token its start wrote for this user),
+    else DefaultAzureCredential (deploy, sources and import workspace alike); imported here, not at
+    start-up, because the Azure SDK is slow to load."""
+    if environment.is_loopback:
+        from kqlrules.deploy.emulator import EmulatorCredential
+
+        return EmulatorCredential.for_endpoint(environment.arm_endpoint)
+    from kqlrules.azure_credential import DefaultCredential
+
+    return DefaultCredential()
+
+
 def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:
     targets = tuple(table.get("targets", TARGETS))
     required = (

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from kqlrules.engine.errors import KqlSemanticError, UnsupportedKql
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
-from kqlrules.engine.tree import Node
-from kqlrules.kusto import LineIndex
+from kqlrules.kusto import LineIndex, Node
 from kqlrules.table import Column
 
 

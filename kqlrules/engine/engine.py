@@ -318,7 +318,23 @@ _DUCKDB_REFUSALS = [
     (re.compile(r"Division by zero in expression \(.*%"), "an integer modulo by zero"),
     (re.compile(r"Division by zero"), "an integer division by zero"),
 ]
+# RE2's messages (DuckDB's regular expressions are RE2, as Kusto's are: re2.md): a regex the query gives
+# that RE2 cannot compile is the query's error, named in its own terms.
+_RE2_ERRORS = (
+    r"missing \]|missing \)|unexpected \)|bad repetition operator|invalid repetition size|trailing \\"
+    r"|invalid perl operator|invalid escape sequence|invalid character class(?: range)?"
+    r"|no argument for repetition operator|invalid named capture group|invalid UTF-8|pattern too large"
+)
 _DUCKDB_FAILURES = [
+    (
+        re.compile(rf"(?:Invalid Input Error: |Pattern failed to parse: )({_RE2_ERRORS})"),
+        "a regular expression is not valid ({0})",
+    ),
     (re.compile(r"Conversion Error"), "a value could not be converted to its type"),
     (re.compile(r"Invalid Input Error: Malformed JSON"), "a dynamic value is not valid JSON"),
+    # RE2's own messages for a pattern it cannot compile (Kusto's regular expressions are RE2: re2.md).
+    (
+        re.compile(r"Invalid Input Error: ((?:missing|invalid|bad|trailing|no argument|unexpected)[^\n]*)"),
+        "the regular expression is not valid ({0})",
+    ),
 ]

@@ -104,7 +104,7 @@ def _integer(text: str, name: str, bounds: tuple[int, int], bare: bool) -> Readi
         if _DIGITS.fullmatch(digits):
             return Reading(_in_range(sign * int(digits), bounds, name))
         if _HEX.fullmatch(digits):
-            return Reading(_in_range(sign * _bits(int(digits, 16), bounds), bounds, name))
+            return Reading(_in_range(_signed_bits(sign, int(digits, 16), bounds), bounds, name))
         raise Unreadable(f"not a {name} literal")
     if inner == "null":
         return Reading(None)
@@ -113,13 +113,8 @@ def _integer(text: str, name: str, bounds: tuple[int, int], bare: bool) -> Readi
         raise Unreadable(f"the reference gives {name}() an integer or null")
     digits = found.group(2)
     if digits[:2].lower() == "0x":
-        return Reading(
-            _in_range(
-                -_bits(int(digits, 16), bounds) if found.group(1) == "-" else _bits(int(digits, 16), bounds),
-                bounds,
-                name,
-            )
-        )
+        sign = -1 if found.group(1) == "-" else 1
+        return Reading(_in_range(_signed_bits(sign, int(digits, 16), bounds), bounds, name))
     value = int(digits)
     return Reading(_in_range(-value if found.group(1) == "-" else value, bounds, name))
 
@@ -129,6 +124,15 @@ def _bits(value: int, bounds: tuple[int, int]) -> int:
     must agree (the translator compares the two readings), as the reference gives no example."""
     width = 2 * (bounds[1] + 1)
     return value - width if bounds[1] < value < width else value
+
+
+def _signed_bits(sign: int, value: int, bounds: tuple[int, int]) -> int:
+    """A signed hex literal in two's complement: `long(-0x8000000000000000)` is the smallest long (negating
+    the bit pattern, as the analyzer does, rather than the pattern's value, which would overflow)."""
+    width = 2 * (bounds[1] + 1)
+    if sign > 0 or value >= width:
+        return sign * _bits(value, bounds)
+    return _bits(-value % width, bounds)
 
 
 def _signed(text: str) -> tuple[int, str, str]:

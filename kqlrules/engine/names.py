@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 def name_text(node: Node) -> str:

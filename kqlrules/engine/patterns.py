@@ -14,7 +14,7 @@ from kqlrules.engine.context import Binding, Position, Row, Scope
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

@@ -11,9 +11,8 @@ from kqlrules.engine.guards import Guard
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
-from kqlrules.kusto import Analysis
+from kqlrules.kusto import Analysis, Node
 from kqlrules.table import Column
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from kqlrules.engine.errors import UnsupportedKql
@@ -41,6 +42,15 @@ def _real(value: Any) -> Any:
     return None if value is None else float(value)
 
 
+def _decimal(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite() and Decimal(float(value)) != value:
+        # An exact decimal (parse_version's) that a float cannot hold: rounded, it would be a wrong answer.
+        if value == value.to_integral_value():
+            return int(value)
+        raise UnsupportedKql("a decimal with more digits than a real holds, in the result")
+    return _real(value)
+
+
 def _bool(value: Any) -> Any:
     return None if value is None else bool(value)
 
@@ -50,7 +60,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "timespan": _timespan,
     "dynamic": _dynamic,
     "real": _real,
-    "decimal": _real,
+    "decimal": _decimal,
     "bool": _bool,
 }
 
@@ -64,7 +74,17 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
         if column.type == "datetime":
             # combine() is several times faster than replace(tzinfo=...), and gives the same value.
             combine = datetime.combine
-            values[index] = [None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]]
+            try:
+                values[index] = [
+                    None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]
+                ]
+            except AttributeError:
+                # DuckDB hands back text for an instant outside years 1-9999: Kusto's datetime spans
+                # 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond gives is
+                # not documented.
+                raise UnsupportedKql(
+                    "a datetime outside the range of datetime (0001-01-01 to 9999-12-31)"
+                ) from None
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already
                 values[index] = ["" if v is None else v for v in values[index]]

@@ -18,8 +18,8 @@ from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql
 from kqlrules.engine.translation import expressions, scopes, tabular
 from kqlrules.engine.translation.nodes import describe, kusto_type
-from kqlrules.engine.tree import Expansion, Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.kusto import Expansion, Node
 from kqlrules.table import Column
 
 __all__ = ["BaseTable", "Translator", "kusto_type"]

@@ -43,6 +43,7 @@ from kqlrules.engine.functions import (
 from kqlrules.engine.functions.support import RUNTIME_REFUSAL
 from kqlrules.engine.operators.kvtext import parse_kv
 from kqlrules.engine.windows import window_sessions
+from kqlrules.timespan import format_dotnet_ticks
 
 _BIGINT = "BIGINT"
 _DOUBLE = "DOUBLE"
@@ -54,13 +55,15 @@ _TIME = "TIMESTAMP"
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_format_real", formatting.format_real, [_DOUBLE], _TEXT),
     ("kql_format_datetime", formatting.format_datetime_iso, [_TIME], _TEXT),
-    ("kql_format_timespan", formatting.format_timespan_constant, [_BIGINT], _TEXT),
+    ("kql_format_timespan", format_dotnet_ticks, [_BIGINT], _TEXT),
     ("kql_format_datetime_custom", formatting.format_datetime_custom, [_TIME, _TEXT], _TEXT),
     ("kql_format_timespan_custom", formatting.format_timespan_custom, [_BIGINT, _TEXT], _TEXT),
     ("kql_dynamic_to_string", formatting.dynamic_to_string, [_TEXT], _TEXT),
     ("kql_parse_datetime", parsing.parse_datetime, [_TEXT], _TIME),
     ("kql_parse_timespan", parsing.parse_timespan_ticks, [_TEXT], _BIGINT),
     ("kql_parse_long", parsing.parse_long, [_TEXT], _BIGINT),
+    ("kql_text_to_long", parsing.text_to_long, [_TEXT, _BOOL], _BIGINT),
+    ("kql_dynamic_to_integer", parsing.dynamic_to_integer, [_TEXT, _BOOL], _BIGINT),
     ("kql_parse_real", parsing.parse_real, [_TEXT], _DOUBLE),
     ("kql_parse_bool", parsing.parse_bool, [_TEXT], _BOOL),
     ("kql_parse_guid", parsing.parse_guid, [_TEXT], _TEXT),
@@ -96,6 +99,10 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
 
 # Kusto's modulo is never negative: 0 <= N % D < abs(D).
 SQL_MACROS = [
+    # Ticks (100 ns, Kusto's unit) to the engine's microseconds, refusing a remainder rather than dropping it.
+    "CREATE OR REPLACE MACRO kql_whole_microseconds(t) AS (CASE WHEN CAST(t AS BIGINT) % 10 <> 0 THEN "
+    "error('" + RUNTIME_REFUSAL + "a datetime finer than a microsecond (Kusto keeps 100-ns ticks)') "
+    "ELSE CAST(t AS BIGINT) // 10 END)",
     "CREATE OR REPLACE MACRO kql_mod(n, d) AS ((n % abs(d)) + abs(d)) % abs(d)",
     "CREATE OR REPLACE MACRO kql_real_mod(n, d) AS n - abs(d) * floor(n / abs(d))",
     # Nearest-rank percentile of a sorted list: the value at rank ceil(p * N), at least the first.
@@ -131,9 +138,36 @@ def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _real_as_text(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A real-valued helper that answers in text: DuckDB turns a Python UDF's NaN result into NULL, and
+    Kusto's NaN is a value, not null (real.md: `real(nan)`); `repr` round-trips every double exactly."""
+
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        value = function(*args)
+        return None if value is None else repr(float(value))
+
+    return call
+
+
 def register_udfs(connection: duckdb.DuckDBPyConnection) -> None:
     """Make every `kql_*` helper available to SQL run on `connection`."""
     for name, function, parameters, result in PYTHON_FUNCTIONS:
+        if result == "DOUBLE":
+            # Registered as `<name>__text` and read back as a double by a macro of the helper's own name.
+            connection.create_function(
+                f"{name}__text",
+                _real_as_text(_null_in_null_out(function)),
+                list(parameters),
+                "VARCHAR",
+                null_handling=FunctionNullHandling.SPECIAL,
+                side_effects=False,
+            )
+            names = ", ".join(f"a{i}" for i in range(len(parameters)))
+            connection.execute(
+                f"CREATE OR REPLACE MACRO {name}({names}) AS CAST({name}__text({names}) AS DOUBLE)"
+            )
+            continue
         connection.create_function(
             name,
             _null_in_null_out(function),

@@ -15,8 +15,8 @@ from kqlrules.engine.context import Row
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator
@@ -140,7 +140,8 @@ def row_window_session(t: Translator, node: Node, row: Row) -> Sql:
         [("__kql_t", Sql(f"epoch_us({value.text})", "long"))],
         args[3] if len(args) > 3 else None,
     )
-    first_us, between_us = f"({from_first.text} // 10)", f"({between.text} // 10)"
+    first_us = f"kql_whole_microseconds({from_first.text})"
+    between_us = f"kql_whole_microseconds({between.text})"
     listed = t.ctes.add(
         f"SELECT list(o ORDER BY o) AS os, kql_window_sessions(list(__kql_t ORDER BY o), "
         f"list(__kql_r ORDER BY o), {first_us}, {between_us}) AS ss FROM {rows.name}",

@@ -30,6 +30,7 @@ from kqlrules.kusto.schemas import (
     resolve_schemas,
     with_watchlists,
 )
+from kqlrules.kusto.tree import Expansion, Node, downstream_operators, named_parameters, pipe_input
 from kqlrules.kusto.workspace_schema import (
     SchemaDrift,
     WorkspaceRef,
@@ -47,8 +48,10 @@ __all__ = [
     "AnalyzerMissing",
     "AnalyzerTimeout",
     "Diagnostic",
+    "Expansion",
     "FunctionSchema",
     "LineIndex",
+    "Node",
     "Parameter",
     "SchemaDrift",
     "SchemaError",
@@ -59,11 +62,14 @@ __all__ = [
     "build_builtin",
     "default_credential",
     "diff_schemas",
+    "downstream_operators",
     "ensure_installed",
     "fetch_tables",
     "import_folders",
     "install",
     "kusto_type",
+    "named_parameters",
+    "pipe_input",
     "resolve_schemas",
     "shared_analyzer",
     "with_watchlists",

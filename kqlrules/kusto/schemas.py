@@ -215,15 +215,24 @@ def _builtin_definitions() -> tuple[dict[str, TableSchema], dict[str, FunctionSc
 
 
 def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8-sig")
+    from kqlrules.text_files import NotUtf8, decode_utf8
+
+    try:
+        text = decode_utf8(path.read_bytes())
+    except OSError as error:
+        raise SchemaError(f"cannot read the schema file: {error.strerror}", Location.of(path)) from None
+    except NotUtf8 as error:
+        raise SchemaError(str(error), Location.of(path, error.line, error.col)) from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)
+        except RecursionError:
+            raise SchemaError("invalid JSON: nested too deeply", Location.of(path, 1, 1)) from None
         except json.JSONDecodeError as error:
             # Several published Sentinel schemas carry trailing commas; accept them, report anything else.
             try:
                 return json.loads(re.sub(r",(\s*[\]}])", r"\1", text))
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise SchemaError(
                     f"invalid JSON: {error.msg}", Location.of(path, error.lineno, error.colno)
                 ) from None

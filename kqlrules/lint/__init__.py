@@ -14,7 +14,6 @@ from kqlrules.lint.rules import INVALID_INPUT, RULES, Rule
 from kqlrules.lint.runner import LintRun, lint_unit, lint_units
 from kqlrules.lint.sentinel import read_sentinel_rule
 from kqlrules.lint.sources import discover, file_unit
-from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import ColumnUse, LintUnit, block_origin, identity_origin
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "Finding",
     "LintRun",
     "LintUnit",
-    "Node",
     "Rule",
     "Severity",
     "block_origin",

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from kqlrules.errors import Location
-from kqlrules.kusto import Analysis, SchemaSet
+from kqlrules.kusto import Analysis, Node, SchemaSet, downstream_operators, named_parameters, pipe_input
 from kqlrules.lint.findings import Severity
-from kqlrules.lint.syntax import Node, downstream_operators, named_parameters, pipe_input
 from kqlrules.lint.unit import LintUnit
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 
@@ -134,13 +133,13 @@ def _let_target(expression: Node) -> str | None:
         node = node.parent
     parent = node.parent
     if parent is not None and parent.kind == "LetStatement":
-        declaration = parent.child("Name")
+        declaration = parent.get("Name")
         return declaration.name() if declaration is not None else None
     return None
 
 
 def _filters_on_time(operator: Node) -> bool:
-    condition = operator.child("Condition")
+    condition = operator.get("Condition")
     if condition is None:
         return False
     for node in condition.find("NameReference"):
@@ -173,10 +172,10 @@ _TERM = re.compile(r"^[A-Za-z0-9]{3,}$")
 )
 def contains_where_has_works(context: RuleContext) -> Iterator[Hit]:
     for node in context.tree.find(*_CONTAINS):
-        right = node.child("Right")
+        right = node.get("Right")
         value = _string_literal(right) if right is not None else None
         if value is not None and _TERM.match(value):
-            operator = next((c for c in node.children if c.slot == "Operator"), node)
+            operator = next((c for c in node.children if c.field == "Operator"), node)
             yield Hit(
                 f'"{value}" is a whole term: `{_CONTAINS[node.kind]}` finds it through the term index',
                 operator.start,
@@ -236,7 +235,7 @@ def filter_after_join(context: RuleContext) -> Iterator[Hit]:
         if join is None or _join_kind(join) not in _PUSHABLE_KINDS:
             continue
         left = pipe_input(join)
-        condition = operator.child("Condition")
+        condition = operator.get("Condition")
         if left is None or left.raw_columns is None or condition is None:
             continue
         names = {node.symbol[0] for node in condition.referenced_columns() if node.symbol}
@@ -255,14 +254,14 @@ def _join_before(operator: Node) -> Node | None:
     """The join this filter follows, through any filters between them."""
     stage = pipe_input(operator)
     while stage is not None and stage.kind == "PipeExpression":
-        previous = stage.child("Operator")
+        previous = stage.get("Operator")
         if previous is None:
             return None
         if previous.kind == "JoinOperator":
             return previous
         if previous.kind != "FilterOperator":
             return None
-        stage = stage.child("Expression")
+        stage = stage.get("Expression")
     return None
 
 
@@ -270,7 +269,7 @@ def _join_kind(join: Node) -> str:
     parameter = named_parameters(join).get("kind")
     if parameter is None:
         return "innerunique"
-    value = parameter.child("Expression")
+    value = parameter.get("Expression")
     return ((value.name() or value.token or "") if value is not None else "").lower()
 
 
@@ -289,7 +288,7 @@ def _has_calls_on_right(condition: Node) -> bool:
 )
 def where_on_dropped_column(context: RuleContext) -> Iterator[Hit]:
     for operator in context.tree.find("FilterOperator"):
-        condition = operator.child("Condition")
+        condition = operator.get("Condition")
         if condition is None:
             continue
         for reference in condition.find("NameReference"):
@@ -309,11 +308,11 @@ def where_on_dropped_column(context: RuleContext) -> Iterator[Hit]:
 def _dropped_by(operator: Node, name: str) -> Node | None:
     stage = pipe_input(operator)
     while stage is not None and stage.kind == "PipeExpression":
-        before = stage.child("Expression")
+        before = stage.get("Expression")
         if before is None:
             return None
         if name in before.column_names and name not in stage.column_names:
-            return stage.child("Operator")
+            return stage.get("Operator")
         stage = before
     return None
 
@@ -394,15 +393,15 @@ def _is_lower_bound(call: Node) -> bool:
     if parent is None:
         return False
     if parent.kind in ("GreaterThanExpression", "GreaterThanOrEqualExpression"):
-        return call.slot == "Right"
+        return call.field == "Right"
     if parent.kind in ("LessThanExpression", "LessThanOrEqualExpression"):
-        return call.slot == "Left"
-    return parent.kind == "ExpressionCouple" and call.slot == "First"
+        return call.field == "Left"
+    return parent.kind == "ExpressionCouple" and call.field == "First"
 
 
 def _first_argument(call: Node) -> Node | None:
-    arguments = call.child("ArgumentList")
-    expressions = arguments.child("Expressions") if arguments else None
+    arguments = call.get("ArgumentList")
+    expressions = arguments.get("Expressions") if arguments else None
     element = expressions.children[0] if expressions and expressions.children else None
     return element.children[0] if element and element.children else None
 
@@ -410,7 +409,7 @@ def _first_argument(call: Node) -> Node | None:
 def _timespan_lets(tree: Node) -> dict[str, Node]:
     found = {}
     for statement in tree.find("LetStatement"):
-        name, value = statement.child("Name"), statement.child("Expression")
+        name, value = statement.get("Name"), statement.get("Expression")
         if name is not None and value is not None:
             found[name.name() or ""] = value
     return found

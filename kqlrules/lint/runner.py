@@ -18,13 +18,13 @@ from kqlrules.kusto import (
     AnalyzerMissing,
     Diagnostic,
     LineIndex,
+    Node,
     SchemaSet,
     TreeTooDeep,
 )
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.provenance import UNKNOWN_NAME, UNKNOWN_TABLE, unknown_name_hint
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
-from kqlrules.lint.syntax import Node
 from kqlrules.lint.unit import LintUnit
 from kqlrules.rules import MAX_QUERY_LENGTH
 

@@ -4,7 +4,7 @@ plain `.kql` files, and Microsoft Sentinel rule YAML files (anything with a `que
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from kqlrules.errors import KqlrulesError, Location
@@ -99,7 +99,7 @@ def detection_unit(detection: LoadedDetection) -> LintUnit:
 def _column_uses(detection: LoadedDetection) -> list[ColumnUse]:
     meta = detection.meta
     uses = []
-    written = detection.document.get("entities") if hasattr(detection.document, "get") else None
+    written = detection.document.get("entities") if isinstance(detection.document, Mapping) else None
     as_list = isinstance(written, list)  # `- {type: Account, fields: {...}}` rather than `Account: ...`
     for index, entity in enumerate(meta.entities):
         for identifier, column in entity.fields.items():

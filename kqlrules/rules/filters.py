@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from jinja2 import Undefined
 
+from kqlrules.datetimes import format_datetime, format_datetime_microseconds, parse_datetime
 from kqlrules.timespan import TimespanError, format_timespan, parse_timespan
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -161,16 +162,15 @@ def kql_datetime(value: Any) -> str:
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            moment = parse_datetime(value)
         except ValueError:
             raise FilterValueError(f"kql_datetime: not an ISO 8601 datetime: {value!r}", value) from None
     else:
         raise FilterValueError(f"kql_datetime: expected a datetime, got {value!r}", value)
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}"
-    return f"datetime({text}Z)"
+    # Whole seconds as Log Analytics prints them; a fraction with all six digits, as rendered queries always
+    # have had it (a deployed rule's text, and so its content hash, does not change).
+    text = format_datetime_microseconds(moment) if moment.microsecond else format_datetime(moment)
+    return f"datetime({text})"
 
 
 FILTERS: dict[str, Callable[[Any], str]] = {

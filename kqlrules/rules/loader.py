@@ -116,7 +116,8 @@ def plain(node: Any) -> Any:
 def position(document: Any, loc: tuple[Any, ...], *, key: bool = False) -> tuple[int, int]:
     """The 1-based line/col of the value at `loc` (of its key when `key`), or of the deepest parent found."""
     node = document
-    line, col = (document.lc.line + 1, document.lc.col + 1) if hasattr(document, "lc") else (1, 1)
+    positioned = isinstance(document, CommentedMap | CommentedSeq)
+    line, col = (document.lc.line + 1, document.lc.col + 1) if positioned else (1, 1)
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
         if isinstance(node, CommentedMap) and part in node:

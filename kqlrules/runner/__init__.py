@@ -9,7 +9,7 @@ from kqlrules.runner.limits import Limits, backoff
 from kqlrules.runner.logs import configure, event
 from kqlrules.runner.runner import Runner, RunnerConfig, RunSummary, ScheduledDetection
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window, first_end, window_ending
-from kqlrules.runner.sinks import SINKS, DeliveryFailed, FileSink, Sink, open_sink, register_sink
+from kqlrules.runner.sinks import SINKS, DeliveryFailed, FileSink, Sink, open_sink, open_sinks, register_sink
 from kqlrules.runner.state import DetectionStatus, RunnerState
 from kqlrules.runner.store import StateStore, is_database_url, open_state, shown_state
 from kqlrules.runner.templates import WindowTemplate
@@ -42,6 +42,7 @@ __all__ = [
     "first_end",
     "is_database_url",
     "open_sink",
+    "open_sinks",
     "open_state",
     "register_sink",
     "shown_state",

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import Detection
 from kqlrules.runner.schedule import Window
 from kqlrules.table import Table
-from kqlrules.workspace import format_datetime
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TIME_COLUMN = "TimeGenerated"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.schedule import Window
-from kqlrules.workspace import format_datetime
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMMENT = re.compile(r"//[^\n]*")

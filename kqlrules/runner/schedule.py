@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.rules import QUERY_NOW, Detection
-from kqlrules.workspace import format_datetime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_DELAY = timedelta(minutes=5)

@@ -26,13 +26,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.logs import event
+
+if TYPE_CHECKING:
+    from kqlrules.rules import SinkConfig
 
 WEBHOOK_SECRET_ENV = "KQLRULES_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Kqlrules-Signature"
@@ -60,6 +63,36 @@ def register_sink(kind: str) -> Callable[[SinkFactory], SinkFactory]:
         return factory
 
     return add
+
+
+def open_sinks(
+    specs: list[str], named: Mapping[str, SinkConfig], state_file: Path | None = None
+) -> list[Sink]:
+    """Each of `specs`: a sink named in kqlrules.toml (`named`; the outbox keys on the name, so its target
+    may change), or a spec (its own name). A named sink's secret is read from its `secret_env` variable.
+    None may write into `state_file`, the runner's own state. If one cannot be opened, those opened before
+    it are closed."""
+    opened: list[Sink] = []
+    try:
+        for spec in specs:
+            opened.append(_open_named(spec, named, state_file))
+    except BaseException:
+        for sink in opened:
+            sink.close()
+        raise
+    return opened
+
+
+def _open_named(spec: str, named: Mapping[str, SinkConfig], state_file: Path | None) -> Sink:
+    config = named.get(spec)
+    if config is None:
+        return open_sink(spec, state_file=state_file)
+    secret = os.environ.get(config.secret_env) if config.secret_env else None
+    if config.secret_env and secret is None:
+        raise KqlrulesError(
+            f"sink {spec!r}: the environment variable {config.secret_env} (its secret) is not set"
+        )
+    return open_sink(config.target, name=spec, secret=secret, state_file=state_file)
 
 
 def open_sink(

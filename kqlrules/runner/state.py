@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import format_datetime_microseconds, parse_datetime_microseconds
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.runner.alerts import Alert, EventKey
 from kqlrules.runner.schedule import Window
@@ -102,13 +103,8 @@ CREATE TABLE IF NOT EXISTS skipped_ranges (
 """
 
 
-def stamp(moment: datetime) -> str:
-    """A sortable text form: fixed width, UTC, microseconds always present."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def unstamp(text: str | None) -> datetime | None:
-    return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+def _stamp_or_none(text: str | None) -> datetime | None:
+    return None if text is None else parse_datetime_microseconds(text)
 
 
 def payload_text(alert: Alert) -> str:
@@ -213,7 +209,7 @@ class WindowCommit:
             "SELECT MAX(window_end) FROM alerts WHERE detection_id = ? AND entity_key = ? AND suppressed = 0",
             (self._detection_id, entity_key),
         ).fetchone()
-        return unstamp(row[0]) if row else None
+        return _stamp_or_none(row[0]) if row else None
 
 
 class RunnerState:
@@ -249,14 +245,17 @@ class RunnerState:
                 "SELECT id, name, last_window_end, next_run_at, failures, last_error, skipped_windows"
                 " FROM detections ORDER BY name"
             ).fetchall()
-        return [DetectionStatus(r[0], r[1], unstamp(r[2]), unstamp(r[3]), r[4], r[5], r[6]) for r in rows]
+        return [
+            DetectionStatus(r[0], r[1], _stamp_or_none(r[2]), _stamp_or_none(r[3]), r[4], r[5], r[6])
+            for r in rows
+        ]
 
     def last_window_ends(self) -> dict[str, datetime]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, last_window_end FROM detections WHERE last_window_end IS NOT NULL"
             ).fetchall()
-        return {detection_id: _must(unstamp(end)) for detection_id, end in rows}
+        return {detection_id: _must(_stamp_or_none(end)) for detection_id, end in rows}
 
     def skipped_ranges(self) -> list[SkippedRange]:
         with self._lock:
@@ -264,7 +263,10 @@ class RunnerState:
                 "SELECT detection_id, name, first_window_end, last_window_end, windows FROM skipped_ranges"
                 " ORDER BY name, first_window_end"
             ).fetchall()
-        return [SkippedRange(r[0], r[1], _must(unstamp(r[2])), _must(unstamp(r[3])), r[4]) for r in rows]
+        return [
+            SkippedRange(r[0], r[1], _must(_stamp_or_none(r[2])), _must(_stamp_or_none(r[3])), r[4])
+            for r in rows
+        ]
 
     def alert_count(self) -> int:
         with self._lock:
@@ -280,18 +282,23 @@ class RunnerState:
             row = self._db.execute(
                 "SELECT last_window_end FROM detections WHERE id = ?", (detection_id,)
             ).fetchone()
-            last = unstamp(row[0]) if row else None
+            last = _stamp_or_none(row[0]) if row else None
             if last is not None and last >= window_end:
                 return Claim("done", last_end=last)
             held = self._db.execute(
                 "SELECT owner, lease_until FROM leases WHERE detection_id = ?", (detection_id,)
             ).fetchone()
-            if held and held[0] != self.owner and _must(unstamp(held[1])) > now and not owner_gone(held[0]):
-                return Claim("busy", until=unstamp(held[1]))
+            if (
+                held
+                and held[0] != self.owner
+                and _must(_stamp_or_none(held[1])) > now
+                and not owner_gone(held[0])
+            ):
+                return Claim("busy", until=_stamp_or_none(held[1]))
             self._db.execute(
                 "INSERT INTO leases VALUES (?, ?, ?) ON CONFLICT (detection_id) DO UPDATE"
                 " SET owner = excluded.owner, lease_until = excluded.lease_until",
-                (detection_id, self.owner, stamp(now + lease)),
+                (detection_id, self.owner, format_datetime_microseconds(now + lease)),
             )
         return Claim("claimed")
 
@@ -300,7 +307,7 @@ class RunnerState:
         ids = list(detection_ids)
         if not ids:
             return set()
-        until = stamp(datetime.now(UTC) + lease)
+        until = format_datetime_microseconds(datetime.now(UTC) + lease)
         lost: set[str] = set()
         with self._transaction():
             for detection_id in ids:
@@ -331,7 +338,7 @@ class RunnerState:
             row = self._db.execute(
                 "SELECT last_window_end FROM detections WHERE id = ?", (detection_id,)
             ).fetchone()
-            last = unstamp(row[0]) if row else None
+            last = _stamp_or_none(row[0]) if row else None
             if (held and held[0] != self.owner) or (last is not None and last >= window.end):
                 raise LeaseLost(f"another runner took over the window {window}")
             commit = WindowCommit(self._db, detection_id)
@@ -343,7 +350,13 @@ class RunnerState:
                 " last_window_end = MAX(COALESCE(last_window_end, ''), excluded.last_window_end),"
                 " next_run_at = excluded.next_run_at, failures = 0, last_error = NULL,"
                 " updated_at = excluded.updated_at",
-                (detection_id, name, stamp(window.end), stamp(next_run_at), stamp(datetime.now(UTC))),
+                (
+                    detection_id,
+                    name,
+                    format_datetime_microseconds(window.end),
+                    format_datetime_microseconds(next_run_at),
+                    format_datetime_microseconds(datetime.now(UTC)),
+                ),
             )
             self._release(detection_id)
 
@@ -356,8 +369,8 @@ class RunnerState:
                     a.fingerprint,
                     a.detection_id,
                     a.entity_key,
-                    stamp(a.window.start),
-                    stamp(a.window.end),
+                    format_datetime_microseconds(a.window.start),
+                    format_datetime_microseconds(a.window.end),
                     int(a.suppressed),
                     payload_text(a),
                 ),
@@ -375,7 +388,13 @@ class RunnerState:
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, next_run_at = excluded.next_run_at,"
                 " failures = failures + 1, last_error = excluded.last_error,"
                 " updated_at = excluded.updated_at",
-                (detection_id, name, stamp(next_run_at), error, stamp(datetime.now(UTC))),
+                (
+                    detection_id,
+                    name,
+                    format_datetime_microseconds(next_run_at),
+                    error,
+                    format_datetime_microseconds(datetime.now(UTC)),
+                ),
             )
             self._release(detection_id)
 
@@ -384,7 +403,7 @@ class RunnerState:
     ) -> None:
         """Windows given up by an explicit catch-up cap: the range is kept for `run status`, and the
         detection resumes after it."""
-        now = stamp(datetime.now(UTC))
+        now = format_datetime_microseconds(datetime.now(UTC))
         with self._transaction():
             self._db.execute(
                 "INSERT INTO detections (id, name, last_window_end, skipped_windows, updated_at)"
@@ -392,11 +411,18 @@ class RunnerState:
                 " ON CONFLICT (id) DO UPDATE SET last_window_end = excluded.last_window_end,"
                 " skipped_windows = skipped_windows + excluded.skipped_windows,"
                 " updated_at = excluded.updated_at",
-                (detection_id, name, stamp(last_end), windows, now),
+                (detection_id, name, format_datetime_microseconds(last_end), windows, now),
             )
             self._db.execute(
                 "INSERT INTO skipped_ranges VALUES (?, ?, ?, ?, ?, ?)",
-                (detection_id, name, stamp(first_end), stamp(last_end), windows, now),
+                (
+                    detection_id,
+                    name,
+                    format_datetime_microseconds(first_end),
+                    format_datetime_microseconds(last_end),
+                    windows,
+                    now,
+                ),
             )
 
     # -- the outbox --------------------------------------------------------------------------------------
@@ -410,11 +436,12 @@ class RunnerState:
             for name in names:
                 self._db.execute(
                     "INSERT INTO sinks VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                    (name, newest, None, stamp(datetime.now(UTC))),
+                    (name, newest, None, format_datetime_microseconds(datetime.now(UTC))),
                 )
                 if replay_from is not None:
                     self._db.execute(
-                        "UPDATE sinks SET replay_from = ? WHERE name = ?", (stamp(replay_from), name)
+                        "UPDATE sinks SET replay_from = ? WHERE name = ?",
+                        (format_datetime_microseconds(replay_from), name),
                     )
 
     def claim_deliveries(
@@ -430,7 +457,15 @@ class RunnerState:
                 " ((t.owner IS NULL OR t.owner = ? OR t.lease_until < ? OR owner_gone(t.owner))"
                 " AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)))"
                 " ORDER BY a.window_end, a.fingerprint LIMIT ?",
-                (sink, sink, sink, self.owner, stamp(now), stamp(now), limit + len(skipped)),
+                (
+                    sink,
+                    sink,
+                    sink,
+                    self.owner,
+                    format_datetime_microseconds(now),
+                    format_datetime_microseconds(now),
+                    limit + len(skipped),
+                ),
             ).fetchall()
             claimed = [r for r in rows if r[0] not in skipped][:limit]
             for fingerprint, _, _ in claimed:
@@ -438,7 +473,7 @@ class RunnerState:
                     "INSERT INTO delivery_attempts (fingerprint, sink, owner, lease_until, attempts)"
                     " VALUES (?, ?, ?, ?, 0) ON CONFLICT (fingerprint, sink) DO UPDATE"
                     " SET owner = excluded.owner, lease_until = excluded.lease_until",
-                    (fingerprint, sink, self.owner, stamp(now + lease)),
+                    (fingerprint, sink, self.owner, format_datetime_microseconds(now + lease)),
                 )
         return [PendingDelivery(fp, sink, json.loads(body), tries or 0) for fp, body, tries in claimed]
 
@@ -446,7 +481,7 @@ class RunnerState:
         with self._transaction():
             self._db.execute(
                 "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?)",
-                (fingerprint, sink, stamp(datetime.now(UTC))),
+                (fingerprint, sink, format_datetime_microseconds(datetime.now(UTC))),
             )
             self._db.execute(
                 "DELETE FROM delivery_attempts WHERE fingerprint = ? AND sink = ?", (fingerprint, sink)
@@ -457,7 +492,7 @@ class RunnerState:
             self._db.execute(
                 "UPDATE delivery_attempts SET owner = NULL, lease_until = NULL, attempts = attempts + 1,"
                 " last_error = ?, next_attempt_at = ? WHERE fingerprint = ? AND sink = ?",
-                (error, stamp(retry_at), fingerprint, sink),
+                (error, format_datetime_microseconds(retry_at), fingerprint, sink),
             )
 
     def release_deliveries(self, sink: str, fingerprints: Iterable[str]) -> None:
@@ -477,7 +512,7 @@ class RunnerState:
             out = []
             for sink in wanted:
                 count, oldest, error = self._backlog_row(sink)
-                out.append(SinkBacklog(sink, count, unstamp(oldest), error))
+                out.append(SinkBacklog(sink, count, _stamp_or_none(oldest), error))
         return out
 
     def _backlog_row(self, sink: str) -> tuple[int, str | None, str | None]:

@@ -3,6 +3,8 @@ a query, so all three give the template the same params (`kqlrules.runner.schedu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kqlrules.errors import Location
 from kqlrules.rules import LineMap, LoadedDetection
 from kqlrules.runner.runner import ScheduledDetection
@@ -30,5 +32,14 @@ class WindowTemplate:
     def locate(self, line: int, col: int) -> Location | None:
         return None if self._line_map is None else self._line_map.to_template(line, col)
 
-    def scheduled(self) -> ScheduledDetection:
-        return ScheduledDetection(self.detection.meta, self.render, self.locate)
+    def scheduled(self, on_render: Callable[[], None] | None = None) -> ScheduledDetection:
+        """The detection as the runner takes it; `on_render` is called before each window's rendering (a
+        progress bar's step)."""
+        if on_render is None:
+            return ScheduledDetection(self.detection.meta, self.render, self.locate)
+
+        def render(window: Window) -> str:
+            on_render()
+            return self.render(window)
+
+        return ScheduledDetection(self.detection.meta, render, self.locate)

@@ -4,7 +4,7 @@ written as a local workspace folder (`<Table>.jsonl`)."""
 from kqlrules.sample.generate import DEFAULT_DAYS, DEFAULT_SEED, GeneratedTenant, generate
 from kqlrules.sample.scoring import DetectionScore, matches, read_manifest, score
 from kqlrules.sample.stories import Story
-from kqlrules.sample.timeline import DEFAULT_START, SampleError, format_datetime
+from kqlrules.sample.timeline import DEFAULT_START, SampleError
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -14,7 +14,6 @@ __all__ = [
     "GeneratedTenant",
     "SampleError",
     "Story",
-    "format_datetime",
     "generate",
     "matches",
     "read_manifest",

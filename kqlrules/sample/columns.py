@@ -34,7 +34,7 @@ _SIGNIN_COMMON = """
     ConditionalAccessPolicies ConditionalAccessStatus CreatedDateTime DeviceDetail IsInteractive Id IPAddress
     IsRisky LocationDetails MfaDetail NetworkLocationDetails OriginalRequestId ResourceDisplayName
     ResourceIdentity RiskDetail RiskEventTypes RiskEventTypes_V2 RiskLevelAggregated RiskLevelDuringSignIn
-    RiskState Status TokenIssuerName TokenIssuerType UserAgent UserDisplayName UserId UserPrincipalName
+    RiskState Status TokenIssuerName TokenIssuerType UserAgent UserDisplayName UserId UserPrincipalName Agent
 """
 
 TABLES: dict[str, TableColumns] = {
@@ -102,6 +102,10 @@ TABLES: dict[str, TableColumns] = {
     "AADRiskyUsers": _table(
         """TenantId SourceSystem TimeGenerated CorrelationId Id IsDeleted IsProcessing OperationName
         RiskDetail RiskLastUpdatedDateTime RiskLevel RiskState UserDisplayName UserPrincipalName Type"""
+    ),
+    "AADRiskyAgents": _table(
+        """TenantId SourceSystem TimeGenerated AgentDisplayName CorrelationId Id IdentityType IsDeleted
+        IsEnabled IsProcessing OperationName RiskDetail RiskLastModifiedDateTime RiskLevel RiskState Type"""
     ),
     "SecurityAlert": _table(
         """TenantId TimeGenerated DisplayName AlertName AlertSeverity Description ProviderName VendorName

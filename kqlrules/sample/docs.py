@@ -17,6 +17,7 @@ TABLE_NOTES = {
     "IntuneDevices": "the daily Intune device snapshot, one row per laptop",
     "AADUserRiskEvents": "Identity Protection risk detections, a row per change of state",
     "AADRiskyUsers": "Identity Protection's risky-user state, a row per change",
+    "AADRiskyAgents": "Identity Protection's risk state of AI agent identities, a row per change",
 }
 
 
@@ -48,6 +49,8 @@ BACKGROUND = [
     "  managed identity reads Key Vault every hour; VMs are started and stopped, releases deployed.",
     "- **Identity Protection**: low-risk \"unfamiliar sign-in properties\" detections, remediated when",
     "  the user passes MFA.",
+    "- **AI agents**: two Entra Agent ID agent users refresh their Microsoft Graph tokens twice a day from",
+    "  their own Azure addresses (the sign-in's `Agent` column marks them `agentIDuser`).",
     "",
     "`kqlrules demo` runs the whole pack over the week and prints, per detection, the alerts on the",
     "stories it is meant for, on look-alikes and on this background, and the precision (the share of",

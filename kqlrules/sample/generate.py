@@ -9,13 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import format_datetime_milliseconds
 from kqlrules.sample.background import generate_background
 from kqlrules.sample.columns import TABLES
 from kqlrules.sample.directory import Tenant, build_tenant
 from kqlrules.sample.records import Recorder, Row
 from kqlrules.sample.scoring import write_manifest
 from kqlrules.sample.stories import STORIES, Scene, Story
-from kqlrules.sample.timeline import DEFAULT_START, Timeline, format_datetime
+from kqlrules.sample.timeline import DEFAULT_START, Timeline
 
 DEFAULT_SEED = 7
 DEFAULT_DAYS = 7
@@ -79,7 +80,7 @@ def _line(table: str, row: Row) -> str:
 
 def _value(value: Any, dynamic: bool) -> Any:
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_datetime_milliseconds(value)
     if isinstance(value, dict | list) and not dynamic:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return value

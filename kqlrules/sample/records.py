@@ -142,6 +142,7 @@ class Recorder:
         ca_status: str | None = None,
         interactive: bool = True,
         mfa_denied_reason: str = "MFA denied; user did not respond to mobile app notification",
+        agentic: dict[str, str] | None = None,
     ) -> Row:
         place = place or user.place
         agent = user.device.user_agent if user_agent is None else user_agent
@@ -224,6 +225,9 @@ class Recorder:
             "UserId": user.id,
             "UserPrincipalName": user.upn,
         }
+        if agentic is not None:
+            # The Agent column: the signIn resource's `agent` (microsoft.graph.agentic.agentSignIn) as JSON.
+            row["Agent"] = json.dumps(agentic)
         if interactive:
             row.update(
                 ResourceId=f"/tenants/{self.tenant.id}/providers/Microsoft.aadiam",

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import parse_datetime
 from kqlrules.sample.stories import Story
 
 MANIFEST = Path("_sample") / "stories.json"
@@ -118,4 +119,4 @@ def _story(item: Mapping[str, Any]) -> Story:
 
 
 def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_datetime(text)

@@ -223,11 +223,47 @@ def risky_user(log: Recorder, when: datetime, user: User, *, level: str, state: 
     )
 
 
+def risky_agent(
+    log: Recorder,
+    when: datetime,
+    *,
+    agent_id: str,
+    name: str,
+    identity_type: str,
+    level: str,
+    state: str,
+    detail: str,
+) -> Row:
+    """One AADRiskyAgents row: an AI agent identity's risk as of `when` (Identity Protection for agents)."""
+    return log.add(
+        "AADRiskyAgents",
+        {
+            "TenantId": log.tenant.id,
+            "SourceSystem": "Azure AD",
+            "TimeGenerated": when,
+            "AgentDisplayName": name,
+            "CorrelationId": log.guid(),
+            "Id": agent_id,
+            "IdentityType": identity_type,
+            "IsDeleted": False,
+            "IsEnabled": True,
+            "IsProcessing": False,
+            "OperationName": "Risky agent",
+            "RiskDetail": detail,
+            "RiskLastModifiedDateTime": when,
+            "RiskLevel": level,
+            "RiskState": state,
+            "Type": "AADRiskyAgents",
+        },
+    )
+
+
 __all__ = [
     "AZURE_REGION",
     "intune_audit",
     "intune_device",
     "risk_detection",
+    "risky_agent",
     "risky_user",
     "service_principal_sign_in",
 ]

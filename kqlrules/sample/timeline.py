@@ -58,9 +58,3 @@ class Timeline:
 
     def is_weekend(self, day_index: int) -> bool:
         return (self.start + timedelta(days=day_index)).weekday() >= 5
-
-
-def format_datetime(value: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and `Z`, as Log Analytics prints it."""
-    moment = value.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -80,6 +80,10 @@ _ENTRA = {
     "AADRiskyServicePrincipals": "RiskyServicePrincipals",
     "AADServicePrincipalRiskEvents": "ServicePrincipalRiskEvents",
     "MicrosoftGraphActivityLogs": "MicrosoftGraphActivityLogs",
+    # Identity Protection for agent identities (tables/aadriskyagents). No published category list names
+    # its category yet; every other AAD<X> table of the setting is filled by category <X> (AADRiskyUsers by
+    # RiskyUsers, AADRiskyServicePrincipals by RiskyServicePrincipals), so it is taken to be RiskyAgents.
+    "AADRiskyAgents": "RiskyAgents",
 }
 # Every category the Entra ID setting accepts (the same page), for the emulator and for `sources plan`.
 ENTRA_CATEGORIES = frozenset(

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap
+
 from kqlrules.errors import Location
 from kqlrules.rules import shown
 from kqlrules.testing.errors import TestFileError
@@ -362,8 +364,9 @@ def _unknown_keys(raw: Mapping[str, Any], allowed: Sequence[str], where: _Where,
 
 def _table_input(value: Any, path: Path, where: _Where, location: Location, label: str) -> TableInput:
     if isinstance(value, Mapping) and set(value) == {"file"}:
+        # `{file: path}`: the path is shown where it is written (a mapping read with positions has them).
+        location = where.value(value, "file") if isinstance(value, CommentedMap) else location
         value = value["file"]
-        location = where.value(value, "file") if hasattr(value, "lc") else location
     if isinstance(value, str):
         fixture = (path.parent / value).resolve()
         if fixture.suffix.lower() not in FIXTURE_SUFFIXES:

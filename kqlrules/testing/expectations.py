@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import Location
 from kqlrules.rules import Trigger
 from kqlrules.table import Table
@@ -165,7 +166,7 @@ def _row_text(record: dict[str, Any], columns: list[str]) -> str:
 
 def _value_text(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return format_datetime(value)
     if isinstance(value, timedelta):
         return str(value)
     return json.dumps(value, default=str)

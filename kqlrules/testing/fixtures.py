@@ -8,13 +8,10 @@ query over several tables still runs.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from kqlrules.table import Column, Table
 from kqlrules.testing.cases import FixtureFile, InlineRows, RowSource, TableInput, TestCase
 from kqlrules.testing.errors import FixtureError
 from kqlrules.testing.values import ValueTypeError, coerce
-from kqlrules.text_files import NotUtf8, decode_utf8
+from kqlrules.workspace import WorkspaceDataError, read_table_file
 
 
 @dataclass(frozen=True)
@@ -135,116 +132,32 @@ def typed_row(
 
 # -- files ----------------------------------------------------------------------------------------------
 def read_fixture_file(path: Path, case: TestCase) -> _FileRows:
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return _FileRows(_jsonl(path, case), from_text=False)
-    if suffix == ".csv":
-        return _FileRows(_csv(path, case), from_text=True)
-    return _FileRows(_parquet(path, case), from_text=False)
-
-
-def _jsonl(path: Path, case: TestCase) -> list[RowSource]:
+    """A fixture file's rows, read as the local workspace reads its table files (one reader, one set of
+    rules); a malformed file is reported at its file:line:col, naming the case."""
     shown_path = shown(path)
-    rows = []
-    lines = _fixture_text(path, case).splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise FixtureError(
-                f"{case.where()}: malformed JSON line: {error.msg}", Location(shown_path, number, error.colno)
-            ) from None
-        if not isinstance(value, dict):
-            raise FixtureError(
-                f"{case.where()}: each line must be one JSON object (a row)", Location(shown_path, number, 1)
-            )
-        where = Location(shown_path, number, 1)
-        rows.append(RowSource(value, where, {column: where for column in value}))
-    return rows
-
-
-def _csv(path: Path, case: TestCase) -> list[RowSource]:
-    shown_path = shown(path)
-    rows = []
     try:
-        with io.StringIO(_fixture_text(path, case), newline="") as handle:
-            reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if not header:
-                return []
-            # An unknown column is best shown at its header cell.
-            header_cells = {
-                name: Location(shown_path, 1, start)
-                for name, start in zip(header, _column_starts(header), strict=True)
-            }
-            for record in reader:
-                number = reader.line_num
-                if not record:
-                    continue
-                if len(record) != len(header):
-                    raise FixtureError(
-                        f"{case.where()}: row has {len(record)} cells but the header names {len(header)}",
-                        Location(shown_path, number, 1),
-                    )
-                values = dict(zip(header, record, strict=True))
-                cells = {name: Location(shown_path, number, 1) for name in header}
-                rows.append(RowSource(values, Location(shown_path, number, 1), cells, header_cells))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise FixtureError(f"{case.where()}: malformed CSV: {error}", Location(shown_path)) from None
-    return rows
-
-
-def _fixture_text(path: Path, case: TestCase) -> str:
-    try:
-        return decode_utf8(path.read_bytes())
-    except OSError as error:
-        raise FixtureError(f"{case.where()}: cannot read fixture: {error}", Location(shown(path))) from None
-    except NotUtf8 as error:
+        read = read_table_file(path)
+    except WorkspaceDataError as error:
+        where = error.location or Location(shown_path)
         raise FixtureError(
-            f"{case.where()}: fixture is {error}",
-            Location(shown(path), error.line, error.col),
-            hint="save the fixture as UTF-8",
+            f"{case.where()}: {error.message}", Location(shown_path, where.line, where.col), hint=error.hint
         ) from None
-
-
-def _column_starts(header: list[str]) -> list[int]:
-    starts, col = [], 1
-    for name in header:
-        starts.append(col)
-        col += len(name) + 1
-    return starts
-
-
-def _parquet(path: Path, case: TestCase) -> list[RowSource]:
-    import duckdb
-
-    shown_path = shown(path)
-    try:
-        with duckdb.connect() as connection:
-            result = connection.execute("SELECT * FROM read_parquet(?)", [str(path)])
-            names = [d[0] for d in result.description]
-            records = result.fetchall()
-    except duckdb.Error as error:
-        message = str(error).splitlines()[0]
-        raise FixtureError(
-            f"{case.where()}: malformed Parquet file: {message}", Location(shown_path)
-        ) from None
+    # An unknown column is best shown at its CSV header cell.
+    names = {name: Location(shown_path, 1, col) for name, col in read.header_columns.items()}
+    parquet = path.suffix.lower() == ".parquet"
     rows = []
-    for index, record in enumerate(records, start=1):
-        values = {name: _parquet_value(value) for name, value in zip(names, record, strict=True)}
-        # Parquet has no lines; the row number stands in for one.
-        where = Location(shown_path, index)
-        rows.append(RowSource(values, where, {name: where for name in names}))
-    return rows
+    for line, record in read.records:
+        values = {k: _parquet_value(v) for k, v in record.items()} if parquet else record
+        # Parquet has no lines: the row number stands in, with no column.
+        where = Location(shown_path, line, 0 if parquet else 1)
+        rows.append(RowSource(values, where, {column: where for column in values}, names))
+    return _FileRows(rows, from_text=read.from_text)
 
 
 def _parquet_value(value: Any) -> Any:
+    """Parquet's values as JSON would carry them: decimals as numbers, JSON text as the value it holds."""
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime):
-        return value
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
             return json.loads(value)

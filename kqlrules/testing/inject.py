@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from kqlrules.datetimes import format_datetime_microseconds
 from kqlrules.table import Table
+from kqlrules.timespan import format_dotnet_timespan
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -42,23 +44,14 @@ def value_literal(value: Any, kusto_type: str) -> str:
             return f"{kusto_type}({'+' if number > 0 else '-'}inf)"
         return f"{kusto_type}({number!r})"
     if kusto_type == "datetime":
-        moment = value.astimezone(UTC) if isinstance(value, datetime) else value
-        return f"datetime({moment.strftime('%Y-%m-%dT%H:%M:%S.%f')}Z)"
+        if isinstance(value, datetime):
+            return f"datetime({format_datetime_microseconds(value)})"
+        return f"datetime({value.strftime('%Y-%m-%dT%H:%M:%S.%f')}Z)"
     if kusto_type == "timespan":
-        return f"timespan({_timespan_text(value)})"
+        return f"timespan({format_dotnet_timespan(value)})"
     if kusto_type == "guid":
         return f"guid({value})"
     return f"dynamic({json.dumps(value, default=str, ensure_ascii=False)})"
-
-
-def _timespan_text(value: timedelta) -> str:
-    """`d.hh:mm:ss.fffffff`, the form `timespan()` reads; negative spans lead with `-`."""
-    sign = "-" if value < timedelta(0) else ""
-    total = abs(value)
-    micro = total.microseconds
-    hours, rest = divmod(total.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{sign}{total.days}.{hours:02}:{minutes:02}:{seconds:02}.{micro:06}0"
 
 
 def datatable(table: Table) -> str:

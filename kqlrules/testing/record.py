@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
 from kqlrules.rules import LoadedDetection, shown
 from kqlrules.table import Table
@@ -102,7 +103,7 @@ def _present(value: Any) -> bool:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return format_datetime(value)
     if isinstance(value, timedelta):
         return format_timespan(value)
     return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from kqlrules.datetimes import as_utc, parse_datetime
 from kqlrules.timespan import TimespanError, parse_timespan
 
 # `1d3h30m`: one or more number+unit parts, nothing between them.
@@ -37,10 +38,6 @@ def parse_duration(text: str) -> timedelta:
         raise TimeFormatError(f"not a duration: {text!r}") from None
 
 
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def parse_time(value: object, now: datetime | None) -> datetime:
     """A fixture or expectation time, relative to `now` when it is `now` or an offset."""
     if isinstance(value, datetime):
@@ -62,6 +59,6 @@ def parse_time(value: object, now: datetime | None) -> datetime:
         except TimeFormatError:
             raise TimeFormatError(f"not a time: {value!r} ({_FORMS})") from None
     try:
-        return as_utc(datetime.fromisoformat(text.replace("z", "Z")))
+        return parse_datetime(text)
     except ValueError:
         raise TimeFormatError(f"not a time: {value!r} ({_FORMS})") from None

@@ -8,6 +8,7 @@ from kqlrules.workflow.data_coverage import (
     DataCoverage,
     DetectionTables,
     data_coverage,
+    query_tables,
     rows_per_table,
     tables_read,
 )
@@ -15,6 +16,7 @@ from kqlrules.workflow.importer import import_sentinel, sentinel_files
 from kqlrules.workflow.new_detection import new_detection
 from kqlrules.workflow.scaffold_repo import scaffold
 from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
+from kqlrules.workflow.sentinel_export import ExportedRule, SentinelExport, export_sentinel
 from kqlrules.workflow.sentinel_format import to_sentinel
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
 from kqlrules.workflow.workspace_import import import_workspace
@@ -25,7 +27,9 @@ __all__ = [
     "DataCoverage",
     "DetectionBacktest",
     "DetectionTables",
+    "ExportedRule",
     "Part",
+    "SentinelExport",
     "backtest",
     "bump_version",
     "changed",
@@ -36,12 +40,14 @@ __all__ = [
     "data_coverage",
     "dump_yaml",
     "duplicate_ids",
+    "export_sentinel",
     "html_report",
     "import_sentinel",
     "import_workspace",
     "markdown_matrix",
     "navigator_layer",
     "new_detection",
+    "query_tables",
     "rows_per_table",
     "scaffold",
     "schedule_text",

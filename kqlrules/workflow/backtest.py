@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.rules import LoadedDetection
 from kqlrules.runner import (
@@ -35,7 +36,7 @@ from kqlrules.runner import (
     window_ending,
 )
 from kqlrules.table import Table
-from kqlrules.workspace import Workspace, WorkspaceError, format_datetime
+from kqlrules.workspace import Workspace, WorkspaceError
 
 MAX_WINDOWS = 20_000
 TOP_ENTITIES = 10

@@ -11,15 +11,16 @@ query server and Log Analytics answer alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.kusto import Analysis, AnalysisCache, Analyzer, SchemaSet
 from kqlrules.rules import LoadedDetection
-from kqlrules.workspace import LocalWorkspace, Workspace, format_datetime, within
+from kqlrules.workspace import LocalWorkspace, Workspace, within
 
 ROWS_PER_TABLE = "union withsource=SourceTable * | summarize Rows = count() by SourceTable"
 
@@ -102,6 +103,19 @@ def tables_read(
         chosen = tables or list(meta.tables)
         found.append(DetectionTables(detection.key, meta.id, meta.name, tuple(dict.fromkeys(chosen)), source))
     return found
+
+
+def query_tables(analyzer: Analyzer, schemas: SchemaSet) -> Callable[[str], list[str]]:
+    """The tables a query reads, by the analyzer: none for a query that does not bind."""
+
+    def tables(query: str) -> list[str]:
+        try:
+            analysis = analyzer.analyze(query, schemas)
+        except KqlrulesError:
+            return []
+        return [] if analysis.errors else list(analysis.tables)
+
+    return tables
 
 
 def _analyzed_tables(

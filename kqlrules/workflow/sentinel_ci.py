@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from kqlrules.deploy import ENTITY_CONTRACTS
+from kqlrules.timespan import TimespanError, is_dotnet_timespan, parse_dotnet_timespan
 from kqlrules.workflow.connectors import valid_connector_ids
 
 # AttackTactic.cs
@@ -60,12 +61,16 @@ _MIN_TIMESPAN, _MAX_TIMESPAN = (
 
 
 def ci_timespan(value: Any) -> timedelta | None:
-    """ScheduledTemplateTimeSpanConverter.cs: `<number><m|h|d>` or a .NET TimeSpan (`01:00:00`); else None."""
+    """ScheduledTemplateTimeSpanConverter.cs: what .NET's `TimeSpan.TryParse` reads (`01:00:00`,
+    `1.02:00:00`), else `<number><m|h|d>`; None for anything else."""
     text = str(value)
-    match = re.fullmatch(r"(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
-    if match:
-        days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if text.strip().isascii() and text.strip().isdigit():
+        return timedelta(days=int(text))  # TimeSpan.TryParse reads a bare number as days
+    if is_dotnet_timespan(text):
+        try:
+            return parse_dotnet_timespan(text)
+        except TimespanError:
+            return None
     match = re.fullmatch(r"(\d+)([mhd])", text)
     if not match:
         return None

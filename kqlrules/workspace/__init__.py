@@ -17,12 +17,11 @@ from kqlrules.workspace.errors import (
     WorkspaceError,
 )
 from kqlrules.workspace.faults import Faults
-from kqlrules.workspace.folder import WorkspaceDataError, load_workspace_folder
+from kqlrules.workspace.folder import TableFile, WorkspaceDataError, load_workspace_folder, read_table_file
 from kqlrules.workspace.local import LocalWorkspace, within
 from kqlrules.workspace.open import now_is_timespan_end, open_workspace
 from kqlrules.workspace.protocol import Timespan, Workspace
 from kqlrules.workspace.server import WorkspaceServer
-from kqlrules.workspace.wire import format_datetime
 
 __all__ = [
     "AuthenticationFailed",
@@ -36,14 +35,15 @@ __all__ = [
     "QueryThrottled",
     "QueryTimedOut",
     "ServiceUnavailable",
+    "TableFile",
     "Timespan",
     "Workspace",
     "WorkspaceDataError",
     "WorkspaceError",
     "WorkspaceServer",
-    "format_datetime",
     "load_workspace_folder",
     "now_is_timespan_end",
     "open_workspace",
+    "read_table_file",
     "within",
 ]

@@ -10,56 +10,38 @@ cannot: every local user can reach 127.0.0.1.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken
 
 from kqlrules.errors import KqlrulesError
+from kqlrules.local_tokens import (
+    local_token_dir,
+    local_token_file,
+    new_token,
+    read_token_file,
+    remove_token_file,
+    write_token_file,
+)
+
+__all__ = [
+    "TOKEN_ENV",
+    "LocalCredential",
+    "local_token_dir",
+    "local_token_file",
+    "new_token",
+    "read_local_token",
+    "read_token_file",
+    "remove_token_file",
+    "write_token_file",
+]
 
 # Set it to the token of a local server started elsewhere (another user's, a container's).
 TOKEN_ENV = "KQLRULES_LOCAL_TOKEN"
 _LIFETIME_SECONDS = 3600
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def local_token_dir() -> Path:
-    """Where token files live: `$XDG_RUNTIME_DIR/kqlrules` (a per-user tmpfs on systemd systems), else
-    `~/.kqlrules/run`; created with mode 0700."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return Path(runtime) / "kqlrules" if runtime else Path.home() / ".kqlrules" / "run"
-
-
-def local_token_file(port: int) -> Path:
-    return local_token_dir() / f"local-server-{port}.token"
-
-
-def write_token_file(port: int, token: str) -> Path:
-    folder = local_token_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = local_token_file(port)
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()  # a crashed server's leftover, or a file someone else made readable
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    return path
-
-
-def remove_token_file(port: int, token: str) -> None:
-    """Remove the file if it still holds this server's token (a newer server on the port keeps its own)."""
-    path = local_token_file(port)
-    with contextlib.suppress(OSError):
-        if path.read_text(encoding="ascii").strip() == token:
-            path.unlink()
 
 
 def read_local_token(endpoint: str) -> str:
@@ -68,10 +50,7 @@ def read_local_token(endpoint: str) -> str:
         return os.environ[TOKEN_ENV]
     port = urlsplit(endpoint).port or 80
     path = local_token_file(port)
-    try:
-        token = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        token = ""
+    token = read_token_file(path)
     if not token:
         raise KqlrulesError(
             f"no token for the local workspace server at {endpoint} (looked in {path})",

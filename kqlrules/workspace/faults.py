@@ -85,6 +85,8 @@ class Faults:
             raise KqlrulesError(
                 f"fault settings are not JSON: {error.msg}", Location.of(path, error.lineno, error.colno)
             ) from None
+        except RecursionError:
+            raise KqlrulesError("fault settings are nested too deeply", Location.of(path, 1, 1)) from None
         if not isinstance(data, dict):
             raise KqlrulesError("fault settings must be a JSON object", Location.of(path, 1, 1))
         return cls.from_mapping(data, str(path))

@@ -9,22 +9,47 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kqlrules.datetimes import parse_datetime
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.kusto import SchemaSet
 from kqlrules.table import Column, Table
 from kqlrules.text_files import NotUtf8, decode_utf8, fits_long
-from kqlrules.timespan import parse_timespan
+from kqlrules.timespan import from_ticks, is_dotnet_timespan, parse_dotnet_timespan, parse_timespan
 
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
 
 class WorkspaceDataError(KqlrulesError):
     """A table file cannot be read, or a value does not fit its column's type."""
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """The records of one table file (`.jsonl`, `.csv` or `.parquet`), each with its line (Parquet has no
+    lines: the row number stands in). CSV cells are all text (`from_text`); `header_columns` is the column of
+    each CSV header name, where a misnamed column is best shown."""
+
+    path: Path
+    records: list[tuple[int, dict[str, Any]]]
+    from_text: bool = False
+    header_columns: dict[str, int] = field(default_factory=dict)
+
+
+def read_table_file(file: Path) -> TableFile:
+    """A table file's records as written, before any conversion to column types; a malformed file is a
+    `WorkspaceDataError` at its file:line:col."""
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        return TableFile(file, _jsonl(file))
+    if suffix == ".csv":
+        return _csv(file)
+    return TableFile(file, _parquet(file))
 
 
 def load_workspace_folder(path: Path | str) -> dict[str, Table]:
@@ -57,20 +82,7 @@ def jsonl_records(file: Path, start: int) -> tuple[list[tuple[int, dict[str, Any
         handle.seek(start)
         data = handle.read()
     whole = data[: data.rfind(b"\n") + 1]
-    records = []
-    for number, text in enumerate(_text(file, whole).splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise WorkspaceDataError(
-                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
-            ) from None
-        if not isinstance(record, dict):
-            raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
-        records.append((number, record))
-    return records, start + len(whole)
+    return _json_lines(file, _text(file, whole)), start + len(whole)
 
 
 def workspace_schemas(folder: Path) -> SchemaSet:
@@ -85,13 +97,11 @@ def workspace_schemas(folder: Path) -> SchemaSet:
 
 
 def _read(file: Path, columns: list[Column] | None) -> Table:
-    suffix = file.suffix.lower()
-    if suffix == ".jsonl":
-        records = list(_jsonl(file))
-    elif suffix == ".csv":
-        records = list(_csv(file))
-    else:
-        records = _parquet(file)
+    read = read_table_file(file)
+    records = read.records
+    if read.from_text:
+        # An empty CSV cell is no value (an empty string in a string column).
+        records = [(line, {k: None if v == "" else v for k, v in r.items()}) for line, r in records]
     if columns is None:
         columns = _infer(records)
     rows = []
@@ -117,28 +127,54 @@ def _read_text(file: Path) -> str:
     return _text(file, data)
 
 
-def _jsonl(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, text in enumerate(_read_text(file).splitlines(), start=1):
+def _jsonl(file: Path) -> list[tuple[int, dict[str, Any]]]:
+    return _json_lines(file, _read_text(file))
+
+
+def _json_lines(file: Path, lines: str) -> list[tuple[int, dict[str, Any]]]:
+    """One JSON object (a row) per line; blank lines are skipped, a bad line is an error at its place."""
+    records = []
+    for number, text in enumerate(lines.splitlines(), start=1):
         if not text.strip():
             continue
         try:
             record = json.loads(text)
         except json.JSONDecodeError as error:
             raise WorkspaceDataError(
-                f"invalid JSON: {error.msg}", Location.of(file, number, error.colno)
+                f"malformed JSON line: {error.msg}", Location.of(file, number, error.colno)
             ) from None
+        except RecursionError:
+            raise WorkspaceDataError("JSON nested too deeply", Location.of(file, number, 1)) from None
         if not isinstance(record, dict):
-            raise WorkspaceDataError("each line must be a JSON object", Location.of(file, number, 1))
-        yield number, record
+            raise WorkspaceDataError("each line must be a JSON object (a row)", Location.of(file, number, 1))
+        records.append((number, record))
+    return records
 
 
-def _csv(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(_read_text(file), newline=""))
+def _csv(file: Path) -> TableFile:
+    reader = csv.reader(io.StringIO(_read_text(file), newline=""), strict=True)
+    records = []
     try:
-        for record in reader:
-            yield reader.line_num, {k: (None if v == "" else v) for k, v in record.items() if k is not None}
+        header = next(reader, None)
+        if not header:
+            return TableFile(file, [], from_text=True)
+        starts: dict[str, int] = {}
+        col = 1
+        for name in header:
+            starts.setdefault(name, col)
+            col += len(name) + 1
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise WorkspaceDataError(
+                    f"row has {len(row)} cells but the header names {len(header)}",
+                    Location.of(file, reader.line_num, 1),
+                )
+            records.append((reader.line_num, dict(zip(header, row, strict=True))))
     except csv.Error as error:
         raise WorkspaceDataError(f"malformed CSV: {error}", Location.of(file, reader.line_num)) from None
+    return TableFile(file, records, from_text=True, header_columns=starts)
 
 
 def _parquet(file: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -150,7 +186,8 @@ def _parquet(file: Path) -> list[tuple[int, dict[str, Any]]]:
         names = [d[0] for d in cursor.description]
         return [(i + 1, dict(zip(names, row, strict=True))) for i, row in enumerate(cursor.fetchall())]
     except duckdb.Error as error:
-        raise WorkspaceDataError(f"cannot read parquet: {error}", Location.of(file)) from None
+        message = str(error).splitlines()[0]
+        raise WorkspaceDataError(f"malformed Parquet file: {message}", Location.of(file)) from None
     finally:
         connection.close()
 
@@ -186,28 +223,14 @@ def _kind_of(value: Any) -> str:
     return "string"
 
 
-def parse_datetime(value: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
-    # Python reads at most microseconds: Kusto's 7-digit fractions are cut to 6.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _timespan(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(microseconds=value / 10)  # a number is ticks, as Kusto exports them
+        return from_ticks(value)  # a number is ticks, as Kusto exports them
     text = str(value).strip()
-    match = re.fullmatch(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?", text)
-    if match:
-        sign, days, hours, minutes, seconds, fraction = match.groups()
-        ticks = int((fraction or "0").ljust(7, "0"))
-        span = timedelta(
-            days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds)
-        ) + timedelta(microseconds=ticks / 10)
-        return -span if sign else span
+    if is_dotnet_timespan(text):
+        return parse_dotnet_timespan(text)
     return parse_timespan(text)
 
 
@@ -236,7 +259,7 @@ def _dynamic(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value
 

@@ -15,12 +15,10 @@ before a query started is in that query's data, and one stamped later is stamped
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kqlrules.engine import LocalEngine
 from kqlrules.errors import KqlrulesError, Location
@@ -30,7 +28,6 @@ from kqlrules.workspace.protocol import Timespan, resolve_timespan
 
 TIME_COLUMN = "TimeGenerated"
 INGESTION_COLUMN = "_IngestionTime"
-_CACHED_ENGINES = 16
 
 
 class IngestionRejected(KqlrulesError):
@@ -45,28 +42,14 @@ class _Tail:
     offset: int
 
 
-class _Engine(Protocol):
-    def query(self, kql: str, now: datetime | None = None) -> Table: ...
-
-
-class _WindowedEngine(Protocol):
-    def query(
-        self, kql: str, now: datetime | None = None, timespan: tuple[datetime, datetime] | None = None
-    ) -> Table: ...
-
-
-EngineFactory = Callable[[dict[str, Table]], _Engine]
-
-
 class LocalWorkspace:
-    """`engine` builds the engine over the (time-limited) tables; the default is the local KQL engine."""
+    """The tables of a folder (or given as `tables`), queried with the local KQL engine."""
 
     def __init__(
         self,
         folder: Path | None = None,
         *,
         tables: dict[str, Table] | None = None,
-        engine: EngineFactory | None = None,
         watchlists: Path | None = None,
     ) -> None:
         """`watchlists` is a detection repository whose `watchlists/*.csv` `_GetWatchlist` reads here, as
@@ -87,23 +70,15 @@ class LocalWorkspace:
         self.folder = folder
         self._watchlists = watchlists
         self.tables: dict[str, Table] = dict(tables or {})
-        # The local engine limits tables to a timespan in SQL: one engine, its tables loaded once. Another
-        # engine (a test's) gets its tables cut to each window instead.
-        self._shared: _WindowedEngine | None = None
-        self._new_engine: EngineFactory = engine or LocalEngine
-        self._windows_in_sql = engine is None
-        self._engines: OrderedDict[tuple[datetime, datetime] | None, _Engine] = OrderedDict()
+        # The engine limits tables to a timespan in SQL: one engine, its tables loaded once (again after
+        # rows arrive).
+        self._shared: LocalEngine | None = None
         self._lock = threading.Lock()
 
     def query(self, kql: str, timespan: Timespan) -> Table:
         now = datetime.now(UTC)
         span = resolve_timespan(timespan, now)
-        if self._windows_in_sql:
-            return self._shared_engine().query(kql, now=span[1] if span else now, timespan=span)
-        with self._lock:
-            self._pick_up_appended()
-            engine = self._engine_for(span)
-            return engine.query(kql, now=span[1] if span else now)
+        return self._shared_engine().query(kql, now=span[1] if span else now, timespan=span)
 
     def append(self, table: str, records: list[dict[str, Any]]) -> int:
         """Ingest `records` into `table` now (each stamped with its arrival as `_IngestionTime`); the number
@@ -150,10 +125,9 @@ class LocalWorkspace:
             raise IngestionRejected(str(error)) from None
         self.tables[name] = Table(columns, rows + new)
         self._shared = None
-        self._engines.clear()
         return len(new)
 
-    def _shared_engine(self) -> _WindowedEngine:
+    def _shared_engine(self) -> LocalEngine:
         with self._lock:
             self._pick_up_appended()
             if self._shared is None:
@@ -167,19 +141,6 @@ class LocalWorkspace:
         from kqlrules.kusto import SchemaSet, with_watchlists
 
         return with_watchlists(SchemaSet(), self._watchlists)
-
-    def _engine_for(self, span: tuple[datetime, datetime] | None) -> _Engine:
-        # Runs of many detections share windows: one engine per recent window, not one per query.
-        engine = self._engines.get(span)
-        if engine is None:
-            tables = self.tables if span is None else {n: within(t, *span) for n, t in self.tables.items()}
-            engine = self._new_engine(tables)
-            self._engines[span] = engine
-            if len(self._engines) > _CACHED_ENGINES:
-                self._engines.popitem(last=False)
-        else:
-            self._engines.move_to_end(span)
-        return engine
 
 
 def within(table: Table, start: datetime, end: datetime) -> Table:

@@ -8,12 +8,18 @@ The service sends `datetime` as ISO 8601 UTC (`2024-05-01T10:00:00Z`), `timespan
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kqlrules.datetimes import as_utc, format_datetime, parse_datetime
 from kqlrules.table import Column, Table
-from kqlrules.timespan import TimespanError, parse_timespan
+from kqlrules.timespan import (
+    TimespanError,
+    format_dotnet_timespan,
+    parse_dotnet_timespan,
+    parse_iso8601_duration,
+)
 
 PRIMARY_RESULT = "PrimaryResult"
 
@@ -57,9 +63,9 @@ def decode_value(kusto_type: str, value: Any) -> Any:
         return None
     if kusto_type == "datetime":
         if isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            return parse_datetime(value)
         if isinstance(value, datetime):
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            return as_utc(value)
         return value
     if kusto_type == "timespan" and isinstance(value, str):
         return parse_dotnet_timespan(value)
@@ -71,38 +77,6 @@ def decode_value(kusto_type: str, value: Any) -> Any:
     if kusto_type in ("real", "decimal") and isinstance(value, str | int):
         return float(value)
     return value
-
-
-def format_datetime(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-def format_dotnet_timespan(value: timedelta) -> str:
-    ticks = (value.days * 86_400 + value.seconds) * 10_000_000 + value.microseconds * 10
-    sign = "-" if ticks < 0 else ""
-    ticks = abs(ticks)
-    seconds, fraction = divmod(ticks, 10_000_000)
-    days, seconds = divmod(seconds, 86_400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    text = f"{sign}{days}." if days else sign
-    text += f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return text + (f".{fraction:07d}" if fraction else "")
-
-
-def parse_dotnet_timespan(text: str) -> timedelta:
-    raw = text.strip()
-    negative = raw.startswith("-")
-    raw = raw.lstrip("-")
-    first, minutes, seconds = raw.split(":")
-    days_text, _, hours = first.rpartition(".")
-    days = int(days_text) if days_text else 0
-    value = timedelta(days=days, hours=int(hours), minutes=int(minutes), seconds=float(seconds))
-    return -value if negative else value
 
 
 def format_timespan_param(start: datetime, end: datetime) -> str:
@@ -130,14 +104,13 @@ def parse_timespan_param(text: str | None, now: datetime) -> tuple[datetime, dat
 
 def _duration(part: str, whole: str) -> timedelta:
     try:
-        return parse_timespan(part)
+        return parse_iso8601_duration(part)
     except TimespanError:
         raise TimespanFormatError(f"timespan {whole!r}: {part!r} is not an ISO 8601 duration") from None
 
 
 def _instant(part: str, whole: str) -> datetime:
     try:
-        value = datetime.fromisoformat(part)
+        return parse_datetime(part)
     except ValueError:
         raise TimespanFormatError(f"timespan {whole!r}: {part!r} is not an ISO 8601 date-time") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

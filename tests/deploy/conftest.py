@@ -80,7 +80,7 @@ def environment(emulator: ArmEmulator) -> Environment:
 
 @pytest.fixture
 def stores(environment: Environment) -> dict[str, RuleStore]:
-    return open_stores(environment, EmulatorCredential(), retry_total=0)
+    return open_stores(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint), retry_total=0)
 
 
 def plan_for(
@@ -107,6 +107,7 @@ class Portal:
 
     def __init__(self, emulator: ArmEmulator, environment: Environment) -> None:
         self.base = emulator.url
+        self.token = emulator.token
         self.environment = environment
 
     def path(self, target: str, name: str) -> str:
@@ -136,7 +137,11 @@ class Portal:
             f"{self.base}{self.path(target, name)}?api-version={version}",
             method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": "Bearer portal", "Content-Type": "application/json", **(headers or {})},
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
         )
         try:
             with urllib.request.urlopen(request) as response:

@@ -42,7 +42,7 @@ def test_every_request_carries_the_credentials_bearer_token(
     emulator: ArmEmulator, environment: Environment, stores: dict[str, RuleStore]
 ) -> None:
     plan_for([deployable(1)], environment, stores)
-    assert {r.headers.get("Authorization") for r in emulator.requests} == {"Bearer kqlrules-emulator-token"}
+    assert {r.headers.get("Authorization") for r in emulator.requests} == {f"Bearer {emulator.token}"}
 
 
 def test_creates_are_conditional_on_absence_and_updates_on_the_planned_etag(

@@ -102,7 +102,9 @@ def test_prune_deletes_only_owned_rules_that_left_the_repository(
     from kqlrules.deploy import open_stores
     from kqlrules.deploy.emulator import EmulatorCredential
 
-    other_stores = open_stores(other_repository, EmulatorCredential(), retry_total=0)
+    other_stores = open_stores(
+        other_repository, EmulatorCredential.for_endpoint(other_repository.arm_endpoint), retry_total=0
+    )
     apply_plan(plan_for([foreign], other_repository, other_stores), other_stores)
     hand_made = portal.get("monitor", kept.id)
     hand_made["tags"] = {}
@@ -168,7 +170,7 @@ def test_a_rule_owned_by_another_repository_is_never_overwritten(
     from kqlrules.deploy.emulator import EmulatorCredential
 
     other = make_environment(emulator.url, repository="someone/else")
-    other_stores = open_stores(other, EmulatorCredential(), retry_total=0)
+    other_stores = open_stores(other, EmulatorCredential.for_endpoint(other.arm_endpoint), retry_total=0)
     apply_plan(plan_for([deployable(1)], other, other_stores), other_stores)
     plan = plan_for([deployable(1, severity="High")], environment, stores)
     assert {c.action for c in plan.changes} == {Action.blocked}

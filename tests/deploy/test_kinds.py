@@ -68,8 +68,8 @@ def test_a_detection_deploys_only_to_its_targets(
 def test_two_environments_in_one_resource_group_never_touch_each_others_rules(emulator: ArmEmulator) -> None:
     dev = make_environment(emulator.url, workspace="dev-ws", targets=["monitor"])
     prod = make_environment(emulator.url, workspace="prod-ws", targets=["monitor"])
-    dev_stores = open_stores(dev, EmulatorCredential(), retry_total=0)
-    prod_stores = open_stores(prod, EmulatorCredential(), retry_total=0)
+    dev_stores = open_stores(dev, EmulatorCredential.for_endpoint(dev.arm_endpoint), retry_total=0)
+    prod_stores = open_stores(prod, EmulatorCredential.for_endpoint(prod.arm_endpoint), retry_total=0)
     item = deployable(1)
     assert not apply_plan(plan_for([item], dev, dev_stores), dev_stores).failed
     prod_plan = plan_for([item], prod, prod_stores)

@@ -23,7 +23,7 @@ def environment(emulator: ArmEmulator) -> Environment:
 
 @pytest.fixture
 def stores(environment: Environment) -> dict[str, RuleStore]:
-    return open_stores(environment, EmulatorCredential(), retry_total=0)
+    return open_stores(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint), retry_total=0)
 
 
 def _applied(environment: Environment, stores: dict[str, RuleStore], *numbers: int) -> None:

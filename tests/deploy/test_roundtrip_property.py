@@ -68,7 +68,9 @@ def test_what_the_service_stores_compares_equal_to_what_was_sent(
     # A workspace and resource group of its own per example, so examples never see each other's rules.
     environment = make_environment(arm.url, resource_group=f"rg-{workspace}", workspace=f"ws-{workspace}")
     preflight([item], environment)
-    stores = open_stores(environment, EmulatorCredential(), retry_total=0)
+    stores = open_stores(
+        environment, EmulatorCredential.for_endpoint(environment.arm_endpoint), retry_total=0
+    )
     for change in build_plan([item], environment, {}).changes:
         assert change.body is not None
         stores[change.target].put(change.name, change.body, create=False, etag=None)

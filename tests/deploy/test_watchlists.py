@@ -27,7 +27,14 @@ def write(root: Path, text: str = ADMINS, name: str = "admins") -> None:
 
 def plan_for(root: Path, environment: Environment, prune: bool = False) -> tuple[Plan, dict[str, Any]]:
     plan, stores = Plan(environment.name), {}
-    add_watchlists(plan, stores, environment, root, EmulatorCredential(), prune=prune)
+    add_watchlists(
+        plan,
+        stores,
+        environment,
+        root,
+        EmulatorCredential.for_endpoint(environment.arm_endpoint),
+        prune=prune,
+    )
     return plan, stores
 
 
@@ -39,7 +46,7 @@ def apply(root: Path, environment: Environment, prune: bool = False) -> Plan:
 
 
 def live_items(environment: Environment, alias: str = "admins") -> list[dict[str, str]]:
-    store = WatchlistStore(environment, EmulatorCredential())
+    store = WatchlistStore(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint))
     found = {w.alias: w for w in store.watchlists()}
     return sorted((found[alias].items), key=lambda item: item["UserPrincipalName"])
 
@@ -92,7 +99,12 @@ def test_prune_deletes_only_this_repositorys_watchlists(
     (tmp_path / "watchlists" / "ranges.csv").unlink()
     plan = apply(tmp_path, environment, prune=True)
     assert {(c.action, c.name) for c in plan.changes} == {(Action.noop, "admins"), (Action.delete, "ranges")}
-    aliases = {w.alias for w in WatchlistStore(environment, EmulatorCredential()).watchlists()}
+    aliases = {
+        w.alias
+        for w in WatchlistStore(
+            environment, EmulatorCredential.for_endpoint(environment.arm_endpoint)
+        ).watchlists()
+    }
     assert aliases == {"admins", "hosts"}
 
 
@@ -115,7 +127,7 @@ def test_a_monitor_only_environment_has_no_watchlists(tmp_path: Path, emulator: 
 def send(
     environment: Environment, method: str, path: str, body: Any = None, version: str = "2025-09-01"
 ) -> Any:
-    store = WatchlistStore(environment, EmulatorCredential())
+    store = WatchlistStore(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint))
     url = store._client.format_url(f"{environment.workspace_id}/providers/Microsoft.SecurityInsights/{path}")
     request = HttpRequest(method, f"{url}?api-version={version}", json=body)
     return store._client.send_request(request, enforce_https=False)

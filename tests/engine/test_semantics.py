@@ -15,9 +15,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from kqlrules.cli.query import cell
+from kqlrules.datetimes import parse_datetime
 from kqlrules.engine import KqlEngineError, LocalEngine
 from kqlrules.table import Column, Table
-from kqlrules.workspace.folder import parse_datetime
 
 CASES = Path(__file__).with_name("cases")
 NOW = datetime(2024, 1, 3, tzinfo=UTC)
@@ -55,21 +55,12 @@ def engine() -> LocalEngine:
     return LocalEngine(_tables())
 
 
-def _available(name: str) -> bool:
-    from kqlrules.engine.functions import AGGREGATES, BINARY_OPERATORS, SCALARS
-
-    return name in SCALARS or name in AGGREGATES or name in BINARY_OPERATORS
-
-
 def _key(row: list[Any]) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
 @pytest.mark.parametrize("case", list(_cases()))
 def test_case(engine: LocalEngine, case: dict[str, Any]) -> None:
-    missing = [name for name in case.get("requires", []) if not _available(name)]
-    if missing:
-        pytest.skip(f"the function library has no {', '.join(missing)} yet")
     if "error" in case:
         with pytest.raises(KqlEngineError) as raised:
             engine.query(case["query"], now=NOW)

@@ -15,7 +15,6 @@ from kqlrules.runner import RunnerState, ScheduledDetection
 from kqlrules.table import Column, Table
 from kqlrules.workspace import LocalWorkspace
 from tests.runner.postgres_server import SKIP_REASON, PostgresServer, binaries
-from tests.workspace.tiny_engine import TinyEngine
 
 DAY = datetime(2024, 5, 1, tzinfo=UTC)
 FAILED_SIGNINS = 'SigninLogs | where ResultType == "50126"'
@@ -72,7 +71,7 @@ def delivered(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def workspace() -> LocalWorkspace:
-    return LocalWorkspace(tables={"SigninLogs": signins()}, engine=TinyEngine)
+    return LocalWorkspace(tables={"SigninLogs": signins()})
 
 
 @pytest.fixture

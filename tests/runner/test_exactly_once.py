@@ -22,7 +22,6 @@ from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, detection, expected_alerts, signins
 from tests.runner.test_crash_recovery import write_repo
 from tests.runner.test_sinks import Receiver
-from tests.workspace.tiny_engine import TinyEngine
 
 cli = CliRunner()
 FIVE = timedelta(minutes=5)
@@ -30,7 +29,7 @@ FIVE = timedelta(minutes=5)
 
 @pytest.fixture
 def server() -> Iterator[WorkspaceServer]:
-    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=8)}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=8)})
     with WorkspaceServer(workspace) as running:
         yield running
 

@@ -16,11 +16,11 @@ import pytest
 
 from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, expected_alerts, signins
-from tests.runner.test_crash_recovery import HOURS, delivered, runner_command
+from tests.runner.test_crash_recovery import delivered, runner_command
 from tests.runner.test_sinks import Receiver
-from tests.workspace.tiny_engine import TinyEngine
 
 # More detections than one runner queries at a time (5), so the overlapping processes share the work.
+HOURS = 6
 RULES = {
     f"rule{i}": (str(uuid.uuid5(uuid.NAMESPACE_URL, f"overlap/{i}")), "50126" if i % 2 else None)
     for i in range(8)
@@ -51,7 +51,9 @@ def expected() -> set[tuple[str, str, str]]:
 
 @pytest.fixture
 def server() -> Iterator[WorkspaceServer]:
-    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)})
+    for query in ('SigninLogs | where ResultType == "50126"', "SigninLogs"):  # warm, as the service is
+        workspace.query(query, (DAY, DAY + timedelta(minutes=5)))
     faults = Faults(throttle=0.05, retry_after=1, server_error=0.03, latency=0.002, seed=5)
     with WorkspaceServer(workspace, faults=faults) as running:
         yield running
@@ -73,7 +75,7 @@ def test_overlapping_runs_over_one_state_do_each_window_once_and_deliver_each_al
     (repo / "kqlrules.toml").write_text(
         f'[sinks.soc]\ntarget = "webhook:{receiver.url}"\nsecret_env = "SOC_SECRET"\n'
     )
-    command = [*runner_command(repo, server, tmp_path), "--sink", "soc"]
+    command = [*runner_command(repo, server, tmp_path, HOURS), "--sink", "soc"]
     environment = {**os.environ, "SOC_SECRET": "hook-secret"}
     log_files = [tmp_path / f"runner{i}.log" for i in range(processes)]
     running = []

@@ -22,7 +22,6 @@ from tests.runner.conftest import DAY, delivered, detection, expected_alerts, si
 from tests.runner.postgres_server import PostgresServer
 from tests.runner.test_crash_recovery import runner_command
 from tests.runner.test_overlapping_runners import RULES, write_repo
-from tests.workspace.tiny_engine import TinyEngine
 
 HOURS = 6
 FIVE = timedelta(minutes=5)
@@ -46,7 +45,7 @@ def lines(path: Path) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def server() -> Iterator[WorkspaceServer]:
-    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)})
     with WorkspaceServer(workspace) as running:
         yield running
 
@@ -57,7 +56,7 @@ def test_a_postgresql_url_selects_the_postgresql_backend_and_a_day_runs_exactly_
     url = postgres.fresh_database("single")
     state = open_state(url)
     assert isinstance(state, PostgresState)
-    workspace = LocalWorkspace(tables={"SigninLogs": signins()}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins()})
     sink = open_sink(f"file:{tmp_path / 'alerts.jsonl'}")
     config = RunnerConfig(delay=timedelta(0), once=True, since=DAY)
     clock = SimulatedClock(DAY + timedelta(hours=HOURS))

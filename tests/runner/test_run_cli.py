@@ -16,14 +16,13 @@ from kqlrules.runner import Window, WindowTemplate
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer
 from tests.runner.conftest import DAY, signins
 from tests.runner.test_crash_recovery import write_repo
-from tests.workspace.tiny_engine import TinyEngine
 
 cli = CliRunner()
 
 
 @pytest.fixture
 def server() -> Iterator[WorkspaceServer]:
-    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=2)}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=2)})
     with WorkspaceServer(workspace) as running:
         yield running
 

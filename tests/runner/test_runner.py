@@ -144,9 +144,7 @@ def test_stop_lets_in_flight_queries_finish_and_be_recorded(tmp_path: Path) -> N
             release.wait(5)
             return self.inner.query(kql, timespan)  # type: ignore[arg-type]
 
-    from tests.workspace.tiny_engine import TinyEngine
-
-    inner = LocalWorkspace(tables={"SigninLogs": signins()}, engine=TinyEngine)
+    inner = LocalWorkspace(tables={"SigninLogs": signins()})
     state = RunnerState(tmp_path / "state.db")
     config = RunnerConfig(delay=NO_DELAY, since=DAY)
     runner = Runner(
@@ -178,4 +176,6 @@ def test_a_query_error_is_reported_at_its_place_in_the_template(
     )
     config = RunnerConfig(delay=NO_DELAY, once=True)
     Runner([in_template], workspace, state, [], clock=SimulatedClock(DAY + FIVE), config=config).run()
-    assert (state.statuses()[0].last_error or "").startswith("q/x.kql:3:1: 'NoSuchTable' is not a table")
+    assert (state.statuses()[0].last_error or "").startswith(
+        "q/x.kql:3:1: The name 'NoSuchTable' does not refer to any known"
+    )

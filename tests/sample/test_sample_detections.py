@@ -18,6 +18,7 @@ from kqlrules.rules import Detection, Repository, find_detection, load_repositor
 from kqlrules.watchlists import load_watchlists, watchlist_schemas
 
 PACK = (
+    "identity/anomalous_agent_signin",
     "audit/guest_invited_then_elevated",
     "audit/privileged_role_assigned",
     "audit/risky_app_consent",

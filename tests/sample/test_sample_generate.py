@@ -28,6 +28,7 @@ TABLES = {
     "IntuneDevices",
     "AADUserRiskEvents",
     "AADRiskyUsers",
+    "AADRiskyAgents",
     "SecurityAlert",
 }
 

@@ -70,7 +70,7 @@ def test_story_names_are_unique(week: GeneratedTenant) -> None:
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("index", range(56))
+@pytest.mark.parametrize("index", range(60))
 def test_each_story_leaves_its_actors_in_its_tables(week: GeneratedTenant, rows: Rows, index: int) -> None:
     story = week.stories[index]
     during = [
@@ -86,7 +86,7 @@ def test_each_story_leaves_its_actors_in_its_tables(week: GeneratedTenant, rows:
 
 
 def test_there_are_as_many_stories_as_the_parametrised_test_expects(week: GeneratedTenant) -> None:
-    assert len(week.stories) == 56
+    assert len(week.stories) == 60
 
 
 def test_every_detection_a_story_names_exists(week: GeneratedTenant, project_root: Path) -> None:

@@ -263,7 +263,7 @@ def _put_automation(emulator: ArmEmulator, body: Any, version: str = "2023-12-01
         f"{emulator.url}{AUTOMATIONS}/raw?api-version={version}",
         data=json.dumps(body).encode(),
         method="PUT",
-        headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {emulator.token}", "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request) as response:

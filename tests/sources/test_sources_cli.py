@@ -115,7 +115,7 @@ def store(emulator: ArmEmulator) -> ArmSourcesStore:
             "arm_endpoint": emulator.url,
         },
     )
-    return ArmSourcesStore(environment, EmulatorCredential())
+    return ArmSourcesStore(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint))
 
 
 def test_a_fresh_environment_goes_from_every_detection_blind_to_none(repo: Path) -> None:

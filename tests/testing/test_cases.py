@@ -49,6 +49,22 @@ def test_a_fixture_file_is_found_beside_the_test_file(repo: Repo) -> None:
     assert case.expect.expects_silence
 
 
+def test_a_fixture_file_given_as_file_mapping_is_located_at_its_path(repo: Repo) -> None:
+    repo.write("queries/identity/fixtures/risky.jsonl", "{}\n")
+    path = repo.tests(
+        """\
+        - name: from a file
+          tables:
+            SigninLogs: {file: fixtures/risky.jsonl}
+          expect: {no_alerts: true}
+        """
+    )
+    [case] = load_test_file(path).cases
+    given = case.tables["SigninLogs"]
+    assert isinstance(given, FixtureFile)
+    assert str(given.location) == "queries/identity/risky.tests.yaml:3:24"
+
+
 def test_without_now_a_case_runs_at_the_given_default(repo: Repo) -> None:
     default = datetime(2030, 1, 1, tzinfo=UTC)
     path = repo.tests("- {name: x, expect: {alerts: 0}}\n")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from kqlrules.engine import LocalEngine
 from kqlrules.kusto import SchemaSet, shared_analyzer
 from kqlrules.table import Column, Table
 from kqlrules.testing.inject import inject, value_literal
@@ -36,10 +39,24 @@ def test_each_type_has_its_literal() -> None:
     assert value_literal(ROW[0], "datetime") == "datetime(2024-05-01T11:59:30.250000Z)"
     assert value_literal(ROW[1], "string") == '"say \\"hi\\"\\n\\\\ok"'
     assert value_literal(3, "long") == "long(3)"
-    assert value_literal(ROW[5], "timespan") == "timespan(1.00:02:03.0000000)"
+    assert value_literal(ROW[5], "timespan") == "timespan(1.00:02:03)"
     assert value_literal({"a": [1, "x"]}, "dynamic") == 'dynamic({"a": [1, "x"]})'
     assert value_literal(None, "datetime") == "datetime(null)"
     assert value_literal(None, "string") == '""'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        timedelta(days=1, minutes=2, seconds=3),
+        timedelta(minutes=5),
+        -timedelta(seconds=90),
+        timedelta(microseconds=1500),
+    ],
+)
+def test_a_timespan_literal_reads_back_as_the_same_value_on_the_local_engine(value: timedelta) -> None:
+    result = LocalEngine({}).query(f"print t = {value_literal(value, 'timespan')}")
+    assert result.rows == [[value]]
 
 
 def test_injected_tables_shadow_the_workspace_tables_and_bind_cleanly() -> None:

@@ -40,9 +40,7 @@ CASE = """\
 
 @pytest.fixture
 def server() -> Iterator[object]:
-    from kqlrules.engine import LocalEngine
-
-    empty = workspace_room.LocalWorkspace(tables={}, engine=LocalEngine)
+    empty = workspace_room.LocalWorkspace(tables={})
     with workspace_room.WorkspaceServer(empty, workspace_id=WORKSPACE_ID) as running:
         yield running
 

@@ -105,7 +105,7 @@ def deployed(arm: ArmEmulator, project_root: Path, tmp_path_factory: pytest.Temp
         "portal", {"subscription": SUBSCRIPTION, "resource_group": "sec-rg", "workspace": "sec-ws",
                    "location": "westeurope", "arm_endpoint": arm.url, "targets": ["monitor"]},
     )  # fmt: skip
-    store = open_stores(environment, EmulatorCredential())["monitor"]
+    store = open_stores(environment, EmulatorCredential.for_endpoint(environment.arm_endpoint))["monitor"]
     at_least_three = {"query": "AuditLogs | where Result == 'failure'", "operator": "GreaterThanOrEqual",
                       "threshold": 3}  # fmt: skip
     store.put("failed-audit-operations", portal_rule("Failed audit operations", at_least_three),

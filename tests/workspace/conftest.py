@@ -8,7 +8,6 @@ from azure.monitor.query import LogsQueryClient
 
 from kqlrules.table import Column, Table
 from kqlrules.workspace import AzureWorkspace, LocalWorkspace, WorkspaceServer
-from tests.workspace.tiny_engine import TinyEngine
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 WORKSPACE_ID = "6c7b2b4e-1d0f-4e55-9a43-0c1f2e3d4b5a"
@@ -39,7 +38,7 @@ def signins() -> Table:
 
 @pytest.fixture
 def workspace() -> LocalWorkspace:
-    return LocalWorkspace(tables={"SigninLogs": signins()}, engine=TinyEngine)
+    return LocalWorkspace(tables={"SigninLogs": signins()})
 
 
 @pytest.fixture

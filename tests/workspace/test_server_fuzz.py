@@ -56,9 +56,8 @@ HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=
 @pytest.fixture(scope="module")
 def fuzzed() -> Iterator[WorkspaceServer]:
     from tests.workspace.conftest import signins
-    from tests.workspace.tiny_engine import TinyEngine
 
-    workspace = LocalWorkspace(tables={"SigninLogs": signins()}, engine=TinyEngine)
+    workspace = LocalWorkspace(tables={"SigninLogs": signins()})
     with WorkspaceServer(workspace, workspace_id=WORKSPACE_ID, client_timeout=2) as running:
         yield running
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from kqlrules.deploy.contracts.violation import QueryFacts
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import SchemaSet, shared_analyzer
-from kqlrules.lint import Node
+from kqlrules.kusto import Node, SchemaSet, shared_analyzer
 
 
 def query_facts(query: str, schemas: SchemaSet) -> QueryFacts:

@@ -3,53 +3,39 @@ until interrupted; the action groups given exist (Monitor rules may notify only 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import signal
 import sys
 
 from kqlrules.deploy.emulator.server import ArmEmulator
+from kqlrules.errors import KqlrulesError
 
-USAGE_ERROR = 2  # as the kqlrules command line (docs/cli.md, exit codes)
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends it like Ctrl-C: the token file is removed on the way out
 
 
-def _port(text: str) -> int:
+def main() -> None:
+    argument = sys.argv[1] if len(sys.argv) > 1 else "8089"
+    if not argument.isdigit() or int(argument) > 65535:
+        sys.exit(f"error: the port must be a number from 0 to 65535, not {argument!r}")
     try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:  # 0: any free port
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
-    return port
-
-
-def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m kqlrules.deploy.emulator",
-        description="Serve the ARM emulator (Sentinel and Azure Monitor alert rules, diagnostic settings) on"
-        " 127.0.0.1 until interrupted.",
-    )
-    parser.add_argument("port", nargs="?", type=_port, default=8089, help="port on 127.0.0.1 (default 8089)")
-    parser.add_argument(
-        "action_groups", nargs="*", metavar="ACTION_GROUP_ID", help="action group resource ids that exist"
-    )
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    options = parse(sys.argv[1:] if argv is None else argv)
+        emulator = ArmEmulator(port=int(argument), action_groups=sys.argv[2:])
+    except OSError as error:
+        sys.exit(f"error: cannot listen on 127.0.0.1:{argument}: {error.strerror}")
     try:
-        emulator = ArmEmulator(port=options.port, action_groups=options.action_groups)
-    except OSError as error:  # the port is taken, or not ours to bind
-        print(f"error: cannot listen on 127.0.0.1:{options.port}: {error.strerror or error}", file=sys.stderr)
-        print("  hint: pick another port (0 for any free one)", file=sys.stderr)
-        return 1
+        emulator.write_token_file()
+    except KqlrulesError as error:
+        sys.exit(f"error: {error}")
     print(
-        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment)', flush=True
+        f'ARM emulator on {emulator.url} (set arm_endpoint = "{emulator.url}" in an environment); its token'
+        f" for this start is in {emulator.token_file} (readable only by you), where kqlrules deploy finds it",
+        flush=True,
     )
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,8 +9,7 @@ from functools import lru_cache
 
 from kqlrules.deploy.emulator.validation import QueryInfo
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import SchemaSet, shared_analyzer
-from kqlrules.lint import Node
+from kqlrules.kusto import Node, SchemaSet, shared_analyzer
 
 
 def analyzer_validation(schemas: SchemaSet | None = None) -> Callable[[str], QueryInfo]:

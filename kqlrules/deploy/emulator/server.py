@@ -2,7 +2,8 @@
 
 It serves PUT / GET / DELETE / LIST for `Microsoft.Insights/scheduledQueryRules` (2023-12-01) and
 `Microsoft.SecurityInsights/alertRules` (2025-09-01, and 2025-07-01-preview for NRT rules and
-sub-techniques) with etags, If-Match / If-None-Match, paging, bearer token checks, server-filled read-only
+sub-techniques) with etags, If-Match / If-None-Match, paging, bearer token checks (the random token drawn at
+start, see `credential.py`; checked before the body is read, which is capped), server-filled read-only
 fields and the services' validation rules, including the query's (the Kusto analyzer) and that the action
 groups a rule notifies exist (PUT `Microsoft.Insights/actionGroups/{name}` creates one). The real SDK clients
 point at it through `base_url`, so tests and offline demos exercise the same code as a real deployment.
@@ -10,6 +11,7 @@ point at it through `base_url`, so tests and offline demos exercise the same cod
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import threading
@@ -19,10 +21,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kqlrules.datetimes import format_datetime_microseconds
 from kqlrules.deploy.emulator.automations import route_automations
+from kqlrules.deploy.emulator.credential import EMULATOR_TOKENS, EmulatorCredential
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
@@ -33,6 +38,8 @@ from kqlrules.deploy.emulator.validation import (
     validate_sentinel,
 )
 from kqlrules.deploy.emulator.watchlists import route_watchlists
+from kqlrules.errors import KqlrulesError
+from kqlrules.local_tokens import new_token, remove_token_file, write_token_file
 
 _SCOPE = r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
 MONITOR = re.compile(
@@ -44,6 +51,9 @@ SENTINEL = re.compile(
     re.I,
 )
 ACTION_GROUP = re.compile(_SCOPE + r"/providers/Microsoft\.Insights/actionGroups/(?P<name>[^/]+)$", re.I)
+# No rule, watchlist or setting body comes near this; ARM's own limit for a whole template is 4 MB
+# (https://learn.microsoft.com/azure/azure-resource-manager/templates/best-practices#template-limits).
+MAX_BODY_BYTES = 4 * 1024 * 1024
 API_VERSIONS = {
     "monitor": ("2023-12-01",),
     "sentinel": (SENTINEL_STABLE, SENTINEL_PREVIEW),
@@ -84,9 +94,13 @@ class ArmEmulator:
         *,
         action_groups: Iterable[str] = (),
         validate_query: Callable[[str], QueryInfo] | None = None,
+        token: str | None = None,
     ) -> None:
         """`action_groups`: resource ids that exist (rules may notify only those); `validate_query`: the
-        service's query check (default: the Kusto analyzer over the built-in schemas)."""
+        service's query check (default: the Kusto analyzer over the built-in schemas); `token`: the bearer
+        token to accept (default: a random one per start, written to a token file only the user reads)."""
+        self.token = token or new_token()
+        self.token_file: Path | None = None
         self.state = EmulatorState()
         self.state.action_groups.update(a.rstrip("/").lower() for a in action_groups)
         if validate_query is None:
@@ -105,10 +119,29 @@ class ArmEmulator:
         return f"http://{host!s}:{port}"
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def requests(self) -> list[Recorded]:
         return list(self.state.requests)
 
+    def credential(self) -> EmulatorCredential:
+        """The credential this emulator accepts, for clients in this process."""
+        return EmulatorCredential(self.token)
+
+    def write_token_file(self) -> None:
+        """Write this start's token for other processes of the user (done by `start` and `serve_forever`)."""
+        if self.token_file is not None:
+            return
+        try:
+            self.token_file = write_token_file(self.port, self.token, EMULATOR_TOKENS)
+        except OSError as error:
+            self._server.server_close()
+            raise KqlrulesError(f"cannot write the emulator's token file: {error}") from None
+
     def start(self) -> ArmEmulator:
+        self.write_token_file()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -119,13 +152,18 @@ class ArmEmulator:
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self.write_token_file()
+        try:
+            self._server.serve_forever()
+        finally:
+            remove_token_file(self.port, self.token, EMULATOR_TOKENS)
 
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        remove_token_file(self.port, self.token, EMULATOR_TOKENS)
 
     def __enter__(self) -> ArmEmulator:
         return self.start()
@@ -161,13 +199,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
+        # Authenticate and size the request before reading a byte of its body: a stranger's request (or
+        # a huge one) is answered without being read, and the connection closed.
+        refused = self._refusal()
+        if refused is not None:
+            self.close_connection = True
+            self._reply(*refused, {"Connection": "close"})
+            return
         url = urlparse(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
             body = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = ValueError
         state = self.emulator.state
         with state.lock:
@@ -181,6 +226,29 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             )
             status, payload, headers = self._route(method, url.path, query, body)
+        self._reply(status, payload, headers)
+
+    def _refusal(self) -> tuple[int, Any] | None:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self.emulator.token.encode()
+        ):
+            return _error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "a valid bearer token is required")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return _error(HTTPStatus.BAD_REQUEST, "InvalidContentLength", "Content-Length is not a length")
+        if length > MAX_BODY_BYTES:
+            return _error(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "RequestEntityTooLarge",
+                f"the body is {length} bytes; the emulator takes at most {MAX_BODY_BYTES}",
+            )
+        return None
+
+    def _reply(self, status: int, payload: Any, headers: dict[str, str]) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("x-ms-request-id", str(uuid.uuid4()))
@@ -195,9 +263,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(
         self, method: str, path: str, query: dict[str, str], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme != "Bearer" or not token.strip():
-            return (*_error(HTTPStatus.UNAUTHORIZED, "AuthenticationFailed", "bearer token required"), {})
         sources = route_sources(self, method, path, query, body)  # kqlrules.deploy.emulator.sources
         if sources is not None:
             return sources
@@ -238,7 +303,10 @@ class _Handler(BaseHTTPRequestHandler):
             for key, s in sorted(self.emulator.state.resources.items())
             if key.startswith(prefix) and "/" not in key[len(prefix) :]
         ]
-        start = int(query.get("$skipToken", "0"))
+        skip = query.get("$skipToken", "0")
+        if not skip.isdigit():
+            return (*_error(HTTPStatus.BAD_REQUEST, "InvalidSkipToken", f"$skipToken {skip!r}"), {})
+        start = int(skip)
         size = self.emulator.page_size
         page: dict[str, Any] = {"value": items[start : start + size]}
         if start + size < len(items):
@@ -326,7 +394,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_datetime_microseconds(datetime.now(UTC))
 
 
 def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None) -> Any:

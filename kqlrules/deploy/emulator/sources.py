@@ -68,7 +68,7 @@ ENTRA_CATEGORIES = {
     "ManagedIdentitySignInLogs", "ProvisioningLogs", "ADFSSignInLogs", "RiskyUsers", "UserRiskEvents",
     "NetworkAccessTrafficLogs", "RiskyServicePrincipals", "ServicePrincipalRiskEvents",
     "EnrichedOffice365AuditLogs", "MicrosoftGraphActivityLogs", "RemoteNetworkHealthLogs",
-    "NetworkAccessAlerts",
+    "NetworkAccessAlerts", "RiskyAgents",
 }  # fmt: skip
 INTUNE_CATEGORIES = {"AuditLogs", "OperationalLogs", "DeviceComplianceOrg", "Devices"}
 ACTIVITY_CATEGORIES = {

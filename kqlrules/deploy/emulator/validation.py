@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from kqlrules.timespan import parse_iso8601_duration
+
 
 @dataclass(frozen=True)
 class QueryInfo:
@@ -360,7 +362,7 @@ class Problems:
         if not ISO_DURATION.match(value):
             self.add(path, f"{value!r} is not an ISO 8601 duration such as PT5M")
             return None
-        return _iso_to_timedelta(value)
+        return parse_iso8601_duration(value)
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -375,15 +377,6 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
         return names.get(kind[-1], "a number")
     return names.get(kind, kind.__name__)
-
-
-def _iso_to_timedelta(value: str) -> timedelta:
-    match = re.match(
-        r"^P(?:(?P<d>[\d.]+)D)?(?:T(?:(?P<h>[\d.]+)H)?(?:(?P<m>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?)?$", value
-    )
-    assert match is not None
-    parts = {k: float(v or 0) for k, v in match.groupdict().items()}
-    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
 
 
 def validate_monitor(body: Any, context: Context | None = None) -> list[str]:

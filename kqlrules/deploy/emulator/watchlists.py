@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from kqlrules.datetimes import format_datetime_microseconds
 from kqlrules.deploy.api_versions import WATCHLISTS
 
 _SCOPE = (
@@ -367,7 +368,7 @@ def _error(status: HTTPStatus, code: str, message: str, details: list[str] | Non
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_datetime_microseconds(datetime.now(UTC))
 
 
 __all__ = ["API_VERSION", "route_watchlists", "validate_watchlist"]

@@ -115,6 +115,14 @@ def _extreme(ctx: TranslationContext, call: Call, function: str, value: Sql, pre
         raise ctx.unsupported(f"{call.name}() of dynamic values")
     if value.type == "string":
         return Sql(f"COALESCE({function}({value}){_filter(predicate)}, '')", "string")
+    if value.type == "real":
+        # Where NaN falls among the reals is not documented (min-aggregation-function.md,
+        # max-aggregation-function.md): a group holding one is refused rather than answered by DuckDB's order,
+        # which puts NaN above infinity.
+        nan = f"bool_or(isnan({value})){_filter(predicate)}"
+        refuse = sql_refusal(f"{call.name}() of reals that include NaN")
+        extreme = f"{function}({value}){_filter(predicate)}"
+        return Sql(f"(CASE WHEN {nan} THEN {refuse} ELSE {extreme} END)", "real")
     return Sql(f"{function}({value}){_filter(predicate)}", value.type)
 
 
@@ -246,23 +254,32 @@ def make_bag_if(ctx: TranslationContext, call: Call) -> Sql:
     return _bag(ctx, call, args[0], args[1])
 
 
+def _any_value(value: Sql, predicate: Sql | None) -> Sql:
+    """take-any-aggregation-function.md: of one expression, take_any() "will attempt to return a
+    non-null/non-empty value, if such value is present" (an empty string, a null dynamic)."""
+    wanted = [f"{value} <> ''" if value.type == "string" else _present(value)]
+    if predicate is not None:
+        wanted.append(str(coerce(predicate, "bool")))
+    chosen = f"any_value({value}) FILTER (WHERE {' AND '.join(wanted)})"
+    if value.type == "string":
+        return Sql(f"COALESCE({chosen}, '')", "string")
+    if value.type == "dynamic":
+        return Sql(f"COALESCE({chosen}, any_value({value}){_filter(predicate)})", "dynamic")
+    return Sql(chosen, value.type)
+
+
 @aggregate("take_any", "any")
 def take_any(ctx: TranslationContext, call: Call) -> Sql:
     args = call.args
     if len(args) != 1:
         raise ctx.unsupported(f"{call.name}() of {len(args)} columns in this position")
-    value = args[0]
-    if value.type == "string":
-        return Sql(f"COALESCE(any_value({value}), '')", "string")
-    return Sql(f"any_value({value})", value.type)
+    return _any_value(args[0], None)
 
 
 @aggregate("take_anyif", "anyif")
 def take_anyif(ctx: TranslationContext, call: Call) -> Sql:
     value, predicate = _args(ctx, call, 2, 2)
-    if value.type == "string":
-        return Sql(f"COALESCE(any_value({value}){_filter(predicate)}, '')", "string")
-    return Sql(f"any_value({value}){_filter(predicate)}", value.type)
+    return _any_value(value, predicate)
 
 
 def _percentile(ctx: TranslationContext, call: Call, value: Sql, percent: Sql) -> Sql:

@@ -71,6 +71,10 @@ def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql
     kinds = (left.type, right.type)
     numeric = NUMERIC_TYPES | {"bool"}
     if kinds[0] in NUMERIC_TYPES and kinds[1] in NUMERIC_TYPES:
+        if "decimal" in kinds:
+            # scalar-data-types/decimal.md: an exact 128-bit decimal (0.1 + 0.2 is 0.3); the engine's decimals
+            # are doubles, whose arithmetic would answer 0.30000000000000004.
+            raise ctx.unsupported(f"arithmetic ({op}) on decimal values")
         return _numeric(left, right, op)
     if op == "+" and kinds == ("datetime", "timespan"):
         return Sql(f"({left} + {interval_from_ticks(right)})", "datetime")

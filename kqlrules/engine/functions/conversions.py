@@ -31,8 +31,27 @@ def _to(target: str, accepted: frozenset[str]) -> ScalarTranslator:
 
 _NUMBER_SOURCES = frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})
 
-scalar("tolong")(_to("long", _NUMBER_SOURCES | {"timespan"}))
-scalar("toint")(_to("int", _NUMBER_SOURCES))
+
+def _to_integer(target: str, accepted: frozenset[str]) -> ScalarTranslator:
+    """toint-function.md: a decimal value is truncated to its integer portion, text like "1.5" too; the
+    conversion of anything else that fails is null (tolong-function.md). See `parsing.text_to_long`."""
+    generic = _to(target, accepted)
+    truncate = "TRUE" if target == "int" else "FALSE"
+    sql_type = "INTEGER" if target == "int" else "BIGINT"
+
+    def translate(ctx: TranslationContext, call: Call) -> Sql:
+        (value,) = arity(ctx, call, 1)
+        if value.type == "string":
+            return Sql(f"TRY_CAST({fn('kql_text_to_long', value, truncate)} AS {sql_type})", target)
+        if value.type == "dynamic":
+            return Sql(f"TRY_CAST({fn('kql_dynamic_to_integer', value, truncate)} AS {sql_type})", target)
+        return generic(ctx, call)
+
+    return translate
+
+
+scalar("tolong")(_to_integer("long", _NUMBER_SOURCES | {"timespan"}))
+scalar("toint")(_to_integer("int", _NUMBER_SOURCES))
 scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))
 scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))
 scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))

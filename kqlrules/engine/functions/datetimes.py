@@ -68,7 +68,10 @@ _ADD_UNITS = {
     "second": "to_seconds({n})",
     "millisecond": "to_milliseconds({n})",
     "microsecond": "to_microseconds({n})",
-    "nanosecond": "to_microseconds({n} // 1000)",
+    # Nanoseconds that are not whole ticks become one stray tick, which kql_whole_microseconds refuses.
+    "nanosecond": (
+        "to_microseconds(kql_whole_microseconds(CASE WHEN ({n}) % 100 = 0 THEN ({n}) // 100 ELSE 1 END))"
+    ),
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
-from kqlrules.engine.functions.support import Refusal, arity, as_dynamic, as_long
+from kqlrules.engine.functions.support import NON_FINITE_IN_DYNAMIC, Refusal, arity, as_dynamic, as_long
 from kqlrules.engine.sql import Sql
 
 
@@ -26,7 +26,10 @@ def _numbers(text: str, what: str) -> list[float] | None:
 
 
 def _dump(values: list[float]) -> str:
-    return json.dumps([v if math.isfinite(v) else None for v in values], separators=(",", ":"))
+    # A filter that diverges gives infinities, which Kusto keeps and JSON cannot hold: refused, not nulled.
+    if not all(math.isfinite(v) for v in values):
+        raise Refusal(NON_FINITE_IN_DYNAMIC)
+    return json.dumps(values, separators=(",", ":"))
 
 
 def series_iir(series: str, numerators: str, denominators: str) -> str | None:

@@ -1,5 +1,6 @@
-"""How Kusto prints values as text: reals (.NET round-trip), datetimes (ISO 8601), timespans
-(`d.hh:mm:ss.fffffff`) and the custom formats of `format_datetime()` and `format_timespan()`.
+"""How Kusto prints values as text: reals (.NET round-trip), datetimes (ISO 8601) and the custom formats of
+`format_datetime()` and `format_timespan()`. Timespans' constant form (`d.hh:mm:ss.fffffff`) is
+`kqlrules.timespan.format_dotnet_ticks`.
 
 Pure Python: `kqlrules.engine.udfs` registers these on each DuckDB connection.
 """
@@ -12,8 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-TICKS_PER_SECOND = 10_000_000
-TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
+from kqlrules.timespan import split_ticks
 
 
 def format_real(value: float) -> str:
@@ -58,18 +58,6 @@ def format_datetime_iso(value: datetime) -> str:
     (The reference's `reverse()` and `hash_md5()` examples show the fraction is printed even when zero.)
     """
     return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}0Z"
-
-
-def format_timespan_constant(ticks: int) -> str:
-    """.NET's constant timespan format: `[-][d.]hh:mm:ss[.fffffff]`."""
-    sign = "-" if ticks < 0 else ""
-    ticks = abs(ticks)
-    days, rest = divmod(ticks, TICKS_PER_DAY)
-    seconds, fraction = divmod(rest, TICKS_PER_SECOND)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def dynamic_to_string(text: str) -> str:
@@ -173,12 +161,7 @@ def format_datetime_custom(value: datetime, fmt: str) -> str:
 
 def format_timespan_custom(ticks: int, fmt: str) -> str:
     tokens = timespan_format_tokens(fmt) or []
-    sign = "-" if ticks < 0 else ""
-    ticks = abs(ticks)
-    days, rest = divmod(ticks, TICKS_PER_DAY)
-    seconds, fraction = divmod(rest, TICKS_PER_SECOND)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
+    sign, days, hours, minutes, seconds, fraction = split_ticks(ticks)
     out = [sign]
     for token in tokens:
         head = token[0]

@@ -26,10 +26,28 @@ def _numeric_arg(ctx: TranslationContext, call: Call, value: Sql) -> Sql:
     return value
 
 
+# Arguments outside a function's domain that its page says give null (where DuckDB gives NaN):
+# log-function.md, log2-function.md, log10-function.md, sqrt-function.md ("null if the argument is
+# negative"); acos-function.md, asin-function.md ("null if x < -1 or x > 1").
+_NULL_OUTSIDE = {
+    "log": "{x} < 0",
+    "log2": "{x} < 0",
+    "log10": "{x} < 0",
+    "sqrt": "{x} < 0",
+    "acos": "({x} < -1 OR {x} > 1)",
+    "asin": "({x} < -1 OR {x} > 1)",
+}
+
+
 def _real_function(sql_name: str) -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
-        return Sql(fn(sql_name, as_real(_numeric_arg(ctx, call, value))), "real")
+        real = as_real(_numeric_arg(ctx, call, value))
+        outside = _NULL_OUTSIDE.get(call.name)
+        if outside is not None:
+            guarded = f"(CASE WHEN {outside.format(x=real)} THEN NULL ELSE {fn(sql_name, real)} END)"
+            return Sql(guarded, "real")
+        return Sql(fn(sql_name, real), "real")
 
     return translate
 
@@ -100,7 +118,12 @@ def sign(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
     value = _numeric_arg(ctx, call, value)
     kind = "long" if value.type in INTEGER_TYPES else "real"
-    return Sql(f"CAST(sign({coerce(value, kind)}) AS {'BIGINT' if kind == 'long' else 'DOUBLE'})", kind)
+    if kind == "real":
+        # sign-function.md gives -1, 0 or +1; the sign of NaN is not documented (DuckDB would say 0).
+        real = coerce(value, kind)
+        refuse = sql_refusal("sign() of NaN")
+        return Sql(f"(CASE WHEN isnan({real}) THEN {refuse} ELSE CAST(sign({real}) AS DOUBLE) END)", kind)
+    return Sql(f"CAST(sign({coerce(value, kind)}) AS BIGINT)", kind)
 
 
 @scalar("ceiling")
@@ -143,7 +166,14 @@ def _extreme(sql_name: str) -> ScalarTranslator:
             kind = args[0].type
         else:
             raise ctx.unsupported(f"{call.name}() mixing {', '.join(sorted(kinds))}")
-        return Sql(fn(sql_name, *(coerce(a, kind) for a in args)), kind)
+        values = [coerce(a, kind) for a in args]
+        extreme = fn(sql_name, *values)
+        if kind == "real":
+            # Nulls are skipped (max-of-function.md); where NaN falls is not documented: refused.
+            nan = " OR ".join(f"isnan({v})" for v in values)
+            refuse = sql_refusal(f"{call.name}() of reals that include NaN")
+            return Sql(f"(CASE WHEN {nan} THEN {refuse} ELSE {extreme} END)", "real")
+        return Sql(extreme, kind)
 
     return translate
 

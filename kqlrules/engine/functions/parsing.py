@@ -12,6 +12,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.timespan import TimespanError, parse_timespan
 
 TICKS_PER_SECOND = 10_000_000
@@ -56,7 +57,7 @@ def parse_datetime(text: str) -> datetime | None:
     try:
         if match:
             groups = match.groupdict()
-            fraction = (groups.get("f") or "").ljust(7, "0")
+            fraction = _whole_microseconds((groups.get("f") or "").ljust(7, "0"))
             value = datetime(
                 int(groups["y"]),
                 int(groups["mo"]),
@@ -74,7 +75,7 @@ def parse_datetime(text: str) -> datetime | None:
                 if not 1 <= hour <= 12:
                     return None
                 hour = hour % 12 + (12 if match["ampm"].upper() == "PM" else 0)
-            fraction = (match["f"] or "").ljust(7, "0")
+            fraction = _whole_microseconds((match["f"] or "").ljust(7, "0"))
             return datetime(
                 int(match["y"]),
                 int(match["mo"]),
@@ -97,9 +98,18 @@ def parse_datetime(text: str) -> datetime | None:
                 int(match["s"] or 0),
             )
             return value - _offset(match["tz"])
+    except RefusedAtRunTime:
+        raise
     except ValueError:
         return None
     return None
+
+
+def _whole_microseconds(fraction: str) -> str:
+    """Seven fraction digits (Kusto's 100-ns ticks) whose last one the engine's microseconds can hold."""
+    if fraction[6:7] not in ("", "0"):
+        raise RefusedAtRunTime("a datetime finer than a microsecond (Kusto keeps 100-ns ticks)")
+    return fraction
 
 
 def _offset(tz: str | None) -> timedelta:
@@ -119,12 +129,17 @@ def parse_timespan_ticks(text: str) -> int | None:
             return None
         ticks = (((int(match["d"] or 0) * 24 + hours) * 60 + minutes) * 60 + seconds) * TICKS_PER_SECOND
         ticks += int((match["f"] or "").ljust(7, "0") or 0)
-        return -ticks if match["sign"] else ticks
+        return _in_long_range(-ticks if match["sign"] else ticks)
     try:
         delta = parse_timespan(raw)
     except TimespanError:
         return None
-    return (delta.days * 86_400 + delta.seconds) * TICKS_PER_SECOND + delta.microseconds * 10
+    return _in_long_range((delta.days * 86_400 + delta.seconds) * TICKS_PER_SECOND + delta.microseconds * 10)
+
+
+def _in_long_range(ticks: int) -> int | None:
+    """A timespan is a long count of ticks (scalar-data-types/timespan.md): text beyond does not convert."""
+    return ticks if -(2**63) <= ticks < 2**63 else None
 
 
 def parse_long(text: str) -> int | None:
@@ -132,6 +147,27 @@ def parse_long(text: str) -> int | None:
         return None
     value = int(text)
     return value if -(2**63) <= value < 2**63 else None
+
+
+def text_to_long(text: str, truncate: bool) -> int | None:
+    """`toint()`/`tolong()` of text. toint-function.md: "If the input includes a decimal value, the result
+    truncate to only the integer portion"; tolong-function.md says nothing of decimals, so `tolong("1.5")` is
+    refused rather than guessed."""
+    whole = parse_long(text)
+    if whole is not None or not _REAL.match(text):
+        return whole
+    if not truncate:
+        raise RefusedAtRunTime("tolong() of text holding a decimal value (the reference does not say)")
+    value = float(text)
+    return int(value) if math.isfinite(value) and abs(value) < 2**63 else None
+
+
+def dynamic_to_integer(text: str, truncate: bool) -> int | None:
+    """`toint()`/`tolong()` of a dynamic value: a string inside is read as text is (see `text_to_long`)."""
+    value = json.loads(text)
+    if isinstance(value, str):
+        return text_to_long(value, truncate)
+    return dynamic_to_long(text)
 
 
 def parse_real(text: str) -> float | None:
@@ -159,9 +195,14 @@ def parse_json_text(text: str) -> str:
     if text == "":
         return "null"
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False)
+        # NaN and Infinity are not JSON (json.org, which parse-json-function.md names): such text stays text.
+        return json.dumps(json.loads(text, parse_constant=_not_json), ensure_ascii=False)
     except ValueError:
         return json.dumps(text, ensure_ascii=False)
+
+
+def _not_json(constant: str) -> float:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def dynamic_to_real(text: str) -> float | None:

@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from kqlrules.engine.functions.support import Refusal
+from kqlrules.engine.functions.support import NON_FINITE_IN_DYNAMIC, Refusal
 
 Number = int | float
 
@@ -32,9 +32,10 @@ def _number(value: Any) -> Number | None:
 
 
 def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: such an element becomes null."""
+    """Kusto keeps NaN and infinities inside a series (series-divide-function.md: "2/0 yields double(+inf)");
+    JSON has no form for them, so such an element stops the query with a refusal, never a null."""
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        raise Refusal(NON_FINITE_IN_DYNAMIC)
     return value
 
 
@@ -53,13 +54,26 @@ def _binary(function: Callable[[Number, Number], Any]) -> Callable[[str, str], s
         out = []
         for i in range(max(lengths)):
             a, b = _number(_element(left, i)), _number(_element(right, i))
-            try:
-                out.append(None if a is None or b is None else _finite(function(a, b)))
-            except (ZeroDivisionError, OverflowError, ValueError):
-                out.append(None)
+            out.append(None if a is None or b is None else _finite(function(a, b)))
         return _dump(out)
 
     return apply
+
+
+def ieee_pow(base: Number, exponent: Number) -> float:
+    """pow() as .NET's Math.Pow (IEEE 754): a negative base to a fractional power is NaN, zero to a negative
+    power is an infinity, an overflow is an infinity. Python's `**` gives complex numbers or raises there."""
+    base, exponent = float(base), float(exponent)
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        odd = exponent.is_integer() and int(exponent) % 2 == 1
+        return -math.inf if base < 0 and odd else math.inf
+    except ValueError:
+        if base == 0 and exponent < 0:
+            odd = exponent.is_integer() and int(exponent) % 2 == 1
+            return math.copysign(math.inf, base) if odd else math.inf
+        return math.nan
 
 
 def _divide(a: Number, b: Number) -> float:
@@ -73,7 +87,7 @@ BINARY = {
     "series_subtract": _binary(operator.sub),
     "series_multiply": _binary(operator.mul),
     "series_divide": _binary(_divide),
-    "series_pow": _binary(lambda a, b: float(a) ** b),
+    "series_pow": _binary(lambda a, b: ieee_pow(a, b)),
     "series_greater": _binary(operator.gt),
     "series_greater_equals": _binary(operator.ge),
     "series_less": _binary(operator.lt),
@@ -95,13 +109,20 @@ def _unary(function: Callable[[Number], Any]) -> Callable[[str], str | None]:
         out = []
         for value in values:
             number = _number(value)
-            try:
-                out.append(None if number is None else _finite(function(number)))
-            except (ValueError, OverflowError):
-                out.append(None)
+            out.append(None if number is None else _finite(_ieee(function, number)))
         return _dump(out)
 
     return apply
+
+
+def _ieee(function: Callable[[Number], Any], value: Number) -> Any:
+    """Python raises where IEEE 754 (and so .NET's Math) gives NaN (acos(2)) or an infinity (exp(1000))."""
+    try:
+        return function(value)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan
 
 
 def _log(value: Number) -> float:

@@ -122,6 +122,14 @@ def isascii(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"NOT regexp_matches({as_string(value)}, '[^\\x00-\\x7F]')", "bool")
 
 
+# isutf8.md: "true if the argument is a valid utf8 string". The engine's strings (query text, tables read as
+# text, DuckDB VARCHAR) are always valid UTF-8: a bad byte sequence never reaches a row, so it is true.
+@scalar("isutf8")
+def isutf8(ctx: TranslationContext, call: Call) -> Sql:
+    (value,) = arity(ctx, call, 1)
+    return Sql(f"({as_string(value)} IS NOT NULL)", "bool")
+
+
 def _trim_pattern(ctx: TranslationContext, call: Call) -> tuple[str, Sql]:
     regex, text = arity(ctx, call, 2)
     return constant_string(ctx, call, regex, "regular expression"), as_string(text)

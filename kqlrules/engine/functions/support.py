@@ -24,6 +24,9 @@ def sql_refusal(what: str) -> str:
     return refusal_sql(quote_string(what))
 
 
+# What the engine cannot store in a dynamic value (its dynamic values are JSON text).
+NON_FINITE_IN_DYNAMIC = "an infinity or NaN inside a dynamic value"
+
 NUMERIC_TYPES = frozenset({"int", "long", "real", "decimal"})
 
 
@@ -132,7 +135,14 @@ def as_string(arg: Sql) -> Sql:
         return arg
     if kind in INTEGER_TYPES or kind == "guid":
         return never_null(f"CAST({arg} AS VARCHAR)")
-    if kind in ("real", "decimal"):
+    if kind == "decimal":
+        # A decimal held exactly (parse_version's DECIMAL(38, 0)) prints all its digits; one held as a double
+        # prints as a real does.
+        return never_null(
+            f"(CASE WHEN typeof({arg}) LIKE 'DECIMAL%' THEN CAST({arg} AS VARCHAR) "
+            f"ELSE {fn('kql_format_real', arg)} END)"
+        )
+    if kind == "real":
         return never_null(fn("kql_format_real", arg))
     if kind == "bool":
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
@@ -183,9 +193,11 @@ def as_dynamic(arg: Sql) -> Sql:
     if kind == "string" or kind == "guid":
         inner = f"to_json({arg})"
     elif kind in INTEGER_TYPES or kind in ("real", "decimal") or kind == "bool":
-        # Non-finite reals have no JSON form: they become null.
+        # Kusto's dynamic values hold infinities and NaN (series-divide-function.md: "2/0 yields
+        # double(+inf)"), JSON has no form for them: the query is refused rather than answered with null.
         inner = (
-            f"to_json(CASE WHEN isfinite({arg}) THEN {arg} END)"
+            f"to_json(CASE WHEN {arg} IS NULL OR isfinite({arg}) THEN {arg} "
+            f"ELSE {sql_refusal(NON_FINITE_IN_DYNAMIC)} END)"
             if kind in ("real", "decimal")
             else (f"to_json({arg})")
         )
@@ -247,8 +259,10 @@ def numeric_result_type(left: Sql, right: Sql) -> str:
 
 
 def interval_from_ticks(ticks: Sql | str) -> str:
-    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution)."""
-    return f"to_microseconds(CAST(({ticks}) // 10 AS BIGINT))"
+    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution). A timespan
+    that is not a whole number of microseconds stops the query (`kql_whole_microseconds`): a datetime moved
+    by it would silently lose its last ticks (`datetime(2024-01-01) + 1tick` read as the same instant)."""
+    return f"to_microseconds(kql_whole_microseconds({ticks}))"
 
 
 def ticks_between(later: Sql | str, earlier: Sql | str) -> str:
@@ -260,7 +274,7 @@ def epoch_ticks(value: Sql | str) -> str:
 
 
 def datetime_from_ticks(ticks: Sql | str) -> str:
-    return f"make_timestamp(CAST(({ticks}) // 10 AS BIGINT))"
+    return f"make_timestamp(kql_whole_microseconds({ticks}))"
 
 
 def json_elements(value: Sql | str) -> str:

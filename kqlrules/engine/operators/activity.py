@@ -22,7 +22,7 @@ from kqlrules.engine.operators.timeline import constant_span, timeline_of
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 def positional(t: Translator, call: Node, least: int) -> list[Node]:

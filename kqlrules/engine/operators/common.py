@@ -6,7 +6,7 @@ from kqlrules.engine.context import Row
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 

@@ -9,8 +9,8 @@ from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.kusto import Node
 
 
 @operator("EvaluateOperator")

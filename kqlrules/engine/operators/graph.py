@@ -20,8 +20,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 GID, KEY, PART, DEGREE_IN, DEGREE_OUT = "__gid", "__key", "__part", "__in", "__out"

@@ -34,7 +34,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 # The longest variable length edge the engine walks: a walk enumerates every path, so a long bound over a
 # dense graph would not end in any useful time.

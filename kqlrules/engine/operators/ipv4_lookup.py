@@ -15,7 +15,7 @@ from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 def _column_name(t: Translator, node: Node, relation: Relation, what: str) -> str:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from kqlrules.engine.context import Binding, Ctes, Scope
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 

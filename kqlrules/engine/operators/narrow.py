@@ -10,7 +10,7 @@ from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_identifier, quote_string
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 _TEXT = {"string": "{}", "long": "CAST({} AS VARCHAR)", "int": "CAST({} AS VARCHAR)", "guid": "{}"}
 

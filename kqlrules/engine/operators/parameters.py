@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kqlrules.engine.names import name_text
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 def parameters(t: Translator, node: Node) -> dict[str, tuple[str, Node]]:

@@ -17,7 +17,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translator import Translator, kusto_type
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 PARSED = "__kql_kv"

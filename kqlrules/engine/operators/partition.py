@@ -13,7 +13,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 OUTER = "__kql_key"
 INNER = "__kql_part"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kqlrules.engine.relation import Relation
     from kqlrules.engine.translator import Translator
-    from kqlrules.engine.tree import Node
+    from kqlrules.kusto import Node
 
 OperatorTranslator = Callable[["Translator", "Node", "Relation | None"], "Relation"]
 OPERATORS: dict[str, OperatorTranslator] = {}

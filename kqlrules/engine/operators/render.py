@@ -10,7 +10,7 @@ from kqlrules.engine.operators.common import need_input
 from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 _COMMENT = re.compile(r"//[^\n]*")
 

@@ -19,7 +19,7 @@ from kqlrules.engine.operators.timeline import constant_span, timeline_of
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 @plugin("activity_counts_metrics")

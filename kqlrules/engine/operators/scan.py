@@ -22,8 +22,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator, kusto_type
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 ACC = "__a"

@@ -8,7 +8,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import quote_string
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 DOTNET_TYPES = {
     "string": "System.String",

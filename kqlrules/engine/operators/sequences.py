@@ -16,7 +16,7 @@ from kqlrules.engine.operators.timeline import Timeline, constant_span
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 @plugin("sequence_detect")

@@ -18,8 +18,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 
 def _clause(node: Node, *path: str) -> Node | None:
@@ -63,7 +63,7 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     if axis.type != "datetime" or step.type != "timespan":
         raise t.position.unsupported(f"make-series on a {axis.type} axis", on_node)
     grid = f"({-TICKS_TO_UNIX_EPOCH // 10})"  # bin()'s origin, 0001-01-01, in microseconds from 1970
-    step_us = f"({step.text} // 10)"
+    step_us = f"kql_whole_microseconds({step.text})"
     range_bins: tuple[str, str] | None = None
     if stop_node is not None:
         low, high = t.expr(range_start, constant), t.expr(stop_node, constant)

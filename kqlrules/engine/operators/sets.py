@@ -11,7 +11,7 @@ from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 
 @plugin("dcount_intersect")

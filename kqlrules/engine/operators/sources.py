@@ -9,8 +9,8 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.kusto import Node
 
 
 def _no_input(t: Translator, node: Node, source: Relation | None) -> None:
@@ -104,7 +104,7 @@ def range_(t: Translator, node: Node, source: Relation | None) -> Relation:
             )
     elif kind == "datetime" and step.type == "timespan":
         sql = (
-            f"SELECT {start.text} + to_microseconds(CAST(i * {step.text} // 10 AS BIGINT)) AS {name} FROM "
+            f"SELECT {start.text} + to_microseconds(kql_whole_microseconds(i * {step.text})) AS {name} FROM "
             f"range(0, CAST(floor((epoch_us({stop.text}) - epoch_us({start.text})) * 10 / {step.text})"
             " AS BIGINT) + 1) AS r(i)"
         )

@@ -10,7 +10,7 @@ from kqlrules.engine.operators.registry import operator
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 from kqlrules.table import Column
 
 _ARG_EXTREMES = {"arg_max": "arg_max", "arg_min": "arg_min"}
@@ -157,7 +157,9 @@ def _arg_extreme(
     fields = ", ".join(f"'f{index}': {value.text}" for index, value in enumerate(values))
     struct = f"'by': {by.text}" + (f", {fields}" if fields else "")
     alias = f"__kql_{func}_{len(remaining)}"
-    parts = [f"{func}({{{struct}}}, {by.text}) AS {alias}"]
+    # arg-max-aggregation-function.md's null example: a group whose `by` is null on every row still gives
+    # one of its rows (Banana | <null> | Yellow), so the row falls back to the group's first.
+    parts = [f"COALESCE({func}({{{struct}}}, {by.text}), first({{{struct}}})) AS {alias}"]
     unpacked: list[tuple[Column, str]] = [(columns[0], f"{alias}.by")]
     for index, column in enumerate(columns[1:]):
         unpacked.append((column, f"{alias}.f{index}"))

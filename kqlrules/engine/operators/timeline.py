@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kqlrules.engine.context import Row
 from kqlrules.engine.sql import Sql
 from kqlrules.engine.translator import Translator
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 NUMERIC = ("long", "int", "real")
 

@@ -22,8 +22,8 @@ from kqlrules.engine.translation.literal_nodes import LITERAL_KINDS, literal
 from kqlrules.engine.translation.nodes import describe, kusto_type, only, operator_text, typed
 from kqlrules.engine.translation.scopes import call_user_function, name_reference
 from kqlrules.engine.translation.special_calls import SPECIAL_CALLS
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator
@@ -74,8 +74,37 @@ def _unary_plus(t: Translator, node: Node, row: Row) -> Sql:
     return t.expr(only(node, "Expression"), row)
 
 
+# `* has "x"`: where-operator.md, "returns the rows in which the word "cow" appears in any column". Each
+# column is matched as `Column has "x"` is; the negated forms (`* !has`) are not described, so refused.
+STAR_OPERATORS = frozenset(
+    {
+        "HasExpression",
+        "HasCsExpression",
+        "HasPrefixExpression",
+        "HasPrefixCsExpression",
+        "HasSuffixExpression",
+        "HasSuffixCsExpression",
+        "ContainsExpression",
+        "ContainsCsExpression",
+    }
+)
+
+
+def _any_column(t: Translator, node: Node, row: Row) -> Sql:
+    if node.kind not in STAR_OPERATORS or row.inputs is None:
+        raise t.position.unsupported(f"the operator {operator_text(node)} of every column (*)", node)
+    right = t.expr(only(node, "Right"), row)
+    translator = BINARY_OPERATORS[node.kind]
+    t.position.node = node
+    names = [name for name in row.columns if name in row.inputs]
+    matches = [translator(t, row.columns[name], right, node.kind).text for name in names]
+    return typed(Sql(f"({' OR '.join(matches) or 'FALSE'})", "bool"), node)
+
+
 def _binary(t: Translator, node: Node, row: Row) -> Sql:
     left_node, right_node = only(node, "Left"), only(node, "Right")
+    if left_node.kind == "StarExpression":
+        return _any_column(t, node, row)
     if node.kind in LIST_OPERATORS:
         left = t.expr(left_node, row)
         right = list_operand(t, right_node, row, left.type)

@@ -19,8 +19,8 @@ from kqlrules.engine import literal_grammar, literals
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
 from kqlrules.engine.sql import Sql, quote_string
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import normalise_type
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kqlrules.engine.sql import Sql
-from kqlrules.engine.tree import Node
 from kqlrules.engine.types import DUCKDB_TYPES, normalise_type
+from kqlrules.kusto import Node
 
 
 def kusto_type(node: Node) -> str:

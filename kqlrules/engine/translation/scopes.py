@@ -11,7 +11,7 @@ from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import Sql
 from kqlrules.engine.translation.nodes import describe, kusto_type, only
-from kqlrules.engine.tree import Expansion, Node
+from kqlrules.kusto import Expansion, Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

@@ -13,8 +13,8 @@ from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import ORDER
 from kqlrules.engine.sql import Sql, quote_identifier, quote_string
 from kqlrules.engine.translation.nodes import kusto_type
-from kqlrules.engine.tree import Node
 from kqlrules.engine.windows import WINDOW_CALLS, row_number_restarting
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

@@ -13,7 +13,7 @@ from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translation.nodes import describe, only
 from kqlrules.engine.translation.scopes import call_user_function, relation_binding
 from kqlrules.engine.translation.special_calls import TIME_COLUMN
-from kqlrules.engine.tree import Node
+from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
     from kqlrules.engine.translator import Translator

@@ -25,7 +25,7 @@ def render_text(run: LintRun, console: Console) -> None:
             )
             style = _STYLE[finding.severity]
             console.print(
-                f"  {position}: [{style}]{finding.severity.value}[/] [dim]{finding.code}[/] "
+                f"  {position}: [{style}]{finding.severity.value}[/] [dim]{escape(finding.code)}[/] "
                 f"{escape(finding.message)}",
                 highlight=False,
                 soft_wrap=True,

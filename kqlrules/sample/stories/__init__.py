@@ -7,12 +7,12 @@ would, over the rows up to `check_at` only (the week's later rows are that momen
 
 Days count from the start of the week (0, 1) or from its end (-1 is the last day): the look-alikes sit
 mostly on day -3, the attacks on days -2 and -1, after a baseline. One module per area (sign-ins,
-directory, Azure, Defender alerts, Intune, Identity Protection); `docs/sample-tenant.md` lists every
-story with its time, actors and expected detections for the default week.
+directory, Azure, Defender alerts, Intune, Identity Protection, AI agents); `docs/sample-tenant.md` lists
+every story with its time, actors and expected detections for the default week.
 """
 
 # Importing the area modules registers their stories, in this order.
-from kqlrules.sample.stories import alerts, azure, directory, intune, risk, signins  # noqa: F401
+from kqlrules.sample.stories import agents, alerts, azure, directory, intune, risk, signins  # noqa: F401
 from kqlrules.sample.stories.catalogue import STORIES, Played, Scene, Story, StoryDefinition, story
 
 __all__ = ["STORIES", "Played", "Scene", "Story", "StoryDefinition", "story"]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import format_datetime_milliseconds
 from kqlrules.sample.directory import Tenant, User
 from kqlrules.sample.records import Recorder
-from kqlrules.sample.timeline import Timeline, format_datetime
+from kqlrules.sample.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ class Story:
             "name": self.name,
             "title": self.title,
             "malicious": self.malicious,
-            "start": format_datetime(self.start),
-            "end": format_datetime(self.end),
-            "check_at": format_datetime(self.check_at),
+            "start": format_datetime_milliseconds(self.start),
+            "end": format_datetime_milliseconds(self.end),
+            "check_at": format_datetime_milliseconds(self.check_at),
             "actors": list(self.actors),
             "tables": list(self.tables),
             "fires": list(self.fires),

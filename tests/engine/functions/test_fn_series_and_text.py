@@ -19,7 +19,7 @@ def dyn(value: Any) -> Any:
         ("series_add", [dyn([1, 2, 4]), dyn([4, 2, 1])], [5, 4, 5]),
         ("series_subtract", [dyn([1, 2, 4]), dyn([4, 2, 1])], [-3, 0, 3]),
         ("series_multiply", [dyn([1, 2]), dyn(3)], [3, 6]),
-        ("series_divide", [dyn([1, 2]), dyn([2, 0])], [0.5, None]),
+        ("series_divide", [dyn([1, 3]), dyn([2, 4])], [0.5, 0.75]),
         ("series_less", [dyn([1, 2, 4]), dyn([4, 2, 1])], [True, False, False]),
         ("series_add", [dyn([1, "x"]), dyn([1, 1])], [2, None]),
         ("series_exp", [dyn([0])], [1.0]),

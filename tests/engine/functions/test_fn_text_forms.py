@@ -7,8 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from kqlrules.engine.functions.formatting import format_real, format_timespan_constant
+from kqlrules.engine.errors import RefusedAtRunTime
+from kqlrules.engine.functions.formatting import format_real
 from kqlrules.engine.functions.parsing import parse_datetime, parse_long, parse_real, parse_timespan_ticks
+from kqlrules.timespan import format_dotnet_ticks
 
 
 @pytest.mark.parametrize(
@@ -41,14 +43,14 @@ def test_reals_print_like_dotnet(value: float, text: str) -> None:
     ],
 )
 def test_timespans_print_in_the_constant_format(ticks: int, text: str) -> None:
-    assert format_timespan_constant(ticks) == text
+    assert format_dotnet_ticks(ticks) == text
 
 
 @pytest.mark.parametrize(
     ("text", "value"),
     [
         ("2015-12-31", datetime(2015, 12, 31)),
-        ("2015-12-31T23:59:59.1234567Z", datetime(2015, 12, 31, 23, 59, 59, 123456)),
+        ("2015-12-31T23:59:59.1234560Z", datetime(2015, 12, 31, 23, 59, 59, 123456)),
         ("2015-12-31 23:59:59+02:00", datetime(2015, 12, 31, 21, 59, 59)),
         ("20151231T235959Z", datetime(2015, 12, 31, 23, 59, 59)),
         ("Thu, 31 Dec 2015 23:59:59 GMT", datetime(2015, 12, 31, 23, 59, 59)),
@@ -58,6 +60,12 @@ def test_timespans_print_in_the_constant_format(ticks: int, text: str) -> None:
 )
 def test_datetimes_parse_from_iso_and_rfc_forms(text: str, value: datetime | None) -> None:
     assert parse_datetime(text) == value
+
+
+@pytest.mark.parametrize("text", ["2015-12-31T23:59:59.1234567Z", "12/31/2015 23:59:59.0000001"])
+def test_a_datetime_text_finer_than_a_microsecond_is_refused_not_truncated(text: str) -> None:
+    with pytest.raises(RefusedAtRunTime):
+        parse_datetime(text)
 
 
 @pytest.mark.parametrize(

@@ -85,9 +85,18 @@ def import_sentinel_command(
 
     app = app_context(ctx)
     target = output or app.repo / "queries"
+    existing: dict[str, Path] = {}
+    if target.resolve() == (app.repo / "queries").resolve() and target.is_dir():
+        from kqlrules.rules import load_repository
+
+        repo = load_repository(app.repo)
+        existing = {d.meta.id: d.yaml_path for d in repo.detections}
+        existing.update({rule.meta.id: rule.yaml_path for rule in repo.incident_rules})
     files = sentinel_files(paths)
     with progress_for("importing", len(files), show=app.format is OutputFormat.text) as advance:
-        report = import_sentinel(files, target, on_file=lambda path: advance(description=path.name))
+        report = import_sentinel(
+            files, target, on_file=lambda path: advance(description=path.name), existing=existing
+        )
     for problem in report.skipped:
         err_console.print(f"skipped {escape(str(problem))}", highlight=False, soft_wrap=True)
     if app.format is OutputFormat.json:

@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup demo test lint-code
+.PHONY: setup demo test test-fast test-sweeps lint-code
 
 setup: $(VENV)/.installed
 
@@ -22,5 +22,15 @@ lint-code: setup
 	$(VENV)/bin/ruff check kqlrules tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy kqlrules
 
+# The whole suite in two steps: everything but the whole-corpus sweeps (a few minutes), then the sweeps
+# (marked `sweep`: every Sentinel rule of ../shared linted, imported and run on the engine, every documented
+# Kusto example). Both always run; `make test-fast` is the first step alone, for the edit-test loop.
 test: lint-code
-	$(VENV)/bin/pytest -q -n 2 --dist worksteal
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m "not sweep"
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m sweep
+
+test-fast: lint-code
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m "not sweep"
+
+test-sweeps: setup
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m sweep

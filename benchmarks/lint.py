@@ -1,7 +1,9 @@
 """Lint the 1,063 Sentinel rules of the reference corpus with the reference schemas; print queries per
 second and the share of the time spent waiting for Microsoft's analyzer.
 
-    KQLRULES_SHARED=../shared python benchmarks/lint.py [--workers N] [--repeat N]
+    KQLRULES_SHARED=../shared python benchmarks/lint.py [--workers N] [--repeat N] [--cache FOLDER]
+
+With `--cache`, the first run fills the cache (if it is empty) and the next ones are answered from it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def main() -> None:
     schemas = SchemaSet.load(shared / "schemas" / "tables", shared / "schemas" / "functions")
     with Analyzer(workers=options.workers) as analyzer:
         started = time.perf_counter()
-        analyzer.ping()
+        if options.cache is None:
+            analyzer.ping()  # with a cache, Node starts only if some query is not in it
         startup = time.perf_counter() - started
         for attempt in range(1, options.repeat + 1):
             cache = AnalysisCache(options.cache) if options.cache else None

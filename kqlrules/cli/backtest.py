@@ -20,10 +20,10 @@ from kqlrules.cli.common import (
 from kqlrules.cli.demo import precision_table
 from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, workspace_option
 from kqlrules.cli.progress import progress_for
-from kqlrules.sample import DetectionScore, read_manifest, score
 
 if TYPE_CHECKING:
     from kqlrules.rules import LoadedDetection, RepoConfig
+    from kqlrules.sample import DetectionScore
     from kqlrules.workflow import Backtest, DetectionBacktest
 
 
@@ -110,6 +110,8 @@ def _sample_scores(
     stories it is for, on look-alikes and on the background week."""
     if not spec.startswith("local:"):
         return []
+    from kqlrules.sample import read_manifest, score  # the sample generator: only for a local folder
+
     stories = read_manifest(Path(spec.removeprefix("local:")))
     if stories is None:
         return []

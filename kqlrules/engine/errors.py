@@ -34,6 +34,11 @@ class UnsupportedKql(KqlEngineError):
 RUN_TIME_REFUSAL = "kqlrules-refuses: "
 
 
+# Kusto's datetime spans 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond
+# gives is not documented, so such an instant is refused wherever it surfaces.
+DATETIME_OUT_OF_RANGE = "a datetime outside the range of datetime (0001-01-01 to 9999-12-31)"
+
+
 class RefusedAtRunTime(ValueError):
     """Raised by a Python UDF for a value it cannot compute right; the query ends with `UnsupportedKql`."""
 

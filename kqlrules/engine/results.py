@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kqlrules.engine.errors import UnsupportedKql
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, UnsupportedKql
 from kqlrules.table import Column, Table
 
 
@@ -82,9 +82,7 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
                 # DuckDB hands back text for an instant outside years 1-9999: Kusto's datetime spans
                 # 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond gives is
                 # not documented.
-                raise UnsupportedKql(
-                    "a datetime outside the range of datetime (0001-01-01 to 9999-12-31)"
-                ) from None
+                raise UnsupportedKql(DATETIME_OUT_OF_RANGE) from None
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already
                 values[index] = ["" if v is None else v for v in values[index]]

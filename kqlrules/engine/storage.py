@@ -19,6 +19,10 @@ def create_table(connection: Any, name: str, columns: list[Column]) -> None:
 def insert_rows(connection: Any, name: str, table: Table) -> None:
     if not table.rows:
         return
+    if not table.columns:
+        # Rows without a column (JSON lines of `{}`): the placeholder column keeps how many there are.
+        connection.execute(f"INSERT INTO {quote_identifier(name)} SELECT NULL FROM range({len(table.rows)})")
+        return
     converters = [_TO_DUCKDB.get(c.type, _same) for c in table.columns]
     marks = "(" + ", ".join("?" for _ in table.columns) + ")"
     # One multi-row INSERT per chunk rather than `executemany` (benchmarks/inserts.py: ~5x on fixtures).

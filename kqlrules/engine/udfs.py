@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RefusedAtRunTime
 from kqlrules.engine.functions import (
     distributions,
     dynamic_runtime,
@@ -128,11 +129,18 @@ SQL_MACROS = [
 ]
 
 
-def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
+def _null_in_null_out(
+    function: Callable[..., Any], parameters: list[str] | None = None
+) -> Callable[..., Any]:
+    times = [i for i, kind in enumerate(parameters or []) if kind == _TIME]
+
     @functools.wraps(function)
     def call(*args: Any) -> Any:
         if any(a is None for a in args):
             return None
+        # DuckDB hands a TIMESTAMP outside Python's years 1-9999 (Kusto's datetime range too) as text.
+        if any(isinstance(args[i], str) for i in times if i < len(args)):
+            raise RefusedAtRunTime(DATETIME_OUT_OF_RANGE)
         return function(*args)
 
     return call
@@ -170,7 +178,7 @@ def register_udfs(connection: duckdb.DuckDBPyConnection) -> None:
             continue
         connection.create_function(
             name,
-            _null_in_null_out(function),
+            _null_in_null_out(function, list(parameters)),
             list(parameters),
             result,
             null_handling=FunctionNullHandling.SPECIAL,

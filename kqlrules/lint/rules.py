@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from kqlrules.errors import Location
@@ -26,12 +26,29 @@ class Hit:
     location: Location | None = None  # a place in the metadata instead of a span of the query
 
 
+@dataclass(frozen=True)
+class Lookback:
+    """An `ago(...)` that bounds a time filter from below, and how far back it reaches."""
+
+    start: int
+    end: int
+    span: timedelta
+
+
 @dataclass
 class RuleContext:
     unit: LintUnit
     analysis: Analysis
-    tree: Node
+    # None when the query's facts come from the cache: only rules whose hits depend on the query alone
+    # (`Rule.query_only`) read the tree, and their hits are cached with it.
+    tree: Node | None
     schemas: SchemaSet
+    lookbacks: list[Lookback] = field(default_factory=list)
+
+    @property
+    def root(self) -> Node:
+        assert self.tree is not None, "a query-only rule runs only where the tree is at hand"
+        return self.tree
 
 
 Check = Callable[[RuleContext], Iterator[Hit]]
@@ -46,16 +63,25 @@ class Rule:
     check: Check
     # The rule explains an analyzer error better; the analyzer's diagnostic at the same place is dropped.
     explains_analyzer_error: bool = False
+    # Its hits depend only on the query's analysis and the schemas (not on the unit's metadata): lint
+    # caches them with the analysis, so an unchanged query is neither analyzed nor walked again.
+    query_only: bool = True
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
-    code: str, name: str, why: str, severity: Severity, *, explains_analyzer_error: bool = False
+    code: str,
+    name: str,
+    why: str,
+    severity: Severity,
+    *,
+    explains_analyzer_error: bool = False,
+    query_only: bool = True,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES[code] = Rule(code, name, why, severity, check, explains_analyzer_error)
+        RULES[code] = Rule(code, name, why, severity, check, explains_analyzer_error, query_only)
         return check
 
     return register
@@ -82,12 +108,12 @@ _TIME_FUNCTIONS = {"ago", "now", "ingestion_time", "datetime", "startofday", "st
     Severity.warning,
 )
 def time_filter_missing(context: RuleContext) -> Iterator[Hit]:
-    for reference in context.tree.find("NameReference"):
+    for reference in context.root.find("NameReference"):
         if reference.symbol is None or reference.symbol[1] != "Table":
             continue
         if ["TimeGenerated", "datetime"] not in (reference.raw_columns or ()):
             continue
-        if not _time_filtered(context.tree, reference, depth=0):
+        if not _time_filtered(context.root, reference, depth=0):
             table = reference.symbol[0]
             yield Hit(
                 f"{table} is read without a time filter; add `| where TimeGenerated > ago(...)`",
@@ -171,7 +197,7 @@ _TERM = re.compile(r"^[A-Za-z0-9]{3,}$")
     Severity.note,
 )
 def contains_where_has_works(context: RuleContext) -> Iterator[Hit]:
-    for node in context.tree.find(*_CONTAINS):
+    for node in context.root.find(*_CONTAINS):
         right = node.get("Right")
         value = _string_literal(right) if right is not None else None
         if value is not None and _TERM.match(value):
@@ -201,7 +227,7 @@ def _string_literal(node: Node) -> str | None:
     Severity.warning,
 )
 def wildcard_scan(context: RuleContext) -> Iterator[Hit]:
-    for node in context.tree.find("SearchOperator", "FindOperator", "WildcardedName", "StarExpression"):
+    for node in context.root.find("SearchOperator", "FindOperator", "WildcardedName", "StarExpression"):
         if node.kind in ("SearchOperator", "FindOperator"):
             keyword = node.children[0] if node.children else node
             yield Hit(
@@ -230,7 +256,7 @@ _PUSHABLE_KINDS = {"inner", "innerunique", "leftouter", "leftsemi", "leftanti", 
     Severity.warning,
 )
 def filter_after_join(context: RuleContext) -> Iterator[Hit]:
-    for operator in context.tree.find("FilterOperator"):
+    for operator in context.root.find("FilterOperator"):
         join = _join_before(operator)
         if join is None or _join_kind(join) not in _PUSHABLE_KINDS:
             continue
@@ -287,7 +313,7 @@ def _has_calls_on_right(condition: Node) -> bool:
     explains_analyzer_error=True,
 )
 def where_on_dropped_column(context: RuleContext) -> Iterator[Hit]:
-    for operator in context.tree.find("FilterOperator"):
+    for operator in context.root.find("FilterOperator"):
         condition = operator.get("Condition")
         if condition is None:
             continue
@@ -323,6 +349,7 @@ def _dropped_by(operator: Node, name: str) -> Node | None:
     "output-column-missing",
     "Entity mappings, custom details and alert placeholders must name columns of the query's output.",
     Severity.error,
+    query_only=False,
 )
 def output_column_missing(context: RuleContext) -> Iterator[Hit]:
     columns = context.analysis.result_columns
@@ -346,7 +373,7 @@ def output_column_missing(context: RuleContext) -> Iterator[Hit]:
     Severity.warning,
 )
 def join_kind_unstated(context: RuleContext) -> Iterator[Hit]:
-    for join in context.tree.find("JoinOperator"):
+    for join in context.root.find("JoinOperator"):
         if "kind" not in named_parameters(join):
             keyword = join.children[0] if join.children else join
             yield Hit(
@@ -363,29 +390,36 @@ def join_kind_unstated(context: RuleContext) -> Iterator[Hit]:
     "lookback-shorter-than-period",
     "A time filter narrower than the detection's period ignores part of the data each run reads.",
     Severity.warning,
+    query_only=False,
 )
 def lookback_shorter_than_period(context: RuleContext) -> Iterator[Hit]:
     period = context.unit.period
     if period is None:
         return
-    lets = _timespan_lets(context.tree)
-    lookbacks = []
-    for call in context.tree.find("FunctionCallExpression"):
-        if call.symbol == ("ago", "Function") and _is_lower_bound(call):
-            lookback = _timespan_value(_first_argument(call), lets)
-            if lookback is not None:
-                lookbacks.append((call, lookback))
     # A query that covers its period somewhere (a baseline) and narrows elsewhere (recent) means it.
-    if any(lookback >= period for _, lookback in lookbacks):
+    if any(lookback.span >= period for lookback in context.lookbacks):
         return
-    for call, lookback in lookbacks:
-        if lookback < period:
+    for lookback in context.lookbacks:
+        if lookback.span < period:
             yield Hit(
-                f"ago({format_timespan(lookback)}) looks back less than the detection's period "
+                f"ago({format_timespan(lookback.span)}) looks back less than the detection's period "
                 f"({format_timespan(period)})",
-                call.start,
-                call.end,
+                lookback.start,
+                lookback.end,
             )
+
+
+def lookbacks(tree: Node) -> list[Lookback]:
+    """Every `ago(<timespan>)` that is a time filter's lower bound (KQR008 compares them with the unit's
+    period; they depend on the query alone, so lint caches them)."""
+    lets = _timespan_lets(tree)
+    found = []
+    for call in tree.find("FunctionCallExpression"):
+        if call.symbol == ("ago", "Function") and _is_lower_bound(call):
+            span = _timespan_value(_first_argument(call), lets)
+            if span is not None:
+                found.append(Lookback(call.start, call.end, span))
+    return found
 
 
 def _is_lower_bound(call: Node) -> bool:
@@ -438,6 +472,7 @@ def _timespan_value(node: Node | None, lets: dict[str, Node]) -> timedelta | Non
     "`tables:` in the metadata is what export derives Sentinel's data connectors from; it must "
     "name exactly the tables the query reads.",
     Severity.warning,
+    query_only=False,
 )
 def declared_tables_differ(context: RuleContext) -> Iterator[Hit]:
     declared = context.unit.declared_tables
@@ -471,7 +506,7 @@ def unknown_watchlist(context: RuleContext) -> Iterator[Hit]:
     if function is None or function.body is None:
         return  # no watchlists/ folder: the workspace's watchlists are not known here
     aliases = {name.lower() for name in context.schemas.data}
-    for call in context.tree.find("FunctionCallExpression"):
+    for call in context.root.find("FunctionCallExpression"):
         if call.symbol is None or call.symbol[0] != "_GetWatchlist":
             continue
         argument = _first_argument(call)

@@ -1,13 +1,15 @@
 """Lint one unit: analyze its query once (typed tree included), turn the analyzer's diagnostics and each
-rule's hits into findings at the user's file:line:col, then drop what the user disabled."""
+rule's hits into findings at the user's file:line:col, then drop what the user disabled.
+
+With an analysis cache, what a query's analysis gives lint (`QueryFacts`) is stored; an unchanged query is
+then linted from them without the analyzer (which is not even started when every query is unchanged)."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from kqlrules.errors import KqlrulesError, Location
@@ -16,12 +18,12 @@ from kqlrules.kusto import (
     AnalysisCache,
     Analyzer,
     AnalyzerMissing,
-    Diagnostic,
     LineIndex,
-    Node,
     SchemaSet,
     TreeTooDeep,
 )
+from kqlrules.lint import facts as stored
+from kqlrules.lint.facts import QueryFacts, query_facts
 from kqlrules.lint.findings import Finding, Severity
 from kqlrules.lint.provenance import UNKNOWN_NAME, UNKNOWN_TABLE, unknown_name_hint
 from kqlrules.lint.rules import INVALID_INPUT, RULES, Hit, Rule, RuleContext
@@ -68,7 +70,11 @@ def _where(unit: LintUnit) -> Location:
 
 
 def _findings(
-    unit: LintUnit, outcome: Analysis | KqlrulesError, analyzer: Analyzer, schemas: SchemaSet
+    unit: LintUnit,
+    outcome: Analysis | KqlrulesError,
+    analyzer: Analyzer,
+    schemas: SchemaSet,
+    keep: Callable[[QueryFacts], None] | None = None,
 ) -> list[Finding]:
     findings = list(unit.problems)
     assert unit.text is not None
@@ -84,31 +90,34 @@ def _findings(
     if isinstance(outcome, KqlrulesError):
         message = outcome.message + (f" ({outcome.hint})" if outcome.hint else "")
         return [*findings, Finding(INVALID_INPUT.code, Severity.error, message, _where(unit))]
-    return findings + _query_findings(unit, outcome, schemas)
+    facts = query_facts(unit, outcome, schemas)
+    if keep is not None and facts.has_tree:
+        keep(facts)
+    return findings + _query_findings(unit, facts, schemas)
 
 
-def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> list[Finding]:
+def _query_findings(unit: LintUnit, facts: QueryFacts, schemas: SchemaSet) -> list[Finding]:
+    analysis = facts.analysis
     text = analysis.text
     index = LineIndex(text)
     place = _Placer(unit, index, len(text))
     found: list[tuple[Finding, int | None]] = []
     explained: set[int] = set()
     has_syntax_errors = bool(analysis.syntax_errors)
-    if analysis.tree is not None:
-        tree = Node.build(analysis.tree)
-        context = RuleContext(unit, analysis, tree, schemas)
+    if facts.has_tree:
+        context = RuleContext(unit, analysis, None, schemas, facts.lookbacks)
         for rule in RULES.values():
             if rule.code in unit.disabled or (has_syntax_errors and rule.code != "KQR006"):
                 continue
-            for hit in _hits(rule, context):
+            for hit in _rule_hits(rule, context, facts):
                 found.append(place.finding(rule, hit))
                 if rule.explains_analyzer_error:
                     explained.add(hit.start)
-    for diagnostic in analysis.diagnostics:
+    for diagnostic, suggestion in zip(analysis.diagnostics, facts.suggestions, strict=True):
         severity = _ANALYZER_SEVERITIES.get(diagnostic.severity)
         if severity is None or diagnostic.start in explained:
             continue
-        message = diagnostic.message + _candidates(diagnostic, analysis, schemas)
+        message = diagnostic.message + suggestion
         if diagnostic.code in (UNKNOWN_NAME, UNKNOWN_TABLE):
             message += unknown_name_hint(diagnostic.code, analysis.tables, schemas)
         hit = Hit(message, diagnostic.start, diagnostic.start + diagnostic.length)
@@ -122,34 +131,15 @@ def _query_findings(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> l
     ]
 
 
-# KS142: "The name 'X' does not refer to any known column, table, variable or function."
-_UNKNOWN_NAME = re.compile(r"^The name '([^']+)' does not refer to any known")
-
-
-def _candidates(diagnostic: Diagnostic, analysis: Analysis, schemas: SchemaSet) -> str:
-    """For an unknown name, the closest columns of the tables the query reads (then tables and functions):
-    ` (did you mean 'UserPrincipalName'?)`; empty when nothing is close (difflib's ratio >= 0.6)."""
-    match = _UNKNOWN_NAME.match(diagnostic.message)
-    if match is None:
-        return ""
-    columns = {
-        column.name
-        for table in analysis.tables
-        if table in schemas.tables
-        for column in schemas.tables[table].columns
-    }
-    for pool in (columns, set(schemas.tables) | set(schemas.functions)):
-        close = difflib.get_close_matches(match.group(1), sorted(pool), n=3)
-        if close:
-            return " (did you mean " + " or ".join(f"'{name}'" for name in close) + "?)"
-    return ""
-
-
-def _hits(rule: Rule, context: RuleContext) -> Iterable[Hit]:
+def _rule_hits(rule: Rule, context: RuleContext, facts: QueryFacts) -> Iterable[Hit]:
+    where = context.unit.anchor
+    if rule.code in facts.failures:
+        return [Hit(facts.failures[rule.code], location=where)]
+    if rule.query_only:
+        return facts.hits.get(rule.code, [])
     try:
         return list(rule.check(context))
     except Exception as error:  # a bug in one rule must not stop the lint of every other file
-        where = context.unit.anchor
         return [Hit(f"internal error in rule {rule.code} ({rule.name}): {error!r}", location=where)]
 
 
@@ -218,11 +208,13 @@ def lint_units(
     *,
     cache: AnalysisCache | None = None,
 ) -> LintRun:
-    """Lint every unit; units are read lazily so reading files overlaps the analyzer's work."""
+    """Lint every unit; units are read lazily so reading files overlaps the analyzer's work. With a `cache`,
+    a query whose facts are stored is linted from them and never sent to the analyzer."""
     run = LintRun()
     began = time.perf_counter()
     own = 0.0  # time kqlrules spends outside the analyzer: reading units, rules, findings
-    waiting: deque[LintUnit] = deque()
+    waiting: deque[tuple[LintUnit, str | None]] = deque()
+    keys = stored.facts_keys(cache, schemas) if cache is not None else None
 
     def texts() -> Iterator[str]:
         nonlocal own
@@ -240,15 +232,30 @@ def lint_units(
                 own += time.perf_counter() - started
                 continue
             run.queries += 1
-            waiting.append(unit)
+            key = keys(unit.text) if keys is not None else None
+            line = cache.get(key) if cache is not None and key is not None else None
+            known = stored.decode(unit.text, line) if line is not None else None
+            if known is not None:
+                run.findings.extend([*unit.problems, *_query_findings(unit, known, schemas)])
+                own += time.perf_counter() - started
+                continue
+            waiting.append((unit, key))
             own += time.perf_counter() - started
             yield unit.text
 
-    for outcome in analyzer.analyze_many(texts(), schemas, tree=True, cache=cache):
+    for outcome in analyzer.analyze_many(texts(), schemas, tree=True):
         started = time.perf_counter()
-        run.findings.extend(_findings(waiting.popleft(), outcome, analyzer, schemas))
+        unit, key = waiting.popleft()
+        keep = None
+        if cache is not None and key is not None:
+            keep = _keeper(cache, key)
+        run.findings.extend(_findings(unit, outcome, analyzer, schemas, keep))
         own += time.perf_counter() - started
     run.seconds = time.perf_counter() - began
     run.analyzer_seconds = max(run.seconds - own, 0.0)
     run.findings.sort(key=Finding.sort_key)
     return run
+
+
+def _keeper(cache: AnalysisCache, key: str) -> Callable[[QueryFacts], None]:
+    return lambda facts: cache.put(key, stored.encode(facts))

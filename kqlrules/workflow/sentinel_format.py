@@ -21,6 +21,7 @@ from kqlrules.errors import KqlrulesError, Location
 from kqlrules.rules import TACTICS, Detection
 from kqlrules.timespan import format_timespan
 from kqlrules.workflow.connectors import required_data_connectors
+from kqlrules.workflow.sentinel_shapes import shape_problem
 
 _OPERATORS = {
     "gt": "gt",
@@ -101,7 +102,15 @@ def from_sentinel(data: dict[str, Any], source: Path) -> ImportedRule:
         raise SentinelImportError(
             "no query: not an analytic rule (a moved stub or another kind of file)", where
         )
-    meta = _metadata(data, where)
+    problem = shape_problem(data)
+    if problem is not None:
+        raise SentinelImportError(f"not importable: {problem}", where)
+    try:
+        meta = _metadata(data, where)
+    except (AttributeError, TypeError, ValueError) as error:
+        # A shape the check above does not know: still the file's problem, never a crash.
+        message = f"not importable: a field has an unexpected value ({error})"
+        raise SentinelImportError(message, where) from None
     # A `query: |` block ends with YAML's newline, not the query's; the template file ends with one of
     # its own, which Jinja2 drops when rendering, so the rendered text is the query exactly.
     query = query[:-1] if query.endswith("\n") else query

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
@@ -156,6 +156,36 @@ def mutated(seed: str) -> st.SearchStrategy[bytes]:
     return st.tuples(st.integers(0, len(data)), st.integers(0, 16), inserts).map(apply)
 
 
+def restructured(seed: str) -> st.SearchStrategy[bytes]:
+    """The valid YAML `seed` with one value, anywhere in it, replaced by a random structure: what the
+    schema checks see when a field has the wrong shape."""
+    document = yaml.safe_load(seed)
+    paths: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        paths.append(path)
+        children = (
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        )
+        for key, child in children:
+            walk(child, (*path, key))
+
+    walk(document, ())
+
+    def replace(choice: tuple[tuple[Any, ...], Any]) -> bytes:
+        path, value = choice
+        if not path:
+            return yaml.safe_dump(value).encode()
+        copy = yaml.safe_load(seed)
+        node = copy
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        return yaml.safe_dump(copy).encode()
+
+    return st.tuples(st.sampled_from(paths), STRUCTURES).map(replace)
+
+
 def contents(seed: str, as_json: bool = False) -> st.SearchStrategy[bytes]:
     dump: Callable[[Any], str] = (
         (lambda value: json.dumps(value)) if as_json else (lambda value: yaml.safe_dump(value))
@@ -167,7 +197,16 @@ def contents(seed: str, as_json: bool = False) -> st.SearchStrategy[bytes]:
         | STRUCTURES.map(dump).map(str.encode)
         | mutated(seed)
         | mutated(seed)
+        | (restructured(seed) if not as_json and _is_yaml(seed) else mutated(seed))
+        | (restructured(seed) if not as_json and _is_yaml(seed) else mutated(seed))
     )
+
+
+def _is_yaml(seed: str) -> bool:
+    try:
+        return isinstance(yaml.safe_load(seed), dict | list)
+    except yaml.YAMLError:
+        return False
 
 
 def write_repo(root: Path) -> Path:
@@ -290,6 +329,9 @@ def test_any_watchlist(repo: Path, csv: bytes, meta: bytes) -> None:
     table=contents(TABLE_JSONL, as_json=True) | contents(TABLE_CSV),
     schema=st.none() | contents(TABLE_SCHEMA, as_json=True),
 )
+@example(name="T.jsonl", table=b"{}\n{}\n", schema=None)  # rows without a column
+@example(name="T.jsonl", table=b"", schema=b"\x80")  # a schema file that is not UTF-8
+@example(name="T.jsonl", table=b"[" * 3000, schema=None)  # nesting past the recursion limit
 def test_any_table_file(
     tmp_path_factory: pytest.TempPathFactory, name: str, table: bytes, schema: bytes | None
 ) -> None:
@@ -302,6 +344,9 @@ def test_any_table_file(
 
 @FUZZ
 @given(content=contents(SENTINEL))
+@example(content=SENTINEL.replace("  - entityType: Account", "  - null\n  - entityType: Account").encode())
+@example(content=SENTINEL.replace("triggerThreshold: 0", "triggerThreshold: many").encode())
+@example(content=SENTINEL.replace("tactics: [CredentialAccess]", "tactics: 3").encode())
 def test_any_sentinel_rule_to_import(tmp_path_factory: pytest.TempPathFactory, content: bytes) -> None:
     folder = tmp_path_factory.mktemp("import")
     (folder / "rule.yaml").write_bytes(content)
@@ -326,3 +371,43 @@ def test_workspace_serve_with_bad_fault_settings_exits_1(tmp_path: Path) -> None
     result = cli("workspace", "serve", str(tmp_path), "--faults", str(tmp_path / "faults.json"))
     assert result.exit_code == 1
     assert_clean(result)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "  - entityType: Account",
+            "  - null\n  - entityType: Account",
+            "entityMappings[0] must be an object",
+        ),
+        (
+            "      - identifier: FullName\n        columnName: UserPrincipalName",
+            "      - FullName",
+            "must be an object",
+        ),
+        ("triggerThreshold: 0", "triggerThreshold: many", "triggerThreshold must be a whole number"),
+        ("tactics: [CredentialAccess]", "tactics: 3", "tactics must be a list"),
+        (
+            "dataTypes: [SigninLogs]",
+            "dataTypes: SigninLogs",
+            "requiredDataConnectors[0].dataTypes must be a list",
+        ),
+    ],
+)
+def test_a_sentinel_field_of_the_wrong_shape_is_named(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in SENTINEL
+    (tmp_path / "rule.yaml").write_text(SENTINEL.replace(old, new))
+    (tmp_path / "queries").mkdir()
+    result = cli("--repo", str(tmp_path), "import", "sentinel", str(tmp_path / "rule.yaml"))
+    assert_clean(result)
+    assert message in " ".join(result.output.split())
+
+
+def test_a_table_of_rows_without_columns_counts_its_rows(tmp_path: Path) -> None:
+    (tmp_path / "T.jsonl").write_text("{}\n{}\n{}\n")
+    result = cli("--format", "json", "query", "T | count", "--workspace", f"local:{tmp_path}")
+    assert result.exit_code == 0, result.output
+    assert "3" in result.output

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kqlrules.deploy.emulator import ArmEmulator
+from tests.workspace.test_server_fuzz import JSON
 
 from .conftest import ACTION_GROUP, SUBSCRIPTION
 
@@ -38,13 +39,6 @@ PATHS = st.sampled_from(
     lambda t: "/" + t
 )
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
-    ),
-    max_leaves=20,
-)
 PROPERTY_NAMES = st.sampled_from(
     ["displayName", "query", "severity", "enabled", "queryFrequency", "queryPeriod", "triggerOperator",
      "triggerThreshold", "tactics", "techniques", "entityMappings", "scopes", "criteria", "windowSize",

@@ -14,6 +14,9 @@ import pytest
 
 from kqlrules.engine.corpus import CorpusResult, acceptable, run_corpus_both
 
+# A whole-corpus sweep: the second step of `make test` (see the Makefile).
+pytestmark = pytest.mark.sweep
+
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
 # Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the

@@ -99,7 +99,13 @@ def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
 # scalar-data-types/datetime.md: datetimes end at 9999-12-31; an instant past it is refused, not a crash.
 @pytest.mark.parametrize(
     "kql",
-    ["print datetime(9999-12-31) + 2d", "print datetime_add('year', 9000, datetime(2020-01-01))"],
+    [
+        "print datetime(9999-12-31) + 2d",
+        "print datetime_add('year', 9000, datetime(2020-01-01))",
+        "print tostring(datetime(9999-12-31) + 2d)",
+        "print pack_array(datetime(9999-12-31) + 2d)",
+        "print format_datetime(datetime(9999-12-31) + 2d, 'yyyy')",
+    ],
 )
 def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str) -> None:
     with pytest.raises(UnsupportedKql, match="outside the range of datetime"):
@@ -119,3 +125,91 @@ def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str)
 def test_an_invalid_regular_expression_fails_with_a_clear_message(engine: LocalEngine, kql: str) -> None:
     with pytest.raises(KqlRuntimeError, match="regular expression is not valid"):
         engine.query(kql)
+
+
+# take-any-aggregation-function.md: given one value, take_any() "will attempt to return a non-null/non-empty
+# value, if such value is present".
+def test_take_any_prefers_a_non_empty_string(engine: LocalEngine) -> None:
+    query = (
+        'datatable(g:string, s:string)["a", "", "a", "kept", "a", "", "b", ""] | summarize take_any(s) by g'
+    )
+    assert sorted(engine.query(query).rows) == [["a", "kept"], ["b", ""]]
+
+
+def test_take_any_prefers_a_dynamic_value_that_is_not_null(engine: LocalEngine) -> None:
+    query = 'datatable(d:dynamic)[dynamic(null), dynamic({"k": 1}), dynamic(null)] | summarize take_any(d)'
+    assert engine.query(query).rows == [[{"k": 1}]]
+
+
+# make-bag-aggregation-function.md: maxSize is "the limit on the maximum number of elements returned".
+def test_make_bag_within_its_size_limit_returns_every_key(engine: LocalEngine) -> None:
+    query = "range x from 1 to 3 step 1 | summarize make_bag(bag_pack(tostring(x), x), 3)"
+    assert engine.query(query).rows == [[{"1": 1, "2": 2, "3": 3}]]
+
+
+@pytest.mark.parametrize(
+    "aggregate",
+    ["make_bag(bag_pack(tostring(x), x), 2)", "make_bag_if(bag_pack(tostring(x), x), x > 0, 1)"],
+)
+def test_make_bag_over_its_size_limit_is_refused_not_returned_whole(
+    engine: LocalEngine, aggregate: str
+) -> None:
+    with pytest.raises(UnsupportedKql, match="more keys than its size limit"):
+        engine.query(f"range x from 1 to 3 step 1 | summarize {aggregate}")
+
+
+# sort-operator.md, "Using special floating-point values": NaN goes with the nulls, between them and the
+# numbers, in both directions; nulls first for asc and last for desc unless stated.
+SPECIALS = "datatable(x:real)[2.5, real(nan), real(-inf), real(null), -1, real(+inf)]"
+
+
+def _order(engine: LocalEngine, query: str) -> list[str]:
+    return [
+        "null" if r[0] is None else "nan" if math.isnan(r[0]) else str(r[0]) for r in engine.query(query).rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("asc", ["null", "nan", "-inf", "-1.0", "2.5", "inf"]),
+        ("desc", ["inf", "2.5", "-1.0", "-inf", "nan", "null"]),
+        ("asc nulls last", ["-inf", "-1.0", "2.5", "inf", "nan", "null"]),
+        ("desc nulls first", ["null", "nan", "inf", "2.5", "-1.0", "-inf"]),
+    ],
+)
+def test_sort_puts_nan_with_the_nulls(engine: LocalEngine, ordering: str, expected: list[str]) -> None:
+    assert _order(engine, f"{SPECIALS} | sort by x {ordering}") == expected
+
+
+def test_top_puts_nan_with_the_nulls(engine: LocalEngine) -> None:
+    assert _order(engine, f"{SPECIALS} | top 2 by x") == ["inf", "2.5"]
+
+
+# arg-max-aggregation-function.md (null handling): a group whose measured values are all null still gives
+# one of its rows, with the measured value null.
+def test_arg_max_of_a_group_of_nulls_gives_one_of_its_rows(engine: LocalEngine) -> None:
+    rows = 'datatable(g:string, v:long, c:string)["a", long(null), "p", "b", 3, "q"]'
+    query = f"{rows} | summarize arg_max(v, c) by g"
+    assert sorted(engine.query(query).rows) == [["a", None, "p"], ["b", 3, "q"]]
+
+
+def test_arg_min_skips_null_values_when_a_value_is_present(engine: LocalEngine) -> None:
+    query = 'datatable(v:long, c:string)[long(null), "p", 4, "q", long(null), "r"] | summarize arg_min(v, c)'
+    assert engine.query(query).rows == [[4, "q"]]
+
+
+# take-anyif-aggregation-function.md: among the rows whose predicate is true it "attempts to return a
+# non-null/non-empty value"; a row whose predicate is false is never the answer.
+def test_take_anyif_prefers_a_non_empty_value_among_the_rows_it_may_take(engine: LocalEngine) -> None:
+    rows = 'datatable(s:string, n:long)["", 1, "b", 2, "c", 0]'
+    query = f"{rows} | summarize take_anyif(s, n > 0), take_anyif(s, n > 9)"
+    assert engine.query(query).rows == [["b", ""]]
+
+
+# toupper(): Unicode's simple case mapping (UnicodeData.txt) gives 'ß' no upper case, so it stays, where
+# DuckDB alone would give 'ẞ'.
+def test_toupper_keeps_sharp_s_and_upper_cases_around_it(engine: LocalEngine) -> None:
+    assert engine.query("print toupper('straße'), toupper('ßa'), toupper('abc')").rows == [
+        ["STRAßE", "ßA", "ABC"]
+    ]

@@ -1,14 +1,18 @@
-"""One analyzer and a small schema set for every lint test; `lint_query` lints a query given as text."""
+"""One analyzer and a small schema set for every lint test; `lint_query` lints a query given as text,
+three ways that must agree: alone, in a run that stores its facts in the analysis cache, and in a second
+run answered from that cache (so every rule's test also checks that caching changes nothing)."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from kqlrules.kusto import Analyzer, SchemaSet
-from kqlrules.lint import ColumnUse, Finding, LintUnit, identity_origin, lint_unit
+from kqlrules.kusto import AnalysisCache, Analyzer, SchemaSet
+from kqlrules.lint import ColumnUse, Finding, LintUnit, identity_origin, lint_unit, lint_units
 
 LintQuery = Callable[..., list[Finding]]
 
@@ -46,7 +50,7 @@ def schemas() -> SchemaSet:
 
 
 @pytest.fixture
-def lint_query(analyzer: Analyzer, schemas: SchemaSet) -> LintQuery:
+def lint_query(analyzer: Analyzer, schemas: SchemaSet, tmp_path: Path) -> LintQuery:
     def lint(
         text: str,
         *,
@@ -68,7 +72,14 @@ def lint_query(analyzer: Analyzer, schemas: SchemaSet) -> LintQuery:
             declared_tables=tables,
             tables_location=identity_origin("q.yaml")(14, 9) if tables is not None else None,
         )
-        return lint_unit(unit, analyzer, schemas)
+        alone = lint_unit(unit, analyzer, schemas)
+        cache = AnalysisCache(Path(tempfile.mkdtemp(dir=tmp_path)))
+        stored = lint_units([unit], analyzer, schemas, cache=cache).findings
+        answered = lint_units([unit], analyzer, schemas, cache=cache).findings
+        # What the analyzer could not analyze is not stored (KQR000): it is tried again next time.
+        assert cache.hits == 1 or "KQR000" in codes(stored), "the second run reads the cache"
+        assert stored == sorted(alone, key=Finding.sort_key) and answered == stored
+        return alone
 
     return lint
 

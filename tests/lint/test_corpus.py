@@ -11,6 +11,9 @@ import pytest
 from kqlrules.kusto import Analyzer, SchemaSet
 from kqlrules.lint import LintRun, file_unit, lint_units
 
+# A whole-corpus sweep: the second step of `make test` (see the Makefile).
+pytestmark = pytest.mark.sweep
+
 
 @pytest.fixture(scope="module")
 def corpus(shared_dir: Path) -> list[Path]:

@@ -21,6 +21,9 @@ from kqlrules.kusto import Analyzer, SchemaSet, shared_analyzer
 from kqlrules.kusto.standard_columns import STANDARD_COLUMNS
 from kqlrules.lint import file_unit, lint_units
 
+# A whole-corpus sweep: the second step of `make test` (see the Makefile).
+pytestmark = pytest.mark.sweep
+
 _UNKNOWN_NAME = re.compile(r"The name '([^']+)' does not refer to any known")
 
 

@@ -32,6 +32,7 @@ def imported(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     return root, report
 
 
+@pytest.mark.sweep  # imports the whole corpus: the second step of `make test`
 def test_every_file_is_imported_or_reported_with_its_reason(
     imported: tuple[Path, ImportReport], shared_dir: Path
 ) -> None:
@@ -51,12 +52,14 @@ def test_every_file_is_imported_or_reported_with_its_reason(
     assert any(str(rule.source).endswith("Incidents. yaml") for _, rule in report.written)
 
 
+@pytest.mark.sweep  # imports the whole corpus: the second step of `make test`
 def test_a_duplicate_id_names_both_files(imported: tuple[Path, ImportReport]) -> None:
     _, report = imported
     message = next(str(p) for p in report.skipped if "duplicate id" in p.message)
     assert message.count(".yaml") >= 3  # where it is, and both files named in the message
 
 
+@pytest.mark.sweep  # imports the whole corpus: the second step of `make test`
 def test_imported_rules_load_and_render_back_to_the_same_query(imported: tuple[Path, ImportReport]) -> None:
     root, report = imported
     repo = load_repository(root)
@@ -157,6 +160,7 @@ def _rule_normalised(rule: dict[str, Any]) -> dict[str, Any]:
     return _normalised("", rule)
 
 
+@pytest.mark.sweep  # imports the whole corpus: the second step of `make test`
 def test_round_trip_of_the_corpus_is_field_by_field_identical(
     imported: tuple[Path, ImportReport], shared_dir: Path, tmp_path: Path
 ) -> None:
@@ -253,6 +257,7 @@ def test_import_keeps_every_field_and_export_gives_it_back(tmp_path: Path) -> No
     assert exported == original
 
 
+@pytest.mark.sweep  # imports the whole corpus: the second step of `make test`
 def test_the_imported_corpus_exports_as_arm_templates_under_the_resource_limit(
     imported: tuple[Path, ImportReport], tmp_path: Path
 ) -> None:

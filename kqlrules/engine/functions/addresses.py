@@ -9,6 +9,7 @@ from kqlrules.engine.functions.support import (
     as_dynamic,
     as_long,
     as_string,
+    datetime_text,
     fn,
     never_null,
 )
@@ -196,7 +197,7 @@ def parse_command_line(ctx: TranslationContext, call: Call) -> Sql:
 def _hash_input(value: Sql) -> Sql:
     """What Kusto hashes: the value's text, datetimes in their round-trip form with seven fraction digits."""
     if value.type == "datetime":
-        return never_null(f"strftime({value}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z'")
+        return never_null(datetime_text(value))
     return as_string(value)
 
 

@@ -232,26 +232,32 @@ def make_set_if(ctx: TranslationContext, call: Call) -> Sql:
     return _list(args[0], args[1], _limit(ctx, call, args[2] if len(args) == 3 else None), distinct=True)
 
 
-def _bag(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+def _bag(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None, limit: int) -> Sql:
     if value.type != "dynamic":
         raise ctx.error(f"{call.name}(): expects a dynamic property bag")
     condition = f"json_type({value}) = 'OBJECT'"
     if predicate is not None:
         condition += f" AND {coerce(predicate, 'bool')}"
     bags = f"COALESCE(CAST(to_json(list({value}) FILTER (WHERE {condition})) AS VARCHAR), '[]')"
-    return Sql(f"CAST(kql_bag_merge({bags}) AS JSON)", "dynamic")
+    merged = f"CAST(kql_bag_merge({bags}) AS JSON)"
+    if limit >= MAX_LIST:
+        return Sql(merged, "dynamic")
+    # make-bag-aggregation-function.md: maxSize limits the number of elements returned; which keys Kusto
+    # keeps past the limit is not documented, so a bag over the limit is refused, never returned whole.
+    refuse = sql_refusal(f"{call.name}() of more keys than its size limit ({limit})")
+    return Sql(f"(CASE WHEN len(json_keys({merged})) > {limit} THEN {refuse} ELSE {merged} END)", "dynamic")
 
 
 @aggregate("make_bag")
 def make_bag(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 1, 2)
-    return _bag(ctx, call, args[0], None)
+    return _bag(ctx, call, args[0], None, _limit(ctx, call, args[1] if len(args) == 2 else None))
 
 
 @aggregate("make_bag_if")
 def make_bag_if(ctx: TranslationContext, call: Call) -> Sql:
     args = _args(ctx, call, 2, 3)
-    return _bag(ctx, call, args[0], args[1])
+    return _bag(ctx, call, args[0], args[1], _limit(ctx, call, args[2] if len(args) == 3 else None))
 
 
 def _any_value(value: Sql, predicate: Sql | None) -> Sql:

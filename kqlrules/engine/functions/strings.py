@@ -71,7 +71,12 @@ def tolower(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("toupper")
 def toupper(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
-    return Sql(fn("upper", as_string(value)), "string")
+    # toupper-function.md says only "converts a string to upper case". Unicode's simple case mapping
+    # (UnicodeData.txt, which .NET's invariant upper-casing follows) gives 'ß' no upper case, so it stays;
+    # DuckDB alone maps it to 'ẞ', which no Unicode mapping does, so the text is upper-cased around each 'ß'.
+    text = as_string(value)
+    around = f"array_to_string(list_transform(string_split({text}, 'ß'), lambda part: upper(part)), 'ß')"
+    return Sql(f"(CASE WHEN contains({text}, 'ß') THEN {around} ELSE upper({text}) END)", "string")
 
 
 @scalar("reverse")

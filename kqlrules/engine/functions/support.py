@@ -7,7 +7,7 @@ TIMESTAMPs, dynamic values JSON).
 
 from __future__ import annotations
 
-from kqlrules.engine.errors import RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext
 from kqlrules.engine.sql import Sql, constant_json_path, quote_string
 
@@ -148,7 +148,7 @@ def as_string(arg: Sql) -> Sql:
         return Sql(f"(CASE WHEN {arg} THEN 'true' WHEN NOT {arg} THEN 'false' ELSE '' END)", "string")
     if kind == "datetime":
         # ISO 8601 with seven fraction digits (the engine holds six; the seventh is 0).
-        return never_null(f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')")
+        return never_null(datetime_text(arg))
     if kind == "timespan":
         return never_null(fn("kql_format_timespan", arg))
     if kind == "dynamic":
@@ -183,6 +183,14 @@ def as_long(arg: Sql) -> Sql:
     if arg.type == "bool":
         return Sql(f"CAST({arg} AS BIGINT)", "long")
     return Sql(f"TRY_CAST({arg} AS BIGINT)", "long")
+
+
+def datetime_text(arg: Sql | str) -> str:
+    """ISO 8601 with seven fraction digits; an instant outside Kusto's datetime range is refused rather than
+    printed with a year of five digits or a negative one."""
+    text = f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')"
+    refuse = sql_refusal(DATETIME_OUT_OF_RANGE)
+    return f"(CASE WHEN year({arg}) NOT BETWEEN 1 AND 9999 THEN {refuse} ELSE {text} END)"
 
 
 def as_dynamic(arg: Sql) -> Sql:

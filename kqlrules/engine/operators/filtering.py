@@ -77,9 +77,15 @@ def order_terms(t: Translator, nodes: list[Node], source: Relation) -> list[str]
         value = t.expr(expression, row)
         if value.type == "dynamic":
             raise t.position.unsupported("sorting by a dynamic value", expression)
-        terms.append(
-            f"{value.text} {'DESC' if descending else 'ASC'} NULLS {'FIRST' if nulls_first else 'LAST'}"
-        )
+        nulls = "FIRST" if nulls_first else "LAST"
+        if value.type == "real":
+            # sort-operator.md, "Using special floating-point values": NaN sorts with the nulls (between them
+            # and the numbers), whatever the direction; DuckDB puts NaN above +inf.
+            number = f"(CASE WHEN isnan({value.text}) THEN NULL ELSE {value.text} END)"
+            terms.append(f"{number} {'DESC' if descending else 'ASC'} NULLS {nulls}")
+            terms.append(f"isnan({value.text}) ASC NULLS {nulls}")
+            continue
+        terms.append(f"{value.text} {'DESC' if descending else 'ASC'} NULLS {nulls}")
     return terms
 
 

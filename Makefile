@@ -10,7 +10,8 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@# setuptools warns about every editable install (BuildBackendWarning); nothing for a user to act on.
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[dev]'
 	$(VENV)/bin/kqlrules setup
 	touch $@
 

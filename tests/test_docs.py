@@ -131,3 +131,28 @@ def test_every_marked_example_runs(where: str, body: str, sandbox: Path) -> None
         timeout=600,
     )
     assert result.returncode == 0, f"{where} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+
+
+LINK = re.compile(r"\]\((?P<target>[^)#\s]*)(?:#(?P<anchor>[^)\s]+))?\)")
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+\s+(.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[str(path.relative_to(ROOT)) for path in DOCS])
+def test_relative_links_lead_somewhere(doc: Path) -> None:
+    # A link is relative to the page it is on: docs/authoring.md links `cli.md`, not `docs/cli.md`.
+    broken = []
+    for match in LINK.finditer(doc.read_text(encoding="utf-8")):
+        target, anchor = match["target"], match["anchor"]
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        linked = (doc.parent / target) if target else doc
+        if not linked.exists():
+            broken.append(f"{target} (no such file)")
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+            broken.append(f"{target}#{anchor} (no such heading)")
+    assert not broken, f"{doc.relative_to(ROOT)}: {', '.join(broken)}"

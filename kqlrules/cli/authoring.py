@@ -180,6 +180,8 @@ def validate_command(
             rules = (
                 f" and {len(repo.incident_rules)} incident-creation rule(s)" if repo.incident_rules else ""
             )
-            console.print(f"[green]{len(repo.detections)} detections{rules} valid.[/]", highlight=False)
+            count = len(repo.detections)
+            noun = "detection" if count == 1 else "detections"
+            console.print(f"[green]{count} {noun}{rules} valid.[/]", highlight=False)
     if problems:
         raise typer.Exit(1)

@@ -104,6 +104,22 @@ def _print(result: DemoResult) -> None:
         f"{quiet}/{sum(1 for c in result.checks if not c.story.fires)} look-alikes quiet. "
         f"Alerts also in {escape(str(result.alerts_file))}."
     )
+    console.print(next_steps(result), highlight=False, markup=False)
+
+
+def next_steps(result: DemoResult) -> str:
+    """What a person can try next on the same week: the commands work as printed, from the same folder."""
+    workspace = f"local:{result.tenant.folder}"
+    first, last = result.tenant.start.date().isoformat(), result.tenant.end.date().isoformat()
+    return "\n".join(
+        [
+            "",
+            "Next:",
+            f"  kqlrules query 'SigninLogs | take 5' --workspace {workspace}",
+            f"  kqlrules backtest password_spray --from {first} --to {last} --workspace {workspace}",
+            "  kqlrules init my-detections   # your own repository and its CI workflow (docs/workflow.md)",
+        ]
+    )
 
 
 def precision_table(scores: list[DetectionScore]) -> Table:

@@ -7,6 +7,7 @@ them (benchmarks/startup.py measures it)."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class KqlrulesGroup(typer.core.TyperGroup):
         super().__init__(**attrs)
         for command in self.commands.values():
             install_global_options(command, set_repo, set_format)
+            give_short_help(command)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         def warn(message: str) -> None:
@@ -55,6 +57,23 @@ class KqlrulesGroup(typer.core.TyperGroup):
 
         renamed: Sequence[str] = rewrite_renamed(args, warn)
         return super().parse_args(ctx, list(renamed))
+
+
+def short_help(text: str) -> str:
+    """The first sentence of a command's help, without its parentheses and after-semicolon detail: the
+    command list shows that whole instead of cutting the help mid-phrase with "..."."""
+    flat = " ".join(text.split())
+    sentence = re.split(r"(?<=[.?!])\s", flat, maxsplit=1)[0]
+    sentence = re.sub(r"\s*\([^()]*\)", "", sentence).split("; ", 1)[0]
+    return sentence.rstrip(".")
+
+
+def give_short_help(command: Any) -> None:
+    """Set `short_help` (if not set) on a command and every subcommand under it."""
+    if not getattr(command, "short_help", None) and getattr(command, "help", None):
+        command.short_help = short_help(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        give_short_help(sub)
 
 
 app = typer.Typer(

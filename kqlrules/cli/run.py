@@ -78,7 +78,7 @@ def counting_windows(
 @user_errors
 def run_command(
     ctx: typer.Context,
-    workspace: str | None = workspace_option(),
+    workspace: str | None = workspace_option(default_help="Default: the --env's workspace_id."),
     endpoint: str | None = ENDPOINT_OPTION,
     once: bool = typer.Option(False, "--once", help="Run every window due now (catching up), then exit."),
     state_path: str = typer.Option(
@@ -137,6 +137,7 @@ def run_command(
     With --now the clock is simulated from that instant (and needs --once or --until)."""
     if ctx.invoked_subcommand is not None:
         return
+    from kqlrules.cli.backtest import workspace_spec
     from kqlrules.rules import load_repository, parse_param_options
     from kqlrules.runner import (
         Limits,
@@ -152,8 +153,6 @@ def run_command(
     )
     from kqlrules.workspace import now_is_timespan_end, open_workspace
 
-    if workspace is None:
-        raise UsageProblem("no workspace given", hint="--workspace local:DIR or a Log Analytics workspace id")
     ingestion_delay = _timespan(delay, "--delay")
     lease_time = _timespan(lease, "--lease")
     lookback_time = _timespan(lookback, "--lookback")
@@ -161,6 +160,8 @@ def run_command(
     given = parse_param_options(params)
     repo = load_repository(app_context(ctx).repo, env=env, params=given)
     check_param_names(given, repo.detections)
+    # kqlrules.toml's environment names the workspace `run` queries (`workspace_id`), as for backtest.
+    workspace = workspace_spec(workspace, repo.config, env)
     for problem in repo.problems:
         event("detection not loaded", 30, problem=str(problem))
     opened = open_workspace(workspace, endpoint=endpoint, server_timeout=server_timeout, watchlists=repo.root)

@@ -59,7 +59,7 @@ def test_command(
     endpoint: str | None = ENDPOINT_OPTION,
     output: Path | None = output_option("Write the json, junit or sarif report to this file."),
     min_cases: int = typer.Option(
-        1, "--min-cases", help="Cases each detection needs that fire, and that must not (0: no check)."
+        1, "--min-cases", min=0, help="Cases each detection needs that fire, and that must not (0: no check)."
     ),
     mutants: bool = typer.Option(False, "--mutants", help="Also run mutants; report those no case kills."),
     schemas: list[Path] = SCHEMAS_OPTION,

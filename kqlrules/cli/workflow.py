@@ -85,9 +85,18 @@ def import_sentinel_command(
 
     app = app_context(ctx)
     target = output or app.repo / "queries"
+    existing: dict[str, Path] = {}
+    if target.resolve() == (app.repo / "queries").resolve() and target.is_dir():
+        from kqlrules.rules import load_repository
+
+        repo = load_repository(app.repo)
+        existing = {d.meta.id: d.yaml_path for d in repo.detections}
+        existing.update({rule.meta.id: rule.yaml_path for rule in repo.incident_rules})
     files = sentinel_files(paths)
     with progress_for("importing", len(files), show=app.format is OutputFormat.text) as advance:
-        report = import_sentinel(files, target, on_file=lambda path: advance(description=path.name))
+        report = import_sentinel(
+            files, target, on_file=lambda path: advance(description=path.name), existing=existing
+        )
     for problem in report.skipped:
         err_console.print(f"skipped {escape(str(problem))}", highlight=False, soft_wrap=True)
     if app.format is OutputFormat.json:
@@ -392,7 +401,7 @@ def version_bump_command(
     part: str = typer.Option("patch", "--part", help="major, minor or patch."),
 ) -> None:
     """Bump the version of changed detections (or those named) and record them in the lock."""
-    from kqlrules.rules import load_repository
+    from kqlrules.rules import find_detection, load_repository
     from kqlrules.workflow import Part, bump_version, changed, write_lock
 
     if part not in ("major", "minor", "patch"):
@@ -400,15 +409,25 @@ def version_bump_command(
     level: Part = part  # type: ignore[assignment]
     app = app_context(ctx)
     repo = load_repository(app.repo, strict=True)
+    # A name that matches nothing is a mistake to report, not a bump of nothing (find_detection says
+    # which names exist, or the one meant).
     targets = (
-        [d for d in repo.detections if d.name in names or d.key in names or d.meta.id in names]
+        list({find_detection(repo, name).key: find_detection(repo, name) for name in names}.values())
         if names
         else changed(repo.queries_dir, repo.detections)
     )
-    for detection in targets:
-        bumped = f"{detection.key}: {detection.meta.version} -> {bump_version(detection, level)}"
-        console.print(bumped, highlight=False, markup=False)
+    bumps = [
+        {"detection": detection.key, "from": detection.meta.version, "to": bump_version(detection, level)}
+        for detection in targets
+    ]
     write_lock(repo.queries_dir, load_repository(app.repo, strict=True).detections)
+    if app.format is OutputFormat.json:
+        print_json({"bumped": bumps})
+        return
+    for bump in bumps:
+        console.print(f"{bump['detection']}: {bump['from']} -> {bump['to']}", highlight=False, markup=False)
+    if not bumps:
+        console.print("no detection changed since queries/.lock.json: nothing to bump")
 
 
 @version_app.command("lock")

@@ -27,6 +27,7 @@ from azure.mgmt.core.policies import (
 )
 from azure.mgmt.monitor import MonitorManagementClient
 
+from kqlrules.azure_credential import SIGN_IN_HINT as _SIGN_IN
 from kqlrules.deploy.api_versions import SENTINEL_LIST, SENTINEL_STABLE
 from kqlrules.deploy.environment import Environment
 from kqlrules.deploy.normalise import Json
@@ -35,7 +36,6 @@ from kqlrules.deploy.targets.sentinel import KINDS as SENTINEL_KINDS
 from kqlrules.errors import KqlrulesError
 
 ARM_SCOPE = "https://management.azure.com/.default"
-_SIGN_IN = "sign in (az login), or set AZURE_* / OIDC variables for DefaultAzureCredential"
 
 
 class ArmError(KqlrulesError):
@@ -77,7 +77,7 @@ class RuleStore(Protocol):
 
 def _error(exc: AzureError, what: str) -> ArmError:
     if isinstance(exc, ClientAuthenticationError) and exc.response is None:
-        return ArmError(f"{what}: no credential: {exc.message}", hint=_SIGN_IN)
+        return ArmError(f"{what}: {exc.message}", hint=_SIGN_IN)
     if not isinstance(exc, HttpResponseError) or exc.response is None:
         return ArmError(f"{what}: {exc.message}", hint="check the network and the environment's arm_endpoint")
     status = exc.status_code

@@ -61,9 +61,9 @@ def arm_credential(environment: Environment) -> Any:
         from kqlrules.deploy.emulator import EmulatorCredential
 
         return EmulatorCredential.for_endpoint(environment.arm_endpoint)
-    from azure.identity import DefaultAzureCredential
+    from kqlrules.azure_credential import DefaultCredential
 
-    return DefaultAzureCredential()
+    return DefaultCredential()
 
 
 def environment_from_table(name: str, table: dict[str, Any], where: Location | None = None) -> Environment:

@@ -62,9 +62,9 @@ def default_credential() -> Any:
     token = os.environ.get(TOKEN_VARIABLE)
     if token:
         return StaticToken(token)
-    from azure.identity import DefaultAzureCredential
+    from kqlrules.azure_credential import DefaultCredential
 
-    return DefaultAzureCredential()
+    return DefaultCredential()
 
 
 def fetch_tables(
@@ -75,8 +75,10 @@ def fetch_tables(
     only: Iterable[str] | None = None,
 ) -> SchemaSet:
     """Every table of the workspace (or those named in `only`) with its standard and custom columns."""
-    from azure.core.exceptions import AzureError, HttpResponseError
+    from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
     from azure.mgmt.loganalytics import LogAnalyticsManagementClient
+
+    from kqlrules.azure_credential import SIGN_IN_HINT
 
     client = LogAnalyticsManagementClient(credential, workspace.subscription_id, base_url=base_url)
     # azure-core refuses a bearer token over plain http unless told the endpoint is a local one.
@@ -92,6 +94,12 @@ def fetch_tables(
             columns = [*(schema.standard_columns or []), *(schema.columns or [])] if schema else []
             origin = f"workspace {workspace.name} (Tables - List By Workspace, {_today()})"
             schemas.tables[name] = TableSchema(name, tuple(_columns(name, columns)), origin=origin)
+    except ClientAuthenticationError as error:
+        if error.response is None:  # no sign-in: the request never left
+            raise WorkspaceSchemaError(str(error.message), hint=SIGN_IN_HINT) from None
+        raise WorkspaceSchemaError(
+            f"listing the tables of workspace {workspace.name} failed ({error.status_code}): {error.message}"
+        ) from None
     except HttpResponseError as error:
         reason = error.message or error.reason or "request failed"
         raise WorkspaceSchemaError(

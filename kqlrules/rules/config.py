@@ -104,7 +104,8 @@ def load_config(root: Path) -> RepoConfig:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read file: {error}", Location.of(shown(path))) from None
     except RecursionError:
@@ -115,8 +116,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         message = str(error)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line, col = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        text = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
-        raise ConfigError(f"invalid TOML: {text}", Location.of(shown(path), line, col)) from None
+        if not match and "(at end of document)" in message:
+            # tomllib names no line for a value cut short by the end of the file: that is its last line.
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message) or "invalid TOML"
+        raise ConfigError(f"invalid TOML: {reason}", Location.of(shown(path), line, col)) from None
 
 
 def _validate(data: dict[str, Any], path: Path) -> RepoConfig:

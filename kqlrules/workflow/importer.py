@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,14 +38,18 @@ def import_sentinel(
     *,
     base: Path | None = None,
     on_file: Callable[[Path], None] | None = None,
+    existing: Mapping[str, Path] | None = None,
 ) -> ImportReport:
     """Import every rule under `paths` into `out/<area>/<name>.{yaml,kql}`; one bad file stops nothing.
 
     A file that is not a rule, or that the detection model refuses, is reported and skipped (so the
     repository stays loadable); a second file with an id already imported is reported naming both files.
-    `on_file` hears of each file as it is read (a progress bar)."""
+    `on_file` hears of each file as it is read (a progress bar). `existing` (id -> yaml path) are the
+    detections already in the repository: a rule with one of their ids is skipped, naming the file, so
+    importing the same rules twice leaves one copy (and no duplicate id that would fail `validate`)."""
     report = ImportReport()
     seen_ids: dict[str, Path] = {}
+    present = {key.lower(): path for key, path in (existing or {}).items()}
     for path in sentinel_files(paths):
         if on_file is not None:
             on_file(path)
@@ -57,6 +61,15 @@ def import_sentinel(
             continue
         # Sentinel compares rule template ids without regard to case.
         rule_id = str(rule.metadata.get("id", "")).lower()
+        if rule_id in present:
+            report.skipped.append(
+                SentinelImportError(
+                    f"id {rule.metadata['id']} is already in {present[rule_id]}",
+                    Location.of(relative),
+                    hint="the rule is in the repository already; change that detection instead",
+                )
+            )
+            continue
         if rule_id in seen_ids:
             first = seen_ids[rule_id]
             report.skipped.append(

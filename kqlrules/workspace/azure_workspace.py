@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
+    ClientAuthenticationError,
     HttpResponseError,
     ServiceRequestError,
     ServiceRequestTimeoutError,
@@ -22,6 +23,7 @@ from azure.core.exceptions import (
 )
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsTable
 
+from kqlrules.azure_credential import SIGN_IN_HINT
 from kqlrules.table import Table
 from kqlrules.workspace.errors import (
     AuthenticationFailed,
@@ -72,6 +74,9 @@ class AzureWorkspace:
                 self.workspace_id, kql, timespan=timespan, server_timeout=self.server_timeout, **self._options
             )
         except HttpResponseError as error:
+            if (no_token := _credential_failure(error)) is not None:
+                # No sign-in: the request never left, so this is not the service rejecting the query.
+                raise AuthenticationFailed(str(no_token.message), hint=SIGN_IN_HINT) from None
             raise _from_http_error(error) from None
         except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):
             raise QueryTimedOut(f"no answer from {self.endpoint} in time") from None
@@ -96,6 +101,17 @@ def _primary(tables: list[LogsTable]) -> Table:
     return decode_table(
         list(zip(first.columns, first.columns_types, strict=True)), [list(row) for row in first.rows]
     )
+
+
+def _credential_failure(error: HttpResponseError) -> ClientAuthenticationError | None:
+    """The credential's own failure behind `error`, if that is what it is: azure-monitor-query re-raises a
+    credential's `ClientAuthenticationError` as a plain `HttpResponseError` without a response."""
+    if error.response is not None:
+        return None
+    for cause in (error, error.__cause__, error.__context__):
+        if isinstance(cause, ClientAuthenticationError) and cause.response is None:
+            return cause
+    return None
 
 
 def _from_http_error(error: HttpResponseError) -> WorkspaceError:

@@ -33,9 +33,9 @@ def open_workspace(
     if endpoint is not None and is_loopback(endpoint):
         credential = LocalCredential.for_endpoint(endpoint)
     else:
-        from azure.identity import DefaultAzureCredential
+        from kqlrules.azure_credential import DefaultCredential
 
-        credential = DefaultAzureCredential()
+        credential = DefaultCredential()
     return AzureWorkspace(spec, credential, endpoint, server_timeout=server_timeout)
 
 

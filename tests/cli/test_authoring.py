@@ -97,7 +97,7 @@ def test_render_a_template_error(repo: Path) -> None:
 def test_validate_passes_a_good_repository(repo: Path) -> None:
     code, out, _ = invoke("validate")
     assert code == 0
-    assert "1 detections valid" in out
+    assert "1 detection valid" in out
 
 
 def test_validate_lists_every_problem(repo: Path) -> None:

@@ -66,3 +66,21 @@ def test_a_second_demo_run_starts_afresh(result: DemoResult, tmp_path: Path) -> 
     first = run_demo(one, tmp_path, render=lambda d: WindowTemplate(d).scheduled())
     again = run_demo(one, tmp_path, render=lambda d: WindowTemplate(d).scheduled())
     assert len(again.alerts) == len(first.alerts) > 0
+
+
+def test_the_next_steps_it_prints_run_as_printed(result: DemoResult) -> None:
+    # The demo ends by saying what to try next; each of those commands works on the week it wrote.
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from kqlrules.cli.demo import next_steps
+    from kqlrules.cli.main import app
+
+    lines = [line.split("#")[0].strip() for line in next_steps(result).splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines if line.startswith("kqlrules ")]
+    assert [args[0] for args in commands] == ["query", "backtest", "init"]
+    for args in commands[:2]:  # init writes a folder; the two that read the week:
+        outcome = CliRunner().invoke(app, ["--repo", str(PROJECT_ROOT), *args])
+        assert outcome.exit_code == 0, outcome.output
+    assert "identity/password_spray" in outcome.output

@@ -224,3 +224,21 @@ def test_a_second_run_answers_unchanged_queries_from_the_cache(tmp_path: Path, s
         second = lint_units([file_unit(p) for p in paths], analyzer, schemas, cache=cache)
         assert analyzer.pid is None  # Node was never needed
     assert cache.hits == 2 and second.findings == first.findings
+
+
+def test_a_finding_with_only_a_line_shows_no_column_zero() -> None:
+    # A template error knows its line but not its column: "8:", never "8:0" (columns are 1-based).
+    from io import StringIO
+
+    from rich.console import Console
+
+    from kqlrules.errors import Location
+    from kqlrules.lint.findings import Finding, Severity
+    from kqlrules.lint.report.text import render_text
+    from kqlrules.lint.runner import LintRun
+
+    run = LintRun(findings=[Finding("KQR000", Severity.error, "template syntax error", Location("q.kql", 8))])
+    out = StringIO()
+    render_text(run, Console(file=out, width=200, color_system=None))
+    assert "  8: error KQR000 template syntax error" in out.getvalue()
+    assert "8:0" not in out.getvalue()

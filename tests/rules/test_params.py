@@ -106,6 +106,14 @@ def test_broken_config_names_its_line_and_column(repo: Path, write: WriteFile) -
     assert str(raised.value) == "kqlrules.toml:2:9: invalid TOML: Invalid value"
 
 
+def test_config_cut_short_names_its_last_line(repo: Path, write: WriteFile) -> None:
+    # tomllib says "(at end of document)" here, with no line: the message still points into the file.
+    write("kqlrules.toml", "[params]\nlevel = 1\nfoo = [")
+    with pytest.raises(ConfigError) as raised:
+        load_repository(repo)
+    assert str(raised.value) == "kqlrules.toml:3:8: invalid TOML: Invalid value"
+
+
 def test_unknown_config_key_is_named(repo: Path, write: WriteFile) -> None:
     write("kqlrules.toml", "[params]\nlevel = 1\n\n[enviroments.prod]\n")
     with pytest.raises(ConfigError) as raised:

@@ -61,7 +61,22 @@ def test_run_status_without_state_says_how_to_get_one(tmp_path: Path) -> None:
 def test_run_without_a_workspace_is_a_clear_error(tmp_path: Path) -> None:
     result = cli.invoke(app, ["--repo", str(write_repo(tmp_path / "repo")), "run", "--once"])
     assert result.exit_code == 2  # a usage error
-    assert "no workspace given" in result.output
+    assert "no workspace to look at" in result.output
+
+
+def test_run_takes_the_workspace_of_its_environment(tmp_path: Path) -> None:
+    # kqlrules.toml says `workspace_id` is where `run` queries: --env must be enough to name it.
+    repo = write_repo(tmp_path / "repo")
+    config = repo / "kqlrules.toml"
+    missing = tmp_path / "no-such-folder"
+    config.write_text(
+        (config.read_text(encoding="utf-8") if config.exists() else "")
+        + f'\n[environments.lab]\nworkspace_id = "local:{missing}"\n',
+        encoding="utf-8",
+    )
+    result = cli.invoke(app, ["--repo", str(repo), "run", "--once", "--env", "lab"])
+    assert result.exit_code == 1
+    assert f"workspace folder {missing} does not exist" in result.output
 
 
 def test_an_unknown_sink_is_a_clear_error(server: WorkspaceServer, tmp_path: Path) -> None:

@@ -53,6 +53,28 @@ def test_bump_raises_the_version_and_check_passes_again(repo: Path) -> None:
     assert run(repo, "version", "check")[0] == 0
 
 
+def test_bump_of_an_unknown_detection_is_an_error_and_bumps_nothing(repo: Path) -> None:
+    code, output = run(repo, "version", "bump", "password_spray", "pasword_spray")
+    assert code == 1
+    assert "no detection 'pasword_spray'" in output and "did you mean" in output
+    assert "version: 1.0.0" in example(repo, ".yaml").read_text()
+
+
+def test_bump_with_nothing_changed_says_so(repo: Path) -> None:
+    code, output = run(repo, "version", "bump")
+    assert code == 0 and "nothing to bump" in output
+
+
+def test_bump_writes_json_when_asked(repo: Path) -> None:
+    import json
+
+    code, output = run(repo, "--format", "json", "version", "bump", "password_spray")
+    assert code == 0
+    assert json.loads(output) == {
+        "bumped": [{"detection": "identity/password_spray", "from": "1.0.0", "to": "1.0.1"}]
+    }
+
+
 def test_bump_changes_only_the_version_line(repo: Path) -> None:
     yaml_path = example(repo, ".yaml")
     long_name = "name: Password spray against many accounts from one IP, " + "tuned for a large tenant " * 3

@@ -19,7 +19,10 @@ def render_text(run: LintRun, console: Console) -> None:
         console.print(f"[bold]{escape(path)}[/]", soft_wrap=True)
         for finding in group:
             where = finding.location
-            position = f"{where.line}:{where.col}" if where.line > 0 else "-"
+            # As Location prints it: no column when none is known (a template error knows only its line).
+            position = (
+                "-" if where.line <= 0 else f"{where.line}:{where.col}" if where.col > 0 else f"{where.line}"
+            )
             style = _STYLE[finding.severity]
             console.print(
                 f"  {position}: [{style}]{finding.severity.value}[/] [dim]{escape(finding.code)}[/] "
@@ -36,7 +39,12 @@ def render_text(run: LintRun, console: Console) -> None:
         console.print()
     total = counts(run.findings)
     console.print(
-        f"{run.units} files, {run.queries} queries: {total['error']} errors, "
-        f"{total['warning']} warnings, {total['note']} notes",
+        f"{_count(run.units, 'file')}, {_count(run.queries, 'query', 'queries')}: "
+        f"{_count(total['error'], 'error')}, {_count(total['warning'], 'warning')}, "
+        f"{_count(total['note'], 'note')}",
         highlight=False,
     )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
@@ -240,6 +239,7 @@ def detection_states(
 ) -> list[Any]:
     """`sources check` for the detections in `read` (what each reads, from `tables_read`): one row count
     per table per distinct lookback, the live settings, exports and retention."""
+    from kqlrules.rules import workspace_spec
     from kqlrules.sources import check_detection
     from kqlrules.workflow import rows_per_table
     from kqlrules.workspace import open_workspace

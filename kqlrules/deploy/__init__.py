@@ -34,6 +34,7 @@ from kqlrules.deploy.environment import (
     environment_from_config,
     environment_from_table,
     git_origin,
+    import_environment,
     require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
@@ -92,6 +93,7 @@ __all__ = [
     "export_arm",
     "facts_for",
     "git_origin",
+    "import_environment",
     "open_stores",
     "owner_from_description",
     "owner_from_tags",

@@ -1,6 +1,7 @@
 """kqlrules.workflow: what a team does around its detections: import and export, coverage, versions."""
 
 from kqlrules.workflow.backtest import Backtest, DetectionBacktest, backtest, check_interval
+from kqlrules.workflow.backtest_precision import backtest_precision
 from kqlrules.workflow.backtest_report import html_report, schedule_text, sparkline
 from kqlrules.workflow.connectors import tables_named_in
 from kqlrules.workflow.coverage import compute_coverage, markdown_matrix, navigator_layer
@@ -31,6 +32,7 @@ __all__ = [
     "Part",
     "SentinelExport",
     "backtest",
+    "backtest_precision",
     "bump_version",
     "changed",
     "check_interval",

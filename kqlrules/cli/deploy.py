@@ -151,8 +151,8 @@ def _why_blind(state: Any) -> str:
 def _blind(plan: Plan, repository: Repository, environment: Environment) -> list[Any] | None:
     """The detections the plan creates or updates that `sources check` finds blind; None when not checked
     (no workspace_id to count rows in). A failure to check is a warning: the plan stands on its own."""
-    from kqlrules.cli.sources import blind_before_deploy
     from kqlrules.deploy import Action
+    from kqlrules.workflow import blind_before_deploy
 
     writes = (Action.create, Action.update)
     ids = {c.detection_id for c in plan.changes if c.action in writes and c.detection_id}

@@ -19,6 +19,7 @@ from kqlrules.workflow.scaffold_repo import scaffold
 from kqlrules.workflow.sentinel_ci import ci_problems, duplicate_ids
 from kqlrules.workflow.sentinel_export import ExportedRule, SentinelExport, export_sentinel
 from kqlrules.workflow.sentinel_format import to_sentinel
+from kqlrules.workflow.source_checks import blind_before_deploy, detection_states
 from kqlrules.workflow.versions import Part, bump_version, changed, check_versions, write_lock
 from kqlrules.workflow.workspace_import import import_workspace
 from kqlrules.workflow.yaml_out import dump_yaml
@@ -33,6 +34,7 @@ __all__ = [
     "SentinelExport",
     "backtest",
     "backtest_precision",
+    "blind_before_deploy",
     "bump_version",
     "changed",
     "check_interval",
@@ -40,6 +42,7 @@ __all__ = [
     "ci_problems",
     "compute_coverage",
     "data_coverage",
+    "detection_states",
     "dump_yaml",
     "duplicate_ids",
     "export_sentinel",

@@ -49,6 +49,7 @@ from kqlrules.deploy.plan import (
     drift,
     preflight,
 )
+from kqlrules.deploy.planning import ids_named, plan_deployment
 from kqlrules.deploy.render import as_markdown, as_text
 from kqlrules.deploy.watchlists import add_watchlists
 
@@ -93,10 +94,12 @@ __all__ = [
     "export_arm",
     "facts_for",
     "git_origin",
+    "ids_named",
     "import_environment",
     "open_stores",
     "owner_from_description",
     "owner_from_tags",
+    "plan_deployment",
     "preflight",
     "query_facts",
     "repository_identity",

@@ -52,9 +52,7 @@ def json_cell(value: Any) -> Any:
     """A value as JSON: datetimes ISO 8601 UTC, timespans as Kusto prints them, dynamic as itself."""
     if isinstance(value, datetime):
         return format_datetime(value)
-    if isinstance(value, timedelta):
-        return format_dotnet_timespan(value)
-    return value
+    return format_dotnet_timespan(value) if isinstance(value, timedelta) else value
 
 
 def table_json(table: Table) -> dict[str, Any]:

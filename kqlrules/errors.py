@@ -71,3 +71,8 @@ class KqlrulesError(Exception):
 
 class ValidationError(KqlrulesError):
     """Detection metadata, template or repository configuration is invalid."""
+
+
+class UsageProblem(KqlrulesError):
+    """The command line itself is wrong (options that exclude each other, a missing choice, a parameter no
+    detection has): the CLI exits 2, where every other `KqlrulesError` exits 1."""

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+
+from kqlrules.datetimes import format_datetime
+from kqlrules.timespan import format_dotnet_timespan
 
 KUSTO_TYPES = ("string", "long", "int", "real", "decimal", "bool", "datetime", "timespan", "guid", "dynamic")
 
@@ -42,3 +46,18 @@ class Table:
         names = self.column_names
         for row in self.rows:
             yield dict(zip(names, row, strict=True))
+
+
+def json_cell(value: Any) -> Any:
+    """A value as JSON: datetimes ISO 8601 UTC, timespans as Kusto prints them, dynamic as itself."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    return format_dotnet_timespan(value) if isinstance(value, timedelta) else value
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    """`{"columns": [{"name", "type"}], "rows": [[...]]}`, the JSON `kqlrules query` writes."""
+    return {
+        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
+        "rows": [[json_cell(v) for v in row] for row in table.rows],
+    }

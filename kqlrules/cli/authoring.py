@@ -13,7 +13,6 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    check_param_names,
     console,
     err_console,
     print_json,
@@ -120,7 +119,7 @@ def render_command(
     param: list[str] = PARAM_OPTION,
 ) -> None:
     """Print a detection's rendered KQL."""
-    from kqlrules.rules import find_detection, load_repository, parse_param_options
+    from kqlrules.rules import check_param_names, find_detection, load_repository, parse_param_options
 
     app = app_context(ctx)
     given = parse_param_options(param)
@@ -152,7 +151,7 @@ def validate_command(
     param: list[str] = PARAM_OPTION,
 ) -> None:
     """Check every detection's metadata and render its template; list every problem, exit 1 if any."""
-    from kqlrules.rules import load_repository, parse_param_options
+    from kqlrules.rules import check_param_names, load_repository, parse_param_options
 
     app = app_context(ctx)
     given = parse_param_options(param)

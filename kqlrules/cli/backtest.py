@@ -11,7 +11,6 @@ from rich.markup import escape
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
-    check_param_names,
     console,
     instant_option,
     print_json,
@@ -22,27 +21,12 @@ from kqlrules.cli.options import ENDPOINT_OPTION, ENV_OPTION, PARAM_OPTION, work
 from kqlrules.cli.progress import progress_for
 
 if TYPE_CHECKING:
-    from kqlrules.rules import LoadedDetection, RepoConfig
-    from kqlrules.sample import DetectionScore
+    from kqlrules.rules import LoadedDetection
     from kqlrules.workflow import Backtest, DetectionBacktest
 
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_command)
-
-
-def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
-    """`--workspace`, else the `workspace_id` of the `--env` environment."""
-    from kqlrules.cli.common import UsageProblem
-
-    if workspace:
-        return workspace
-    if env is not None and config.environment(env).workspace_id:
-        return str(config.environment(env).workspace_id)
-    raise UsageProblem(
-        "no workspace to look at",
-        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
-    )
 
 
 @user_errors
@@ -58,8 +42,14 @@ def backtest_command(
     params: list[str] = PARAM_OPTION,
 ) -> None:
     """Replay detections' schedules over a past interval: windows, alerts per day, top entities."""
-    from kqlrules.rules import find_detection, load_repository, parse_param_options
-    from kqlrules.workflow import backtest, check_interval, html_report
+    from kqlrules.rules import (
+        check_param_names,
+        find_detection,
+        load_repository,
+        parse_param_options,
+        workspace_spec,
+    )
+    from kqlrules.workflow import backtest, backtest_precision, check_interval, html_report
     from kqlrules.workspace import now_is_timespan_end, open_workspace
 
     start, end = instant_option(start_text, "--from"), instant_option(end_text, "--to")
@@ -90,7 +80,7 @@ def backtest_command(
     if html_path is not None:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(html_report(result), encoding="utf-8")
-    scores = _sample_scores(spec, detections, result)
+    scores = backtest_precision(spec, detections, result)
     if quiet:
         print_json({**result.to_json(), **({"precision": [e.as_dict() for e in scores]} if scores else {})})
     else:
@@ -101,22 +91,6 @@ def backtest_command(
             console.print(f"wrote {html_path}", highlight=False, markup=False)
     if result.failed:
         raise typer.Exit(1)
-
-
-def _sample_scores(
-    spec: str, detections: list[LoadedDetection], result: Backtest
-) -> list[DetectionScore]:
-    """Over a folder `kqlrules sample generate` wrote: each detection's alerts split into those on the
-    stories it is for, on look-alikes and on the background week."""
-    if not spec.startswith("local:"):
-        return []
-    from kqlrules.sample import read_manifest, score  # the sample generator: only for a local folder
-
-    stories = read_manifest(Path(spec.removeprefix("local:")))
-    if stories is None:
-        return []
-    alerts = [alert.payload() for detection in result.detections for alert in detection.alerts]
-    return score(alerts, {d.meta.id: d.name for d in detections}, stories)
 
 
 def _unique(detections: list[LoadedDetection]) -> list[LoadedDetection]:

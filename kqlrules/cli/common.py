@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from kqlrules.cli.options import OutputFormat
 from kqlrules.datetimes import parse_datetime
-from kqlrules.errors import KqlrulesError
+from kqlrules.errors import KqlrulesError, UsageProblem
 
 __all__ = ["AppContext", "OutputFormat", "UsageProblem", "app_context", "user_errors"]
 
@@ -80,10 +80,6 @@ def set_format(ctx: typer.Context, value: OutputFormat | None, allowed: tuple[Ou
         )
 
 
-class UsageProblem(KqlrulesError):
-    """The command line itself is wrong (options that exclude each other, a missing choice): exit 2."""
-
-
 # The whole CLI's exit codes (docs/cli.md): 0 ok, 1 a failure or findings, 2 a usage error.
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -104,28 +100,6 @@ def exit_for_differences(differences: bool, *, detailed: bool, differences_fail:
         raise typer.Exit(EXIT_DIFFERENCES)
     if differences_fail:
         raise typer.Exit(EXIT_FAILURE)
-
-
-def check_param_names(given: Iterable[str], detections: Iterable[Any]) -> None:
-    """`--param NAME=...` must name a parameter one of `detections` has (its own, the repository's or
-    `lookback`): a misspelt name would otherwise change nothing, silently."""
-    import difflib
-
-    known: set[str] = {"lookback"}
-    for detection in detections:
-        known.update(detection.meta.params)
-        # Its layers are the repository's params, the environment's, then the command line's own.
-        for layer in detection.layers[:-1]:
-            known.update(layer)
-    for name in given:
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=3)
-            hint = (
-                "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-                if close
-                else "parameters here: " + (", ".join(sorted(known)) or "none")
-            )
-            raise UsageProblem(f"--param {name}: no detection here has a parameter {name!r}", hint=hint)
 
 
 def instant_option(value: str, option: str) -> datetime:

@@ -27,7 +27,7 @@ from kqlrules.cli.options import DETAILED_EXITCODE_OPTION, ENV_OPTION, formats, 
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.deploy import Deployable, Environment, Outcome, Plan, RuleStore
+    from kqlrules.deploy import Environment, Outcome, Plan, RuleStore
     from kqlrules.rules import Repository
 
 deploy_app = typer.Typer(
@@ -42,14 +42,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(deploy_app, name="deploy")
 
 
-def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment, list[Deployable]]:
-    from kqlrules.deploy import deployables, environment_from_config
+def _load(ctx: typer.Context, env: str | None) -> tuple[Repository, Environment]:
+    from kqlrules.deploy import environment_from_config
     from kqlrules.rules import load_config, load_repository
 
     root = app_context(ctx).repo
     environment = environment_from_config(load_config(root), env, root)
-    repository = load_repository(root, environment.name, strict=True)
-    return repository, environment, deployables(repository)
+    return load_repository(root, environment.name, strict=True), environment
 
 
 def _plan(
@@ -63,37 +62,11 @@ def _planned(
     ctx: typer.Context, env: str | None, prune: bool, only: list[str] | None = None
 ) -> tuple[Plan, dict[str, RuleStore], Repository, Environment]:
     """The plan, the stores it read, and the repository and environment it was made for."""
-    from kqlrules.deploy import (
-        add_watchlists,
-        arm_credential,
-        build_plan,
-        facts_for,
-        open_stores,
-        preflight,
-        require_explicit_repository,
-    )
+    from kqlrules.deploy import plan_deployment
 
-    repository, environment, items = _load(ctx, env)
-    if prune:  # before any Azure call: without an identity the user chose, nothing may be deleted
-        require_explicit_repository(environment)
-    preflight(items, environment, facts_for(repository.root))
-    credential = arm_credential(environment)
-    stores = open_stores(environment, credential)
-    live = {name: store.list() for name, store in stores.items()}
-    plan = build_plan(items, environment, live, prune=prune)
-    add_watchlists(plan, stores, environment, repository.root, credential, prune=prune)
-    return (plan.only(_ids_of(repository, only)) if only else plan), stores, repository, environment
-
-
-def _ids_of(repository: Repository, names: list[str]) -> set[str]:
-    """The detection ids `--only` names: a detection's name, area/name, id or file."""
-    from kqlrules.rules import find_detection
-
-    ids = set()
-    for name in names:
-        rules = [r for r in repository.incident_rules if name in (r.name, r.key, r.meta.id)]
-        ids.add((rules[0].meta.id if rules else find_detection(repository, name).meta.id).lower())
-    return ids
+    repository, environment = _load(ctx, env)
+    plan, stores = plan_deployment(repository, environment, prune=prune, only=only)
+    return plan, stores, repository, environment
 
 
 def _show(plan: Plan, output: OutputFormat, *, is_drift: bool = False) -> None:
@@ -151,8 +124,8 @@ def _why_blind(state: Any) -> str:
 def _blind(plan: Plan, repository: Repository, environment: Environment) -> list[Any] | None:
     """The detections the plan creates or updates that `sources check` finds blind; None when not checked
     (no workspace_id to count rows in). A failure to check is a warning: the plan stands on its own."""
-    from kqlrules.cli.sources import blind_before_deploy
     from kqlrules.deploy import Action
+    from kqlrules.workflow import blind_before_deploy
 
     writes = (Action.create, Action.update)
     ids = {c.detection_id for c in plan.changes if c.action in writes and c.detection_id}

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,8 @@ from kqlrules.cli.options import (
     workspace_option,
 )
 from kqlrules.cli.records import print_table
-from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
-from kqlrules.timespan import format_dotnet_timespan
+from kqlrules.table import json_cell, table_json
 
 if TYPE_CHECKING:
     from kqlrules.table import Table
@@ -86,7 +85,11 @@ def query(
     external = ExternalData(_external_files(externaldata), "empty" if empty_externaldata else "refuse")
     engine = LocalEngine(tables, SchemaSet.load(*schemas) if schemas else None, externaldata=external)
     if jsonl is not None:
-        _run_batch(engine, jsonl, instant)
+        from kqlrules.engine import batch_answers
+
+        for answer in batch_answers(engine, _read_text(jsonl), jsonl, instant):
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
         return
     kql = text if text is not None else _read_text(file)
     result = engine.query(kql, now=instant)
@@ -132,22 +135,6 @@ def _instant(now: str | None) -> datetime:
     return instant_option(now, "--now")
 
 
-def cell(value: Any) -> Any:
-    """A value as JSON: datetimes ISO 8601 UTC, timespans as Kusto prints them, dynamic as itself."""
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, timedelta):
-        return format_dotnet_timespan(value)
-    return value
-
-
-def table_json(table: Table) -> dict[str, Any]:
-    return {
-        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
-        "rows": [[cell(v) for v in row] for row in table.rows],
-    }
-
-
 def _print(result: Table, output: OutputFormat) -> None:
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(table_json(result), ensure_ascii=False) + "\n")
@@ -164,7 +151,7 @@ def _print(result: Table, output: OutputFormat) -> None:
 
 
 def _text(value: Any) -> str:
-    value = cell(value)
+    value = json_cell(value)
     if value is None:
         return ""
     if isinstance(value, dict | list):
@@ -172,30 +159,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _run_batch(engine: Any, path: Path, instant: datetime) -> None:
-    from kqlrules.engine import KqlEngineError
-
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            identifier, kql = request["id"], request["query"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise KqlrulesError(f"{path}:{number}: expected a JSON object with id and query") from None
-        answer: dict[str, Any] = {"id": identifier}
-        try:
-            answer.update(table_json(engine.query(kql, now=instant)))
-        except KqlEngineError as error:
-            answer["error"] = {
-                "kind": error.kind,
-                "message": error.message,
-                "line": error.line,
-                "col": error.col,
-            }
-        except KqlrulesError as error:
-            answer["error"] = {"kind": "runtime", "message": error.message, "line": 0, "col": 0}
-        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        sys.stdout.flush()

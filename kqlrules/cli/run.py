@@ -18,7 +18,6 @@ from kqlrules.cli.common import (
     OutputFormat,
     UsageProblem,
     app_context,
-    check_param_names,
     console,
     err_console,
     instant_option,
@@ -137,8 +136,7 @@ def run_command(
     With --now the clock is simulated from that instant (and needs --once or --until)."""
     if ctx.invoked_subcommand is not None:
         return
-    from kqlrules.cli.backtest import workspace_spec
-    from kqlrules.rules import load_repository, parse_param_options
+    from kqlrules.rules import check_param_names, load_repository, parse_param_options, workspace_spec
     from kqlrules.runner import (
         Limits,
         Runner,

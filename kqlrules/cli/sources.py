@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kqlrules.cli.backtest import workspace_spec
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
@@ -55,18 +54,12 @@ def _context(ctx: typer.Context, env: str | None) -> Any:
     return repository, environment, config, read, store
 
 
-def _live(store: Any, tables: list[str], config: Any, environment: Any) -> Any:
-    from kqlrules.sources import read_live, reads_exports, scopes_of
-
-    return read_live(store, scopes_of(tables, config, environment), exports=reads_exports(tables, config))
-
-
 def _plan(ctx: typer.Context, env: str | None) -> Any:
-    from kqlrules.sources import build_sources_plan
+    from kqlrules.sources import build_sources_plan, read_live_for
 
     _, environment, config, read, store = _context(ctx, env)
     tables = sorted({table for detection in read for table in detection.tables})
-    live = _live(store, tables, config, environment)
+    live = read_live_for(store, tables, config, environment)
     return build_sources_plan(tables, config, environment, live), store
 
 
@@ -195,6 +188,8 @@ def check_command(
 ) -> None:
     """For every detection: are the tables it reads exported, fed within its lookback, kept long enough?
     Exits 1 when a detection is blind."""
+    from kqlrules.workflow import detection_states
+
     repository, environment, config, read, store = _context(ctx, env)
     moment = instant_option(now, "--now") if now else datetime.now(UTC)
     states = detection_states(
@@ -225,62 +220,3 @@ def check_command(
         )
     if blind:
         raise typer.Exit(1)
-
-
-def detection_states(
-    repository: Any,
-    environment: Any,
-    config: Any,
-    read: Any,
-    store: Any,
-    *,
-    workspace: str | None,
-    endpoint: str | None,
-    moment: datetime,
-) -> list[Any]:
-    """`sources check` for the detections in `read` (what each reads, from `tables_read`): one row count
-    per table per distinct lookback, the live settings, exports and retention."""
-    from kqlrules.sources import check_detection
-    from kqlrules.workflow import rows_per_table
-    from kqlrules.workspace import open_workspace
-
-    tables = sorted({table for detection in read for table in detection.tables})
-    live = _live(store, tables, config, environment)
-    spec = workspace_spec(workspace, repository.config, environment.name)
-    source = open_workspace(spec, endpoint=endpoint)
-    by_key = {detection.key: detection for detection in repository.detections}
-    counted: dict[Any, dict[str, int]] = {}
-    states = []
-    for detection in read:
-        lookback = by_key[detection.key].meta.schedule.period
-        if lookback not in counted:  # one count per table per distinct lookback
-            counted[lookback] = rows_per_table(source, moment - lookback, moment)
-        states.append(
-            check_detection(
-                detection.key, detection.name, detection.tables, lookback, counted[lookback], live,
-                environment, config.resources,
-            )
-        )  # fmt: skip
-    return states
-
-
-def blind_before_deploy(repository: Any, environment: Any, detection_ids: set[str]) -> list[Any] | None:
-    """The detections among `detection_ids` (lower-case ids) that would be blind once deployed, by the
-    `sources check` rules; None when the environment names no workspace_id to count rows in."""
-    from kqlrules.deploy import arm_credential
-    from kqlrules.kusto import AnalysisCache, resolve_schemas, shared_analyzer
-    from kqlrules.sources import ArmSourcesStore, sources_config
-    from kqlrules.workflow import tables_read
-
-    if not detection_ids or not repository.config.environment(environment.name).workspace_id:
-        return None
-    chosen = [d for d in repository.detections if d.meta.id.lower() in detection_ids]
-    if not chosen:
-        return []
-    config = sources_config(environment.name, environment.extra)
-    read = tables_read(chosen, shared_analyzer(), resolve_schemas(repository.root), AnalysisCache())
-    store = ArmSourcesStore(environment, arm_credential(environment))
-    states = detection_states(
-        repository, environment, config, read, store, workspace=None, endpoint=None, moment=datetime.now(UTC)
-    )
-    return [state for state in states if state.blind]

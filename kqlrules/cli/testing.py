@@ -133,9 +133,7 @@ def _run(plan: TestPlan, backend: Backend, min_cases: int, *, show_progress: boo
         return run_plan(plan, backend, min_cases=min_cases, on_result=on_result)
 
 
-def _mutants(
-    plan: TestPlan, backend: Backend, report: RunReport, fmt: OutputFormat
-) -> list[MutantResult]:
+def _mutants(plan: TestPlan, backend: Backend, report: RunReport, fmt: OutputFormat) -> list[MutantResult]:
     from kqlrules.testing import run_plan_mutants
 
     with progress_for("mutants", None, show=fmt is OutputFormat.text) as advance:

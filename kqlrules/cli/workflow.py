@@ -37,7 +37,6 @@ from kqlrules.cli.progress import progress_for
 from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
-    from kqlrules.deploy import Environment
     from kqlrules.kusto import Analyzer
     from kqlrules.workflow import DataCoverage
 
@@ -134,7 +133,7 @@ def import_workspace_command(
     legacy_workspace: str | None = typer.Option(None, "--workspace", hidden=True),
 ) -> None:
     """A workspace's existing alert rules (Sentinel analytics and Azure Monitor) -> detections."""
-    from kqlrules.deploy import arm_credential, open_stores
+    from kqlrules.deploy import arm_credential, import_environment, open_stores
     from kqlrules.rules import load_repository
     from kqlrules.workflow import import_workspace
 
@@ -143,7 +142,7 @@ def import_workspace_command(
     if workspace_name is None and legacy_workspace is not None:
         print_warning("--workspace NAME is now --workspace-name NAME (--workspace is a workspace to query)")
         workspace_name = legacy_workspace
-    environment = _import_environment(root, env, subscription, resource_group, workspace_name, arm_endpoint)
+    environment = import_environment(root, env, subscription, resource_group, workspace_name, arm_endpoint)
     if targets:
         unknown = [t for t in targets if t not in ("sentinel", "monitor")]
         if unknown:
@@ -175,38 +174,6 @@ def import_workspace_command(
         highlight=False,
         markup=False,
     )
-
-
-def _import_environment(
-    root: Path,
-    env: str | None,
-    subscription: str | None,
-    resource_group: str | None,
-    workspace: str | None,
-    arm_endpoint: str,
-) -> Environment:
-    from kqlrules.deploy import environment_from_config, environment_from_table
-    from kqlrules.rules import load_config
-
-    direct = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
-    flags = {
-        "subscription": "--subscription",
-        "resource_group": "--resource-group",
-        "workspace": "--workspace-name",
-    }
-    if env is not None:
-        if any(direct.values()):
-            raise UsageProblem("give --env or --subscription/--resource-group/--workspace-name, not both")
-        return environment_from_config(load_config(root), env, root)
-    missing = [flags[key] for key, value in direct.items() if not value]
-    if missing:
-        raise UsageProblem(
-            f"no workspace to import from: missing {', '.join(missing)}",
-            hint="pass --env E (an environment of kqlrules.toml) or all of --subscription, "
-            "--resource-group and --workspace-name",
-        )
-    table = {**direct, "arm_endpoint": arm_endpoint, "location": "-"}
-    return environment_from_table("command line", table)
 
 
 def _tables_of(root: Path) -> Callable[[str], list[str]] | None:
@@ -285,9 +252,8 @@ def coverage_data_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when a detection is blind."),
 ) -> None:
     """Blind detections (a table they read has no data) and tables with data that no detection reads."""
-    from kqlrules.cli.backtest import workspace_spec
     from kqlrules.kusto import AnalysisCache, resolve_schemas
-    from kqlrules.rules import load_repository
+    from kqlrules.rules import load_repository, workspace_spec
     from kqlrules.workflow import data_coverage
     from kqlrules.workspace import open_workspace
 

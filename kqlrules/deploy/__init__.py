@@ -34,6 +34,7 @@ from kqlrules.deploy.environment import (
     environment_from_config,
     environment_from_table,
     git_origin,
+    import_environment,
     require_explicit_repository,
 )
 from kqlrules.deploy.export import export_arm
@@ -48,6 +49,7 @@ from kqlrules.deploy.plan import (
     drift,
     preflight,
 )
+from kqlrules.deploy.planning import ids_named, plan_deployment
 from kqlrules.deploy.render import as_markdown, as_text
 from kqlrules.deploy.watchlists import add_watchlists
 
@@ -92,9 +94,12 @@ __all__ = [
     "export_arm",
     "facts_for",
     "git_origin",
+    "ids_named",
+    "import_environment",
     "open_stores",
     "owner_from_description",
     "owner_from_tags",
+    "plan_deployment",
     "preflight",
     "query_facts",
     "repository_identity",

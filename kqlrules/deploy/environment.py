@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from kqlrules.deploy.ownership import repository_identity
-from kqlrules.errors import KqlrulesError, Location
-from kqlrules.rules import RepoConfig
+from kqlrules.errors import KqlrulesError, Location, UsageProblem
+from kqlrules.rules import RepoConfig, load_config
 
 TARGETS = ("sentinel", "monitor")
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
@@ -193,3 +193,34 @@ def git_origin(root: Path) -> str | None:
         return None
     parts = [p for p in re.split(r"[/:]", url) if p]
     return "/".join(parts[-2:])
+
+
+def import_environment(
+    root: Path,
+    env: str | None,
+    subscription: str | None,
+    resource_group: str | None,
+    workspace: str | None,
+    arm_endpoint: str,
+) -> Environment:
+    """The workspace `kqlrules import workspace` reads rules from: the `--env` environment of the repository
+    at `root`, or one named by all of `--subscription`, `--resource-group` and `--workspace-name`."""
+    direct = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
+    flags = {
+        "subscription": "--subscription",
+        "resource_group": "--resource-group",
+        "workspace": "--workspace-name",
+    }
+    if env is not None:
+        if any(direct.values()):
+            raise UsageProblem("give --env or --subscription/--resource-group/--workspace-name, not both")
+        return environment_from_config(load_config(root), env, root)
+    missing = [flags[key] for key, value in direct.items() if not value]
+    if missing:
+        raise UsageProblem(
+            f"no workspace to import from: missing {', '.join(missing)}",
+            hint="pass --env E (an environment of kqlrules.toml) or all of --subscription, "
+            "--resource-group and --workspace-name",
+        )
+    table = {**direct, "arm_endpoint": arm_endpoint, "location": "-"}
+    return environment_from_table("command line", table)

@@ -1,5 +1,6 @@
 """kqlrules.engine: run KQL locally over DuckDB, translated through Microsoft's Kusto analyzer."""
 
+from kqlrules.engine.batch import batch_answers
 from kqlrules.engine.engine import CACHE, LocalEngine
 from kqlrules.engine.errors import (
     KqlEngineError,
@@ -24,4 +25,5 @@ __all__ = [
     "Plan",
     "SchemaFromData",
     "UnsupportedKql",
+    "batch_answers",
 ]

@@ -9,13 +9,20 @@ query.line_map.to_template(3, 7)                        # -> Location in the .kq
 """
 
 from kqlrules.rules.clock import QUERY_NOW
-from kqlrules.rules.config import ConfigError, EnvironmentConfig, RepoConfig, SinkConfig, load_config
+from kqlrules.rules.config import (
+    ConfigError,
+    EnvironmentConfig,
+    RepoConfig,
+    SinkConfig,
+    load_config,
+    workspace_spec,
+)
 from kqlrules.rules.filters import kql_datetime, kql_list, kql_string, kql_timespan
 from kqlrules.rules.incident_creation import KIND, PRODUCTS, IncidentCreationRule
 from kqlrules.rules.linemap import LineMap
 from kqlrules.rules.loader import MetadataError
 from kqlrules.rules.model import MAX_QUERY_LENGTH, TACTICS, Detection, Severity, Trigger
-from kqlrules.rules.params import ParamError, parse_param_options
+from kqlrules.rules.params import ParamError, check_param_names, parse_param_options
 from kqlrules.rules.paths import shown
 from kqlrules.rules.repository import (
     LoadedDetection,
@@ -59,6 +66,7 @@ __all__ = [
     "SinkConfig",
     "TemplateError",
     "Trigger",
+    "check_param_names",
     "compose_rule",
     "find_detection",
     "is_rule_file",
@@ -73,4 +81,5 @@ __all__ = [
     "read_text",
     "rule_files",
     "shown",
+    "workspace_spec",
 ]

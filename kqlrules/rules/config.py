@@ -27,7 +27,7 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from kqlrules.errors import Location, ValidationError
+from kqlrules.errors import Location, UsageProblem, ValidationError
 from kqlrules.rules.paths import shown
 
 CONFIG_FILE = "kqlrules.toml"
@@ -147,3 +147,15 @@ def _line_of(path: Path, key: str) -> int:
         if pattern.search(line):
             return number
     return 0
+
+
+def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -> str:
+    """The workspace a command reads: `--workspace`, else the `workspace_id` of the `--env` environment."""
+    if workspace:
+        return workspace
+    if env is not None and config.environment(env).workspace_id:
+        return str(config.environment(env).workspace_id)
+    raise UsageProblem(
+        "no workspace to look at",
+        hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kqlrules.errors import KqlrulesError
+from kqlrules.errors import KqlrulesError, UsageProblem
 from kqlrules.timespan import TimespanError, parse_timespan
+
+if TYPE_CHECKING:
+    from kqlrules.rules.repository import LoadedDetection
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -72,3 +76,23 @@ def _coerce(key: str, text: str, like: Any) -> Any:
             f"parameter {key}={text!r}: expected {type(like).__name__} like its default ({error})"
         ) from None
     return text
+
+
+def check_param_names(given: Iterable[str], detections: Iterable[LoadedDetection]) -> None:
+    """`--param NAME=...` must name a parameter one of `detections` has (its own, the repository's or
+    `lookback`): a misspelt name would otherwise change nothing, silently."""
+    known: set[str] = {"lookback"}
+    for detection in detections:
+        known.update(detection.meta.params)
+        # Its layers are the repository's params, the environment's, then the command line's own.
+        for layer in detection.layers[:-1]:
+            known.update(layer)
+    for name in given:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = (
+                "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+                if close
+                else "parameters here: " + (", ".join(sorted(known)) or "none")
+            )
+            raise UsageProblem(f"--param {name}: no detection here has a parameter {name!r}", hint=hint)

@@ -266,9 +266,7 @@ class Runner:
             self._blocked[index] = time.monotonic() + self._lease_poll()
             return None
         self._held.add(meta.id)
-        next_end, skipped = catch_up(
-            next_end, self._limit, frequency, delay, self.config.max_catch_up
-        )
+        next_end, skipped = catch_up(next_end, self._limit, frequency, delay, self.config.max_catch_up)
         if skipped:
             first_skipped = self._next_end[meta.id]
             last_skipped = next_end - frequency

@@ -9,7 +9,7 @@ state = check_detection(key, name, tables, lookback, rows, live, environment, co
 ```
 """
 
-from kqlrules.sources.apply import apply_sources, reads_exports, scopes_of
+from kqlrules.sources.apply import apply_sources, read_live_for, reads_exports, scopes_of
 from kqlrules.sources.catalogue import FEEDS, Feed, Source, feed_for
 from kqlrules.sources.check import DetectionState, TableState, check_detection
 from kqlrules.sources.declared import SourcesConfig, SourcesConfigError, sources_config
@@ -58,6 +58,7 @@ __all__ = [
     "check_detection",
     "feed_for",
     "read_live",
+    "read_live_for",
     "reads_exports",
     "scope_label",
     "scopes_of",

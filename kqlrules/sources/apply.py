@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from kqlrules.deploy import Environment
 from kqlrules.sources.declared import SourcesConfig
-from kqlrules.sources.live import SourcesStore
+from kqlrules.sources.live import LiveSources, SourcesStore, read_live
 from kqlrules.sources.plan import (
     Action,
     SourcesPlan,
@@ -45,3 +45,10 @@ def apply_sources(plan: SourcesPlan, store: SourcesStore) -> int:
             store.put_retention(retention.wanted)
             made += 1
     return made
+
+
+def read_live_for(
+    store: SourcesStore, tables: list[str], config: SourcesConfig, environment: Environment
+) -> LiveSources:
+    """The live settings, exports and retention that bear on `tables`: the scopes they are collected at."""
+    return read_live(store, scopes_of(tables, config, environment), exports=reads_exports(tables, config))

@@ -18,7 +18,8 @@ from kqlrules.errors import Location
 from kqlrules.rules import Trigger
 from kqlrules.table import Table
 from kqlrules.testing.cases import Expectation, RowSource, TestCase
-from kqlrules.testing.values import ValueTypeError, coerce
+from kqlrules.testing.values import coerce
+from kqlrules.workspace import CellTypeError
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _check_rows(expected: list[RowSource], result: Table, case: TestCase) -> lis
             continue
         try:
             wanted = {name: _expected(value, types[name], case) for name, value in source.values.items()}
-        except ValueTypeError as error:
+        except CellTypeError as error:
             failures.append(Failure(f"expected row: {error}", source.location))
             continue
         if not any(_matches(wanted, record) for record in result.records()):

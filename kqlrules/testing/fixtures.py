@@ -22,8 +22,8 @@ from kqlrules.rules import shown
 from kqlrules.table import Column, Table
 from kqlrules.testing.cases import FixtureFile, InlineRows, RowSource, TableInput, TestCase
 from kqlrules.testing.errors import FixtureError
-from kqlrules.testing.values import ValueTypeError, coerce
-from kqlrules.workspace import WorkspaceDataError, read_table_file
+from kqlrules.testing.values import coerce
+from kqlrules.workspace import CellTypeError, WorkspaceDataError, read_table_file
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def typed_row(
             )
         try:
             typed[column] = coerce(value, types[column], case.now, from_text=from_text)
-        except ValueTypeError as error:
+        except CellTypeError as error:
             raise FixtureError(
                 f"{case.where()}: {schema.name}.{column} is {types[column]}: {error}", source.cell(column)
             ) from None

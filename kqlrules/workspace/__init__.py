@@ -5,6 +5,7 @@ spec (`local:DIR` or a workspace id) into one.
 """
 
 from kqlrules.workspace.azure_workspace import AzureWorkspace
+from kqlrules.workspace.cells import CellTypeError, to_kusto
 from kqlrules.workspace.credential import LocalCredential
 from kqlrules.workspace.errors import (
     AuthenticationFailed,
@@ -26,6 +27,7 @@ from kqlrules.workspace.server import WorkspaceServer
 __all__ = [
     "AuthenticationFailed",
     "AzureWorkspace",
+    "CellTypeError",
     "ConnectionDropped",
     "Faults",
     "LocalCredential",
@@ -45,5 +47,6 @@ __all__ = [
     "now_is_timespan_end",
     "open_workspace",
     "read_table_file",
+    "to_kusto",
     "within",
 ]

@@ -9,18 +9,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kqlrules.datetimes import parse_datetime
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.kusto import SchemaSet
 from kqlrules.table import Column, Table
-from kqlrules.text_files import NotUtf8, decode_utf8, fits_long
-from kqlrules.timespan import from_ticks, is_dotnet_timespan, parse_dotnet_timespan, parse_timespan
+from kqlrules.text_files import NotUtf8, decode_utf8
+from kqlrules.workspace.cells import to_kusto
 
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
@@ -223,74 +221,9 @@ def _kind_of(value: Any) -> str:
     return "string"
 
 
-def _timespan(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return from_ticks(value)  # a number is ticks, as Kusto exports them
-    text = str(value).strip()
-    if is_dotnet_timespan(text):
-        return parse_dotnet_timespan(text)
-    return parse_timespan(text)
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ValueError(value)
-
-
-def _long(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(value)
-    whole = int(value)
-    if not fits_long(whole):
-        raise OverflowError(value)
-    return whole
-
-
-def _dynamic(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
-            return value
-    return value
-
-
-def _string(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-_COERCE: dict[str, Callable[[Any], Any]] = {
-    "string": _string,
-    "long": _long,
-    "int": _long,
-    "real": lambda v: float(v),
-    "decimal": lambda v: float(v),
-    "bool": _bool,
-    "datetime": lambda v: v if isinstance(v, datetime) else parse_datetime(str(v)),
-    "timespan": _timespan,
-    "guid": lambda v: str(v).lower(),
-    "dynamic": _dynamic,
-}
-
-
 def _coerce(value: Any, column: Column, file: Path, line: int) -> Any:
-    if value is None:
-        return "" if column.type == "string" else None
     try:
-        return _COERCE[column.type](value)
+        return to_kusto(value, column.type, lenient=True)
     except OverflowError:
         raise WorkspaceDataError(
             f"column {column.name}: {value!r} is outside the range of a {column.type}",

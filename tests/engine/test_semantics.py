@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from kqlrules.cli.query import cell
 from kqlrules.datetimes import parse_datetime
 from kqlrules.engine import KqlEngineError, LocalEngine
 from kqlrules.table import Column, Table
+from kqlrules.table import json_cell as cell
 
 CASES = Path(__file__).with_name("cases")
 NOW = datetime(2024, 1, 3, tzinfo=UTC)

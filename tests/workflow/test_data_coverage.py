@@ -54,10 +54,10 @@ def test_a_table_with_data_that_no_detection_reads_is_named(
     project_root: Path, without_security_alert: Path
 ) -> None:
     _, report = coverage(project_root, without_security_alert)
-    # The sample week's background apps and device snapshots feed no detection of the pack, like Heartbeat.
+    # The sample week's managed identities and device snapshots feed no detection of the pack, like
+    # Heartbeat (service principal sign-ins feed the agent sign-in detection).
     assert set(report["unwatched_tables"]) == {
         "AADManagedIdentitySignInLogs",
-        "AADServicePrincipalSignInLogs",
         "Heartbeat",
         "IntuneDevices",
     }

@@ -100,10 +100,18 @@ def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
         return select(t, source, chosen)
     pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
     computed: dict[str, Sql] = {}
+    inputs = {c.name for c in source.columns}
     for name, expression in pairs:
         # Every expression of one extend reads the input row: the analyzer binds a name an earlier item of the
         # same extend redefines to the input column (its type, not the new one's), and refuses a name only an
         # earlier item defines ("does not refer to any known column").
+        redefined = sorted(n for n in computed if n in inputs)
+        if redefined and "pack_all" in t.source(expression):
+            # Whether pack_all() then packs the input value or the new one is not documented
+            # (pack-all-function.md): refused rather than guessed.
+            raise t.position.unsupported(
+                f"pack_all() after {redefined[0]} is computed again in the operator", expression
+            )
         computed[name] = t.expr(expression, row)
     items: list[tuple[Column, str]] = []
     for column in output:

@@ -28,6 +28,7 @@ BUILTIN_TABLES = (
     "AADServicePrincipalSignInLogs",
     "AADUserRiskEvents",
     "ADFSSignInLogs",
+    "AZKVAuditLogs",
     "IntuneAuditLogs",
     "IntuneDeviceComplianceOrg",
     "IntuneDevices",

@@ -100,7 +100,10 @@ def schemas(shared_dir: Path, project_root: Path) -> SchemaSet:
     # Only the tables the pack reads: the analyzer starts faster with a few tables than with all of them.
     used = {table for key in PACK for table in _raw(project_root, key)["tables"]}
     # The repository's watchlists, as lint gives them (`_GetWatchlist('alias')` binds to their columns).
-    return SchemaSet({name: published.tables[name] for name in sorted(used)}).merged(
+    # Tables Sentinel CI's set lacks (AZKVAuditLogs) come from the schemas kqlrules ships.
+    builtin = SchemaSet.builtin()
+    tables = {name: published.tables.get(name) or builtin.tables[name] for name in sorted(used)}
+    return SchemaSet(tables).merged(
         watchlist_schemas(load_watchlists(project_root))
     )
 

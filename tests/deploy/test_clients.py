@@ -101,7 +101,8 @@ class FailingCredential:
 
 def test_a_credential_that_cannot_sign_in_is_a_clear_error(environment: Environment) -> None:
     stores = open_stores(environment, FailingCredential(), retry_total=0)  # type: ignore[arg-type]
-    with pytest.raises(ArmError, match="listing Azure Monitor rules in sec-rg: no account signed in") as error:
+    expected = "listing Azure Monitor rules in sec-rg: no account signed in"
+    with pytest.raises(ArmError, match=expected) as error:
         stores["monitor"].list()
     assert "az login" in str(error.value)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from kqlrules.engine.context import Row
 from kqlrules.engine.relation import ORDER, Relation
 from kqlrules.engine.sql import Sql, quote_identifier
@@ -61,3 +63,28 @@ def cast_to(sql: Sql, kusto_type: str) -> str:
         return sql.text
     duck = DUCKDB_TYPES.get(kusto_type)
     return f"CAST({sql.text} AS {duck})" if duck else sql.text
+
+
+def lookup_columns(
+    t: Translator,
+    node: Node,
+    source_names: Collection[str],
+    lookup_names: Collection[str],
+    keep_unmatched: bool,
+    plugin: str,
+) -> list[str]:
+    """The select list of a lookup plugin's join (`l` the input, `r` the lookup table): the analyzer's output
+    columns from either side; with `return_unmatched`, an unmatched row's lookup strings are empty, as
+    Kusto's unmatched string columns are."""
+    parts = []
+    for out in t.output_columns(node):
+        if out.name in source_names:
+            parts.append(f"l.{quote_identifier(out.name)} AS {quote_identifier(out.name)}")
+        elif out.name in lookup_names:
+            text = f"r.{quote_identifier(out.name)}"
+            if keep_unmatched and out.type == "string":
+                text = f"coalesce({text}, '')"
+            parts.append(f"{text} AS {quote_identifier(out.name)}")
+        else:
+            raise t.position.unsupported(f"the columns of this {plugin}", node)
+    return parts

@@ -17,7 +17,7 @@ the radius (within a rounding) is refused: whether "within" includes the bound i
 
 from __future__ import annotations
 
-from kqlrules.engine.operators.common import row_of
+from kqlrules.engine.operators.common import lookup_columns, row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
@@ -70,17 +70,7 @@ def _lookup(
     if flag_node is not None:
         keep_unmatched = bool(_constant(t, flag_node, source, (bool,), f"{name} with a return_unmatched"))
     output = t.output_columns(node)
-    parts = []
-    for out in output:
-        if out.name in source_names:
-            parts.append(f"l.{quote_identifier(out.name)} AS {quote_identifier(out.name)}")
-        elif out.name in lookup_names:
-            text = f"r.{quote_identifier(out.name)}"
-            if keep_unmatched and out.type == "string":
-                text = f"coalesce({text}, '')"
-            parts.append(f"{text} AS {quote_identifier(out.name)}")
-        else:
-            raise t.position.unsupported(f"the columns of this {name}", node)
+    parts = lookup_columns(t, node, source_names, lookup_names, keep_unmatched, name)
     lon = f"CAST(l.{quote_identifier(longitude)} AS DOUBLE)"
     lat = f"CAST(l.{quote_identifier(latitude)} AS DOUBLE)"
     shape = f"CAST(r.{quote_identifier(key)} AS VARCHAR)"

@@ -10,7 +10,7 @@ with a prefix (a masked source key) is refused where a row holds one: how it is 
 
 from __future__ import annotations
 
-from kqlrules.engine.operators.common import row_of
+from kqlrules.engine.operators.common import lookup_columns, row_of
 from kqlrules.engine.operators.registry import plugin
 from kqlrules.engine.relation import Relation
 from kqlrules.engine.sql import quote_identifier
@@ -54,17 +54,7 @@ def ipv4_lookup(t: Translator, node: Node, call: Node, source: Relation) -> Rela
     output = t.output_columns(node)
     source_names = {c.name for c in source.columns}
     lookup_names = {c.name for c in lookup.columns}
-    parts = []
-    for out in output:
-        if out.name in source_names:
-            parts.append(f"l.{quote_identifier(out.name)} AS {quote_identifier(out.name)}")
-        elif out.name in lookup_names:
-            text = f"r.{quote_identifier(out.name)}"
-            if keep_unmatched and out.type == "string":
-                text = f"coalesce({text}, '')"
-            parts.append(f"{text} AS {quote_identifier(out.name)}")
-        else:
-            raise t.position.unsupported("the columns of this ipv4_lookup", node)
+    parts = lookup_columns(t, node, source_names, lookup_names, keep_unmatched, "ipv4_lookup")
     address, network = f"l.{quote_identifier(source_key)}", f"r.{quote_identifier(lookup_key)}"
     on = [f"kql_ipv4_is_in_range({address}, {network})"]
     on += [f"l.{quote_identifier(k)} = r.{quote_identifier(k)}" for k in extra_keys]

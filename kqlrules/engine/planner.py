@@ -9,6 +9,7 @@ from kqlrules.engine.errors import KqlSemanticError, KqlSyntaxError
 from kqlrules.engine.external import ExternalData
 from kqlrules.engine.guards import Guard
 from kqlrules.engine.relation import ORDER, Relation
+from kqlrules.engine.row_sources import row_sources
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
 from kqlrules.engine.types import normalise_type
@@ -25,6 +26,9 @@ class Plan:
     uses_now: bool
     tables: tuple[str, ...]
     guards: tuple[Guard, ...] = ()
+    # The tables the result's rows come from: when none of them has a row, neither has the result (None:
+    # not known; `kqlrules.engine.row_sources`).
+    row_sources: frozenset[str] | None = None
 
 
 def check(analysis: Analysis, root: Node | None = None) -> None:
@@ -110,7 +114,9 @@ def plan(
     sql = translator.ctes.render(final)
     # A translation may ask for `now` and then not use it (a constant folded away): look at the text.
     guards = tuple(guard.rendered(translator.ctes.render(guard.sql)) for guard in translator.guards)
-    return Plan(sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards)
+    return Plan(
+        sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards, row_sources(root)
+    )
 
 
 def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:

@@ -56,6 +56,7 @@ class DemoResult:
     alerts_file: Path
     checks: list[StoryCheck]
     scores: list[DetectionScore]
+    windows_answered_empty: int = 0  # windows the workspace answered without running the query
 
 
 def run_demo(
@@ -64,6 +65,7 @@ def run_demo(
     *,
     render: Callable[[LoadedDetection], ScheduledDetection] = lambda d: WindowTemplate(d).scheduled(),
     progress: Callable[[str], None] = lambda _: None,
+    answer_quiet_windows: bool = True,
 ) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     progress("writing the sample tenant's week")
@@ -75,7 +77,8 @@ def run_demo(
         stale.unlink(missing_ok=True)
     detections = [render(d) for d in repo.detections]
     logging.getLogger("kqlrules").setLevel(logging.WARNING)
-    with WorkspaceServer(LocalWorkspace(tenant.folder, watchlists=repo.root)) as server:
+    local = LocalWorkspace(tenant.folder, watchlists=repo.root, answer_quiet_windows=answer_quiet_windows)
+    with WorkspaceServer(local) as server:
         progress(f"serving it over the Log Analytics query API at {server.url}")
         workspace = AzureWorkspace(DEMO_WORKSPACE_ID, server.credential(), server.url)
         state = RunnerState(state_path)
@@ -104,6 +107,7 @@ def run_demo(
         alerts_file,
         check_stories(tenant.stories, alerts, repo),
         score(alerts, stems, tenant.stories),
+        local.windows_answered_empty,
     )
 
 

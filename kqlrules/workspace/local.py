@@ -31,6 +31,7 @@ from kqlrules.engine import KqlEngineError, LocalEngine
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column, Table
 from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
+from kqlrules.workspace.ingestion_scope import split_ingestion_scope
 from kqlrules.workspace.protocol import Timespan, resolve_timespan
 from kqlrules.workspace.time_index import TimeIndex
 
@@ -112,28 +113,41 @@ class LocalWorkspace:
         kql: str,
         span: tuple[datetime, datetime],
     ) -> Table | None:
-        """The query's result for `span` when it is known to be empty without running it, else None."""
+        """The query's result for `span` when it is known to be empty without running it, else None.
+
+        A near-real-time window's query (the runner's ingestion scope on its first line) is judged on the
+        query the scope narrows: a narrowed table is empty when no row of it was ingested in the scope's
+        range, whatever its `TimeGenerated`; the scope only takes rows away."""
+        scope = split_ingestion_scope(kql)
+        query = kql if scope is None else scope.query
+        narrowed = () if scope is None else scope.tables
         try:
-            plan = engine.translate(kql, windowed=True)
+            plan = engine.translate(query, windowed=True)
         except KqlEngineError:
             return None  # the query itself says what is wrong when it runs
         sources = plan.row_sources
-        if sources is None or plan.guards or any(index.has_rows(t, *span) for t in sources):
+        if sources is None or plan.guards:
             return None
+        for table in sources:
+            if table in narrowed and scope is not None:
+                if index.has_ingested(table, scope.start, scope.end):
+                    return None
+            elif index.has_rows(table, *span):
+                return None
         with self._lock:
-            checked, known = kql in empty, empty.get(kql)
+            checked, known = query in empty, empty.get(query)
         if not checked:
             # Once per query text: over an empty timespan every limited table is empty. Rows there mean
             # the proof and the engine disagree: the query then always runs.
             try:
-                result = engine.query(kql, now=span[1], timespan=(span[1], span[1]))
+                result = engine.query(query, now=span[1], timespan=(span[1], span[1]))
             except KqlEngineError:
                 return None
             known = Table(list(result.columns), []) if not result.rows else None
             with self._lock:
                 if len(empty) >= _EMPTY_RESULTS:
                     empty.clear()
-                empty[kql] = known
+                empty[query] = known
         if known is None:
             return None
         with self._lock:

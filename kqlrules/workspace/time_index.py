@@ -4,7 +4,9 @@ A query's `timespan` limits every table's `TimeGenerated` to [start, end) (`kqlr
 table with no `TimeGenerated` in that range is empty to the query. Each table's times are sorted once (on
 first use) and looked up by bisection. A table without that column is not limited by a timespan: it has
 rows in any range when it has rows at all. A `TimeGenerated` that is not a datetime answers "has rows"
-(unsure: the query decides).
+(unsure: the query decides). Ingestion times are indexed the same way: a row's `ingestion_time()` is its
+`_IngestionTime` where its table has that datetime column, else its `TimeGenerated`, as the engine reads it
+(`kqlrules.engine.translation.special_calls`).
 """
 
 from __future__ import annotations
@@ -17,36 +19,49 @@ from datetime import UTC, datetime
 from kqlrules.table import Table
 
 TIME_COLUMN = "TimeGenerated"
+INGESTION_COLUMN = "_IngestionTime"
 
 
 class TimeIndex:
     def __init__(self, tables: Mapping[str, Table]) -> None:
         self._tables = dict(tables)
-        self._times: dict[str, list[datetime] | None] = {}  # None: rows in every range
+        # (table, ingestion?) -> sorted times; None: rows in every range
+        self._times: dict[tuple[str, bool], list[datetime] | None] = {}
         self._lock = threading.Lock()
 
     def has_rows(self, table: str, start: datetime, end: datetime) -> bool:
         """Whether `table` has a row the timespan [start, end) keeps (a table not here has none)."""
-        times = self._sorted_times(table)
-        if times is None:
-            return True
-        first = bisect.bisect_left(times, _utc(start))
-        return first < len(times) and times[first] < _utc(end)
+        return _any_in(self._sorted_times(table, ingestion=False), start, end)
 
-    def _sorted_times(self, name: str) -> list[datetime] | None:
+    def has_ingested(self, table: str, start: datetime, end: datetime) -> bool:
+        """Whether `table` has a row whose ingestion time is in [start, end)."""
+        return _any_in(self._sorted_times(table, ingestion=True), start, end)
+
+    def _sorted_times(self, name: str, *, ingestion: bool) -> list[datetime] | None:
         with self._lock:
-            if name not in self._times:
-                self._times[name] = _times_of(self._tables.get(name))
-            return self._times[name]
+            key = (name, ingestion)
+            if key not in self._times:
+                self._times[key] = _times_of(self._tables.get(name), ingestion)
+            return self._times[key]
 
 
-def _times_of(table: Table | None) -> list[datetime] | None:
+def _any_in(times: list[datetime] | None, start: datetime, end: datetime) -> bool:
+    if times is None:
+        return True
+    first = bisect.bisect_left(times, _utc(start))
+    return first < len(times) and times[first] < _utc(end)
+
+
+def _times_of(table: Table | None, ingestion: bool) -> list[datetime] | None:
     if table is None or not table.rows:
         return []
     names = table.column_names
-    if TIME_COLUMN not in names:
+    column = TIME_COLUMN
+    if ingestion and any(c.name == INGESTION_COLUMN and c.type == "datetime" for c in table.columns):
+        column = INGESTION_COLUMN
+    if column not in names:
         return None
-    at = names.index(TIME_COLUMN)
+    at = names.index(column)
     times = []
     for row in table.rows:
         value = row[at]

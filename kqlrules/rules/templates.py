@@ -174,7 +174,8 @@ class TemplateRenderer:
                 hint=_suggestion(str(error), known),
             ) from None
         text, anchors = strip_anchors(marked)
-        paths = {anchor_.template: shown(self.queries_dir / anchor_.template) for anchor_ in anchors}
+        # Once per template file, not per anchor (a query has an anchor per line; the demo renders thousands).
+        paths = {template: shown(self.queries_dir / template) for template in {a.template for a in anchors}}
         line_map = LineMap(anchors, paths, shown(template_path))
         return RenderedQuery(text.rstrip(), line_map, template_path, dict(context))
 

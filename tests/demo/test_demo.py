@@ -84,3 +84,18 @@ def test_the_next_steps_it_prints_run_as_printed(result: DemoResult) -> None:
         outcome = CliRunner().invoke(app, ["--repo", str(PROJECT_ROOT), *args])
         assert outcome.exit_code == 0, outcome.output
     assert "identity/password_spray" in outcome.output
+
+
+def test_quiet_windows_answered_without_a_query_give_the_alerts_every_query_gives(tmp_path: Path) -> None:
+    repo = load_repository(PROJECT_ROOT)
+    one = dataclasses.replace(repo, detections=[d for d in repo.detections if d.name == "mfa_disabled"])
+    render = lambda d: WindowTemplate(d).scheduled()  # noqa: E731
+    answered = run_demo(one, tmp_path / "answered", render=render)
+    every = run_demo(one, tmp_path / "every", render=render, answer_quiet_windows=False)
+    assert answered.windows_answered_empty > 0
+    assert every.windows_answered_empty == 0
+    assert answered.summary.windows_completed == every.summary.windows_completed
+    assert every.alerts
+    assert sorted(json.dumps(a, sort_keys=True) for a in answered.alerts) == sorted(
+        json.dumps(a, sort_keys=True) for a in every.alerts
+    )

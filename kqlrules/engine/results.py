@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kqlrules.datetimes import from_unix_ticks
 from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, UnsupportedKql
 from kqlrules.table import Column, Table
 
@@ -72,16 +73,10 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
     values = [list(column) for column in zip(*rows, strict=True)]
     for index, column in enumerate(columns[: len(values)]):
         if column.type == "datetime":
-            # combine() is several times faster than replace(tzinfo=...), and gives the same value.
-            combine = datetime.combine
+            # The engine reads datetimes out as 100-ns ticks from 1970 (LocalEngine._ticks_out).
             try:
-                values[index] = [
-                    None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]
-                ]
-            except AttributeError:
-                # DuckDB hands back text for an instant outside years 1-9999: Kusto's datetime spans
-                # 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond gives is
-                # not documented.
+                values[index] = [None if v is None else from_unix_ticks(v) for v in values[index]]
+            except OverflowError:
                 raise UnsupportedKql(DATETIME_OUT_OF_RANGE) from None
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already

@@ -34,9 +34,9 @@ def test_the_refusal_is_reported_with_the_unsupported_kind(engine: LocalEngine) 
     assert refused.value.kind == "unsupported"
 
 
-def test_make_datetime_of_a_second_finer_than_a_microsecond_is_refused(engine: LocalEngine) -> None:
-    with pytest.raises(UnsupportedKql, match="finer than a microsecond"):
-        engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.1234567)")
+def test_make_datetime_of_a_second_finer_than_a_tick_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="finer than a 100-ns tick"):
+        engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.12345678)")
 
 
 def test_make_datetime_of_whole_microseconds_answers(engine: LocalEngine) -> None:

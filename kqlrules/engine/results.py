@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from kqlrules.datetimes import from_unix_ticks
 from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, UnsupportedKql
 from kqlrules.table import Column, Table
+from kqlrules.timespan import from_ticks
 
 
 def _datetime(value: Any) -> Any:
@@ -20,14 +21,8 @@ def _datetime(value: Any) -> Any:
 
 
 def _timespan(value: Any) -> Any:
-    if value is None:
-        return None
-    ticks = int(value)
-    if ticks % 10:
-        # A result's timespan is a timedelta, which holds microseconds: rounding the last tick away would be
-        # a wrong answer (`print 1tick` as 0).
-        raise UnsupportedKql("a timespan finer than a microsecond in the result")
-    return timedelta(microseconds=ticks // 10)
+    # Ticks (100 ns), exact: a duration finer than a microsecond keeps its last tick (`TickTimedelta`).
+    return None if value is None else from_ticks(int(value))
 
 
 def _dynamic(value: Any) -> Any:

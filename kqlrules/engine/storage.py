@@ -9,8 +9,9 @@ from typing import Any
 from kqlrules.datetimes import as_utc, format_datetime, from_unix_ticks, tick_of
 from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE, UnsupportedKql
 from kqlrules.engine.sql import quote_identifier
-from kqlrules.engine.types import DUCKDB_TYPES, MAX_UNIX_TICKS, MIN_UNIX_TICKS, TICKS_PER_MICROSECOND
+from kqlrules.engine.types import DUCKDB_TYPES, MAX_UNIX_TICKS, MIN_UNIX_TICKS
 from kqlrules.table import Column, Table
+from kqlrules.timespan import ticks
 
 
 def create_table(connection: Any, name: str, columns: list[Column]) -> None:
@@ -66,9 +67,7 @@ def _datetime(value: Any) -> Any:
 
 def _timespan(value: Any) -> Any:
     if isinstance(value, timedelta):
-        return (
-            value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds
-        ) * TICKS_PER_MICROSECOND
+        return ticks(value)
     return value
 
 

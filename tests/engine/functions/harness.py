@@ -9,6 +9,7 @@ from typing import Any
 from kqlrules.datetimes import from_unix_ticks
 from kqlrules.engine import literals
 from kqlrules.engine.sql import Sql, quote_string
+from kqlrules.timespan import from_ticks
 
 NOW = datetime(2024, 5, 6, 7, 8, 9)
 
@@ -94,7 +95,7 @@ def as_python(value: Any, kind: str) -> Any:
     if kind == "dynamic":
         return json.loads(value)
     if kind == "timespan":
-        return timedelta(microseconds=value / 10)
+        return from_ticks(int(value))
     if kind == "datetime":
         return from_unix_ticks(value).replace(tzinfo=None)
     return value

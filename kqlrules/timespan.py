@@ -146,6 +146,12 @@ class TickTimedelta(timedelta):
     def __ge__(self, other: timedelta) -> bool:
         return self._key() >= _key(other)
 
+    def __neg__(self) -> timedelta:
+        return from_ticks(-ticks(self))
+
+    def __abs__(self) -> timedelta:
+        return from_ticks(abs(ticks(self)))
+
     def __repr__(self) -> str:
         return f"TickTimedelta({ticks(self)} ticks)"
 
@@ -200,8 +206,7 @@ def parse_dotnet_timespan(text: str) -> timedelta:
     count = (
         int(days or 0) * 86_400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
     ) * TICKS_PER_SECOND + int((fraction or "0").ljust(7, "0"))
-    span = from_ticks(count)
-    return -span if sign else span
+    return from_ticks(-count if sign else count)
 
 
 def from_ticks(count: int | float) -> timedelta:

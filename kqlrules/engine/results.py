@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from kqlrules.datetimes import from_unix_ticks
+from kqlrules.datetimes import from_unix_ticks_column
 from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, UnsupportedKql
 from kqlrules.table import Column, Table
 from kqlrules.timespan import from_ticks
@@ -70,7 +70,7 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
         if column.type == "datetime":
             # The engine reads datetimes out as 100-ns ticks from 1970 (LocalEngine._ticks_out).
             try:
-                values[index] = [None if v is None else from_unix_ticks(v) for v in values[index]]
+                values[index] = from_unix_ticks_column(values[index])
             except OverflowError:
                 raise UnsupportedKql(DATETIME_OUT_OF_RANGE) from None
         elif column.type == "string":

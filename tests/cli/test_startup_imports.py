@@ -1,0 +1,135 @@
+"""Start-up stays light: `kqlrules --help` and `kqlrules list` must not import the engine, DuckDB, the Azure
+SDK, Jinja2 or ruamel (benchmarks/startup.py measures the time; these tests check the cause, not a time).
+
+Each case runs the real command in a fresh interpreter and reads back the modules it imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# What the light commands must leave alone: each costs from tens of milliseconds (Jinja2, ruamel) to
+# seconds (DuckDB, the Azure SDK, the engine) of start-up.
+HEAVY = (
+    "duckdb",
+    "azure",
+    "numpy",
+    "jinja2",
+    "ruamel",
+    "kqlrules.engine",
+    "kqlrules.kusto",
+    "kqlrules.lint",
+    "kqlrules.deploy",
+    "kqlrules.runner",
+    "kqlrules.workspace",
+    "kqlrules.testing",
+)
+# `--help` validates nothing: pydantic (~0.1 s) is not needed either.
+HEAVY_FOR_HELP = (*HEAVY, "pydantic")
+
+PROBE = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    args = json.loads(sys.argv[1])
+    sys.argv = ["kqlrules", *args]
+    from kqlrules.cli.main import app
+    code = 0
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            app()
+        except SystemExit as exit:
+            code = exit.code or 0
+    print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """
+)
+
+GOOD_YAML = """\
+id: 4d1c5f7e-0f6a-4c1e-9b8e-2f1d3c4b5a69
+name: Example detection
+severity: High
+schedule:
+  frequency: 1h
+  period: 1h
+tactics: [InitialAccess]
+params:
+  users: [alice]
+"""
+GOOD_KQL = """\
+SigninLogs
+| where TimeGenerated > ago({{ lookback | kql_timespan }})
+| where UserPrincipalName in ({{ users | kql_list }})
+"""
+
+
+def imported(*args: str) -> tuple[int, set[str]]:
+    """The exit code of `kqlrules ARGS` and every module it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(args))], capture_output=True, text=True, check=True
+    )
+    answer = json.loads(done.stdout)
+    return answer["code"], set(answer["modules"])
+
+
+def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in packages if any(m == name or m.startswith(name + ".") for m in modules))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for relative, text in {
+        "queries/identity/example.yaml": GOOD_YAML,
+        "queries/identity/example.kql": GOOD_KQL,
+    }.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_importing_the_cli_loads_nothing_heavy() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys, kqlrules.cli.main; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded(set(json.loads(done.stdout)), HEAVY_FOR_HELP) == []
+
+
+def test_help_loads_nothing_heavy() -> None:
+    code, modules = imported("--help")
+    assert code == 0
+    assert loaded(modules, HEAVY_FOR_HELP) == []
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_list_loads_nothing_heavy(repo: Path, output: str) -> None:
+    code, modules = imported("--repo", str(repo), "list", "--format", output)
+    assert code == 0
+    assert loaded(modules, HEAVY) == []
+    assert "pydantic" in modules  # it did validate the metadata
+
+
+def test_list_of_a_broken_detection_still_reports_it(repo: Path) -> None:
+    (repo / "queries/identity/broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    (repo / "queries/identity/broken.kql").write_text("SigninLogs\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "kqlrules", "--repo", str(repo), "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert [row["detection"] for row in json.loads(done.stdout)] == ["identity/example"]
+    assert "1 problem(s) hide some detections" in done.stderr
+
+
+def test_the_probe_sees_a_heavy_import(repo: Path) -> None:
+    """The check can fail: `render` needs Jinja2, and the probe reports it."""
+    code, modules = imported("--repo", str(repo), "render", "example")
+    assert code == 0
+    assert loaded(modules, HEAVY) == ["jinja2"]

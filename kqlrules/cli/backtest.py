@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     check_param_names,
     console,
+    escape,
     instant_option,
     print_json,
     user_errors,

@@ -1,8 +1,9 @@
 """The `kqlrules` command: global options, then one module per stage of a detection's life.
 
-Start-up stays fast (`kqlrules --help`, `kqlrules list`): command modules import only typer, rich and the
-CLI's own helpers at module level; the engine, DuckDB and the Azure SDK load inside the commands that use
-them (benchmarks/startup.py measures it)."""
+Start-up stays fast (`kqlrules --help`, `kqlrules list`): command modules import only typer and the CLI's
+own helpers at module level; rich loads when something is drawn, Jinja2 when a template renders, and the
+engine, DuckDB and the Azure SDK inside the commands that use them (benchmarks/startup.py measures it;
+tests/cli/test_startup_imports.py keeps it so)."""
 
 from __future__ import annotations
 

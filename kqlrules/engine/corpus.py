@@ -1,9 +1,10 @@
 """Execute a folder of Sentinel rule files: the engine's coverage measure, on empty tables and on data.
 
-Each rule's `query:` runs against tables built from schema files, so what is measured is whether the engine
-translates and DuckDB runs the whole query, not what it returns. On empty tables a refusal that only a row
-triggers never fires; `data=True` runs the rules over tables holding rows (`corpus_data`) to count those
-too. The sources `externaldata` reads from a URL are empty (of the columns the rule declares).
+Each rule's `query:` runs against tables built from kqlrules' bundled schemas (`corpus_schemas`), so what
+is measured is whether the engine translates and DuckDB runs the whole query, not what it returns. On empty
+tables a refusal that only a row triggers never fires; `data=True` runs the rules over tables holding rows
+(`corpus_data`) to count those too. The sources `externaldata` reads from a URL are empty (of the columns
+the rule declares).
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ def _construct(message: str) -> str:
     return text[:90]
 
 
+def corpus_schemas() -> SchemaSet:
+    """The schemas the rules run against: the set kqlrules ships (what `kqlrules lint` binds to), which
+    restates Microsoft Sentinel CI's tables and functions, completed and corrected from the Log Analytics
+    table reference and the solutions' parsers (kqlrules.kusto.build_builtin names each source). Kusto
+    refuses a table it does not know too, so a rule over a table no schema has cannot count as executed."""
+    return SchemaSet.builtin()
+
+
 def _run_chunk(args: tuple[str, list[tuple[str, str]], str]) -> list[tuple[CorpusResult, ...]]:
     """Each rule's result on empty tables, on tables holding rows, or both (`mode`); in "both" the second
     engine reuses the first one's translations (the schemas are the same)."""
@@ -90,7 +99,7 @@ def _run_chunk(args: tuple[str, list[tuple[str, str]], str]) -> list[tuple[Corpu
     from kqlrules.kusto import Analyzer
 
     shared, items, mode = args
-    schemas = SchemaSet.load(Path(shared) / "schemas")
+    schemas = corpus_schemas()
     with Analyzer() as analyzer:
 
         def engine(tables: dict[str, Table] | None) -> LocalEngine:

@@ -11,7 +11,13 @@ from typing import Any
 
 import duckdb
 
-from kqlrules.engine.errors import KqlEngineError, KqlRuntimeError, UnsupportedKql, refused_construct
+from kqlrules.engine.errors import (
+    KqlEngineError,
+    KqlRuntimeError,
+    KqlSemanticError,
+    UnsupportedKql,
+    refused_construct,
+)
 from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
@@ -93,6 +99,14 @@ class LocalEngine:
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
+        # The columns `_distinct_columns` left out: a query naming one is refused as such, not reported as
+        # naming an unknown column (Kusto knows it).
+        self._case_twins = {
+            column.name
+            for name, schema in merged.tables.items()
+            for column in schema.columns
+            if column not in tables_[name].columns
+        }
         # Every Log Analytics table has the standard columns `Type` (the table's name), `_ResourceId` and
         # `_SubscriptionId` (Azure Monitor, "Standard columns in Azure Monitor Logs"); published schemas often
         # leave them out. Rows given without them hold the table's name and empty strings (no value).
@@ -139,7 +153,10 @@ class LocalEngine:
         try:
             result = plan(analysis, self._base, self._external, windowed=windowed)
         except KqlEngineError as error:
-            CACHE.put(key, error)
+            refusal = self._case_twin_refusal(error)
+            CACHE.put(key, refusal or error)
+            if refusal is not None:
+                raise refusal from None
             raise
         except (KeyError, ValueError, AttributeError, TypeError, IndexError, AssertionError) as error:
             # An engine bug must still reach the user as an error about their query, never a traceback.
@@ -149,6 +166,17 @@ class LocalEngine:
             ) from error
         CACHE.put(key, result)
         return result
+
+    def _case_twin_refusal(self, error: KqlEngineError) -> UnsupportedKql | None:
+        match = _UNKNOWN_NAME.match(getattr(error, "message", ""))
+        if not isinstance(error, KqlSemanticError) or not match or match.group(1) not in self._case_twins:
+            return None
+        return UnsupportedKql(
+            f"the column {match.group(1)}, whose name differs from another column's only by case"
+            " (DuckDB matches names case-insensitively; the local engine keeps the first of them)",
+            error.line,
+            error.col,
+        )
 
     def sql(self, kql: str) -> str:
         return self.translate(kql).sql
@@ -244,6 +272,9 @@ def register_helpers(connection: Any) -> None:
     from kqlrules.engine.udfs import register_udfs
 
     register_udfs(connection)
+
+
+_UNKNOWN_NAME = re.compile(r"The name '([^']+)' does not refer to any known column")
 
 
 def _distinct_columns(schema: TableSchema) -> TableSchema:

@@ -9,7 +9,9 @@ Sources, in order (a later one's column types win, its columns come first):
   `.script/tests/KqlvalidationsTests/CustomTables` and `CustomFunctions`, MIT), restated in kqlrules' format;
 - `data/table-reference/`: column lists restated from the Log Analytics table reference
   (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>), for the tables detections read most and
-  the ones Sentinel CI's set lacks or has stale (each file names its page);
+  the ones Sentinel CI's set lacks or has stale (each file names its page); `functions/` there restates the
+  output columns of Sentinel solutions' parsers that published rules call (each names its parser file and
+  commit), and `custom-logs/` corrects custom-log column types by the Data Collector API's naming rule;
 - the standard columns (kqlrules.kusto.standard_columns).
 """
 
@@ -56,7 +58,11 @@ def build_builtin(sources: list[Path], out: Path) -> list[Path]:
 
 
 def _merge(tables: dict[str, tuple[dict[str, Column], list[str]]], table: TableSchema, origin: str) -> None:
-    newer = {c.name: c for c in table.columns}
+    # A name a file lists twice keeps its first type, as the local engine does (Sentinel CI's ProofpointPOD
+    # lists NetworkBytes as Double, then String; the solution's parser makes it with toreal()).
+    newer: dict[str, Column] = {}
+    for column in table.columns:
+        newer.setdefault(column.name, column)
     if table.name not in tables:
         tables[table.name] = (newer, [origin])
         return

@@ -91,8 +91,10 @@ def table_document(table: TableSchema) -> dict[str, Any]:
 
 
 def function_document(function: FunctionSchema) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "function": function.name,
+    document: dict[str, Any] = {"function": function.name}
+    if function.origin:
+        document["source"] = function.origin
+    document |= {
         "parameters": [{"name": p.name, "type": p.type, "required": p.required} for p in function.parameters],
         "columns": {c.name: c.type for c in function.columns},
     }

@@ -99,6 +99,8 @@ class FunctionSchema:
     parameters: tuple[Parameter, ...] = ()
     columns: tuple[Column, ...] = ()
     body: str | None = None
+    # What the file restates (a parser of a Sentinel solution, a documented schema).
+    origin: str = field(default="", compare=False)
 
     def parameter_list(self) -> str:
         parts = []
@@ -293,7 +295,11 @@ def _parse(data: Mapping[str, Any], path: Path) -> TableSchema | FunctionSchema 
     if "function" in data:
         params = _parameters(data.get("parameters") or {}, where)
         return FunctionSchema(
-            str(data["function"]), params, _columns(data.get("columns"), path), data.get("body")
+            str(data["function"]),
+            params,
+            _columns(data.get("columns"), path),
+            data.get("body"),
+            str(data.get("source") or ""),
         )
     function_name = _get(data, "FunctionName")
     if function_name:

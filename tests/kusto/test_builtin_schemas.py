@@ -55,6 +55,9 @@ def test_signin_logs_has_every_column_of_its_table_reference() -> None:
         ("SecurityIncident", "IncidentNumber", "int"),
         ("SecurityAlert", "SubTechniques", "string"),
         ("AuditLogs", "ResultReason", "string"),
+        ("AzureDevOpsAuditing", "ActorUserId", "string"),  # the reference, not Sentinel CI's guid
+        ("CarbonBlackNotifications_CL", "threatHunterInfo_time_d", "real"),  # *_d is a Double
+        ("ProofpointPOD", "NetworkBytes", "real"),  # listed twice by Sentinel CI: the first type stays
     ],
 )
 def test_the_tables_sentinel_teams_query_are_bundled(table: str, column: str, kind: str) -> None:
@@ -80,3 +83,15 @@ def test_the_builtin_set_is_read_once_and_copied() -> None:
     first = SchemaSet.builtin()
     first.add_table("Mine_CL", [("A", "string")])
     assert "Mine_CL" not in SchemaSet.builtin().tables
+
+
+@pytest.mark.parametrize(
+    ("function", "column", "kind"),
+    [("GitHubAuditData", "Actor", "string"), ("ZNAccessOrchestratorAudit", "AuditTypeId", "real")],
+)
+def test_the_parsers_microsoft_rules_call_are_bundled_with_their_source(
+    function: str, column: str, kind: str
+) -> None:
+    schema = SchemaSet.builtin().functions[function]
+    assert {c.name: c.type for c in schema.columns}[column] == kind
+    assert "Parsers/" in schema.origin

@@ -26,6 +26,8 @@ def evaluate(t: Translator, node: Node, source: Relation | None) -> Relation:
     if call is not None and translate is not None:
         return translate(t, node, call, need_input(t, node, source))
     reason = _NOT_REPRODUCED.get(name)
+    if reason is not None and call is not None and source is not None:
+        return _patterns_of_no_rows(t, node, need_input(t, node, source), f"evaluate {name} ({reason})")
     if reason is not None:
         raise t.position.unsupported(f"evaluate {name} ({reason})", node)
     raise t.position.unsupported(f"evaluate {name or t.source(node)}", node)
@@ -37,6 +39,19 @@ _NOT_REPRODUCED = {
     "basket": "which frequent patterns it keeps and how it orders them are not specified",
     "diffpatterns": "its search for the differing segments is not specified to the point of giving its rows",
 }
+
+
+def _patterns_of_no_rows(t: Translator, node: Node, source: Relation, construct: str) -> Relation:
+    """A pattern plugin finds patterns that hold for a share of the input's rows (basket: "a pattern
+    represents a subset of the rows", kept when its ratio of the rows passes the threshold): an input with no
+    row has none, so the plan answers an empty input with the analyzer's columns and no row, and refuses any
+    other at run time, since which patterns it keeps is not specified."""
+    output = t.output_columns(node)
+    t.guard(node, f"SELECT count(*) FROM {source.name}", f"{construct}, over rows")
+    parts = [
+        f"CAST(NULL AS {DUCKDB_TYPES.get(c.type, 'VARCHAR')}) AS {quote_identifier(c.name)}" for c in output
+    ]
+    return t.ctes.add(f"SELECT {', '.join(parts) or 'NULL AS __kql_empty'} WHERE FALSE", output)
 
 
 def pivot(t: Translator, node: Node, source: Relation) -> Relation:

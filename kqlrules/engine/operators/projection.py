@@ -101,10 +101,10 @@ def extend(t: Translator, node: Node, source: Relation | None) -> Relation:
     pairs = assign_names(t, named_items(t, node), {c.name for c in source.columns}, output)
     computed: dict[str, Sql] = {}
     for name, expression in pairs:
-        value = t.expr(expression, row)
-        computed[name] = value
-        # Later expressions of the same extend see this column's new value.
-        row.columns[name] = Sql(f"({value.text})", value.type)
+        # Every expression of one extend reads the input row: the analyzer binds a name an earlier item of the
+        # same extend redefines to the input column (its type, not the new one's), and refuses a name only an
+        # earlier item defines ("does not refer to any known column").
+        computed[name] = t.expr(expression, row)
     items: list[tuple[Column, str]] = []
     for column in output:
         found = computed.get(column.name)

@@ -88,7 +88,7 @@ def _baseline(scene: Scene, agent: User, until_day: int) -> None:
 @story(
     "An AI agent's token used from abroad against Key Vault",
     malicious=True,
-    fires=("anomalous_agent_signin",),
+    fires=("anomalous_agent_signin", "new_country_signin"),
 )
 def agent_token_used_from_abroad(scene: Scene) -> Played:
     """The invoice agent's refresh token, stolen from its host, is replayed from Lagos to read Key Vault."""

@@ -134,3 +134,55 @@ def test_the_probe_sees_a_heavy_import(repo: Path) -> None:
     code, modules = imported("--repo", str(repo), "render", "example")
     assert code == 0
     assert loaded(modules, HEAVY) == ["jinja2"]
+
+
+def test_the_command_table_names_each_command_of_each_module() -> None:
+    """`run` imports only COMMAND_HOME[command]: the table must say where every command really is."""
+    import importlib
+
+    import typer
+
+    from kqlrules.cli.main import COMMAND_HOME, COMMAND_MODULES
+
+    found: dict[str, str] = {}
+    for module in COMMAND_MODULES:
+        probe = typer.Typer()
+        probe.callback()(lambda: None)
+        importlib.import_module(module).register(probe)
+        found.update({name: module for name in typer.main.get_command(probe).commands})  # type: ignore[attr-defined]
+    assert found == COMMAND_HOME
+
+
+def test_list_through_the_script_loads_only_its_command_module(repo: Path) -> None:
+    code = (
+        "import contextlib, io, json, sys\n"
+        f"sys.argv = ['kqlrules', '--repo', {str(repo)!r}, 'list', '--format', 'json']\n"
+        "from kqlrules.cli.main import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        run()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('kqlrules.cli.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(json.loads(done.stdout))
+    assert "kqlrules.cli.authoring" in modules
+    assert not modules & {"kqlrules.cli.lint", "kqlrules.cli.deploy", "kqlrules.cli.run", "kqlrules.cli.demo"}
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["list"], "list"),
+        (["--repo", "x", "--format", "json", "list"], "list"),
+        (["--repo=x", "lint", "--repo", "y"], "lint"),
+        (["--help"], None),
+        ([], None),
+        (["--repo", "x"], None),
+    ],
+)
+def test_command_name(args: list[str], command: str | None) -> None:
+    from kqlrules.cli.main import command_name
+
+    assert command_name(args) == command

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
+    escape,
     exit_for_differences,
     instant_option,
     print_json,
@@ -199,6 +198,8 @@ def check_command(
     if app_context(ctx).format is OutputFormat.json:
         print_json({"detections": [s.to_json() for s in states], "blind": [s.key for s in blind]})
     else:
+        from rich.table import Table
+
         table = Table("detection", "table", "collected by", "exported", "rows", "retention", "problems")
         for state in states:
             for t in state.tables:

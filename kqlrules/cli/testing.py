@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from kqlrules.cli.common import app_context, console, err_console, user_errors
+from kqlrules.cli.common import app_context, console, err_console, escape, user_errors
 from kqlrules.cli.options import (
     ENDPOINT_OPTION,
     ENV_OPTION,

@@ -145,7 +145,7 @@ def instant_option(value: str, option: str) -> datetime:
     try:
         return parse_datetime(value)
     except ValueError:
-        raise KqlrulesError(
+        raise UsageProblem(
             f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
         ) from None
 

@@ -23,7 +23,6 @@ from kqlrules.cli.options import (
     workspace_option,
 )
 from kqlrules.cli.progress import progress_for
-from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
     from kqlrules.testing import Backend, CaseResult, MutantResult, RunReport, TestPlan
@@ -252,7 +251,7 @@ def record_command(
     try:
         redactor = Redactor(salt, columns)
     except ValueError as error:
-        raise KqlrulesError(str(error)) from None
+        raise UsageProblem(str(error)) from None
     instant = instant_option(now, "--now") if now is not None else None
     repo = load_repository(app.repo)
     detection = find_detection(repo, name)

@@ -9,6 +9,12 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# One analyzer thread per Node process in the tests (docs/lint.md: KQLRULES_ANALYZER_WORKERS). pytest-xdist
+# already runs a test process per core, and each analyzer thread loads Kusto.Language itself (about 2 CPU-s a
+# Node start); a second thread would only pay that again. Inherited by every `kqlrules` the tests start.
+# tests/kusto/test_bridge.py asks for two threads explicitly, so the dispatching path stays tested.
+os.environ.setdefault("KQLRULES_ANALYZER_WORKERS", "1")
+
 
 def shared_folder() -> Path | None:
     """The reference data folder (`../shared` beside the project, or `KQLRULES_SHARED`), if present."""

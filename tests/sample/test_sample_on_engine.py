@@ -20,6 +20,10 @@ from kqlrules.rules import Repository, load_repository
 from kqlrules.sample import GeneratedTenant
 from kqlrules.table import Column, Table
 
+# Every story of the sample week against every detection it names, each on its own engine (most of a minute
+# of CPU): a whole-corpus sweep, the second step of `make test` (see the Makefile).
+pytestmark = pytest.mark.sweep
+
 
 @pytest.fixture(scope="module")
 def typed_tables(week: GeneratedTenant) -> dict[str, Table]:

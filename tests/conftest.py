@@ -38,5 +38,21 @@ def project_root() -> Path:
     return PROJECT_ROOT
 
 
+# The long poles of the first step (`--durations`: each starts several `kqlrules` processes or kills and
+# restarts runners), run first: pytest-xdist's worksteal hands each worker a contiguous share of this order
+# and lets an idle worker take from the end of another's, so the last tests to start are short ones.
+LONG_FIRST = (
+    "tests/test_docs.py::test_every_marked_example_runs",
+    "tests/runner/test_postgres_state.py",
+    "tests/runner/test_crash_recovery.py",
+    "tests/runner/test_overlapping_runners.py",
+    "tests/workflow/test_import_workspace.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
+
+
 # `pytester` runs pytest in-process on a temporary project (the kqlrules pytest plugin's tests use it).
 pytest_plugins = ["pytester"]

@@ -45,7 +45,6 @@ LONG_FIRST = (
     "tests/test_docs.py::test_every_marked_example_runs",
     "tests/runner/test_postgres_state.py",
     "tests/runner/test_crash_recovery.py",
-    "tests/runner/test_overlapping_runners.py",
     "tests/workflow/test_import_workspace.py",
 )
 

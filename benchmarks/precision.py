@@ -39,7 +39,9 @@ SETTLE = timedelta(hours=12)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="detections to measure (default: all)")
     parser.add_argument("--out", type=Path, help="folder for the sample week (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -66,7 +68,12 @@ def measure(folder: Path, names: list[str]) -> dict[str, Any]:
         kind = classify(alert, stem, tenant.stories)
         if kind != "story":
             false_alerts.append(
-                {"detection": stem, "kind": kind, "window": alert["window"]["start"], "title": alert.get("title")}
+                {
+                    "detection": stem,
+                    "kind": kind,
+                    "window": alert["window"]["start"],
+                    "title": alert.get("title"),
+                }
             )
     checked = [c for c in check_stories(tenant.stories, alerts, repo) if _measured(c.story, stems)]
     return {
@@ -92,7 +99,9 @@ def _measured(story: Any, stems: dict[str, str]) -> bool:
 
 
 def as_text(report: dict[str, Any]) -> str:
-    lines = [f"{'detection':40} {'alerts':>6} {'stories':>7} {'look-alikes':>11} {'background':>10} precision"]
+    lines = [
+        f"{'detection':40} {'alerts':>6} {'stories':>7} {'look-alikes':>11} {'background':>10} precision"
+    ]
     for row in report["detections"]:
         precision = "-" if row["precision"] is None else f"{row['precision']:.2f}"
         lines.append(
@@ -107,7 +116,9 @@ def as_text(report: dict[str, Any]) -> str:
     )
     if report["false_alerts"]:
         lines += ["", "alerts not on a story the detection is for:"]
-        lines += [f"  {a['detection']} ({a['kind']}, {a['window']}): {a['title']}" for a in report["false_alerts"]]
+        lines += [
+            f"  {a['detection']} ({a['kind']}, {a['window']}): {a['title']}" for a in report["false_alerts"]
+        ]
     for missed in report["missed"]:
         lines.append(f"MISSED {missed['story']}: {', '.join(missed['missed'])} did not fire")
     for noisy in report["noisy_look_alikes"]:

@@ -24,7 +24,8 @@ from kqlrules.engine.results import to_table
 from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
-from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.kusto import Analysis, Analyzer, Node, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.kusto.existing_columns import bind_existing_columns
 from kqlrules.table import Column, Table
 
 
@@ -149,7 +150,7 @@ class LocalEngine:
             raise found
         if found is not None:
             return found
-        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        analysis = self._analyze(kql)
         try:
             result = plan(analysis, self._base, self._external, windowed=windowed)
         except KqlEngineError as error:
@@ -166,6 +167,20 @@ class LocalEngine:
             ) from error
         CACHE.put(key, result)
         return result
+
+    def _analyze(self, kql: str) -> Analysis:
+        """The analysis, with `column_ifexists` of an existing column typed as the column (see
+        kqlrules.kusto.existing_columns); a replaced call can make a later one's column known, hence the
+        loop."""
+        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        for _ in range(3):
+            if analysis.tree is None or "ifexists" not in analysis.text:
+                break
+            rewritten = bind_existing_columns(analysis.text, Node.build(analysis.tree))
+            if rewritten is None:
+                break
+            analysis = self.analyzer.analyze(rewritten, self.schemas, tree=True)
+        return analysis
 
     def _case_twin_refusal(self, error: KqlEngineError) -> UnsupportedKql | None:
         match = _UNKNOWN_NAME.match(getattr(error, "message", ""))

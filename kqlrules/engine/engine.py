@@ -25,7 +25,9 @@ from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
 from kqlrules.kusto import Analysis, Analyzer, Node, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.kusto.analysis import LineIndex
 from kqlrules.kusto.existing_columns import bind_existing_columns
+from kqlrules.kusto.fuzzy_union import NoLegExists, without_absent_legs
 from kqlrules.table import Column, Table
 
 
@@ -169,10 +171,18 @@ class LocalEngine:
         return result
 
     def _analyze(self, kql: str) -> Analysis:
-        """The analysis, with `column_ifexists` of an existing column typed as the column (see
+        """The analysis, without the legs of `union isfuzzy=true` over absent tables (see
+        kqlrules.kusto.fuzzy_union) and with `column_ifexists` of an existing column typed as the column (see
         kqlrules.kusto.existing_columns); a replaced call can make a later one's column known, hence the
         loop."""
         analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        try:
+            fuzzy = without_absent_legs(analysis)
+        except NoLegExists as error:
+            line, col = LineIndex(kql).position(error.start)
+            raise KqlSemanticError(f"{error}; Kusto fails when no leg resolves", line, col) from None
+        if fuzzy is not None:
+            analysis = self.analyzer.analyze(fuzzy, self.schemas, tree=True)
         for _ in range(3):
             if analysis.tree is None or "ifexists" not in analysis.text:
                 break

@@ -22,6 +22,8 @@ def bind_existing_columns(text: str, root: Node) -> str | None:
     none (the analysis of `text` is then right as it is)."""
     if "ifexists" not in text:
         return None
+    if not _offsets_are_indexes(text):
+        return None
     edits: list[tuple[int, int, str]] = []
     for call in root.find("FunctionCallExpression"):
         name_node = call.get("Name")
@@ -55,9 +57,12 @@ def _existing_column(call: Node) -> str | None:
         return None
     operator = next((a for a in call.ancestors() if pipe_input(a) is not None), None)
     source = pipe_input(operator) if operator is not None else None
-    if source is None or name not in source.column_names:
-        return None  # a column the operator's input lacks (or an input the analyzer does not type)
-    return name
+    if source is None:
+        return None
+    # A column of unknown type is one the analyzer assumes, not knows: after a `union isfuzzy=true` leg over
+    # a table that does not exist, it leaves that leg's columns open; Kusto drops the leg and its columns.
+    known = {name for name, kind in source.columns or () if kind not in ("unknown", "error")}
+    return name if name in known else None
 
 
 def _bracketed(column: str, call_text: str) -> str | None:
@@ -71,3 +76,8 @@ def _bracketed(column: str, call_text: str) -> str | None:
         return None
     rest = call_text[len(name) :]
     return name + "".join(ch if ch in "\r\n" else " " for ch in rest)
+
+
+def _offsets_are_indexes(text: str) -> bool:
+    """The analyzer's offsets count UTF-16 code units: they index the str only without astral characters."""
+    return all(ord(c) < 0x10000 for c in text)

@@ -54,8 +54,26 @@ def _numeric(left: Sql, right: Sql, op: str) -> Sql:
     return Sql(f"({a_text} {op} {b_text})", "long")
 
 
-def _scalar_type(value: Sql, other: Sql) -> Sql:
+def _whole_number(value: Sql) -> Sql:
+    """A dynamic operand of arithmetic with an int or long: Kusto's analyzer types `dynamic + long` as long
+    (Kusto-Query-Language, src/Kusto.Language/Operators.cs: `Signature(ReturnTypeKind.Parameter1, Dynamic,
+    Number)`), so the arithmetic is long arithmetic (`dynamic(7) / 2` is 3). What Kusto makes of a dynamic
+    real or text there is documented nowhere: such a value is refused when the query runs."""
+    kind = f"json_type({value})"
+    construct = "arithmetic between a long and a dynamic value that is not a whole number"
+    refuse = refusal_sql(quote_string(construct))
+    return Sql(
+        f"(CASE WHEN {value} IS NULL OR {kind} = 'NULL' THEN NULL "
+        f"WHEN {kind} IN ('BIGINT', 'UBIGINT') AND TRY_CAST({value} AS BIGINT) IS NOT NULL "
+        f"THEN CAST({value} AS BIGINT) ELSE {refuse} END)",
+        "long",
+    )
+
+
+def _scalar_type(value: Sql, other: Sql, arithmetic: bool = False) -> Sql:
     """A dynamic operand takes the type of the other side (Kusto converts it at run time)."""
+    if arithmetic and value.type == "dynamic" and other.type in ("int", "long"):
+        return _whole_number(value)
     if value.type == "dynamic" and other.type != "dynamic":
         target = "real" if other.type in NUMERIC_TYPES else other.type
         return coerce(value, target)
@@ -65,7 +83,7 @@ def _scalar_type(value: Sql, other: Sql) -> Sql:
 @binary("AddExpression", "SubtractExpression", "MultiplyExpression", "DivideExpression", "ModuloExpression")
 def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _SYMBOLS[kind]
-    left, right = _scalar_type(left, right), _scalar_type(right, left)
+    left, right = _scalar_type(left, right, arithmetic=True), _scalar_type(right, left, arithmetic=True)
     if left.type == "dynamic" and right.type == "dynamic":
         left, right = as_real(left), as_real(right)
     kinds = (left.type, right.type)
@@ -206,6 +224,17 @@ def equality(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         return _string_against(ctx, left, right, negate)
     if right.type == "string" and left.type in _TEXT_FORMS:
         return _string_against(ctx, right, left, negate)
+    if left.type == "dynamic" and right.type == "dynamic":
+        # null-values.md: `==` and `!=` between two nulls yield bool(null), a null against a value false
+        # (`!=` true); a dynamic null is SQL NULL or the JSON null, which the text comparison would equate.
+        nulls = [f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right)]
+        texts = _comparable(ctx, left, right, "==")
+        compared = f"({texts[0]} {'<>' if negate else '='} {texts[1]})"
+        return Sql(
+            f"(CASE WHEN {nulls[0]} AND {nulls[1]} THEN NULL "
+            f"WHEN {nulls[0]} OR {nulls[1]} THEN {'TRUE' if negate else 'FALSE'} ELSE {compared} END)",
+            "bool",
+        )
     left, right = _comparable(ctx, left, right, "==")
     return _nullable_equality(left, right, negate=negate)
 

@@ -208,6 +208,10 @@ def end_of(ctx: TranslationContext, call: Call) -> Sql:
 
 def bin_value(ctx: TranslationContext, call: Call, value: Sql, size: Sql) -> Sql:
     """Kusto's bin(): the value rounded down to a multiple of size (datetimes from 0001-01-01)."""
+    if "decimal" in (value.type, size.type):
+        # scalar-data-types/decimal.md: decimals are exact, so bin(decimal(0.3), 0.1) is 0.3; the engine's
+        # doubles would give 0.2.
+        raise ctx.unsupported(f"{call.name}() of a decimal value")
     if value.type == "datetime":
         if size.type != "timespan":
             raise ctx.unsupported(f"{call.name}() of a datetime by a {size.type}")

@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml import events as ruamel_events
-from ruamel.yaml.error import YAMLError
 from yaml import events as libyaml_events
 
 _CLoader: Any = getattr(yaml, "CSafeLoader", None)
@@ -49,6 +46,11 @@ def shape_problem(text: str) -> YamlShapeProblem | None:
             return _first_problem(yaml.parse(text, Loader=_CLoader), libyaml_events)
         except yaml.YAMLError:
             pass  # not libyaml's grammar: ruamel decides
+    # Imported only here: libyaml reads nearly every file, and ruamel costs a start-up of its own.
+    from ruamel.yaml import YAML
+    from ruamel.yaml import events as ruamel_events
+    from ruamel.yaml.error import YAMLError
+
     try:
         return _first_problem(YAML(typ="safe", pure=True).parse(text), ruamel_events)
     except YAMLError:

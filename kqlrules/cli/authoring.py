@@ -7,14 +7,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
     err_console,
+    escape,
     print_json,
     user_errors,
 )
@@ -78,8 +77,6 @@ def _problem(error: KqlrulesError) -> dict[str, Any]:
 @user_errors
 def list_command(ctx: typer.Context) -> None:
     """List every detection: id, name, severity, schedule, tactics."""
-    from rich.table import Table
-
     from kqlrules.rules import load_repository
 
     app = app_context(ctx)
@@ -87,6 +84,9 @@ def list_command(ctx: typer.Context) -> None:
     if app.format is OutputFormat.json:
         print_json([_summary(detection) for detection in repo.detections])
     else:
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table(title=f"{len(repo.detections)} detections")
         for column in ("id", "detection"):
             table.add_column(column, no_wrap=True)

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
+    escape,
     instant_option,
     print_json,
     user_errors,

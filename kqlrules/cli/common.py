@@ -9,23 +9,61 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from kqlrules.cli.options import OutputFormat
 from kqlrules.datetimes import parse_datetime
 from kqlrules.errors import KqlrulesError, UsageProblem
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["AppContext", "OutputFormat", "UsageProblem", "app_context", "user_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _ConsoleOnFirstUse:
+    """A rich Console made the first time it is used. rich costs ~30 ms of start-up, which `--help` and the
+    `--format json` paths never need (benchmarks/startup.py); every attribute is the real console's."""
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def _real(self) -> Console:
+        made: Console | None = object.__getattribute__(self, "_console")
+        if made is None:
+            from rich.console import Console
+
+            made = Console(**object.__getattribute__(self, "_options"))
+            object.__setattr__(self, "_console", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._real(), name, value)
+
+
+console = cast("Console", _ConsoleOnFirstUse())
+err_console = cast("Console", _ConsoleOnFirstUse(stderr=True))
+
+
+def real_console(shown: Console) -> Console:
+    """The rich Console itself, for rich's own machinery (a progress bar, a live display)."""
+    return shown._real() if isinstance(shown, _ConsoleOnFirstUse) else shown
+
+
+def escape(markup: str) -> str:
+    """rich's `escape` (so text prints as written, never as markup), loading rich on first use."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)
 
 
 @dataclass
@@ -107,7 +145,7 @@ def instant_option(value: str, option: str) -> datetime:
     try:
         return parse_datetime(value)
     except ValueError:
-        raise KqlrulesError(
+        raise UsageProblem(
             f"{option} {value!r} is not an ISO 8601 date or date-time such as 2026-11-02 or 2026-11-02T06:00Z"
         ) from None
 

@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from kqlrules.cli.common import OutputFormat, app_context, console, err_console, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    console,
+    err_console,
+    escape,
+    print_json,
+    user_errors,
+)
 from kqlrules.cli.options import output_option
 from kqlrules.cli.progress import progress_for
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
     err_console,
+    escape,
     exit_for_differences,
     print_json,
     print_warning,

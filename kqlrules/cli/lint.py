@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kqlrules.cli.common import app_context, console, user_errors
+from kqlrules.cli.common import app_context, console, real_console, user_errors
 from kqlrules.cli.options import SCHEMAS_OPTION, OutputFormat, formats, output_option
 from kqlrules.cli.progress import counted, progress_for
 
@@ -46,7 +46,7 @@ def lint(
         run = lint_units(counted(units, advance), shared_analyzer(), schema_set, cache=cache)
     if chosen is OutputFormat.text:
         if output is None:
-            render_text(run, console)
+            render_text(run, real_console(console))
         else:
             from rich.console import Console
 

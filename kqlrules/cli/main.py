@@ -1,16 +1,18 @@
 """The `kqlrules` command: global options, then one module per stage of a detection's life.
 
-Start-up stays fast (`kqlrules --help`, `kqlrules list`): command modules import only typer, rich and the
-CLI's own helpers at module level; the engine, DuckDB and the Azure SDK load inside the commands that use
-them (benchmarks/startup.py measures it)."""
+Start-up stays fast (`kqlrules --help`, `kqlrules list`): command modules import only typer and the CLI's
+own helpers at module level; rich loads when something is drawn, Jinja2 when a template renders, and the
+engine, DuckDB and the Azure SDK inside the commands that use them (benchmarks/startup.py measures it;
+tests/cli/test_startup_imports.py keeps it so)."""
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
@@ -76,20 +78,36 @@ def give_short_help(command: Any) -> None:
         give_short_help(sub)
 
 
-app = typer.Typer(
-    name="kqlrules",
-    cls=KqlrulesGroup,
-    help="Detection-as-code for Microsoft Sentinel and Azure Monitor: author, lint, test, run, deploy.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    # Plain help and usage errors: rich's help renderer imports markdown and pygments, a third of a
-    # second before anything runs; plain text also reads the same in a terminal, a pipe and a CI log.
-    rich_markup_mode=None,
-)
+# The module that registers each top-level command: `kqlrules list` imports kqlrules.cli.authoring and no
+# other command module (tests/cli/test_startup_imports.py checks this table against COMMAND_MODULES).
+COMMAND_HOME = {
+    "setup": "kqlrules.cli.setup",
+    "list": "kqlrules.cli.authoring",
+    "new": "kqlrules.cli.authoring",
+    "render": "kqlrules.cli.authoring",
+    "validate": "kqlrules.cli.authoring",
+    "lint": "kqlrules.cli.lint",
+    "schema": "kqlrules.cli.schema",
+    "query": "kqlrules.cli.query",
+    "record": "kqlrules.cli.testing",
+    "test": "kqlrules.cli.testing",
+    "sample": "kqlrules.cli.sample",
+    "run": "kqlrules.cli.run",
+    "workspace": "kqlrules.cli.run",
+    "deploy": "kqlrules.cli.deploy",
+    "sources": "kqlrules.cli.sources",
+    "coverage": "kqlrules.cli.workflow",
+    "export": "kqlrules.cli.workflow",
+    "import": "kqlrules.cli.workflow",
+    "init": "kqlrules.cli.workflow",
+    "version": "kqlrules.cli.workflow",
+    "backtest": "kqlrules.cli.backtest",
+    "demo": "kqlrules.cli.demo",
+}
+# Root options that take a value (`--repo DIR`, `--format FORMAT`), skipped when finding the command.
+_ROOT_OPTIONS_WITH_VALUE = ("--repo", "--format")
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     repo: Path | None = typer.Option(None, "--repo", help=REPO_HELP),
@@ -104,9 +122,52 @@ def main(
     app_context(ctx)
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+def build_app(modules: Iterable[str] = COMMAND_MODULES) -> typer.Typer:
+    """The `kqlrules` application with the commands of `modules` (all of them by default)."""
+    app = typer.Typer(
+        name="kqlrules",
+        cls=KqlrulesGroup,
+        help="Detection-as-code for Microsoft Sentinel and Azure Monitor: author, lint, test, run, deploy.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        # Plain help and usage errors: rich's help renderer imports markdown and pygments, a third of a
+        # second before anything runs; plain text also reads the same in a terminal, a pipe and a CI log.
+        rich_markup_mode=None,
+    )
+    app.callback()(main)
+    for name in modules:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def command_name(args: Sequence[str]) -> str | None:
+    """The top-level command `args` run (`list` in `--repo x list --format json`); None when there is none
+    or the arguments are not plain enough to tell (then every command is loaded)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _ROOT_OPTIONS_WITH_VALUE:
+            next(rest, None)
+        elif not arg.startswith(_ROOT_OPTIONS_WITH_VALUE):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+if TYPE_CHECKING:
+    app: typer.Typer
+
+
+def __getattr__(name: str) -> Any:
+    # `app`, with every command, made on first use (tests and embedders use it; `run` builds its own).
+    if name == "app":
+        built = build_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run() -> None:
-    app()
+    """The `kqlrules` script: only the module of the command being run is imported (`--help`, an unknown
+    command or anything unusual loads them all, so help and suggestions list every command)."""
+    home = COMMAND_HOME.get(command_name(sys.argv[1:]) or "")
+    build_app([home] if home else COMMAND_MODULES)()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from kqlrules.cli.common import err_console
+from kqlrules.cli.common import err_console, real_console
 
 T = TypeVar("T")
 Advance = Callable[..., None]
@@ -52,7 +52,7 @@ def progress_for(label: str, total: int | None, *, show: bool = True) -> Iterato
         RateColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
-        console=err_console,
+        console=real_console(err_console),
         transient=True,
     ) as progress:
         task = progress.add_task("", total=total)

@@ -116,7 +116,7 @@ def _external_files(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         url, separator, file = pair.rpartition("=")
         if not separator or not url or not file:
-            raise KqlrulesError(f"--externaldata {pair!r} is not URL=FILE")
+            raise UsageProblem(f"--externaldata {pair!r} is not URL=FILE")
         files[url] = file
     return files
 

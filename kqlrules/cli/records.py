@@ -7,9 +7,12 @@ columns empty in every row are left out (and counted) so the record shows what t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
+from kqlrules.cli.common import escape
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Narrowest a column can be and still be read; below this the table is not worth drawing.
 MIN_READABLE = 8

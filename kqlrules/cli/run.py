@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
@@ -20,6 +19,7 @@ from kqlrules.cli.common import (
     app_context,
     console,
     err_console,
+    escape,
     instant_option,
     print_json,
     user_errors,

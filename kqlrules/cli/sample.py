@@ -5,10 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from kqlrules.cli.common import OutputFormat, app_context, console, instant_option, print_json, user_errors
+from kqlrules.cli.common import (
+    OutputFormat,
+    app_context,
+    console,
+    escape,
+    instant_option,
+    print_json,
+    user_errors,
+)
 from kqlrules.cli.options import output_option
 
 DEFAULT_OUT = Path("sample-workspace")
@@ -51,6 +57,8 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
+        from rich.table import Table
+
         table = Table("story", "when (UTC)", "fires", "must not fire", box=None)
         for story in sorted(result.stories, key=lambda s: s.start):
             table.add_row(

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     app_context,
     console,
+    escape,
     exit_for_differences,
     print_json,
     print_warning,

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from kqlrules.cli.common import (
     OutputFormat,
     app_context,
     console,
+    escape,
     exit_for_differences,
     instant_option,
     print_json,
@@ -25,6 +25,7 @@ from kqlrules.cli.options import (
     NOW_OPTION,
     workspace_option,
 )
+from kqlrules.errors import KqlrulesError
 
 sources_app = typer.Typer(
     name="sources",
@@ -164,16 +165,28 @@ def plan_command(
 
 @sources_app.command("apply")
 @user_errors
-def apply_command(ctx: typer.Context, env: str | None = ENV_OPTION) -> None:
-    """Create or update the diagnostic settings kqlrules owns and the tables' retention."""
+def apply_command(
+    ctx: typer.Context,
+    env: str | None = ENV_OPTION,
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking."),
+) -> None:
+    """Create or update the diagnostic settings kqlrules owns and the tables' retention: shows the plan,
+    then asks (as `deploy apply` does; --auto-approve for CI)."""
     from kqlrules.sources import apply_sources
 
     plan, store = _plan(ctx, env)
-    made = apply_sources(plan, store)
-    if app_context(ctx).format is OutputFormat.json:
+    as_json = app_context(ctx).format is OutputFormat.json
+    if not as_json:
+        _print_plan(plan)
+    if plan.changes and not auto_approve:
+        # Nothing is changed without a yes: from a terminal, or --auto-approve where there is none.
+        if not sys.stdin.isatty():
+            raise KqlrulesError("not applied: confirm interactively or pass --auto-approve")
+        typer.confirm(f"Apply {len(plan.changes)} change(s)?", abort=True)
+    made = apply_sources(plan, store) if plan.changes else 0
+    if as_json:
         print_json({**_plan_json(plan), "applied": made})
     else:
-        _print_plan(plan)
         console.print(f"Applied {made} change{'s' if made != 1 else ''}.")
 
 
@@ -199,6 +212,8 @@ def check_command(
     if app_context(ctx).format is OutputFormat.json:
         print_json({"detections": [s.to_json() for s in states], "blind": [s.key for s in blind]})
     else:
+        from rich.table import Table
+
         table = Table("detection", "table", "collected by", "exported", "rows", "retention", "problems")
         for state in states:
             for t in state.tables:

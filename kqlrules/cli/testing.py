@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from kqlrules.cli.common import app_context, console, err_console, user_errors
+from kqlrules.cli.common import app_context, console, err_console, escape, user_errors
 from kqlrules.cli.options import (
     ENDPOINT_OPTION,
     ENV_OPTION,
@@ -24,7 +23,6 @@ from kqlrules.cli.options import (
     workspace_option,
 )
 from kqlrules.cli.progress import progress_for
-from kqlrules.errors import KqlrulesError
 
 if TYPE_CHECKING:
     from kqlrules.testing import Backend, CaseResult, MutantResult, RunReport, TestPlan
@@ -253,7 +251,7 @@ def record_command(
     try:
         redactor = Redactor(salt, columns)
     except ValueError as error:
-        raise KqlrulesError(str(error)) from None
+        raise UsageProblem(str(error)) from None
     instant = instant_option(now, "--now") if now is not None else None
     repo = load_repository(app.repo)
     detection = find_detection(repo, name)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from kqlrules.cli.common import (
     OutputFormat,
@@ -19,6 +18,7 @@ from kqlrules.cli.common import (
     app_context,
     console,
     err_console,
+    escape,
     instant_option,
     print_json,
     print_warning,

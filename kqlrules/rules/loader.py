@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from kqlrules.errors import Location, ValidationError
 from kqlrules.rules.model import Detection
@@ -23,7 +20,12 @@ class MetadataError(ValidationError):
 
 
 def read_yaml(path: Path) -> Any:
-    """The YAML document with positions (ruamel round-trip nodes); a syntax error names its line:col."""
+    """The YAML document with positions (ruamel round-trip nodes); a syntax error names its line:col.
+
+    ruamel is imported here, not at the top: a valid file never needs it (see `check_metadata`)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -67,6 +69,8 @@ def check_metadata(
         document = read_yaml(path)
     except MetadataError as error:
         return [error], None, None
+    from ruamel.yaml.comments import CommentedMap
+
     if not isinstance(document, CommentedMap):
         kind = "an empty file" if document is None else f"a {type(document).__name__}"
         message = f"expected a mapping of detection fields (id, name, severity, ...), found {kind}"
@@ -101,6 +105,8 @@ def quick_detection(path: Path, model: type[pydantic.BaseModel] = Detection) -> 
 
 def plain(node: Any) -> Any:
     """ruamel's position-keeping nodes as plain dicts, lists, strings and numbers."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(node, CommentedMap):
         return {str(key): plain(value) for key, value in node.items()}
     if isinstance(node, CommentedSeq):
@@ -115,6 +121,8 @@ def plain(node: Any) -> Any:
 
 def position(document: Any, loc: tuple[Any, ...], *, key: bool = False) -> tuple[int, int]:
     """The 1-based line/col of the value at `loc` (of its key when `key`), or of the deepest parent found."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node = document
     positioned = isinstance(document, CommentedMap | CommentedSeq)
     line, col = (document.lc.line + 1, document.lc.col + 1) if positioned else (1, 1)
@@ -162,6 +170,8 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 def _narrow(document: Any, loc: tuple[Any, ...], message: str) -> tuple[Any, ...]:
     """A rule over a whole mapping (schedule's limits) names its culprit first; point at that key."""
+    from ruamel.yaml.comments import CommentedMap
+
     node: Any = document
     for part in loc:
         node = node.get(part) if isinstance(node, CommentedMap) else None

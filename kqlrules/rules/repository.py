@@ -8,18 +8,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kqlrules.errors import KqlrulesError, Location, ValidationError
 from kqlrules.rules.config import RepoConfig, load_config
-from kqlrules.rules.incident_creation import KIND as INCIDENT_CREATION
-from kqlrules.rules.incident_creation import IncidentCreationRule
 from kqlrules.rules.loader import check_metadata, position, read_yaml
 from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
 from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateRenderer
 from kqlrules.yaml_bounds import shape_problem
+
+if TYPE_CHECKING:
+    # Imported where an incident-creation rule is met: most repositories have none, and its models cost
+    # start-up time of their own.
+    from kqlrules.rules.incident_creation import IncidentCreationRule
 
 QUERIES = "queries"
 # `<name>.tests.yaml` files and `fixtures/` folders belong to a detection's tests, not to its metadata.
@@ -174,6 +177,8 @@ def load_repository(
             repository.problems.append(outside)
             continue
         if kql_path is None:
+            from kqlrules.rules.incident_creation import IncidentCreationRule
+
             problems, rule, document = check_metadata(yaml_path, IncidentCreationRule)
             repository.problems.extend(problems)
             if rule is not None:
@@ -254,6 +259,8 @@ def _is_incident_rule(path: Path) -> bool:
             document = read_yaml(path)
         except KqlrulesError:
             return False
+    from kqlrules.rules.incident_creation import KIND as INCIDENT_CREATION
+
     return isinstance(document, dict) and document.get("kind") == INCIDENT_CREATION
 
 

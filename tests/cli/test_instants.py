@@ -29,6 +29,6 @@ def test_a_date_that_does_not_parse_is_a_message_not_a_traceback(
     (tmp_path / "queries").mkdir()
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad option value is a usage error, as click reports one
     assert f"'yesterday' {EXPECTED}" in " ".join(result.output.split())
     assert "Traceback" not in result.output

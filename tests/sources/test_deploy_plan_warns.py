@@ -86,7 +86,7 @@ def test_deploy_plan_warns_about_each_blind_detection_without_failing(
     assert sorted(b["detection"] for b in report["blind"]) == sorted(PACK)
 
     # Collection set up and data arriving: the same plan has nothing to warn about.
-    sources = CliRunner().invoke(app, ["--repo", str(repo), "sources", "apply"])
+    sources = CliRunner().invoke(app, ["--repo", str(repo), "sources", "apply", "--auto-approve"])
     assert sources.exit_code == 0, sources.stdout + sources.stderr
     fresh = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
     for table in _tables_read(repo):

@@ -85,7 +85,7 @@ def test_intune_and_defender_go_from_blind_to_seeing_and_a_second_plan_is_empty(
     ]
     assert plan["checked_only"] == []
 
-    code, applied = kqlrules(repo, "apply")
+    code, applied = kqlrules(repo, "apply", "--auto-approve")
     assert code == 0 and applied["applied"] == plan["changes"]
     automation = emulator.state.resources[f"{AUTOMATIONS}/kqlrules".lower()].body
     assert automation["properties"]["actions"] == [
@@ -109,7 +109,7 @@ def test_intune_and_defender_go_from_blind_to_seeing_and_a_second_plan_is_empty(
 def test_a_disabled_or_narrowed_export_leaves_security_alert_readers_blind(
     repo: Path, emulator: ArmEmulator
 ) -> None:
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     write_rows(repo, ["IntuneAuditLogs", "SecurityAlert"])
     client = store(emulator)
     ours = next(e for e in client.exports() if e.name == "kqlrules")
@@ -125,7 +125,7 @@ def test_a_disabled_or_narrowed_export_leaves_security_alert_readers_blind(
     # The next apply puts ours back as declared.
     _, plan = kqlrules(repo, "plan")
     assert [e["action"] for e in plan["exports"]] == ["update"]
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     _, problems = check(repo)
     assert problems["alert_signin"] == []
 
@@ -150,7 +150,7 @@ def test_a_foreign_automation_and_a_foreign_intune_setting_are_left_alone_and_co
 
     code, plan = kqlrules(repo, "plan")
     assert plan["exports"] == [] and not [s for s in plan["settings"] if s["scope"] == "Intune"], plan
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     for key in before:
         if "automations" in key or "microsoft.intune" in key:
             assert emulator.state.resources[key].body == before[key]

@@ -57,7 +57,7 @@ resources = ["{KEY_VAULT}"]
         assert {"Entra ID", "Intune", f"/subscriptions/{SUBSCRIPTION}", KEY_VAULT} == scopes
         assert [e["event_sources"] for e in plan["exports"]] == [["Alerts"]]
 
-        code, applied = kqlrules(tmp_path, "apply")
+        code, applied = kqlrules(tmp_path, "apply", "--auto-approve")
         assert code == 0 and applied["applied"] == plan["changes"]
         code, again = kqlrules(tmp_path, "plan", "--detailed-exitcode")
         assert code == 0 and again["changes"] == 0, again

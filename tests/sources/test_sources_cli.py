@@ -130,7 +130,7 @@ def test_a_fresh_environment_goes_from_every_detection_blind_to_none(repo: Path)
     assert settings[f"/subscriptions/{SUBSCRIPTION}"]["action"] == "create"
     assert settings[KEY_VAULT]["categories"] == ["AuditEvent"]
 
-    code, applied = kqlrules(repo, "apply")
+    code, applied = kqlrules(repo, "apply", "--auto-approve")
     assert code == 0 and applied["applied"] == plan["changes"]
     code, again = kqlrules(repo, "plan", "--detailed-exitcode")
     assert code == 0 and again["changes"] == 0
@@ -139,6 +139,14 @@ def test_a_fresh_environment_goes_from_every_detection_blind_to_none(repo: Path)
     code, problems = check(repo)
     assert code == 0, problems
     assert problems == {name: [] for name in DETECTIONS}
+
+
+def test_apply_without_a_yes_changes_nothing(repo: Path) -> None:
+    # CliRunner's stdin is not a terminal: with changes pending and no --auto-approve, nothing is applied.
+    code, output = kqlrules(repo, "apply")
+    assert code == 1 and "--auto-approve" in output, output
+    code, plan = kqlrules(repo, "plan")
+    assert plan["changes"] > 0
 
 
 def test_plan_with_changes_exits_2_under_detailed_exitcode(repo: Path) -> None:
@@ -151,7 +159,7 @@ def test_a_setting_someone_else_made_is_left_alone_and_counts_as_collected(
 ) -> None:
     foreign = Setting("", "security-team", frozenset({"SignInLogs", "AuditLogs"}), WORKSPACE_ID)
     store(emulator).put_setting(foreign)
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     settings = {s.name: s for s in store(emulator).settings("")}
     assert settings["security-team"] == foreign
     # Nothing more for Entra ID: the foreign setting already sends both categories to this workspace.
@@ -159,7 +167,7 @@ def test_a_setting_someone_else_made_is_left_alone_and_counts_as_collected(
 
 
 def test_each_reason_for_blindness_is_found(repo: Path, emulator: ArmEmulator) -> None:
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     write_rows(repo, ["SigninLogs", "AzureActivity", "AzureDiagnostics"])  # AuditLogs receives nothing
     store(emulator).put_retention(
         TableRetention("AzureActivity", 4, 4)
@@ -182,7 +190,7 @@ def test_retention_shorter_than_a_lookback_is_blindness(repo: Path, emulator: Ar
         path.write_text(
             path.read_text().replace("period: 1d", "period: 14d").replace("frequency: 1h", "frequency: 1d")
         )
-    kqlrules(repo, "apply")
+    kqlrules(repo, "apply", "--auto-approve")
     write_rows(repo, ["SigninLogs", "AuditLogs", "AzureActivity", "AzureDiagnostics"])
     store(emulator).put_retention(TableRetention("SigninLogs", 7, 7))
     _, problems = check(repo)

@@ -103,7 +103,7 @@ def test_a_date_that_is_not_iso_8601_is_a_clear_error(project_root: Path) -> Non
         "--repo", str(project_root), "backtest", "mfa_fatigue",
         "--from", "last week", "--to", "2026-11-07", "--workspace", "local:.",
     )  # fmt: skip
-    assert code == 1
+    assert code == 2
     assert "--from 'last week' is not an ISO 8601 date" in stderr
 
 

@@ -138,9 +138,25 @@ def _comparable(ctx: TranslationContext, left: Sql, right: Sql, what: str) -> tu
     raise ctx.unsupported(f"{what} between {left.type} and {right.type}")
 
 
+def _dynamic_number(value: Sql, other: Sql) -> Sql:
+    """A dynamic operand ordered against a number: a JSON number compares as a real, a JSON null is null.
+    How Kusto orders a dynamic string, bool, array or bag against a number is not documented (the analyzer
+    only types the comparison, Operators.cs `Signature(Bool, Dynamic, Number)`): refused when the query runs."""
+    if value.type != "dynamic" or other.type not in NUMERIC_TYPES:
+        return value
+    kind = f"json_type({value})"
+    refuse = refusal_sql(quote_string("ordering a dynamic value that is not a number against a number"))
+    return Sql(
+        f"(CASE WHEN {value} IS NULL OR {kind} = 'NULL' THEN NULL "
+        f"WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN {as_real(value)} ELSE {refuse} END)",
+        "real",
+    )
+
+
 @binary(*_COMPARISONS)
 def comparison(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _COMPARISONS[kind]
+    left, right = _dynamic_number(left, right), _dynamic_number(right, left)
     left, right = _comparable(ctx, left, right, f"the comparison {op}")
     return Sql(f"({left} {op} {right})", "bool")
 

@@ -141,7 +141,7 @@ def _comparable(ctx: TranslationContext, left: Sql, right: Sql, what: str) -> tu
 def _dynamic_number(value: Sql, other: Sql) -> Sql:
     """A dynamic operand ordered against a number: a JSON number compares as a real, a JSON null is null.
     How Kusto orders a dynamic string, bool, array or bag against a number is not documented (the analyzer
-    only types the comparison, Operators.cs `Signature(Bool, Dynamic, Number)`): refused when the query runs."""
+    only types it: Operators.cs `Signature(Bool, Dynamic, Number)`): refused when the query runs."""
     if value.type != "dynamic" or other.type not in NUMERIC_TYPES:
         return value
     kind = f"json_type({value})"

@@ -42,3 +42,12 @@ def test_fixed_width_forms() -> None:
     assert format_datetime_microseconds(T) == "2024-05-01T10:00:00.250000Z"
     assert parse_datetime_microseconds(format_datetime_microseconds(T)) == T
     assert format_datetime_milliseconds(T) == "2024-05-01T10:00:00.250Z"
+
+
+def test_years_before_1000_keep_four_digits() -> None:
+    # glibc's `%Y` writes year 1 as `1`; Kusto's datetimes start at 0001-01-01 and print four digits.
+    moment = datetime(1, 1, 1, tzinfo=UTC)
+    assert format_datetime(moment) == "0001-01-01T00:00:00Z"
+    assert format_datetime_microseconds(moment) == "0001-01-01T00:00:00.000000Z"
+    assert format_datetime_milliseconds(moment) == "0001-01-01T00:00:00.000Z"
+    assert parse_datetime_microseconds(format_datetime_microseconds(moment)) == moment

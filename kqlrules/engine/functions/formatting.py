@@ -57,7 +57,8 @@ def format_datetime_iso(value: datetime) -> str:
 
     (The reference's `reverse()` and `hash_md5()` examples show the fraction is printed even when zero.)
     """
-    return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}0Z"
+    # The year always has four digits: glibc's `%Y` writes year 50 as `50`.
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}0Z"
 
 
 def dynamic_to_string(text: str) -> str:

@@ -426,7 +426,11 @@ def numeric_range(start: float, stop: float, step: float, integral: bool) -> str
 def repeat(value: str, count: int) -> str | None:
     if count < 0:
         return None
-    return _dump([_load(value)] * min(count, MAX_RANGE))
+    if count > MAX_RANGE:
+        # range-function.md truncates at 1,048,576 values; repeat-function.md states no limit, so a longer
+        # array is refused rather than cut the same way.
+        raise Refusal("repeat() of more than 1,048,576 elements (its page states no limit)")
+    return _dump([_load(value)] * count)
 
 
 def codepoints_to_string(args: str) -> str | None:

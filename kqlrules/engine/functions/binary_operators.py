@@ -153,9 +153,24 @@ def _dynamic_number(value: Sql, other: Sql) -> Sql:
     )
 
 
+def _both_dynamic_numbers(left: Sql, right: Sql) -> tuple[Sql, Sql]:
+    """Two dynamic operands ordered: JSON numbers compare as numbers (their texts would put 10 before 9);
+    a null is null; any other pair's order is not documented and is refused when the query runs."""
+    refuse = refusal_sql(quote_string("ordering dynamic values that are not both numbers"))
+    nulls = " OR ".join(f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right))
+    numbers = " AND ".join(f"json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')" for v in (left, right))
+    sides = [
+        Sql(f"(CASE WHEN {nulls} THEN NULL WHEN {numbers} THEN {as_real(v)} ELSE {refuse} END)", "real")
+        for v in (left, right)
+    ]
+    return sides[0], sides[1]
+
+
 @binary(*_COMPARISONS)
 def comparison(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _COMPARISONS[kind]
+    if left.type == "dynamic" and right.type == "dynamic":
+        left, right = _both_dynamic_numbers(left, right)
     left, right = _dynamic_number(left, right), _dynamic_number(right, left)
     left, right = _comparable(ctx, left, right, f"the comparison {op}")
     return Sql(f"({left} {op} {right})", "bool")

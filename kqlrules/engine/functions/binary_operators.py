@@ -80,12 +80,34 @@ def _scalar_type(value: Sql, other: Sql, arithmetic: bool = False) -> Sql:
     return value
 
 
+def _dynamic_pair(left: Sql, right: Sql, op: str) -> Sql:
+    """Arithmetic of two dynamic values (typed dynamic by the analyzer). Two JSON whole numbers add, subtract
+    and multiply as longs (as `dynamic(7) + 1` does), a real among them makes it real arithmetic, a null is
+    null. Whether two whole numbers divide as longs or reals, and what a string, bool, array or bag operand
+    gives, is not documented: refused when the query runs."""
+    refuse = refusal_sql(quote_string(f"the operator {op} between these dynamic values"))
+    nulls = " OR ".join(f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right))
+    whole = " AND ".join(
+        f"(json_type({v}) IN ('BIGINT', 'UBIGINT') AND TRY_CAST({v} AS BIGINT) IS NOT NULL)"
+        for v in (left, right)
+    )
+    numbers = " AND ".join(f"json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')" for v in (left, right))
+    longs = Sql(f"CAST({left} AS BIGINT)", "long"), Sql(f"CAST({right} AS BIGINT)", "long")
+    as_long_result = f"CAST({_numeric(longs[0], longs[1], op)} AS JSON)" if op in "+-*" else refuse
+    as_real_result = f"CAST({_numeric(as_real(left), as_real(right), op)} AS JSON)"
+    return Sql(
+        f"(CASE WHEN {nulls} THEN NULL WHEN {whole} THEN {as_long_result} "
+        f"WHEN {numbers} THEN {as_real_result} ELSE {refuse} END)",
+        "dynamic",
+    )
+
+
 @binary("AddExpression", "SubtractExpression", "MultiplyExpression", "DivideExpression", "ModuloExpression")
 def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _SYMBOLS[kind]
-    left, right = _scalar_type(left, right, arithmetic=True), _scalar_type(right, left, arithmetic=True)
     if left.type == "dynamic" and right.type == "dynamic":
-        left, right = as_real(left), as_real(right)
+        return _dynamic_pair(left, right, op)
+    left, right = _scalar_type(left, right, arithmetic=True), _scalar_type(right, left, arithmetic=True)
     kinds = (left.type, right.type)
     numeric = NUMERIC_TYPES | {"bool"}
     if kinds[0] in NUMERIC_TYPES and kinds[1] in NUMERIC_TYPES:

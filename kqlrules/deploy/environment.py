@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from kqlrules.deploy.ownership import repository_identity
 from kqlrules.errors import KqlrulesError, Location, UsageProblem
-from kqlrules.rules import RepoConfig, load_config
+from kqlrules.rules import PLACEHOLDER_ID, RepoConfig, load_config
 
 TARGETS = ("sentinel", "monitor")
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
@@ -61,6 +61,13 @@ def arm_credential(environment: Environment) -> Any:
         from kqlrules.deploy.emulator import EmulatorCredential
 
         return EmulatorCredential.for_endpoint(environment.arm_endpoint)
+    if environment.subscription == PLACEHOLDER_ID:
+        # Checked here, where Azure is about to be called, so that `validate` and `render` of a fresh
+        # scaffold still pass offline.
+        raise DeployConfigError(
+            f"environment {environment.name!r}: subscription is still the placeholder kqlrules init wrote",
+            hint="set it in kqlrules.toml to the subscription that holds the workspace (`az account show`)",
+        )
     from kqlrules.azure_credential import DefaultCredential
 
     return DefaultCredential()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kqlrules.rules.clock import QUERY_NOW
     from kqlrules.rules.config import (
+        PLACEHOLDER_ID,
         ConfigError,
         EnvironmentConfig,
         RepoConfig,
@@ -59,6 +60,7 @@ _HOME = {
     "LoadedIncidentRule": "kqlrules.rules.repository",
     "MAX_QUERY_LENGTH": "kqlrules.rules.model",
     "MetadataError": "kqlrules.rules.loader",
+    "PLACEHOLDER_ID": "kqlrules.rules.config",
     "PRODUCTS": "kqlrules.rules.incident_creation",
     "ParamError": "kqlrules.rules.params",
     "QUERY_NOW": "kqlrules.rules.clock",
@@ -103,6 +105,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "KIND",
     "MAX_QUERY_LENGTH",
+    "PLACEHOLDER_ID",
     "PRODUCTS",
     "QUERY_NOW",
     "TACTICS",

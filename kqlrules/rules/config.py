@@ -32,6 +32,9 @@ from kqlrules.rules.paths import shown
 
 CONFIG_FILE = "kqlrules.toml"
 PYPROJECT = "pyproject.toml"
+# What `kqlrules init` writes for the ids only the user knows (subscription, workspace_id): no Azure
+# resource has it, so a command that would send it to Azure stops and says which key to fill in.
+PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 
 
 class ConfigError(ValidationError):
@@ -154,7 +157,19 @@ def workspace_spec(workspace: str | None, config: RepoConfig, env: str | None) -
     if workspace:
         return workspace
     if env is not None and config.environment(env).workspace_id:
-        return str(config.environment(env).workspace_id)
+        workspace_id = str(config.environment(env).workspace_id)
+        if workspace_id == PLACEHOLDER_ID:
+            where = (
+                Location.of(shown(config.path), _line_of(config.path, "workspace_id"))
+                if config.path
+                else None
+            )
+            raise ConfigError(
+                f"environment {env!r}: workspace_id is still the placeholder kqlrules init wrote",
+                where,
+                hint="set it to your Log Analytics workspace ID (Workspace > Overview > Workspace ID)",
+            )
+        return workspace_id
     raise UsageProblem(
         "no workspace to look at",
         hint="pass --workspace local:DIR or a workspace id, or --env with a workspace_id in kqlrules.toml",

@@ -7,7 +7,9 @@ import pytest
 from kqlrules.deploy import Environment, RuleStore, apply_plan, open_stores
 from kqlrules.deploy.arm import ArmError
 from kqlrules.deploy.emulator import ArmEmulator
-from kqlrules.deploy.environment import DeployConfigError, environment_from_table
+from kqlrules.deploy.environment import DeployConfigError, arm_credential, environment_from_table
+from kqlrules.errors import KqlrulesError
+from kqlrules.rules import PLACEHOLDER_ID
 
 from .conftest import SUBSCRIPTION, deployable, plan_for
 
@@ -117,3 +119,17 @@ def test_an_environment_names_where_its_rules_go() -> None:
         "targets": ["sentinel"],
     }
     assert environment_from_table("prod", sentinel_only).targets == ("sentinel",)
+
+
+def test_the_placeholder_subscription_kqlrules_init_writes_never_reaches_azure() -> None:
+    scaffold = {"subscription": PLACEHOLDER_ID, "resource_group": "rg", "workspace": "ws"}
+    placeholder = environment_from_table("prod", {**scaffold, "targets": ["sentinel"]})
+    with pytest.raises(DeployConfigError, match="subscription is still the placeholder") as error:
+        arm_credential(placeholder)
+    assert "az account show" in (error.value.hint or "")
+    # The local ARM emulator takes any id: tests and the demo may keep the placeholder.
+    local = environment_from_table("prod", {**scaffold, "arm_endpoint": "http://127.0.0.1:9", "targets": []})
+    with pytest.raises(
+        KqlrulesError, match="no token for the ARM emulator"
+    ):  # past the check: no emulator runs
+        arm_credential(local)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 _UNITS = {
     "d": timedelta(days=1),
@@ -105,9 +106,67 @@ def to_iso8601(value: timedelta) -> str:
     return out
 
 
+class TickTimedelta(timedelta):
+    """A duration plus `tick`, the 100-ns tick (0-9) beyond its microseconds that Python cannot hold.
+
+    Only durations that are not whole microseconds are made this way; equality, order and hashing count
+    the tick (Kusto's timespan is a count of ticks: scalar-data-types/timespan.md)."""
+
+    tick: int
+
+    def __new__(cls, *args: Any, tick: int = 0, **kwargs: Any) -> TickTimedelta:
+        made = super().__new__(cls, *args, **kwargs)
+        made.tick = tick
+        return made
+
+    def _key(self) -> tuple[timedelta, int]:
+        return timedelta(self.days, self.seconds, self.microseconds), self.tick
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (from_ticks, (ticks(self),))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, timedelta) and self._key() == _key(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: timedelta) -> bool:
+        return self._key() < _key(other)
+
+    def __le__(self, other: timedelta) -> bool:
+        return self._key() <= _key(other)
+
+    def __gt__(self, other: timedelta) -> bool:
+        return self._key() > _key(other)
+
+    def __ge__(self, other: timedelta) -> bool:
+        return self._key() >= _key(other)
+
+    def __neg__(self) -> timedelta:
+        return from_ticks(-ticks(self))
+
+    def __abs__(self) -> timedelta:
+        return from_ticks(abs(ticks(self)))
+
+    def __repr__(self) -> str:
+        return f"TickTimedelta({ticks(self)} ticks)"
+
+    def __str__(self) -> str:
+        return format_dotnet_ticks(ticks(self))
+
+
+def _key(value: timedelta) -> tuple[timedelta, int]:
+    return value._key() if isinstance(value, TickTimedelta) else (value, 0)
+
+
 def ticks(value: timedelta) -> int:
     """A duration in .NET ticks (100 ns), the unit Kusto stores timespans in."""
-    return (value.days * 86_400 + value.seconds) * TICKS_PER_SECOND + value.microseconds * 10
+    whole = (value.days * 86_400 + value.seconds) * TICKS_PER_SECOND + value.microseconds * 10
+    return whole + (value.tick if isinstance(value, TickTimedelta) else 0)
 
 
 def split_ticks(count: int) -> tuple[str, int, int, int, int, int]:
@@ -147,10 +206,15 @@ def parse_dotnet_timespan(text: str) -> timedelta:
     count = (
         int(days or 0) * 86_400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
     ) * TICKS_PER_SECOND + int((fraction or "0").ljust(7, "0"))
-    span = from_ticks(count)
-    return -span if sign else span
+    return from_ticks(-count if sign else count)
 
 
 def from_ticks(count: int | float) -> timedelta:
-    """A tick count (100 ns) as a duration; Python keeps microseconds, so a lone tick rounds."""
-    return timedelta(microseconds=count / 10)
+    """A tick count (100 ns) as a duration, exact for a whole count (a `TickTimedelta` when it is not whole
+    microseconds); a fractional count rounds to the microsecond."""
+    if isinstance(count, float):
+        return timedelta(microseconds=count / 10)
+    micros, tick = divmod(count, 10)
+    if tick:
+        return TickTimedelta(microseconds=micros, tick=tick)
+    return timedelta(microseconds=micros)

@@ -13,6 +13,7 @@ from kqlrules.timespan import (
     parse_dotnet_timespan,
     parse_iso8601_duration,
     parse_timespan,
+    ticks,
     to_iso8601,
 )
 
@@ -33,7 +34,9 @@ def test_dotnet_timespans_both_ways(value: timedelta, text: str) -> None:
 
 
 def test_dotnet_timespan_reads_seven_fraction_digits_and_optional_seconds() -> None:
-    assert parse_dotnet_timespan("00:00:00.1234567") == timedelta(microseconds=123457)
+    # Seven digits are ticks (100 ns), kept exactly: not rounded to 123457 microseconds.
+    assert ticks(parse_dotnet_timespan("00:00:00.1234567")) == 1234567
+    assert format_dotnet_timespan(parse_dotnet_timespan("-00:00:00.0000001")) == "-00:00:00.0000001"
     assert parse_dotnet_timespan("01:30") == timedelta(hours=1, minutes=30)
 
 

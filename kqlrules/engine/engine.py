@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from kqlrules.engine.errors import (
+    DATETIME_OUTSIDE_ENGINE,
     KqlEngineError,
     KqlRuntimeError,
     KqlSemanticError,
@@ -200,7 +201,8 @@ class LocalEngine:
         cursor = self._cursor()
         try:
             self._check_guards(cursor, compiled, params)
-            rows = cursor.execute(compiled.sql, _used(compiled.sql, params)).fetchall()
+            sql = _ticks_out(compiled)
+            rows = cursor.execute(sql, _used(sql, params)).fetchall()
         except duckdb.Error as error:
             construct = _refusal_of(error)
             if construct is not None:
@@ -289,6 +291,19 @@ def _distinct_columns(schema: TableSchema) -> TableSchema:
     return schema if len(kept) == len(schema.columns) else TableSchema(schema.name, tuple(kept))
 
 
+def _ticks_out(compiled: Plan) -> str:
+    """The plan's SQL, its datetime columns read out as 100-ns ticks: DuckDB hands a TIMESTAMP_NS to Python
+    rounded to the microsecond (`kqlrules.engine.results` makes the ticks datetimes again)."""
+    if not any(c.type == "datetime" for c in compiled.columns):
+        return compiled.sql
+    names = [f"__kql_c{i}" for i in range(len(compiled.columns))]
+    picked = [
+        f"kql_ticks({name})" if column.type == "datetime" else name
+        for name, column in zip(names, compiled.columns, strict=True)
+    ]
+    return f"SELECT {', '.join(picked)} FROM ({compiled.sql}) AS __kql_result({', '.join(names)})"
+
+
 def _naive_utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC).replace(tzinfo=None) if instant.tzinfo is not None else instant
 
@@ -333,6 +348,15 @@ _STANDARD_COLUMNS = (
 # Integer arithmetic beyond the range of long: Kusto's reference does not say what it gives (the service
 # wraps around, which no page documents), so the engine refuses rather than pick a value.
 _DUCKDB_REFUSALS = [
+    # A datetime TIMESTAMP_NS cannot hold (kqlrules.engine.types): from a calendar function or month
+    # arithmetic that left its span.
+    (
+        re.compile(
+            r"Could not convert Timestamp to higher precision|Cannot (?:add|subtract) interval (?:to|from) "
+            r"timestamp_ns|Timestamp (?:nano|micro)seconds out of range"
+        ),
+        DATETIME_OUTSIDE_ENGINE.replace("{", "{{").replace("}", "}}"),
+    ),
     (re.compile(r"Overflow in (\w+) of INT(?:64|32|128)"), "long arithmetic ({0}) beyond the range of long"),
     (re.compile(r"Overflow on abs\("), "abs() of the smallest long"),
     (re.compile(r"Overflow in (?:negation|unary minus)|Overflow on negat"), "negating the smallest long"),

@@ -37,6 +37,12 @@ RUN_TIME_REFUSAL = "kqlrules-refuses: "
 # Kusto's datetime spans 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond
 # gives is not documented, so such an instant is refused wherever it surfaces.
 DATETIME_OUT_OF_RANGE = "a datetime outside the range of datetime (0001-01-01 to 9999-12-31)"
+# The engine keeps Kusto's 100-ns ticks exactly in DuckDB's TIMESTAMP_NS, which spans less than Kusto's
+# datetime does (kqlrules.engine.types): an instant outside that span is refused, never wrapped or rounded.
+DATETIME_OUTSIDE_ENGINE = (
+    "a datetime outside 1677-09-21 00:12:43.1452242 to 2262-04-11 23:47:16.8547758 "
+    "(the span the local engine holds to the 100-ns tick)"
+)
 
 
 class RefusedAtRunTime(ValueError):

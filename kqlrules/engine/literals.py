@@ -6,8 +6,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from kqlrules.datetimes import tick_of, unix_ticks
+from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE, refusal_sql
 from kqlrules.engine.sql import Sql, quote_string
-from kqlrules.engine.types import DUCKDB_TYPES
+from kqlrules.engine.types import DUCKDB_TYPES, MAX_UNIX_TICKS, MIN_UNIX_TICKS
 
 
 def null_of(kusto_type: str) -> Sql:
@@ -37,8 +39,15 @@ def boolean(value: bool) -> Sql:
 
 
 def timestamp(value: datetime) -> Sql:
+    """A datetime constant, exact to the tick; one outside the span TIMESTAMP_NS holds is refused when the
+    query reaches it (kqlrules.engine.types)."""
     naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    return Sql(f"TIMESTAMP '{naive.isoformat(sep=' ')}'", "datetime", True, naive)
+    ticks = unix_ticks(naive)
+    if not MIN_UNIX_TICKS <= ticks <= MAX_UNIX_TICKS:
+        refused = f"CAST({refusal_sql(quote_string(DATETIME_OUTSIDE_ENGINE))} AS TIMESTAMP_NS)"
+        return Sql(refused, "datetime", True, naive)
+    text = naive.strftime("%Y-%m-%d %H:%M:%S") + f".{naive.microsecond * 10 + tick_of(naive):07d}"
+    return Sql(f"TIMESTAMP_NS '{text}'", "datetime", True, naive)
 
 
 def ticks(value: int) -> Sql:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from kqlrules.datetimes import from_unix_ticks_column
 from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, UnsupportedKql
 from kqlrules.table import Column, Table
+from kqlrules.timespan import from_ticks
 
 
 def _datetime(value: Any) -> Any:
@@ -19,14 +21,8 @@ def _datetime(value: Any) -> Any:
 
 
 def _timespan(value: Any) -> Any:
-    if value is None:
-        return None
-    ticks = int(value)
-    if ticks % 10:
-        # A result's timespan is a timedelta, which holds microseconds: rounding the last tick away would be
-        # a wrong answer (`print 1tick` as 0).
-        raise UnsupportedKql("a timespan finer than a microsecond in the result")
-    return timedelta(microseconds=ticks // 10)
+    # Ticks (100 ns), exact: a duration finer than a microsecond keeps its last tick (`TickTimedelta`).
+    return None if value is None else from_ticks(int(value))
 
 
 def _dynamic(value: Any) -> Any:
@@ -72,16 +68,10 @@ def to_table(columns: list[Column], rows: Sequence[Sequence[Any]]) -> Table:
     values = [list(column) for column in zip(*rows, strict=True)]
     for index, column in enumerate(columns[: len(values)]):
         if column.type == "datetime":
-            # combine() is several times faster than replace(tzinfo=...), and gives the same value.
-            combine = datetime.combine
+            # The engine reads datetimes out as 100-ns ticks from 1970 (LocalEngine._ticks_out).
             try:
-                values[index] = [
-                    None if v is None else combine(v.date(), v.time(), UTC) for v in values[index]
-                ]
-            except AttributeError:
-                # DuckDB hands back text for an instant outside years 1-9999: Kusto's datetime spans
-                # 0001-01-01 to 9999-12-31 (scalar-data-types/datetime.md); what arithmetic beyond gives is
-                # not documented.
+                values[index] = from_unix_ticks_column(values[index])
+            except OverflowError:
                 raise UnsupportedKql(DATETIME_OUT_OF_RANGE) from None
         elif column.type == "string":
             if None in values[index]:  # rare: DuckDB strings are mostly coalesced already

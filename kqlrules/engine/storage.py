@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import as_utc, format_datetime, from_unix_ticks, tick_of
+from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE, UnsupportedKql
 from kqlrules.engine.sql import quote_identifier
-from kqlrules.engine.types import DUCKDB_TYPES, TICKS_PER_MICROSECOND
+from kqlrules.engine.types import DUCKDB_TYPES, MAX_UNIX_TICKS, MIN_UNIX_TICKS
 from kqlrules.table import Column, Table
+from kqlrules.timespan import ticks
 
 
 def create_table(connection: Any, name: str, columns: list[Column]) -> None:
@@ -48,16 +51,23 @@ def _string(value: Any) -> Any:
 
 
 def _datetime(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
+    """A naive UTC datetime for a TIMESTAMP_NS column; text for one with a tick below the microsecond
+    (DuckDB reads a Python datetime to the microsecond). An instant the column cannot hold is refused."""
+    if not isinstance(value, datetime):
+        return value
+    if not _EARLIEST <= as_utc(value) <= _LATEST:
+        raise UnsupportedKql(f"the table value {format_datetime(value)}: {DATETIME_OUTSIDE_ENGINE}")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    tick = tick_of(value)
+    if tick:
+        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond * 10 + tick:07d}"
     return value
 
 
 def _timespan(value: Any) -> Any:
     if isinstance(value, timedelta):
-        return (
-            value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds
-        ) * TICKS_PER_MICROSECOND
+        return ticks(value)
     return value
 
 
@@ -65,4 +75,6 @@ def _dynamic(value: Any) -> Any:
     return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
 
 
+_EARLIEST = from_unix_ticks(MIN_UNIX_TICKS)
+_LATEST = from_unix_ticks(MAX_UNIX_TICKS)
 _TO_DUCKDB = {"string": _string, "datetime": _datetime, "timespan": _timespan, "dynamic": _dynamic}

@@ -76,7 +76,7 @@ class Translator:
     @property
     def now(self) -> Sql:
         self.uses_now = True
-        return Sql("CAST($now AS TIMESTAMP)", "datetime")
+        return Sql("CAST($now AS TIMESTAMP_NS)", "datetime")
 
     def unsupported(self, what: str) -> Exception:
         return self.position.unsupported(what)

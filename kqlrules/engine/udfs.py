@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
-from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RefusedAtRunTime
+from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, DATETIME_OUTSIDE_ENGINE, RefusedAtRunTime
 from kqlrules.engine.functions import (
     distributions,
     dynamic_runtime,
@@ -43,6 +43,7 @@ from kqlrules.engine.functions import (
 )
 from kqlrules.engine.functions.support import RUNTIME_REFUSAL
 from kqlrules.engine.operators.kvtext import parse_kv
+from kqlrules.engine.types import MAX_UNIX_TICKS, MIN_UNIX_TICKS
 from kqlrules.engine.windows import window_sessions
 from kqlrules.timespan import format_dotnet_ticks
 
@@ -51,16 +52,17 @@ _DOUBLE = "DOUBLE"
 _TEXT = "VARCHAR"
 _BOOL = "BOOLEAN"
 _TIME = "TIMESTAMP"
+_TICKS = "BIGINT"  # a datetime handed to Python as 100-ns ticks from 1970 (kql_ticks), exact to the tick
 
 # name, function, parameter types, return type
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
     ("kql_format_real", formatting.format_real, [_DOUBLE], _TEXT),
-    ("kql_format_datetime", formatting.format_datetime_iso, [_TIME], _TEXT),
+    ("kql_format_datetime", formatting.format_datetime_iso, [_TICKS], _TEXT),
     ("kql_format_timespan", format_dotnet_ticks, [_BIGINT], _TEXT),
-    ("kql_format_datetime_custom", formatting.format_datetime_custom, [_TIME, _TEXT], _TEXT),
+    ("kql_format_datetime_custom", formatting.format_datetime_custom, [_TICKS, _TEXT], _TEXT),
     ("kql_format_timespan_custom", formatting.format_timespan_custom, [_BIGINT, _TEXT], _TEXT),
     ("kql_dynamic_to_string", formatting.dynamic_to_string, [_TEXT], _TEXT),
-    ("kql_parse_datetime", parsing.parse_datetime, [_TEXT], _TIME),
+    ("kql_parse_datetime_ticks", parsing.parse_datetime_ticks, [_TEXT], _TICKS),
     ("kql_parse_timespan", parsing.parse_timespan_ticks, [_TEXT], _BIGINT),
     ("kql_parse_long", parsing.parse_long, [_TEXT], _BIGINT),
     ("kql_text_to_long", parsing.text_to_long, [_TEXT, _BOOL], _BIGINT),
@@ -100,11 +102,20 @@ PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
 
 # Kusto's modulo is never negative: 0 <= N % D < abs(D).
 SQL_MACROS = [
-    # Ticks (100 ns, Kusto's unit) to the engine's microseconds, refusing a remainder rather than dropping it.
-    "CREATE OR REPLACE MACRO kql_whole_microseconds(t) AS (CASE WHEN CAST(t AS BIGINT) % 10 <> 0 THEN "
-    "error('" + RUNTIME_REFUSAL + "a datetime finer than a microsecond (Kusto keeps 100-ns ticks)') "
-    "ELSE CAST(t AS BIGINT) // 10 END)",
     "CREATE OR REPLACE MACRO kql_mod(n, d) AS ((n % abs(d)) + abs(d)) % abs(d)",
+    # Integer division rounded down (DuckDB's `//` rounds toward zero), for a positive divisor.
+    "CREATE OR REPLACE MACRO kql_floor_div(n, d) AS (n - kql_mod(n, d)) // d",
+    # A datetime (TIMESTAMP_NS, or a TIMESTAMP from DuckDB's own date functions) as Kusto's 100-ns ticks,
+    # counted from 1970-01-01; and back, refusing an instant TIMESTAMP_NS cannot hold (kqlrules.engine.types).
+    "CREATE OR REPLACE MACRO kql_ticks(ts) AS (epoch_ns(CAST(ts AS TIMESTAMP_NS)) // 100)",
+    "CREATE OR REPLACE MACRO kql_from_ticks(t) AS (CASE "
+    f"WHEN CAST(t AS BIGINT) BETWEEN {MIN_UNIX_TICKS} AND {MAX_UNIX_TICKS} "
+    "THEN make_timestamp_ns(CAST(t AS BIGINT) * 100) "
+    "WHEN t IS NOT NULL THEN error('" + RUNTIME_REFUSAL + DATETIME_OUTSIDE_ENGINE + "') END)",
+    # DuckDB's calendar functions (year(), date_trunc(), strftime() ...) read a TIMESTAMP_NS rounded to the
+    # microsecond, which can move 23:59:59.9999999 into the next day: they are given the instant cut down to
+    # its microsecond instead, which is in the same second, day, month and year.
+    "CREATE OR REPLACE MACRO kql_floor_us(ts) AS make_timestamp(kql_floor_div(kql_ticks(ts), 10))",
     "CREATE OR REPLACE MACRO kql_real_mod(n, d) AS n - abs(d) * floor(n / abs(d))",
     # Nearest-rank percentile of a sorted list: the value at rank ceil(p * N), at least the first.
     "CREATE OR REPLACE MACRO kql_nearest_rank(l, p) AS "

@@ -139,11 +139,12 @@ def row_window_session(t: Translator, node: Node, row: Row) -> Sql:
     rows = _segments(
         t,
         window,
-        [("__kql_t", Sql(f"epoch_us({value.text})", "long"))],
+        [("__kql_t", Sql(f"kql_ticks({value.text})", "long"))],
         args[3] if len(args) > 3 else None,
     )
-    first_us = f"kql_whole_microseconds({from_first.text})"
-    between_us = f"kql_whole_microseconds({between.text})"
+    # On ticks (100 ns), Kusto's unit of both datetime and timespan.
+    first_us = f"CAST({from_first.text} AS BIGINT)"
+    between_us = f"CAST({between.text} AS BIGINT)"
     listed = t.ctes.add(
         f"SELECT list(o ORDER BY o) AS os, kql_window_sessions(list(__kql_t ORDER BY o), "
         f"list(__kql_r ORDER BY o), {first_us}, {between_us}) AS ss FROM {rows.name}",
@@ -151,7 +152,7 @@ def row_window_session(t: Translator, node: Node, row: Row) -> Sql:
     )
     starts = t.ctes.add(f"SELECT unnest(os) AS o, unnest(ss) AS s FROM {listed.name}", [])
     sessions = t.ctes.add(
-        f"SELECT o, make_timestamp(s) AS v FROM {starts.name}",
+        f"SELECT o, kql_from_ticks(s) AS v FROM {starts.name}",
         [],
     )
     t.guard(
@@ -165,7 +166,7 @@ def row_window_session(t: Translator, node: Node, row: Row) -> Sql:
 def window_sessions(
     values: list[int | None], restarts: list[bool], first: int, between: int
 ) -> list[int | None]:
-    """Each row's session start (microseconds), the rows in order; None for a null value, and from a row
+    """Each row's session start (ticks), the rows in order; None for a null value, and from a row
     whose distance to the session's start or to the previous row is exactly its bound (undocumented) on."""
     starts: list[int | None] = []
     start: int | None = None  # None once unknown: until the next restart

@@ -26,6 +26,7 @@ from typing import Any
 
 from kqlrules.engine.functions.parsing import parse_datetime, parse_timespan_ticks
 from kqlrules.table import Table
+from kqlrules.timespan import ticks
 
 NOT_COMPARABLE = ("nondeterministic", "output_elided", "environment-dependent", "ragged_table")
 # A documented cell whose contents the page elides (`{"type": "Polygon", "coordinates": [ ... ]}`) is an
@@ -289,7 +290,7 @@ def canonical(value: Any, kind: str, loose_sets: bool = False) -> Any:
     if kind == "datetime" and isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if kind == "timespan" and isinstance(value, timedelta):
-        return (value.days * 86_400 + value.seconds) * 10_000_000 + value.microseconds * 10
+        return ticks(value)
     if kind == "dynamic":
         return _structure(_rings_from_lowest_vertex(value), loose_sets)
     if kind == "string":

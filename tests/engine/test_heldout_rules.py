@@ -96,7 +96,8 @@ def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
         engine.query(f"{ROWS} | where * !has 'cow'")
 
 
-# scalar-data-types/datetime.md: datetimes end at 9999-12-31; an instant past it is refused, not a crash.
+# scalar-data-types/datetime.md: datetimes end at 9999-12-31; an instant past it (and one past 2262, where the
+# engine's TIMESTAMP_NS ends) is refused, not a crash.
 @pytest.mark.parametrize(
     "kql",
     [
@@ -108,7 +109,7 @@ def test_star_with_a_negated_operator_is_refused(engine: LocalEngine) -> None:
     ],
 )
 def test_a_datetime_past_the_year_9999_is_refused(engine: LocalEngine, kql: str) -> None:
-    with pytest.raises(UnsupportedKql, match="outside the range of datetime"):
+    with pytest.raises(UnsupportedKql, match="a datetime outside"):
         engine.query(kql)
 
 

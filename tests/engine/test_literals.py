@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kqlrules.datetimes import with_tick
 from kqlrules.engine import LocalEngine, UnsupportedKql
+from kqlrules.timespan import from_ticks
 
 Literal = tuple[str, Any]  # (text, expected value as the engine returns it)
 
@@ -94,11 +96,26 @@ def clocks(draw: st.DrawFn) -> Literal:
         draw(st.integers(0, 59)),
         draw(st.integers(0, 59)),
     )
-    micros = draw(st.integers(0, 999_999))
-    fraction = f"{micros:06d}" + draw(st.sampled_from(["", "0"]))  # up to 7 digits, the tick
+    ticks = draw(st.integers(0, 9_999_999))
+    fraction = f"{ticks:07d}"  # seven digits: the tick (100 ns)
+    if ticks % 10 == 0 and draw(st.booleans()):
+        fraction = fraction[:6]
     text = f"time({days}.{hours:02d}:{minutes:02d}:{seconds:02d}.{fraction})"
-    expected = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, microseconds=micros)
-    return text, expected
+    whole = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return text, from_ticks(whole * 10_000_000 + ticks)
+
+
+@st.composite
+def datetimes(draw: st.DrawFn) -> Literal:
+    """A datetime to the tick, within the span the engine holds (1677-09-21 .. 2262-04-11)."""
+    day = draw(st.dates(min_value=date(1678, 1, 1), max_value=date(2261, 12, 31)))
+    hours, minutes, seconds = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
+    ticks = draw(st.integers(0, 9_999_999))
+    clock = f"{hours:02d}:{minutes:02d}:{seconds:02d}.{ticks:07d}"
+    text = draw(st.sampled_from([f"datetime({day} {clock})", f"datetime({day}T{clock}Z)"]))
+    micros, tick = divmod(ticks, 10)
+    value = datetime(day.year, day.month, day.day, hours, minutes, seconds, micros, tzinfo=UTC)
+    return text, with_tick(value, tick)
 
 
 @st.composite
@@ -164,6 +181,7 @@ LITERALS = st.one_of(
     st.sampled_from(SPECIAL_REALS),
     timespans(),
     clocks(),
+    datetimes(),
     days(),
     bools(),
     guids(),

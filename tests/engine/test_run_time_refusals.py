@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from kqlrules.engine import LocalEngine, UnsupportedKql
+from kqlrules.timespan import ticks
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +37,9 @@ def test_the_refusal_is_reported_with_the_unsupported_kind(engine: LocalEngine) 
     assert refused.value.kind == "unsupported"
 
 
-def test_make_datetime_of_a_second_finer_than_a_microsecond_is_refused(engine: LocalEngine) -> None:
-    with pytest.raises(UnsupportedKql, match="finer than a microsecond"):
-        engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.1234567)")
+def test_make_datetime_of_a_second_finer_than_a_tick_is_refused(engine: LocalEngine) -> None:
+    with pytest.raises(UnsupportedKql, match="finer than a 100-ns tick"):
+        engine.query("print make_datetime(2017, 10, 1, 12, 10, 0.12345678)")
 
 
 def test_make_datetime_of_whole_microseconds_answers(engine: LocalEngine) -> None:
@@ -44,9 +47,11 @@ def test_make_datetime_of_whole_microseconds_answers(engine: LocalEngine) -> Non
     assert value.microsecond == 123456
 
 
-def test_a_result_timespan_finer_than_a_microsecond_is_refused(engine: LocalEngine) -> None:
-    with pytest.raises(UnsupportedKql, match="timespan finer than a microsecond"):
-        engine.query("print 1tick")
+def test_a_result_timespan_finer_than_a_microsecond_keeps_its_tick(engine: LocalEngine) -> None:
+    # scalar-data-types/timespan.md: a timespan counts 100-ns ticks; `1tick` is one of them, not zero.
+    (value,) = engine.query("print 1tick").rows[0]
+    assert ticks(value) == 1
+    assert value != timedelta(0)
 
 
 def test_a_result_timespan_of_whole_microseconds_answers(engine: LocalEngine) -> None:

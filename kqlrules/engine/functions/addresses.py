@@ -228,7 +228,7 @@ def hash_xxhash64(ctx: TranslationContext, call: Call) -> Sql:
     if value.type == "string":
         return Sql(fn("kql_hash_text", value, mod), "long")
     if value.type == "datetime":
-        return Sql(fn("kql_hash_ticks", f"epoch_us({value})", mod), "long")
+        return Sql(fn("kql_hash_ticks", f"kql_ticks({value})", mod), "long")
     raise ctx.unsupported(f"{call.name}() of a {value.type} value (its byte encoding is not confirmed)")
 
 

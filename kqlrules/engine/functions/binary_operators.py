@@ -17,8 +17,8 @@ from kqlrules.engine.functions.support import (
     as_real,
     as_string,
     coerce,
-    interval_from_ticks,
     numeric_result_type,
+    shift_datetime,
     ticks_between,
 )
 from kqlrules.engine.sql import Sql, quote_string
@@ -116,12 +116,14 @@ def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql
             # are doubles, whose arithmetic would answer 0.30000000000000004.
             raise ctx.unsupported(f"arithmetic ({op}) on decimal values")
         return _numeric(left, right, op)
+    # Both datetime and timespan count 100-ns ticks (scalar-data-types/datetime.md, timespan.md): the sum is
+    # exact to the tick.
     if op == "+" and kinds == ("datetime", "timespan"):
-        return Sql(f"({left} + {interval_from_ticks(right)})", "datetime")
+        return Sql(shift_datetime(left, right), "datetime")
     if op == "+" and kinds == ("timespan", "datetime"):
-        return Sql(f"({right} + {interval_from_ticks(left)})", "datetime")
+        return Sql(shift_datetime(right, left), "datetime")
     if op == "-" and kinds == ("datetime", "timespan"):
-        return Sql(f"({left} - {interval_from_ticks(right)})", "datetime")
+        return Sql(shift_datetime(left, f"-({right})"), "datetime")
     if op == "-" and kinds == ("datetime", "datetime"):
         return Sql(ticks_between(left, right), "timespan")
     if kinds == ("timespan", "timespan"):

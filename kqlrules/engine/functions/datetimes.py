@@ -1,9 +1,11 @@
 """Datetime and timespan functions: now/ago, datetime_add/diff/part, startof*, bin/floor/bin_at, format_*,
 make_datetime/make_timespan, unixtime_*_todatetime, the get* parts.
 
-Datetimes are naive UTC TIMESTAMPs (microseconds); timespans BIGINT ticks (100 ns). Kusto bins datetimes
-from 0001-01-01, so bins are computed on ticks since that instant. The `endof*` functions answer one tick
-before the next period, which a microsecond TIMESTAMP cannot hold: refused, not answered 900 ns early.
+Datetimes are naive UTC TIMESTAMP_NS values and timespans BIGINT ticks, both exact to Kusto's 100-ns tick
+(scalar-data-types/datetime.md, timespan.md). Arithmetic, bins, differences and sub-second parts are computed
+on ticks (`kql_ticks`); DuckDB's calendar functions round a TIMESTAMP_NS to the microsecond, so they are
+given the instant cut down to its microsecond (`calendar_timestamp`), which lies in the same second. Kusto
+bins datetimes from 0001-01-01, so bins are computed on ticks since that instant.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from kqlrules.engine.functions.support import (
     arity,
     as_long,
     as_real,
+    calendar_timestamp,
     constant_string,
     datetime_from_ticks,
+    epoch_ticks,
     fn,
-    interval_from_ticks,
     never_null,
+    shift_datetime,
+    ticks_between,
 )
 from kqlrules.engine.sql import Sql
 
@@ -45,7 +50,7 @@ def _datetime_arg(ctx: TranslationContext, call: Call, value: Sql) -> Sql:
 def now(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 0, 1)
     if args:
-        return Sql(f"({ctx.now} + {interval_from_ticks(args[0])})", "datetime")
+        return Sql(shift_datetime(ctx.now, args[0]), "datetime")
     return Sql(str(ctx.now), "datetime")
 
 
@@ -54,24 +59,20 @@ def ago(ctx: TranslationContext, call: Call) -> Sql:
     (span,) = arity(ctx, call, 1)
     if span.type != "timespan":
         raise ctx.unsupported(f"ago() of a {span.type} value")
-    return Sql(f"({ctx.now} - {interval_from_ticks(span)})", "datetime")
+    return Sql(shift_datetime(ctx.now, f"-({span})"), "datetime")
 
 
-_ADD_UNITS = {
-    "year": "to_years({n})",
-    "quarter": "to_months(3 * {n})",
-    "month": "to_months({n})",
-    "week": "to_weeks({n})",
-    "day": "to_days({n})",
-    "hour": "to_hours({n})",
-    "minute": "to_minutes({n})",
-    "second": "to_seconds({n})",
-    "millisecond": "to_milliseconds({n})",
-    "microsecond": "to_microseconds({n})",
-    # Nanoseconds that are not whole ticks become one stray tick, which kql_whole_microseconds refuses.
-    "nanosecond": (
-        "to_microseconds(kql_whole_microseconds(CASE WHEN ({n}) % 100 = 0 THEN ({n}) // 100 ELSE 1 END))"
-    ),
+# datetime_add(): calendar units move the date (DuckDB's month arithmetic keeps the nanoseconds and clamps
+# the day to the month's last, as Kusto does); the others are a fixed count of 100-ns ticks.
+_ADD_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+_ADD_TICKS = {
+    "week": 7 * TICKS_PER_DAY,
+    "day": TICKS_PER_DAY,
+    "hour": 3600 * TICKS_PER_SECOND,
+    "minute": 60 * TICKS_PER_SECOND,
+    "second": TICKS_PER_SECOND,
+    "millisecond": 10_000,
+    "microsecond": 10,
 }
 
 
@@ -84,16 +85,20 @@ def _part(ctx: TranslationContext, call: Call, value: Sql) -> str:
 def datetime_add(ctx: TranslationContext, call: Call) -> Sql:
     part_arg, amount, value = arity(ctx, call, 3)
     part = _part(ctx, call, part_arg)
-    if part not in _ADD_UNITS:
+    if part not in _ADD_MONTHS and part not in _ADD_TICKS and part != "nanosecond":
         raise ctx.error(f"datetime_add(): unknown part {part!r}")
-    interval = _ADD_UNITS[part].format(n=f"CAST({as_long(amount)} AS BIGINT)")
-    if part == "year":
-        interval = f"to_months(12 * CAST({as_long(amount)} AS INTEGER))"
-    elif part in ("quarter", "month"):
-        interval = interval.replace(
-            f"CAST({as_long(amount)} AS BIGINT)", f"CAST({as_long(amount)} AS INTEGER)"
-        )
-    return Sql(f"({_datetime_arg(ctx, call, value)} + {interval})", "datetime")
+    amount_sql = f"CAST({as_long(amount)} AS BIGINT)"
+    moved = _datetime_arg(ctx, call, value)
+    if part in _ADD_MONTHS:
+        months = f"to_months(CAST({_ADD_MONTHS[part]} * {amount_sql} AS INTEGER))"
+        return Sql(f"CAST(({moved} + {months}) AS TIMESTAMP_NS)", "datetime")
+    if part == "nanosecond":
+        # A count of nanoseconds that is not whole ticks has no datetime to land on: refused on its row.
+        refuse = refusal_sql("'datetime_add() of nanoseconds that are not whole 100-ns ticks'")
+        ticks = f"(CASE WHEN {amount_sql} % 100 = 0 THEN {amount_sql} // 100 ELSE {refuse} END)"
+    else:
+        ticks = f"({amount_sql} * {_ADD_TICKS[part]})"
+    return Sql(shift_datetime(moved, ticks), "datetime")
 
 
 def _week_start(value: Sql | str) -> str:
@@ -101,28 +106,40 @@ def _week_start(value: Sql | str) -> str:
     return f"(CAST({value} AS DATE) - CAST(dayofweek({value}) AS INTEGER))"
 
 
+# datetime_diff(): how many period boundaries lie between the two instants (datetime-diff-function.md:
+# `datetime_diff('second', 23:00:10.100, 23:00:00.900)` is 10). Fixed periods count on ticks since 0001-01-01
+# (never negative, so `//` rounds down), the calendar ones on the dates.
+_DIFF_TICKS = {
+    "day": TICKS_PER_DAY,
+    "hour": 3600 * TICKS_PER_SECOND,
+    "minute": 60 * TICKS_PER_SECOND,
+    "second": TICKS_PER_SECOND,
+    "millisecond": 10_000,
+    "microsecond": 10,
+}
+
+
 @scalar("datetime_diff")
 def datetime_diff(ctx: TranslationContext, call: Call) -> Sql:
     part_arg, later, earlier = arity(ctx, call, 3)
     part = _part(ctx, call, part_arg)
     a, b = _datetime_arg(ctx, call, later), _datetime_arg(ctx, call, earlier)
-    if part == "week":
-        return Sql(f"CAST(date_diff('day', {_week_start(b)}, {_week_start(a)}) // 7 AS BIGINT)", "long")
     if part == "nanosecond":
-        return Sql(f"CAST(date_diff('microsecond', {b}, {a}) * 1000 AS BIGINT)", "long")
-    if part not in (
-        "year",
-        "quarter",
-        "month",
-        "day",
-        "hour",
-        "minute",
-        "second",
-        "millisecond",
-        "microsecond",
-    ):
+        return Sql(f"({ticks_between(a, b)} * 100)", "long")
+    if part in _DIFF_TICKS:
+        size = _DIFF_TICKS[part]
+        return Sql(f"({_ticks_from_origin(a)} // {size} - {_ticks_from_origin(b)} // {size})", "long")
+    ca, cb = calendar_timestamp(a), calendar_timestamp(b)
+    if part == "week":
+        return Sql(f"CAST(date_diff('day', {_week_start(cb)}, {_week_start(ca)}) // 7 AS BIGINT)", "long")
+    if part not in ("year", "quarter", "month"):
         raise ctx.error(f"datetime_diff(): unknown part {part!r}")
-    return Sql(f"CAST(date_diff('{part}', {b}, {a}) AS BIGINT)", "long")
+    return Sql(f"CAST(date_diff('{part}', {cb}, {ca}) AS BIGINT)", "long")
+
+
+def _ticks_from_origin(value: Sql | str) -> str:
+    """Ticks since 0001-01-01, Kusto's origin of datetime."""
+    return f"({epoch_ticks(value)} + {TICKS_TO_UNIX_EPOCH})"
 
 
 _PARTS = {
@@ -137,9 +154,13 @@ _PARTS = {
     "hour": "hour({d})",
     "minute": "minute({d})",
     "second": "second({d})",
-    "millisecond": "(microsecond({d}) // 1000 % 1000)",
-    "microsecond": "(microsecond({d}) % 1000000)",
-    "nanosecond": "(microsecond({d}) % 1000000 * 1000)",
+}
+# The fraction of the second, to the tick (datetime-part-function.md: millisecond 0-999, microsecond
+# 0-999999, nanosecond 0-999999999).
+_FRACTION_PARTS = {
+    "millisecond": "(kql_mod({t}, 10000000) // 10000)",
+    "microsecond": "(kql_mod({t}, 10000000) // 10)",
+    "nanosecond": "(kql_mod({t}, 10000000) * 100)",
 }
 
 
@@ -147,16 +168,20 @@ _PARTS = {
 def datetime_part(ctx: TranslationContext, call: Call) -> Sql:
     part_arg, value = arity(ctx, call, 2)
     part = _part(ctx, call, part_arg)
+    moment = _datetime_arg(ctx, call, value)
+    if part in _FRACTION_PARTS:
+        return Sql(f"CAST({_FRACTION_PARTS[part].format(t=epoch_ticks(moment))} AS INTEGER)", "int")
     if part not in _PARTS:
         raise ctx.error(f"datetime_part(): unknown part {part!r}")
-    return Sql(f"CAST({_PARTS[part].format(d=_datetime_arg(ctx, call, value))} AS INTEGER)", "int")
+    return Sql(f"CAST({_PARTS[part].format(d=calendar_timestamp(moment))} AS INTEGER)", "int")
 
 
 def _getter(template: str, kind: str = "int") -> ScalarTranslator:
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         duck = "INTEGER" if kind == "int" else "BIGINT"
-        return Sql(f"CAST({template.format(d=_datetime_arg(ctx, call, value))} AS {duck})", kind)
+        moment = calendar_timestamp(_datetime_arg(ctx, call, value))
+        return Sql(f"CAST({template.format(d=moment)} AS {duck})", kind)
 
     return translate
 
@@ -173,24 +198,30 @@ scalar("week_of_year", "weekofyear")(_getter("weekofyear({d})"))
 def dayofweek(ctx: TranslationContext, call: Call) -> Sql:
     """The days since the preceding Sunday, as a timespan."""
     (value,) = arity(ctx, call, 1)
-    return Sql(
-        f"(CAST(dayofweek({_datetime_arg(ctx, call, value)}) AS BIGINT) * {TICKS_PER_DAY})", "timespan"
-    )
+    moment = calendar_timestamp(_datetime_arg(ctx, call, value))
+    return Sql(f"(CAST(dayofweek({moment}) AS BIGINT) * {TICKS_PER_DAY})", "timespan")
 
 
-def _start_of(unit: str) -> ScalarTranslator:
+def _start_of(unit: str, end: bool = False) -> ScalarTranslator:
+    """startof*(date [, offset]); endof*() is the last tick before the next period's start
+    (endofday-function.md: `endofday(datetime(2017-01-01 10:10:17))` is 2017-01-01 23:59:59.9999999)."""
+
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         args = arity(ctx, call, 1, 2)
-        value = _datetime_arg(ctx, call, args[0])
+        value = calendar_timestamp(_datetime_arg(ctx, call, args[0]))
         if unit == "week":
             start = f"CAST({_week_start(value)} AS TIMESTAMP)"
         else:
             start = f"date_trunc('{unit}', {value})"
-        if len(args) == 2:
-            offset = f"CAST({as_long(args[1])} AS INTEGER)"
+        offset = f"CAST({as_long(args[1])} AS INTEGER)" if len(args) == 2 else "0"
+        if end:
+            offset = f"({offset} + 1)"
+        if len(args) == 2 or end:
             step = {"day": "to_days", "week": "to_weeks", "month": "to_months", "year": "to_years"}[unit]
             start = f"({start} + {step}({offset}))"
-        return Sql(f"CAST({start} AS TIMESTAMP)", "datetime")
+        if end:
+            return Sql(datetime_from_ticks(f"({epoch_ticks(start)} - 1)"), "datetime")
+        return Sql(f"CAST({start} AS TIMESTAMP_NS)", "datetime")
 
     return translate
 
@@ -199,11 +230,10 @@ scalar("startofday")(_start_of("day"))
 scalar("startofweek")(_start_of("week"))
 scalar("startofmonth")(_start_of("month"))
 scalar("startofyear")(_start_of("year"))
-
-
-@scalar("endofday", "endofweek", "endofmonth", "endofyear")
-def end_of(ctx: TranslationContext, call: Call) -> Sql:
-    raise ctx.unsupported(f"{call.name}() (its last tick, 100 ns before the next period, needs nanoseconds)")
+scalar("endofday")(_start_of("day", end=True))
+scalar("endofweek")(_start_of("week", end=True))
+scalar("endofmonth")(_start_of("month", end=True))
+scalar("endofyear")(_start_of("year", end=True))
 
 
 def bin_value(ctx: TranslationContext, call: Call, value: Sql, size: Sql) -> Sql:
@@ -215,7 +245,7 @@ def bin_value(ctx: TranslationContext, call: Call, value: Sql, size: Sql) -> Sql
     if value.type == "datetime":
         if size.type != "timespan":
             raise ctx.unsupported(f"{call.name}() of a datetime by a {size.type}")
-        ticks = f"(epoch_us({value}) * 10 + {TICKS_TO_UNIX_EPOCH})"
+        ticks = _ticks_from_origin(value)
         binned = f"({ticks} - kql_mod({ticks}, {size}) - {TICKS_TO_UNIX_EPOCH})"
         return Sql(f"(CASE WHEN {size} > 0 THEN {datetime_from_ticks(binned)} END)", "datetime")
     if value.type == "timespan":
@@ -241,9 +271,9 @@ def bin_(ctx: TranslationContext, call: Call) -> Sql:
 def bin_at(ctx: TranslationContext, call: Call) -> Sql:
     value, size, fixed = arity(ctx, call, 3)
     if value.type == "datetime" and fixed.type == "datetime":
-        offset = Sql(f"((epoch_us({value}) - epoch_us({fixed})) * 10)", "timespan")
+        offset = Sql(ticks_between(value, fixed), "timespan")
         binned = bin_value(ctx, call, offset, size)
-        return Sql(f"({fixed} + {interval_from_ticks(binned)})", "datetime")
+        return Sql(shift_datetime(fixed, binned), "datetime")
     if value.type == "timespan" and fixed.type == "timespan":
         binned = bin_value(ctx, call, Sql(f"({value} - {fixed})", "timespan"), size)
         return Sql(f"({fixed} + {binned})", "timespan")
@@ -261,7 +291,7 @@ def format_datetime(ctx: TranslationContext, call: Call) -> Sql:
     pattern = constant_string(ctx, call, fmt, "format")
     if datetime_format_tokens(pattern) is None:
         raise ctx.unsupported(f"format_datetime() with the format {pattern!r}")
-    return never_null(fn("kql_format_datetime_custom", _datetime_arg(ctx, call, value), fmt))
+    return never_null(fn("kql_format_datetime_custom", epoch_ticks(_datetime_arg(ctx, call, value)), fmt))
 
 
 @scalar("format_timespan")
@@ -288,17 +318,15 @@ def make_datetime(ctx: TranslationContext, call: Call) -> Sql:
     seconds = f"CAST({as_real(args[5])} AS DOUBLE)" if len(args) >= 6 else "0.0"
     if len(args) == 7:
         seconds = f"({seconds} + {as_real(args[6])} / 10000000.0)"
-    # Whole seconds first, then the fraction in ticks. A fraction that is not a whole number of microseconds
-    # (the engine's resolution), or not a whole number of ticks (Kusto's rounding is not documented), is
-    # refused on the row that has it rather than truncated.
+    # Whole seconds first, then the fraction in ticks (make-datetime-function.md: seconds to 7 digits). A
+    # fraction that is not a whole number of ticks (Kusto's rounding is not documented) is refused on the
+    # row that has it rather than rounded.
     whole = f"make_timestamp({', '.join(parts)}, floor({seconds}))"
     ticks = f"(({seconds} - floor({seconds})) * 10000000.0)"
-    exact = f"(abs({ticks} - round({ticks})) < 1e-3 AND CAST(round({ticks}) AS BIGINT) % 10 = 0)"
-    refuse = refusal_sql("'make_datetime() of a second finer than a microsecond'")
-    fraction = f"to_microseconds(CAST(round({ticks}) AS BIGINT) // 10)"
-    return Sql(
-        f"(CASE WHEN {ticks} IS NULL OR {exact} THEN TRY({whole} + {fraction}) ELSE {refuse} END)", "datetime"
-    )
+    exact = f"(abs({ticks} - round({ticks})) < 1e-3)"
+    refuse = refusal_sql("'make_datetime() of a second finer than a 100-ns tick'")
+    moved = shift_datetime(f"TRY({whole})", f"CAST(round({ticks}) AS BIGINT)")
+    return Sql(f"(CASE WHEN {ticks} IS NULL OR {exact} THEN {moved} ELSE {refuse} END)", "datetime")
 
 
 @scalar("make_timespan")
@@ -315,12 +343,20 @@ def make_timespan(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"TRY_CAST(round({' + '.join(terms)}) AS BIGINT)", "timespan")
 
 
-def _unixtime(ticks_per_unit: float) -> ScalarTranslator:
+def _unixtime(ticks_per_unit: int | float) -> ScalarTranslator:
+    """unixtime_*_todatetime(): a whole number of units is converted in integers (exact to the tick: a
+    double cannot hold 1546300800000000100 ns), a real one through a double, truncated to the tick."""
+
     def translate(ctx: TranslationContext, call: Call) -> Sql:
         (value,) = arity(ctx, call, 1)
         if value.type not in NUMERIC_TYPES and value.type != "dynamic":
             raise ctx.unsupported(f"{call.name}() of a {value.type} value")
-        ticks = f"CAST(trunc({as_real(value)} * {ticks_per_unit}) AS BIGINT)"
+        if value.type in INTEGER_TYPES and isinstance(ticks_per_unit, int):
+            ticks = f"({as_long(value)} * {ticks_per_unit})"
+        elif value.type in INTEGER_TYPES:
+            ticks = f"({as_long(value)} // {round(1 / ticks_per_unit)})"
+        else:
+            ticks = f"CAST(trunc({as_real(value)} * {ticks_per_unit}) AS BIGINT)"
         return Sql(datetime_from_ticks(ticks), "datetime")
 
     return translate
@@ -334,16 +370,22 @@ scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))
 
 @scalar("datetime_utc_to_local")
 def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
-    """The wall-clock time in an IANA time zone (DuckDB's ICU time zone data)."""
+    """The wall-clock time in an IANA time zone (DuckDB's ICU time zone data): the zone's offset at the
+    instant, added to the instant's ticks."""
     value, zone = arity(ctx, call, 2)
-    instant = f"timezone('UTC', {_datetime_arg(ctx, call, value)})"
-    return Sql(f"CAST(timezone({zone}, {instant}) AS TIMESTAMP)", "datetime")
+    moment = _datetime_arg(ctx, call, value)
+    floor = calendar_timestamp(moment)
+    local = f"CAST(timezone({zone}, timezone('UTC', {floor})) AS TIMESTAMP)"
+    return Sql(shift_datetime(moment, ticks_between(local, floor)), "datetime")
 
 
 @scalar("datetime_local_to_utc")
 def datetime_local_to_utc(ctx: TranslationContext, call: Call) -> Sql:
     value, zone = arity(ctx, call, 2)
-    return Sql(f"CAST(kql_local_to_utc({_datetime_arg(ctx, call, value)}, {zone}) AS TIMESTAMP)", "datetime")
+    moment = _datetime_arg(ctx, call, value)
+    floor = calendar_timestamp(moment)
+    utc = f"CAST(kql_local_to_utc({floor}, {zone}) AS TIMESTAMP)"
+    return Sql(shift_datetime(moment, ticks_between(utc, floor)), "datetime")
 
 
 @scalar("around")
@@ -351,7 +393,7 @@ def around(ctx: TranslationContext, call: Call) -> Sql:
     """Whether a value lies within `delta` of `center` (bounds included)."""
     value, center, delta = arity(ctx, call, 3)
     if value.type == "datetime" and center.type == "datetime" and delta.type == "timespan":
-        distance = f"abs((epoch_us({value}) - epoch_us({center})) * 10)"
+        distance = f"abs({ticks_between(value, center)})"
         return Sql(f"({distance} <= {delta})", "bool")
     if value.type == "timespan" and center.type == "timespan" and delta.type == "timespan":
         return Sql(f"(abs({value} - {center}) <= {delta})", "bool")

@@ -17,7 +17,6 @@ from kqlrules.engine.functions.support import (
     as_real,
     as_string,
     fn,
-    interval_from_ticks,
     never_null,
 )
 from kqlrules.engine.sql import Sql
@@ -235,7 +234,8 @@ def range_(ctx: TranslationContext, call: Call) -> Sql:
         step = args[2] if len(args) == 3 else Sql("864000000000", "timespan")
         if step.type != "timespan":
             raise ctx.unsupported(f"range() of datetimes by a {step.type}")
-        series = f"generate_series({start}, {stop}, {interval_from_ticks(step)})"
+        # On ticks, so that every element is exact to the tick.
+        series = f"generate_series(kql_ticks({start}), kql_ticks({stop}), {step})"
         return _json(f"to_json(list_transform({series}, lambda t: kql_format_datetime(t)))")
     if start.type == "timespan" and stop.type == "timespan":
         step = args[2] if len(args) == 3 else Sql("36000000000", "timespan")

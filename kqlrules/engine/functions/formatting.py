@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime
 from typing import Any
 
+from kqlrules.datetimes import from_unix_ticks, tick_of
 from kqlrules.timespan import split_ticks
 
 
@@ -52,13 +52,16 @@ def _shortest_digits(value: float) -> tuple[str, int]:
     return stripped, -(len(fraction) - len(stripped)) - 1
 
 
-def format_datetime_iso(value: datetime) -> str:
-    """ISO 8601 with seven fraction digits, as Kusto's `tostring()` prints: `2017-10-15T12:00:00.0000000Z`.
+def format_datetime_iso(ticks: int) -> str:
+    """ISO 8601 with seven fraction digits, as Kusto's `tostring()` prints: `2017-10-15T12:00:00.0000000Z`;
+    `ticks` counts 100 ns from 1970 (`kql_ticks`).
 
     (The reference's `reverse()` and `hash_md5()` examples show the fraction is printed even when zero.)
     """
+    value = from_unix_ticks(ticks)
     # The year always has four digits: glibc's `%Y` writes year 50 as `50`.
-    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}0Z"
+    seconds = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
+    return seconds + f".{value.microsecond * 10 + tick_of(value):07d}Z"
 
 
 def dynamic_to_string(text: str) -> str:
@@ -127,9 +130,12 @@ def _fraction(ticks_fraction: int, token: str) -> str:
     return digits.rstrip("0") if token[0] == "F" else digits
 
 
-def format_datetime_custom(value: datetime, fmt: str) -> str:
+def format_datetime_custom(ticks: int, fmt: str) -> str:
+    """`format_datetime()` of the instant `ticks` (100 ns from 1970): `f`..`fffffff` print the fraction's
+    first digits, to the tick (format-datetime-function.md)."""
     tokens = datetime_format_tokens(fmt) or []
-    fraction = value.microsecond * 10
+    value = from_unix_ticks(ticks)
+    fraction = value.microsecond * 10 + tick_of(value)
     hour12 = value.hour % 12 or 12
     parts = {
         "yyyy": f"{value.year:04d}",

@@ -12,7 +12,9 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from kqlrules.engine.errors import RefusedAtRunTime
+from kqlrules.datetimes import unix_ticks, with_tick
+from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE, RefusedAtRunTime
+from kqlrules.engine.types import MAX_UNIX_TICKS, MIN_UNIX_TICKS
 from kqlrules.timespan import TimespanError, parse_timespan
 
 TICKS_PER_SECOND = 10_000_000
@@ -57,7 +59,7 @@ def parse_datetime(text: str) -> datetime | None:
     try:
         if match:
             groups = match.groupdict()
-            fraction = _whole_microseconds((groups.get("f") or "").ljust(7, "0"))
+            fraction = (groups.get("f") or "").ljust(7, "0")
             value = datetime(
                 int(groups["y"]),
                 int(groups["mo"]),
@@ -67,7 +69,7 @@ def parse_datetime(text: str) -> datetime | None:
                 int(groups["s"] or 0),
                 int(fraction[:6] or 0),
             )
-            return value - _offset(groups.get("tz"))
+            return with_tick(value - _offset(groups.get("tz")), int(fraction[6]))
         match = _US.match(raw)
         if match:
             hour = int(match["h"] or 0)
@@ -75,8 +77,8 @@ def parse_datetime(text: str) -> datetime | None:
                 if not 1 <= hour <= 12:
                     return None
                 hour = hour % 12 + (12 if match["ampm"].upper() == "PM" else 0)
-            fraction = _whole_microseconds((match["f"] or "").ljust(7, "0"))
-            return datetime(
+            fraction = (match["f"] or "").ljust(7, "0")
+            base = datetime(
                 int(match["y"]),
                 int(match["mo"]),
                 int(match["d"]),
@@ -85,6 +87,7 @@ def parse_datetime(text: str) -> datetime | None:
                 int(match["s"] or 0),
                 int(fraction[:6]),
             )
+            return with_tick(base, int(fraction[6]))
         match = _RFC.match(raw)
         if match and match["mon"].lower() in _MONTHS:
             year = int(match["y"])
@@ -105,11 +108,19 @@ def parse_datetime(text: str) -> datetime | None:
     return None
 
 
-def _whole_microseconds(fraction: str) -> str:
-    """Seven fraction digits (Kusto's 100-ns ticks) whose last one the engine's microseconds can hold."""
-    if fraction[6:7] not in ("", "0"):
-        raise RefusedAtRunTime("a datetime finer than a microsecond (Kusto keeps 100-ns ticks)")
-    return fraction
+def parse_datetime_ticks(text: str) -> int | None:
+    """`todatetime()` for SQL: the instant as 100-ns ticks from 1970 (None where Kusto gives null), refused
+    outside the span the engine holds (kqlrules.engine.types)."""
+    value = parse_datetime(text)
+    if value is None:
+        return None
+    try:
+        ticks = unix_ticks(value)
+    except OverflowError:
+        raise RefusedAtRunTime(DATETIME_OUTSIDE_ENGINE) from None
+    if not MIN_UNIX_TICKS <= ticks <= MAX_UNIX_TICKS:
+        raise RefusedAtRunTime(DATETIME_OUTSIDE_ENGINE)
+    return ticks
 
 
 def _offset(tz: str | None) -> timedelta:

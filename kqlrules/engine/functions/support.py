@@ -7,9 +7,10 @@ TIMESTAMPs, dynamic values JSON).
 
 from __future__ import annotations
 
-from kqlrules.engine.errors import DATETIME_OUT_OF_RANGE, RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
+from kqlrules.engine.errors import RUN_TIME_REFUSAL, RefusedAtRunTime, refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext
 from kqlrules.engine.sql import Sql, constant_json_path, quote_string
+from kqlrules.engine.types import TICKS_PER_SECOND
 
 INTEGER_TYPES = frozenset({"int", "long"})
 
@@ -186,11 +187,11 @@ def as_long(arg: Sql) -> Sql:
 
 
 def datetime_text(arg: Sql | str) -> str:
-    """ISO 8601 with seven fraction digits; an instant outside Kusto's datetime range is refused rather than
-    printed with a year of five digits or a negative one."""
-    text = f"(strftime({arg}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z')"
-    refuse = sql_refusal(DATETIME_OUT_OF_RANGE)
-    return f"(CASE WHEN year({arg}) NOT BETWEEN 1 AND 9999 THEN {refuse} ELSE {text} END)"
+    """ISO 8601 with seven fraction digits, to the tick (`2020-01-01T00:00:00.1234567Z`); the calendar part
+    from the instant cut to its microsecond (`kql_floor_us`), the fraction from its ticks."""
+    seconds = f"strftime(kql_floor_us({arg}), '%Y-%m-%dT%H:%M:%S.')"
+    fraction = f"lpad(CAST(kql_mod(kql_ticks({arg}), {TICKS_PER_SECOND}) AS VARCHAR), 7, '0')"
+    return f"({seconds} || {fraction} || 'Z')"
 
 
 def as_dynamic(arg: Sql) -> Sql:
@@ -210,7 +211,7 @@ def as_dynamic(arg: Sql) -> Sql:
             else (f"to_json({arg})")
         )
     elif kind == "datetime":
-        inner = f"to_json({fn('kql_format_datetime', arg)})"
+        inner = f"to_json({datetime_text(arg)})"
     elif kind == "timespan":
         inner = f"to_json({fn('kql_format_timespan', arg)})"
     else:
@@ -234,9 +235,10 @@ def coerce(arg: Sql, kusto_type: str) -> Sql:
         return as_dynamic(arg)
     if kusto_type == "datetime":
         if arg.type == "dynamic":
-            return Sql(fn("kql_parse_datetime", fn("kql_dynamic_to_string", arg)), "datetime")
+            text = fn("kql_dynamic_to_string", arg)
+            return Sql(fn("kql_from_ticks", fn("kql_parse_datetime_ticks", text)), "datetime")
         if arg.type == "string":
-            return Sql(fn("kql_parse_datetime", arg), "datetime")
+            return Sql(fn("kql_from_ticks", fn("kql_parse_datetime_ticks", arg)), "datetime")
     if kusto_type == "timespan":
         if arg.type == "dynamic":
             return Sql(fn("kql_parse_timespan", fn("kql_dynamic_to_string", arg)), "timespan")
@@ -266,23 +268,30 @@ def numeric_result_type(left: Sql, right: Sql) -> str:
     return "long"
 
 
-def interval_from_ticks(ticks: Sql | str) -> str:
-    """A DuckDB INTERVAL from a timespan in ticks (microsecond precision: DuckDB's resolution). A timespan
-    that is not a whole number of microseconds stops the query (`kql_whole_microseconds`): a datetime moved
-    by it would silently lose its last ticks (`datetime(2024-01-01) + 1tick` read as the same instant)."""
-    return f"to_microseconds(kql_whole_microseconds({ticks}))"
+def shift_datetime(value: Sql | str, ticks: Sql | str) -> str:
+    """A datetime moved by a timespan, exact to the tick (DuckDB's INTERVAL stops at the microsecond)."""
+    return f"kql_from_ticks(kql_ticks({value}) + ({ticks}))"
 
 
 def ticks_between(later: Sql | str, earlier: Sql | str) -> str:
-    return f"((epoch_us({later}) - epoch_us({earlier})) * 10)"
+    """`later - earlier` as a timespan: 100-ns ticks."""
+    return f"(kql_ticks({later}) - kql_ticks({earlier}))"
 
 
 def epoch_ticks(value: Sql | str) -> str:
-    return f"(epoch_us({value}) * 10)"
+    """A datetime as 100-ns ticks from 1970-01-01."""
+    return f"kql_ticks({value})"
 
 
 def datetime_from_ticks(ticks: Sql | str) -> str:
-    return f"make_timestamp(kql_whole_microseconds({ticks}))"
+    """The datetime `ticks` (100 ns) from 1970-01-01; refused outside the span the engine holds."""
+    return f"kql_from_ticks({ticks})"
+
+
+def calendar_timestamp(value: Sql | str) -> str:
+    """A datetime for DuckDB's calendar functions (year(), date_trunc(), dayofweek() ...): cut down to its
+    microsecond, since they would round a TIMESTAMP_NS (23:59:59.9999999 into the next day)."""
+    return f"kql_floor_us({value})"
 
 
 def json_elements(value: Sql | str) -> str:

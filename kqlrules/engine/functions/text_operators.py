@@ -20,8 +20,8 @@ from kqlrules.engine.functions.support import (
     as_real,
     as_string,
     coerce,
-    interval_from_ticks,
     json_elements,
+    shift_datetime,
 )
 from kqlrules.engine.sql import Sql, quote_string
 
@@ -277,7 +277,7 @@ def between(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         raise ctx.error("between expects a range (low .. high)")
     low, high = items
     if left.type == "datetime" and high.type == "timespan":
-        high = Sql(f"({low} + {interval_from_ticks(high)})", "datetime")
+        high = Sql(shift_datetime(low, high), "datetime")
     if left.type in NUMERIC_TYPES or left.type == "dynamic":
         value, low, high = as_real(left), as_real(low), as_real(high)
     else:

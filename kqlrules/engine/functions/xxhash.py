@@ -85,8 +85,9 @@ def hash_text(text: str, mod: int) -> int | None:
     return _result(xxh64(text.encode("utf-8")), mod)
 
 
-def hash_ticks(epoch_microseconds: int, mod: int) -> int | None:
-    ticks = epoch_microseconds * 10 + TICKS_TO_UNIX_EPOCH
+def hash_ticks(unix_ticks: int, mod: int) -> int | None:
+    """XXH64 of a datetime's 8-byte tick count from 0001-01-01; `unix_ticks` counts from 1970."""
+    ticks = unix_ticks + TICKS_TO_UNIX_EPOCH
     return _result(xxh64(ticks.to_bytes(8, "little", signed=True)), mod)
 
 

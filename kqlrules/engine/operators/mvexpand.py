@@ -64,7 +64,9 @@ def typed_element(element: str, kusto_type: str) -> str:
     if kusto_type == "bool":
         return f"CASE WHEN {kind} = 'BOOLEAN' THEN CAST({element} AS BOOLEAN) END"
     if kusto_type == "datetime":
-        return f"CASE WHEN {kind} = 'VARCHAR' THEN TRY_CAST({element} ->> '$' AS TIMESTAMP) END"
+        # Read as todatetime() reads text, to the 100-ns tick.
+        parsed = f"kql_from_ticks(kql_parse_datetime_ticks({element} ->> '$'))"
+        return f"CASE WHEN {kind} = 'VARCHAR' THEN {parsed} END"
     if kusto_type == "guid":
         return f"CASE WHEN {kind} = 'VARCHAR' THEN lower(TRY_CAST({element} ->> '$' AS UUID)::VARCHAR) END"
     raise ValueError(kusto_type)

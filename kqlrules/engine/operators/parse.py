@@ -52,7 +52,7 @@ def _convert(t: Translator, capture: str, kusto_type: str, node: Node) -> str:
     if kusto_type == "bool":
         return f"(lower({capture}) = 'true')"
     if kusto_type == "datetime":
-        return f"TRY_CAST({capture} AS TIMESTAMP)"
+        return f"TRY_CAST({capture} AS TIMESTAMP_NS)"
     if kusto_type == "guid":
         return f"lower({capture})"
     if kusto_type == "dynamic":

@@ -120,7 +120,7 @@ def rolling_percentile(t: Translator, node: Node, call: Node, source: Relation) 
     bins = t.ctes.add(f"SELECT DISTINCT __b{''.join(', ' + n for n in dim_names)} FROM {rows.name}", [])
     group = ", ".join(dim_names) or "NULL"
     span = (
-        f"(epoch_us(max(__b)) - epoch_us(min(__b))) / {int(size) // 10}"
+        f"(kql_ticks(max(__b)) - kql_ticks(min(__b))) // {int(size)}"
         if timeline.kind == "datetime"
         else (f"(max(__b) - min(__b)) / {size!r}")
     )

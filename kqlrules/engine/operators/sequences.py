@@ -79,7 +79,7 @@ def sequence_detect(t: Translator, node: Node, call: Node, source: Relation) -> 
     names = [quote_identifier(c.name) for c in output]
     parts = [f"s0.{n} AS {name}" for n, name in zip(dim_names, names, strict=False)]
     parts += [f"s{i}.__t AS {names[len(dims) + i]}" for i in range(len(steps))]
-    parts.append(f"(epoch_us({last}) - epoch_us(s0.__t)) * 10 AS {names[-1]}")
+    parts.append(f"(kql_ticks({last}) - kql_ticks(s0.__t)) AS {names[-1]}")
     if len({name_text(s.get("Name") or s) for s in steps}) != len(steps):
         raise t.position.unsupported("sequence_detect steps of the same name", call)
     return t.ctes.add(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kqlrules.engine.context import Row
 from kqlrules.engine.functions.datetimes import TICKS_TO_UNIX_EPOCH
+from kqlrules.engine.functions.support import datetime_text
 from kqlrules.engine.operators.common import cast_to, need_input, row_of
 from kqlrules.engine.operators.projection import named_items
 from kqlrules.engine.operators.registry import operator
@@ -62,15 +63,16 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     end = t.expr(end_node, constant) if end_node is not None else None
     if axis.type != "datetime" or step.type != "timespan":
         raise t.position.unsupported(f"make-series on a {axis.type} axis", on_node)
-    grid = f"({-TICKS_TO_UNIX_EPOCH // 10})"  # bin()'s origin, 0001-01-01, in microseconds from 1970
-    step_us = f"kql_whole_microseconds({step.text})"
+    # Bins are counted on ticks (100 ns), in integers: exact to the tick at any distance.
+    grid = f"({-TICKS_TO_UNIX_EPOCH})"  # bin()'s origin, 0001-01-01, in ticks from 1970
+    step_ticks = f"CAST({step.text} AS BIGINT)"
     range_bins: tuple[str, str] | None = None
     if stop_node is not None:
         low, high = t.expr(range_start, constant), t.expr(stop_node, constant)
         if low.type != "datetime" or high.type != "datetime":
             raise t.position.unsupported("make-series ... in range() of bounds that are not datetimes", node)
-        first_bin = f"CAST(floor((epoch_us({low.text}) - {grid}) / {step_us}) AS BIGINT)"
-        last_bin = f"CAST(floor((epoch_us({high.text}) - {grid}) / {step_us}) AS BIGINT)"
+        first_bin = f"kql_floor_div(kql_ticks({low.text}) - {grid}, {step_ticks})"
+        last_bin = f"kql_floor_div(kql_ticks({high.text}) - {grid}, {step_ticks})"
         range_bins = (first_bin, f"({last_bin} + 1)")
     by_clause = node.get("ByClause")
     keys = named_items(t, by_clause) if by_clause is not None else []
@@ -79,8 +81,8 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     series_columns = output[len(keys) : len(keys) + len(aggregates)]
     axis_column = output[len(keys) + len(aggregates)]
     # Bin numbers count steps from the origin: `from`, or bin()'s 0001-01-01 without it.
-    origin = f"epoch_us({start.text})" if start is not None else grid
-    index = f"CAST(floor((epoch_us({axis.text}) - {origin}) / {step_us}) AS BIGINT)"
+    origin = f"kql_ticks({start.text})" if start is not None else grid
+    index = f"kql_floor_div(kql_ticks({axis.text}) - {origin}, {step_ticks})"
     in_range = " AND ".join(
         [f"{axis.text} IS NOT NULL"]
         + ([f"{axis.text} >= {start.text}"] if start is not None else [])
@@ -119,7 +121,7 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     # Each series' first bin (0 from `from`, else its first bin with data) and its number of bins.
     first = "0" if start is not None else "min(__kql_i)"
     last = (
-        f"CAST(ceil((epoch_us({end.text}) - {origin}) / {step_us}) AS BIGINT)"
+        f"(-kql_floor_div({origin} - kql_ticks({end.text}), {step_ticks}))"
         if end is not None
         else ("max(__kql_i) + 1")
     )
@@ -138,14 +140,13 @@ def make_series(t: Translator, node: Node, source: Relation | None) -> Relation:
     join_keys = " AND ".join(
         [f"x.{k} IS NOT DISTINCT FROM g.{k}" for k in key_names] + ["x.__kql_i = g.__kql_lo + b.i"]
     )
-    origin_time = start.text if start is not None else "TIMESTAMP '0001-01-01 00:00:00'"
-    stamps = f"{origin_time} + to_microseconds((g.__kql_lo + b.i) * {step_us})"
+    stamps = datetime_text(f"kql_from_ticks({origin} + (g.__kql_lo + b.i) * {step_ticks})")
     lists = [
         f"CAST(to_json(list({d} ORDER BY b.i)) AS JSON) AS {quote_identifier(c.name)}"
         for d, c in zip(defaults, series_columns, strict=True)
     ]
     lists.append(
-        f"CAST(to_json(list(strftime({stamps}, '%Y-%m-%dT%H:%M:%S.%f0Z') ORDER BY b.i)) AS JSON) "
+        f"CAST(to_json(list({stamps} ORDER BY b.i)) AS JSON) "
         f"AS {quote_identifier(axis_column.name)}"
     )
     select_keys = [f"g.{k}" for k in key_names]

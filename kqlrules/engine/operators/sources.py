@@ -103,10 +103,15 @@ def range_(t: Translator, node: Node, source: Relation | None) -> Relation:
                 f"range(0, CAST(floor(({stop.text} - {start.text}) / {step.text}) AS BIGINT) + 1) AS r(i)"
             )
     elif kind == "datetime" and step.type == "timespan":
+        # On ticks (100 ns), in integers: every value exact to the tick.
+        first, span = f"kql_ticks({start.text})", f"(kql_ticks({stop.text}) - kql_ticks({start.text}))"
+        steps = (
+            f"(CASE WHEN {step.text} > 0 THEN kql_floor_div({span}, {step.text}) "
+            f"ELSE kql_floor_div(-{span}, -({step.text})) END)"
+        )
         sql = (
-            f"SELECT {start.text} + to_microseconds(kql_whole_microseconds(i * {step.text})) AS {name} FROM "
-            f"range(0, CAST(floor((epoch_us({stop.text}) - epoch_us({start.text})) * 10 / {step.text})"
-            " AS BIGINT) + 1) AS r(i)"
+            f"SELECT kql_from_ticks({first} + i * {step.text}) AS {name} FROM "
+            f"range(0, {steps} + 1) AS r(i)"
         )
     elif kind == "timespan":
         sql = (

@@ -46,6 +46,11 @@ def summarize(t: Translator, node: Node, source: Relation | None) -> Relation:
     sql = f"SELECT {', '.join(select_parts) or 'count(*) AS __kql_count'} FROM {source.name}"
     if group:
         sql += " GROUP BY " + ", ".join(f"{i}" for i in range(1, len(group) + 1))
+        if source.ordered:
+            # summarize's output order is not documented; over an ordered input (range, a sort) the groups
+            # come in order of first appearance, as the reference's examples print them, rather than in
+            # whatever order DuckDB's hash table gives.
+            sql += f" ORDER BY min({ORDER})"
     output = key_columns + [c for c, _ in unpack]
     relation = t.ctes.add(sql, output)
     if any(text != quote_identifier(c.name) for c, text in unpack):

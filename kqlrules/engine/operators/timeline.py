@@ -20,16 +20,17 @@ class Timeline:
 
     def shift(self, value: str, span: int | float) -> str:
         if self.kind == "datetime":
-            return f"({value} + to_microseconds(CAST({int(span) // 10} AS BIGINT)))"
+            return f"kql_from_ticks(kql_ticks({value}) + {int(span)})"
         return f"({value} + {span!r})"
 
     def bin_at(self, value: str, size: int | float, start: str) -> str:
         """`bin_at(value, size, start)`: the start of the bin holding `value`, bins laid from `start`."""
         if self.kind == "datetime":
-            micros = int(size) // 10
+            # On ticks (100 ns), in integers: exact at any distance from the start.
+            ticks = int(size)
             return (
-                f"make_timestamp(epoch_us({start}) + "
-                f"CAST(floor((epoch_us({value}) - epoch_us({start})) / {micros}) AS BIGINT) * {micros})"
+                f"kql_from_ticks(kql_ticks({start}) + "
+                f"kql_floor_div(kql_ticks({value}) - kql_ticks({start}), {ticks}) * {ticks})"
             )
         text = f"({start} + floor(({value} - {start}) / {size!r}) * {size!r})"
         return f"CAST({text} AS BIGINT)" if self.kind in ("long", "int") else text
@@ -37,9 +38,9 @@ class Timeline:
     def steps(self, start: str, end: str, size: int | float) -> str:
         """SQL FROM-clause rows `b` holding every bin start from `start` to `end` (inclusive)."""
         if self.kind == "datetime":
-            micros = int(size) // 10
-            count = f"CAST(floor((epoch_us({end}) - epoch_us({start})) / {micros}) AS BIGINT) + 1"
-            value = f"make_timestamp(epoch_us({start}) + i * {micros})"
+            ticks = int(size)
+            count = f"kql_floor_div(kql_ticks({end}) - kql_ticks({start}), {ticks}) + 1"
+            value = f"kql_from_ticks(kql_ticks({start}) + i * {ticks})"
         else:
             count = f"CAST(floor(({end} - {start}) / {size!r}) AS BIGINT) + 1"
             value = f"({start} + i * {size!r})"
@@ -55,8 +56,8 @@ def timeline_of(t: Translator, value: Sql, at: Node) -> Timeline:
 
 
 def constant_span(t: Translator, node: Node, timeline: Timeline, what: str) -> int | float:
-    """A constant step or window: a timespan (ticks, whole microseconds) for a datetime timeline, a positive
-    number for a numeric one."""
+    """A constant step or window: a timespan (ticks) for a datetime timeline, a positive number for a
+    numeric one."""
     value = t.expr(node, Row.empty())
     number = value.value
     wanted = "timespan" if timeline.kind == "datetime" else None
@@ -67,7 +68,6 @@ def constant_span(t: Translator, node: Node, timeline: Timeline, what: str) -> i
         or (wanted is not None and value.type != wanted)
         or (wanted is None and value.type not in NUMERIC)
         or number <= 0
-        or (timeline.kind == "datetime" and number % 10)
     ):
         raise t.position.unsupported(f"a {what} that is not a positive constant of the timeline's type", node)
     return number

@@ -15,11 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from kqlrules.datetimes import unix_ticks, with_tick
 from kqlrules.engine import literal_grammar, literals
+from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE
 from kqlrules.engine.literals import from_analyzer
 from kqlrules.engine.names import name_text
 from kqlrules.engine.sql import Sql, quote_string
-from kqlrules.engine.types import normalise_type
+from kqlrules.engine.types import MAX_UNIX_TICKS, MIN_UNIX_TICKS, normalise_type
 from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
@@ -122,22 +124,25 @@ def _constant(kind: str, kusto: str, value: Any) -> Sql:
 
 
 def _precise_datetime(t: Translator, node: Node, analyzed: Sql) -> Sql:
-    """The analyzer exports datetimes to the millisecond: read the microseconds from the literal's text,
-    and refuse a fraction finer than the engine's microsecond (rounding it would change answers)."""
+    """The analyzer exports datetimes to the millisecond: read the fraction from the literal's text, to
+    Kusto's 100-ns tick (scalar-data-types/datetime.md: seven fraction digits); a finer fraction, or an
+    instant outside the span the engine holds (kqlrules.engine.types), is refused."""
     text = t.source(node)
-    fraction = _DATETIME_FRACTION.search(text)
-    if fraction is None:
-        return analyzed
-    digits = fraction.group(1)
-    if digits[6:].strip("0"):
-        raise t.position.unsupported(
-            f"the literal {text} (finer than the microsecond the local engine keeps)", node
-        )
     assert isinstance(analyzed.value, datetime)
-    micro = int(digits[:6].ljust(6, "0"))
-    if analyzed.value.microsecond // 1000 != micro // 1000:
-        return analyzed  # not the plain form read here
-    return literals.timestamp(analyzed.value.replace(microsecond=micro))
+    fraction = _DATETIME_FRACTION.search(text)
+    value = analyzed.value
+    if fraction is not None:
+        digits = fraction.group(1)
+        if digits[7:].strip("0"):
+            raise t.position.unsupported(f"the literal {text} (finer than Kusto's 100-ns tick)", node)
+        padded = digits[:7].ljust(7, "0")
+        micro = int(padded[:6])
+        if analyzed.value.microsecond // 1000 != micro // 1000:
+            return analyzed  # not the plain form read here
+        value = with_tick(analyzed.value.replace(microsecond=micro), int(padded[6]))
+    if not MIN_UNIX_TICKS <= unix_ticks(value) <= MAX_UNIX_TICKS:
+        raise t.position.unsupported(f"the literal {text}: {DATETIME_OUTSIDE_ENGINE}", node)
+    return literals.timestamp(value)
 
 
 def json_value(t: Translator, node: Node) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from kqlrules.engine.functions import AGGREGATES, BINARY_OPERATORS, SCALARS, Call
 from kqlrules.engine.sql import Sql
 from kqlrules.engine.udfs import register_udfs
-from tests.engine.functions.harness import Context, _infer, as_python, lit
+from tests.engine.functions.harness import Context, _infer, as_python, lit, readable
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def scalar(connection: duckdb.DuckDBPyConnection) -> Callable[..., Any]:
     def run(name: str, *args: Any, result_type: str = "unknown") -> Any:
         sql_args = [a if isinstance(a, Sql) else lit(a) for a in args]
         translated = SCALARS[name](Context(), Call(name, sql_args, result_type))
-        row = connection.execute(f"SELECT {translated.text}").fetchone()
+        row = connection.execute(f"SELECT {readable(translated)}").fetchone()
         assert row is not None
         return as_python(row[0], translated.type)
 
@@ -52,7 +52,7 @@ def binary(connection: duckdb.DuckDBPyConnection) -> Callable[..., Any]:
         lhs = left if isinstance(left, Sql) else lit(left)
         rhs = right if isinstance(right, Sql) else lit(right)
         translated = BINARY_OPERATORS[kind](Context(), lhs, rhs, kind)
-        row = connection.execute(f"SELECT {translated.text}").fetchone()
+        row = connection.execute(f"SELECT {readable(translated)}").fetchone()
         assert row is not None
         return as_python(row[0], translated.type)
 
@@ -73,7 +73,7 @@ def aggregate(connection: duckdb.DuckDBPyConnection) -> Callable[..., Any]:
         column = Sql("x", column_type)
         args = [column, *(e if isinstance(e, Sql) else lit(e) for e in extra)]
         translated = AGGREGATES[name](Context(), Call(name, args, result_type))
-        row = connection.execute(f"SELECT {translated.text} FROM ({rows})").fetchone()
+        row = connection.execute(f"SELECT {readable(translated)} FROM ({rows})").fetchone()
         assert row is not None
         return as_python(row[0], translated.type)
 

@@ -6,7 +6,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from kqlrules.datetimes import from_unix_ticks
+from kqlrules.engine import literals
 from kqlrules.engine.sql import Sql, quote_string
+from kqlrules.timespan import from_ticks
 
 NOW = datetime(2024, 5, 6, 7, 8, 9)
 
@@ -47,7 +50,7 @@ def lit(value: Any, kusto_type: str | None = None) -> Sql:
     elif kind == "real":
         text = f"CAST('{value!r}' AS DOUBLE)"
     elif kind == "datetime":
-        text = f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+        text = literals.timestamp(value).text
     elif kind == "timespan":
         ticks = value if isinstance(value, int) else round(value / timedelta(microseconds=1)) * 10
         text = f"CAST({ticks} AS BIGINT)"
@@ -81,11 +84,18 @@ def _duck(kind: str) -> str:
     return DUCKDB_TYPES[kind]
 
 
+def readable(translated: Sql) -> str:
+    """The SQL to fetch: a datetime as ticks (DuckDB hands Python a TIMESTAMP_NS cut to the microsecond)."""
+    return f"kql_ticks({translated.text})" if translated.type == "datetime" else translated.text
+
+
 def as_python(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "dynamic":
         return json.loads(value)
     if kind == "timespan":
-        return timedelta(microseconds=value / 10)
+        return from_ticks(int(value))
+    if kind == "datetime":
+        return from_unix_ticks(value).replace(tzinfo=None)
     return value

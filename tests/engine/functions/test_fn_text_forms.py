@@ -9,7 +9,13 @@ import pytest
 
 from kqlrules.engine.errors import RefusedAtRunTime
 from kqlrules.engine.functions.formatting import format_real
-from kqlrules.engine.functions.parsing import parse_datetime, parse_long, parse_real, parse_timespan_ticks
+from kqlrules.engine.functions.parsing import (
+    parse_datetime,
+    parse_datetime_ticks,
+    parse_long,
+    parse_real,
+    parse_timespan_ticks,
+)
 from kqlrules.timespan import format_dotnet_ticks
 
 
@@ -62,10 +68,18 @@ def test_datetimes_parse_from_iso_and_rfc_forms(text: str, value: datetime | Non
     assert parse_datetime(text) == value
 
 
-@pytest.mark.parametrize("text", ["2015-12-31T23:59:59.1234567Z", "12/31/2015 23:59:59.0000001"])
-def test_a_datetime_text_finer_than_a_microsecond_is_refused_not_truncated(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "ticks"),
+    [("2015-12-31T23:59:59.1234567Z", 14516063991234567), ("12/31/2015 23:59:59.0000001", 14516063990000001)],
+)
+def test_a_datetime_text_with_seven_fraction_digits_keeps_its_last_tick(text: str, ticks: int) -> None:
+    # scalar-data-types/datetime.md: a datetime counts 100-ns ticks; the seventh fraction digit is one.
+    assert parse_datetime_ticks(text) == ticks
+
+
+def test_a_datetime_text_the_engine_cannot_hold_is_refused() -> None:
     with pytest.raises(RefusedAtRunTime):
-        parse_datetime(text)
+        parse_datetime_ticks("1600-01-01")
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kqlrules.datetimes import with_tick
 from tests.engine.functions.harness import NOW, Unsupported, lit
 
 
@@ -151,9 +152,9 @@ def test_datetime_function(scalar: Any, name: str, args: list[Any], expected: An
     assert scalar(name, *args) == expected
 
 
-def test_endofday_is_refused_rather_than_a_tick_early(scalar: Any) -> None:
-    with pytest.raises(Unsupported):
-        scalar("endofday", T)
+def test_endofday_is_the_last_tick_of_the_day(scalar: Any) -> None:
+    # endofday-function.md: the end of the day is 23:59:59.9999999, one 100-ns tick before the next day.
+    assert scalar("endofday", T) == with_tick(datetime(2017, 10, 30, 23, 59, 59, 999999), 9)
 
 
 def test_format_datetime_with_an_unknown_specifier_is_unsupported(scalar: Any) -> None:

@@ -24,7 +24,9 @@ lint-code: setup
 
 # The whole suite in two steps: everything but the whole-corpus sweeps (a few minutes), then the sweeps
 # (marked `sweep`: every Sentinel rule of ../shared linted, imported and run on the engine, every documented
-# Kusto example). Both always run; `make test-fast` is the first step alone, for the edit-test loop.
+# Kusto example, every story and window of the sample week, every case of the pack and the pack deployed).
+# Both always run; `make test-fast` is the first step alone, for the edit-test loop. worksteal: an idle
+# worker takes tests from the other's queue, and tests/conftest.py puts the long poles first.
 test: lint-code
 	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m "not sweep"
 	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m sweep

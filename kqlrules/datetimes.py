@@ -187,10 +187,15 @@ def parse_datetime(text: str) -> datetime:
     return with_tick(as_utc(datetime.fromisoformat(cleaned)), tick)
 
 
+def _seconds_text(value: datetime) -> str:
+    """`0001-01-01T00:00:00`: the year always has four digits (glibc's `%Y` writes year 1 as `1`)."""
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
+
+
 def format_datetime(value: datetime) -> str:
     """As Log Analytics prints it: `2024-05-01T10:00:00Z`, `2024-05-01T10:00:00.25Z` (no trailing zeros)."""
     value = as_utc(value)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = _seconds_text(value)
     fraction = value.microsecond * TICKS_PER_MICROSECOND + tick_of(value)
     if fraction:
         text += f".{fraction:07d}".rstrip("0")
@@ -200,7 +205,8 @@ def format_datetime(value: datetime) -> str:
 def format_datetime_microseconds(value: datetime) -> str:
     """Fixed width, six fraction digits (`2024-05-01T10:00:00.000000Z`): texts that sort as the times do,
     for state kept as text (SQLite) and the emulator's `createdTimeUtc`-style stamps."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = as_utc(value)
+    return f"{_seconds_text(moment)}.{moment.microsecond:06d}Z"
 
 
 def parse_datetime_microseconds(text: str) -> datetime:
@@ -211,4 +217,4 @@ def parse_datetime_microseconds(text: str) -> datetime:
 def format_datetime_milliseconds(value: datetime) -> str:
     """Fixed width with milliseconds (`2024-05-01T10:00:00.000Z`), the form the sample tenant's files use."""
     moment = as_utc(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return f"{_seconds_text(moment)}.{moment.microsecond // 1000:03d}Z"

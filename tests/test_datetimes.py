@@ -49,6 +49,15 @@ def test_fixed_width_forms() -> None:
     assert format_datetime_milliseconds(T) == "2024-05-01T10:00:00.250Z"
 
 
+def test_years_before_1000_keep_four_digits() -> None:
+    # glibc's `%Y` writes year 1 as `1`; Kusto's datetimes start at 0001-01-01 and print four digits.
+    moment = datetime(1, 1, 1, tzinfo=UTC)
+    assert format_datetime(moment) == "0001-01-01T00:00:00Z"
+    assert format_datetime_microseconds(moment) == "0001-01-01T00:00:00.000000Z"
+    assert format_datetime_milliseconds(moment) == "0001-01-01T00:00:00.000Z"
+    assert parse_datetime_microseconds(format_datetime_microseconds(moment)) == moment
+
+
 # scalar-data-types/datetime.md: a datetime is a count of 100-ns ticks; the seventh fraction digit is one.
 def test_a_seventh_fraction_digit_is_kept_as_the_tick() -> None:
     value = parse_datetime("2024-05-01T10:00:00.1234567Z")

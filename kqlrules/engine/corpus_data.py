@@ -111,13 +111,13 @@ def _mapped(sample: Table, schema: TableSchema) -> list[list[Any]]:
 
 
 def _distinct(schema: TableSchema) -> TableSchema:
-    """Of columns whose names differ only by case (or repeat, as in some published schema files), the first
-    is kept, as the engine does for DuckDB's case-insensitive names."""
+    """Of columns of the same name (some published schema files repeat one), the first is kept; names equal
+    but for case are two columns, in Kusto as in the local engine."""
     seen: set[str] = set()
     kept = []
     for column in schema.columns:
-        if column.name.lower() not in seen:
-            seen.add(column.name.lower())
+        if column.name not in seen:
+            seen.add(column.name)
             kept.append(column)
     return TableSchema(schema.name, tuple(kept))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +22,14 @@ from kqlrules.engine.errors import (
 from kqlrules.engine.external import ExternalData, ExternalSource
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
+from kqlrules.engine.sql import case_renames, renamed_identifiers
 from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
-from kqlrules.kusto import Analyzer, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.kusto import Analysis, Analyzer, Node, SchemaSet, TableSchema, shared_analyzer
+from kqlrules.kusto.analysis import LineIndex
+from kqlrules.kusto.existing_columns import bind_existing_columns
+from kqlrules.kusto.fuzzy_union import NoLegExists, without_absent_legs
 from kqlrules.table import Column, Table
 
 
@@ -100,14 +104,6 @@ class LocalEngine:
         for name, table in self._data.items():
             merged.add_table(name, [(c.name, c.type) for c in table.columns])
         tables_ = {name: _distinct_columns(schema) for name, schema in merged.tables.items()}
-        # The columns `_distinct_columns` left out: a query naming one is refused as such, not reported as
-        # naming an unknown column (Kusto knows it).
-        self._case_twins = {
-            column.name
-            for name, schema in merged.tables.items()
-            for column in schema.columns
-            if column not in tables_[name].columns
-        }
         # Every Log Analytics table has the standard columns `Type` (the table's name), `_ResourceId` and
         # `_SubscriptionId` (Azure Monitor, "Standard columns in Azure Monitor Logs"); published schemas often
         # leave them out. Rows given without them hold the table's name and empty strings (no value).
@@ -150,14 +146,12 @@ class LocalEngine:
             raise found
         if found is not None:
             return found
-        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        analysis = self._analyze(kql)
         try:
-            result = plan(analysis, self._base, self._external, windowed=windowed)
+            with renamed_identifiers(case_renames(_column_names(analysis.tree))):
+                result = plan(analysis, self._base, self._external, windowed=windowed)
         except KqlEngineError as error:
-            refusal = self._case_twin_refusal(error)
-            CACHE.put(key, refusal or error)
-            if refusal is not None:
-                raise refusal from None
+            CACHE.put(key, error)
             raise
         except (KeyError, ValueError, AttributeError, TypeError, IndexError, AssertionError) as error:
             # An engine bug must still reach the user as an error about their query, never a traceback.
@@ -168,16 +162,27 @@ class LocalEngine:
         CACHE.put(key, result)
         return result
 
-    def _case_twin_refusal(self, error: KqlEngineError) -> UnsupportedKql | None:
-        match = _UNKNOWN_NAME.match(getattr(error, "message", ""))
-        if not isinstance(error, KqlSemanticError) or not match or match.group(1) not in self._case_twins:
-            return None
-        return UnsupportedKql(
-            f"the column {match.group(1)}, whose name differs from another column's only by case"
-            " (DuckDB matches names case-insensitively; the local engine keeps the first of them)",
-            error.line,
-            error.col,
-        )
+    def _analyze(self, kql: str) -> Analysis:
+        """The analysis, without the legs of `union isfuzzy=true` over absent tables (see
+        kqlrules.kusto.fuzzy_union) and with `column_ifexists` of an existing column typed as the column (see
+        kqlrules.kusto.existing_columns); a replaced call can make a later one's column known, hence the
+        loop."""
+        analysis = self.analyzer.analyze(kql, self.schemas, tree=True)
+        try:
+            fuzzy = without_absent_legs(analysis)
+        except NoLegExists as error:
+            line, col = LineIndex(kql).position(error.start)
+            raise KqlSemanticError(f"{error}; Kusto fails when no leg resolves", line, col) from None
+        if fuzzy is not None:
+            analysis = self.analyzer.analyze(fuzzy, self.schemas, tree=True)
+        for _ in range(3):
+            if analysis.tree is None or "ifexists" not in analysis.text:
+                break
+            rewritten = bind_existing_columns(analysis.text, Node.build(analysis.tree))
+            if rewritten is None:
+                break
+            analysis = self.analyzer.analyze(rewritten, self.schemas, tree=True)
+        return analysis
 
     def sql(self, kql: str) -> str:
         return self.translate(kql).sql
@@ -276,19 +281,31 @@ def register_helpers(connection: Any) -> None:
     register_udfs(connection)
 
 
-_UNKNOWN_NAME = re.compile(r"The name '([^']+)' does not refer to any known column")
-
-
 def _distinct_columns(schema: TableSchema) -> TableSchema:
-    """DuckDB names are case-insensitive: of columns whose names differ only by case (or repeat, as in some
-    published schema files), the first is kept."""
+    """Of columns of the same name (some published schema files repeat one), the first is kept. Names equal
+    but for case are two columns, as in Kusto (see `kqlrules.engine.sql.case_renames`)."""
     seen: set[str] = set()
     kept = []
     for column in schema.columns:
-        if column.name.lower() not in seen:
-            seen.add(column.name.lower())
+        if column.name not in seen:
+            seen.add(column.name)
             kept.append(column)
     return schema if len(kept) == len(schema.columns) else TableSchema(schema.name, tuple(kept))
+
+
+def _column_names(tree: dict[str, Any] | None) -> Iterator[str]:
+    """Every column name of the analyzer's tree (each tabular node's columns, user functions' bodies too), in
+    source order: the names a translation may write."""
+    stack = [tree] if tree is not None else []
+    while stack:
+        raw = stack.pop()
+        for column in raw.get("cols") or ():
+            yield str(column[0])
+        expansion = raw.get("x")
+        children = list(raw.get("c") or ())
+        if expansion:
+            children.append(expansion["body"])
+        stack.extend(reversed(children))
 
 
 def _ticks_out(compiled: Plan) -> str:

@@ -13,7 +13,8 @@ from kqlrules.engine.row_sources import row_sources
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
 from kqlrules.engine.types import normalise_type
-from kqlrules.kusto import Analysis, Diagnostic, Node
+from kqlrules.kusto import Analysis, Node
+from kqlrules.kusto.overrides import contradicts_reference
 from kqlrules.table import Column
 
 
@@ -35,34 +36,9 @@ def check(analysis: Analysis, root: Node | None = None) -> None:
     for diagnostic in analysis.syntax_errors:
         raise KqlSyntaxError(diagnostic.message, diagnostic.line, diagnostic.col)
     for diagnostic in analysis.errors:
-        if root is not None and _documented_alias_call(diagnostic, root):
+        if root is not None and contradicts_reference(diagnostic, root):  # kqlrules.kusto.overrides
             continue
         raise KqlSemanticError(diagnostic.message, diagnostic.line, diagnostic.col, code=diagnostic.code)
-
-
-# The analyzer's signature of todynamic() and toobject() takes a string only, but the reference documents both
-# as deprecated aliases of parse_json(), of whose argument it says "if json is of type dynamic, its value is
-# used as-is" (learn.microsoft.com/kusto/query/parse-json-function); the analyzer accepts parse_json(dynamic)
-# itself. Its "string expected" on a dynamic argument of the aliases is the one error the engine overrides.
-_PARSE_JSON_ALIASES = frozenset({"todynamic", "toobject"})
-_STRING_EXPECTED = "A value of type string expected."
-
-
-def _documented_alias_call(diagnostic: Diagnostic, root: Node) -> bool:
-    if diagnostic.message != _STRING_EXPECTED:
-        return False
-    for call in root.find("FunctionCallExpression"):
-        name = call.get("Name")
-        arguments = call.arguments()
-        if (
-            name is not None
-            and name.name() in _PARSE_JSON_ALIASES
-            and len(arguments) == 1
-            and arguments[0].start == diagnostic.start
-            and arguments[0].type == "dynamic"
-        ):
-            return True
-    return False
 
 
 def plan(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,8 +41,39 @@ def quote_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# Kusto names are case-sensitive (`print a = 1, A = 2` has two columns); DuckDB's are not, quoted or not.
+# While a query is translated, the names that differ from another one of it only by case map to names of
+# their own (`case_renames`), which every identifier the translation writes goes through.
+_RENAMED: ContextVar[Mapping[str, str] | None] = ContextVar("kql_case_renames", default=None)
+
+
 def quote_identifier(name: str) -> str:
+    renames = _RENAMED.get()
+    return plain_identifier(renames.get(name, name) if renames else name)
+
+
+def plain_identifier(name: str) -> str:
+    """`name` quoted as it is (a stored table's own name and columns)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def case_renames(names: Iterable[str]) -> dict[str, str]:
+    """Of names equal but for case, the first keeps its spelling and each other one gets `name~k`."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        group = groups.setdefault(name.lower(), [])
+        if name not in group:
+            group.append(name)
+    return {name: f"{name}~{k}" for group in groups.values() for k, name in enumerate(group[1:], 1)}
+
+
+@contextmanager
+def renamed_identifiers(renames: Mapping[str, str]) -> Iterator[None]:
+    token = _RENAMED.set(renames)
+    try:
+        yield
+    finally:
+        _RENAMED.reset(token)
 
 
 _CONSTANT_PATH = re.compile(r"^json_extract\((.*), '(\$[^']*)'\)$", re.DOTALL)

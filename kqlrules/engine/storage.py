@@ -8,15 +8,25 @@ from typing import Any
 
 from kqlrules.datetimes import as_utc, format_datetime, from_unix_ticks, tick_of
 from kqlrules.engine.errors import DATETIME_OUTSIDE_ENGINE, UnsupportedKql
-from kqlrules.engine.sql import quote_identifier
+from kqlrules.engine.sql import case_renames, plain_identifier
 from kqlrules.engine.types import DUCKDB_TYPES, MAX_UNIX_TICKS, MIN_UNIX_TICKS
 from kqlrules.table import Column, Table
 from kqlrules.timespan import ticks
 
 
+def stored_names(columns: list[Column]) -> list[str]:
+    """The stored columns' names: a name equal to an earlier one's but for case gets `name~k` (DuckDB's names
+    are case-insensitive, Kusto's are not)."""
+    renames = case_renames(c.name for c in columns)
+    return [renames.get(c.name, c.name) for c in columns]
+
+
 def create_table(connection: Any, name: str, columns: list[Column]) -> None:
-    body = ", ".join(f"{quote_identifier(c.name)} {DUCKDB_TYPES.get(c.type, 'VARCHAR')}" for c in columns)
-    connection.execute(f"CREATE OR REPLACE TABLE {quote_identifier(name)} ({body or '__kql_empty INTEGER'})")
+    body = ", ".join(
+        f"{plain_identifier(stored)} {DUCKDB_TYPES.get(c.type, 'VARCHAR')}"
+        for stored, c in zip(stored_names(columns), columns, strict=True)
+    )
+    connection.execute(f"CREATE OR REPLACE TABLE {plain_identifier(name)} ({body or '__kql_empty INTEGER'})")
 
 
 def insert_rows(connection: Any, name: str, table: Table) -> None:
@@ -24,7 +34,7 @@ def insert_rows(connection: Any, name: str, table: Table) -> None:
         return
     if not table.columns:
         # Rows without a column (JSON lines of `{}`): the placeholder column keeps how many there are.
-        connection.execute(f"INSERT INTO {quote_identifier(name)} SELECT NULL FROM range({len(table.rows)})")
+        connection.execute(f"INSERT INTO {plain_identifier(name)} SELECT NULL FROM range({len(table.rows)})")
         return
     converters = [_TO_DUCKDB.get(c.type, _same) for c in table.columns]
     marks = "(" + ", ".join("?" for _ in table.columns) + ")"
@@ -35,7 +45,7 @@ def insert_rows(connection: Any, name: str, table: Table) -> None:
         values: list[Any] = []
         for row in rows:
             values.extend(conv(v) for conv, v in zip(converters, row, strict=True))
-        statement = f"INSERT INTO {quote_identifier(name)} VALUES {', '.join([marks] * len(rows))}"
+        statement = f"INSERT INTO {plain_identifier(name)} VALUES {', '.join([marks] * len(rows))}"
         connection.execute(statement, values)
 
 

@@ -58,7 +58,9 @@ def _read_back(window: Relation, computed: Relation, kusto_type: str) -> Sql:
 def row_cumsum(t: Translator, node: Node, row: Row) -> Sql:
     _, window, args = _arguments(t, node, row, 1, 2)
     term = args[0]
-    if term.type not in ("long", "int", "real", "decimal"):
+    # A decimal is exact (scalar-data-types/decimal.md); the engine's doubles would sum 0.1 and 0.2 to
+    # 0.30000000000000004, so a decimal term is refused like decimal arithmetic.
+    if term.type not in ("long", "int", "real"):
         raise t.position.unsupported(f"row_cumsum() of a {term.type} value", node)
     rows = _segments(t, window, [("__kql_t", term)], args[1] if len(args) > 1 else None)
     summed = t.ctes.add(

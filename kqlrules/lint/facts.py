@@ -14,20 +14,21 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from kqlrules.kusto import Analysis, AnalysisCache, Diagnostic, Node, SchemaSet
+from kqlrules.kusto.overrides import contradicts_reference
 from kqlrules.lint.rules import RULES, Hit, Lookback, Rule, RuleContext, lookbacks
 from kqlrules.lint.unit import LintUnit
 from kqlrules.table import Column
 
 # The sources whose change changes the facts (with the analyzer's version and bridge, which the analysis
 # cache's own key covers).
-_SOURCES = ("lint/facts.py", "lint/rules.py", "kusto/tree.py", "timespan.py")
+_SOURCES = ("lint/facts.py", "lint/rules.py", "kusto/tree.py", "kusto/overrides.py", "timespan.py")
 _FORMAT = 2
 
 
@@ -45,6 +46,11 @@ class QueryFacts:
 def query_facts(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> QueryFacts:
     """Run the query-only rules over the analysis' tree (none when the query has syntax errors: their
     findings would be noise beside the parser's)."""
+    tree = Node.build(analysis.tree) if analysis.tree is not None else None
+    if tree is not None:
+        # The analyzer errors the reference contradicts, which the local engine sets aside too.
+        kept = [d for d in analysis.diagnostics if not (d.is_error and contradicts_reference(d, tree))]
+        analysis = replace(analysis, diagnostics=kept)
     stripped = Analysis(
         analysis.text,
         analysis.diagnostics,
@@ -54,12 +60,11 @@ def query_facts(unit: LintUnit, analysis: Analysis, schemas: SchemaSet) -> Query
         analysis.functions,
     )
     suggestions = [suggestion(diagnostic, analysis, schemas) for diagnostic in analysis.diagnostics]
-    if analysis.tree is None:
+    if tree is None:
         return QueryFacts(stripped, has_tree=False, suggestions=suggestions)
     facts = QueryFacts(stripped, has_tree=True, suggestions=suggestions)
     if analysis.syntax_errors:
         return facts
-    tree = Node.build(analysis.tree)
     context = RuleContext(unit, analysis, tree, schemas)
     for rule in _query_only_rules():
         try:

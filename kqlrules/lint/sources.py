@@ -135,7 +135,8 @@ def _repository_of(path: Path) -> Path | None:
     resolved = path.resolve()
     if resolved.is_dir() and (resolved / "queries").is_dir():
         return resolved
-    for folder in resolved.parents:
+    # `queries/` itself is the whole repository (`kqlrules lint queries`), as any folder under it is part.
+    for folder in (resolved, *resolved.parents):
         if folder.name == "queries" and folder.parent.is_dir():
             return folder.parent
     return None

@@ -437,7 +437,7 @@ def _intune(scene: Scene, day: int) -> None:
                 _at(scene, day, 9, 17),
                 action,
                 actor=helpdesk,
-                targets=[(user.device.name, user.device.id)],
+                targets=[(user.device.name, user.device.intune_id)],
             )
         if day == 2:
             # A lost phone: the helpdesk retires it, as its ticket asks.

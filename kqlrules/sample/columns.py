@@ -87,9 +87,9 @@ TABLES: dict[str, TableColumns] = {
         ResultDescription ResultType Type"""
     ),
     "IntuneDevices": _table(
-        """TenantId SourceSystem TimeGenerated DeviceName DeviceId CreatedDate LastContact UPN UserName UserId
-        OS OSVersion Ownership CompliantState ManagedBy JoinType SerialNumber Model Manufacturer
-        EncryptionStatusString DeviceRegistrationState Type"""
+        """TenantId SourceSystem TimeGenerated DeviceName DeviceId ReferenceId CreatedDate LastContact UPN
+        UserName UserId OS OSVersion Ownership CompliantState ManagedBy JoinType SerialNumber Model
+        Manufacturer EncryptionStatusString DeviceRegistrationState Type"""
     ),
     # Identity Protection: one row per risk detection (updated as it changes) and per risky-user change.
     "AADUserRiskEvents": _table(

@@ -142,6 +142,12 @@ class Device:
     user_agent: str
     trust_type: str = "Azure AD joined"
 
+    @property
+    def intune_id(self) -> str:
+        """Intune's managed-device id: not the Entra ID device id (IntuneDevices keeps that one in
+        ReferenceId, the Log Analytics table reference says), so derived from it to stay deterministic."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"intune:{self.id}"))
+
     def details(self, *, compliant: bool = True) -> dict[str, object]:
         """`DeviceDetail` as Entra ID writes it for a managed device."""
         return {

@@ -89,13 +89,13 @@ def empty_table(schema: TableSchema) -> Table:
 
 
 def distinct_columns(schema: TableSchema) -> list[Column]:
-    """Columns whose names differ only by case (some published schemas have them) are one column to
-    Kusto's case-insensitive stores; the first is kept, as the local engine keeps it."""
+    """Of columns of the same name (some published schema files repeat one), the first is kept; names equal
+    but for case are two columns, in Kusto as in the local engine."""
     seen: set[str] = set()
     kept = []
     for column in schema.columns:
-        if column.name.lower() not in seen:
-            seen.add(column.name.lower())
+        if column.name not in seen:
+            seen.add(column.name)
             kept.append(column)
     return kept
 

@@ -17,6 +17,10 @@ from kqlrules.runner import WindowTemplate
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHOSEN = {"password_spray", "mfa_disabled", "account_disabled", "risky_signin"}
 
+# Every window of the sample week (about 2,700 query windows, a minute of CPU): a whole-corpus sweep, the
+# second step of `make test` (see the Makefile).
+pytestmark = pytest.mark.sweep
+
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:

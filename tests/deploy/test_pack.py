@@ -6,12 +6,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kqlrules.cli.main import app
 from kqlrules.deploy.emulator import ArmEmulator
 
 from .conftest import ACTION_GROUP, SUBSCRIPTION
+
+# The whole pack applied on both targets and planned again: a whole-corpus sweep, the second step of
+# `make test` (see the Makefile). Each body rule is tested on small detections in this folder's other files.
+pytestmark = pytest.mark.sweep
 
 
 def test_the_pack_is_accepted_by_the_emulator_and_converges(project_root: Path, tmp_path: Path) -> None:

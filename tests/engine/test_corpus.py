@@ -20,11 +20,11 @@ pytestmark = pytest.mark.sweep
 BAR = 0.97
 FLOOR = float(os.environ.get("KQLRULES_CORPUS_FLOOR", "0.99"))
 # Issue 15 counts only real executions (a rule the analyzer rejects is not one) and sets its bar at 99%; the
-# floor is the rate reached so far (1034 of 1055, over kqlrules' bundled schemas). Of the other 21, 14 the
-# analyzer or Kusto itself refuses (rule defects, columns only the data makes); docs/engine-coverage.md
-# lists them.
+# floor is the rate reached so far (1042 of 1055, over kqlrules' bundled schemas). The other 13 the
+# analyzer or Kusto itself refuses (rule defects, columns only the data makes) or are forms the reference
+# does not document (`datetime(now)`, `max_of()` of NaN); docs/engine-coverage.md lists them.
 EXECUTED_BAR = 0.99
-EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_EXECUTED_FLOOR", "0.98"))
+EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_EXECUTED_FLOOR", "0.987"))
 RULES_WITH_QUERIES = 1055
 
 
@@ -64,7 +64,7 @@ def test_corpus_execution_rate(
 # On tables holding rows (kqlrules.engine.corpus_data), refusals that only a row triggers count too. The
 # floor is the rate of real executions reached so far; docs/engine-coverage.md reports both measures side
 # by side.
-DATA_EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.96"))  # 1018 of 1055
+DATA_EXECUTED_FLOOR = float(os.environ.get("KQLRULES_CORPUS_DATA_FLOOR", "0.972"))  # 1026 of 1055
 
 
 def test_corpus_execution_rate_on_data(

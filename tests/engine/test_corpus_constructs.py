@@ -30,16 +30,15 @@ def test_the_same_error_on_another_function_is_still_reported() -> None:
         LocalEngine(None).query("print x = parse_url(dynamic([1]))")
 
 
-def test_a_column_whose_name_differs_from_another_only_by_case_is_refused_as_such() -> None:
-    from kqlrules.engine import UnsupportedKql
+def test_columns_whose_names_differ_only_by_case_are_two_columns() -> None:
+    # AzureDiagnostics' schema has both clientIp_s and clientIP_s; Kusto names are case-sensitive.
     from kqlrules.kusto import SchemaSet
 
     schemas = SchemaSet()
     schemas.add_table("Waf", [("clientIP_s", "string"), ("clientIp_s", "string")])
     engine = LocalEngine(None, schemas=schemas)
     assert engine.query("Waf | project clientIP_s").columns[0].name == "clientIP_s"
-    with pytest.raises(UnsupportedKql, match="differs from another column's only by case"):
-        engine.query("Waf | project clientIp_s")
+    assert engine.query("Waf | project clientIp_s").columns[0].name == "clientIp_s"
     with pytest.raises(KqlSemanticError, match="known column"):
         engine.query("Waf | project clientIpAddress")
 

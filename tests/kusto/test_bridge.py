@@ -14,7 +14,9 @@ from kqlrules.kusto import Analyzer, SchemaSet
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[Analyzer]:
-    with Analyzer() as instance:
+    # Two worker threads (the other tests run one, tests/conftest.py): `define` reaches both and answers
+    # that come back out of order are matched by id.
+    with Analyzer(workers=2) as instance:
         yield instance
 
 

@@ -167,3 +167,13 @@ def test_a_detection_entity_naming_a_missing_column_points_at_its_yaml_line(
     line = text.splitlines().index("    Address: ClientAddress") + 1
     assert missing.code == "KQR006" and "ClientAddress" in missing.message
     assert missing.location.path.endswith("risky_signin.yaml") and missing.location.line == line
+
+
+def test_the_queries_folder_is_the_whole_repository_rendered(repository: Path) -> None:
+    # `kqlrules lint queries` lints the detections (rendered templates), not every .kql as plain KQL:
+    # neither the macros file nor an unrendered `{{ ... }}` is a unit of its own.
+    from_root = sorted(unit.path for unit in discover([repository]))
+    from_queries = list(discover([repository / "queries"]))
+    assert sorted(unit.path for unit in from_queries) == from_root
+    assert not any("_macros" in unit.path for unit in from_queries)
+    assert all(unit.text is None or "{{" not in unit.text for unit in from_queries)

@@ -121,3 +121,27 @@ def test_bytes_do_not_depend_on_the_interpreter_hash_seed(tmp_path: Path, projec
             check=True,
         )
     assert _bytes(tmp_path / "a") == _bytes(tmp_path / "b")
+
+
+def test_intune_names_a_laptop_by_its_own_id_and_the_entra_device_id_the_sign_ins_carry(
+    rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    # IntuneDevices (Log Analytics table reference): DeviceId is Intune's managed-device id, ReferenceId the
+    # Entra ID device id, the one a sign-in's DeviceDetail.deviceId holds. Detections join on the latter.
+    signin_device_ids = {
+        str(row["DeviceDetail"].get("deviceId"))
+        for row in rows["SigninLogs"]
+        if isinstance(row.get("DeviceDetail"), dict) and row["DeviceDetail"].get("deviceId")
+    }
+    snapshot = rows["IntuneDevices"]
+    assert snapshot
+    assert all(row["DeviceId"] != row["ReferenceId"] for row in snapshot)
+    assert {row["ReferenceId"] for row in snapshot} <= signin_device_ids
+    assert not {row["DeviceId"] for row in snapshot} & signin_device_ids
+    wiped = [
+        json.loads(row["Properties"])
+        for row in rows["IntuneAuditLogs"]
+        if "ManagedDevice" in row["OperationName"]
+    ]
+    intune_ids = {row["DeviceId"] for row in snapshot}
+    assert any(set(event["TargetObjectIds"]) & intune_ids for event in wiped)

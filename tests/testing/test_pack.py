@@ -42,6 +42,9 @@ def test_every_detection_has_cases_that_fire_and_cases_that_must_not() -> None:
     assert [problem.message() for problem in coverage_problems(PACK.items, 1)] == []
 
 
+# Every case of every detection of the pack (half a minute of CPU): a whole-corpus sweep, the second step of
+# `make test` (see the Makefile). The runner's behaviour is tested case by case in this folder's other files.
+@pytest.mark.sweep
 @pytest.mark.parametrize("key", KEYS)
 def test_the_detections_cases_pass(key: str, session: TestSession) -> None:
     [item] = [item for item in PACK.items if item.key == key]

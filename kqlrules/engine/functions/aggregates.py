@@ -64,7 +64,16 @@ def dcountif(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(f"CAST(count(DISTINCT {_distinct_value(args[0])}){_filter(args[1])} AS BIGINT)", "long")
 
 
+def _exact_decimal(ctx: TranslationContext, call: Call, value: Sql) -> None:
+    """scalar-data-types/decimal.md: a decimal is an exact 128-bit decimal number, so 0.1 + 0.2 sums to 0.3;
+    the engine keeps decimals as doubles, whose sum is 0.30000000000000004: refused, as the binary operators
+    refuse decimal arithmetic."""
+    if value.type == "decimal":
+        raise ctx.unsupported(f"{call.name}() of decimal values")
+
+
 def _sum(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+    _exact_decimal(ctx, call, value)
     # The sum of no values is 0 in Kusto.
     if value.type in INTEGER_TYPES or value.type == "bool":
         return Sql(f"CAST(COALESCE(sum({as_long(value)}){_filter(predicate)}, 0) AS BIGINT)", "long")
@@ -88,6 +97,7 @@ def sumif(ctx: TranslationContext, call: Call) -> Sql:
 
 
 def _avg(ctx: TranslationContext, call: Call, value: Sql, predicate: Sql | None) -> Sql:
+    _exact_decimal(ctx, call, value)
     if value.type == "timespan":
         return Sql(f"CAST(avg({value}){_filter(predicate)} AS BIGINT)", "timespan")
     if value.type in NUMERIC_TYPES or value.type in ("dynamic", "bool"):

@@ -54,20 +54,60 @@ def _numeric(left: Sql, right: Sql, op: str) -> Sql:
     return Sql(f"({a_text} {op} {b_text})", "long")
 
 
-def _scalar_type(value: Sql, other: Sql) -> Sql:
+def _whole_number(value: Sql) -> Sql:
+    """A dynamic operand of arithmetic with an int or long: Kusto's analyzer types `dynamic + long` as long
+    (Kusto-Query-Language, src/Kusto.Language/Operators.cs: `Signature(ReturnTypeKind.Parameter1, Dynamic,
+    Number)`), so the arithmetic is long arithmetic (`dynamic(7) / 2` is 3). What Kusto makes of a dynamic
+    real or text there is documented nowhere: such a value is refused when the query runs."""
+    kind = f"json_type({value})"
+    construct = "arithmetic between a long and a dynamic value that is not a whole number"
+    refuse = refusal_sql(quote_string(construct))
+    return Sql(
+        f"(CASE WHEN {value} IS NULL OR {kind} = 'NULL' THEN NULL "
+        f"WHEN {kind} IN ('BIGINT', 'UBIGINT') AND TRY_CAST({value} AS BIGINT) IS NOT NULL "
+        f"THEN CAST({value} AS BIGINT) ELSE {refuse} END)",
+        "long",
+    )
+
+
+def _scalar_type(value: Sql, other: Sql, arithmetic: bool = False) -> Sql:
     """A dynamic operand takes the type of the other side (Kusto converts it at run time)."""
+    if arithmetic and value.type == "dynamic" and other.type in ("int", "long"):
+        return _whole_number(value)
     if value.type == "dynamic" and other.type != "dynamic":
         target = "real" if other.type in NUMERIC_TYPES else other.type
         return coerce(value, target)
     return value
 
 
+def _dynamic_pair(left: Sql, right: Sql, op: str) -> Sql:
+    """Arithmetic of two dynamic values (typed dynamic by the analyzer). Two JSON whole numbers add, subtract
+    and multiply as longs (as `dynamic(7) + 1` does), a real among them makes it real arithmetic, a null is
+    null. Whether two whole numbers divide as longs or reals, and what a string, bool, array or bag operand
+    gives, is not documented: refused when the query runs."""
+    refuse = refusal_sql(quote_string(f"the operator {op} between these dynamic values"))
+    nulls = " OR ".join(f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right))
+    whole = " AND ".join(
+        f"(json_type({v}) IN ('BIGINT', 'UBIGINT') AND TRY_CAST({v} AS BIGINT) IS NOT NULL)"
+        for v in (left, right)
+    )
+    numbers = " AND ".join(f"json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')" for v in (left, right))
+    longs = Sql(f"CAST({left} AS BIGINT)", "long"), Sql(f"CAST({right} AS BIGINT)", "long")
+    as_long_result = f"CAST({_numeric(longs[0], longs[1], op)} AS JSON)" if op in "+-*" else refuse
+    as_real_result = f"CAST({_numeric(as_real(left), as_real(right), op)} AS JSON)"
+    return Sql(
+        f"(CASE WHEN {nulls} THEN NULL WHEN {whole} THEN {as_long_result} "
+        f"WHEN {numbers} THEN {as_real_result} ELSE {refuse} END)",
+        "dynamic",
+    )
+
+
 @binary("AddExpression", "SubtractExpression", "MultiplyExpression", "DivideExpression", "ModuloExpression")
 def arithmetic(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _SYMBOLS[kind]
-    left, right = _scalar_type(left, right), _scalar_type(right, left)
     if left.type == "dynamic" and right.type == "dynamic":
-        left, right = as_real(left), as_real(right)
+        return _dynamic_pair(left, right, op)
+    left, right = _scalar_type(left, right, arithmetic=True), _scalar_type(right, left, arithmetic=True)
     kinds = (left.type, right.type)
     numeric = NUMERIC_TYPES | {"bool"}
     if kinds[0] in NUMERIC_TYPES and kinds[1] in NUMERIC_TYPES:
@@ -122,9 +162,40 @@ def _comparable(ctx: TranslationContext, left: Sql, right: Sql, what: str) -> tu
     raise ctx.unsupported(f"{what} between {left.type} and {right.type}")
 
 
+def _dynamic_number(value: Sql, other: Sql) -> Sql:
+    """A dynamic operand ordered against a number: a JSON number compares as a real, a JSON null is null.
+    How Kusto orders a dynamic string, bool, array or bag against a number is not documented (the analyzer
+    only types it: Operators.cs `Signature(Bool, Dynamic, Number)`): refused when the query runs."""
+    if value.type != "dynamic" or other.type not in NUMERIC_TYPES:
+        return value
+    kind = f"json_type({value})"
+    refuse = refusal_sql(quote_string("ordering a dynamic value that is not a number against a number"))
+    return Sql(
+        f"(CASE WHEN {value} IS NULL OR {kind} = 'NULL' THEN NULL "
+        f"WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN {as_real(value)} ELSE {refuse} END)",
+        "real",
+    )
+
+
+def _both_dynamic_numbers(left: Sql, right: Sql) -> tuple[Sql, Sql]:
+    """Two dynamic operands ordered: JSON numbers compare as numbers (their texts would put 10 before 9);
+    a null is null; any other pair's order is not documented and is refused when the query runs."""
+    refuse = refusal_sql(quote_string("ordering dynamic values that are not both numbers"))
+    nulls = " OR ".join(f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right))
+    numbers = " AND ".join(f"json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')" for v in (left, right))
+    sides = [
+        Sql(f"(CASE WHEN {nulls} THEN NULL WHEN {numbers} THEN {as_real(v)} ELSE {refuse} END)", "real")
+        for v in (left, right)
+    ]
+    return sides[0], sides[1]
+
+
 @binary(*_COMPARISONS)
 def comparison(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
     op = _COMPARISONS[kind]
+    if left.type == "dynamic" and right.type == "dynamic":
+        left, right = _both_dynamic_numbers(left, right)
+    left, right = _dynamic_number(left, right), _dynamic_number(right, left)
     left, right = _comparable(ctx, left, right, f"the comparison {op}")
     return Sql(f"({left} {op} {right})", "bool")
 
@@ -208,6 +279,17 @@ def equality(ctx: TranslationContext, left: Sql, right: Sql, kind: str) -> Sql:
         return _string_against(ctx, left, right, negate)
     if right.type == "string" and left.type in _TEXT_FORMS:
         return _string_against(ctx, right, left, negate)
+    if left.type == "dynamic" and right.type == "dynamic":
+        # null-values.md: `==` and `!=` between two nulls yield bool(null), a null against a value false
+        # (`!=` true); a dynamic null is SQL NULL or the JSON null, which the text comparison would equate.
+        nulls = [f"({v} IS NULL OR json_type({v}) = 'NULL')" for v in (left, right)]
+        texts = _comparable(ctx, left, right, "==")
+        compared = f"({texts[0]} {'<>' if negate else '='} {texts[1]})"
+        return Sql(
+            f"(CASE WHEN {nulls[0]} AND {nulls[1]} THEN NULL "
+            f"WHEN {nulls[0]} OR {nulls[1]} THEN {'TRUE' if negate else 'FALSE'} ELSE {compared} END)",
+            "bool",
+        )
     left, right = _comparable(ctx, left, right, "==")
     return _nullable_equality(left, right, negate=negate)
 

@@ -4,6 +4,7 @@ todynamic/parse_json. Each returns null (the empty string for `tostring`) when K
 
 from __future__ import annotations
 
+from kqlrules.engine.functions import jsonpath
 from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
 from kqlrules.engine.functions.support import NUMERIC_TYPES, arity, as_string, coerce, fn
 from kqlrules.engine.sql import Sql, quote_string
@@ -81,7 +82,14 @@ def extract_json(ctx: TranslationContext, call: Call) -> Sql:
     path = args[0]
     if not path.constant or not isinstance(path.value, str) or not path.value.startswith("$"):
         raise ctx.unsupported("extract_json() with a path that is not a constant JSONPath")
+    try:
+        steps = jsonpath.parse(path.value)
+    except ValueError:
+        # jsonpath.md: "Wildcards, recursion, union, slices and current object are not supported."
+        raise ctx.unsupported(
+            f"extract_json() with the path {path.value!r}, outside the JSONPath subset Kusto documents"
+        ) from None
     document = f"CAST({fn('kql_parse_json', as_string(args[1]))} AS JSON)"
-    found = Sql(f"json_extract({document}, {quote_string(path.value)})", "dynamic")
+    found = Sql(f"json_extract({document}, {quote_string(jsonpath.duckdb_path(steps))})", "dynamic")
     target = call.result_type if call.result_type in KNOWN_TYPES else "string"
     return coerce(found, target)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kqlrules.engine.functions import jsonpath
 from kqlrules.engine.functions.support import Refusal
 
 MAX_RANGE = 1_048_576
@@ -215,23 +216,14 @@ def bag_keys(text: str) -> str | None:
 
 
 def _path(key: str) -> list[str]:
-    """`$.a.b` or `$['a']` or a plain key."""
+    """`$.a.b` or `$['a']` (jsonpath.md's subset, names only: array indexing is not supported by the bag
+    functions) or a plain key; `ValueError` for any other path."""
     if not key.startswith("$"):
         return [key]
-    steps, rest = [], key[1:]
-    while rest:
-        if rest.startswith("."):
-            rest = rest[1:]
-            name = rest.split(".")[0].split("[")[0]
-            steps.append(name)
-            rest = rest[len(name) :]
-        elif rest.startswith("['") or rest.startswith('["'):
-            end = rest.index(rest[1] + "]", 2)
-            steps.append(rest[2:end])
-            rest = rest[end + 2 :]
-        else:
-            raise ValueError(key)
-    return steps
+    steps = jsonpath.parse(key)
+    if not steps or any(isinstance(step, int) for step in steps):
+        raise ValueError(key)
+    return [str(step) for step in steps]
 
 
 def bag_has_key(text: str, key: str) -> bool | None:
@@ -325,8 +317,9 @@ def bag_remove_keys(text: str, keys: str) -> str | None:
             continue
         try:
             steps = _path(key)
-        except ValueError:
-            return None
+        except ValueError as error:
+            # bag-remove-keys-function.md: keys are names or JSONPath; "Array indexing isn't supported".
+            raise Refusal(f"bag_remove_keys() with the key {key!r}: not a documented path") from error
         node = result
         for step in steps[:-1]:
             node = node.get(step) if isinstance(node, dict) else None
@@ -433,7 +426,11 @@ def numeric_range(start: float, stop: float, step: float, integral: bool) -> str
 def repeat(value: str, count: int) -> str | None:
     if count < 0:
         return None
-    return _dump([_load(value)] * min(count, MAX_RANGE))
+    if count > MAX_RANGE:
+        # range-function.md truncates at 1,048,576 values; repeat-function.md states no limit, so a longer
+        # array is refused rather than cut the same way.
+        raise Refusal("repeat() of more than 1,048,576 elements (its page states no limit)")
+    return _dump([_load(value)] * count)
 
 
 def codepoints_to_string(args: str) -> str | None:

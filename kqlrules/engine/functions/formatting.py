@@ -59,7 +59,9 @@ def format_datetime_iso(ticks: int) -> str:
     (The reference's `reverse()` and `hash_md5()` examples show the fraction is printed even when zero.)
     """
     value = from_unix_ticks(ticks)
-    return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond * 10 + tick_of(value):07d}Z"
+    # The year always has four digits: glibc's `%Y` writes year 50 as `50`.
+    seconds = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
+    return seconds + f".{value.microsecond * 10 + tick_of(value):07d}Z"
 
 
 def dynamic_to_string(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.registry import Call, TranslationContext, scalar
 from kqlrules.engine.functions.support import (
     arity,
@@ -107,9 +108,16 @@ def strrep(ctx: TranslationContext, call: Call) -> Sql:
     text = as_string(args[0])
     count = as_long(args[1])
     delimiter = as_string(args[2]) if len(args) == 3 else Sql("''", "string")
+    # strrep-function.md: the multiplier "must be a value from 1 to 67108864", yet "if multiplier is more than
+    # the maximal allowed value of 1024, the input string will be repeated 1024 times": the page contradicts
+    # itself above 1024 and says nothing of a multiplier below 1, so both are refused.
+    undocumented = "strrep() with a multiplier below 1 or above 1024 (its page contradicts itself there)"
+    if args[1].constant and isinstance(args[1].value, int) and not 1 <= args[1].value <= 1024:
+        raise ctx.unsupported(undocumented)
     return never_null(
-        f"(CASE WHEN {count} IS NULL OR {count} <= 0 THEN '' "
-        f"ELSE repeat({text} || {delimiter}, least({count}, 1024) - 1) || {text} END)"
+        f"(CASE WHEN {count} IS NULL THEN '' "
+        f"WHEN {count} < 1 OR {count} > 1024 THEN {refusal_sql(quote_string(undocumented))} "
+        f"ELSE repeat({text} || {delimiter}, {count} - 1) || {text} END)"
     )
 
 

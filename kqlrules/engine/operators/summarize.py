@@ -104,10 +104,16 @@ def _percentiles(
 def _any_row(
     t: Translator, expression: Node, remaining: list[Column], row: Row, source: Relation, key_names: set[str]
 ) -> tuple[int, list[str], list[tuple[Column, str]]]:
-    """take_any(*): the columns (but the plain group keys) of one arbitrary row, all from the same row."""
-    if len(expression.arguments()) != 1:
-        raise t.position.unsupported("take_any() of * and other arguments", expression)
-    values = [row.columns[c.name] for c in source.columns if c.name not in key_names]
+    """take_any(*) or take_any(a, b, ...): the columns (but the plain group keys) or the expressions of one
+    arbitrary row, all from the same row (take-any-aggregation-function.md: "returns the value of one or
+    more expressions over each such record"; the non-empty preference is stated for one column only)."""
+    arguments = expression.arguments()
+    if any(a.kind == "StarExpression" for a in arguments):
+        if len(arguments) != 1:
+            raise t.position.unsupported("take_any() of * and other arguments", expression)
+        values = [row.columns[c.name] for c in source.columns if c.name not in key_names]
+    else:
+        values = [t.expr(argument, row) for argument in arguments]
     columns = remaining[: len(values)]
     if len(columns) != len(values) or not values:
         raise t.position.unsupported("the columns of take_any(*)", expression)
@@ -192,7 +198,9 @@ def _aggregates(
             select_parts.extend(parts)
             unpack.extend(unpacked)
             continue
-        if call in ("take_any", "any") and any(a.kind == "StarExpression" for a in expression.arguments()):
+        if call in ("take_any", "any") and (
+            len(expression.arguments()) > 1 or any(a.kind == "StarExpression" for a in expression.arguments())
+        ):
             key_names = {n for key_name, e in keys if key_name is None and (n := implicit_name(t, e))}
             used, parts, unpacked = _any_row(t, expression, remaining, agg_row, source, key_names)
             remaining = remaining[used:]

@@ -43,6 +43,13 @@ def union(t: Translator, node: Node, source: Relation | None) -> Relation:
     inputs = _inputs(t, node, source)
     if not inputs:
         raise t.position.semantic("union of no tables", node)
+    if "kind" in found and found["kind"][0].lower() == "inner":
+        # union-operator.md, kind=inner: "The result has the subset of columns that are common to all of the
+        # input tables". Microsoft's analyzer types it as the outer union, and every later operator reads its
+        # columns from the analyzer: unless the inputs have the same columns (inner is then outer), refuse.
+        schemas = {frozenset((c.name, c.type) for c in relation.columns) for _, relation in inputs}
+        if len(schemas) > 1:
+            raise t.position.unsupported("union kind=inner of inputs whose columns differ", node)
     slots = _slots(t, node, inputs, [c for c in output if c.name != source_column])
     if slots is None:
         return _by_name(t, node, inputs, output, source_column)

@@ -134,9 +134,13 @@ def list_operand(t: Translator, node: Node, row: Row, element_type: str) -> Sql:
             raise t.position.unsupported("a tabular expression among the values of a list", item)
         sql = t.expr(item, row)
         if sql.type == "dynamic":
-            # A dynamic array's elements join the list (as the left side's type; JSON if it is dynamic).
+            # A dynamic array's elements join the list (as the left side's type; JSON if it is dynamic); a
+            # dynamic value that is not an array is one value of the list (in-operator: "Each expression can
+            # be a scalar value"), where casting it to a list would have dropped it.
             duck = DUCKDB_TYPES.get(element_type, "VARCHAR")
-            parts.append(f"coalesce(TRY_CAST({sql.text} AS {duck}[]), [])")
+            value = sql.text
+            listed = f"(CASE WHEN json_type({value}) = 'ARRAY' THEN {value} ELSE json_array({value}) END)"
+            parts.append(f"coalesce(TRY_CAST({listed} AS {duck}[]), [])")
             values = []
             continue
         values.append(sql)

@@ -9,7 +9,8 @@ from kqlrules.engine import patterns
 from kqlrules.engine.context import Row
 from kqlrules.engine.names import name_text
 from kqlrules.engine.relation import Relation
-from kqlrules.engine.sql import quote_identifier
+from kqlrules.engine.sql import plain_identifier, quote_identifier
+from kqlrules.engine.storage import stored_names
 from kqlrules.engine.translation.nodes import describe, only
 from kqlrules.engine.translation.scopes import call_user_function, relation_binding
 from kqlrules.engine.translation.special_calls import TIME_COLUMN
@@ -85,7 +86,14 @@ def table(t: Translator, name: str, node: Node) -> Relation:
     if found is None:
         raise t.position.semantic(f"the table {name} is not loaded", node)
     t.used_tables.add(found.name)
-    relation = Relation(quote_identifier(found.name), list(found.columns), sources=(found.name,))
+    relation = Relation(plain_identifier(found.name), list(found.columns), sources=(found.name,))
+    pairs = list(zip(found.columns, stored_names(found.columns), strict=True))
+    if any(quote_identifier(c.name) != plain_identifier(s) for c, s in pairs):
+        # Names equal but for case: the stored columns under the names this query's translation uses.
+        select = ", ".join(f"{plain_identifier(s)} AS {quote_identifier(c.name)}" for c, s in pairs)
+        relation = t.ctes.add(
+            f"SELECT {select} FROM {relation.name}", relation.columns, sources=relation.sources
+        )
     if t.windowed and any(c.name == TIME_COLUMN for c in found.columns):
         time = quote_identifier(TIME_COLUMN)
         return t.ctes.add(

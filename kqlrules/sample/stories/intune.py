@@ -90,6 +90,6 @@ def intune_mass_wipe(scene: Scene) -> Played:
             minutes_after(start, offset * 2),
             "wipe ManagedDevice",
             actor=actor,
-            targets=[(victim.device.name, victim.device.id)],
+            targets=[(victim.device.name, victim.device.intune_id)],
         )
     return Played(start, minutes_after(start, 4), (actor.upn,))

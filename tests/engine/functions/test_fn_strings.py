@@ -28,7 +28,6 @@ from tests.engine.functions.harness import KustoError, Unsupported, lit
         ("reverse", [123], "321"),
         ("strrep", ["ab", 3], "ababab"),
         ("strrep", ["ab", 3, ","], "ab,ab,ab"),
-        ("strrep", ["ab", 0], ""),
         ("strcmp", ["abc", "abd"], -1),
         ("strcmp", ["b", "a"], 1),
         ("trim", ["--", "--abc--"], "abc"),
@@ -65,6 +64,13 @@ from tests.engine.functions.harness import KustoError, Unsupported, lit
 )
 def test_string_function(scalar: Any, name: str, args: list[Any], expected: Any) -> None:
     assert scalar(name, *args) == expected
+
+
+@pytest.mark.parametrize("multiplier", [0, -1, 1025])
+def test_strrep_outside_the_documented_multipliers_is_refused(scalar: Any, multiplier: int) -> None:
+    # strrep-function.md: "a value from 1 to 67108864", yet repeated "1024 times" above 1024.
+    with pytest.raises(Unsupported):
+        scalar("strrep", "ab", multiplier)
 
 
 def test_extract_returns_the_capture_group(scalar: Any) -> None:

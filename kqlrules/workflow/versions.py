@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,16 +157,31 @@ def bumped(version: str, part: Part) -> str:
 
 
 def bump_version(detection: VersionedDetection, part: Part = "patch") -> str:
-    """Rewrite the `version:` of a detection's YAML in place, keeping its comments and layout."""
-    yaml = YAML()
-    yaml.width = 4096  # keep the author's line breaks: only the version line changes
-    yaml.preserve_quotes = True
-    data = yaml.load(detection.yaml_path.read_text(encoding="utf-8"))
+    """Rewrite the `version:` of a detection's YAML in place: only that value changes, every other byte
+    (comments, indentation of lists, quoting, line breaks) stays the author's."""
+    text = detection.yaml_path.read_text(encoding="utf-8")
+    data = YAML().load(text)
     new = bumped(str(data.get("version", detection.meta.version)), part)
-    data["version"] = new
-    with detection.yaml_path.open("w", encoding="utf-8") as handle:
-        yaml.dump(data, handle)
+    if "version" in data:
+        line, _ = data.lc.key("version")
+        lines = text.splitlines(keepends=True)
+        edited = _VERSION_LINE.sub(lambda m: f"{m['key']}{m['quote']}{new}{m['quote']}", lines[line], count=1)
+        if edited == lines[line]:
+            raise KqlrulesError(
+                f"{detection.yaml_path}:{line + 1}: cannot find the version value on its line",
+                hint="write it on one line as `version: 1.2.3`",
+            )
+        lines[line] = edited
+        text = "".join(lines)
+    else:
+        separator = "" if not text or text.endswith("\n") else "\n"
+        text = f"{text}{separator}version: {new}\n"
+    detection.yaml_path.write_text(text, encoding="utf-8")
     return new
+
+
+# A top-level `version:` line and its scalar (plain or quoted), so only the value is replaced.
+_VERSION_LINE = re.compile(r"^(?P<key>version\s*:\s*)(?P<quote>[\"']?)[^\s\"'#]+(?P=quote)")
 
 
 def changed(queries: Path, detections: Sequence[D]) -> list[D]:

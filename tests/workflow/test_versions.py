@@ -90,6 +90,21 @@ def test_bump_changes_only_the_version_line(repo: Path) -> None:
     assert changed == [("version: 1.0.0", "version: 1.0.1")]
 
 
+def test_bump_keeps_indented_lists_comments_and_quotes(repo: Path) -> None:
+    yaml_path = example(repo, ".yaml")
+    text = yaml_path.read_text().replace("version: 1.0.0", "version: '1.0.0'  # semver")
+    lines = [
+        *text.splitlines(),
+        "tags:  # indented four, as many authors write lists",
+        "    - spray",
+    ]
+    yaml_path.write_text("\n".join(lines) + "\n")
+    assert run(repo, "version", "bump", "password_spray")[0] == 0
+    after = yaml_path.read_text().splitlines()
+    changed = [(old, new) for old, new in zip(lines, after, strict=True) if old != new]
+    assert changed == [("version: '1.0.0'  # semver", "version: '1.0.1'  # semver")]
+
+
 def test_changing_an_id_is_an_error(repo: Path) -> None:
     yaml_path = example(repo, ".yaml")
     text = yaml_path.read_text()

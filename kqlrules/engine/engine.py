@@ -26,10 +26,18 @@ from kqlrules.engine.sql import case_renames, renamed_identifiers
 from kqlrules.engine.staging import SchemaFromData
 from kqlrules.engine.storage import create_table, insert_rows
 from kqlrules.engine.translator import BaseTable
-from kqlrules.kusto import Analysis, Analyzer, Node, SchemaSet, TableSchema, shared_analyzer
-from kqlrules.kusto.analysis import LineIndex
-from kqlrules.kusto.existing_columns import bind_existing_columns
-from kqlrules.kusto.fuzzy_union import NoLegExists, without_absent_legs
+from kqlrules.kusto import (
+    Analysis,
+    Analyzer,
+    LineIndex,
+    Node,
+    NoLegExists,
+    SchemaSet,
+    TableSchema,
+    bind_existing_columns,
+    shared_analyzer,
+    without_absent_legs,
+)
 from kqlrules.table import Column, Table
 
 

@@ -13,8 +13,7 @@ from kqlrules.engine.row_sources import row_sources
 from kqlrules.engine.sql import quote_identifier
 from kqlrules.engine.translator import BaseTable, Translator, kusto_type
 from kqlrules.engine.types import normalise_type
-from kqlrules.kusto import Analysis, Node
-from kqlrules.kusto.overrides import contradicts_reference
+from kqlrules.kusto import Analysis, Node, contradicts_reference
 from kqlrules.table import Column
 
 

@@ -17,7 +17,10 @@ from kqlrules.kusto.bridge import (
 )
 from kqlrules.kusto.builtin_schemas import build_builtin
 from kqlrules.kusto.cache import AnalysisCache
+from kqlrules.kusto.existing_columns import bind_existing_columns
+from kqlrules.kusto.fuzzy_union import NoLegExists, fuzzy_leg_tables, without_absent_legs
 from kqlrules.kusto.install import AnalyzerMissing, ensure_installed, install
+from kqlrules.kusto.overrides import contradicts_reference
 from kqlrules.kusto.schema_import import import_folders, write_schemas
 from kqlrules.kusto.schemas import (
     REPO_SCHEMA_FOLDER,
@@ -51,6 +54,7 @@ __all__ = [
     "Expansion",
     "FunctionSchema",
     "LineIndex",
+    "NoLegExists",
     "Node",
     "Parameter",
     "SchemaDrift",
@@ -59,12 +63,15 @@ __all__ = [
     "TableSchema",
     "TreeTooDeep",
     "WorkspaceRef",
+    "bind_existing_columns",
     "build_builtin",
+    "contradicts_reference",
     "default_credential",
     "diff_schemas",
     "downstream_operators",
     "ensure_installed",
     "fetch_tables",
+    "fuzzy_leg_tables",
     "import_folders",
     "install",
     "kusto_type",
@@ -73,5 +80,6 @@ __all__ = [
     "resolve_schemas",
     "shared_analyzer",
     "with_watchlists",
+    "without_absent_legs",
     "write_schemas",
 ]

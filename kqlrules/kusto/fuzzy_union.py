@@ -67,6 +67,31 @@ def without_absent_legs(analysis: Analysis) -> str | None:
     return "".join(chars)
 
 
+def fuzzy_leg_tables(analysis: Analysis) -> set[str]:
+    """The tables read only as legs of `union isfuzzy=true`: the query runs without any one of them (while
+    one leg of its union exists), so a table with no data there does not blind the query by itself. A name
+    also referred to outside those legs is not one of them."""
+    text = analysis.text
+    if analysis.tree is None or "isfuzzy" not in text.lower() or not _offsets_are_indexes(text):
+        return set()
+    root = Node.build(analysis.tree)
+    legs: list[Node] = []
+    for union in root.find("UnionOperator"):
+        if _is_fuzzy(union, text):
+            elements = union.get("Expressions") or union
+            legs += [
+                e for e in elements.children if e.kind == "SeparatedElement" and _source_start(e) is not None
+            ]
+    names = {_leg_name(leg, text).strip() for leg in legs}
+    spans = [(leg.start, leg.end) for leg in legs]
+    elsewhere = {
+        text[n.start : n.end].strip()
+        for n in root.walk()
+        if n.kind == "NameReference" and not any(start <= n.start < end for start, end in spans)
+    }
+    return names - elsewhere
+
+
 def _is_fuzzy(union: Node, text: str) -> bool:
     parameter = named_parameters(union).get("isfuzzy")
     value = parameter.get("Expression") if parameter is not None else None

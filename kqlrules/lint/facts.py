@@ -20,8 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kqlrules.kusto import Analysis, AnalysisCache, Diagnostic, Node, SchemaSet
-from kqlrules.kusto.overrides import contradicts_reference
+from kqlrules.kusto import Analysis, AnalysisCache, Diagnostic, Node, SchemaSet, contradicts_reference
 from kqlrules.lint.rules import RULES, Hit, Lookback, Rule, RuleContext, lookbacks
 from kqlrules.lint.unit import LintUnit
 from kqlrules.table import Column

@@ -42,6 +42,9 @@ class DetectionState:
     key: str
     name: str
     tables: tuple[TableState, ...]
+    # Tables read only as `union isfuzzy=true` legs: they blind the detection only together (the union
+    # operator's reference: it runs while one leg's table exists), when it reads nothing else.
+    optional: frozenset[str] = frozenset()
 
     @property
     def problems(self) -> list[str]:
@@ -54,7 +57,12 @@ class DetectionState:
 
     @property
     def blind(self) -> bool:
-        return bool(self.problems) or any(table.problems for table in self.tables)
+        if self.problems:
+            return True
+        required = [table for table in self.tables if table.table not in self.optional]
+        if required:
+            return any(table.problems for table in required)
+        return all(table.problems for table in self.tables)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +79,7 @@ class DetectionState:
                     "retention_days": t.retention_days,
                     "lookback_days": t.lookback / timedelta(days=1),
                     "problems": t.problems,
+                    "optional": t.table in self.optional,
                 }
                 for t in self.tables
             ],
@@ -112,6 +121,7 @@ def check_detection(
     live: LiveSources,
     environment: Environment,
     resources: Sequence[str],
+    optional: frozenset[str] = frozenset(),
 ) -> DetectionState:
     states = []
     for table in tables:
@@ -127,7 +137,7 @@ def check_detection(
                 lookback,
             )
         )
-    return DetectionState(key, name, tuple(states))
+    return DetectionState(key, name, tuple(states), optional)
 
 
 def _days(span: timedelta) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import Analysis, AnalysisCache, Analyzer, SchemaSet
+from kqlrules.kusto import Analysis, AnalysisCache, Analyzer, SchemaSet, fuzzy_leg_tables
 from kqlrules.rules import LoadedDetection
 from kqlrules.workspace import LocalWorkspace, Workspace, within
 
@@ -34,6 +34,17 @@ class DetectionTables:
     name: str
     tables: tuple[str, ...]
     source: Source
+    # Tables read only as legs of `union isfuzzy=true` (the union reference: it runs while one leg's table
+    # exists), e.g. a Key Vault log in AzureDiagnostics or in AZKVAuditLogs.
+    optional: frozenset[str] = frozenset()
+
+    def without_data(self, has_rows: Callable[[str], bool]) -> list[str]:
+        """The tables whose lack of data blinds the detection: each required one without rows; the optional
+        ones only when the detection reads nothing else and none of them has rows."""
+        required = [table for table in self.tables if table not in self.optional]
+        if required:
+            return [table for table in required if not has_rows(table)]
+        return [] if any(has_rows(table) for table in self.tables) else list(self.tables)
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,8 @@ class DataCoverage:
     detections: tuple[DetectionTables, ...]
 
     def missing(self, detection: DetectionTables) -> list[str]:
-        """The tables `detection` reads that had no data."""
-        return [table for table in detection.tables if self.rows.get(table, 0) == 0]
+        """The tables `detection` reads that had no data and that blind it (`DetectionTables.optional`)."""
+        return detection.without_data(lambda table: self.rows.get(table, 0) > 0)
 
     @property
     def blind(self) -> list[DetectionTables]:
@@ -98,10 +109,14 @@ def tables_read(
     found = []
     for detection in enabled:
         meta = detection.meta
-        tables = analyzed.get(detection.key)
+        tables, optional = analyzed.get(detection.key, ([], set()))
         source: Source = "analyzer" if tables else "metadata"
         chosen = tables or list(meta.tables)
-        found.append(DetectionTables(detection.key, meta.id, meta.name, tuple(dict.fromkeys(chosen)), source))
+        found.append(
+            DetectionTables(
+                detection.key, meta.id, meta.name, tuple(dict.fromkeys(chosen)), source, frozenset(optional)
+            )
+        )
     return found
 
 
@@ -123,8 +138,9 @@ def _analyzed_tables(
     analyzer: Analyzer | None,
     schemas: SchemaSet | None,
     cache: AnalysisCache | None,
-) -> dict[str, list[str]]:
-    """The tables the analyzer binds in each rendered query that renders and binds without errors."""
+) -> dict[str, tuple[list[str], set[str]]]:
+    """The tables the analyzer binds in each rendered query that renders and binds without errors, and
+    those of them read only through `union isfuzzy=true`."""
     if analyzer is None or schemas is None:
         return {}
     rendered: dict[str, str] = {}
@@ -133,12 +149,23 @@ def _analyzed_tables(
             rendered[detection.key] = detection.render().text
         except KqlrulesError:
             continue
-    found: dict[str, list[str]] = {}
+    found: dict[str, tuple[list[str], set[str]]] = {}
     outcomes = analyzer.analyze_many(rendered.values(), schemas, cache=cache)
     for key, outcome in zip(rendered, outcomes, strict=True):
         if isinstance(outcome, Analysis) and not outcome.errors and outcome.tables:
-            found[key] = list(outcome.tables)
+            found[key] = (list(outcome.tables), _fuzzy_only(analyzer, schemas, rendered[key], outcome.tables))
     return found
+
+
+def _fuzzy_only(analyzer: Analyzer, schemas: SchemaSet, text: str, tables: Sequence[str]) -> set[str]:
+    """The tables read only as `union isfuzzy=true` legs (the tree is asked for only when there is one)."""
+    if "isfuzzy" not in text.lower():
+        return set()
+    try:
+        legs = fuzzy_leg_tables(analyzer.analyze(text, schemas, tree=True))
+    except KqlrulesError:
+        return set()
+    return {table for table in tables if table in legs}
 
 
 def rows_per_table(workspace: Workspace, start: datetime, end: datetime) -> dict[str, int]:

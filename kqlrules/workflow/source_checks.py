@@ -49,7 +49,7 @@ def detection_states(
         states.append(
             check_detection(
                 detection.key, detection.name, detection.tables, lookback, counted[lookback], live,
-                environment, config.resources,
+                environment, config.resources, detection.optional,
             )
         )  # fmt: skip
     return states

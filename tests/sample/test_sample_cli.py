@@ -38,6 +38,6 @@ def test_start_is_read_as_iso_8601(tmp_path: Path) -> None:
 
 def test_a_bad_start_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sample", "generate", "--output", str(tmp_path), "--start", "next tuesday"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a date that does not parse is a usage error
     assert "not an ISO 8601 date" in result.output
     assert "Traceback" not in result.output

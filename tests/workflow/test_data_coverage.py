@@ -12,7 +12,7 @@ import pytest
 
 from kqlrules.rules import load_repository
 from kqlrules.table import Column, Table
-from kqlrules.workflow.data_coverage import tables_read
+from kqlrules.workflow.data_coverage import DetectionTables, tables_read
 from kqlrules.workspace import LocalWorkspace, WorkspaceServer, load_workspace_folder
 from tests.workflow.conftest import invoke
 
@@ -54,13 +54,20 @@ def test_a_table_with_data_that_no_detection_reads_is_named(
     project_root: Path, without_security_alert: Path
 ) -> None:
     _, report = coverage(project_root, without_security_alert)
-    # The sample week's managed identities and device snapshots feed no detection of the pack, like
-    # Heartbeat (service principal sign-ins feed the agent sign-in detection).
-    assert set(report["unwatched_tables"]) == {
-        "AADManagedIdentitySignInLogs",
-        "Heartbeat",
-        "IntuneDevices",
-    }
+    # The sample week's managed identities feed no detection of the pack, like Heartbeat (service principal
+    # sign-ins feed the agent sign-in detection, device snapshots the non-compliant device sign-in).
+    assert set(report["unwatched_tables"]) == {"AADManagedIdentitySignInLogs", "Heartbeat"}
+
+
+def test_a_table_read_only_through_a_fuzzy_union_blinds_only_with_its_alternatives(
+    project_root: Path, sample_tenant: Path
+) -> None:
+    _, report = coverage(project_root, sample_tenant)
+    key_vault = next(
+        d for d in report["detections"] if d["detection"] == "azure/key_vault_secret_mass_access"
+    )
+    # The sample tenant logs Key Vault to AzureDiagnostics only: AZKVAuditLogs is the other leg of the union.
+    assert key_vault["tables"] == ["AzureDiagnostics", "AZKVAuditLogs"] and not key_vault["blind"]
 
 
 def test_the_whole_sample_week_leaves_no_detection_blind(project_root: Path, sample_tenant: Path) -> None:
@@ -124,3 +131,16 @@ def test_a_query_api_workspace_answers_with_one_union_query(project_root: Path, 
 def heartbeat() -> Table:
     moment = datetime(2026, 11, 5, 10, tzinfo=UTC)
     return Table([Column("TimeGenerated", "datetime"), Column("Computer", "string")], [[moment, "vm-web-01"]])
+
+
+def test_optional_tables_blind_a_detection_only_when_it_reads_nothing_else() -> None:
+    both_optional = DetectionTables("k", "id", "n", ("AzureDiagnostics", "AZKVAuditLogs"), "analyzer",
+                                    frozenset({"AzureDiagnostics", "AZKVAuditLogs"}))  # fmt: skip
+    assert both_optional.without_data(lambda table: table == "AZKVAuditLogs") == []
+    assert both_optional.without_data(lambda table: False) == ["AzureDiagnostics", "AZKVAuditLogs"]
+    one_optional = DetectionTables("k", "id", "n", ("SigninLogs", "IntuneDevices"), "analyzer",
+                                   frozenset({"IntuneDevices"}))  # fmt: skip
+    assert one_optional.without_data(lambda table: table == "SigninLogs") == []
+    assert one_optional.without_data(lambda table: table == "IntuneDevices") == ["SigninLogs"]
+    required = DetectionTables("k", "id", "n", ("SigninLogs", "AuditLogs"), "analyzer")
+    assert required.without_data(lambda table: table == "SigninLogs") == ["AuditLogs"]

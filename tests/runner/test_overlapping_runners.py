@@ -56,7 +56,9 @@ def server() -> Iterator[WorkspaceServer]:
     workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)}, answer_quiet_windows=False)
     for query in ('SigninLogs | where ResultType == "50126"', "SigninLogs"):  # warm, as the service is
         workspace.query(query, (DAY, DAY + timedelta(minutes=5)))
-    faults = Faults(throttle=0.05, retry_after=1, server_error=0.03, latency=0.002, seed=5)
+    # 50 ms a query: a detection's 72 windows take seconds, longer than the processes' start-ups differ, so
+    # the first runner has not claimed every detection (5 at a time, of 8) when the others arrive.
+    faults = Faults(throttle=0.05, retry_after=1, server_error=0.03, latency=0.05, seed=5)
     with WorkspaceServer(workspace, faults=faults) as running:
         yield running
 
@@ -95,7 +97,7 @@ def test_overlapping_runs_over_one_state_do_each_window_once_and_deliver_each_al
     finished = [json.loads(line) for log in logs for line in log.splitlines() if '"run finished"' in line]
     windows = sum(f["windows_completed"] for f in finished)
     assert windows == len(RULES) * HOURS * 12, "every window ran exactly once across the processes"
-    assert sum(1 for f in finished if f["windows_completed"]) >= 2, "the processes did share the work"
+    assert sum(1 for f in finished if f["windows_completed"]) >= 2, ("the processes did share the work", finished)
     lines = delivered(tmp_path / "alerts.jsonl")
     print(f"{processes} processes: {len(lines)} alert lines for {len(set(lines))} distinct alerts")
     assert len(lines) == len(set(lines)) == len(expected()), (len(lines), len(set(lines)))

@@ -62,8 +62,9 @@ def ago(ctx: TranslationContext, call: Call) -> Sql:
     return Sql(shift_datetime(ctx.now, f"-({span})"), "datetime")
 
 
-# datetime_add(): calendar units move the date (DuckDB's month arithmetic keeps the nanoseconds and clamps
-# the day to the month's last, as Kusto does); the others are a fixed count of 100-ns ticks.
+# datetime_add() (datetime-add-function.md): calendar units move the date (DuckDB's month arithmetic keeps the
+# nanoseconds and clamps the day to the month's last, as the page's examples do); the others are a fixed
+# count of 100-ns ticks.
 _ADD_MONTHS = {"year": 12, "quarter": 3, "month": 1}
 _ADD_TICKS = {
     "week": 7 * TICKS_PER_DAY,
@@ -77,8 +78,7 @@ _ADD_TICKS = {
 
 
 def _part(ctx: TranslationContext, call: Call, value: Sql) -> str:
-    part = constant_string(ctx, call, value, "part").strip().lower()
-    return part
+    return constant_string(ctx, call, value, "part").strip().lower()
 
 
 @scalar("datetime_add")
@@ -109,14 +109,8 @@ def _week_start(value: Sql | str) -> str:
 # datetime_diff(): how many period boundaries lie between the two instants (datetime-diff-function.md:
 # `datetime_diff('second', 23:00:10.100, 23:00:00.900)` is 10). Fixed periods count on ticks since 0001-01-01
 # (never negative, so `//` rounds down), the calendar ones on the dates.
-_DIFF_TICKS = {
-    "day": TICKS_PER_DAY,
-    "hour": 3600 * TICKS_PER_SECOND,
-    "minute": 60 * TICKS_PER_SECOND,
-    "second": TICKS_PER_SECOND,
-    "millisecond": 10_000,
-    "microsecond": 10,
-}
+# A week is counted on the calendar (from Sunday), not as seven days of ticks.
+_DIFF_TICKS = {part: ticks for part, ticks in _ADD_TICKS.items() if part != "week"}
 
 
 @scalar("datetime_diff")

@@ -372,8 +372,32 @@ def _analysis(text: str, response: dict[str, Any]) -> Analysis:
         result_type=response.get("result_type"),
         tables=list(response.get("tables", [])),
         functions=list(response.get("functions", [])),
-        tree=response.get("tree"),
+        tree=_with_columns(response.get("tree")),
     )
+
+
+def _with_columns(tree: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The tree with each node's "cols" index (into the root's "cs", where tree.js writes every distinct
+    column list once) replaced by the list itself: the shape every reader of the tree expects. Nodes that
+    shared a list share one Python list; no reader changes them."""
+    if tree is None or "cs" not in tree:
+        return tree
+    sets = tree.pop("cs")
+    stack = [tree]
+    push = stack.append
+    while stack:
+        node = stack.pop()
+        cols = node.get("cols")
+        if cols is not None:
+            node["cols"] = sets[cols]
+        children = node.get("c")
+        if children is not None:
+            stack.extend(children)
+        expansion = node.get("x")
+        if expansion is not None:
+            push(expansion["body"])
+            stack.extend(default for _, default in expansion["params"] if default is not None)
+    return tree
 
 
 _shared: Analyzer | None = None

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import Analyzer, SchemaSet
+from kqlrules.kusto import AnalysisCache, Analyzer, SchemaSet
+from kqlrules.kusto.schemas import FunctionSchema
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +143,32 @@ def test_each_answer_carries_each_column_list_once(analyzer: Analyzer, schemas: 
     assert raw["tree"]["cs"] == [[["TimeGenerated", "datetime"], ["UserPrincipalName", "string"]]]
     tree = analyzer.analyze("SigninLogs | where true | take 1", schemas, tree=True).tree
     assert tree is not None and "cs" not in tree
+
+
+def _expansions(node: dict[str, Any]) -> int:
+    found = 1 if "x" in node else 0
+    return found + sum(_expansions(child) for child in node.get("c", []))
+
+
+def test_a_tree_without_expansions_leaves_the_functions_bodies_out(analyzer: Analyzer) -> None:
+    schemas = SchemaSet()
+    schemas.add_table("SigninLogs", [("TimeGenerated", "datetime"), ("UserPrincipalName", "string")])
+    schemas.functions["Recent"] = FunctionSchema("Recent", body="SigninLogs | where TimeGenerated > ago(1h)")
+    query = "Recent | project UserPrincipalName"
+    full = analyzer.analyze(query, schemas, tree=True)
+    lean = analyzer.analyze(query, schemas, tree=True, expansions=False)
+    assert full.tree is not None and _expansions(full.tree) == 1
+    assert lean.tree is not None and _expansions(lean.tree) == 0
+    assert (lean.diagnostics, lean.result_columns, lean.tables) == (
+        full.diagnostics,
+        full.result_columns,
+        full.tables,
+    )
+    [many] = analyzer.analyze_many([query], schemas, tree=True, expansions=False)
+    assert not isinstance(many, KqlrulesError) and many.tree is not None and _expansions(many.tree) == 0
+
+
+def test_the_cache_keeps_trees_with_and_without_expansions_apart(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    assert cache.key("T", "f", True) == cache.key("T", "f", True, True)
+    assert cache.key("T", "f", True, False) != cache.key("T", "f", True)

@@ -5,6 +5,7 @@
 //             "tables": [{"name": "T", "columns": [["a", "string"]]}],
 //             "functions": [{"name": "f", "params": "(x:string='')", "body": "{ T }"}]}
 //            {"id": 3, "op": "analyze", "schema": "<fingerprint>", "text": "T | take 1", "tree": false}
+//            ("expansions": false with "tree": true leaves the user functions' expanded bodies out of it)
 //            {"id": 4, "op": "parse", "text": "T | take 1"}   (syntax diagnostics only)
 // Responses: {"id": 1, "ok": true, ...} or {"id": 1, "ok": false, "error": "..."}
 // A schema is defined once and kept by fingerprint, so a lint run pays for building symbols once.
@@ -113,7 +114,7 @@ function analyze(request) {
     result_type: code.ResultType ? code.ResultType.Name : null,
     ...referenced(code),
   };
-  if (request.tree) result.tree = tree.exportTree(code, K);
+  if (request.tree) result.tree = tree.exportTree(code, K, { expansions: request.expansions !== false });
   return result;
 }
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from kqlrules.deploy import ENTITY_CONTRACTS
+from kqlrules.deploy.contracts.mitre import unmatched_techniques
 from kqlrules.timespan import TimespanError, is_dotnet_timespan, parse_dotnet_timespan
 from kqlrules.workflow.connectors import valid_connector_ids
 
@@ -39,9 +40,9 @@ ENTITY_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]
         (("DeviceId",),),
     ),
 }  # fmt: skip
-# ScheduledTemplateInternalModel.cs's ValidEntityMappings(1, 5, 1, 3) for scheduled rules (the service allows
-# 10, QueryBasedTemplateInternalModel.cs; the repository CI keeps scheduled rules at 5).
-MAX_ENTITY_MAPPINGS = 5
+# QueryBasedTemplateInternalModel.cs's ValidEntityMappings(1, 10, 1, 3), which ScheduledTemplateInternalModel
+# inherits ("max for entityMappings is 10", sentinel-service-limits); older versions kept scheduled rules at 5.
+MAX_ENTITY_MAPPINGS = 10
 MAX_FIELD_MAPPINGS = 3
 _COLUMN = re.compile(r"^[a-zA-Z_]+\w*$")  # ValidEntityMappingsAttribute.cs, DictionaryValueMatchesRegex
 _DETAIL_KEY = re.compile(r"^[a-zA-Z]+\w*$")  # DictionaryKeyMatchesRegex on customDetails
@@ -132,9 +133,13 @@ def _tactics_problems(rule: dict[str, Any]) -> list[str]:
     for technique in rule.get("relevantTechniques") or []:
         if not _TECHNIQUE.match(str(technique)):
             problems.append(f"technique {technique!r} is not T#### or T####.###")
-    if rule.get("relevantTechniques") and not tactics:
-        # NoTechniquesWithoutMatchingTactics.cs: a technique needs a tactic it belongs to.
-        problems.append("relevantTechniques without tactics (NoTechniquesWithoutMatchingTactics.cs)")
+    # NoTechniquesWithoutMatchingTactics.cs: each technique needs one of its tactics (KillChainTechniquesHelper).
+    techniques = [str(t) for t in rule.get("relevantTechniques") or [] if _TECHNIQUE.match(str(t))]
+    for technique in unmatched_techniques(techniques, [str(t) for t in tactics]):
+        problems.append(
+            f"no valid tactic corresponding to the technique {technique} was provided in the tactics field "
+            "(NoTechniquesWithoutMatchingTactics.cs)"
+        )
     return problems
 
 

@@ -31,7 +31,7 @@ from kqlrules.deploy.emulator.credential import EMULATOR_TOKENS, EmulatorCredent
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
-    SENTINEL_STABLE,
+    SENTINEL_STABLE_VERSIONS,
     Context,
     QueryInfo,
     validate_monitor,
@@ -56,7 +56,7 @@ ACTION_GROUP = re.compile(_SCOPE + r"/providers/Microsoft\.Insights/actionGroups
 MAX_BODY_BYTES = 4 * 1024 * 1024
 API_VERSIONS = {
     "monitor": ("2023-12-01",),
-    "sentinel": (SENTINEL_STABLE, SENTINEL_PREVIEW),
+    "sentinel": (*SENTINEL_STABLE_VERSIONS, SENTINEL_PREVIEW),
     "actiongroup": ("2023-01-01", "2022-06-01", "2021-09-01"),
 }
 

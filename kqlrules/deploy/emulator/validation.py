@@ -162,6 +162,9 @@ AZURE_REGIONS = frozenset(
 
 # securityinsights-2025-09-01 (stable) and 2025-07-01-preview
 SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
+# The stable versions whose alert rule schema is 2025-09-01's (securityinsights stable/2025-03-01 and
+# stable/2025-09-01 AlertRules.json define the same kinds, properties and enums).
+SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-03-01")
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
 SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation")
@@ -311,6 +314,12 @@ SENTINEL_REQUIRED_IDENTIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "SubmissionMail": (("SubmissionId",), ("NetworkMessageId",), ("Recipient",), ("Submitter",)),
 }
 SENTINEL_MIN_FREQUENCY, SENTINEL_MAX_PERIOD = timedelta(minutes=5), timedelta(days=14)
+# FrequencyLimitationForLongPeriodQuery (Azure-Sentinel CI, Models/ScheduledTemplateInternalModel.cs, the
+# service's ARM model validation): a query period of 2 days or more needs a frequency of 1 hour or more.
+SENTINEL_LONG_PERIOD, SENTINEL_LONG_PERIOD_FREQUENCY = timedelta(days=2), timedelta(hours=1)
+# QueryBasedTemplateVersionValidator / NoTemplateVersionWithoutTemplateName (the service's ARM model
+# validation, in Azure-Sentinel CI's Models/): templateVersion is X.Y.Z, and only with alertRuleTemplateName.
+SENTINEL_TEMPLATE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 SENTINEL_MAX_QUERY = 10_000
 SENTINEL_MAX_THRESHOLD = 10_000
 SENTINEL_MAX_ENTITIES, SENTINEL_MAX_FIELDS, SENTINEL_MAX_DETAILS = 10, 3, 20
@@ -573,10 +582,21 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
             p.add(f"properties.{name}", "must be between PT5M and P14D")
     if frequency is not None and period is not None and period < frequency:
         p.add("properties.queryPeriod", "must be at least queryFrequency")
+    if (
+        frequency is not None
+        and period is not None
+        and period >= SENTINEL_LONG_PERIOD
+        and frequency < SENTINEL_LONG_PERIOD_FREQUENCY
+    ):
+        p.add(
+            "properties.queryFrequency",
+            "when 'queryPeriod' is 2 days or more, 'queryFrequency' must be 1 hour or more",
+        )
     suppression = p.duration(props.get("suppressionDuration"), "properties.suppressionDuration")
     if suppression is not None and not SENTINEL_SUPPRESSION[0] <= suppression <= SENTINEL_SUPPRESSION[1]:
         p.add("properties.suppressionDuration", "must be between PT5M and PT24H")
     _sentinel_mitre(p, props, preview)
+    _sentinel_template(p, props)
     _sentinel_entities(p, props.get("entityMappings"), info)
     details = props.get("customDetails")
     if p.typed(details, "properties.customDetails", dict):
@@ -615,6 +635,17 @@ def _sentinel_incident_creation(p: Problems, props: dict[str, Any], preview: boo
                 p.typed(name, f"properties.{key}[{index}]", str)
 
 
+def _sentinel_template(p: Problems, props: dict[str, Any]) -> None:
+    name, version = props.get("alertRuleTemplateName"), props.get("templateVersion")
+    p.typed(name, "properties.alertRuleTemplateName", str)
+    if not p.typed(version, "properties.templateVersion", str):
+        return
+    if not SENTINEL_TEMPLATE_VERSION.match(version):
+        p.add("properties.templateVersion", f"{version!r} should be in format X.Y.Z (all numbers)")
+    if not name:
+        p.add("properties.templateVersion", "can only be used if 'alertRuleTemplateName' is not empty")
+
+
 def _sentinel_mitre(p: Problems, props: dict[str, Any], preview: bool) -> None:
     if p.typed(props.get("tactics"), "properties.tactics", list):
         for index, tactic in enumerate(props["tactics"]):
@@ -622,8 +653,13 @@ def _sentinel_mitre(p: Problems, props: dict[str, Any], preview: bool) -> None:
     techniques: Any = props.get("techniques")
     if p.typed(techniques, "properties.techniques", list):
         for index, technique in enumerate(techniques):
+            # The service's words (github:Azure/Azure-Sentinel issue 8960): sub-techniques go in
+            # subTechniques (preview versions), never in techniques.
             if not isinstance(technique, str) or not TECHNIQUE.match(technique):
-                p.add(f"properties.techniques[{index}]", f"{technique!r} is not a technique id such as T1078")
+                p.add(
+                    f"properties.techniques[{index}]",
+                    f"the technique {technique!r} is invalid. The expected format is 'T####'",
+                )
     subs: Any = props.get("subTechniques")
     if subs is None or not preview:
         return  # the stable versions have no subTechniques: the service drops the property
@@ -686,7 +722,13 @@ def _sentinel_override(p: Problems, override: Any, info: QueryInfo, preview: boo
         where = f"{path}.alertDynamicProperties[{index}]"
         if not p.typed(mapping, where, dict):
             continue
-        p.enum(mapping.get("alertProperty"), f"{where}.alertProperty", properties)
+        p.enum(mapping.get("alertProperty"), f"{where}.alertProperty", properties, required=True)
+        # [Learn] customize-alert-details: each dynamic property names the result column it takes its value
+        # from. Whether that column exists is not checked: the spec's own example maps columns its query
+        # (Heartbeat) does not output.
+        value = mapping.get("value")
+        if p.typed(value, f"{where}.value", str, required=True) and not SENTINEL_COLUMN.match(value):
+            p.add(f"{where}.value", f"{value!r} is not a column name")
 
 
 def _sentinel_entities(p: Problems, mappings: Any, info: QueryInfo) -> None:

@@ -41,7 +41,7 @@ ENTITY_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]
     ),
 }  # fmt: skip
 # QueryBasedTemplateInternalModel.cs's ValidEntityMappings(1, 10, 1, 3), which ScheduledTemplateInternalModel
-# inherits ("max for entityMappings is 10", sentinel-service-limits); older versions kept scheduled rules at 5.
+# inherits ("max for entityMappings is 10", sentinel-service-limits); older versions said 5.
 MAX_ENTITY_MAPPINGS = 10
 MAX_FIELD_MAPPINGS = 3
 _COLUMN = re.compile(r"^[a-zA-Z_]+\w*$")  # ValidEntityMappingsAttribute.cs, DictionaryValueMatchesRegex
@@ -133,7 +133,7 @@ def _tactics_problems(rule: dict[str, Any]) -> list[str]:
     for technique in rule.get("relevantTechniques") or []:
         if not _TECHNIQUE.match(str(technique)):
             problems.append(f"technique {technique!r} is not T#### or T####.###")
-    # NoTechniquesWithoutMatchingTactics.cs: each technique needs one of its tactics (KillChainTechniquesHelper).
+    # NoTechniquesWithoutMatchingTactics.cs: each technique needs one of its tactics.
     techniques = [str(t) for t in rule.get("relevantTechniques") or [] if _TECHNIQUE.match(str(t))]
     for technique in unmatched_techniques(techniques, [str(t) for t in tactics]):
         problems.append(

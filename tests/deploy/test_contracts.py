@@ -134,10 +134,11 @@ SENTINEL_CASES: list[tuple[str, dict[str, Any], str, Mutation]] = [
      "is not one of Sentinel's", override({"alertDynamicProperties": [
          {"alertProperty": "Vendor", "value": "AppDisplayName"}]})),
     ("dynamic-property-column", {"alert": {"dynamic_properties": {"ProductName": "Product Name"}}},
-     "not a column", override({"alertDynamicProperties": [
+     "is no column", override({"alertDynamicProperties": [
          {"alertProperty": "ProductName", "value": "Product Name"}]})),
     ("dynamic-property-output-column", {"alert": {"dynamic_properties": {"ProductName": "Product"}}},
-     "not a column of the query's output", override({"alertDynamicProperties": [{"alertProperty": "ProductName"}]})),
+     "not a column of the query's output",
+     override({"alertDynamicProperties": [{"alertProperty": "ProductName"}]})),
     ("nrt-single-workspace",
      {"sentinel": {"kind": "NRT"}, "__query__": "workspace('other').SigninLogs\n| project UserPrincipalName, "
       "IPAddress, AppDisplayName, Failures = 1\n"},
@@ -326,7 +327,7 @@ def test_the_emulator_takes_the_identifiers_it_used_to_refuse(arm: ArmEmulator) 
 
 
 def test_ten_entities_deploy_and_export_without_a_warning() -> None:
-    """Azure-Sentinel's CI takes 10 entity mappings now, as the service does (QueryBasedTemplateInternalModel)."""
+    """Azure-Sentinel's CI takes 10 entity mappings, as the service does (QueryBasedTemplateInternalModel)."""
     from kqlrules.deploy import preflight
 
     environment = make_environment("https://management.azure.com", targets=["sentinel"])

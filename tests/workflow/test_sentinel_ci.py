@@ -129,7 +129,8 @@ def test_a_technique_needs_one_of_its_tactics_not_all_of_them() -> None:
     """T1078 is InitialAccess, Persistence, PrivilegeEscalation and DefenseEvasion: any one will do; ten
     entity mappings are the CI's limit now (QueryBasedTemplateInternalModel.cs)."""
     ten = [{"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "IP"}]}] * 10
-    rule = {**_rule(), "relevantTechniques": ["T1078", "T0886"], "tactics": ["Persistence", "LateralMovement"]}
+    rule = {**_rule(), "relevantTechniques": ["T1078", "T0886"]}
+    rule["tactics"] = ["Persistence", "LateralMovement"]
     assert ci_problems({**rule, "entityMappings": ten}) == []
 
 

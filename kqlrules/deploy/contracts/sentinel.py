@@ -284,13 +284,13 @@ def _mitre(d: Detection, add: _Add, *, export: bool) -> None:
             )
     if not export:
         return
-    # [CI] NoTechniquesWithoutMatchingTactics / KillChainTechniquesHelper (kqlrules/deploy/contracts/mitre.py).
+    # [CI] NoTechniquesWithoutMatchingTactics, KillChainTechniquesHelper (see contracts/mitre.py).
     for technique in unmatched_techniques(d.techniques, d.tactics):
         add(
             "technique-tactics",
             f"no valid tactic corresponding to the technique {technique} was provided in the tactics field",
             ("techniques", d.techniques.index(technique)),
-            "add one of the technique's ATT&CK tactics to tactics (Azure-Sentinel's repository CI refuses it)",
+            "add one of the technique's ATT&CK tactics (Azure-Sentinel's repository CI refuses it)",
             warning=True,
         )
 
@@ -324,7 +324,7 @@ def _dynamic_properties(d: Detection, facts: QueryFacts, add: _Add) -> None:
                 keys,
             )
         if len(column) > MAX_COLUMN or not COLUMN.match(column):
-            add("alert-dynamic-property", f"alert.dynamic_properties {name} names {column!r}, not a column", keys)
+            add("alert-dynamic-property", f"alert.dynamic_properties {name}: {column!r} is no column", keys)
         elif not facts.knows(column):
             add(
                 "output-column",

@@ -57,6 +57,8 @@ MONITOR_TIME_AGGREGATIONS = ("Count", "Average", "Minimum", "Maximum", "Total")
 MONITOR_OPERATORS = ("Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual")
 MONITOR_DIMENSION_OPERATORS = ("Include", "Exclude")
 MONITOR_RESOURCE_REQUIRED = ("properties", "location")
+# ScheduledQueryRuleResource.properties: "required": ["enabled", "criteria", "scopes"] (2023-12-01 swagger).
+MONITOR_PROPERTIES_REQUIRED = ("enabled", "criteria", "scopes")
 MONITOR_DIMENSION_REQUIRED = ("name", "operator", "values")
 MONITOR_FREQUENCIES = (
     "PT1M",
@@ -412,12 +414,15 @@ def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
         return p.items
     log_alert = body.get("kind", "LogAlert") == "LogAlert"
     p.enum(props.get("severity"), "properties.severity", MONITOR_SEVERITIES, required=log_alert)
+    for key in MONITOR_PROPERTIES_REQUIRED:
+        if props.get(key) is None:
+            p.add(f"properties.{key}", "is required")
     for flag in ("enabled", "autoMitigate", "skipQueryValidation", "checkWorkspaceAlertsStorageConfigured"):
         p.typed(props.get(flag), f"properties.{flag}", bool)
     for text in ("displayName", "description"):
         p.typed(props.get(text), f"properties.{text}", str)
     scopes = props.get("scopes")
-    if p.typed(scopes, "properties.scopes", list, required=True) and not scopes:
+    if p.typed(scopes, "properties.scopes", list) and not scopes:
         p.add("properties.scopes", "must name at least one resource")
     for index, scope in enumerate(scopes or []):
         _monitor_scope(p, scope, f"properties.scopes[{index}]", bool(props.get("targetResourceTypes")))
@@ -436,16 +441,21 @@ def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
     if mute is not None and props.get("autoMitigate") is True:
         p.add("properties.muteActionsDuration", "cannot be set while autoMitigate is true")
     criteria = props.get("criteria")
-    if p.typed(criteria, "properties.criteria", dict, required=log_alert):
+    if p.typed(criteria, "properties.criteria", dict):
         conditions = criteria.get("allOf")
         if p.typed(conditions, "properties.criteria.allOf", list, required=True) and not conditions:
             p.add("properties.criteria.allOf", "must have a condition")
         for index, condition in enumerate(conditions or []):
-            _monitor_condition(p, condition, f"properties.criteria.allOf[{index}]", log_alert)
+            where = f"properties.criteria.allOf[{index}]"
+            _monitor_condition(p, condition, where, log_alert)
             query = condition.get("query") if isinstance(condition, dict) else None
             if isinstance(query, str) and query.strip():
                 one_minute = props.get("evaluationFrequency") == "PT1M"
-                _monitor_query(p, context, query, f"properties.criteria.allOf[{index}].query", one_minute)
+                # The columns a condition names are not checked against the results: the spec's examples
+                # name a measure and dimensions (`% Processor Time`, `ComputerIp`) that Perf does not have.
+                _monitor_query(p, context, query, f"{where}.query", one_minute)
+            if log_alert and window is not None and isinstance(condition, dict):
+                _monitor_time_range(p, condition, where, window, props.get("overrideQueryTimeRange"))
     actions = props.get("actions")
     if p.typed(actions, "properties.actions", dict) and p.typed(
         actions.get("actionGroups"), "properties.actions.actionGroups", list
@@ -476,7 +486,25 @@ def _monitor_scope(p: Problems, scope: Any, path: str, typed_targets: bool) -> N
         )
 
 
-def _monitor_query(p: Problems, context: Context, query: str, path: str, one_minute: bool) -> None:
+def _monitor_time_range(
+    p: Problems, condition: dict[str, Any], path: str, window: timedelta, override: Any
+) -> None:
+    """[Learn] alerts-create-log-alert-rule: "The alert time range is limited to a maximum of two days";
+    the time range is windowSize * numberOfEvaluationPeriods unless overrideQueryTimeRange sets it
+    (swagger, overrideQueryTimeRange)."""
+    failing = condition.get("failingPeriods")
+    periods = failing.get("numberOfEvaluationPeriods", 1) if isinstance(failing, dict) else 1
+    if isinstance(override, str) and ISO_DURATION.match(override):
+        span, what = parse_iso8601_duration(override), "overrideQueryTimeRange"
+    elif isinstance(periods, int) and not isinstance(periods, bool) and periods >= 1:
+        span, what = window * periods, "windowSize * numberOfEvaluationPeriods"
+    else:
+        return
+    if span > MONITOR_MAX_WINDOW:
+        p.add(f"{path}.failingPeriods", f"the query time range ({what}) must be at most P2D")
+
+
+def _monitor_query(p: Problems, context: Context, query: str, path: str, one_minute: bool) -> QueryInfo:
     """skipQueryValidation false (what kqlrules sends): the service parses the query before saving."""
     info = context.query(query)
     for error in info.syntax_errors:
@@ -487,6 +515,7 @@ def _monitor_query(p: Problems, context: Context, query: str, path: str, one_min
         )
         if used:
             p.add(path, f"a rule evaluated every minute cannot use {', '.join(used)}")
+    return info
 
 
 def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) -> None:
@@ -500,18 +529,33 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
     p.enum(condition.get("timeAggregation"), f"{path}.timeAggregation", MONITOR_TIME_AGGREGATIONS, log_alert)
     p.enum(condition.get("operator"), f"{path}.operator", MONITOR_OPERATORS, log_alert)
     p.typed(condition.get("threshold"), f"{path}.threshold", (int, float), log_alert)
+    for key in ("metricMeasureColumn", "resourceIdColumn", "metricName"):
+        p.typed(condition.get(key), f"{path}.{key}", str)
+    # swagger Condition.metricName: "Relevant and required only for rules of the kind LogToMetric".
+    if not log_alert and not condition.get("metricName"):
+        p.add(f"{path}.metricName", "is required for a LogToMetric rule")
+    # [Learn] alerts-create-log-alert-rule, Measure: "Table rows" are counted; any other aggregation
+    # (Average, Minimum, Maximum, Total) aggregates a numeric column, which metricMeasureColumn names.
+    aggregation = condition.get("timeAggregation")
+    if aggregation in MONITOR_TIME_AGGREGATIONS[1:] and not condition.get("metricMeasureColumn"):
+        p.add(f"{path}.metricMeasureColumn", f"is required when timeAggregation is {aggregation}")
     failing = condition.get("failingPeriods")
     if p.typed(failing, f"{path}.failingPeriods", dict):
         total = failing.get("numberOfEvaluationPeriods", 1)
         least = failing.get("minFailingPeriodsToAlert", 1)
-        if (
-            p.typed(total, f"{path}.failingPeriods.numberOfEvaluationPeriods", int)
-            and p.typed(least, f"{path}.failingPeriods.minFailingPeriodsToAlert", int)
-            and least > total
-        ):
-            p.add(
-                f"{path}.failingPeriods", "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods"
-            )
+        counts = [
+            p.typed(value, f"{path}.failingPeriods.{key}", int)
+            for key, value in (("numberOfEvaluationPeriods", total), ("minFailingPeriodsToAlert", least))
+        ]
+        if all(counts):
+            for key, value in (("numberOfEvaluationPeriods", total), ("minFailingPeriodsToAlert", least)):
+                if value < 1:
+                    p.add(f"{path}.failingPeriods.{key}", "must be at least 1")
+            if least > total:
+                p.add(
+                    f"{path}.failingPeriods",
+                    "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods",
+                )
     dimensions = condition.get("dimensions")
     if p.typed(dimensions, f"{path}.dimensions", list):
         for index, dimension in enumerate(dimensions):
@@ -522,6 +566,10 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
                 if dimension.get(key) is None:
                     p.add(f"{where}.{key}", "is required")
             p.enum(dimension.get("operator"), f"{where}.operator", MONITOR_DIMENSION_OPERATORS)
+            values = dimension.get("values")
+            if p.typed(values, f"{where}.values", list):
+                for number, value in enumerate(values):
+                    p.typed(value, f"{where}.values[{number}]", str)
 
 
 def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
@@ -636,7 +684,8 @@ def _sentinel_incident_creation(p: Problems, props: dict[str, Any], preview: boo
 
 
 def _sentinel_template(p: Problems, props: dict[str, Any]) -> None:
-    name, version = props.get("alertRuleTemplateName"), props.get("templateVersion")
+    name: Any = props.get("alertRuleTemplateName")
+    version: Any = props.get("templateVersion")
     p.typed(name, "properties.alertRuleTemplateName", str)
     if not p.typed(version, "properties.templateVersion", str):
         return

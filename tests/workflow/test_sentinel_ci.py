@@ -134,6 +134,16 @@ def test_a_technique_needs_one_of_its_tactics_not_all_of_them() -> None:
     assert ci_problems({**rule, "entityMappings": ten}) == []
 
 
+def test_enum_names_are_read_ignoring_case_as_the_ci_deserialiser_does() -> None:
+    """StringEnumConverter matches names ignoring case (the corpus has `CommandandControl`); the trigger
+    operator has its own converter, which does not (ScheduledTemplateTriggerOperatorConverter.cs)."""
+    rule = {**_rule(), "kind": "scheduled", "severity": "medium", "tactics": ["initialaccess"]}
+    rule["entityMappings"][0]["entityType"] = "account"
+    rule["eventGroupingSettings"] = {"aggregationKind": "alertPerResult"}
+    assert ci_problems(rule) == []
+    assert any("triggerOperator 'GT'" in p for p in ci_problems({**rule, "triggerOperator": "GT"}))
+
+
 def test_an_empty_connector_list_passes_and_nrt_needs_no_schedule() -> None:
     assert ci_problems({**_rule(), "requiredDataConnectors": []}) == []
     nrt = {k: v for k, v in _rule().items() if not k.startswith(("query", "trigger"))}

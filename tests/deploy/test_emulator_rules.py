@@ -177,3 +177,44 @@ def test_a_count_needs_no_measure_column_and_two_days_of_range_is_allowed(
                                                               "minFailingPeriodsToAlert": 1})  # fmt: skip
     log_alert["properties"].update(windowSize="P1D", evaluationFrequency="P1D")
     accepted(portal, "monitor", log_alert, "2023-12-01")
+
+
+def test_a_fusion_rule_is_made_from_its_template_and_left_alone_by_plan(
+    shared_dir: Path, portal: Portal, arm: ArmEmulator
+) -> None:
+    """FusionAlertRuleProperties requires alertRuleTemplateName and enabled; displayName, severity and the
+    MITRE fields are readOnly (the template's). kqlrules does not own it, so neither plans nor prunes it."""
+    from kqlrules.deploy import open_stores
+
+    from .conftest import deployable, plan_for
+
+    fusion = example(shared_dir, "securityinsights-2025-09-01/examples/alertRules/CreateFusionAlertRule.json")
+    body = fusion["alertRule"]
+    stored = accepted(portal, "sentinel", {**body, "properties": {**body["properties"], "severity": "Low"}},
+                      "2025-09-01")  # fmt: skip
+    assert stored["kind"] == "Fusion" and "severity" not in stored["properties"]
+    nameless = {**body, "properties": {"enabled": True}}
+    assert "properties.alertRuleTemplateName: is required" in refused(
+        portal, "sentinel", nameless, "2025-09-01"
+    )
+    preview_only = {**body, "kind": "MLBehaviorAnalytics"}
+    assert "kind: 'MLBehaviorAnalytics' is not one of" in refused(
+        portal, "sentinel", preview_only, "2025-09-01"
+    )
+    status, answer = portal.call("PUT", "sentinel", "ueba", preview_only, version="2025-07-01-preview")
+    assert status == 201, answer
+    stores = open_stores(portal.environment, arm.credential())
+    plan = plan_for([deployable(1)], portal.environment, stores, prune=True)
+    assert all(change.name not in ("probe", "ueba") for change in plan.changes)
+
+
+def test_sentinel_entities_mappings_are_a_preview_property(portal: Portal, scheduled: Body) -> None:
+    scheduled["properties"]["sentinelEntitiesMappings"] = [{"columnName": "Entities"}]
+    assert (
+        "sentinelEntitiesMappings" not in accepted(portal, "sentinel", scheduled, "2025-09-01")["properties"]
+    )
+    kept = accepted(portal, "sentinel", scheduled, "2025-07-01-preview")["properties"]
+    assert kept["sentinelEntitiesMappings"] == [{"columnName": "Entities"}]
+    scheduled["properties"]["sentinelEntitiesMappings"] = [{"columnName": "Sentinel entities"}]
+    message = refused(portal, "sentinel", scheduled, "2025-07-01-preview")
+    assert "sentinelEntitiesMappings[0].columnName: 'Sentinel entities' is not a column name" in message

@@ -32,6 +32,8 @@ from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
     SENTINEL_STABLE_VERSIONS,
+    SENTINEL_TEMPLATE_KINDS,
+    SENTINEL_TEMPLATE_READ_ONLY,
     Context,
     QueryInfo,
     validate_monitor,
@@ -431,8 +433,14 @@ def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str, vers
     props = json.loads(json.dumps(body["properties"]))
     kind = body.get("kind", "Scheduled")
     if version != SENTINEL_PREVIEW:
-        props.pop("subTechniques", None)  # not in the stable versions' schema: the service drops it
-    if kind != "MicrosoftSecurityIncidentCreation":
+        # Not in the stable versions' schema: the service drops them.
+        props.pop("subTechniques", None)
+        props.pop("sentinelEntitiesMappings", None)
+    if kind in SENTINEL_TEMPLATE_KINDS:
+        # readOnly: the service fills them from the template, which the emulator does not have.
+        for key in SENTINEL_TEMPLATE_READ_ONLY:
+            props.pop(key, None)
+    elif kind != "MicrosoftSecurityIncidentCreation":
         props.setdefault("alertRuleTemplateName", None)
         props.setdefault("templateVersion", None)
         props.setdefault("tactics", [])

@@ -169,7 +169,16 @@ SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
 SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-03-01")
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
-SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation")
+# Rules made from a Microsoft template: FusionAlertRuleProperties (stable and preview),
+# MLBehaviorAnalyticsAlertRuleProperties and ThreatIntelligenceAlertRuleProperties (preview) require
+# alertRuleTemplateName and enabled; what else they show (displayName, severity, tactics, ...) is readOnly,
+# filled by the service from the template.
+SENTINEL_TEMPLATE_KINDS = ("Fusion", "MLBehaviorAnalytics", "ThreatIntelligence")
+SENTINEL_TEMPLATE_REQUIRED = ("alertRuleTemplateName", "enabled")
+SENTINEL_TEMPLATE_READ_ONLY = (
+    "displayName", "description", "severity", "tactics", "techniques", "subTechniques", "lastModifiedUtc",
+)  # fmt: skip
+SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation", *SENTINEL_TEMPLATE_KINDS)
 SENTINEL_NRT_REQUIRED = (
     "displayName",
     "enabled",
@@ -585,9 +594,18 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     props = body.get("properties")
     if not p.typed(props, "properties", dict, required=True):
         return p.items
+    p.typed(props.get("enabled"), "properties.enabled", bool)
+    if kind in SENTINEL_TEMPLATE_KINDS:
+        for key in SENTINEL_TEMPLATE_REQUIRED:
+            if props.get(key) is None:
+                p.add(f"properties.{key}", "is required")
+        if p.typed(props.get("alertRuleTemplateName"), "properties.alertRuleTemplateName", str) and not (
+            props["alertRuleTemplateName"].strip()
+        ):
+            p.add("properties.alertRuleTemplateName", "must name the rule's template")
+        return p.items
     for text in ("displayName", "description"):
         p.typed(props.get(text), f"properties.{text}", str)
-    p.typed(props.get("enabled"), "properties.enabled", bool)
     _sentinel_texts(p, props)
     if kind == "MicrosoftSecurityIncidentCreation":
         _sentinel_incident_creation(p, props, preview)
@@ -646,6 +664,8 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     _sentinel_mitre(p, props, preview)
     _sentinel_template(p, props)
     _sentinel_entities(p, props.get("entityMappings"), info)
+    if preview:
+        _sentinel_entities_mappings(p, props.get("sentinelEntitiesMappings"))
     details = props.get("customDetails")
     if p.typed(details, "properties.customDetails", dict):
         _sentinel_details(p, details, info)
@@ -822,6 +842,19 @@ def _sentinel_entities(p: Problems, mappings: Any, info: QueryInfo) -> None:
         if combinations and not any(all(i in used for i in c) for c in combinations):
             wanted = "; ".join(", ".join(c) for c in combinations)
             p.add(f"{path}.fieldMappings", f"{entity} needs one of these identifier sets: {wanted}")
+
+
+def _sentinel_entities_mappings(p: Problems, mappings: Any) -> None:
+    """2025-07-01-preview SentinelEntityMapping: `{columnName}`, a column of the results holding entities."""
+    if not p.typed(mappings, "properties.sentinelEntitiesMappings", list):
+        return
+    for index, mapping in enumerate(mappings):
+        where = f"properties.sentinelEntitiesMappings[{index}]"
+        if not p.typed(mapping, where, dict):
+            continue
+        column = mapping.get("columnName")
+        if p.typed(column, f"{where}.columnName", str, required=True) and not SENTINEL_COLUMN.match(column):
+            p.add(f"{where}.columnName", f"{column!r} is not a column name")
 
 
 def _sentinel_incidents(p: Problems, props: dict[str, Any]) -> None:

@@ -122,3 +122,19 @@ def test_an_incident_creation_rule_for_a_preview_only_product_is_sent_with_the_p
     assert not apply_plan(plan_for([item], environment, stores), stores).failed
     assert portal.get("sentinel", mdatp.id)["properties"]["productFilter"] == mdatp.product
     assert plan_for([item], environment, stores).pending == []
+
+
+def test_a_rule_overriding_sub_techniques_per_alert_is_sent_with_the_preview(
+    environment: Environment, stores: dict[str, RuleStore], portal: Portal
+) -> None:
+    """AlertProperty SubTechniques is 2025-07-01-preview's only; without sub-techniques of its own the rule
+    would otherwise go with the stable version, which refuses it."""
+    item = deployable(
+        3,
+        techniques=["T1110"],
+        alert={"title": "Failed sign-ins", "dynamic_properties": {"SubTechniques": "Failures"}},
+    )
+    assert not apply_plan(plan_for([item], environment, stores), stores).failed
+    override = portal.get("sentinel", item.id)["properties"]["alertDetailsOverride"]
+    assert override["alertDynamicProperties"] == [{"alertProperty": "SubTechniques", "value": "Failures"}]
+    assert plan_for([item], environment, stores).pending == []

@@ -42,11 +42,11 @@ MAX_ENTITIES_SERVICE, MAX_IDENTIFIERS = 10, 3
 TECHNIQUE, SUB_TECHNIQUE = re.compile(r"^T\d{4}$"), re.compile(r"^T\d{4}\.\d{3}$")
 # [CI] QueryBasedTemplateVersionValidator (the service's ARM model validation): templateVersion is X.Y.Z.
 TEMPLATE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-# [swagger] 2025-09-01 AlertProperty: what alert.dynamic_properties may override (SubTechniques is in the
-# previews only, and kqlrules sends such a rule with the stable version).
+# [swagger] AlertProperty: what alert.dynamic_properties may override (SubTechniques is 2025-07-01-preview's
+# only: kqlrules sends a rule that overrides it with that version, kqlrules/deploy/api_versions.py).
 ALERT_PROPERTIES = (
     "AlertLink", "ConfidenceLevel", "ConfidenceScore", "ExtendedLinks", "ProductName", "ProviderName",
-    "ProductComponentName", "RemediationSteps", "Techniques",
+    "ProductComponentName", "RemediationSteps", "Techniques", "SubTechniques",
 )  # fmt: skip
 # [CI] ScheduledTemplateInternalModel: RangeTimeSpanIsoFormat("00:05:00", "14.00:00:00") on both.
 MIN_SCHEDULE, MAX_SCHEDULE = timedelta(minutes=5), timedelta(days=14)

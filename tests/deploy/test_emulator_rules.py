@@ -218,3 +218,33 @@ def test_sentinel_entities_mappings_are_a_preview_property(portal: Portal, sched
     scheduled["properties"]["sentinelEntitiesMappings"] = [{"columnName": "Sentinel entities"}]
     message = refused(portal, "sentinel", scheduled, "2025-07-01-preview")
     assert "sentinelEntitiesMappings[0].columnName: 'Sentinel entities' is not a column name" in message
+
+
+def test_arm_tag_limits_hold_for_a_log_alert(portal: Portal, log_alert: Body) -> None:
+    """Learn, tag-resources#limitations: 50 tags, names of 512 characters without < > % & \\ ? /, values
+    of 256 characters."""
+    log_alert["tags"] = {f"t{n}": "v" for n in range(50)}
+    accepted(portal, "monitor", log_alert, "2023-12-01")
+    assert "51 tags" in refused(
+        portal, "monitor", {**log_alert, "tags": {f"t{n}": "v" for n in range(51)}}, "2023-12-01"
+    )
+    assert "tags.a/b: a tag name" in refused(
+        portal, "monitor", {**log_alert, "tags": {"a/b": "v"}}, "2023-12-01"
+    )
+    assert "tags.t: a tag value" in refused(
+        portal, "monitor", {**log_alert, "tags": {"t": "v" * 257}}, "2023-12-01"
+    )
+
+
+def test_older_stable_versions_of_the_same_shape_are_served(
+    portal: Portal, log_alert: Body, scheduled: Body
+) -> None:
+    stored = accepted(portal, "monitor", log_alert, "2021-08-01")
+    assert stored["properties"]["createdWithApiVersion"] == "2021-08-01"
+    assert (
+        accepted(portal, "monitor", log_alert, "2023-12-01")["properties"]["createdWithApiVersion"]
+        == "2021-08-01"
+    )
+    accepted(portal, "sentinel", scheduled, "2024-03-01")
+    status, answer = portal.call("PUT", "monitor", "probe", log_alert, version="2018-04-16")
+    assert status == 400 and answer["error"]["code"] == "InvalidApiVersionParameter"

@@ -76,6 +76,10 @@ MONITOR_FREQUENCIES = (
     "P1D",
 )
 MONITOR_MAX_WINDOW = timedelta(days=2)
+# ARM's tag limits (Learn, azure-resource-manager/management/tag-resources#limitations): at most 50 tags, a
+# name of at most 512 characters without < > % & \ ? /, a value of at most 256 characters.
+MAX_TAGS, MAX_TAG_NAME, MAX_TAG_VALUE = 50, 512, 256
+TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 MONITOR_MAX_PROPERTIES = 64 * 1024
 MONITOR_ONE_MINUTE_OPERATORS = ("search", "union", "take")
 MONITOR_ONE_MINUTE_FUNCTIONS = ("ingestion_time", "adx")
@@ -164,9 +168,9 @@ AZURE_REGIONS = frozenset(
 
 # securityinsights-2025-09-01 (stable) and 2025-07-01-preview
 SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
-# The stable versions whose alert rule schema is 2025-09-01's (securityinsights stable/2025-03-01 and
-# stable/2025-09-01 AlertRules.json define the same kinds, properties and enums).
-SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-03-01")
+# The stable versions whose alert rule schema is 2025-09-01's (securityinsights stable/2024-03-01,
+# 2025-03-01 and 2025-09-01 AlertRules.json define the same kinds, properties and enums).
+SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-03-01", "2024-03-01")
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
 # Rules made from a Microsoft template: FusionAlertRuleProperties (stable and preview),
@@ -416,8 +420,16 @@ def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
     p.enum(body.get("kind"), "kind", MONITOR_KINDS)
     tags = body.get("tags")
     if p.typed(tags, "tags", dict):
+        if len(tags) > MAX_TAGS:
+            p.add("tags", f"{len(tags)} tags; a resource has at most {MAX_TAGS}")
         for key, value in tags.items():
-            p.typed(value, f"tags.{key}", str)
+            if len(key) > MAX_TAG_NAME or TAG_NAME_FORBIDDEN.search(key):
+                p.add(
+                    f"tags.{key}",
+                    f"a tag name has at most {MAX_TAG_NAME} characters and none of < > % & \\ ? /",
+                )
+            if p.typed(value, f"tags.{key}", str) and len(value) > MAX_TAG_VALUE:
+                p.add(f"tags.{key}", f"a tag value has at most {MAX_TAG_VALUE} characters")
     props = body.get("properties")
     if not p.typed(props, "properties", dict):
         return p.items

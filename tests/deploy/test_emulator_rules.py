@@ -248,3 +248,17 @@ def test_older_stable_versions_of_the_same_shape_are_served(
     accepted(portal, "sentinel", scheduled, "2024-03-01")
     status, answer = portal.call("PUT", "monitor", "probe", log_alert, version="2018-04-16")
     assert status == 400 and answer["error"]["code"] == "InvalidApiVersionParameter"
+
+
+def test_an_nrt_rule_ignores_a_schedule_it_does_not_have(portal: Portal, scheduled: Body) -> None:
+    """NrtAlertRuleProperties has no queryFrequency, queryPeriod or trigger: sent anyway, they are neither
+    checked (a 1-minute frequency would break a Scheduled rule) nor kept."""
+    nrt = {**scheduled, "kind": "NRT"}
+    nrt["properties"] = {**scheduled["properties"], "queryFrequency": "PT1M", "queryPeriod": "PT1M"}
+    stored = accepted(portal, "sentinel", nrt, "2025-07-01-preview")
+    assert not {"queryFrequency", "queryPeriod", "triggerOperator", "triggerThreshold"} & set(
+        stored["properties"]
+    )
+    assert "must be between PT5M and P14D" in refused(
+        portal, "sentinel", {**nrt, "kind": "Scheduled"}, "2025-07-01-preview"
+    )

@@ -441,6 +441,10 @@ def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str, vers
         # Not in the stable versions' schema: the service drops them.
         props.pop("subTechniques", None)
         props.pop("sentinelEntitiesMappings", None)
+    if kind == "NRT":
+        # Not in NrtAlertRuleProperties (2025-07-01-preview): an NRT rule runs every minute, on every row.
+        for key in ("queryFrequency", "queryPeriod", "triggerOperator", "triggerThreshold"):
+            props.pop(key, None)
     if kind in SENTINEL_TEMPLATE_KINDS:
         # readOnly: the service fills them from the template, which the emulator does not have.
         for key in SENTINEL_TEMPLATE_READ_ONLY:

@@ -629,7 +629,6 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     p.typed(props.get("query"), "properties.query", str)
     p.typed(props.get("suppressionEnabled"), "properties.suppressionEnabled", bool)
     p.enum(props.get("severity"), "properties.severity", SENTINEL_SEVERITIES)
-    p.enum(props.get("triggerOperator"), "properties.triggerOperator", SENTINEL_OPERATORS)
     query = props.get("query")
     info = QueryInfo()
     if isinstance(query, str):
@@ -647,7 +646,36 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
             p.add("properties.query", f"an NRT rule cannot query other workspaces ({', '.join(used)})")
         if context.nrt_rules >= SENTINEL_MAX_NRT:
             p.add("kind", f"the workspace already has {SENTINEL_MAX_NRT} NRT rules, the most it can have")
-    threshold = props.get("triggerThreshold")
+    if kind != "NRT":
+        _sentinel_schedule(p, props)
+    suppression = p.duration(props.get("suppressionDuration"), "properties.suppressionDuration")
+    if suppression is not None and not SENTINEL_SUPPRESSION[0] <= suppression <= SENTINEL_SUPPRESSION[1]:
+        p.add("properties.suppressionDuration", "must be between PT5M and PT24H")
+    _sentinel_mitre(p, props, preview)
+    _sentinel_template(p, props)
+    _sentinel_entities(p, props.get("entityMappings"), info)
+    if preview:
+        _sentinel_entities_mappings(p, props.get("sentinelEntitiesMappings"))
+    details = props.get("customDetails")
+    if p.typed(details, "properties.customDetails", dict):
+        _sentinel_details(p, details, info)
+    grouping = props.get("eventGroupingSettings")
+    if p.typed(grouping, "properties.eventGroupingSettings", dict):
+        p.enum(
+            grouping.get("aggregationKind"),
+            "properties.eventGroupingSettings.aggregationKind",
+            SENTINEL_AGGREGATION_KINDS,
+        )
+    _sentinel_override(p, props.get("alertDetailsOverride"), info, preview)
+    _sentinel_incidents(p, props)
+    return p.items
+
+
+def _sentinel_schedule(p: Problems, props: dict[str, Any]) -> None:
+    """A Scheduled rule's schedule and trigger (NrtAlertRuleProperties has neither; the service ignores
+    them on an NRT rule)."""
+    p.enum(props.get("triggerOperator"), "properties.triggerOperator", SENTINEL_OPERATORS)
+    threshold: Any = props.get("triggerThreshold")
     if (
         p.typed(threshold, "properties.triggerThreshold", int)
         and not 0 <= threshold <= SENTINEL_MAX_THRESHOLD
@@ -670,27 +698,6 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
             "properties.queryFrequency",
             "when 'queryPeriod' is 2 days or more, 'queryFrequency' must be 1 hour or more",
         )
-    suppression = p.duration(props.get("suppressionDuration"), "properties.suppressionDuration")
-    if suppression is not None and not SENTINEL_SUPPRESSION[0] <= suppression <= SENTINEL_SUPPRESSION[1]:
-        p.add("properties.suppressionDuration", "must be between PT5M and PT24H")
-    _sentinel_mitre(p, props, preview)
-    _sentinel_template(p, props)
-    _sentinel_entities(p, props.get("entityMappings"), info)
-    if preview:
-        _sentinel_entities_mappings(p, props.get("sentinelEntitiesMappings"))
-    details = props.get("customDetails")
-    if p.typed(details, "properties.customDetails", dict):
-        _sentinel_details(p, details, info)
-    grouping = props.get("eventGroupingSettings")
-    if p.typed(grouping, "properties.eventGroupingSettings", dict):
-        p.enum(
-            grouping.get("aggregationKind"),
-            "properties.eventGroupingSettings.aggregationKind",
-            SENTINEL_AGGREGATION_KINDS,
-        )
-    _sentinel_override(p, props.get("alertDetailsOverride"), info, preview)
-    _sentinel_incidents(p, props)
-    return p.items
 
 
 def _sentinel_texts(p: Problems, props: dict[str, Any]) -> None:

@@ -5,8 +5,11 @@ securityinsights 2025-09-01 and 2025-07-01-preview AlertRules.json with common/A
 compare these tables with the spec files. Limits that the specs do not state are the services' documented
 and enforced ones: Azure-Sentinel's repository CI (.script/tests/detectionTemplateSchemaValidation: entity
 identifiers and their required combinations, 3 placeholders per alert format, name 256 / description 5000,
-custom detail keys and values), Microsoft Learn (10 entity mappings, NRT rules single-workspace and at most
-50, log search alert frequencies and windows, the 1-minute frequency's unsupported operators). The tables
+custom detail keys and values, and the service's own ARM model validators kept there: templateVersion X.Y.Z
+and only with a template name, an hourly frequency for a period of 2 days or more), Microsoft Learn (10
+entity mappings, NRT rules single-workspace and at most 50, log search alert frequencies and windows, the
+1-minute frequency's unsupported operators, a measure column for every aggregation but Count, ARM's tag
+limits). Errors take ARM's shape (server.py): 400, `error.code` BadRequest, one `details` entry a rule. The tables
 are written out here, not shared with the deploy contracts (kqlrules/deploy/contracts/), so that a mistake
 in one shows up as a disagreement.
 """

@@ -9,7 +9,8 @@ custom detail keys and values, and the service's own ARM model validators kept t
 and only with a template name, an hourly frequency for a period of 2 days or more), Microsoft Learn (10
 entity mappings, NRT rules single-workspace and at most 50, log search alert frequencies and windows, the
 1-minute frequency's unsupported operators, a measure column for every aggregation but Count, ARM's tag
-limits). Errors take ARM's shape (server.py): 400, `error.code` BadRequest, one `details` entry a rule. The tables
+limits). Errors take ARM's shape (server.py): 400, `error.code` BadRequest, one `details` entry a rule.
+The tables
 are written out here, not shared with the deploy contracts (kqlrules/deploy/contracts/), so that a mistake
 in one shows up as a disagreement.
 """

@@ -173,8 +173,9 @@ AZURE_REGIONS = frozenset(
 # securityinsights-2025-09-01 (stable) and 2025-07-01-preview
 SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
 # The stable versions whose alert rule schema is 2025-09-01's (securityinsights stable/2024-03-01,
-# 2025-03-01 and 2025-09-01 AlertRules.json define the same kinds, properties and enums).
-SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-03-01", "2024-03-01")
+# 2025-03-01, 2025-06-01 and 2025-09-01 AlertRules.json define the same kinds, properties and enums; none has
+# NRT, github:Azure/bicep-types-az issue 2534 for 2025-06-01).
+SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-06-01", "2025-03-01", "2024-03-01")
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
 # Rules made from a Microsoft template: FusionAlertRuleProperties (stable and preview),

@@ -49,6 +49,14 @@ _US = re.compile(
 _TIMESPAN = re.compile(
     r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
 )
+_DIGIT = re.compile(r"\d")
+
+
+def _known_format(text: str) -> bool:
+    """Whether text has one of the datetime grammars above (one that is no valid date is null)."""
+    return any(grammar.match(text) for grammar in (_ISO, _COMPACT, _US, _RFC))
+
+
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 _REAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 
@@ -113,6 +121,10 @@ def parse_datetime_ticks(text: str) -> int | None:
     outside the span the engine holds (kqlrules.engine.types)."""
     value = parse_datetime(text)
     if value is None:
+        if _DIGIT.search(text) and not _known_format(text.strip()):
+            # Not one of datetime.md's formats nor .NET's invariant M/d/yyyy: Kusto's fallback parser may
+            # read it ("2015-12-31 11:59:59 PM", "Dec 31, 2015") or not, so no null is given for it.
+            raise RefusedAtRunTime("todatetime() of text in a format the reference does not list")
         return None
     try:
         ticks = unix_ticks(value)
@@ -193,11 +205,30 @@ def parse_bool(text: str) -> bool | None:
     return {"true": True, "false": False}.get(text.strip().lower())
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+# The number of hex digits after which a GUID's text may hold a hyphen (8-4-4-4-12).
+_HYPHEN_PLACES = frozenset({8, 12, 16, 20})
+
+
 def parse_guid(text: str) -> str | None:
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
+    """toguid-function.md: "takes the first 32 characters of the input, ignoring properly located hyphens,
+    validates that the characters are between 0-9 or a-f ... The rest of the string is ignored." A hyphen
+    may stand after the 8th, 12th, 16th or 20th digit (its example leaves the first one out); any other
+    character before the 32nd digit fails the validation (null)."""
+    digits: list[str] = []
+    hyphen_after = -1
+    for char in text:
+        if len(digits) == 32:
+            break
+        if char == "-" and len(digits) in _HYPHEN_PLACES and hyphen_after != len(digits):
+            hyphen_after = len(digits)
+            continue
+        if char not in _HEX:
+            return None
+        digits.append(char)
+    if len(digits) < 32:
         return None
+    return str(uuid.UUID("".join(digits)))
 
 
 def parse_json_text(text: str) -> str:

@@ -49,7 +49,15 @@ _US = re.compile(
 _TIMESPAN = re.compile(
     r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
 )
-_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+_MONTH_NAME = re.compile(r"(?i)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+
+
+def _date_like(text: str) -> bool:
+    """Two runs of digits (a date's or a time's parts), or a month's name with a number. Text without
+    either (`Time_s-0`, `abc`) no parser reads as a date: null."""
+    runs = len(_DIGITS.findall(text))
+    return runs >= 2 or (runs == 1 and _MONTH_NAME.search(text) is not None)
 
 
 def _known_format(text: str) -> bool:
@@ -121,9 +129,10 @@ def parse_datetime_ticks(text: str) -> int | None:
     outside the span the engine holds (kqlrules.engine.types)."""
     value = parse_datetime(text)
     if value is None:
-        if _DIGIT.search(text) and not _known_format(text.strip()):
-            # Not one of datetime.md's formats nor .NET's invariant M/d/yyyy: Kusto's fallback parser may
-            # read it ("2015-12-31 11:59:59 PM", "Dec 31, 2015") or not, so no null is given for it.
+        if _date_like(text) and not _known_format(text.strip()):
+            # Not one of datetime.md's formats nor .NET's invariant M/d/yyyy, yet shaped like a date or a
+            # time: Kusto's fallback parser may read it ("2015-12-31 11:59:59 PM", "Dec 31, 2015",
+            # "19:01:00.7654321") or not, so no null is given for it.
             raise RefusedAtRunTime("todatetime() of text in a format the reference does not list")
         return None
     try:

@@ -247,9 +247,29 @@ def parse_json_text(text: str) -> str:
         return "null"
     try:
         # NaN and Infinity are not JSON (json.org, which parse-json-function.md names): such text stays text.
-        return json.dumps(json.loads(text, parse_constant=_not_json), ensure_ascii=False)
+        value = json.loads(text, parse_constant=_not_json)
     except ValueError:
         return json.dumps(text, ensure_ascii=False)
+    _refuse_unheld_numbers(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _refuse_unheld_numbers(value: object) -> None:
+    """A JSON number a long or a real cannot hold (a whole number beyond 64 bits, an exponent beyond the
+    double's) has no documented dynamic value: parse-json-function.md does not say whether it becomes a real,
+    a decimal or an error, so it is refused rather than kept digit for digit or made infinite."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise RefusedAtRunTime("parse_json() of a whole number beyond the range of long")
+    if isinstance(value, float) and math.isinf(value):
+        raise RefusedAtRunTime("parse_json() of a number beyond the range of real")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_unheld_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unheld_numbers(item)
 
 
 def _not_json(constant: str) -> float:

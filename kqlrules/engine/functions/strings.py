@@ -84,7 +84,7 @@ def toupper(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("reverse")
 def reverse(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
-    return Sql(fn("reverse", as_string(value)), "string")
+    return never_null(fn("kql_reverse", as_string(value)))
 
 
 @scalar("substring")

@@ -50,12 +50,25 @@ _TIMESPAN = re.compile(
     r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
 )
 _DIGITS = re.compile(r"\d+")
-_MONTH_NAME = re.compile(r"(?i)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_MONTH_NAME = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
+_DATE_WORD = re.compile(
+    r"(?i)\b(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?"
+    r"|sun(?:day)?|am|pm|gmt|utc)\b|(?<=\d)[tz]|[tz](?=\d)"
+)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _date_like(text: str) -> bool:
-    """Two runs of digits (a date's or a time's parts), or a month's name with a number. Text without
-    either (`Time_s-0`, `abc`) no parser reads as a date: null."""
+    """Text made only of a date's or a time's parts: digits, separators, month and day names, AM/PM, a
+    zone, with two runs of digits or a month's name and a number. A word of any other kind
+    (`nonValidDateTime 08:40:01`, which parse-operator.md's example reads as null) or a lone number
+    (`Time_s-0`, `12345`) no parser reads as a date: null."""
+    rest = _DATE_WORD.sub(" ", _MONTH_NAME.sub(" ", text))
+    if _LETTER.search(rest):
+        return False
     runs = len(_DIGITS.findall(text))
     return runs >= 2 or (runs == 1 and _MONTH_NAME.search(text) is not None)
 

@@ -24,6 +24,7 @@ from kqlrules.deploy.arm import (
 )
 from kqlrules.deploy.contracts import ContractViolation, QueryFacts, check_detection, deploys_to, query_facts
 from kqlrules.deploy.contracts.entities import ENTITY_CONTRACTS
+from kqlrules.deploy.contracts.mitre import unmatched_techniques
 from kqlrules.deploy.contracts.repository_check import contract_problems, facts_for
 from kqlrules.deploy.deployable import Deployable, deployable, deployables
 from kqlrules.deploy.emulator import EmulatorCredential
@@ -105,4 +106,5 @@ __all__ = [
     "repository_identity",
     "require_explicit_repository",
     "send_arm",
+    "unmatched_techniques",
 ]

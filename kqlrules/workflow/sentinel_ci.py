@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from kqlrules.deploy import ENTITY_CONTRACTS
-from kqlrules.deploy.contracts.mitre import unmatched_techniques
+from kqlrules.deploy import ENTITY_CONTRACTS, unmatched_techniques
 from kqlrules.timespan import TimespanError, is_dotnet_timespan, parse_dotnet_timespan
 from kqlrules.workflow.connectors import valid_connector_ids
 

@@ -118,7 +118,9 @@ def test_every_window_of_a_day_agrees_with_running_the_query() -> None:
     for hour in range(-2, 6):
         span = (T0 + hour * HOUR, T0 + (hour + 1) * HOUR)
         for kql in queries:
-            assert workspace.query(kql, span).rows == run_without_skipping(kql, span).rows, (kql, hour)
+            # As multisets: summarize, union and join leave the row order open (Kusto promises none).
+            answered, expected = workspace.query(kql, span).rows, run_without_skipping(kql, span).rows
+            assert sorted(map(repr, answered)) == sorted(map(repr, expected)), (kql, hour)
     assert workspace.windows_answered_empty > 0
 
 

@@ -1,0 +1,182 @@
+"""Which tables of a workspace have rows in which minutes, asked of the workspace itself in KQL, so that the
+runner can tell a quiet window (`kqlrules.runner.quiet`) the same way on Azure as locally:
+
+    union withsource=SourceTable SigninLogs, AuditLogs
+    | where TimeGenerated >= datetime(A) and TimeGenerated < datetime(B)
+    | summarize by SourceTable, Bin = bin(TimeGenerated, 1m)
+
+(and the same on `ingestion_time()` for ingestion-time windows, with the query's timespan reaching back by
+the windows' look-back on `TimeGenerated`, as theirs does). One query answers every window in [A, B); a long
+range is cut into stretches of at most `MAX_ROWS` (table, minute) rows, because Log Analytics returns at most
+500,000 rows and 64 MB per query ("Azure Monitor service limits", Log queries and language:
+https://learn.microsoft.com/azure/azure-monitor/service-limits#log-queries-and-language).
+
+Soundness: activity fetched at time t answers only windows that were due by t (their run time, end + delay,
+is not after t). A row can still arrive later with an old `TimeGenerated`, but the window's own query, run
+at t, would not have seen it either; an ingestion-time window ends before t, so every row ingested in it has
+arrived by t. A window due later makes a new fetch. Activity is kept at the minute: a window touching a
+minute in which a table has a row counts as having rows. The union is not `isfuzzy`: a table the workspace
+does not have fails the stretch, and the tables are then asked one by one; a table whose activity cannot be
+fetched (missing, a refused or failed query, a value that is not a datetime) has rows in every window, so
+its windows run and fail or succeed as their queries do.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from kqlrules.datetimes import format_datetime
+from kqlrules.errors import KqlrulesError
+from kqlrules.runner.logs import event
+from kqlrules.runner.schedule import INGESTION, align_down
+from kqlrules.workspace import Workspace
+
+ACTIVITY_BIN = timedelta(minutes=1)
+# (table, minute) rows per query: under the service's 500,000-row limit with room to spare, and at about
+# 80 bytes a row far under its 64 MB.
+MAX_ROWS = 400_000
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What one fetch learned: bins with rows in [start, end) for `tables`, as of `fetched_at`."""
+
+    start: datetime
+    end: datetime
+    tables: frozenset[str]
+    fetched_at: datetime
+    lookback: timedelta  # ingestion basis: how far before `start` the fetch's TimeGenerated limit reached
+    bins: dict[str, list[datetime]] = field(default_factory=dict)  # table -> sorted bin starts with rows
+    unknown: frozenset[str] = frozenset()  # tables whose activity could not be fetched
+
+    def covers(self, table: str, start: datetime, end: datetime, due: datetime, lookback: timedelta) -> bool:
+        return (
+            table in self.tables
+            and self.start <= start
+            and end <= self.end
+            and due <= self.fetched_at
+            and lookback <= self.lookback
+        )
+
+
+class TableActivity:
+    """The workspace's activity per table and minute, fetched when a window needs it and kept while it may
+    answer (see the module's soundness rule)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        tables: Iterable[str] = (),
+        *,
+        max_rows: int = MAX_ROWS,
+    ) -> None:
+        """`tables`: the tables to ask about in every fetch (a table asked about later joins them)."""
+        self._workspace = workspace
+        self._tables = set(tables)
+        self._bin = ACTIVITY_BIN
+        self._max_rows = max_rows
+        self._snapshots: dict[str, _Snapshot] = {}  # basis -> the newest fetch
+        self.queries = 0  # activity queries sent (for tests and the benchmark)
+
+    def has_rows(
+        self,
+        table: str,
+        basis: str,
+        start: datetime,
+        end: datetime,
+        *,
+        due: datetime,
+        now: datetime,
+        lookback: timedelta = timedelta(0),
+    ) -> bool:
+        """Whether `table` may have a row whose `basis` time (`TimeGenerated` or ingestion time) is in
+        [start, end), for a window due at `due`, asked at `now` (the runner's clock); True when unsure.
+        `lookback`: an ingestion-time window's reach back on `TimeGenerated` from `start`."""
+        if due > now:
+            return True  # not due yet: nothing fetched now may answer it
+        low = align_down(start, self._bin)
+        snapshot = self._snapshots.get(basis)
+        if snapshot is None or not snapshot.covers(table, low, end, due, lookback):
+            snapshot = self._fetch(basis, table, low, end, now, lookback, snapshot)
+        if table in snapshot.unknown:
+            return True
+        bins = snapshot.bins.get(table, [])
+        first = bisect.bisect_left(bins, low)
+        return first < len(bins) and bins[first] < end
+
+    def _fetch(
+        self,
+        basis: str,
+        table: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        lookback: timedelta,
+        previous: _Snapshot | None,
+    ) -> _Snapshot:
+        self._tables.add(table)
+        if previous is not None and previous.fetched_at == now:
+            # The same moment (a catch-up, where every window is due at once): widen, never narrow.
+            start = min(start, previous.start)
+            end = max(end, previous.end)
+            lookback = max(lookback, previous.lookback)
+        end = max(end, _align_up(now, self._bin))
+        tables = sorted(self._tables)
+        bins, unknown = self._ask(basis, tables, start, end, lookback)
+        if unknown == set(tables) and len(tables) > 1:
+            # One bad table fails the union: ask each alone, so only it is unknown.
+            bins, unknown = {}, set()
+            for name in tables:
+                one, missing = self._ask(basis, [name], start, end, lookback)
+                bins.update(one)
+                unknown |= missing
+        snapshot = _Snapshot(start, end, frozenset(tables), now, lookback, bins, frozenset(unknown))
+        self._snapshots[basis] = snapshot
+        return snapshot
+
+    def _ask(
+        self, basis: str, tables: Sequence[str], start: datetime, end: datetime, lookback: timedelta
+    ) -> tuple[dict[str, list[datetime]], set[str]]:
+        """Bins with rows per table over [start, end), stretch by stretch; every table unknown when a
+        stretch fails."""
+        found: dict[str, set[datetime]] = {name: set() for name in tables}
+        stretch = self._bin * max(1, self._max_rows // len(tables))
+        at = start
+        while at < end:
+            upto = min(end, at + stretch)
+            kql = activity_query(basis, tables, at, upto)
+            # Ingestion-time windows keep rows back to their start minus the look-back, up to their end:
+            # the whole range's timespan, so a window cut by a stretch's edge still sees its rows.
+            timespan = (start - lookback, end) if basis == INGESTION else (at, upto)
+            self.queries += 1
+            try:
+                result = self._workspace.query(kql, timespan)
+            except KqlrulesError as error:
+                event("table activity unknown", logging.INFO, tables=",".join(tables), error=str(error))
+                return {}, set(tables)
+            for row in result.rows:
+                name, moment = row[0], row[1]
+                if name not in found or not isinstance(moment, datetime):
+                    return {}, set(tables)
+                found[name].add(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+            at = upto
+        return {name: sorted(moments) for name, moments in found.items()}, set()
+
+
+def activity_query(basis: str, tables: Sequence[str], start: datetime, end: datetime) -> str:
+    time = "ingestion_time()" if basis == INGESTION else "TimeGenerated"
+    low, high = format_datetime(start), format_datetime(end)
+    return (
+        f"union withsource=SourceTable {', '.join(tables)}\n"
+        f"| where {time} >= datetime({low}) and {time} < datetime({high})\n"
+        f"| summarize by SourceTable, Bin = bin({time}, 1m)"  # ACTIVITY_BIN
+    )
+
+
+def _align_up(moment: datetime, size: timedelta) -> datetime:
+    down = align_down(moment, size)
+    return down if down == moment else down + size

@@ -80,7 +80,18 @@ class TableActivity:
         self._bin = ACTIVITY_BIN
         self._max_rows = max_rows
         self._snapshots: dict[str, _Snapshot] = {}  # basis -> the newest fetch
+        # basis -> (start, look-back) the next fetch reaches back to at least (`expect`)
+        self._expected: dict[str, tuple[datetime, timedelta]] = {}
+        # Tables whose activity could not be fetched last time: asked apart, so they do not fail the rest.
+        self._failing: set[str] = set()
         self.queries = 0  # activity queries sent (for tests and the benchmark)
+
+    def expect(self, basis: str, start: datetime, lookback: timedelta = timedelta(0)) -> None:
+        """Windows back to `start` will be asked about (a catch-up's oldest): the next fetch covers them
+        too, rather than widening fetch by fetch."""
+        low = align_down(start, self._bin)
+        old = self._expected.get(basis)
+        self._expected[basis] = (low, lookback) if old is None else (min(old[0], low), max(old[1], lookback))
 
     def has_rows(
         self,
@@ -124,16 +135,27 @@ class TableActivity:
             start = min(start, previous.start)
             end = max(end, previous.end)
             lookback = max(lookback, previous.lookback)
+        expected = self._expected.pop(basis, None)
+        if expected is not None:
+            start, lookback = min(start, expected[0]), max(lookback, expected[1])
         end = max(end, _align_up(now, self._bin))
         tables = sorted(self._tables)
-        bins, unknown = self._ask(basis, tables, start, end, lookback)
-        if unknown == set(tables) and len(tables) > 1:
-            # One bad table fails the union: ask each alone, so only it is unknown.
-            bins, unknown = {}, set()
-            for name in tables:
-                one, missing = self._ask(basis, [name], start, end, lookback)
-                bins.update(one)
-                unknown |= missing
+        bins: dict[str, list[datetime]] = {}
+        unknown: set[str] = set()
+        for group in (sorted(set(tables) - self._failing), sorted(self._failing & set(tables))):
+            if not group:
+                continue
+            found, missing = self._ask(basis, group, start, end, lookback)
+            if missing and len(group) > 1:
+                # One bad table fails the union: ask each alone, so only it is unknown.
+                found, missing = {}, set()
+                for name in group:
+                    one, failed = self._ask(basis, [name], start, end, lookback)
+                    found.update(one)
+                    missing |= failed
+            bins.update(found)
+            unknown |= missing
+        self._failing = unknown
         snapshot = _Snapshot(start, end, frozenset(tables), now, lookback, bins, frozenset(unknown))
         self._snapshots[basis] = snapshot
         return snapshot

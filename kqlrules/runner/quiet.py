@@ -41,6 +41,12 @@ class QuietWindows:
         self.activity = TableActivity(workspace, tables)
         self._empty = EmptyResults()
 
+    def expect(self, window: Window) -> None:
+        """`window` (a detection's first) will be asked about: fetch activity back to it at once."""
+        self.activity.expect(GENERATED, window.timespan[0])
+        if window.basis == INGESTION:
+            self.activity.expect(INGESTION, window.start, window.lookback)
+
     def empty_result(
         self, detection: Detection, window: Window, kql: str, *, due: datetime, now: datetime
     ) -> Table | None:

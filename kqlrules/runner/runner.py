@@ -244,6 +244,11 @@ class Runner:
                 next_end = first_end(now, frequency, delay, self.config.since)
             self._next_end[meta.id] = next_end
             heapq.heappush(self._due, (next_end + delay, next(self._sequence), index))
+            if self._quiet is not None:
+                shape = self._cadence[meta.id]
+                self._quiet.expect(
+                    window_ending(next_end, shape.period, shape.basis, self.config.lookback, frequency)
+                )
 
     def _schedule(self, now: datetime, horizon: datetime | None) -> None:
         """Move the detections whose next window is due (or whose claim may be tried again) to `_ready`;

@@ -248,3 +248,30 @@ def test_an_ingestion_window_is_judged_on_ingestion_time() -> None:
 
     assert [m for m in range(120) if ingested(m)] == [35, 70]
     assert workspace.activity == 1
+
+
+def test_a_table_the_workspace_lacks_fails_only_its_own_activity() -> None:
+    rows = [signin(DAY + timedelta(minutes=3))]
+    workspace = Counting({"SigninLogs": Table(SIGNIN_COLUMNS, rows)})
+    activity = TableActivity(workspace, ["SigninLogs", "NoSuchTable"])
+    now = DAY + timedelta(hours=1)
+    assert activity.has_rows("NoSuchTable", "TimeGenerated", DAY, DAY + MINUTE, due=now, now=now)
+    assert not activity.has_rows("SigninLogs", "TimeGenerated", DAY, DAY + MINUTE, due=now, now=now)
+    assert activity.has_rows("SigninLogs", "TimeGenerated", DAY, DAY + 5 * MINUTE, due=now, now=now)
+    assert workspace.activity == 3  # the union failed; then each table alone
+    later = now + MINUTE
+    assert activity.has_rows("NoSuchTable", "TimeGenerated", DAY, DAY + MINUTE, due=later, now=later)
+    assert workspace.activity == 5  # the tables that answer, and the one that did not, apart
+
+
+def test_one_fetch_covers_every_detections_first_window(tmp_path: Path) -> None:
+    workspace = Counting({"SigninLogs": Table(SIGNIN_COLUMNS, [signin(DAY + timedelta(minutes=3))])})
+    detections = [
+        detection("five_minutes"),
+        detection("two_hours_back", schedule={"frequency": "1h", "period": "2h"}),
+        detection("nrt", sentinel={"kind": "NRT"}, tables=["SigninLogs"]),
+    ]
+    runner, _, state = run(tmp_path, workspace, detections, quiet=True)
+    assert runner.summary.answered_quietly > 0
+    assert workspace.activity == 2  # one on TimeGenerated, one on ingestion time
+    state.close()

@@ -1,7 +1,7 @@
 """Which tables of a workspace have rows in which minutes, asked of the workspace itself in KQL, so that the
 runner can tell a quiet window (`kqlrules.runner.quiet`) the same way on Azure as locally:
 
-    union withsource=SourceTable SigninLogs, AuditLogs
+    union isfuzzy=true withsource=SourceTable SigninLogs, AuditLogs
     | where TimeGenerated >= datetime(A) and TimeGenerated < datetime(B)
     | summarize by SourceTable, Bin = bin(TimeGenerated, 1m)
 
@@ -15,10 +15,11 @@ Soundness: activity fetched at time t answers only windows that were due by t (t
 is not after t). A row can still arrive later with an old `TimeGenerated`, but the window's own query, run
 at t, would not have seen it either; an ingestion-time window ends before t, so every row ingested in it has
 arrived by t. A window due later makes a new fetch. Activity is kept at the minute: a window touching a
-minute in which a table has a row counts as having rows. The union is not `isfuzzy`: a table the workspace
-does not have fails the stretch, and the tables are then asked one by one; a table whose activity cannot be
-fetched (missing, a refused or failed query, a value that is not a datetime) has rows in every window, so
-its windows run and fail or succeed as their queries do.
+minute in which a table has a row counts as having rows. The union is `isfuzzy` (a table the workspace
+does not have is left out, "union operator" in the Kusto reference), so a table that shows no rows is then
+asked for (`T | take 0` fails when there is no T). A table whose activity cannot be known (missing, a
+refused or failed query, a partial result, a value that is not a datetime) has rows in every window, so its
+windows run and fail or succeed as their queries do.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from kqlrules.datetimes import format_datetime
 from kqlrules.errors import KqlrulesError
 from kqlrules.runner.logs import event
-from kqlrules.runner.schedule import INGESTION, align_down
+from kqlrules.runner.schedule import EPOCH, INGESTION, align_down
 from kqlrules.workspace import Workspace
 
 ACTIVITY_BIN = timedelta(minutes=1)
@@ -82,8 +83,6 @@ class TableActivity:
         self._snapshots: dict[str, _Snapshot] = {}  # basis -> the newest fetch
         # basis -> (start, look-back) the next fetch reaches back to at least (`expect`)
         self._expected: dict[str, tuple[datetime, timedelta]] = {}
-        # Tables whose activity could not be fetched last time: asked apart, so they do not fail the rest.
-        self._failing: set[str] = set()
         self.queries = 0  # activity queries sent (for tests and the benchmark)
 
     def expect(self, basis: str, start: datetime, lookback: timedelta = timedelta(0)) -> None:
@@ -140,25 +139,22 @@ class TableActivity:
             start, lookback = min(start, expected[0]), max(lookback, expected[1])
         end = max(end, _align_up(now, self._bin))
         tables = sorted(self._tables)
-        bins: dict[str, list[datetime]] = {}
-        unknown: set[str] = set()
-        for group in (sorted(set(tables) - self._failing), sorted(self._failing & set(tables))):
-            if not group:
-                continue
-            found, missing = self._ask(basis, group, start, end, lookback)
-            if missing and len(group) > 1:
-                # One bad table fails the union: ask each alone, so only it is unknown.
-                found, missing = {}, set()
-                for name in group:
-                    one, failed = self._ask(basis, [name], start, end, lookback)
-                    found.update(one)
-                    missing |= failed
-            bins.update(found)
-            unknown |= missing
-        self._failing = unknown
+        bins, unknown = self._ask(basis, tables, start, end, lookback)
+        # A fuzzy union skips a table the workspace does not have: a table without rows is checked to exist.
+        unknown |= {n for n in tables if n not in unknown and not bins.get(n) and not self._has(n)}
         snapshot = _Snapshot(start, end, frozenset(tables), now, lookback, bins, frozenset(unknown))
         self._snapshots[basis] = snapshot
         return snapshot
+
+    def _has(self, table: str) -> bool:
+        """Whether the workspace has `table` (querying a table it does not have fails)."""
+        self.queries += 1
+        try:
+            self._workspace.query(f"{table} | take 0", (EPOCH, EPOCH))
+        except KqlrulesError as error:
+            event("table activity unknown", logging.INFO, tables=table, error=str(error))
+            return False
+        return True
 
     def _ask(
         self, basis: str, tables: Sequence[str], start: datetime, end: datetime, lookback: timedelta
@@ -193,7 +189,7 @@ def activity_query(basis: str, tables: Sequence[str], start: datetime, end: date
     time = "ingestion_time()" if basis == INGESTION else "TimeGenerated"
     low, high = format_datetime(start), format_datetime(end)
     return (
-        f"union withsource=SourceTable {', '.join(tables)}\n"
+        f"union isfuzzy=true withsource=SourceTable {', '.join(tables)}\n"
         f"| where {time} >= datetime({low}) and {time} < datetime({high})\n"
         f"| summarize by SourceTable, Bin = bin({time}, 1m)"  # ACTIVITY_BIN
     )

@@ -5,21 +5,23 @@ runner can tell a quiet window (`kqlrules.runner.quiet`) the same way on Azure a
     | where TimeGenerated >= datetime(A) and TimeGenerated < datetime(B)
     | summarize by SourceTable, Bin = bin(TimeGenerated, 1m)
 
-(and the same on `ingestion_time()` for ingestion-time windows, with the query's timespan reaching back by
-the windows' look-back on `TimeGenerated`, as theirs does). One query answers every window in [A, B); a long
-range is cut into stretches of at most `MAX_ROWS` (table, minute) rows, because Log Analytics returns at most
-500,000 rows and 64 MB per query ("Azure Monitor service limits", Log queries and language:
+(and on `ingestion_time()` for ingestion-time windows, one table at a time so that each row's ingestion time
+is its table's, with the query's timespan reaching back by the windows' look-back on `TimeGenerated`, as
+theirs does). One query answers every window in [A, B); a long range is cut into stretches of at most
+`MAX_ROWS` (table, minute) rows, because Log Analytics returns at most 500,000 rows and 64 MB per query
+("Azure Monitor service limits", Log queries and language:
 https://learn.microsoft.com/azure/azure-monitor/service-limits#log-queries-and-language).
 
-Soundness: activity fetched at time t answers only windows that were due by t (their run time, end + delay,
-is not after t). A row can still arrive later with an old `TimeGenerated`, but the window's own query, run
-at t, would not have seen it either; an ingestion-time window ends before t, so every row ingested in it has
-arrived by t. A window due later makes a new fetch. Activity is kept at the minute: a window touching a
-minute in which a table has a row counts as having rows. The union is `isfuzzy` (a table the workspace
-does not have is left out, "union operator" in the Kusto reference), so a table that shows no rows is then
-asked for (`T | take 0` fails when there is no T). A table whose activity cannot be known (missing, a
-refused or failed query, a partial result, a value that is not a datetime) has rows in every window, so its
-windows run and fail or succeed as their queries do.
+Soundness: activity fetched at time t answers only windows that were due by t (their run time, end + delay, is
+not after t). A row can still arrive later with an old `TimeGenerated`, but the window's own query, run at t,
+would not have seen it either; an ingestion-time window ends before t, so every row ingested in it has arrived
+by t. A window due later makes a new fetch. Activity is kept at the minute: a window touching a minute in
+which a table has a row counts as having rows. The union is `isfuzzy` (a table the workspace does not have is
+left out, "union operator" in the Kusto reference), so a table that shows no rows is then asked for
+(`T | project TimeGenerated | take 0` fails when there is no T, or when T has no `TimeGenerated`, which a
+timespan does not limit: such a table has rows in any window). A table whose activity cannot be known
+(missing, a refused or failed query, a partial result, a value that is not a datetime) has rows in every
+window, so its windows run and fail or succeed as their queries do.
 """
 
 from __future__ import annotations
@@ -139,18 +141,26 @@ class TableActivity:
             start, lookback = min(start, expected[0]), max(lookback, expected[1])
         end = max(end, _align_up(now, self._bin))
         tables = sorted(self._tables)
-        bins, unknown = self._ask(basis, tables, start, end, lookback)
-        # A fuzzy union skips a table the workspace does not have: a table without rows is checked to exist.
-        unknown |= {n for n in tables if n not in unknown and not bins.get(n) and not self._has(n)}
+        if basis == INGESTION:
+            # A table at a time: a row's ingestion time is its table's (not a union's result's).
+            bins, unknown = {}, set()
+            for name in tables:
+                found, missing = self._ask(basis, [name], start, end, lookback)
+                bins.update(found)
+                unknown |= missing
+        else:
+            bins, unknown = self._ask(basis, tables, start, end, lookback)
+            # A fuzzy union skips a table the workspace does not have: one without rows is checked to exist.
+            unknown |= {n for n in tables if n not in unknown and not bins.get(n) and not self._has(n)}
         snapshot = _Snapshot(start, end, frozenset(tables), now, lookback, bins, frozenset(unknown))
         self._snapshots[basis] = snapshot
         return snapshot
 
     def _has(self, table: str) -> bool:
-        """Whether the workspace has `table` (querying a table it does not have fails)."""
+        """Whether the workspace has `table`, with a `TimeGenerated` (asking for what is not there fails)."""
         self.queries += 1
         try:
-            self._workspace.query(f"{table} | take 0", (EPOCH, EPOCH))
+            self._workspace.query(f"{table} | project TimeGenerated | take 0", (EPOCH, EPOCH))
         except KqlrulesError as error:
             event("table activity unknown", logging.INFO, tables=table, error=str(error))
             return False
@@ -186,12 +196,19 @@ class TableActivity:
 
 
 def activity_query(basis: str, tables: Sequence[str], start: datetime, end: datetime) -> str:
-    time = "ingestion_time()" if basis == INGESTION else "TimeGenerated"
+    """The query for (table, minute) rows: one fuzzy union on `TimeGenerated`; one table on ingestion time."""
     low, high = format_datetime(start), format_datetime(end)
+    if basis == INGESTION:
+        (table,) = tables
+        return (
+            f"{table}\n"
+            f"| where ingestion_time() >= datetime({low}) and ingestion_time() < datetime({high})\n"
+            f'| summarize by SourceTable = "{table}", Bin = bin(ingestion_time(), 1m)'  # ACTIVITY_BIN
+        )
     return (
         f"union isfuzzy=true withsource=SourceTable {', '.join(tables)}\n"
-        f"| where {time} >= datetime({low}) and {time} < datetime({high})\n"
-        f"| summarize by SourceTable, Bin = bin({time}, 1m)"  # ACTIVITY_BIN
+        f"| where TimeGenerated >= datetime({low}) and TimeGenerated < datetime({high})\n"
+        f"| summarize by SourceTable, Bin = bin(TimeGenerated, 1m)"  # ACTIVITY_BIN
     )
 
 

@@ -16,6 +16,7 @@ from kqlrules.runner.quiet import QuietWindows
 from kqlrules.runner.schedule import INGESTION, Window, window_ending
 from kqlrules.table import Column, Table
 from kqlrules.workspace import LocalWorkspace, Timespan
+from kqlrules.workspace.time_index import TimeIndex
 from tests.runner.conftest import DAY, detection
 
 MINUTE = timedelta(minutes=1)
@@ -36,7 +37,7 @@ class Counting:
         self.activity = 0
 
     def query(self, kql: str, timespan: Timespan) -> Table:
-        if kql.startswith("union isfuzzy=true withsource=SourceTable") or kql.endswith("| take 0"):
+        if "SourceTable" in kql or kql.endswith("| take 0"):
             self.activity += 1
         else:
             self.sent.append((kql, timespan))
@@ -275,3 +276,35 @@ def test_one_fetch_covers_every_detections_first_window(tmp_path: Path) -> None:
     assert runner.summary.answered_quietly > 0
     assert workspace.activity == 2  # one on TimeGenerated, one on ingestion time
     state.close()
+
+
+def test_ingestion_activity_agrees_with_the_workspace_for_tables_with_and_without_ingestion_times() -> None:
+    # A has its own ingestion times (one row late); B's ingestion time is its TimeGenerated.
+    late = Table(
+        [Column("TimeGenerated", "datetime"), Column("X", "string"), Column("_IngestionTime", "datetime")],
+        [[DAY + 5 * MINUTE, "a", DAY + 40 * MINUTE], [DAY + 7 * MINUTE, "b", DAY + 7 * MINUTE]],
+    )
+    on_time = Table([Column("TimeGenerated", "datetime"), Column("Y", "string")], [[DAY + 20 * MINUTE, "c"]])
+    tables = {"A": late, "B": on_time}
+    activity = TableActivity(Counting(tables), ["A", "B"])
+    index = TimeIndex(tables)
+    now = DAY + timedelta(hours=2)
+    for table in ("A", "B"):
+        for minute in range(60):
+            start, end = DAY + minute * MINUTE, DAY + (minute + 1) * MINUTE
+            said = activity.has_rows(
+                table, INGESTION, start, end, due=now, now=now, lookback=timedelta(hours=12)
+            )
+            assert said == index.has_ingested(table, start, end), (table, minute)
+
+
+def test_a_table_without_time_generated_has_rows_in_every_window() -> None:
+    # A timespan does not limit a table without TimeGenerated: any row of it is in every window.
+    tables = {
+        "SigninLogs": Table(SIGNIN_COLUMNS, [signin(DAY)]),
+        "Lookup": Table([Column("Name", "string")], [["x"]]),
+    }
+    activity = TableActivity(Counting(tables), ["SigninLogs", "Lookup"])
+    now = DAY + timedelta(hours=1)
+    assert activity.has_rows("Lookup", "TimeGenerated", DAY + 30 * MINUTE, now, due=now, now=now)
+    assert not activity.has_rows("SigninLogs", "TimeGenerated", DAY + 30 * MINUTE, now, due=now, now=now)

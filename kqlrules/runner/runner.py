@@ -168,6 +168,7 @@ class Runner:
         self.clock: Clock = clock or SystemClock()
         self.config = config or RunnerConfig()
         self._quiet = quiet
+        self._must_query: dict[str, datetime] = {}  # detection -> the end of a window to query, not answer
         self.summary = RunSummary()
         self._stop = threading.Event()
         self._limiter = RateLimiter(self.config.limits)
@@ -474,6 +475,8 @@ class Runner:
         first window must be queried."""
         assert self._quiet is not None
         meta = job.detection.meta
+        if self._must_query.get(meta.id) == job.window.end:
+            return False  # found not provably empty when the windows before it were answered
         shape = self._cadence[meta.id]
         delay = self._delay(meta.id)
         now = self.clock.now()
@@ -482,6 +485,7 @@ class Runner:
         while len(answered) < _QUIET_BATCH:
             table = self._quiet_result(job.detection, window, window.end + delay, now)
             if table is None:
+                self._must_query[meta.id] = window.end
                 break
             answered.append((window, table))
             following = window.end + shape.frequency

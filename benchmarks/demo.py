@@ -3,9 +3,10 @@
     python benchmarks/demo.py [--compare] [--hours 6] [--out /tmp/demo-bench]
 
 Prints the wall and CPU time (this process: the runner, the server and the engine all run in it), the windows
-run and how many of them the local workspace answered without running the query (no row of the tables the
-result's rows come from in the window's timespan). With `--compare`, the demo runs a second time with every
-query run, and the two alert lists must be the same (the ratio is of the same machine in the same minutes).
+run and how many of them were answered without running the query (no row of the tables the result's rows come
+from in the window): by the runner before any query is sent (`kqlrules.runner.quiet`), or by the local
+workspace. With `--compare`, the demo runs a second time with every query sent and run, and the two alert
+lists must be the same (the ratio is of the same machine in the same minutes).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def report(label: str, result: DemoResult, wall: float, cpu: float) -> None:
     print(
         f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU; {windows} windows "
         f"({result.summary.windows_failed} failed), "
-        f"{result.windows_answered_empty} answered without a query; "
+        f"{result.windows_answered_empty} answered without running the query "
+        f"({result.windows_answered_quietly} by the runner, no query sent); "
         f"{len(result.alerts)} alerts; {cpu / max(windows, 1) * 1000:.1f} ms CPU a window"
     )
 

@@ -106,7 +106,8 @@ def _print(result: DemoResult) -> None:
     quiet = sum(1 for c in result.checks if not c.story.fires and c.ok)
     summary = result.summary
     console.print(
-        f"{summary.windows_completed} windows run ({summary.windows_failed} failed); "
+        f"{summary.windows_completed} windows run ({summary.windows_failed} failed, "
+        f"{result.windows_answered_quietly} provably empty ones answered without a query); "
         f"{caught}/{sum(1 for c in result.checks if c.story.fires)} stories caught, "
         f"{quiet}/{sum(1 for c in result.checks if not c.story.fires)} look-alikes quiet. "
         f"Alerts also in {escape(str(result.alerts_file))}."
@@ -169,6 +170,7 @@ def _as_json(result: DemoResult) -> dict[str, object]:
         "alerts_file": str(result.alerts_file),
         "windows_completed": result.summary.windows_completed,
         "windows_failed": result.summary.windows_failed,
+        "windows_answered_without_a_query": result.windows_answered_quietly,
         "stories": [
             {**c.story.as_dict(), "missed": list(c.missed), "false_positives": list(c.false_positives)}
             for c in result.checks

@@ -122,6 +122,12 @@ def run_command(
     since: str | None = typer.Option(None, "--since", help="Detections never run start after this instant."),
     now: str | None = NOW_OPTION,
     until: str | None = typer.Option(None, "--until", help="Stop once the clock reaches this instant."),
+    quiet_windows: bool = typer.Option(
+        False,
+        "--quiet-windows",
+        help="Answer windows whose result is provably empty (none of the tables its rows come from has a"
+        " row in it, asked of the workspace once per stretch) without sending their query.",
+    ),
     max_attempts: int = typer.Option(
         5, "--max-attempts", min=1, help="Tries per window for 429/5xx/timeouts/partial results."
     ),
@@ -190,7 +196,14 @@ def run_command(
     show = once and log_format is LogFormat.text and app_context(ctx).format is OutputFormat.text
     with progress_for("windows", None, show=show) as advance:
         detections = [counting_windows(advance, anchor_now=anchor_now)(d) for d in repo.detections]
-        runner = Runner(detections, opened, state, opened_sinks, clock=clock, config=config)
+        quiet = None
+        if quiet_windows:
+            from kqlrules.kusto import resolve_schemas
+            from kqlrules.runner.quiet import QuietWindows
+
+            tables = tuple(sorted({t for d in repo.detections for t in d.meta.tables}))
+            quiet = QuietWindows(opened, resolve_schemas(repo.root), tables)
+        runner = Runner(detections, opened, state, opened_sinks, clock=clock, config=config, quiet=quiet)
         previous = {
             sig: signal.signal(sig, lambda *_: runner.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
         }

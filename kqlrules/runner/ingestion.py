@@ -23,6 +23,16 @@ PREFIX_LINES = 1
 
 
 def ingestion_scoped(kql: str, tables: list[str], window: Window) -> str:
+    names = scoped_tables(kql, tables)
+    bounds = (
+        f"ingestion_time() >= datetime({format_datetime(window.start)})"
+        f" and ingestion_time() < datetime({format_datetime(window.end)})"
+    )
+    return " ".join(f"let {name} = {name} | where {bounds};" for name in names) + "\n" + kql
+
+
+def scoped_tables(kql: str, tables: list[str]) -> list[str]:
+    """The tables an ingestion-time window narrows: the detection's `tables:`, or the query's first."""
     names = tables or _leading_table(kql)
     bad = [name for name in names if not _NAME.match(name)]
     if not names or bad:
@@ -30,11 +40,7 @@ def ingestion_scoped(kql: str, tables: list[str], window: Window) -> str:
             "an ingestion-time (NRT) window needs the tables the query reads",
             hint="list them under `tables:` in the detection's YAML",
         )
-    bounds = (
-        f"ingestion_time() >= datetime({format_datetime(window.start)})"
-        f" and ingestion_time() < datetime({format_datetime(window.end)})"
-    )
-    return " ".join(f"let {name} = {name} | where {bounds};" for name in names) + "\n" + kql
+    return names
 
 
 def _leading_table(kql: str) -> list[str]:

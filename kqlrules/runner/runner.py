@@ -43,6 +43,7 @@ from kqlrules.runner.failpoints import failpoint
 from kqlrules.runner.ingestion import PREFIX_LINES, ingestion_scoped
 from kqlrules.runner.limits import Limits, RateLimiter, backoff
 from kqlrules.runner.logs import event
+from kqlrules.runner.quiet import QuietWindows
 from kqlrules.runner.schedule import (
     DEFAULT_DELAY,
     DEFAULT_LOOKBACK,
@@ -63,6 +64,9 @@ from kqlrules.workspace import PartialResult, QueryThrottled, Workspace, Workspa
 
 _REAL_WAIT_CAP = 0.5  # seconds: how late a stop request may be noticed while queries are in flight
 DEFAULT_LEASE = timedelta(minutes=2)
+# Quiet windows of one detection recorded in one state transaction, at most (a week of 1-minute windows
+# is about ten such transactions).
+_QUIET_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class RunSummary:
     delivery_failures: int = 0
     undelivered: int = 0
     skipped_windows: int = 0
+    answered_quietly: int = 0  # windows answered without a query (provably empty: kqlrules.runner.quiet)
     lease_waits: int = 0
     taken_over: int = 0
     query_seconds: float = 0.0
@@ -146,7 +151,10 @@ class Runner:
         *,
         clock: Clock | None = None,
         config: RunnerConfig | None = None,
+        quiet: QuietWindows | None = None,
     ) -> None:
+        """`quiet`: answer the windows whose result is provably empty without a query
+        (`kqlrules.runner.quiet`)."""
         self.detections = [d for d in detections if d.meta.enabled]
         self._index = {d.meta.id: i for i, d in enumerate(self.detections)}
         self._cadence: dict[str, Cadence] = {d.meta.id: cadence(d.meta) for d in self.detections}
@@ -159,6 +167,8 @@ class Runner:
             raise KqlrulesError("two sinks share a name", hint="give each sink its own name")
         self.clock: Clock = clock or SystemClock()
         self.config = config or RunnerConfig()
+        self._quiet = quiet
+        self._must_query: dict[str, datetime] = {}  # detection -> the end of a window to query, not answer
         self.summary = RunSummary()
         self._stop = threading.Event()
         self._limiter = RateLimiter(self.config.limits)
@@ -235,6 +245,11 @@ class Runner:
                 next_end = first_end(now, frequency, delay, self.config.since)
             self._next_end[meta.id] = next_end
             heapq.heappush(self._due, (next_end + delay, next(self._sequence), index))
+            if self._quiet is not None:
+                shape = self._cadence[meta.id]
+                self._quiet.expect(
+                    window_ending(next_end, shape.period, shape.basis, self.config.lookback, frequency)
+                )
 
     def _schedule(self, now: datetime, horizon: datetime | None) -> None:
         """Move the detections whose next window is due (or whose claim may be tried again) to `_ready`;
@@ -315,6 +330,8 @@ class Runner:
                 job: _Job | None = heapq.heappop(self._pending)
             else:
                 job = self._claim(self._ready.popleft(), now)
+                if job is not None and self._quiet is not None and self._answer_quietly(job):
+                    continue
             if job is None:
                 continue
             self._limiter.started(now)
@@ -388,47 +405,108 @@ class Runner:
                 self._failed_attempt(job, outcome.error, now)
 
     def _complete(self, job: _Job, table: Table, now: datetime) -> None:
+        self._commit(job, [(job.window, table)], now)
+
+    def _commit(
+        self, job: _Job, answered: list[tuple[Window, Table]], now: datetime, quiet: bool = False
+    ) -> bool:
+        """Evaluate and record the detection's consecutive windows (one, or a run of quiet ones) in one state
+        transaction. False when quiet windows could not be recorded so (a result shape the detection cannot
+        use): the first of them then runs as a query, which reports it."""
         meta = job.detection.meta
-        next_end = job.window.end + self._cadence[meta.id].frequency
+        windows = [window for window, _ in answered]
+        next_end = windows[-1].end + self._cadence[meta.id].frequency
         delay = self._delay(meta.id)
+        made = []
         try:
-            with self.state.commit_window(meta.id, meta.name, job.window, next_end + delay) as commit:
-                evaluation, alerts = evaluate(meta, job.window, table, commit.already_alerted)
-                for alert in alerts:
-                    last = commit.last_alert_end(alert.entity_key)
-                    alert.suppressed = suppressed_by(last, job.window, meta.suppress_for)
-                self.state.store_alerts(alerts)
+            with self.state.commit_windows(meta.id, meta.name, windows, next_end + delay) as commit:
+                for window, table in answered:
+                    evaluation, alerts = evaluate(meta, window, table, commit.already_alerted)
+                    for alert in alerts:
+                        last = commit.last_alert_end(alert.entity_key)
+                        alert.suppressed = suppressed_by(last, window, meta.suppress_for)
+                    self.state.store_alerts(alerts)
+                    made.append((window, evaluation, alerts))
         except ResultShapeError as error:
+            if quiet:
+                return False
             self._give_up(job, error, now)
-            return
+            return True
         except LeaseLost:
             # Another runner took the detection over after this one's lease ran out: its result counts.
             self._held.discard(meta.id)
             self.summary.taken_over += 1
-            event("window taken over", logging.WARNING, detection=meta.name, window=str(job.window))
+            event("window taken over", logging.WARNING, detection=meta.name, window=str(windows[0]))
             self._due_again(job.detection, now)
-            return
+            return True
         self._held.discard(meta.id)
         failpoint("window-committed")
         self._next_end[meta.id] = next_end
         self._due_again(job.detection, next_end + delay)
-        delivered = [a.fingerprint for a in alerts if not a.suppressed]
-        self.summary.windows_completed += 1
-        self.summary.alerts += len(delivered)
-        self.summary.suppressed += len(alerts) - len(delivered)
-        if evaluation.fired or job.attempt > 1:
-            event(
-                "window completed",
-                detection=meta.name,
-                window=str(job.window),
-                rows=evaluation.row_count,
-                fired=evaluation.fired,
-                alerts=len(delivered),
-                suppressed=len(alerts) - len(delivered),
-                attempts=job.attempt,
-            )
-        if delivered:
+        any_delivered = False
+        for window, evaluation, alerts in made:
+            delivered = [a.fingerprint for a in alerts if not a.suppressed]
+            any_delivered = any_delivered or bool(delivered)
+            self.summary.windows_completed += 1
+            self.summary.alerts += len(delivered)
+            self.summary.suppressed += len(alerts) - len(delivered)
+            if evaluation.fired or job.attempt > 1:
+                event(
+                    "window completed",
+                    detection=meta.name,
+                    window=str(window),
+                    rows=evaluation.row_count,
+                    fired=evaluation.fired,
+                    alerts=len(delivered),
+                    suppressed=len(alerts) - len(delivered),
+                    attempts=job.attempt,
+                )
+        if quiet:
+            self.summary.answered_quietly += len(made)
+        if any_delivered:
             self._deliverers.wake()
+        return True
+
+    # -- quiet windows (on the calling thread) -------------------------------------------------------------
+
+    def _answer_quietly(self, job: _Job) -> bool:
+        """Answer the claimed window, and the detection's next windows already due, without a query while
+        each is provably empty (`kqlrules.runner.quiet`), and record them in one transaction. False when the
+        first window must be queried."""
+        assert self._quiet is not None
+        meta = job.detection.meta
+        if self._must_query.get(meta.id) == job.window.end:
+            return False  # found not provably empty when the windows before it were answered
+        shape = self._cadence[meta.id]
+        delay = self._delay(meta.id)
+        now = self.clock.now()
+        answered: list[tuple[Window, Table]] = []
+        window = job.window
+        while len(answered) < _QUIET_BATCH:
+            table = self._quiet_result(job.detection, window, window.end + delay, now)
+            if table is None:
+                self._must_query[meta.id] = window.end
+                break
+            answered.append((window, table))
+            following = window.end + shape.frequency
+            if following + delay > self._limit:
+                break
+            window = window_ending(
+                following, shape.period, shape.basis, self.config.lookback, shape.frequency
+            )
+        return bool(answered) and self._commit(job, answered, now, quiet=True)
+
+    def _quiet_result(
+        self, detection: ScheduledDetection, window: Window, due: datetime, now: datetime
+    ) -> Table | None:
+        assert self._quiet is not None
+        try:
+            kql = detection.render(window)
+            return self._quiet.empty_result(detection.meta, window, kql, due=due, now=now)
+        except Exception as error:  # unsure: the window runs as a query, which reports what is wrong
+            if not isinstance(error, KqlrulesError):
+                logging.getLogger("kqlrules.runner").debug("quiet-window proof failed", exc_info=error)
+            return None
 
     def _failed_attempt(self, job: _Job, error: BaseException | None, now: datetime) -> None:
         retryable = isinstance(error, WorkspaceError) and error.retryable

@@ -25,8 +25,8 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -324,13 +324,21 @@ class RunnerState:
             for detection_id in detection_ids:
                 self._release(detection_id)
 
-    @contextmanager
     def commit_window(
         self, detection_id: str, name: str, window: Window, next_run_at: datetime
-    ) -> Iterator[WindowCommit]:
+    ) -> AbstractContextManager[WindowCommit]:
         """One transaction: check this runner still holds the detection and the window is not done, yield
         (the caller makes the window's alerts against `WindowCommit` and calls `store_alerts`), then advance
         the detection past the window and release it. Raises `LeaseLost` when another runner took over."""
+        return self.commit_windows(detection_id, name, [window], next_run_at)
+
+    @contextmanager
+    def commit_windows(
+        self, detection_id: str, name: str, windows: Sequence[Window], next_run_at: datetime
+    ) -> Iterator[WindowCommit]:
+        """`commit_window` for consecutive windows of one detection in one transaction (quiet windows
+        answered without a query): the state ends as after committing each in turn."""
+        window, last_window = windows[0], windows[-1]
         with self._transaction():
             held = self._db.execute(
                 "SELECT owner FROM leases WHERE detection_id = ?", (detection_id,)
@@ -353,7 +361,7 @@ class RunnerState:
                 (
                     detection_id,
                     name,
-                    format_datetime_microseconds(window.end),
+                    format_datetime_microseconds(last_window.end),
                     format_datetime_microseconds(next_run_at),
                     format_datetime_microseconds(datetime.now(UTC)),
                 ),

@@ -10,8 +10,8 @@ database's clock (`now()`), so replicas on hosts whose clocks differ still agree
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -196,10 +196,17 @@ class PostgresState:
             for detection_id in detection_ids:
                 self._release(detection_id)
 
-    @contextmanager
     def commit_window(
         self, detection_id: str, name: str, window: Window, next_run_at: datetime
+    ) -> AbstractContextManager[PostgresCommit]:
+        return self.commit_windows(detection_id, name, [window], next_run_at)
+
+    @contextmanager
+    def commit_windows(
+        self, detection_id: str, name: str, windows: Sequence[Window], next_run_at: datetime
     ) -> Iterator[PostgresCommit]:
+        """Consecutive windows of one detection in one transaction (`RunnerState.commit_windows`)."""
+        window, last_window = windows[0], windows[-1]
         with self._transaction():
             held = self._db.execute(
                 "SELECT owner FROM leases WHERE detection_id = %s FOR UPDATE", (detection_id,)
@@ -217,7 +224,7 @@ class PostgresState:
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
                 " last_window_end = GREATEST(detections.last_window_end, excluded.last_window_end),"
                 " next_run_at = excluded.next_run_at, failures = 0, last_error = NULL, updated_at = now()",
-                (detection_id, name, window.end, next_run_at),
+                (detection_id, name, last_window.end, next_run_at),
             )
             self._release(detection_id)
 

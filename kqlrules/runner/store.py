@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,9 @@ class StateStore(Protocol):
     def release(self, detection_ids: Iterable[str]) -> None: ...
     def commit_window(
         self, detection_id: str, name: str, window: Window, next_run_at: datetime
+    ) -> AbstractContextManager[Commit]: ...
+    def commit_windows(
+        self, detection_id: str, name: str, windows: Sequence[Window], next_run_at: datetime
     ) -> AbstractContextManager[Commit]: ...
     def store_alerts(self, alerts: Iterable[Alert]) -> None: ...
     def record_failure(self, detection_id: str, name: str, error: str, next_run_at: datetime) -> None: ...

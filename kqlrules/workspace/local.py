@@ -5,11 +5,11 @@ before the query sees it, and `now()`/`ago()` are evaluated at the timespan's en
 (or on a simulated clock) gives the same answer as when it was live.
 
 A window whose tables hold no row in its timespan is answered without running the query when the result
-is known to be empty then: the engine names the tables the result's rows come from
-(`kqlrules.engine.row_sources`, which proves it for any `now()`), none of them has a row in range
-(`kqlrules.workspace.time_index`), the plan has no run-time guards, and the query once run over an empty
-timespan returned no rows (checked once per query text). When any of that is not so, the query runs. A
-scheduled runner catching up over a quiet week spends most of its time on such windows.
+is known to be empty then (`kqlrules.engine.empty_result`): the engine names the tables the result's rows
+come from, none of them has a row in range (`kqlrules.workspace.time_index`), the plan has no run-time
+guards, and the query once run over an empty timespan returned no rows (checked once per query text).
+When any of that is not so, the query runs. A scheduled runner catching up over a quiet week spends most of
+its time on such windows (it can also skip them itself: `kqlrules.runner.quiet`).
 
 Each row has an ingestion time, which `ingestion_time()` returns: the row's `_IngestionTime` when its file
 gives one, else its `TimeGenerated` (rows in the folder when the workspace opens arrived "on time"). Rows that
@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kqlrules.engine import KqlEngineError, LocalEngine
+from kqlrules.engine import LocalEngine
+from kqlrules.engine.empty_result import EmptyResults
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column, Table
 from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
@@ -37,8 +38,6 @@ from kqlrules.workspace.time_index import TimeIndex
 
 TIME_COLUMN = "TimeGenerated"
 INGESTION_COLUMN = "_IngestionTime"
-# Query texts whose empty result is remembered (a runner's detections, each rendered the same every window).
-_EMPTY_RESULTS = 4096
 
 
 class IngestionRejected(KqlrulesError):
@@ -88,9 +87,7 @@ class LocalWorkspace:
         # rows arrive).
         self._shared: LocalEngine | None = None
         self._index = TimeIndex(self.tables)
-        # Query text -> its result over an empty timespan, when that has no rows (None: it has rows, or the
-        # query cannot be answered without running it).
-        self._empty: dict[str, Table | None] = {}
+        self._empty = EmptyResults()  # the empty results proven for these tables
         self._lock = threading.Lock()
         self.windows_answered_empty = 0  # queries answered without running (for the benchmark's count)
 
@@ -109,11 +106,12 @@ class LocalWorkspace:
         self,
         engine: LocalEngine,
         index: TimeIndex,
-        empty: dict[str, Table | None],
+        empty: EmptyResults,
         kql: str,
         span: tuple[datetime, datetime],
     ) -> Table | None:
-        """The query's result for `span` when it is known to be empty without running it, else None.
+        """The query's result for `span` when it is known to be empty without running it, else None
+        (`kqlrules.engine.empty_result`).
 
         A near-real-time window's query (the runner's ingestion scope on its first line) is judged on the
         query the scope narrows: a narrowed table is empty when no row of it was ingested in the scope's
@@ -121,38 +119,17 @@ class LocalWorkspace:
         scope = split_ingestion_scope(kql)
         query = kql if scope is None else scope.query
         narrowed = () if scope is None else scope.tables
-        try:
-            plan = engine.translate(query, windowed=True)
-        except KqlEngineError:
-            return None  # the query itself says what is wrong when it runs
-        sources = plan.row_sources
-        if sources is None or plan.guards:
-            return None
-        for table in sources:
+
+        def active(table: str) -> bool:
             if table in narrowed and scope is not None:
-                if index.has_ingested(table, scope.start, scope.end):
-                    return None
-            elif index.has_rows(table, *span):
-                return None
-        with self._lock:
-            checked, known = query in empty, empty.get(query)
-        if not checked:
-            # Once per query text: over an empty timespan every limited table is empty. Rows there mean
-            # the proof and the engine disagree: the query then always runs.
-            try:
-                result = engine.query(query, now=span[1], timespan=(span[1], span[1]))
-            except KqlEngineError:
-                return None
-            known = Table(list(result.columns), []) if not result.rows else None
+                return index.has_ingested(table, scope.start, scope.end)
+            return index.has_rows(table, *span)
+
+        known = empty.known_empty(engine, query, span[1], active)
+        if known is not None:
             with self._lock:
-                if len(empty) >= _EMPTY_RESULTS:
-                    empty.clear()
-                empty[query] = known
-        if known is None:
-            return None
-        with self._lock:
-            self.windows_answered_empty += 1
-        return Table(list(known.columns), [])
+                self.windows_answered_empty += 1
+        return known
 
     def append(self, table: str, records: list[dict[str, Any]]) -> int:
         """Ingest `records` into `table` now (each stamped with its arrival as `_IngestionTime`); the number
@@ -200,13 +177,13 @@ class LocalWorkspace:
         self.tables[name] = Table(columns, rows + new)
         self._shared = None
         self._index = TimeIndex(self.tables)
-        self._empty = {}
+        self._empty = EmptyResults()
         return len(new)
 
     def _shared_engine(self) -> LocalEngine:
         return self._snapshot()[0]
 
-    def _snapshot(self) -> tuple[LocalEngine, TimeIndex, dict[str, Table | None]]:
+    def _snapshot(self) -> tuple[LocalEngine, TimeIndex, EmptyResults]:
         """The engine with the tables as they are now, and the time index and empty results of the same
         tables (rows that arrive later make new ones)."""
         with self._lock:

@@ -97,6 +97,7 @@ def test_quiet_windows_answered_without_a_query_give_the_alerts_every_query_give
     answered = run_demo(one, tmp_path / "answered", render=render)
     every = run_demo(one, tmp_path / "every", render=render, answer_quiet_windows=False)
     assert answered.windows_answered_empty > 0
+    assert answered.windows_answered_quietly > 0  # by the runner, before any query was sent
     assert every.windows_answered_empty == 0
     assert answered.summary.windows_completed == every.summary.windows_completed
     assert every.alerts

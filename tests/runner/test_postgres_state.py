@@ -109,3 +109,30 @@ def test_three_replicas_killed_at_random_and_restarted_do_every_window_once_and_
     print(f"{kills} replicas killed: {len(got)} alert lines for {len(set(got))} distinct alerts")
     assert len(got) == len(set(got)), "an alert was delivered twice"
     assert set(got) == expected()
+
+
+def test_quiet_windows_are_committed_together_on_postgresql_as_on_sqlite(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    from kqlrules.kusto import SchemaSet
+    from kqlrules.runner import RunnerState
+    from kqlrules.runner.quiet import QuietWindows
+
+    sparse = signins(hours=HOURS, every=timedelta(minutes=50))
+    schemas = SchemaSet()
+    schemas.add_table("SigninLogs", [(c.name, c.type) for c in sparse.columns])
+    config = RunnerConfig(delay=timedelta(0), once=True, since=DAY)
+    outcomes = []
+    for state in (open_state(postgres.fresh_database("quiet")), RunnerState(tmp_path / "state.db")):
+        workspace = LocalWorkspace(tables={"SigninLogs": sparse}, answer_quiet_windows=False)
+        quiet = QuietWindows(workspace, schemas)
+        clock = SimulatedClock(DAY + timedelta(hours=HOURS))
+        summary = Runner(
+            [detection("failed")], workspace, state, [], clock=clock, config=config, quiet=quiet
+        ).run()
+        assert summary.ok and summary.windows_completed == HOURS * 12 and summary.answered_quietly > 0
+        statuses = [(s.last_window_end, s.next_run_at, s.failures) for s in state.statuses()]
+        outcomes.append((statuses, state.alert_count(), summary.answered_quietly))
+        state.close()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1] == len(expected_alerts(sparse, FIVE, DAY, DAY + timedelta(hours=HOURS)))

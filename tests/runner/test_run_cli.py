@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -102,3 +103,30 @@ def test_templates_get_the_window_as_window_start_and_window_end(tmp_path: Path)
     loaded = next(d for d in load_repository(repo).detections if d.name == "all_signins")
     text = WindowTemplate(loaded).render(Window(DAY, DAY + timedelta(minutes=5)))
     assert "datetime(2024-05-01T00:00:00Z)" in text and "datetime(2024-05-01T00:05:00Z)" in text
+
+
+class CountingWorkspace(LocalWorkspace):
+    """Counts the detection queries the server is sent (not the runner's table-activity queries)."""
+
+    sent = 0
+
+    def query(self, kql: str, timespan: Any) -> Any:
+        if not ("SourceTable" in kql or kql.endswith("| take 0")):
+            self.sent += 1
+        return super().query(kql, timespan)
+
+
+def test_quiet_windows_send_fewer_queries_and_make_the_same_alerts(tmp_path: Path) -> None:
+    # A sign-in every 40 minutes: most 5-minute windows have none.
+    sparse = {"SigninLogs": signins(hours=2, every=timedelta(minutes=40))}
+    outputs, sent = [], []
+    for flags in ((), ("--quiet-windows",)):
+        workspace = CountingWorkspace(tables=sparse, answer_quiet_windows=False)
+        with WorkspaceServer(workspace) as running:
+            folder = tmp_path / ("quiet" if flags else "every")
+            result = run_once(write_repo(folder / "repo"), running, folder / "state.db", *flags)
+        assert result.exit_code == 0, result.output
+        outputs.append(sorted(line for line in result.stdout.splitlines() if line.startswith("{")))
+        sent.append(workspace.sent)
+    assert outputs[0] == outputs[1] and outputs[0]
+    assert sent[1] < sent[0] / 2

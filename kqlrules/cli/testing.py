@@ -175,7 +175,9 @@ def _print_text(plan: TestPlan, report: RunReport, mutant_results: list[MutantRe
         )
     console.print(table)
     counts = summary(report)
-    parts = [f"[{_STYLE[k]}]{v} {k}[/]" for k, v in counts.items() if v]
+    # As pytest counts them: "1 error", "3 errors" (the other words do not change).
+    words = {k: f"{k}s" if k == "error" and v != 1 else k for k, v in counts.items()}
+    parts = [f"[{_STYLE[k]}]{v} {words[k]}[/]" for k, v in counts.items() if v]
     console.print(", ".join(parts) + f" in {report.duration:.2f}s")
     if mutant_results is not None:
         _print_mutants(mutant_results)

@@ -5,10 +5,13 @@
 - Sentinel `Scheduled` and `MicrosoftSecurityIncidentCreation` rules: 2025-09-01, the newest stable
   version, as long as the rule needs nothing newer. Stable versions are supported for years; previews may
   change shape.
-- Sentinel `NRT` rules, and any rule with MITRE sub-techniques: 2025-07-01-preview. The stable versions
-  have no `NRT` kind and no `subTechniques` property (a stable PUT would refuse the kind, and silently drop
-  the sub-techniques, so every plan would show them as drift). 2025-07-01-preview is the newest version that
-  defines both (specification/securityinsights/resource-manager/Microsoft.SecurityInsights/preview/
+- Sentinel `NRT` rules, any rule with MITRE sub-techniques (or an alert property overriding them), and
+  incident-creation rules for Office 365 or Defender for Endpoint alerts: 2025-07-01-preview. The stable
+  versions have no `NRT` kind, no `subTechniques` property, no `SubTechniques` AlertProperty and no such
+  `productFilter` values (MicrosoftSecurityProductName): a stable PUT would refuse the kind, the property
+  and the products, and silently drop the sub-techniques, so every plan would show them as drift.
+  2025-07-01-preview is the newest version that defines them all
+  (specification/securityinsights/resource-manager/Microsoft.SecurityInsights/preview/
   2025-07-01-preview/AlertRules.json).
 - Listing Sentinel rules uses the preview too: it returns every kind with every field.
 - Sentinel watchlists and their items: 2025-09-01, the newest stable version of Watchlists.json
@@ -40,6 +43,11 @@ MONITOR = "2023-12-01"
 SENTINEL_STABLE = "2025-09-01"
 SENTINEL_PREVIEW = "2025-07-01-preview"
 SENTINEL_LIST = SENTINEL_PREVIEW
+# MicrosoftSecurityProductName values in 2025-07-01-preview's AlertRules.json but not in 2025-09-01's.
+SENTINEL_PREVIEW_PRODUCTS = (
+    "Office 365 Advanced Threat Protection",
+    "Microsoft Defender Advanced Threat Protection",
+)
 WATCHLISTS = SENTINEL_STABLE
 ENTRA_DIAGNOSTIC_SETTINGS = "2017-04-01"
 INSIGHTS_DIAGNOSTIC_SETTINGS = "2021-05-01-preview"
@@ -50,7 +58,13 @@ SECURITY_AUTOMATIONS = "2023-12-01-preview"
 def sentinel_api_version(body: Json) -> str:
     """The api-version for one Sentinel alert rule body (its kind and the fields it uses)."""
     properties = body.get("properties") or {}
-    if body.get("kind") == "NRT" or properties.get("subTechniques"):
+    dynamic = (properties.get("alertDetailsOverride") or {}).get("alertDynamicProperties") or []
+    if (
+        body.get("kind") == "NRT"
+        or properties.get("subTechniques")
+        or properties.get("productFilter") in SENTINEL_PREVIEW_PRODUCTS
+        or any(isinstance(d, dict) and d.get("alertProperty") == "SubTechniques" for d in dynamic)
+    ):
         return SENTINEL_PREVIEW
     return SENTINEL_STABLE
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from kqlrules.deploy import ENTITY_CONTRACTS
+from kqlrules.deploy.contracts.mitre import unmatched_techniques
 from kqlrules.timespan import TimespanError, is_dotnet_timespan, parse_dotnet_timespan
 from kqlrules.workflow.connectors import valid_connector_ids
 
@@ -25,6 +26,7 @@ CI_TACTICS = (
     "Reconnaissance", "ResourceDevelopment", "ImpairProcessControl", "InhibitResponseFunction",
 )  # fmt: skip
 SEVERITIES = ("Informational", "Low", "Medium", "High")  # QueryBasedTemplateInternalModel.cs
+AGGREGATION_KINDS = ("SingleAlert", "AlertPerResult")  # EventGroupingSettings.cs
 KINDS = ("Scheduled", "NRT")  # AnalyticsTemplateConverter.cs: the kinds with a template model
 # ScheduledTemplateTriggerOperatorConverter.cs
 TRIGGER_OPERATORS = ("GreaterThan", "LessThan", "Equal", "NotEqual", "gt", "lt", "eq", "ne")
@@ -39,9 +41,9 @@ ENTITY_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]
         (("DeviceId",),),
     ),
 }  # fmt: skip
-# ScheduledTemplateInternalModel.cs's ValidEntityMappings(1, 5, 1, 3) for scheduled rules (the service allows
-# 10, QueryBasedTemplateInternalModel.cs; the repository CI keeps scheduled rules at 5).
-MAX_ENTITY_MAPPINGS = 5
+# QueryBasedTemplateInternalModel.cs's ValidEntityMappings(1, 10, 1, 3), which ScheduledTemplateInternalModel
+# inherits ("max for entityMappings is 10", sentinel-service-limits); older versions said 5.
+MAX_ENTITY_MAPPINGS = 10
 MAX_FIELD_MAPPINGS = 3
 _COLUMN = re.compile(r"^[a-zA-Z_]+\w*$")  # ValidEntityMappingsAttribute.cs, DictionaryValueMatchesRegex
 _DETAIL_KEY = re.compile(r"^[a-zA-Z]+\w*$")  # DictionaryKeyMatchesRegex on customDetails
@@ -58,6 +60,15 @@ _MIN_TIMESPAN, _MAX_TIMESPAN = (
     timedelta(minutes=5),
     timedelta(days=14),
 )  # RangeTimeSpanIsoFormat("00:05:00", ...)
+
+
+def enum_name(value: Any, names: Iterable[str]) -> str | None:
+    """The enum member `value` names, as the CI's deserialiser reads it: Newtonsoft's StringEnumConverter (and
+    AnalyticsTemplateConverter.cs's `Enum.TryParse(kind, ignoreCase: true)`) match names ignoring case, so
+    `CommandandControl` is CommandAndControl and `high` is High. None when it names none."""
+    if not isinstance(value, str):
+        return None
+    return next((name for name in names if name.lower() == value.lower()), None)
 
 
 def ci_timespan(value: Any) -> timedelta | None:
@@ -81,9 +92,9 @@ def ci_timespan(value: Any) -> timedelta | None:
 def ci_problems(rule: dict[str, Any]) -> list[str]:
     """Every CI rule one analytic rule YAML (parsed) breaks; empty when the CI would accept it."""
     problems: list[str] = []
-    kind = rule.get("kind")
-    if kind not in KINDS:
-        return [f"kind {kind!r} is not one of {', '.join(KINDS)} (AnalyticsTemplateConverter.cs)"]
+    kind = enum_name(rule.get("kind"), KINDS)
+    if kind is None:
+        return [f"kind {rule.get('kind')!r} is not one of {', '.join(KINDS)} (AnalyticsTemplateConverter.cs)"]
     # AnalyticsTemplateInternalModelBase.cs: required fields and their lengths.
     for key in ("id", "name", "description"):
         if not isinstance(rule.get(key), str):
@@ -97,7 +108,7 @@ def ci_problems(rule: dict[str, Any]) -> list[str]:
     problems += _tactics_problems(rule)
     problems += _connector_problems(rule, required=kind == "Scheduled")
     # QueryBasedTemplateInternalModel.cs
-    if rule.get("severity") not in SEVERITIES:
+    if enum_name(rule.get("severity"), SEVERITIES) is None:
         problems.append(f"severity {rule.get('severity')!r} is not one of {', '.join(SEVERITIES)}")
     query = rule.get("query")
     if not isinstance(query, str) or not 1 <= len(query) <= 10_000:
@@ -113,10 +124,7 @@ def ci_problems(rule: dict[str, Any]) -> list[str]:
             "templateVersion without alertRuleTemplateName (NoTemplateVersionWithoutTemplateName.cs)"
         )
     grouping = rule.get("eventGroupingSettings")
-    if grouping is not None and (grouping or {}).get("aggregationKind") not in (
-        "SingleAlert",
-        "AlertPerResult",
-    ):
+    if grouping is not None and enum_name((grouping or {}).get("aggregationKind"), AGGREGATION_KINDS) is None:
         problems.append("eventGroupingSettings.aggregationKind is not SingleAlert or AlertPerResult")
     if kind == "Scheduled":
         problems += _schedule_problems(rule)
@@ -125,16 +133,23 @@ def ci_problems(rule: dict[str, Any]) -> list[str]:
 
 def _tactics_problems(rule: dict[str, Any]) -> list[str]:
     problems = []
-    tactics = rule.get("tactics") or []
-    for tactic in tactics:
-        if tactic not in CI_TACTICS:
+    tactics: list[str] = []
+    for tactic in rule.get("tactics") or []:
+        name = enum_name(tactic, CI_TACTICS)
+        if name is None:
             problems.append(f"tactic {tactic!r} is not one of AttackTactic.cs's")
+        else:
+            tactics.append(name)
     for technique in rule.get("relevantTechniques") or []:
         if not _TECHNIQUE.match(str(technique)):
             problems.append(f"technique {technique!r} is not T#### or T####.###")
-    if rule.get("relevantTechniques") and not tactics:
-        # NoTechniquesWithoutMatchingTactics.cs: a technique needs a tactic it belongs to.
-        problems.append("relevantTechniques without tactics (NoTechniquesWithoutMatchingTactics.cs)")
+    # NoTechniquesWithoutMatchingTactics.cs: each technique needs one of its tactics.
+    techniques = [str(t) for t in rule.get("relevantTechniques") or [] if _TECHNIQUE.match(str(t))]
+    for technique in unmatched_techniques(techniques, tactics):
+        problems.append(
+            f"no valid tactic corresponding to the technique {technique} was provided in the tactics field "
+            "(NoTechniquesWithoutMatchingTactics.cs)"
+        )
     return problems
 
 
@@ -196,9 +211,11 @@ def _entity_problems(mappings: Any, query: str) -> list[str]:
 
 
 def _entity_mapping_problems(mapping: Any, columns: set[str]) -> list[str]:
-    kind = (mapping or {}).get("entityType")
-    if kind not in ENTITY_IDENTIFIERS:
-        return [f"entity type {kind!r} is not one of EntityMappingIdentifiers.cs's"]
+    kind = enum_name((mapping or {}).get("entityType"), ENTITY_IDENTIFIERS)
+    if kind is None:
+        return [
+            f"entity type {(mapping or {}).get('entityType')!r} is not one of EntityMappingIdentifiers.cs's"
+        ]
     identifiers, required = ENTITY_IDENTIFIERS[kind]
     fields = mapping.get("fieldMappings") or []
     problems = []

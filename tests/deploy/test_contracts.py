@@ -126,6 +126,19 @@ SENTINEL_CASES: list[tuple[str, dict[str, Any], str, Mutation]] = [
     ("suppression", {"suppress_for": "2d"}, "between 5m and 24h", props({"suppressionDuration": "P2D"})),
     ("query-length", {"__query__": "SigninLogs\n" + "| where true\n" * 800}, "the limit is 10,000",
      props({"query": "SigninLogs\n" + "| where true\n" * 800})),
+    ("template-version-format",
+     {"sentinel": {"template": {"name": "0b9ae89d-8cad-461c-808f-0494f70ad5c4", "version": "1.0"}}},
+     "should be in format X.Y.Z", props({"alertRuleTemplateName": "0b9ae89d-8cad-461c-808f-0494f70ad5c4",
+                                          "templateVersion": "1.0"})),
+    ("dynamic-property-name", {"alert": {"dynamic_properties": {"Vendor": "AppDisplayName"}}},
+     "is not one of Sentinel's", override({"alertDynamicProperties": [
+         {"alertProperty": "Vendor", "value": "AppDisplayName"}]})),
+    ("dynamic-property-column", {"alert": {"dynamic_properties": {"ProductName": "Product Name"}}},
+     "is no column", override({"alertDynamicProperties": [
+         {"alertProperty": "ProductName", "value": "Product Name"}]})),
+    ("dynamic-property-output-column", {"alert": {"dynamic_properties": {"ProductName": "Product"}}},
+     "not a column of the query's output",
+     override({"alertDynamicProperties": [{"alertProperty": "ProductName"}]})),
     ("nrt-single-workspace",
      {"sentinel": {"kind": "NRT"}, "__query__": "workspace('other').SigninLogs\n| project UserPrincipalName, "
       "IPAddress, AppDisplayName, Failures = 1\n"},
@@ -313,14 +326,27 @@ def test_the_emulator_takes_the_identifiers_it_used_to_refuse(arm: ArmEmulator) 
     arm.state.resources.clear()
 
 
-def test_six_entities_deploy_but_warn_on_export_where_the_repository_ci_allows_five() -> None:
+def test_ten_entities_deploy_and_export_without_a_warning() -> None:
+    """Azure-Sentinel's CI takes 10 entity mappings, as the service does (QueryBasedTemplateInternalModel)."""
     from kqlrules.deploy import preflight
 
     environment = make_environment("https://management.azure.com", targets=["sentinel"])
-    six = [{"type": "IP", "fields": {"Address": "IPAddress"}}] * 5 + [
+    ten = [{"type": "IP", "fields": {"Address": "IPAddress"}}] * 9 + [
         {"type": "Account", "fields": {"FullName": "UserPrincipalName"}}
     ]
-    item = Deployable(Detection(**{**BASE, "entities": six}), QUERY)
-    assert preflight([item], environment) == []  # the service takes 10
+    item = Deployable(Detection(**{**BASE, "entities": ten}), QUERY)
+    assert preflight([item], environment) == []
+    assert preflight([item], environment, export=True) == []
+
+
+def test_a_technique_without_one_of_its_tactics_warns_on_export_only() -> None:
+    from kqlrules.deploy import preflight
+
+    environment = make_environment("https://management.azure.com", targets=["sentinel"])
+    item = Deployable(Detection(**{**BASE, "techniques": ["T1110", "T1078.004"]}), QUERY)
+    assert preflight([item], environment) == []
     [warning] = preflight([item], environment, export=True)
-    assert "repository CI refuses more than 5" in warning
+    assert "no valid tactic corresponding to the technique T1078.004" in warning
+    matched = Deployable(Detection(**{**BASE, "tactics": ["CredentialAccess", "Persistence"],
+                                      "techniques": ["T1110", "T1078.004"]}), QUERY)  # fmt: skip
+    assert preflight([matched], environment, export=True) == []

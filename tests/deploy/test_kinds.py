@@ -105,3 +105,36 @@ def test_a_stable_api_put_loses_sub_techniques_so_kqlrules_sends_them_with_the_p
     assert [f.path for f in drifted.fields] == ["properties.subTechniques"]
     assert not apply_plan(plan_for([item], environment, stores), stores).failed
     assert plan_for([item], environment, stores).pending == []
+
+
+def test_an_incident_creation_rule_for_a_preview_only_product_is_sent_with_the_preview(
+    environment: Environment, stores: dict[str, RuleStore], portal: Portal
+) -> None:
+    """Defender for Endpoint is a MicrosoftSecurityProductName of 2025-07-01-preview only: a stable PUT
+    would be refused, so the rule goes with the preview and plans unchanged afterwards."""
+    mdatp = INCIDENTS.model_copy(
+        update={
+            "id": "5b0f7a3e-6f1c-4b8e-9a0d-2c7e1f4a9b63",
+            "product": "Microsoft Defender Advanced Threat Protection",
+        }
+    )
+    item = Deployable(mdatp, "")
+    assert not apply_plan(plan_for([item], environment, stores), stores).failed
+    assert portal.get("sentinel", mdatp.id)["properties"]["productFilter"] == mdatp.product
+    assert plan_for([item], environment, stores).pending == []
+
+
+def test_a_rule_overriding_sub_techniques_per_alert_is_sent_with_the_preview(
+    environment: Environment, stores: dict[str, RuleStore], portal: Portal
+) -> None:
+    """AlertProperty SubTechniques is 2025-07-01-preview's only; without sub-techniques of its own the rule
+    would otherwise go with the stable version, which refuses it."""
+    item = deployable(
+        3,
+        techniques=["T1110"],
+        alert={"title": "Failed sign-ins", "dynamic_properties": {"SubTechniques": "Failures"}},
+    )
+    assert not apply_plan(plan_for([item], environment, stores), stores).failed
+    override = portal.get("sentinel", item.id)["properties"]["alertDetailsOverride"]
+    assert override["alertDynamicProperties"] == [{"alertProperty": "SubTechniques", "value": "Failures"}]
+    assert plan_for([item], environment, stores).pending == []

@@ -38,6 +38,8 @@ def test_the_emulators_monitor_enums_and_required_fields_are_the_specs(specs: Pa
     assert tuple(d["Dimension"]["properties"]["operator"]["enum"]) == rules.MONITOR_DIMENSION_OPERATORS
     assert tuple(d["Dimension"]["required"]) == rules.MONITOR_DIMENSION_REQUIRED
     assert tuple(d["ScheduledQueryRuleResource"]["required"]) == rules.MONITOR_RESOURCE_REQUIRED
+    properties = d["ScheduledQueryRuleResource"]["properties"]["properties"]
+    assert tuple(properties["required"]) == rules.MONITOR_PROPERTIES_REQUIRED
 
 
 def test_the_emulators_sentinel_enums_and_required_fields_are_the_specs(specs: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kqlrules.workspace import Faults, LocalWorkspace, WorkspaceServer
+from kqlrules.table import Table
+from kqlrules.workspace import Faults, LocalWorkspace, Timespan, WorkspaceServer
 from tests.runner.conftest import DAY, expected_alerts, signins
 from tests.runner.test_crash_recovery import delivered, runner_command
 from tests.runner.test_sinks import Receiver
@@ -49,6 +51,26 @@ def expected() -> set[tuple[str, str, str]]:
     }
 
 
+class StartTogether:
+    """Holds every query until `arrivals` queries have come in: one runner has at most 5 in flight, so a
+    sixth comes from another process, and no process can finish the work before the others have begun
+    (process start-up times differ by seconds on a loaded machine). `timeout` bounds the wait."""
+
+    def __init__(self, inner: LocalWorkspace, arrivals: int, timeout: float = 30.0) -> None:
+        self.inner, self.arrivals, self.timeout = inner, arrivals, timeout
+        self._count = 0
+        self._lock = threading.Lock()
+        self._open = threading.Event()
+
+    def query(self, kql: str, timespan: Timespan) -> Table:
+        with self._lock:
+            self._count += 1
+            if self._count >= self.arrivals:
+                self._open.set()
+        self._open.wait(self.timeout)
+        return self.inner.query(kql, timespan)
+
+
 @pytest.fixture
 def server() -> Iterator[WorkspaceServer]:
     # Every window is queried (no quiet window answered without a query), as against Log Analytics: each
@@ -56,10 +78,10 @@ def server() -> Iterator[WorkspaceServer]:
     workspace = LocalWorkspace(tables={"SigninLogs": signins(hours=HOURS)}, answer_quiet_windows=False)
     for query in ('SigninLogs | where ResultType == "50126"', "SigninLogs"):  # warm, as the service is
         workspace.query(query, (DAY, DAY + timedelta(minutes=5)))
-    # 50 ms a query: a detection's 72 windows take seconds, longer than the processes' start-ups differ, so
-    # the first runner has not claimed every detection (5 at a time, of 8) when the others arrive.
+    # 50 ms a query, and no query answered before a second process has claimed work (StartTogether): the
+    # processes overlap however far apart they start.
     faults = Faults(throttle=0.05, retry_after=1, server_error=0.03, latency=0.05, seed=5)
-    with WorkspaceServer(workspace, faults=faults) as running:
+    with WorkspaceServer(StartTogether(workspace, arrivals=6), faults=faults) as running:
         yield running
 
 

@@ -110,6 +110,14 @@ def test_a_fixture_column_the_table_lacks_names_the_file_and_case(passing: Repo)
     assert 'queries/identity/risky.tests.yaml:5:58: case "fires"' in err
 
 
+def test_the_summary_counts_errors_as_pytest_does(passing: Repo) -> None:
+    passing.tests(FIRES.replace("IPAddress:", "IpAddress:") + QUIET.replace("ResultType:", "ResultTyp:"))
+    code, out, _ = invoke("test")
+    assert code == 1 and "2 errors in " in out
+    passing.tests(FIRES.replace("IPAddress:", "IpAddress:") + QUIET)
+    assert "1 passed, 1 error in " in invoke("test")[1]
+
+
 def test_a_malformed_test_file_is_reported_at_its_line(passing: Repo) -> None:
     passing.tests(FIRES + "- name: broken\n  expect: {alerts: 1\n")
     code, _, err = invoke("test")

@@ -89,15 +89,19 @@ BREAKS = {
     "triggerThreshold": _set("triggerThreshold", 10_001),
     "tactic 'Initial Access'": _set("tactics", ["Initial Access"]),
     "technique 'T78'": _set("relevantTechniques", ["T78"]),
-    "relevantTechniques without tactics": _drop("tactics"),
+    "no valid tactic corresponding to the technique T1078.004": _drop("tactics"),
+    "no valid tactic corresponding to the technique T1110": lambda r: r.update(
+        relevantTechniques=["T1078", "T1110"], tactics=["InitialAccess"]
+    ),
+    "no valid tactic corresponding to the technique T1999": _set("relevantTechniques", ["T1999"]),
     "version '1.0'": _set("version", "1.0"),
     "templateVersion without": _set("templateVersion", "1.0.0"),
     "21 customDetails": _set("customDetails", {f"D{i}": "C" for i in range(21)}),
     "customDetails key '1st'": _set("customDetails", {"1st": "Column"}),
     "is not a column name": _set("customDetails", {"Key": "not a column"}),
-    "6 entityMappings": _set(
+    "11 entityMappings": _set(
         "entityMappings",
-        [{"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "IP"}]}] * 6,
+        [{"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "IP"}]}] * 11,
     ),
     "entity type 'Person'": _entity("Person", ("Name", "N")),
     "FileHash lacks": _entity("FileHash", ("Value", "Hash")),
@@ -119,6 +123,25 @@ def test_each_ci_rule_refuses_a_rule_that_breaks_it(expected: str) -> None:
     BREAKS[expected](rule)
     problems = ci_problems(rule)
     assert any(expected in p for p in problems), problems
+
+
+def test_a_technique_needs_one_of_its_tactics_not_all_of_them() -> None:
+    """T1078 is InitialAccess, Persistence, PrivilegeEscalation and DefenseEvasion: any one will do; ten
+    entity mappings are the CI's limit now (QueryBasedTemplateInternalModel.cs)."""
+    ten = [{"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "IP"}]}] * 10
+    rule = {**_rule(), "relevantTechniques": ["T1078", "T0886"]}
+    rule["tactics"] = ["Persistence", "LateralMovement"]
+    assert ci_problems({**rule, "entityMappings": ten}) == []
+
+
+def test_enum_names_are_read_ignoring_case_as_the_ci_deserialiser_does() -> None:
+    """StringEnumConverter matches names ignoring case (the corpus has `CommandandControl`); the trigger
+    operator has its own converter, which does not (ScheduledTemplateTriggerOperatorConverter.cs)."""
+    rule = {**_rule(), "kind": "scheduled", "severity": "medium", "tactics": ["initialaccess"]}
+    rule["entityMappings"][0]["entityType"] = "account"
+    rule["eventGroupingSettings"] = {"aggregationKind": "alertPerResult"}
+    assert ci_problems(rule) == []
+    assert any("triggerOperator 'GT'" in p for p in ci_problems({**rule, "triggerOperator": "GT"}))
 
 
 def test_an_empty_connector_list_passes_and_nrt_needs_no_schedule() -> None:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from kqlrules.deploy.contracts.entities import entity_problems
+from kqlrules.deploy.contracts.mitre import unmatched_techniques
 from kqlrules.deploy.contracts.violation import ContractViolation, Keys, QueryFacts
 from kqlrules.deploy.ownership import Ownership, with_marker
 from kqlrules.rules import Detection
@@ -34,10 +35,19 @@ MAX_TITLE, MAX_DESCRIPTION = 256, 5000
 MAX_CUSTOM_DETAILS, MAX_DETAIL_KEY, MAX_COLUMN = 20, 20, 500
 DETAIL_KEY = re.compile(r"^[a-zA-Z]+\w*$")
 COLUMN = re.compile(r"^[a-zA-Z_]+\w*$")
-# [Learn] map-data-fields-to-entities: up to 10 entities (the service); [CI] ValidEntityMappings: 5.
-MAX_ENTITIES_SERVICE, MAX_ENTITIES_CI, MAX_IDENTIFIERS = 10, 5, 3
+# [Learn] map-data-fields-to-entities and sentinel-service-limits: up to 10 entities, 3 identifiers each;
+# [CI] QueryBasedTemplateInternalModel: ValidEntityMappings(1, 10, 1, 3) (it was 5 for scheduled rules once).
+MAX_ENTITIES_SERVICE, MAX_IDENTIFIERS = 10, 3
 # [CI] KillChainTechniquesHelper: a technique is T####, a sub-technique T####.###.
 TECHNIQUE, SUB_TECHNIQUE = re.compile(r"^T\d{4}$"), re.compile(r"^T\d{4}\.\d{3}$")
+# [CI] QueryBasedTemplateVersionValidator (the service's ARM model validation): templateVersion is X.Y.Z.
+TEMPLATE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+# [swagger] AlertProperty: what alert.dynamic_properties may override (SubTechniques is 2025-07-01-preview's
+# only: kqlrules sends a rule that overrides it with that version, kqlrules/deploy/api_versions.py).
+ALERT_PROPERTIES = (
+    "AlertLink", "ConfidenceLevel", "ConfidenceScore", "ExtendedLinks", "ProductName", "ProviderName",
+    "ProductComponentName", "RemediationSteps", "Techniques", "SubTechniques",
+)  # fmt: skip
 # [CI] ScheduledTemplateInternalModel: RangeTimeSpanIsoFormat("00:05:00", "14.00:00:00") on both.
 MIN_SCHEDULE, MAX_SCHEDULE = timedelta(minutes=5), timedelta(days=14)
 # [Learn] detect-threats-custom, alert grouping: incidents group alerts from the last 5 minutes to 7 days.
@@ -77,6 +87,8 @@ def check(
     _entities(d, facts, add, export=export)
     _grouping(d, add)
     _mitre(d, add, export=export)
+    _template(d, add)
+    _dynamic_properties(d, facts, add)
     for name, column in (
         ("severity_column", d.alert.severity_column),
         ("tactics_column", d.alert.tactics_column),
@@ -199,14 +211,6 @@ def _entities(d: Detection, facts: QueryFacts, add: _Add, *, export: bool) -> No
             f"{len(d.entities)} entity mappings; Sentinel allows {MAX_ENTITIES_SERVICE}",
             ("entities",),
         )
-    elif export and len(d.entities) > MAX_ENTITIES_CI:
-        add(
-            "entity-count-ci",
-            f"{len(d.entities)} entity mappings: Sentinel takes up to {MAX_ENTITIES_SERVICE}, but "
-            f"Azure-Sentinel's repository CI refuses more than {MAX_ENTITIES_CI}",
-            ("entities",),
-            warning=True,
-        )
     types = [entity.type for entity in d.entities]
     for index, entity in enumerate(d.entities):
         keys: Keys = ("entities", entity.type) if types.count(entity.type) == 1 else ("entities", index)
@@ -277,6 +281,56 @@ def _mitre(d: Detection, add: _Add, *, export: bool) -> None:
         if not (TECHNIQUE.match(technique) or SUB_TECHNIQUE.match(technique)):
             add(
                 "techniques", f"technique {technique!r} is neither T#### nor T####.###", ("techniques", index)
+            )
+    if not export:
+        return
+    # [CI] NoTechniquesWithoutMatchingTactics, KillChainTechniquesHelper (see contracts/mitre.py).
+    for technique in unmatched_techniques(d.techniques, d.tactics):
+        add(
+            "technique-tactics",
+            f"no valid tactic corresponding to the technique {technique} was provided in the tactics field",
+            ("techniques", d.techniques.index(technique)),
+            "add one of the technique's ATT&CK tactics (Azure-Sentinel's repository CI refuses it)",
+            warning=True,
+        )
+
+
+def _template(d: Detection, add: _Add) -> None:
+    template = d.sentinel.template
+    if template is None or template.version is None:
+        return
+    if not TEMPLATE_VERSION.match(template.version):
+        add(
+            "template-version",
+            f"sentinel.template.version {template.version!r} should be in format X.Y.Z (all numbers)",
+            ("sentinel", "template", "version"),
+        )
+    if not template.name.strip():
+        add(
+            "template-version",
+            "sentinel.template.version can only be used if sentinel.template.name is not empty",
+            ("sentinel", "template", "name"),
+        )
+
+
+def _dynamic_properties(d: Detection, facts: QueryFacts, add: _Add) -> None:
+    # [Learn] customize-alert-details: each dynamic property takes its value from a column of the results.
+    for name, column in d.alert.dynamic_properties.items():
+        keys: Keys = ("alert", "dynamic_properties", name)
+        if name not in ALERT_PROPERTIES:
+            add(
+                "alert-dynamic-property",
+                f"alert.dynamic_properties {name!r} is not one of Sentinel's: {', '.join(ALERT_PROPERTIES)}",
+                keys,
+            )
+        if len(column) > MAX_COLUMN or not COLUMN.match(column):
+            add("alert-dynamic-property", f"alert.dynamic_properties {name}: {column!r} is no column", keys)
+        elif not facts.knows(column):
+            add(
+                "output-column",
+                f"alert.dynamic_properties {name} reads {column!r}, not a column of the query's output",
+                keys,
+                _columns_hint(facts),
             )
 
 

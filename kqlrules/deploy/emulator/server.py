@@ -31,7 +31,9 @@ from kqlrules.deploy.emulator.credential import EMULATOR_TOKENS, EmulatorCredent
 from kqlrules.deploy.emulator.sources import route_sources
 from kqlrules.deploy.emulator.validation import (
     SENTINEL_PREVIEW,
-    SENTINEL_STABLE,
+    SENTINEL_STABLE_VERSIONS,
+    SENTINEL_TEMPLATE_KINDS,
+    SENTINEL_TEMPLATE_READ_ONLY,
     Context,
     QueryInfo,
     validate_monitor,
@@ -55,8 +57,10 @@ ACTION_GROUP = re.compile(_SCOPE + r"/providers/Microsoft\.Insights/actionGroups
 # (https://learn.microsoft.com/azure/azure-resource-manager/templates/best-practices#template-limits).
 MAX_BODY_BYTES = 4 * 1024 * 1024
 API_VERSIONS = {
-    "monitor": ("2023-12-01",),
-    "sentinel": (SENTINEL_STABLE, SENTINEL_PREVIEW),
+    # The stable scheduledQueryRules versions of the 2021-08-01 shape (criteria.allOf of log conditions);
+    # 2018-04-16's is another resource shape altogether.
+    "monitor": ("2023-12-01", "2022-06-15", "2021-08-01"),
+    "sentinel": (*SENTINEL_STABLE_VERSIONS, SENTINEL_PREVIEW),
     "actiongroup": ("2023-01-01", "2022-06-01", "2021-09-01"),
 }
 
@@ -385,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         etag = f'"{uuid.uuid4()}"'
         stored = (
-            _monitor_stored(path, name, body, etag, current)
+            _monitor_stored(path, name, body, etag, current, version)
             if kind == "monitor"
             else _sentinel_stored(path, name, body, etag, version)
         )
@@ -397,7 +401,9 @@ def _now() -> str:
     return format_datetime_microseconds(datetime.now(UTC))
 
 
-def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None) -> Any:
+def _monitor_stored(
+    path: str, name: str, body: dict[str, Any], etag: str, current: Stored | None, version: str
+) -> Any:
     """What the service stores and returns: the body plus its defaults and read-only fields."""
     props = json.loads(json.dumps(body["properties"]))
     props.setdefault("enabled", True)
@@ -405,7 +411,8 @@ def _monitor_stored(path: str, name: str, body: dict[str, Any], etag: str, curre
     props.setdefault("skipQueryValidation", False)
     props.setdefault("checkWorkspaceAlertsStorageConfigured", False)
     props["isWorkspaceAlertsStorageConfigured"] = False
-    props["createdWithApiVersion"] = API_VERSIONS["monitor"][0]
+    created_with = current.body["properties"].get("createdWithApiVersion") if current else None
+    props["createdWithApiVersion"] = created_with or version
     props["isLegacyLogAnalyticsRule"] = False
     for condition in props.get("criteria", {}).get("allOf", []):
         condition.setdefault("dimensions", [])
@@ -431,8 +438,18 @@ def _sentinel_stored(path: str, name: str, body: dict[str, Any], etag: str, vers
     props = json.loads(json.dumps(body["properties"]))
     kind = body.get("kind", "Scheduled")
     if version != SENTINEL_PREVIEW:
-        props.pop("subTechniques", None)  # not in the stable versions' schema: the service drops it
-    if kind != "MicrosoftSecurityIncidentCreation":
+        # Not in the stable versions' schema: the service drops them.
+        props.pop("subTechniques", None)
+        props.pop("sentinelEntitiesMappings", None)
+    if kind == "NRT":
+        # Not in NrtAlertRuleProperties (2025-07-01-preview): an NRT rule runs every minute, on every row.
+        for key in ("queryFrequency", "queryPeriod", "triggerOperator", "triggerThreshold"):
+            props.pop(key, None)
+    if kind in SENTINEL_TEMPLATE_KINDS:
+        # readOnly: the service fills them from the template, which the emulator does not have.
+        for key in SENTINEL_TEMPLATE_READ_ONLY:
+            props.pop(key, None)
+    elif kind != "MicrosoftSecurityIncidentCreation":
         props.setdefault("alertRuleTemplateName", None)
         props.setdefault("templateVersion", None)
         props.setdefault("tactics", [])

@@ -5,8 +5,12 @@ securityinsights 2025-09-01 and 2025-07-01-preview AlertRules.json with common/A
 compare these tables with the spec files. Limits that the specs do not state are the services' documented
 and enforced ones: Azure-Sentinel's repository CI (.script/tests/detectionTemplateSchemaValidation: entity
 identifiers and their required combinations, 3 placeholders per alert format, name 256 / description 5000,
-custom detail keys and values), Microsoft Learn (10 entity mappings, NRT rules single-workspace and at most
-50, log search alert frequencies and windows, the 1-minute frequency's unsupported operators). The tables
+custom detail keys and values, and the service's own ARM model validators kept there: templateVersion X.Y.Z
+and only with a template name, an hourly frequency for a period of 2 days or more), Microsoft Learn (10
+entity mappings, NRT rules single-workspace and at most 50, log search alert frequencies and windows, the
+1-minute frequency's unsupported operators, a measure column for every aggregation but Count, ARM's tag
+limits). Errors take ARM's shape (server.py): 400, `error.code` BadRequest, one `details` entry a rule.
+The tables
 are written out here, not shared with the deploy contracts (kqlrules/deploy/contracts/), so that a mistake
 in one shows up as a disagreement.
 """
@@ -57,6 +61,8 @@ MONITOR_TIME_AGGREGATIONS = ("Count", "Average", "Minimum", "Maximum", "Total")
 MONITOR_OPERATORS = ("Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual")
 MONITOR_DIMENSION_OPERATORS = ("Include", "Exclude")
 MONITOR_RESOURCE_REQUIRED = ("properties", "location")
+# ScheduledQueryRuleResource.properties: "required": ["enabled", "criteria", "scopes"] (2023-12-01 swagger).
+MONITOR_PROPERTIES_REQUIRED = ("enabled", "criteria", "scopes")
 MONITOR_DIMENSION_REQUIRED = ("name", "operator", "values")
 MONITOR_FREQUENCIES = (
     "PT1M",
@@ -74,6 +80,10 @@ MONITOR_FREQUENCIES = (
     "P1D",
 )
 MONITOR_MAX_WINDOW = timedelta(days=2)
+# ARM's tag limits (Learn, azure-resource-manager/management/tag-resources#limitations): at most 50 tags, a
+# name of at most 512 characters without < > % & \ ? /, a value of at most 256 characters.
+MAX_TAGS, MAX_TAG_NAME, MAX_TAG_VALUE = 50, 512, 256
+TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 MONITOR_MAX_PROPERTIES = 64 * 1024
 MONITOR_ONE_MINUTE_OPERATORS = ("search", "union", "take")
 MONITOR_ONE_MINUTE_FUNCTIONS = ("ingestion_time", "adx")
@@ -162,9 +172,22 @@ AZURE_REGIONS = frozenset(
 
 # securityinsights-2025-09-01 (stable) and 2025-07-01-preview
 SENTINEL_STABLE, SENTINEL_PREVIEW = "2025-09-01", "2025-07-01-preview"
+# The stable versions whose alert rule schema is 2025-09-01's (securityinsights stable/2024-03-01,
+# 2025-03-01, 2025-06-01 and 2025-09-01 AlertRules.json define the same kinds, properties and enums; none has
+# NRT, github:Azure/bicep-types-az issue 2534 for 2025-06-01).
+SENTINEL_STABLE_VERSIONS = (SENTINEL_STABLE, "2025-06-01", "2025-03-01", "2024-03-01")
 SENTINEL_KINDS = ("Scheduled", "MicrosoftSecurityIncidentCreation", "Fusion")
 SENTINEL_PREVIEW_KINDS = (*SENTINEL_KINDS, "MLBehaviorAnalytics", "ThreatIntelligence", "NRT")
-SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation")
+# Rules made from a Microsoft template: FusionAlertRuleProperties (stable and preview),
+# MLBehaviorAnalyticsAlertRuleProperties and ThreatIntelligenceAlertRuleProperties (preview) require
+# alertRuleTemplateName and enabled; what else they show (displayName, severity, tactics, ...) is readOnly,
+# filled by the service from the template.
+SENTINEL_TEMPLATE_KINDS = ("Fusion", "MLBehaviorAnalytics", "ThreatIntelligence")
+SENTINEL_TEMPLATE_REQUIRED = ("alertRuleTemplateName", "enabled")
+SENTINEL_TEMPLATE_READ_ONLY = (
+    "displayName", "description", "severity", "tactics", "techniques", "subTechniques", "lastModifiedUtc",
+)  # fmt: skip
+SENTINEL_SERVED_KINDS = ("Scheduled", "NRT", "MicrosoftSecurityIncidentCreation", *SENTINEL_TEMPLATE_KINDS)
 SENTINEL_NRT_REQUIRED = (
     "displayName",
     "enabled",
@@ -311,6 +334,12 @@ SENTINEL_REQUIRED_IDENTIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "SubmissionMail": (("SubmissionId",), ("NetworkMessageId",), ("Recipient",), ("Submitter",)),
 }
 SENTINEL_MIN_FREQUENCY, SENTINEL_MAX_PERIOD = timedelta(minutes=5), timedelta(days=14)
+# FrequencyLimitationForLongPeriodQuery (Azure-Sentinel CI, Models/ScheduledTemplateInternalModel.cs, the
+# service's ARM model validation): a query period of 2 days or more needs a frequency of 1 hour or more.
+SENTINEL_LONG_PERIOD, SENTINEL_LONG_PERIOD_FREQUENCY = timedelta(days=2), timedelta(hours=1)
+# QueryBasedTemplateVersionValidator / NoTemplateVersionWithoutTemplateName (the service's ARM model
+# validation, in Azure-Sentinel CI's Models/): templateVersion is X.Y.Z, and only with alertRuleTemplateName.
+SENTINEL_TEMPLATE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 SENTINEL_MAX_QUERY = 10_000
 SENTINEL_MAX_THRESHOLD = 10_000
 SENTINEL_MAX_ENTITIES, SENTINEL_MAX_FIELDS, SENTINEL_MAX_DETAILS = 10, 3, 20
@@ -396,19 +425,30 @@ def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
     p.enum(body.get("kind"), "kind", MONITOR_KINDS)
     tags = body.get("tags")
     if p.typed(tags, "tags", dict):
+        if len(tags) > MAX_TAGS:
+            p.add("tags", f"{len(tags)} tags; a resource has at most {MAX_TAGS}")
         for key, value in tags.items():
-            p.typed(value, f"tags.{key}", str)
+            if len(key) > MAX_TAG_NAME or TAG_NAME_FORBIDDEN.search(key):
+                p.add(
+                    f"tags.{key}",
+                    f"a tag name has at most {MAX_TAG_NAME} characters and none of < > % & \\ ? /",
+                )
+            if p.typed(value, f"tags.{key}", str) and len(value) > MAX_TAG_VALUE:
+                p.add(f"tags.{key}", f"a tag value has at most {MAX_TAG_VALUE} characters")
     props = body.get("properties")
     if not p.typed(props, "properties", dict):
         return p.items
     log_alert = body.get("kind", "LogAlert") == "LogAlert"
     p.enum(props.get("severity"), "properties.severity", MONITOR_SEVERITIES, required=log_alert)
+    for key in MONITOR_PROPERTIES_REQUIRED:
+        if props.get(key) is None:
+            p.add(f"properties.{key}", "is required")
     for flag in ("enabled", "autoMitigate", "skipQueryValidation", "checkWorkspaceAlertsStorageConfigured"):
         p.typed(props.get(flag), f"properties.{flag}", bool)
     for text in ("displayName", "description"):
         p.typed(props.get(text), f"properties.{text}", str)
     scopes = props.get("scopes")
-    if p.typed(scopes, "properties.scopes", list, required=True) and not scopes:
+    if p.typed(scopes, "properties.scopes", list) and not scopes:
         p.add("properties.scopes", "must name at least one resource")
     for index, scope in enumerate(scopes or []):
         _monitor_scope(p, scope, f"properties.scopes[{index}]", bool(props.get("targetResourceTypes")))
@@ -427,16 +467,21 @@ def validate_monitor(body: Any, context: Context | None = None) -> list[str]:
     if mute is not None and props.get("autoMitigate") is True:
         p.add("properties.muteActionsDuration", "cannot be set while autoMitigate is true")
     criteria = props.get("criteria")
-    if p.typed(criteria, "properties.criteria", dict, required=log_alert):
+    if p.typed(criteria, "properties.criteria", dict):
         conditions = criteria.get("allOf")
         if p.typed(conditions, "properties.criteria.allOf", list, required=True) and not conditions:
             p.add("properties.criteria.allOf", "must have a condition")
         for index, condition in enumerate(conditions or []):
-            _monitor_condition(p, condition, f"properties.criteria.allOf[{index}]", log_alert)
+            where = f"properties.criteria.allOf[{index}]"
+            _monitor_condition(p, condition, where, log_alert)
             query = condition.get("query") if isinstance(condition, dict) else None
             if isinstance(query, str) and query.strip():
                 one_minute = props.get("evaluationFrequency") == "PT1M"
-                _monitor_query(p, context, query, f"properties.criteria.allOf[{index}].query", one_minute)
+                # The columns a condition names are not checked against the results: the spec's examples
+                # name a measure and dimensions (`% Processor Time`, `ComputerIp`) that Perf does not have.
+                _monitor_query(p, context, query, f"{where}.query", one_minute)
+            if log_alert and window is not None and isinstance(condition, dict):
+                _monitor_time_range(p, condition, where, window, props.get("overrideQueryTimeRange"))
     actions = props.get("actions")
     if p.typed(actions, "properties.actions", dict) and p.typed(
         actions.get("actionGroups"), "properties.actions.actionGroups", list
@@ -467,7 +512,25 @@ def _monitor_scope(p: Problems, scope: Any, path: str, typed_targets: bool) -> N
         )
 
 
-def _monitor_query(p: Problems, context: Context, query: str, path: str, one_minute: bool) -> None:
+def _monitor_time_range(
+    p: Problems, condition: dict[str, Any], path: str, window: timedelta, override: Any
+) -> None:
+    """[Learn] alerts-create-log-alert-rule: "The alert time range is limited to a maximum of two days";
+    the time range is windowSize * numberOfEvaluationPeriods unless overrideQueryTimeRange sets it
+    (swagger, overrideQueryTimeRange)."""
+    failing = condition.get("failingPeriods")
+    periods = failing.get("numberOfEvaluationPeriods", 1) if isinstance(failing, dict) else 1
+    if isinstance(override, str) and ISO_DURATION.match(override):
+        span, what = parse_iso8601_duration(override), "overrideQueryTimeRange"
+    elif isinstance(periods, int) and not isinstance(periods, bool) and periods >= 1:
+        span, what = window * periods, "windowSize * numberOfEvaluationPeriods"
+    else:
+        return
+    if span > MONITOR_MAX_WINDOW:
+        p.add(f"{path}.failingPeriods", f"the query time range ({what}) must be at most P2D")
+
+
+def _monitor_query(p: Problems, context: Context, query: str, path: str, one_minute: bool) -> QueryInfo:
     """skipQueryValidation false (what kqlrules sends): the service parses the query before saving."""
     info = context.query(query)
     for error in info.syntax_errors:
@@ -478,6 +541,7 @@ def _monitor_query(p: Problems, context: Context, query: str, path: str, one_min
         )
         if used:
             p.add(path, f"a rule evaluated every minute cannot use {', '.join(used)}")
+    return info
 
 
 def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) -> None:
@@ -491,18 +555,33 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
     p.enum(condition.get("timeAggregation"), f"{path}.timeAggregation", MONITOR_TIME_AGGREGATIONS, log_alert)
     p.enum(condition.get("operator"), f"{path}.operator", MONITOR_OPERATORS, log_alert)
     p.typed(condition.get("threshold"), f"{path}.threshold", (int, float), log_alert)
+    for key in ("metricMeasureColumn", "resourceIdColumn", "metricName"):
+        p.typed(condition.get(key), f"{path}.{key}", str)
+    # swagger Condition.metricName: "Relevant and required only for rules of the kind LogToMetric".
+    if not log_alert and not condition.get("metricName"):
+        p.add(f"{path}.metricName", "is required for a LogToMetric rule")
+    # [Learn] alerts-create-log-alert-rule, Measure: "Table rows" are counted; any other aggregation
+    # (Average, Minimum, Maximum, Total) aggregates a numeric column, which metricMeasureColumn names.
+    aggregation = condition.get("timeAggregation")
+    if aggregation in MONITOR_TIME_AGGREGATIONS[1:] and not condition.get("metricMeasureColumn"):
+        p.add(f"{path}.metricMeasureColumn", f"is required when timeAggregation is {aggregation}")
     failing = condition.get("failingPeriods")
     if p.typed(failing, f"{path}.failingPeriods", dict):
         total = failing.get("numberOfEvaluationPeriods", 1)
         least = failing.get("minFailingPeriodsToAlert", 1)
-        if (
-            p.typed(total, f"{path}.failingPeriods.numberOfEvaluationPeriods", int)
-            and p.typed(least, f"{path}.failingPeriods.minFailingPeriodsToAlert", int)
-            and least > total
-        ):
-            p.add(
-                f"{path}.failingPeriods", "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods"
-            )
+        counts = [
+            p.typed(value, f"{path}.failingPeriods.{key}", int)
+            for key, value in (("numberOfEvaluationPeriods", total), ("minFailingPeriodsToAlert", least))
+        ]
+        if all(counts):
+            for key, value in (("numberOfEvaluationPeriods", total), ("minFailingPeriodsToAlert", least)):
+                if value < 1:
+                    p.add(f"{path}.failingPeriods.{key}", "must be at least 1")
+            if least > total:
+                p.add(
+                    f"{path}.failingPeriods",
+                    "minFailingPeriodsToAlert must not exceed numberOfEvaluationPeriods",
+                )
     dimensions = condition.get("dimensions")
     if p.typed(dimensions, f"{path}.dimensions", list):
         for index, dimension in enumerate(dimensions):
@@ -513,6 +592,10 @@ def _monitor_condition(p: Problems, condition: Any, path: str, log_alert: bool) 
                 if dimension.get(key) is None:
                     p.add(f"{where}.{key}", "is required")
             p.enum(dimension.get("operator"), f"{where}.operator", MONITOR_DIMENSION_OPERATORS)
+            values = dimension.get("values")
+            if p.typed(values, f"{where}.values", list):
+                for number, value in enumerate(values):
+                    p.typed(value, f"{where}.values[{number}]", str)
 
 
 def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
@@ -528,9 +611,18 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     props = body.get("properties")
     if not p.typed(props, "properties", dict, required=True):
         return p.items
+    p.typed(props.get("enabled"), "properties.enabled", bool)
+    if kind in SENTINEL_TEMPLATE_KINDS:
+        for key in SENTINEL_TEMPLATE_REQUIRED:
+            if props.get(key) is None:
+                p.add(f"properties.{key}", "is required")
+        if p.typed(props.get("alertRuleTemplateName"), "properties.alertRuleTemplateName", str) and not (
+            props["alertRuleTemplateName"].strip()
+        ):
+            p.add("properties.alertRuleTemplateName", "must name the rule's template")
+        return p.items
     for text in ("displayName", "description"):
         p.typed(props.get(text), f"properties.{text}", str)
-    p.typed(props.get("enabled"), "properties.enabled", bool)
     _sentinel_texts(p, props)
     if kind == "MicrosoftSecurityIncidentCreation":
         _sentinel_incident_creation(p, props, preview)
@@ -542,7 +634,6 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     p.typed(props.get("query"), "properties.query", str)
     p.typed(props.get("suppressionEnabled"), "properties.suppressionEnabled", bool)
     p.enum(props.get("severity"), "properties.severity", SENTINEL_SEVERITIES)
-    p.enum(props.get("triggerOperator"), "properties.triggerOperator", SENTINEL_OPERATORS)
     query = props.get("query")
     info = QueryInfo()
     if isinstance(query, str):
@@ -560,24 +651,16 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
             p.add("properties.query", f"an NRT rule cannot query other workspaces ({', '.join(used)})")
         if context.nrt_rules >= SENTINEL_MAX_NRT:
             p.add("kind", f"the workspace already has {SENTINEL_MAX_NRT} NRT rules, the most it can have")
-    threshold = props.get("triggerThreshold")
-    if (
-        p.typed(threshold, "properties.triggerThreshold", int)
-        and not 0 <= threshold <= SENTINEL_MAX_THRESHOLD
-    ):
-        p.add("properties.triggerThreshold", f"must be between 0 and {SENTINEL_MAX_THRESHOLD}")
-    frequency = p.duration(props.get("queryFrequency"), "properties.queryFrequency")
-    period = p.duration(props.get("queryPeriod"), "properties.queryPeriod")
-    for name, value in (("queryFrequency", frequency), ("queryPeriod", period)):
-        if value is not None and not SENTINEL_MIN_FREQUENCY <= value <= SENTINEL_MAX_PERIOD:
-            p.add(f"properties.{name}", "must be between PT5M and P14D")
-    if frequency is not None and period is not None and period < frequency:
-        p.add("properties.queryPeriod", "must be at least queryFrequency")
+    if kind != "NRT":
+        _sentinel_schedule(p, props)
     suppression = p.duration(props.get("suppressionDuration"), "properties.suppressionDuration")
     if suppression is not None and not SENTINEL_SUPPRESSION[0] <= suppression <= SENTINEL_SUPPRESSION[1]:
         p.add("properties.suppressionDuration", "must be between PT5M and PT24H")
     _sentinel_mitre(p, props, preview)
+    _sentinel_template(p, props)
     _sentinel_entities(p, props.get("entityMappings"), info)
+    if preview:
+        _sentinel_entities_mappings(p, props.get("sentinelEntitiesMappings"))
     details = props.get("customDetails")
     if p.typed(details, "properties.customDetails", dict):
         _sentinel_details(p, details, info)
@@ -591,6 +674,35 @@ def validate_sentinel(body: Any, context: Context | None = None) -> list[str]:
     _sentinel_override(p, props.get("alertDetailsOverride"), info, preview)
     _sentinel_incidents(p, props)
     return p.items
+
+
+def _sentinel_schedule(p: Problems, props: dict[str, Any]) -> None:
+    """A Scheduled rule's schedule and trigger (NrtAlertRuleProperties has neither; the service ignores
+    them on an NRT rule)."""
+    p.enum(props.get("triggerOperator"), "properties.triggerOperator", SENTINEL_OPERATORS)
+    threshold: Any = props.get("triggerThreshold")
+    if (
+        p.typed(threshold, "properties.triggerThreshold", int)
+        and not 0 <= threshold <= SENTINEL_MAX_THRESHOLD
+    ):
+        p.add("properties.triggerThreshold", f"must be between 0 and {SENTINEL_MAX_THRESHOLD}")
+    frequency = p.duration(props.get("queryFrequency"), "properties.queryFrequency")
+    period = p.duration(props.get("queryPeriod"), "properties.queryPeriod")
+    for name, value in (("queryFrequency", frequency), ("queryPeriod", period)):
+        if value is not None and not SENTINEL_MIN_FREQUENCY <= value <= SENTINEL_MAX_PERIOD:
+            p.add(f"properties.{name}", "must be between PT5M and P14D")
+    if frequency is not None and period is not None and period < frequency:
+        p.add("properties.queryPeriod", "must be at least queryFrequency")
+    if (
+        frequency is not None
+        and period is not None
+        and period >= SENTINEL_LONG_PERIOD
+        and frequency < SENTINEL_LONG_PERIOD_FREQUENCY
+    ):
+        p.add(
+            "properties.queryFrequency",
+            "when 'queryPeriod' is 2 days or more, 'queryFrequency' must be 1 hour or more",
+        )
 
 
 def _sentinel_texts(p: Problems, props: dict[str, Any]) -> None:
@@ -615,6 +727,18 @@ def _sentinel_incident_creation(p: Problems, props: dict[str, Any], preview: boo
                 p.typed(name, f"properties.{key}[{index}]", str)
 
 
+def _sentinel_template(p: Problems, props: dict[str, Any]) -> None:
+    name: Any = props.get("alertRuleTemplateName")
+    version: Any = props.get("templateVersion")
+    p.typed(name, "properties.alertRuleTemplateName", str)
+    if not p.typed(version, "properties.templateVersion", str):
+        return
+    if not SENTINEL_TEMPLATE_VERSION.match(version):
+        p.add("properties.templateVersion", f"{version!r} should be in format X.Y.Z (all numbers)")
+    if not name:
+        p.add("properties.templateVersion", "can only be used if 'alertRuleTemplateName' is not empty")
+
+
 def _sentinel_mitre(p: Problems, props: dict[str, Any], preview: bool) -> None:
     if p.typed(props.get("tactics"), "properties.tactics", list):
         for index, tactic in enumerate(props["tactics"]):
@@ -622,8 +746,13 @@ def _sentinel_mitre(p: Problems, props: dict[str, Any], preview: bool) -> None:
     techniques: Any = props.get("techniques")
     if p.typed(techniques, "properties.techniques", list):
         for index, technique in enumerate(techniques):
+            # The service's words (github:Azure/Azure-Sentinel issue 8960): sub-techniques go in
+            # subTechniques (preview versions), never in techniques.
             if not isinstance(technique, str) or not TECHNIQUE.match(technique):
-                p.add(f"properties.techniques[{index}]", f"{technique!r} is not a technique id such as T1078")
+                p.add(
+                    f"properties.techniques[{index}]",
+                    f"the technique {technique!r} is invalid. The expected format is 'T####'",
+                )
     subs: Any = props.get("subTechniques")
     if subs is None or not preview:
         return  # the stable versions have no subTechniques: the service drops the property
@@ -686,7 +815,13 @@ def _sentinel_override(p: Problems, override: Any, info: QueryInfo, preview: boo
         where = f"{path}.alertDynamicProperties[{index}]"
         if not p.typed(mapping, where, dict):
             continue
-        p.enum(mapping.get("alertProperty"), f"{where}.alertProperty", properties)
+        p.enum(mapping.get("alertProperty"), f"{where}.alertProperty", properties, required=True)
+        # [Learn] customize-alert-details: each dynamic property names the result column it takes its value
+        # from. Whether that column exists is not checked: the spec's own example maps columns its query
+        # (Heartbeat) does not output.
+        value = mapping.get("value")
+        if p.typed(value, f"{where}.value", str, required=True) and not SENTINEL_COLUMN.match(value):
+            p.add(f"{where}.value", f"{value!r} is not a column name")
 
 
 def _sentinel_entities(p: Problems, mappings: Any, info: QueryInfo) -> None:
@@ -731,6 +866,19 @@ def _sentinel_entities(p: Problems, mappings: Any, info: QueryInfo) -> None:
         if combinations and not any(all(i in used for i in c) for c in combinations):
             wanted = "; ".join(", ".join(c) for c in combinations)
             p.add(f"{path}.fieldMappings", f"{entity} needs one of these identifier sets: {wanted}")
+
+
+def _sentinel_entities_mappings(p: Problems, mappings: Any) -> None:
+    """2025-07-01-preview SentinelEntityMapping: `{columnName}`, a column of the results holding entities."""
+    if not p.typed(mappings, "properties.sentinelEntitiesMappings", list):
+        return
+    for index, mapping in enumerate(mappings):
+        where = f"properties.sentinelEntitiesMappings[{index}]"
+        if not p.typed(mapping, where, dict):
+            continue
+        column = mapping.get("columnName")
+        if p.typed(column, f"{where}.columnName", str, required=True) and not SENTINEL_COLUMN.match(column):
+            p.add(f"{where}.columnName", f"{column!r} is not a column name")
 
 
 def _sentinel_incidents(p: Problems, props: dict[str, Any]) -> None:

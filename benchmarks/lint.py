@@ -2,6 +2,10 @@
 second and the share of the time spent waiting for Microsoft's analyzer.
 
     KQLRULES_SHARED=../shared python benchmarks/lint.py [--workers N] [--repeat N] [--cache FOLDER]
+        [--findings FILE]
+
+With `--findings`, the last run's report is written as `kqlrules lint --format json` writes it, so that two
+versions of the analyzer bridge can be compared finding for finding.
 
 With `--cache`, the first run fills the cache (if it is empty) and the next ones are answered from it.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import resource
 import sys
@@ -20,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kqlrules.kusto import AnalysisCache, Analyzer, SchemaSet
 from kqlrules.lint import counts, file_unit, lint_units
+from kqlrules.lint.report import render_json
 
 
 def shared_folder() -> Path:
@@ -35,6 +41,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="analyzer worker threads")
     parser.add_argument("--repeat", type=int, default=1, help="runs on the same warm analyzer")
     parser.add_argument("--cache", type=Path, default=None, help="an analysis cache folder (default: none)")
+    parser.add_argument("--findings", type=Path, default=None, help="write the last run's JSON report here")
     options = parser.parse_args()
     shared = shared_folder()
     root = shared / "corpus" / "sentinel-rules"
@@ -56,6 +63,9 @@ def main() -> None:
                 f"{run.analyzer_seconds:.1f} s ({100 * run.analyzer_seconds / run.seconds:.0f}%); "
                 f"{total['error']} errors, {total['warning']} warnings, {total['note']} notes"
             )
+        if options.findings is not None:
+            report = json.dumps(render_json(run), indent=1, sort_keys=True)
+            options.findings.write_text(report + "\n", encoding="utf-8")
     # CPU time tells what wall time cannot on a shared machine: kqlrules' own and Node's (a finished child).
     own = resource.getrusage(resource.RUSAGE_SELF)
     node = resource.getrusage(resource.RUSAGE_CHILDREN)

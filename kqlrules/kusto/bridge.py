@@ -203,11 +203,15 @@ class Analyzer:
             response = self._run_restarting(request, request)
         return _analysis(text, {**response, "result_columns": None}).diagnostics
 
-    def analyze(self, text: str, schemas: SchemaSet, *, tree: bool = False) -> Analysis:
+    def analyze(
+        self, text: str, schemas: SchemaSet, *, tree: bool = False, expansions: bool = True
+    ) -> Analysis:
+        """With `tree`, the typed tree too; `expansions=False` leaves the expanded bodies of the user
+        functions the query calls out of it (`Node.expansion` is then None everywhere)."""
         _refuse(text)
         fingerprint = schemas.fingerprint()
         define = {"op": "define", "schema": fingerprint, **schemas.to_bridge()}
-        analyze = {"op": "analyze", "schema": fingerprint, "text": text, "tree": tree}
+        analyze = _analyze_request(fingerprint, text, tree, expansions)
         with self._lock:
             alive = self._process is not None and self._process.poll() is None
             known = alive and fingerprint in self._defined
@@ -221,6 +225,7 @@ class Analyzer:
         schemas: SchemaSet,
         *,
         tree: bool = False,
+        expansions: bool = True,
         cache: AnalysisCache | None = None,
     ) -> Iterator[Analysis | KqlrulesError]:
         """Analyze queries with several in flight (one per worker thread, and one more queued each), in
@@ -237,13 +242,13 @@ class Analyzer:
                     text = next(source, None)
                     if text is None:
                         break
-                    key = cache.key(text, fingerprint, tree) if cache is not None else None
+                    key = cache.key(text, fingerprint, tree, expansions) if cache is not None else None
                     line = cache.get(key) if cache is not None and key is not None else None
                     in_flight = any(queued.ident is not None for queued in pending)
                     ident = (
                         None
                         if line is not None
-                        else self._submit(text, schemas, fingerprint, tree, in_flight)
+                        else self._submit(text, schemas, fingerprint, tree, expansions, in_flight)
                     )
                     pending.append(_Pending(text, ident, key, line))
                 if not pending:
@@ -253,7 +258,7 @@ class Analyzer:
                     yield _outcome(item.text, item.line)
                     continue
                 if item.ident is None:
-                    yield self._analyze_alone(item.text, schemas, tree)
+                    yield self._analyze_alone(item.text, schemas, tree, expansions)
                     continue
                 try:
                     line = self._receive_line(item.ident)
@@ -262,7 +267,7 @@ class Analyzer:
                     rest = [_Pending(queued.text, None, None, queued.line) for queued in pending]
                     pending.clear()
                     first = failure if isinstance(failure, AnalyzerTimeout) else None
-                    yield first or self._analyze_alone(item.text, schemas, tree)
+                    yield first or self._analyze_alone(item.text, schemas, tree, expansions)
                     pending.extend(rest)
                     continue
                 outcome = _outcome(item.text, line)
@@ -271,7 +276,13 @@ class Analyzer:
                 yield outcome
 
     def _submit(
-        self, text: str, schemas: SchemaSet, fingerprint: str, tree: bool, in_flight: bool
+        self,
+        text: str,
+        schemas: SchemaSet,
+        fingerprint: str,
+        tree: bool,
+        expansions: bool,
+        in_flight: bool,
     ) -> int | None:
         try:
             _refuse(text)
@@ -282,15 +293,24 @@ class Analyzer:
             if fresh or fingerprint not in self._defined:
                 self._call({"op": "define", "schema": fingerprint, **schemas.to_bridge()})
                 self._defined.add(fingerprint)
-            return self._send({"op": "analyze", "schema": fingerprint, "text": text, "tree": tree})
+            return self._send(_analyze_request(fingerprint, text, tree, expansions))
         except (KqlrulesError, _ProcessDied):
             return None  # `_analyze_alone` reports it (or recovers) when its turn comes
 
-    def _analyze_alone(self, text: str, schemas: SchemaSet, tree: bool) -> Analysis | KqlrulesError:
+    def _analyze_alone(
+        self, text: str, schemas: SchemaSet, tree: bool, expansions: bool
+    ) -> Analysis | KqlrulesError:
         try:
-            return self.analyze(text, schemas, tree=tree)
+            return self.analyze(text, schemas, tree=tree, expansions=expansions)
         except KqlrulesError as error:
             return error
+
+
+def _analyze_request(fingerprint: str, text: str, tree: bool, expansions: bool) -> dict[str, Any]:
+    request: dict[str, Any] = {"op": "analyze", "schema": fingerprint, "text": text, "tree": tree}
+    if not expansions:
+        request["expansions"] = False
+    return request
 
 
 @dataclass
@@ -372,8 +392,32 @@ def _analysis(text: str, response: dict[str, Any]) -> Analysis:
         result_type=response.get("result_type"),
         tables=list(response.get("tables", [])),
         functions=list(response.get("functions", [])),
-        tree=response.get("tree"),
+        tree=_with_columns(response.get("tree")),
     )
+
+
+def _with_columns(tree: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The tree with each node's "cols" index (into the root's "cs", where tree.js writes every distinct
+    column list once) replaced by the list itself: the shape every reader of the tree expects. Nodes that
+    shared a list share one Python list; no reader changes them."""
+    if tree is None or "cs" not in tree:
+        return tree
+    sets = tree.pop("cs")
+    stack = [tree]
+    push = stack.append
+    while stack:
+        node = stack.pop()
+        cols = node.get("cols")
+        if cols is not None:
+            node["cols"] = sets[cols]
+        children = node.get("c")
+        if children is not None:
+            stack.extend(children)
+        expansion = node.get("x")
+        if expansion is not None:
+            push(expansion["body"])
+            stack.extend(default for _, default in expansion["params"] if default is not None)
+    return tree
 
 
 _shared: Analyzer | None = None

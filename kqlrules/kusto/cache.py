@@ -35,8 +35,10 @@ class AnalysisCache:
         self.folder = folder if folder is not None else default_cache_dir()
         self.hits = 0
 
-    def key(self, text: str, fingerprint: str, tree: bool) -> str:
-        payload = f"{_code_version()}\0{fingerprint}\0{int(tree)}\0{text}".encode("utf-8", "surrogatepass")
+    def key(self, text: str, fingerprint: str, tree: bool, expansions: bool = True) -> str:
+        # A tree without the user functions' expanded bodies is another answer (the engine needs them).
+        shape = f"{int(tree)}" if expansions else f"{int(tree)}-"
+        payload = f"{_code_version()}\0{fingerprint}\0{shape}\0{text}".encode("utf-8", "surrogatepass")
         return hashlib.sha256(payload).hexdigest()
 
     def _path(self, key: str) -> Path:

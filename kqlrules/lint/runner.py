@@ -1,5 +1,6 @@
-"""Lint one unit: analyze its query once (typed tree included), turn the analyzer's diagnostics and each
-rule's hits into findings at the user's file:line:col, then drop what the user disabled.
+"""Lint one unit: analyze its query once (typed tree included, without the user functions' expanded
+bodies, which no rule reads), turn the analyzer's diagnostics and each rule's hits into findings at the
+user's file:line:col, then drop what the user disabled.
 
 With an analysis cache, what a query's analysis gives lint (`QueryFacts`) is stored; an unchanged query is
 then linted from them without the analyzer (which is not even started when every query is unchanged)."""
@@ -46,7 +47,7 @@ def lint_unit(unit: LintUnit, analyzer: Analyzer, schemas: SchemaSet) -> list[Fi
     if refusal is not None:
         return [*unit.problems, refusal]
     try:
-        outcome: Analysis | KqlrulesError = analyzer.analyze(unit.text, schemas, tree=True)
+        outcome: Analysis | KqlrulesError = analyzer.analyze(unit.text, schemas, tree=True, expansions=False)
     except AnalyzerMissing:
         raise
     except KqlrulesError as error:
@@ -243,7 +244,8 @@ def lint_units(
             own += time.perf_counter() - started
             yield unit.text
 
-    for outcome in analyzer.analyze_many(texts(), schemas, tree=True):
+    # Lint's rules read the query's own nodes, never the expanded bodies of the functions it calls.
+    for outcome in analyzer.analyze_many(texts(), schemas, tree=True, expansions=False):
         started = time.perf_counter()
         unit, key = waiting.popleft()
         keep = None

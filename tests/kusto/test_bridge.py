@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kqlrules.errors import KqlrulesError
-from kqlrules.kusto import Analyzer, SchemaSet
+from kqlrules.kusto import AnalysisCache, Analyzer, SchemaSet
+from kqlrules.kusto.schemas import FunctionSchema
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +96,79 @@ def test_syntax_diagnostics_need_no_schema(analyzer: Analyzer) -> None:
         ("KS006", "Missing expression", 12),
         ("KS005", "Expected: )", 12),
     ]
+
+
+def test_a_column_named_twice_is_kept_once_with_its_first_type(analyzer: Analyzer) -> None:
+    # Some published schema files repeat a column; the analyzer's own schema parser keeps the first.
+    schemas = SchemaSet()
+    schemas.add_table("Repeats", [("QueryText", "string"), ("Rows", "long"), ("QueryText", "int")])
+    analysis = analyzer.analyze("Repeats", schemas)
+    assert [(c.name, c.type) for c in analysis.result_columns or []] == [
+        ("QueryText", "string"),
+        ("Rows", "long"),
+    ]
+
+
+def test_column_names_that_need_quoting_are_kept_whole(analyzer: Analyzer) -> None:
+    # Written into a schema text, a backslash in a name ended the column list there.
+    schemas = SchemaSet()
+    names = ["it's", "back\\slash", "with space", "After"]
+    schemas.add_table("Odd", [(name, "string") for name in names])
+    analysis = analyzer.analyze("Odd | project ['with space'], After", schemas)
+    assert analysis.diagnostics == []
+    assert [c.name for c in analyzer.analyze("Odd", schemas).result_columns or []] == names
+
+
+def test_each_answer_carries_each_column_list_once(analyzer: Analyzer, schemas: SchemaSet) -> None:
+    # On the wire a tabular node names its column list by index; the reader puts the list back in place.
+    analyzer.analyze("SigninLogs", schemas)  # defines the schema in the process
+    raw = analyzer._call(
+        {
+            "op": "analyze",
+            "schema": schemas.fingerprint(),
+            "tree": True,
+            "text": "SigninLogs | where true | take 1",
+        }
+    )
+    indexes: list[object] = []
+
+    def walk(node: dict[str, object]) -> None:
+        if "cols" in node:
+            indexes.append(node["cols"])
+        for child in node.get("c", []):  # type: ignore[attr-defined]
+            walk(child)
+
+    walk(raw["tree"])
+    assert len(indexes) > 1 and set(indexes) == {0}
+    assert raw["tree"]["cs"] == [[["TimeGenerated", "datetime"], ["UserPrincipalName", "string"]]]
+    tree = analyzer.analyze("SigninLogs | where true | take 1", schemas, tree=True).tree
+    assert tree is not None and "cs" not in tree
+
+
+def _expansions(node: dict[str, Any]) -> int:
+    found = 1 if "x" in node else 0
+    return found + sum(_expansions(child) for child in node.get("c", []))
+
+
+def test_a_tree_without_expansions_leaves_the_functions_bodies_out(analyzer: Analyzer) -> None:
+    schemas = SchemaSet()
+    schemas.add_table("SigninLogs", [("TimeGenerated", "datetime"), ("UserPrincipalName", "string")])
+    schemas.functions["Recent"] = FunctionSchema("Recent", body="SigninLogs | where TimeGenerated > ago(1h)")
+    query = "Recent | project UserPrincipalName"
+    full = analyzer.analyze(query, schemas, tree=True)
+    lean = analyzer.analyze(query, schemas, tree=True, expansions=False)
+    assert full.tree is not None and _expansions(full.tree) == 1
+    assert lean.tree is not None and _expansions(lean.tree) == 0
+    assert (lean.diagnostics, lean.result_columns, lean.tables) == (
+        full.diagnostics,
+        full.result_columns,
+        full.tables,
+    )
+    [many] = analyzer.analyze_many([query], schemas, tree=True, expansions=False)
+    assert not isinstance(many, KqlrulesError) and many.tree is not None and _expansions(many.tree) == 0
+
+
+def test_the_cache_keeps_trees_with_and_without_expansions_apart(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    assert cache.key("T", "f", True) == cache.key("T", "f", True, True)
+    assert cache.key("T", "f", True, False) != cache.key("T", "f", True)

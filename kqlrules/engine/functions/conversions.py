@@ -53,7 +53,16 @@ def _to_integer(target: str, accepted: frozenset[str]) -> ScalarTranslator:
 
 scalar("tolong")(_to_integer("long", _NUMBER_SOURCES | {"timespan"}))
 scalar("toint")(_to_integer("int", _NUMBER_SOURCES))
-scalar("toreal", "todouble", "todecimal")(_to("real", _NUMBER_SOURCES))
+scalar("toreal", "todouble")(_to("real", _NUMBER_SOURCES))
+_to_real = _to("real", _NUMBER_SOURCES)
+
+
+@scalar("todecimal")
+def todecimal(ctx: TranslationContext, call: Call) -> Sql:
+    """todecimal-function.md: "If conversion isn't successful, result will be null". A decimal (decimal.md:
+    .NET's SqlDecimal, 38 digits) holds no infinity, NaN, or magnitude of 1e38 and more: those are null."""
+    value = _to_real(ctx, call)
+    return Sql(f"(CASE WHEN isfinite({value}) AND abs({value}) < 1e38 THEN {value} END)", "real")
 scalar("tobool", "toboolean")(_to("bool", frozenset({*NUMERIC_TYPES, "string", "dynamic", "bool"})))
 scalar("todatetime")(_to("datetime", frozenset({"string", "dynamic", "datetime"})))
 scalar("totimespan", "totime")(_to("timespan", frozenset({"string", "dynamic", "timespan"})))

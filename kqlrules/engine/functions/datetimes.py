@@ -10,6 +10,10 @@ bins datetimes from 0001-01-01, so bins are computed on ticks since that instant
 
 from __future__ import annotations
 
+import functools
+
+import duckdb
+
 from kqlrules.engine.errors import refusal_sql
 from kqlrules.engine.functions.formatting import datetime_format_tokens, timespan_format_tokens
 from kqlrules.engine.functions.registry import Call, ScalarTranslator, TranslationContext, scalar
@@ -333,8 +337,27 @@ def make_timespan(ctx: TranslationContext, call: Call) -> Sql:
         "m": 60 * TICKS_PER_SECOND,
         "s": TICKS_PER_SECOND,
     }
+    # make-timespan-function.md: hour 0-23, minute 0-59, second 0 to 59.9999999, "Otherwise, the result will
+    # be null"; a second finer than a tick (whether Kusto rounds or truncates is not documented) is refused.
+    bounds = {"h": 24, "m": 60, "s": 60}
+    named = dict(zip(names, args, strict=True))
+    outside = " OR ".join(
+        f"{as_real(named[n])} < 0 OR {as_real(named[n])} >= {limit}"
+        for n, limit in bounds.items()
+        if n in named
+    )
+    # How a negative day combines with the positive parts (-2 days and 1 hour) is not documented either.
+    negative_day = f"{as_real(named['d'])} < 0" if "d" in named else "FALSE"
     terms = [f"({as_real(a)} * {scale[n]})" for a, n in zip(args, names, strict=True)]
-    return Sql(f"TRY_CAST(round({' + '.join(terms)}) AS BIGINT)", "timespan")
+    total = f"({' + '.join(terms)})"
+    sub_tick = f"abs({total} - round({total})) >= 1e-3"
+    refuse = refusal_sql("'make_timespan() of a second finer than a 100-ns tick'")
+    refuse_day = refusal_sql("'make_timespan() of a negative day'")
+    return Sql(
+        f"(CASE WHEN {outside} THEN NULL WHEN {negative_day} THEN {refuse_day} WHEN {sub_tick} THEN {refuse} "
+        f"ELSE TRY_CAST(round({total}) AS BIGINT) END)",
+        "timespan",
+    )
 
 
 def _unixtime(ticks_per_unit: int | float) -> ScalarTranslator:
@@ -362,11 +385,28 @@ scalar("unixtime_microseconds_todatetime")(_unixtime(10))
 scalar("unixtime_nanoseconds_todatetime")(_unixtime(0.01))
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """The time zones DuckDB's ICU data knows (the engine converts with it)."""
+    with duckdb.connect() as connection:
+        rows = connection.execute("SELECT name FROM pg_timezone_names()").fetchall()
+    return frozenset(row[0] for row in rows)
+
+
+def _known_zone(ctx: TranslationContext, call: Call, zone: Sql) -> None:
+    """timezone.md lists the zones Kusto supports; what it does with another name is not documented, so a
+    constant zone the local time zone data does not hold is refused (before: an engine failure)."""
+    if zone.constant and isinstance(zone.value, str) and zone.value not in _zone_names():
+        lacking = f"the time zone {zone.value!r}, which the local zone data lacks"
+        raise ctx.unsupported(f"{call.name}() in {lacking}")
+
+
 @scalar("datetime_utc_to_local")
 def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
     """The wall-clock time in an IANA time zone (DuckDB's ICU time zone data): the zone's offset at the
     instant, added to the instant's ticks."""
     value, zone = arity(ctx, call, 2)
+    _known_zone(ctx, call, zone)
     moment = _datetime_arg(ctx, call, value)
     floor = calendar_timestamp(moment)
     local = f"CAST(timezone({zone}, timezone('UTC', {floor})) AS TIMESTAMP)"
@@ -376,6 +416,7 @@ def datetime_utc_to_local(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("datetime_local_to_utc")
 def datetime_local_to_utc(ctx: TranslationContext, call: Call) -> Sql:
     value, zone = arity(ctx, call, 2)
+    _known_zone(ctx, call, zone)
     moment = _datetime_arg(ctx, call, value)
     floor = calendar_timestamp(moment)
     utc = f"CAST(kql_local_to_utc({floor}, {zone}) AS TIMESTAMP)"

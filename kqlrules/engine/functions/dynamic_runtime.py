@@ -181,7 +181,11 @@ def array_split(text: str, indices: str) -> str | None:
     cuts = raw if isinstance(raw, list) else [raw]
     if not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts):
         return None
-    bounds = sorted({max(0, min(_index(c, len(array)), len(array))) for c in cuts})
+    bounds = [max(0, min(_index(c, len(array)), len(array))) for c in cuts]
+    # array-split-function.md: N+1 arrays, [0..i1), [i1..i2), ... [iN..length). Indices out of order or
+    # repeated are not discussed (the page's examples increase): refused rather than sorted or merged.
+    if any(later <= earlier for earlier, later in itertools.pairwise(bounds)):
+        raise Refusal("array_split() of indices that do not increase")
     parts, previous = [], 0
     for bound in bounds:
         parts.append(array[previous:bound])

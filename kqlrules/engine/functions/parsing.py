@@ -49,6 +49,35 @@ _US = re.compile(
 _TIMESPAN = re.compile(
     r"^(?P<sign>-)?(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<f>\d{1,7}))?)?$"
 )
+_DIGITS = re.compile(r"\d+")
+_MONTH_NAME = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
+_DATE_WORD = re.compile(
+    r"(?i)\b(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?"
+    r"|sun(?:day)?|am|pm|gmt|utc)\b|(?<=\d)[tz]|[tz](?=\d)"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _date_like(text: str) -> bool:
+    """Text made only of a date's or a time's parts: digits, separators, month and day names, AM/PM, a
+    zone, with two runs of digits or a month's name and a number. A word of any other kind
+    (`nonValidDateTime 08:40:01`, which parse-operator.md's example reads as null) or a lone number
+    (`Time_s-0`, `12345`) no parser reads as a date: null."""
+    rest = _DATE_WORD.sub(" ", _MONTH_NAME.sub(" ", text))
+    if _LETTER.search(rest):
+        return False
+    runs = len(_DIGITS.findall(text))
+    return runs >= 2 or (runs == 1 and _MONTH_NAME.search(text) is not None)
+
+
+def _known_format(text: str) -> bool:
+    """Whether text has one of the datetime grammars above (one that is no valid date is null)."""
+    return any(grammar.match(text) for grammar in (_ISO, _COMPACT, _US, _RFC))
+
+
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 _REAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 
@@ -113,6 +142,11 @@ def parse_datetime_ticks(text: str) -> int | None:
     outside the span the engine holds (kqlrules.engine.types)."""
     value = parse_datetime(text)
     if value is None:
+        if _date_like(text) and not _known_format(text.strip()):
+            # Not one of datetime.md's formats nor .NET's invariant M/d/yyyy, yet shaped like a date or a
+            # time: Kusto's fallback parser may read it ("2015-12-31 11:59:59 PM", "Dec 31, 2015",
+            # "19:01:00.7654321") or not, so no null is given for it.
+            raise RefusedAtRunTime("todatetime() of text in a format the reference does not list")
         return None
     try:
         ticks = unix_ticks(value)
@@ -193,11 +227,30 @@ def parse_bool(text: str) -> bool | None:
     return {"true": True, "false": False}.get(text.strip().lower())
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+# The number of hex digits after which a GUID's text may hold a hyphen (8-4-4-4-12).
+_HYPHEN_PLACES = frozenset({8, 12, 16, 20})
+
+
 def parse_guid(text: str) -> str | None:
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
+    """toguid-function.md: "takes the first 32 characters of the input, ignoring properly located hyphens,
+    validates that the characters are between 0-9 or a-f ... The rest of the string is ignored." A hyphen
+    may stand after the 8th, 12th, 16th or 20th digit (its example leaves the first one out); any other
+    character before the 32nd digit fails the validation (null)."""
+    digits: list[str] = []
+    hyphen_after = -1
+    for char in text:
+        if len(digits) == 32:
+            break
+        if char == "-" and len(digits) in _HYPHEN_PLACES and hyphen_after != len(digits):
+            hyphen_after = len(digits)
+            continue
+        if char not in _HEX:
+            return None
+        digits.append(char)
+    if len(digits) < 32:
         return None
+    return str(uuid.UUID("".join(digits)))
 
 
 def parse_json_text(text: str) -> str:
@@ -207,9 +260,29 @@ def parse_json_text(text: str) -> str:
         return "null"
     try:
         # NaN and Infinity are not JSON (json.org, which parse-json-function.md names): such text stays text.
-        return json.dumps(json.loads(text, parse_constant=_not_json), ensure_ascii=False)
+        value = json.loads(text, parse_constant=_not_json)
     except ValueError:
         return json.dumps(text, ensure_ascii=False)
+    _refuse_unheld_numbers(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _refuse_unheld_numbers(value: object) -> None:
+    """A JSON number a long or a real cannot hold (a whole number beyond 64 bits, an exponent beyond the
+    double's) has no documented dynamic value: parse-json-function.md does not say whether it becomes a real,
+    a decimal or an error, so it is refused rather than kept digit for digit or made infinite."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise RefusedAtRunTime("parse_json() of a whole number beyond the range of long")
+    if isinstance(value, float) and math.isinf(value):
+        raise RefusedAtRunTime("parse_json() of a number beyond the range of real")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_unheld_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unheld_numbers(item)
 
 
 def _not_json(constant: str) -> float:

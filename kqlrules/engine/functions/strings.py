@@ -20,6 +20,7 @@ from kqlrules.engine.functions.support import (
     fn,
     json_elements,
     never_null,
+    sql_refusal,
 )
 from kqlrules.engine.sql import Sql, quote_string
 
@@ -83,7 +84,7 @@ def toupper(ctx: TranslationContext, call: Call) -> Sql:
 @scalar("reverse")
 def reverse(ctx: TranslationContext, call: Call) -> Sql:
     (value,) = arity(ctx, call, 1)
-    return Sql(fn("reverse", as_string(value)), "string")
+    return never_null(fn("kql_reverse", as_string(value)))
 
 
 @scalar("substring")
@@ -172,7 +173,11 @@ def trim_end(ctx: TranslationContext, call: Call) -> Sql:
 def split(ctx: TranslationContext, call: Call) -> Sql:
     args = arity(ctx, call, 2, 3)
     text, delimiter = as_string(args[0]), as_string(args[1])
-    parts = fn("string_split", text, delimiter)
+    # split-function.md does not say what an empty delimiter does (DuckDB splits into characters; .NET's
+    # String.Split reads an empty separator as white space): refused on the row that has one.
+    refusal = sql_refusal("split() by an empty delimiter")
+    checked = f"(CASE WHEN {delimiter} = '' THEN {refusal} ELSE {delimiter} END)"
+    parts = fn("string_split", text, checked)
     if len(args) == 2:
         return Sql(f"CAST(to_json({parts}) AS JSON)", "dynamic")
     index = as_long(args[2])
@@ -193,7 +198,28 @@ def replace_string(ctx: TranslationContext, call: Call) -> Sql:
 def replace_regex(ctx: TranslationContext, call: Call) -> Sql:
     text, regex, rewrite = arity(ctx, call, 3)
     pattern = constant_string(ctx, call, regex, "regular expression")
+    if rewrite.constant and isinstance(rewrite.value, str):
+        _check_rewrite(ctx, call, rewrite.value, _group_count(pattern))
     return never_null(fn("regexp_replace", as_string(text), quote_string(pattern), as_string(rewrite), "'g'"))
+
+
+def _check_rewrite(ctx: TranslationContext, call: Call, rewrite: str, groups: int) -> None:
+    """replace-regex-function.md: the rewrite refers to the match as `\\0` and to capture groups as `\\1`,
+    `\\2`...; RE2 (re2.md) reads `\\\\` as a backslash and rejects any other escape, or a group the regex
+    does not have. What Kusto returns for a rewrite RE2 rejects is not documented: refused."""
+    index = 0
+    while index < len(rewrite):
+        if rewrite[index] != "\\":
+            index += 1
+            continue
+        escaped = rewrite[index + 1 : index + 2]
+        if escaped.isdigit() and int(escaped) > groups:
+            what = f"a rewrite naming group \\{escaped} of a regex with {groups}"
+            raise ctx.unsupported(f"{call.name}() with {what}")
+        if not escaped.isdigit() and escaped != "\\":
+            what = "a rewrite holding a backslash not before a digit or another backslash"
+            raise ctx.unsupported(f"{call.name}() with {what}")
+        index += 2
 
 
 @scalar("replace")

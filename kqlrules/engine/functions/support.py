@@ -137,11 +137,13 @@ def as_string(arg: Sql) -> Sql:
     if kind in INTEGER_TYPES or kind == "guid":
         return never_null(f"CAST({arg} AS VARCHAR)")
     if kind == "decimal":
-        # A decimal held exactly (parse_version's DECIMAL(38, 0)) prints all its digits; one held as a double
-        # prints as a real does.
+        # A decimal held exactly (parse_version's DECIMAL(38, 0)) prints all its digits. One held as a double
+        # has lost its scale: decimal.md gives decimals .NET's SqlDecimal text, which keeps the literal's
+        # digits (`1.50`, `100000000000000000000` where a real prints `1E+20`), so its text is refused.
+        refused = sql_refusal("the text of a decimal (its scale is not kept)")
         return never_null(
             f"(CASE WHEN typeof({arg}) LIKE 'DECIMAL%' THEN CAST({arg} AS VARCHAR) "
-            f"ELSE {fn('kql_format_real', arg)} END)"
+            f"WHEN {arg} IS NULL THEN NULL ELSE {refused} END)"
         )
     if kind == "real":
         return never_null(fn("kql_format_real", arg))

@@ -1,12 +1,15 @@
-"""Searches inside strings that SQL has no direct form for: `indexof()`, `indexof_regex()`, `countof()`.
+"""String work that SQL has no direct form for: `indexof()`, `indexof_regex()`, `countof()`, `reverse()`.
 Pure Python; None is Kusto's null.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
+
+from kqlrules.engine.functions.support import Refusal
 
 
 def _window(text: str, start: int, length: int) -> str | None:
@@ -160,7 +163,18 @@ def format_bytes(size: float, precision: int, units: str) -> str | None:
 
 
 _T, _L = "VARCHAR", "BIGINT"
+def reverse(text: str) -> str:
+    """reverse-function.md reverses "the order of the input string" and says no more. Character by
+    character and grapheme by grapheme agree unless the text holds a combining mark, a character outside
+    the Basic Multilingual Plane (two UTF-16 units in .NET) or a CR LF pair: those are refused (DuckDB's own
+    reverse() keeps grapheme clusters whole)."""
+    if "\r\n" in text or any(ord(c) > 0xFFFF or unicodedata.combining(c) for c in text):
+        raise Refusal("reverse() of text holding a combining mark, a CR LF or a character beyond U+FFFF")
+    return text[::-1]
+
+
 PYTHON_FUNCTIONS: list[tuple[str, Callable[..., Any], list[str], str]] = [
+    ("kql_reverse", reverse, [_T], _T),
     ("kql_indexof", indexof, [_T, _T, _L, _L, _L], _L),
     ("kql_indexof_regex", indexof_regex, [_T, _T, _L, _L, _L], _L),
     ("kql_countof", countof, [_T, _T], _L),

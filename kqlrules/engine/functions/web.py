@@ -119,7 +119,16 @@ def _b64decode(text: str) -> bytes | None:
         return None
 
 
+def _unpadded(text: str, name: str) -> None:
+    """base64 text whose `=` padding is missing decodes here once padded; .NET's Convert.FromBase64String
+    rejects it, and base64-decode-tostring-function.md / base64-decode-toarray-function.md do not say which
+    Kusto does: refused rather than guessed."""
+    if len(text) % 4 and _b64decode(text) is not None:
+        raise Refusal(f"{name}() of base64 text without its '=' padding")
+
+
 def base64_decode_tostring(text: str) -> str | None:
+    _unpadded(text, "base64_decode_tostring")
     raw = _b64decode(text)
     if raw is None:
         return None
@@ -130,6 +139,7 @@ def base64_decode_tostring(text: str) -> str | None:
 
 
 def base64_decode_toarray(text: str) -> str | None:
+    _unpadded(text, "base64_decode_toarray")
     raw = _b64decode(text)
     return None if raw is None else json.dumps(list(raw))
 

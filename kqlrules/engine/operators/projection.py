@@ -145,6 +145,11 @@ def project(t: Translator, node: Node, source: Relation | None) -> Relation:
 def choose(t: Translator, node: Node, source: Relation | None) -> Relation:
     source = need_input(t, node, source)
     output = t.output_columns(node)
+    if not output:
+        # project-away-operator.md and project-keep-operator.md do not say what a table left with no column
+        # is (SQL has no such row): refused rather than answered with a made-up row.
+        operator_name = {"ProjectAwayOperator": "project-away", "ProjectKeepOperator": "project-keep"}
+        raise t.position.unsupported(f"{operator_name.get(node.kind, 'an operator')} leaving no column", node)
     names = {c.name for c in source.columns}
     missing = [c.name for c in output if c.name not in names]
     if missing:

@@ -5,6 +5,7 @@
 //             "tables": [{"name": "T", "columns": [["a", "string"]]}],
 //             "functions": [{"name": "f", "params": "(x:string='')", "body": "{ T }"}]}
 //            {"id": 3, "op": "analyze", "schema": "<fingerprint>", "text": "T | take 1", "tree": false}
+//            ("expansions": false with "tree": true leaves the user functions' expanded bodies out of it)
 //            {"id": 4, "op": "parse", "text": "T | take 1"}   (syntax diagnostics only)
 // Responses: {"id": 1, "ok": true, ...} or {"id": 1, "ok": false, "error": "..."}
 // A schema is defined once and kept by fingerprint, so a lint run pays for building symbols once.
@@ -34,11 +35,31 @@ if (!dispatching) {
 
 const globalsBySchema = new Map();
 
+// A table's columns are built as symbols, not written as a schema text for the analyzer to parse: parsing
+// the ~11,000 columns of the reference schemas took ~1.3 CPU-s in every worker thread, building them ~0.1 s.
+// A type the analyzer does not know by name (ScalarTypes.GetSymbol gives null) goes through its schema
+// parser as before, which reports it the same way.
+// A column named twice (some published schema files repeat one) is kept once, the first, as the parser does.
+function tableSymbol(t) {
+  const columns = [];
+  const seen = new Set();
+  for (const [name, type] of t.columns) {
+    const scalar = K.Symbols.ScalarTypes.GetSymbol(type);
+    if (!scalar) return schemaTextTable(t);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    columns.push(new K.Symbols.ColumnSymbol(name, scalar, null, null, null, null));
+  }
+  return new K.Symbols.TableSymbol.$ctor4(t.name, columns);
+}
+
+function schemaTextTable(t) {
+  const columns = t.columns.map(([name, type]) => `['${name.replace(/'/g, "\\'")}']:${type}`).join(", ");
+  return new K.Symbols.TableSymbol.$ctor7(t.name, `(${columns})`, null);
+}
+
 function define(request) {
-  const tables = (request.tables || []).map((t) => {
-    const columns = t.columns.map(([name, type]) => `['${name.replace(/'/g, "\\'")}']:${type}`).join(", ");
-    return new K.Symbols.TableSymbol.$ctor7(t.name, `(${columns})`, null);
-  });
+  const tables = (request.tables || []).map(tableSymbol);
   const functions = (request.functions || []).map(
     (f) => new K.Symbols.FunctionSymbol.$ctor16(f.name, f.params, f.body, null),
   );
@@ -93,7 +114,7 @@ function analyze(request) {
     result_type: code.ResultType ? code.ResultType.Name : null,
     ...referenced(code),
   };
-  if (request.tree) result.tree = tree.exportTree(code, K);
+  if (request.tree) result.tree = tree.exportTree(code, K, { expansions: request.expansions !== false });
   return result;
 }
 

@@ -1,13 +1,15 @@
 // Export the analyzer's typed syntax tree as compact JSON for the local engine.
 //
 // Node:  {"k": SyntaxKind name, "s": start offset, "e": end offset, "f": field name in the parent,
-//         "ty": result type name (expressions), "cols": [[name, type]] (tabular results),
+//         "ty": result type name (expressions), "cols": the index of its columns in the root's "cs" (tabular
+//         results; kqlrules.kusto.bridge puts the [[name, type]] list itself in its place when it reads it),
 //         "sym": [name, SymbolKind name] (referenced symbol), "tok": token text, "c": [children],
 //         "v": a literal's value (timespan: ticks as a string; datetime: ISO 8601 UTC; others as JSON),
 //         "x": a call of a user function (or a bare reference to one): {"params": [[name, default expression node or null]],
 //              "body": the function body expanded for this call (its parameters are Variables),
 //              "text": the text the body's offsets refer to}}
-// Missing optional children are left out; "f" says which slot each child fills.
+// Missing optional children are left out; "f" says which slot each child fills. The root alone has
+// "cs": every distinct column list of the answer, [[[name, type]]].
 "use strict";
 
 const LITERALS = new Set([
@@ -24,7 +26,9 @@ const LITERALS = new Set([
   "CompoundStringLiteralExpression",
 ]);
 
-function exportTree(code, K) {
+// `expansions: false` leaves "x" out: lint's rules read the query's own nodes only, and the expansions
+// of the user functions a query calls were 29% of the corpus' nodes.
+function exportTree(code, K, { expansions = true } = {}) {
   const SyntaxKind = K.Syntax.SyntaxKind;
   const SymbolKind = K.Symbols.SymbolKind;
   const kindNames = new Map();
@@ -37,16 +41,37 @@ function exportTree(code, K) {
     return name;
   };
 
+  // Column lists are written once per answer: most tabular nodes repeat their input's columns (a
+  // `where` keeps them, a pipe has its operator's), and spelling them out at every node made them 57% of
+  // the 84 MB the Sentinel corpus' trees took. Keyed by the type object first (the same table type flows
+  // through many nodes), then by content.
+  const columnSets = [];
+  const setByType = new Map();
+  const setByText = new Map();
+  function columnSet(type) {
+    let index = setByType.get(type);
+    if (index !== undefined) return index;
+    const cols = [];
+    for (let i = 0; i < type.Columns.Count; i++) {
+      const column = type.Columns.getItem(i);
+      cols.push([column.Name, column.Type ? column.Type.Name : "unknown"]);
+    }
+    const text = JSON.stringify(cols);
+    index = setByText.get(text);
+    if (index === undefined) {
+      index = columnSets.length;
+      columnSets.push(cols);
+      setByText.set(text, index);
+    }
+    setByType.set(type, index);
+    return index;
+  }
+
   function typeInfo(out, type) {
     if (!type) return;
     if (type.Columns && type.Columns.Count !== undefined) {
       out.ty = type.Name || "table";
-      const cols = [];
-      for (let i = 0; i < type.Columns.Count; i++) {
-        const column = type.Columns.getItem(i);
-        cols.push([column.Name, column.Type ? column.Type.Name : "unknown"]);
-      }
-      out.cols = cols;
+      out.cols = columnSet(type);
     } else {
       out.ty = type.Name;
     }
@@ -118,7 +143,7 @@ function exportTree(code, K) {
     const calls =
       kind === "FunctionCallExpression" ||
       (kind === "NameReference" && field !== "Name" && symbol && symbol.Kind === SymbolKind.Function);
-    if (calls && symbol && depth < 40) {
+    if (expansions && calls && symbol && depth < 40) {
       const expanded = expansion(element, depth);
       if (expanded) out.x = expanded;
     }
@@ -138,7 +163,9 @@ function exportTree(code, K) {
     return out;
   }
 
-  return visit(code.Syntax, null, 0);
+  const root = visit(code.Syntax, null, 0);
+  root.cs = columnSets;
+  return root;
 }
 
 module.exports = { exportTree };

@@ -10,6 +10,7 @@ from kqlrules.engine.errors import (
     UnsupportedKql,
 )
 from kqlrules.engine.external import EMPTY, ExternalData
+from kqlrules.engine.ingestion import IngestionWindow
 from kqlrules.engine.planner import Plan
 from kqlrules.engine.staging import SchemaFromData
 
@@ -17,6 +18,7 @@ __all__ = [
     "CACHE",
     "EMPTY",
     "ExternalData",
+    "IngestionWindow",
     "KqlEngineError",
     "KqlRuntimeError",
     "KqlSemanticError",

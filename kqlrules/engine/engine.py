@@ -20,6 +20,7 @@ from kqlrules.engine.errors import (
     refused_construct,
 )
 from kqlrules.engine.external import ExternalData, ExternalSource
+from kqlrules.engine.ingestion import IngestionWindow
 from kqlrules.engine.planner import Plan, plan
 from kqlrules.engine.results import to_table
 from kqlrules.engine.sql import case_renames, renamed_identifiers
@@ -145,10 +146,21 @@ class LocalEngine:
     def analyzer(self) -> Analyzer:
         return self._analyzer or shared_analyzer()
 
-    def translate(self, kql: str, *, windowed: bool = False) -> Plan:
+    @property
+    def fingerprint(self) -> str:
+        """Of everything besides the query text that a translation depends on (schemas, external data)."""
+        return self._fingerprint
+
+    def translate(
+        self, kql: str, *, windowed: bool = False, ingestion_tables: frozenset[str] = frozenset()
+    ) -> Plan:
         """The query's plan; a translation error is cached like a plan (the same text fails the same way).
-        A `windowed` plan limits the tables to a timespan given when it runs (see `query`)."""
-        key = (kql, self._fingerprint + ("|windowed" if windowed else ""))
+        A `windowed` plan limits the tables to a timespan given when it runs, a plan with
+        `ingestion_tables` those tables to an ingestion-time window given when it runs (see `query`)."""
+        suffix = ("|windowed" if windowed else "") + (
+            "|ingested:" + ",".join(sorted(ingestion_tables)) if ingestion_tables else ""
+        )
+        key = (kql, self._fingerprint + suffix)
         found = CACHE.get(key)
         if isinstance(found, KqlEngineError):
             raise found
@@ -157,7 +169,9 @@ class LocalEngine:
         analysis = self._analyze(kql)
         try:
             with renamed_identifiers(case_renames(_column_names(analysis.tree))):
-                result = plan(analysis, self._base, self._external, windowed=windowed)
+                result = plan(
+                    analysis, self._base, self._external, windowed=windowed, ingestion_tables=ingestion_tables
+                )
         except KqlEngineError as error:
             CACHE.put(key, error)
             raise
@@ -196,17 +210,32 @@ class LocalEngine:
         return self.translate(kql).sql
 
     def query(
-        self, kql: str, now: datetime | None = None, timespan: tuple[datetime, datetime] | None = None
+        self,
+        kql: str,
+        now: datetime | None = None,
+        timespan: tuple[datetime, datetime] | None = None,
+        *,
+        ingestion: IngestionWindow | None = None,
     ) -> Table:
         """Run `kql` with `now()` at `now`. With a `timespan` [start, end), every table's `TimeGenerated` is
-        limited to it first, as the Log Analytics query API's `timespan` does."""
+        limited to it first, as the Log Analytics query API's `timespan` does. With an `ingestion` window,
+        its tables, where the query names them, hold only the rows whose `ingestion_time()` is in it: the
+        answer of the query after `let T = T | where ingestion_time() >= start and ingestion_time() < end;`
+        for each, from one translation for every window."""
         params: dict[str, datetime] = {"now": _naive_utc(now or datetime.now(UTC))}
         if timespan is not None:
             params["span_start"], params["span_end"] = (_naive_utc(t) for t in timespan)
+        scoped = ingestion.tables if ingestion is not None else frozenset()
+        if ingestion is not None:
+            params["ingest_start"], params["ingest_end"] = (
+                _naive_utc(ingestion.start),
+                _naive_utc(ingestion.end),
+            )
         try:
-            compiled = self.translate(kql, windowed=timespan is not None)
+            compiled = self.translate(kql, windowed=timespan is not None, ingestion_tables=scoped)
         except SchemaFromData as staged:
-            return self.query(self._with_schema(kql, staged, params), now, timespan)
+            rewritten = self._with_schema(kql, staged, params)
+            return self.query(rewritten, now, timespan, ingestion=ingestion)
         with self._lock:
             self._ensure_tables(compiled.tables)
         # Each thread queries through its own cursor (one database, shared tables and functions), so that

@@ -46,15 +46,22 @@ def plan(
     external: ExternalData | None = None,
     *,
     windowed: bool = False,
+    ingestion_tables: frozenset[str] = frozenset(),
 ) -> Plan:
     """With `windowed`, every table with a `TimeGenerated` column is limited to the rows of
-    [`$span_start`, `$span_end`), parameters given when the plan runs."""
+    [`$span_start`, `$span_end`), parameters given when the plan runs. The `ingestion_tables`, where the
+    query names them, are limited to the rows ingested in [`$ingest_start`, `$ingest_end`)."""
     if analysis.tree is None:
         check(analysis)
         raise ValueError("the analysis has no tree")
     root = Node(analysis.tree)
     check(analysis, root)
-    translator = Translator(analysis.text, tables, external, windowed=windowed)
+    translator = Translator(
+        analysis.text, tables, external, windowed=windowed, ingestion_tables=ingestion_tables
+    )
+    unknown = sorted(ingestion_tables - set(tables))
+    if unknown:
+        raise translator.position.unsupported(f"an ingestion scope over {', '.join(unknown)}, not loaded")
     result: Node | None = None
     for statement in root.elements("Statements"):
         if statement.kind == "LetStatement":
@@ -89,9 +96,7 @@ def plan(
     sql = translator.ctes.render(final)
     # A translation may ask for `now` and then not use it (a constant folded away): look at the text.
     guards = tuple(guard.rendered(translator.ctes.render(guard.sql)) for guard in translator.guards)
-    return Plan(
-        sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards, row_sources(root)
-    )
+    return Plan(sql, columns, "$now" in sql, tuple(sorted(translator.used_tables)), guards, row_sources(root))
 
 
 def _output_columns(analysis: Analysis, relation: Relation) -> list[Column]:

@@ -49,11 +49,15 @@ class Translator:
         external: ExternalData | None = None,
         *,
         windowed: bool = False,
+        ingestion_tables: frozenset[str] = frozenset(),
     ) -> None:
         self.text = text
         # A windowed query sees only the rows of [$span_start, $span_end) of every table with a time column,
         # as a Log Analytics query with a `timespan` does.
         self.windowed = windowed
+        # Tables the query reads by name only as ingested in [$ingest_start, $ingest_end) (the runner's
+        # ingestion-time scope, given as parameters: `kqlrules.engine.translation.tabular.ingestion_scoped`).
+        self.ingestion_tables = ingestion_tables
         self.tables = tables
         self.external = external or ExternalData()
         self.position = Position(text)

@@ -16,7 +16,7 @@ from kqlrules.rules.loader import check_metadata, position, read_yaml
 from kqlrules.rules.model import MAX_QUERY_LENGTH, Detection
 from kqlrules.rules.params import coerce_params, merge_params
 from kqlrules.rules.paths import shown
-from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateRenderer
+from kqlrules.rules.templates import MACRO_FOLDER, RenderedQuery, TemplateReads, TemplateRenderer
 from kqlrules.yaml_bounds import shape_problem
 
 if TYPE_CHECKING:
@@ -85,6 +85,13 @@ class LoadedDetection:
                 Location.of(shown(self.kql_path)),
             )
         return rendered
+
+    def template_reads(self) -> TemplateReads | None:
+        """The names its template (and every template it includes or imports) reads; None: not known."""
+        return self.renderer.reads(self.kql_path)
+
+    def template_unchanged(self, reads: TemplateReads) -> bool:
+        return self.renderer.unchanged(reads)
 
     def location(self, *keys: str | int) -> Location:
         """Where `keys` (such as `"id"` or `"schedule", "period"`) is written in the YAML file."""

@@ -41,6 +41,16 @@ class RenderedQuery:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TemplateReads:
+    """The names a template reads from its context (`jinja2.meta.find_undeclared_variables`, and the
+    environment's globals it names), through every template it includes, imports or extends; and those
+    templates as loaded, to tell when one changed."""
+
+    names: frozenset[str]
+    templates: tuple[Any, ...]
+
+
 class TemplateRenderer:
     """One Jinja2 environment over a repository's `queries/` folder."""
 
@@ -90,6 +100,45 @@ class TemplateRenderer:
         paths = {template: shown(self.queries_dir / template) for template in {a.template for a in anchors}}
         line_map = LineMap(anchors, paths, shown(template_path))
         return RenderedQuery(text.rstrip(), line_map, template_path, dict(context))
+
+    def reads(self, template_path: Path) -> TemplateReads | None:
+        """What the template at `template_path` reads (see `TemplateReads`); None when that is not known: a
+        template named by an expression (`{% include name %}`), or one that does not load or parse (its
+        rendering reports that)."""
+        from jinja2 import meta, nodes
+
+        environment = self.environment
+        loader = environment.loader
+        names: set[str] = set()
+        loaded: dict[str, Any] = {}
+        try:
+            pending = [self._name(template_path)]
+            while pending:
+                name = pending.pop()
+                if name in loaded or loader is None:
+                    continue
+                loaded[name] = environment.get_template(name)
+                tree = environment.parse(loader.get_source(environment, name)[0], name)
+                names |= meta.find_undeclared_variables(tree)
+                # The environment's globals (`ago`) are left out of that: any name used that is one counts.
+                names |= {found.name for found in tree.find_all(nodes.Name)} & set(environment.globals)
+                for referenced in meta.find_referenced_templates(tree):
+                    if referenced is None:
+                        return None
+                    pending.append(referenced)
+        except Exception:
+            return None
+        return TemplateReads(frozenset(names), tuple(loaded.values()))
+
+    def unchanged(self, reads: TemplateReads) -> bool:
+        """Whether every template `reads` saw is still the one the environment renders (Jinja reloads a
+        template whose file changed: `auto_reload`)."""
+        try:
+            return all(
+                self.environment.get_template(template.name) is template for template in reads.templates
+            )
+        except Exception:
+            return False
 
     def _name(self, template_path: Path) -> str:
         try:

@@ -5,6 +5,9 @@ within its rate limits and on its clock), so every service answer surfaces as a 
 `WorkspaceError`. Interactive callers may pass `retries=N` to let azure-core retry for them.
 Bearer tokens over plain http are refused by azure-core unless a request says `enforce_https=False`; this
 workspace says so only for a loopback endpoint (the local server), never for a remote one.
+Proxy settings from the environment (`HTTPS_PROXY`, `NO_PROXY`, ...) are read for a remote endpoint, as
+azure-core does by default; for a loopback endpoint they are not: no proxy can stand between a process and
+its own machine's 127.0.0.1, and requests reads the whole environment again for every request.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
     ServiceResponseTimeoutError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsTable
 
 from kqlrules.azure_credential import SIGN_IN_HINT
@@ -60,12 +64,18 @@ class AzureWorkspace:
         self.workspace_id = workspace_id
         self.endpoint = endpoint or DEFAULT_ENDPOINT
         self.server_timeout = server_timeout
-        self._client = LogsQueryClient(credential, endpoint=self.endpoint, retry_total=retries)
+        loopback = is_loopback(self.endpoint)
+        # azure-core's RequestsTransport, `use_env_settings` ("Uses proxy settings from environment"):
+        # off, requests' session does not trust the environment (no proxies, no .netrc) for the local server.
+        transport = RequestsTransport(use_env_settings=not loopback)
+        self._client = LogsQueryClient(
+            credential, endpoint=self.endpoint, retry_total=retries, transport=transport
+        )
         self._options: dict[str, Any] = {
             "connection_timeout": 10,
             "read_timeout": read_timeout if read_timeout is not None else server_timeout + 30,
         }
-        if urlsplit(self.endpoint).scheme == "http" and is_loopback(self.endpoint):
+        if urlsplit(self.endpoint).scheme == "http" and loopback:
             self._options["enforce_https"] = False
 
     def query(self, kql: str, timespan: Timespan) -> Table:

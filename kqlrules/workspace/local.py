@@ -32,7 +32,7 @@ from kqlrules.engine.empty_result import EmptyResults
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column, Table
 from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
-from kqlrules.workspace.ingestion_scope import split_ingestion_scope
+from kqlrules.workspace.ingestion_scope import run_in_scope, split_ingestion_scope
 from kqlrules.workspace.protocol import Timespan, resolve_timespan
 from kqlrules.workspace.time_index import TimeIndex
 
@@ -100,6 +100,12 @@ class LocalWorkspace:
             known = self._known_empty(engine, index, empty, kql, span)
             if known is not None:
                 return known
+        scope = split_ingestion_scope(kql)
+        if scope is not None:
+            # A near-real-time window: its scope as parameters, so every window shares one translation.
+            scoped = run_in_scope(engine, kql, scope, at, span)
+            if scoped is not None:
+                return scoped
         return engine.query(kql, now=at, timespan=span)
 
     def _known_empty(

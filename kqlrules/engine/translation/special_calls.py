@@ -122,7 +122,7 @@ def _column_names_of(t: Translator, node: Node, row: Row) -> Sql:
     return literals.dynamic([name for name, _ in columns])
 
 
-def _ingestion_time(t: Translator, node: Node, row: Row) -> Sql:
+def ingestion_time(t: Translator, node: Node, row: Row) -> Sql:
     """A local record has no ingestion latency: its ingestion time is the row's `_IngestionTime` where its
     table declares one (a fixture that needs a delay), else its `TimeGenerated`."""
     for name in ("_IngestionTime", TIME_COLUMN):
@@ -133,7 +133,7 @@ def _ingestion_time(t: Translator, node: Node, row: Row) -> Sql:
 
 
 SPECIAL_CALLS: dict[str, Callable[[Translator, Node, Row], Sql]] = {
-    "ingestion_time": _ingestion_time,
+    "ingestion_time": ingestion_time,
     "column_names_of": _column_names_of,
     "column_ifexists": _column_ifexists,
     "columnifexists": _column_ifexists,

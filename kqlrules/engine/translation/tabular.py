@@ -13,11 +13,11 @@ from kqlrules.engine.sql import plain_identifier, quote_identifier
 from kqlrules.engine.storage import stored_names
 from kqlrules.engine.translation.nodes import describe, only
 from kqlrules.engine.translation.scopes import call_user_function, relation_binding
-from kqlrules.engine.translation.special_calls import TIME_COLUMN
+from kqlrules.engine.translation.special_calls import TIME_COLUMN, ingestion_time
 from kqlrules.kusto import Node
 
 if TYPE_CHECKING:
-    from kqlrules.engine.translator import Translator
+    from kqlrules.engine.translator import BaseTable, Translator
 
 
 def tabular_or_graph(t: Translator, node: Node, source: Relation | None = None) -> Relation:
@@ -76,15 +76,42 @@ def named_relation(t: Translator, node: Node) -> Relation:
             raise t.position.semantic(f"{name} is not defined", node)
         return relation_binding(t, name, binding, node)
     if symbol and symbol[1] == "Table":
-        return table(t, name, node)
+        # Outside any function body a table's name means what a `let` of the same name at the query's top
+        # would shadow: an ingestion-scoped table is narrowed here (see `ingestion_scoped`).
+        return table(t, name, node, shadowable=t.position.fixed is None)
     raise t.position.unsupported(f"the name {name} as a table", node)
 
 
-def table(t: Translator, name: str, node: Node) -> Relation:
-    """A loaded table; in a windowed query, only its rows of [$span_start, $span_end)."""
+def table(t: Translator, name: str, node: Node, *, shadowable: bool = False) -> Relation:
+    """A loaded table; in a windowed query, only its rows of [$span_start, $span_end). A table named by
+    its name (`shadowable`) in an ingestion-scoped translation: only its rows ingested in
+    [$ingest_start, $ingest_end)."""
     found = t.tables.get(name)
     if found is None:
         raise t.position.semantic(f"the table {name} is not loaded", node)
+    if found.name in t.ingestion_tables:
+        if not shadowable:
+            # `table("T")`, `union T*`, a stored function's body: places a `let T` may not reach. The
+            # caller runs the query with the scope's `let` lines instead.
+            raise t.position.unsupported(f"the ingestion-scoped table {name} read other than by its name")
+        return ingestion_scoped(t, _table(t, found), node)
+    return _table(t, found)
+
+
+def ingestion_scoped(t: Translator, relation: Relation, node: Node) -> Relation:
+    """`relation | where ingestion_time() >= $ingest_start and ingestion_time() < $ingest_end`: what the
+    runner's `let T = T | where ingestion_time() >= datetime(S) and ingestion_time() < datetime(E);`
+    (`kqlrules.runner.ingestion`) makes of T, with the bounds given when the plan runs, so the translation
+    is the same for every window."""
+    ingested = ingestion_time(t, node, Row.of(relation)).text
+    start, end = (f"CAST(${name} AS TIMESTAMP_NS)" for name in ("ingest_start", "ingest_end"))
+    bounds = f"{ingested} >= {start} AND {ingested} < {end}"
+    return t.ctes.add(
+        f"SELECT * FROM {relation.name} WHERE {bounds}", relation.columns, sources=relation.sources
+    )
+
+
+def _table(t: Translator, found: BaseTable) -> Relation:
     t.used_tables.add(found.name)
     relation = Relation(plain_identifier(found.name), list(found.columns), sources=(found.name,))
     pairs = list(zip(found.columns, stored_names(found.columns), strict=True))

@@ -20,6 +20,7 @@ from kqlrules.kusto import resolve_schemas
 from kqlrules.rules import LoadedDetection, Repository
 from kqlrules.runner import (
     FileSink,
+    QuietWindows,
     Runner,
     RunnerConfig,
     RunnerState,
@@ -29,7 +30,6 @@ from kqlrules.runner import (
     Sink,
     WindowTemplate,
 )
-from kqlrules.runner.quiet import QuietWindows
 from kqlrules.sample import DetectionScore, GeneratedTenant, Story, generate, matches, score
 from kqlrules.workspace import AzureWorkspace, LocalWorkspace, WorkspaceServer
 

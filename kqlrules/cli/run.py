@@ -199,7 +199,7 @@ def run_command(
         quiet = None
         if quiet_windows:
             from kqlrules.kusto import resolve_schemas
-            from kqlrules.runner.quiet import QuietWindows
+            from kqlrules.runner import QuietWindows
 
             tables = tuple(sorted({t for d in repo.detections for t in d.meta.tables}))
             quiet = QuietWindows(opened, resolve_schemas(repo.root), tables)

@@ -1,6 +1,7 @@
 """kqlrules.engine: run KQL locally over DuckDB, translated through Microsoft's Kusto analyzer."""
 
 from kqlrules.engine.batch import batch_answers
+from kqlrules.engine.empty_result import EmptyResults
 from kqlrules.engine.engine import CACHE, LocalEngine
 from kqlrules.engine.errors import (
     KqlEngineError,
@@ -17,6 +18,7 @@ from kqlrules.engine.staging import SchemaFromData
 __all__ = [
     "CACHE",
     "EMPTY",
+    "EmptyResults",
     "ExternalData",
     "IngestionWindow",
     "KqlEngineError",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         read_text,
         rule_files,
     )
-    from kqlrules.rules.templates import RenderedQuery, TemplateError
+    from kqlrules.rules.templates import RenderedQuery, TemplateError, TemplateReads
 
 # Each name is imported from its module on first use (PEP 562 module `__getattr__`): the package is on
 # every command's path, and most commands need a few of these (`kqlrules list` needs no Jinja2).
@@ -73,6 +73,7 @@ _HOME = {
     "SinkConfig": "kqlrules.rules.config",
     "TACTICS": "kqlrules.rules.model",
     "TemplateError": "kqlrules.rules.templates",
+    "TemplateReads": "kqlrules.rules.templates",
     "Trigger": "kqlrules.rules.model",
     "check_param_names": "kqlrules.rules.params",
     "compose_rule": "kqlrules.rules.sentinel_yaml",
@@ -126,6 +127,7 @@ __all__ = [
     "Severity",
     "SinkConfig",
     "TemplateError",
+    "TemplateReads",
     "Trigger",
     "check_param_names",
     "compose_rule",

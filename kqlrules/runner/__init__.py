@@ -7,6 +7,7 @@ from kqlrules.runner.alerts import Alert, TriggerEvaluation, evaluate, suppresse
 from kqlrules.runner.clock import Clock, SimulatedClock, SystemClock
 from kqlrules.runner.limits import Limits, backoff
 from kqlrules.runner.logs import configure, event
+from kqlrules.runner.quiet import QuietWindows
 from kqlrules.runner.runner import Runner, RunnerConfig, RunSummary, ScheduledDetection
 from kqlrules.runner.schedule import DEFAULT_DELAY, Window, first_end, window_ending
 from kqlrules.runner.sinks import SINKS, DeliveryFailed, FileSink, Sink, open_sink, open_sinks, register_sink
@@ -23,6 +24,7 @@ __all__ = [
     "DetectionStatus",
     "FileSink",
     "Limits",
+    "QuietWindows",
     "RunSummary",
     "Runner",
     "RunnerConfig",

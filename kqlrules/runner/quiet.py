@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kqlrules.engine import LocalEngine
-from kqlrules.engine.empty_result import EmptyResults
+from kqlrules.engine import EmptyResults, LocalEngine
 from kqlrules.kusto import SchemaSet
 from kqlrules.rules import Detection
 from kqlrules.runner.activity import TableActivity

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kqlrules.errors import Location
-from kqlrules.rules import LineMap, LoadedDetection, RenderedQuery
-from kqlrules.rules.clock import QUERY_NOW
-from kqlrules.rules.templates import TemplateReads
+from kqlrules.rules import QUERY_NOW, LineMap, LoadedDetection, RenderedQuery, TemplateReads
 from kqlrules.runner.runner import ScheduledDetection
 from kqlrules.runner.schedule import Window, template_params
 

@@ -27,8 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kqlrules.engine import LocalEngine
-from kqlrules.engine.empty_result import EmptyResults
+from kqlrules.engine import EmptyResults, LocalEngine
 from kqlrules.errors import KqlrulesError, Location
 from kqlrules.table import Column, Table
 from kqlrules.workspace.folder import coerce_record, jsonl_records, load_workspace_folder
